@@ -1,0 +1,112 @@
+"""Command line: argument parsing and the translation of errors into exit codes.
+
+Exit codes: 0 success, 1 a release-gate rule failed, 2 bad input or bad usage
+(one line on stderr).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timezone
+from typing import Sequence
+
+import reportgen
+from reportgen.errors import InputError
+
+EXIT_OK, EXIT_GATE, EXIT_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line (InputError) instead of exiting."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise InputError(f"usage: {message} (see 'reportgen {self.prog.split()[-1]} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="reportgen", description=reportgen.__doc__)
+    parser.add_argument("--version", action="version", version=f"reportgen {reportgen.__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
+    _add_build(commands.add_parser("build", help="build an HTML report (and metrics JSON) from label and score files"))
+    return parser
+
+
+def _add_build(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--labels", required=True, help="labels file: id,label (or id,labels for multilabel)")
+    p.add_argument("--scores", required=True, help="scores file: id plus one probability column per class")
+    p.add_argument("--out", required=True, help="the HTML report to write")
+    p.add_argument("--metrics-json", help="also write the metrics JSON here")
+    p.add_argument("--threshold", type=_number("--threshold"), default=0.5, help="decision threshold (default 0.5)")
+    p.add_argument("--title", default="Classifier evaluation", help="report title")
+    p.add_argument("--model", help="model name or version shown in the header")
+    p.add_argument("--dataset", help="dataset name shown in the header")
+    p.add_argument("--multilabel", action="store_true", help="labels hold several classes joined by --label-sep")
+    p.add_argument("--positive-class", help="the positive class of a binary task")
+    p.add_argument("--id-column", default="id", help="id column name in every file (default id)")
+    p.add_argument("--label-column", help="label column name (default label, or labels)")
+    p.add_argument("--label-sep", default="|", help="separator of multilabel names (default |)")
+    p.add_argument("--score-columns", type=_names, help="comma-separated score columns (default: every other column)")
+    p.add_argument("--grid-step", type=_number("--grid-step"), default=0.01, help="threshold grid step (default 0.01)")
+    p.add_argument("--allow-partial", action="store_true", help="keep only ids present in both files")
+    p.add_argument("--inputs", help="per-example inputs: id plus text and/or image (and overlay) columns")
+    p.add_argument("--examples-per-cell", type=int, default=50, help="examples embedded per confusion cell (default 50)")
+    p.add_argument("--examples-total", type=int, default=2000, help="examples embedded in all (default 2000)")
+
+
+def _number(option: str):
+    def parse(text: str) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} {text!r} is not a number") from None
+
+    return parse
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from reportgen.report.output import write_report
+
+    evaluation = reportgen.evaluate_files(
+        args.labels,
+        args.scores,
+        inputs=args.inputs,
+        threshold=args.threshold,
+        multilabel=args.multilabel,
+        positive_class=args.positive_class,
+        id_column=args.id_column,
+        label_column=args.label_column,
+        label_sep=args.label_sep,
+        grid_step=args.grid_step,
+        allow_partial=args.allow_partial,
+        score_columns=args.score_columns,
+        inputs_per_cell=args.examples_per_cell,
+        inputs_total=args.examples_total,
+    )
+    meta = {
+        "title": args.title,
+        "model": args.model,
+        "dataset": args.dataset,
+        "generated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "reportgen_version": reportgen.__version__,
+    }
+    write_report(evaluation.with_extras(meta=meta), html_path=args.out, json_path=args.metrics_json)
+    return EXIT_OK
+
+
+COMMANDS = {"build": run_build}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except InputError as err:
+        print(f"reportgen: error: {err}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("reportgen: interrupted", file=sys.stderr)
+        return 130

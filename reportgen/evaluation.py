@@ -1,0 +1,51 @@
+"""The evaluation result: frozen, JSON-ready, shared by the JSON writer and the page."""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping, Sequence
+
+SCHEMA_VERSION = "1.0.0"
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Every number of a report, in the shapes of the metrics JSON (see CONTRACT.md).
+
+    Values are plain JSON types (str, int, float, None, lists, dicts). ``to_dict``
+    returns a fresh copy, so callers cannot change the result through it.
+    """
+
+    task: str
+    classes: Sequence[str]
+    positive_class: str | None
+    n_examples: int
+    threshold: float
+    summary: Mapping[str, Any]
+    per_class: Sequence[Mapping[str, Any]]
+    confusion_matrix: Mapping[str, Any]
+    probability_matrix: Mapping[str, Any]
+    curves: Mapping[str, Any]
+    threshold_grid: Mapping[str, Any]
+    calibration: Mapping[str, Any]
+    warnings: Sequence[Mapping[str, str]]
+    schema_version: str = SCHEMA_VERSION
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The metrics JSON as a dict: contract keys first, then any extra sections."""
+        out: dict[str, Any] = {"schema_version": self.schema_version}
+        for f in fields(self):
+            if f.name not in ("schema_version", "extras"):
+                out[f.name] = copy.deepcopy(getattr(self, f.name))
+        out["classes"] = list(out["classes"])
+        out["per_class"] = list(out["per_class"])
+        out["warnings"] = list(out["warnings"])
+        for key, value in self.extras.items():
+            out[key] = copy.deepcopy(value)
+        return out
+
+    def with_extras(self, **sections: Any) -> "Evaluation":
+        """A copy with more top-level sections (e.g. ``selection``, ``meta``)."""
+        merged = {**self.extras, **{k: v for k, v in sections.items() if v is not None}}
+        return Evaluation(**{f.name: getattr(self, f.name) for f in fields(self) if f.name != "extras"}, extras=merged)

@@ -1,0 +1,400 @@
+"""Statistics in, Evaluation out: the one place every number is derived.
+
+One curve kernel (``_curve``: cumulative positives and negatives over distinct scores,
+highest first) feeds ROC, precision-recall, the threshold grid and the counts at the
+threshold, as scikit-learn's ``_binary_clf_curve`` does.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from reportgen.evaluation import Evaluation
+from reportgen.stats import TOP_K, ScoreCounts, Statistics
+from reportgen.validate import Note
+
+CALIBRATION_BINS = 15
+
+
+def evaluate_statistics(
+    stats: Statistics,
+    grid: tuple[float, ...],
+    notes: tuple[Note, ...] = (),
+    max_curve_points: int = 200,
+) -> Evaluation:
+    """Derive every metric, curve, table and grid from ``stats``."""
+    at_threshold = [_at_threshold(c, stats.threshold, stats.n_examples) for c in stats.per_class]
+    decision = _decision_counts(stats, at_threshold)
+    ranking = [_ranking(c) for c in stats.per_class]
+    per_class = [
+        _class_entry(name, c, dec, rank, at)
+        for name, c, dec, rank, at in zip(stats.classes, stats.per_class, decision, ranking, at_threshold)
+    ]
+    return Evaluation(
+        task=stats.task,
+        classes=list(stats.classes),
+        positive_class=stats.positive_class,
+        n_examples=int(stats.n_examples),
+        threshold=float(stats.threshold),
+        summary=_summary(stats, per_class, decision, at_threshold),
+        per_class=per_class,
+        confusion_matrix=_confusion_matrix(stats),
+        probability_matrix=_probability_matrix(stats),
+        curves={name: _curves(c, max_curve_points) for name, c in zip(stats.classes, stats.per_class)},
+        threshold_grid=_grid(stats, grid),
+        calibration=_calibration(stats),
+        warnings=_warnings(stats, per_class, notes),
+    )
+
+
+# ---------------------------------------------------------------- the curve kernel
+
+
+def _curve(counts: ScoreCounts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(fps, tps, thresholds) at each distinct score, highest score first."""
+    return np.cumsum(counts.neg[::-1]), np.cumsum(counts.pos[::-1]), counts.scores[::-1]
+
+
+def _ranking(counts: ScoreCounts) -> dict[str, float | None]:
+    """ROC AUC and average precision from the full curve; null without both outcomes."""
+    if counts.n_pos == 0 or counts.n_neg == 0:
+        return {"roc_auc": None, "average_precision": None}
+    fps, tps, _ = _curve(counts)
+    fpr = np.concatenate([[0.0], fps / fps[-1]])
+    tpr = np.concatenate([[0.0], tps / tps[-1]])
+    precision = tps / (tps + fps)
+    recall = tps / tps[-1]
+    average_precision = float(np.sum(np.diff(recall, prepend=0.0) * precision))
+    return {"roc_auc": float(np.trapezoid(tpr, fpr)), "average_precision": average_precision}
+
+
+def _curves(counts: ScoreCounts, max_points: int) -> dict[str, Any]:
+    """ROC and PR curves thinned for display (the areas come from the full curve)."""
+    if counts.n_pos == 0:
+        return {"roc": None, "pr": None}
+    fps, tps, thresholds = _curve(counts)
+    pr = _pr_points(fps, tps, thresholds, max_points)
+    if counts.n_neg == 0:
+        return {"roc": None, "pr": pr}
+    fpr = np.concatenate([[0.0], fps / fps[-1]])
+    tpr = np.concatenate([[0.0], tps / tps[-1]])
+    keep = _thin(fpr, tpr, max_points)
+    roc = {
+        "fpr": _rounded(fpr[keep], 5),
+        "tpr": _rounded(tpr[keep], 5),
+        "thresholds": _thresholds(np.concatenate([[np.inf], thresholds])[keep]),
+    }
+    return {"roc": roc, "pr": pr}
+
+
+def _pr_points(fps, tps, thresholds, max_points: int) -> dict[str, list]:
+    recall = np.concatenate([[0.0], tps / tps[-1]])
+    precision = np.concatenate([[1.0], tps / (tps + fps)])
+    keep = _thin(recall, precision, max_points)
+    return {
+        "recall": _rounded(recall[keep], 5),
+        "precision": _rounded(precision[keep], 5),
+        "thresholds": _thresholds(np.concatenate([[np.inf], thresholds])[keep]),
+    }
+
+
+def _thin(x: np.ndarray, y: np.ndarray, max_points: int) -> np.ndarray:
+    """Indices of at most ``max_points`` points spread evenly along the curve's length."""
+    size = len(x)
+    if size <= max_points:
+        return np.arange(size)
+    step = np.abs(np.diff(x)) + np.abs(np.diff(y))
+    along = np.concatenate([[0.0], np.cumsum(step)])
+    targets = np.linspace(0.0, along[-1], max(max_points - 2, 2))
+    picked = np.searchsorted(along, targets, side="left")
+    return np.unique(np.concatenate([[0, size - 1], np.clip(picked, 0, size - 1)]))
+
+
+def _rounded(values: np.ndarray, digits: int) -> list[float]:
+    return [float(v) for v in np.round(values, digits)]
+
+
+def _thresholds(values: np.ndarray) -> list[float | None]:
+    return [None if not math.isfinite(v) else float(f"{v:.6g}") for v in values]
+
+
+# ---------------------------------------------------------------- counts
+
+
+def _at_threshold(counts: ScoreCounts, threshold: float, n: int) -> dict[str, Any]:
+    """One-vs-rest counts with score > threshold, and the ratios built on them."""
+    tp, fp = (int(v) for v in counts.above(threshold))
+    fn, tn = counts.n_pos - tp, counts.n_neg - fp
+    return {
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "total_labeled": tp + fn,
+        "total_predicted": tp + fp,
+        "precision": _ratio(tp, tp + fp),
+        "recall": _ratio(tp, tp + fn),
+        "f1": _ratio(2 * tp, 2 * tp + fp + fn),
+        "fpr": _ratio(fp, fp + tn),
+        "specificity": _ratio(tn, fp + tn),
+        "prevalence": _ratio(tp + fn, n),
+    }
+
+
+def _decision_counts(stats: Statistics, at_threshold: list[dict]) -> list[tuple[int, int, int]]:
+    """(tp, fp, fn) per class under the task's decision rule."""
+    if stats.task == "multilabel":
+        return [(a["tp"], a["fp"], a["fn"]) for a in at_threshold]
+    matrix = stats.confusion
+    tp = np.diag(matrix)
+    fp = matrix.sum(axis=0) - tp
+    fn = matrix.sum(axis=1) - tp
+    return [(int(a), int(b), int(c)) for a, b, c in zip(tp, fp, fn)]
+
+
+def _class_entry(name, counts: ScoreCounts, decision, ranking, at_threshold) -> dict[str, Any]:
+    tp, fp, fn = decision
+    return {
+        "class": name,
+        "support": counts.n_pos,
+        "precision": _ratio(tp, tp + fp),
+        "recall": _ratio(tp, tp + fn),
+        "f1": _ratio(2 * tp, 2 * tp + fp + fn),
+        "roc_auc": ranking["roc_auc"],
+        "average_precision": ranking["average_precision"],
+        "at_threshold": at_threshold,
+    }
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    """numerator / denominator, with 0/0 = 0 as scikit-learn's zero_division=0."""
+    return float(numerator / denominator) if denominator else 0.0
+
+
+# ---------------------------------------------------------------- summary
+
+
+def _summary(stats, per_class, decision, at_threshold) -> dict[str, Any]:
+    n, k = stats.n_examples, len(stats.classes)
+    tp, fp, fn = (np.array(v, dtype=np.int64) for v in zip(*decision))
+    support = np.array([c["support"] for c in per_class], dtype=np.int64)
+    f1 = np.array([c["f1"] for c in per_class])
+    cells = n * k if stats.task == "multilabel" else n
+    summary = {
+        "accuracy": None,
+        "macro_precision": float(np.mean([c["precision"] for c in per_class])),
+        "macro_recall": float(np.mean([c["recall"] for c in per_class])),
+        "macro_f1": float(np.mean(f1)),
+        "micro_f1": _ratio(2 * tp.sum(), 2 * tp.sum() + fp.sum() + fn.sum()),
+        "weighted_f1": _ratio(float(np.dot(f1, support)), support.sum()),
+        "roc_auc_macro": _macro(stats, per_class, "roc_auc"),
+        "average_precision_macro": _macro(stats, per_class, "average_precision"),
+        "log_loss": _ratio(stats.log_loss_sum, cells),
+        "balanced_accuracy": None,
+        "mcc": None,
+        "cohen_kappa": None,
+        "brier_score": _ratio(stats.brier_sum, cells),
+        "top_k_accuracy": _top_k(stats),
+    }
+    if stats.task == "multilabel":
+        summary.update(_multilabel_summary(stats, at_threshold))
+    else:
+        summary.update(_single_label_summary(stats.confusion, support))
+    return summary
+
+
+def _macro(stats: Statistics, per_class: list[dict], key: str) -> float | None:
+    if stats.task == "binary":
+        return per_class[1][key]
+    values = [c[key] for c in per_class if c[key] is not None]
+    return float(np.mean(values)) if values else None
+
+
+def _top_k(stats: Statistics) -> dict[str, float | None]:
+    k = len(stats.classes)
+    return {
+        str(top): (_ratio(hits, stats.n_examples) if stats.task == "multiclass" and k > top else None)
+        for top, hits in zip(TOP_K, stats.top_k_hits)
+    }
+
+
+def _single_label_summary(matrix: np.ndarray, support: np.ndarray) -> dict[str, Any]:
+    n = int(matrix.sum())
+    diag = np.diag(matrix)
+    recall = diag[support > 0] / support[support > 0]
+    return {
+        "accuracy": _ratio(int(diag.sum()), n),
+        "balanced_accuracy": float(np.mean(recall)) if len(recall) else None,
+        "mcc": _mcc(matrix),
+        "cohen_kappa": _kappa(matrix),
+    }
+
+
+def _multilabel_summary(stats: Statistics, at_threshold: list[dict]) -> dict[str, Any]:
+    n, k = stats.n_examples, len(stats.classes)
+    total = {key: sum(a[key] for a in at_threshold) for key in ("tp", "fp", "fn", "tn")}
+    hamming = _ratio(total["fp"] + total["fn"], n * k)
+    balanced = [(a["recall"] + a["specificity"]) / 2 for a in at_threshold]
+    flat = np.array([[total["tn"], total["fp"]], [total["fn"], total["tp"]]], dtype=np.int64)
+    return {
+        "accuracy": 1.0 - hamming,
+        "balanced_accuracy": float(np.mean(balanced)),
+        "mcc": _mcc(flat),
+        "cohen_kappa": None,
+        "subset_accuracy": _ratio(stats.exact_match, n),
+        "hamming_loss": hamming,
+    }
+
+
+def _mcc(matrix: np.ndarray) -> float:
+    """Matthews correlation from a confusion matrix, as scikit-learn computes it."""
+    m = matrix.astype(np.float64)
+    t_sum, p_sum = m.sum(axis=1), m.sum(axis=0)
+    n_correct, n = np.trace(m), m.sum()
+    cov_ytyp = n_correct * n - np.dot(t_sum, p_sum)
+    cov_ypyp = n * n - np.dot(p_sum, p_sum)
+    cov_ytyt = n * n - np.dot(t_sum, t_sum)
+    if cov_ypyp * cov_ytyt == 0:
+        return 0.0
+    return float(cov_ytyp / np.sqrt(cov_ytyt * cov_ypyp))
+
+
+def _kappa(matrix: np.ndarray) -> float | None:
+    """Cohen's kappa from a confusion matrix, as scikit-learn computes it."""
+    m = matrix.astype(np.float64)
+    expected = np.outer(m.sum(axis=1), m.sum(axis=0)) / m.sum()
+    weights = 1.0 - np.eye(len(m))
+    denominator = np.sum(weights * expected)
+    if denominator == 0:
+        return None
+    return float(1.0 - np.sum(weights * m) / denominator)
+
+
+# ---------------------------------------------------------------- matrices, grid
+
+
+def _confusion_matrix(stats: Statistics) -> dict[str, Any]:
+    counts = stats.confusion
+    totals = counts.sum(axis=1, keepdims=True)
+    normalized = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
+    return {
+        "classes": list(stats.classes),
+        "counts": counts.astype(int).tolist(),
+        "normalized": normalized.tolist(),
+    }
+
+
+def _probability_matrix(stats: Statistics) -> dict[str, Any]:
+    rows = []
+    for sums, count in zip(stats.score_sums, stats.actual_counts):
+        rows.append([float(v) / int(count) if count else None for v in sums])
+    return {"classes": list(stats.classes), "mean_score": rows}
+
+
+def _grid(stats: Statistics, grid: tuple[float, ...]) -> dict[str, Any]:
+    thresholds = np.asarray(grid, dtype=np.float64)
+    classes = {}
+    for name, counts in zip(stats.classes, stats.per_class):
+        tp, fp = counts.above(thresholds)
+        classes[name] = {
+            "tp": tp.tolist(),
+            "fp": fp.tolist(),
+            "fn": (counts.n_pos - tp).tolist(),
+            "tn": (counts.n_neg - fp).tolist(),
+        }
+    return {"thresholds": [float(t) for t in grid], "classes": classes}
+
+
+# ---------------------------------------------------------------- calibration
+
+
+def _calibration(stats: Statistics) -> dict[str, Any]:
+    """Reliability bins and expected calibration error (equal-width and equal-mass)."""
+    uniform = np.linspace(0.0, 1.0, CALIBRATION_BINS + 1)
+    overall = _bins(stats.confidence, uniform)
+    equal_mass = _bins(stats.confidence, _quantile_edges(stats.confidence, CALIBRATION_BINS))
+    return {
+        "ece": overall["ece"],
+        "ece_equal_mass": equal_mass["ece"],
+        "n_bins": CALIBRATION_BINS,
+        "bins": overall["bins"],
+        "per_class": {name: _bins(c, uniform) for name, c in zip(stats.classes, stats.per_class)},
+    }
+
+
+def _bins(counts: ScoreCounts, edges: np.ndarray) -> dict[str, Any]:
+    """Bins as scikit-learn's calibration_curve: bin i holds scores in (edge_i, edge_i+1]."""
+    size = len(edges) - 1
+    which = np.searchsorted(edges[1:-1], counts.scores, side="left")
+    total = counts.pos + counts.neg
+    count = np.bincount(which, weights=total, minlength=size)
+    positives = np.bincount(which, weights=counts.pos, minlength=size)
+    score_sum = np.bincount(which, weights=counts.scores * total, minlength=size)
+    n = count.sum()
+    bins, ece = [], 0.0
+    for i in range(size):
+        filled = count[i] > 0
+        mean = score_sum[i] / count[i] if filled else None
+        fraction = positives[i] / count[i] if filled else None
+        if filled:
+            ece += count[i] / n * abs(fraction - mean)
+        bins.append({
+            "lower": float(edges[i]),
+            "upper": float(edges[i + 1]),
+            "count": int(count[i]),
+            "mean_score": None if mean is None else float(mean),
+            "fraction_positive": None if fraction is None else float(fraction),
+        })
+    return {"ece": float(ece) if n else None, "bins": bins}
+
+
+def _quantile_edges(counts: ScoreCounts, size: int) -> np.ndarray:
+    """numpy's linear percentiles of every score, found from the counts alone."""
+    total = counts.pos + counts.neg
+    n = int(total.sum())
+    if n == 0:
+        return np.linspace(0.0, 1.0, size + 1)
+    cumulative = np.cumsum(total)
+    position = np.linspace(0.0, 100.0, size + 1) / 100.0 * (n - 1)
+    low, high = np.floor(position).astype(np.int64), np.ceil(position).astype(np.int64)
+    value_low = counts.scores[np.searchsorted(cumulative, low, side="right")]
+    value_high = counts.scores[np.searchsorted(cumulative, high, side="right")]
+    frac = position - low
+    return np.where(frac >= 0.5, value_high - (value_high - value_low) * (1 - frac), value_low + (value_high - value_low) * frac)
+
+
+# ---------------------------------------------------------------- warnings
+
+
+def _warnings(stats: Statistics, per_class: list[dict], notes: tuple[Note, ...]) -> list[dict[str, str]]:
+    found = [{"code": note.code, "message": note.message} for note in notes]
+    no_pos = [c["class"] for c in per_class if c["support"] == 0]
+    no_neg = [c["class"] for c, s in zip(per_class, stats.per_class) if c["support"] > 0 and s.n_neg == 0]
+    never = [c["class"] for c in per_class if _predicted_total(stats, c) == 0]
+    if no_pos:
+        found.append(_class_note("no_positives", no_pos, "no example is labeled with", "ROC AUC and average precision are null and left out of the macro averages"))
+    if no_neg:
+        found.append(_class_note("no_negatives", no_neg, "every example is labeled with", "ROC AUC and average precision are null and left out of the macro averages"))
+    if never:
+        found.append(_class_note("never_predicted", never, "the decision rule never predicts", "their precision is 0 (0/0 counts as 0)"))
+    if stats.unnormalized_rows:
+        found.append({
+            "code": "scores_not_normalized",
+            "message": f"{stats.unnormalized_rows} of {stats.n_examples} rows of scores do not sum to 1; "
+            "log loss renormalises each row",
+        })
+    return found
+
+
+def _predicted_total(stats: Statistics, entry: dict) -> int:
+    if stats.task == "multilabel":
+        return entry["at_threshold"]["total_predicted"]
+    j = stats.classes.index(entry["class"])
+    return int(stats.confusion[:, j].sum())
+
+
+def _class_note(code: str, names: list[str], lead: str, consequence: str) -> dict[str, str]:
+    shown = ", ".join(repr(n) for n in names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    return {"code": code, "message": f"{lead} {shown}: {consequence}"}

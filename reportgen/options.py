@@ -1,0 +1,62 @@
+"""The choices that shape an evaluation, checked once."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from reportgen.errors import InputError
+
+ENGINES = ("memory",)
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the caller asked for; validated on construction."""
+
+    threshold: float = 0.5
+    multilabel: bool = False
+    positive_class: str | None = None
+    id_column: str = "id"
+    label_column: str | None = None
+    label_sep: str = "|"
+    grid_step: float = 0.01
+    allow_partial: bool = False
+    score_columns: tuple[str, ...] | None = None
+    max_curve_points: int = 200
+    inputs_per_cell: int = 50
+    inputs_total: int = 2000
+
+    def __post_init__(self) -> None:
+        _check_unit("--threshold", self.threshold, allow_zero=True)
+        _check_unit("--grid-step", self.grid_step, allow_zero=False)
+        if self.grid_step > 0.5:
+            raise InputError(f"--grid-step {self.grid_step!r} must be at most 0.5")
+        if round(1.0 / self.grid_step) > 10_000:
+            raise InputError(f"--grid-step {self.grid_step!r} makes more than 10,000 thresholds")
+        if not self.label_sep:
+            raise InputError("--label-sep must not be empty")
+        if not self.id_column:
+            raise InputError("--id-column must not be empty")
+        for name in ("max_curve_points", "inputs_per_cell", "inputs_total"):
+            if getattr(self, name) < 0:
+                raise InputError(f"{name} must not be negative")
+
+    @property
+    def grid(self) -> tuple[float, ...]:
+        """Grid thresholds 0..1 by grid_step, with the report threshold added."""
+        count = int(math.floor(1.0 / self.grid_step + 1e-9))
+        points = {round(i * self.grid_step, 10) for i in range(count + 1)}
+        points.add(1.0)
+        points.add(float(self.threshold))
+        return tuple(sorted(points))
+
+
+def _check_unit(option: str, value: float, *, allow_zero: bool) -> None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{option} {value!r} is not a number") from None
+    low_ok = number >= 0 if allow_zero else number > 0
+    if not (math.isfinite(number) and low_ok and number <= 1):
+        bounds = "[0, 1]" if allow_zero else "(0, 1]"
+        raise InputError(f"{option} {value!r} is outside {bounds}")

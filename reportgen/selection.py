@@ -1,0 +1,82 @@
+"""Examples behind each confusion-matrix cell, most confident first, capped.
+
+Unlike the metrics, this looks at the examples themselves (it lists them), so it takes
+``Examples`` rather than ``Statistics``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from reportgen.inputs import Inputs
+from reportgen.stats import predicted_classes
+from reportgen.validate import Examples
+
+MULTILABEL_CANDIDATES = 5000
+
+
+def select_examples(
+    ex: Examples, threshold: float, per_cell: int, total: int, inputs: Inputs | None = None
+) -> dict[str, Any]:
+    """The ``selection`` section: for each non-empty cell, its count and capped examples."""
+    if ex.y_multi is not None:
+        picks = _multilabel_picks(ex, threshold, per_cell)
+    else:
+        predicted = predicted_classes(ex, threshold)
+        confidence = ex.y_score[np.arange(ex.n_examples), predicted]
+        picks = _group(ex.y_true, predicted, confidence, len(ex.classes), per_cell)
+    picks.sort(key=lambda p: (p[0] == p[1], -len(p[2])))  # mistakes first, then bigger cells
+    cells, budget = [], total
+    for actual, predicted, rows, count in picks:
+        rows = rows[: max(budget, 0)]
+        budget -= len(rows)
+        cells.append({
+            "actual": ex.classes[actual],
+            "predicted": ex.classes[predicted],
+            "count": int(count),
+            "examples": [_example(ex, inputs, r, actual, predicted) for r in rows],
+        })
+    return {"threshold": float(threshold), "max_per_cell": per_cell, "max_total": total, "cells": cells}
+
+
+def _group(actual: np.ndarray, predicted: np.ndarray, confidence: np.ndarray, k: int, per_cell: int) -> list:
+    cell = actual * k + predicted
+    order = np.argsort(cell + (1.0 - confidence) * 0.5)  # by cell, most confident first
+    sorted_cells = cell[order]
+    starts = np.flatnonzero(np.diff(sorted_cells, prepend=-1))
+    ends = np.append(starts[1:], len(order))
+    picks = []
+    for start, end in zip(starts, ends):
+        c = int(sorted_cells[start])
+        picks.append((c // k, c % k, order[start : min(end, start + per_cell)], end - start))
+    return picks
+
+
+def _multilabel_picks(ex: Examples, threshold: float, per_cell: int) -> list:
+    picks = []
+    for j in range(len(ex.classes)):
+        rows = np.flatnonzero(ex.y_score[:, j] > threshold)
+        if len(rows) > MULTILABEL_CANDIDATES:
+            top = np.argpartition(-ex.y_score[rows, j], MULTILABEL_CANDIDATES)[:MULTILABEL_CANDIDATES]
+            rows = rows[top]
+        rows = rows[np.argsort(-ex.y_score[rows, j], kind="stable")]
+        counts = np.count_nonzero(ex.y_multi[ex.y_score[:, j] > threshold], axis=0)
+        truth = ex.y_multi[rows]
+        for i in np.flatnonzero(counts):
+            members = rows[truth[:, i]][:per_cell]
+            picks.append((int(i), j, members, int(counts[i])))
+    return picks
+
+
+def _example(ex: Examples, inputs: Inputs | None, row: int, actual: int, predicted: int) -> dict[str, Any]:
+    item_id = ex.ids[int(row)].as_py()
+    found = inputs.get(item_id) if inputs is not None else {}
+    return {
+        "id": item_id,
+        "p_actual": round(float(ex.y_score[row, actual]), 4),
+        "p_predicted": round(float(ex.y_score[row, predicted]), 4),
+        "text": found.get("text"),
+        "image": found.get("image"),
+        "overlay": found.get("overlay"),
+    }

@@ -1,0 +1,246 @@
+"""Sufficient statistics: everything the metrics need, in sums that add up across chunks.
+
+A producer reduces examples to ``Statistics``; ``merge`` adds two of them, so chunks,
+partitions or engines can each produce a part. ``metrics`` derives every number from
+these and never looks at examples again.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from reportgen.validate import Examples
+
+TOP_K = (3, 5)
+SUM_TOLERANCE = 1e-3  # a row of multiclass scores further than this from 1 is "not normalised"
+EPS = float(np.finfo(np.float64).eps)
+
+
+@dataclass(frozen=True, eq=False)
+class ScoreCounts:
+    """Positives and negatives at each distinct score of one class (one-vs-rest).
+
+    ``scores`` is ascending and distinct; ``pos[i]`` / ``neg[i]`` count the examples
+    with score ``scores[i]`` that are / are not of the class.
+    """
+
+    scores: np.ndarray
+    pos: np.ndarray
+    neg: np.ndarray
+
+    @classmethod
+    def from_arrays(cls, y_true: np.ndarray, y_score: np.ndarray) -> "ScoreCounts":
+        """One sort: scores in [0, 1] and the truth bit packed into one uint64 key."""
+        y_score = np.ascontiguousarray(y_score, dtype=np.float64)
+        keys = np.left_shift(y_score.view(np.uint64), np.uint64(1))
+        keys |= np.asarray(y_true, dtype=np.uint64)
+        keys.sort()
+        values = np.right_shift(keys, np.uint64(1)).view(np.float64)
+        if len(values) == 0:
+            return cls.empty()
+        ends = np.flatnonzero(values[1:] != values[:-1])
+        ends = np.append(ends, len(values) - 1)
+        cum_pos = np.cumsum(keys & np.uint64(1), dtype=np.int64)[ends]
+        pos = np.diff(cum_pos, prepend=0)
+        neg = np.diff(ends, prepend=-1) - pos
+        return cls(values[ends], pos, neg)
+
+    @classmethod
+    def empty(cls) -> "ScoreCounts":
+        return cls(np.empty(0), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+
+    @property
+    def n_pos(self) -> int:
+        return int(self.pos.sum())
+
+    @property
+    def n_neg(self) -> int:
+        return int(self.neg.sum())
+
+    def merge(self, other: "ScoreCounts") -> "ScoreCounts":
+        scores, inverse = np.unique(np.concatenate([self.scores, other.scores]), return_inverse=True)
+        size = len(scores)
+        pos = np.bincount(inverse, weights=np.concatenate([self.pos, other.pos]), minlength=size)
+        neg = np.bincount(inverse, weights=np.concatenate([self.neg, other.neg]), minlength=size)
+        return ScoreCounts(scores, pos.astype(np.int64), neg.astype(np.int64))
+
+    def above(self, thresholds: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+        """(positives, negatives) with score > t, for each t."""
+        at_or_below = np.searchsorted(self.scores, thresholds, side="right")
+        cum_pos = np.concatenate([[0], np.cumsum(self.pos)])
+        cum_neg = np.concatenate([[0], np.cumsum(self.neg)])
+        return cum_pos[-1] - cum_pos[at_or_below], cum_neg[-1] - cum_neg[at_or_below]
+
+
+@dataclass(frozen=True, eq=False)
+class Statistics:
+    """Everything the metrics need, as sums over examples (see ``merge``)."""
+
+    task: str
+    classes: tuple[str, ...]
+    positive_class: str | None
+    threshold: float
+    n_examples: int
+    per_class: tuple[ScoreCounts, ...]
+    confidence: ScoreCounts          # calibration stream: see ``confidence_stream``
+    confusion: np.ndarray            # rows actual, columns predicted (multilabel: co-occurrence)
+    score_sums: np.ndarray           # rows actual class, columns the class scored
+    actual_counts: np.ndarray        # examples per actual class
+    log_loss_sum: float
+    brier_sum: float
+    top_k_hits: tuple[int, ...]      # aligned with TOP_K
+    exact_match: int                 # multilabel: rows whose predicted set is the label set
+    unnormalized_rows: int           # multiclass: rows whose scores do not sum to 1
+
+    def merge(self, other: "Statistics") -> "Statistics":
+        if (self.task, self.classes, self.threshold) != (other.task, other.classes, other.threshold):
+            raise ValueError("cannot merge statistics of different tasks, classes or thresholds")
+        return replace(
+            self,
+            n_examples=self.n_examples + other.n_examples,
+            per_class=tuple(a.merge(b) for a, b in zip(self.per_class, other.per_class)),
+            confidence=self.confidence.merge(other.confidence),
+            confusion=self.confusion + other.confusion,
+            score_sums=self.score_sums + other.score_sums,
+            actual_counts=self.actual_counts + other.actual_counts,
+            log_loss_sum=self.log_loss_sum + other.log_loss_sum,
+            brier_sum=self.brier_sum + other.brier_sum,
+            top_k_hits=tuple(a + b for a, b in zip(self.top_k_hits, other.top_k_hits)),
+            exact_match=self.exact_match + other.exact_match,
+            unnormalized_rows=self.unnormalized_rows + other.unnormalized_rows,
+        )
+
+
+def from_examples(examples: Examples, threshold: float) -> Statistics:
+    """The in-memory producer: one sort per class, everything else vectorised."""
+    ex = examples
+    k = len(ex.classes)
+    with ThreadPoolExecutor(max_workers=min(k, os.cpu_count() or 1)) as pool:
+        per_class = tuple(pool.map(lambda j: ScoreCounts.from_arrays(ex.truth(j), ex.y_score[:, j]), range(k)))
+    predicted = predicted_classes(ex, threshold)
+    return Statistics(
+        task=ex.task,
+        classes=ex.classes,
+        positive_class=ex.positive_class,
+        threshold=float(threshold),
+        n_examples=ex.n_examples,
+        per_class=per_class,
+        confidence=_confidence(ex, per_class, predicted),
+        confusion=_confusion(ex, predicted),
+        score_sums=_score_sums(ex),
+        actual_counts=_actual_counts(ex),
+        log_loss_sum=_log_loss_sum(ex),
+        brier_sum=_brier_sum(ex),
+        top_k_hits=_top_k_hits(ex),
+        exact_match=_exact_match(ex, predicted),
+        unnormalized_rows=_unnormalized_rows(ex),
+    )
+
+
+def predicted_classes(ex: Examples, threshold: float) -> np.ndarray:
+    """Decision rule: argmax for multiclass (first wins), score > threshold otherwise."""
+    if ex.task == "multiclass":
+        return argmax_rows(ex.y_score)
+    if ex.task == "binary":
+        return (ex.y_score[:, 1] > threshold).astype(np.int64)
+    return ex.y_score > threshold
+
+
+def argmax_rows(matrix: np.ndarray) -> np.ndarray:
+    """Row-wise argmax, first maximum wins; a pass per column (fast on column-major data)."""
+    best = matrix[:, 0].copy()
+    index = np.zeros(len(matrix), dtype=np.int64)
+    for j in range(1, matrix.shape[1]):
+        column = matrix[:, j]
+        better = column > best
+        index[better] = j
+        np.maximum(best, column, out=best)
+    return index
+
+
+def _confidence(ex: Examples, per_class: tuple[ScoreCounts, ...], predicted: np.ndarray) -> ScoreCounts:
+    """Binary: the positive class's score; multiclass: top score vs correct; multilabel: all cells."""
+    if ex.task == "binary":
+        return per_class[1]
+    if ex.task == "multiclass":
+        top = ex.y_score[np.arange(ex.n_examples), predicted]
+        return ScoreCounts.from_arrays(predicted == ex.y_true, top)
+    pooled = per_class[0]
+    for counts in per_class[1:]:
+        pooled = pooled.merge(counts)
+    return pooled
+
+
+def _confusion(ex: Examples, predicted: np.ndarray) -> np.ndarray:
+    k = len(ex.classes)
+    if ex.y_multi is None:
+        flat = np.bincount(ex.y_true * k + predicted, minlength=k * k)
+        return flat.reshape(k, k).astype(np.int64)
+    return np.stack([np.count_nonzero(predicted[ex.y_multi[:, i]], axis=0) for i in range(k)]).astype(np.int64)
+
+
+def _score_sums(ex: Examples) -> np.ndarray:
+    k = len(ex.classes)
+    if ex.y_multi is None:
+        columns = [np.bincount(ex.y_true, weights=ex.y_score[:, j], minlength=k) for j in range(k)]
+        return np.stack(columns, axis=1)
+    return np.stack([ex.y_score[ex.y_multi[:, i]].sum(axis=0) for i in range(k)])
+
+
+def _actual_counts(ex: Examples) -> np.ndarray:
+    if ex.y_multi is None:
+        return np.bincount(ex.y_true, minlength=len(ex.classes)).astype(np.int64)
+    return ex.y_multi.sum(axis=0).astype(np.int64)
+
+
+def _log_loss_sum(ex: Examples) -> float:
+    """Sum of cross-entropy; multiclass rows renormalised, probabilities clipped to [eps, 1-eps]."""
+    if ex.task == "multiclass":
+        rows = np.arange(ex.n_examples)
+        totals = ex.y_score.sum(axis=1)
+        p_true = ex.y_score[rows, ex.y_true] / np.where(totals > 0, totals, 1.0)
+        return float(-np.log(np.clip(p_true, EPS, 1 - EPS)).sum())
+    if ex.task == "binary":
+        p = np.where(ex.y_true == 1, ex.y_score[:, 1], ex.y_score[:, 0])
+        return float(-np.log(np.clip(p, EPS, 1 - EPS)).sum())
+    total = 0.0
+    for j in range(len(ex.classes)):
+        s = ex.y_score[:, j]
+        p = np.where(ex.y_multi[:, j], s, 1.0 - s)
+        total += float(-np.log(np.clip(p, EPS, 1 - EPS)).sum())
+    return total
+
+
+def _brier_sum(ex: Examples) -> float:
+    """Binary: sum (p - y)^2; multiclass and multilabel: sum over every cell."""
+    if ex.task == "binary":
+        return float(np.square(ex.y_score[:, 1] - (ex.y_true == 1)).sum())
+    return float(sum(np.square(ex.y_score[:, j] - ex.truth(j)).sum() for j in range(len(ex.classes))))
+
+
+def _top_k_hits(ex: Examples) -> tuple[int, ...]:
+    """Rows whose true class ranks within k; ties broken as scikit-learn (higher index first)."""
+    k = len(ex.classes)
+    if ex.task != "multiclass" or k <= min(TOP_K):
+        return tuple(0 for _ in TOP_K)
+    rank = np.zeros(ex.n_examples, dtype=np.int64)
+    true_score = ex.y_score[np.arange(ex.n_examples), ex.y_true]
+    for j in range(k):
+        s = ex.y_score[:, j]
+        rank += (s > true_score) | ((s == true_score) & (j > ex.y_true))
+    return tuple(int(np.count_nonzero(rank < top)) for top in TOP_K)
+
+
+def _exact_match(ex: Examples, predicted: np.ndarray) -> int:
+    if ex.y_multi is None:
+        return 0
+    return int(np.count_nonzero(np.all(predicted == ex.y_multi, axis=1)))
+
+
+def _unnormalized_rows(ex: Examples) -> int:
+    if ex.task != "multiclass":
+        return 0
+    return int(np.count_nonzero(np.abs(ex.y_score.sum(axis=1) - 1.0) > SUM_TOLERANCE))

@@ -1,0 +1,384 @@
+"""Arrow tables in, validated Examples out: ids joined, task decided, classes fixed.
+
+Every problem raises InputError naming the file, the column, the row id or the value.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from reportgen.errors import InputError
+from reportgen.options import Options
+
+TRUE_WORDS = ("1", "true")
+FALSE_WORDS = ("0", "false")
+PREVIEW = 3
+
+
+@dataclass(frozen=True)
+class Note:
+    """A warning for the reader: a stable code and a sentence."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, eq=False)
+class Examples:
+    """Validated examples, in the order of the scores file.
+
+    ``y_score`` has one column per class (binary: ``[1 - p, p]``); the truth is
+    ``y_true`` (class index per row) for single-label tasks and ``y_multi``
+    (rows × classes, bool) for multilabel.
+    """
+
+    task: str
+    classes: tuple[str, ...]
+    positive_class: str | None
+    ids: pa.Array
+    y_score: np.ndarray
+    y_true: np.ndarray | None
+    y_multi: np.ndarray | None
+    notes: tuple[Note, ...] = ()
+
+    @property
+    def n_examples(self) -> int:
+        return int(self.y_score.shape[0])
+
+    def truth(self, j: int) -> np.ndarray:
+        """One-vs-rest truth of class ``j`` as a bool vector."""
+        if self.y_multi is not None:
+            return self.y_multi[:, j]
+        return self.y_true == j
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input table and the name to use for it in messages."""
+
+    table: pa.Table
+    name: str
+
+
+def build_examples(labels: Source, scores: Source, options: Options, same: bool) -> Examples:
+    """Join labels and scores by id and decide the task; the one validation entry."""
+    label_ids = _ids(labels, options.id_column)
+    score_ids = label_ids if same else _ids(scores, options.id_column)
+    label_column, multilabel = _label_column(labels, options)
+    score_columns = _score_columns(scores, options, label_column, same)
+    notes: list[Note] = []
+    keep, take = _join(labels, scores, label_ids, score_ids, options, same, notes)
+    ids = score_ids if keep is None else score_ids.take(pa.array(keep))
+    raw = _label_values(labels, label_column, take, ids, multilabel)
+    matrix = _score_matrix(scores, score_columns, score_ids, keep)
+    if multilabel:
+        return _multilabel(labels.name, ids, raw, matrix, score_columns, options, notes)
+    return _single_label(labels.name, ids, raw, matrix, score_columns, options, notes)
+
+
+# ---------------------------------------------------------------- ids and joins
+
+
+def _ids(source: Source, id_column: str) -> pa.Array:
+    table = source.table
+    if id_column not in table.column_names:
+        shown = ", ".join(table.column_names[:8])
+        raise InputError(f"no id column {id_column!r} (columns: {shown})", file=source.name)
+    column = table.column(id_column)
+    if column.null_count:
+        row = _first_true(column.is_null())
+        raise InputError(f"row {row + 2}: missing id", file=source.name, column=id_column)
+    return _as_strings(column)
+
+
+def _as_strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        return column.cast(pa.string())
+    if pa.types.is_boolean(column.type):
+        return pc.if_else(column, "true", "false")
+    if pa.types.is_dictionary(column.type):
+        return _as_strings(column.dictionary_decode())
+    return pc.cast(column, pa.string())
+
+
+def _join(labels, scores, label_ids, score_ids, options, same, notes):
+    """Examples follow the scores file: (score rows kept, the label row of each).
+
+    ``None`` means all rows, in order. Ids are checked for duplicates here: when every
+    score id is found and the positions are a permutation, both sides are unique.
+    """
+    if same:
+        _check_unique(label_ids, labels)
+        return None, None
+    take = pc.index_in(score_ids, value_set=label_ids)
+    if take.null_count == 0 and len(label_ids) == len(score_ids):
+        positions = take.to_numpy(zero_copy_only=False)
+        if np.bincount(positions, minlength=len(label_ids)).max() == 1:
+            return None, positions
+    _check_unique(label_ids, labels)
+    _check_unique(score_ids, scores)
+    missing = take.null_count
+    extra = len(label_ids) - (len(score_ids) - missing)
+    if not options.allow_partial:
+        raise InputError(_partial_message(labels, scores, label_ids, score_ids, take, missing, extra))
+    keep = np.flatnonzero(take.is_valid().to_numpy(zero_copy_only=False))
+    if len(keep) == 0:
+        raise InputError("no id appears in both files", file=f"{labels.name}, {scores.name}")
+    notes.append(Note("partial_ids", _dropped(labels, scores, extra, missing)))
+    return keep, take.take(pa.array(keep)).to_numpy(zero_copy_only=False)
+
+
+def _check_unique(ids: pa.Array, source: Source) -> None:
+    if len(pc.unique(ids)) == len(ids):
+        return
+    counts = pc.value_counts(ids)
+    repeated = counts.filter(pc.greater(counts.field("counts"), 1))
+    first = repeated[0]["values"].as_py()
+    raise InputError(f"duplicate id {first!r} ({len(repeated)} ids appear more than once)", file=source.name)
+
+
+def _partial_message(labels, scores, label_ids, score_ids, take, missing, extra) -> str:
+    """``missing``: score ids without a label; ``extra``: label ids without scores."""
+    parts = []
+    if extra:
+        found = pc.is_in(label_ids, value_set=score_ids)
+        only = label_ids.filter(pc.invert(found))[:PREVIEW].to_pylist()
+        parts.append(f"{extra} ids of {labels.name} are not in {scores.name} (e.g. {_show(only)})")
+    if missing:
+        only = score_ids.filter(take.is_null())[:PREVIEW].to_pylist()
+        parts.append(f"{missing} ids of {scores.name} are not in {labels.name} (e.g. {_show(only)})")
+    return "; ".join(parts) + "; use --allow-partial to keep the ids in both"
+
+
+def _dropped(labels: Source, scores: Source, missing: int, extra: int) -> str:
+    return (
+        f"kept only ids in both files: dropped {missing} rows of {labels.name} "
+        f"and {extra} rows of {scores.name}"
+    )
+
+
+def _show(values: list) -> str:
+    return ", ".join(repr(v) for v in values)
+
+
+# ---------------------------------------------------------------- columns
+
+
+def _label_column(labels: Source, options: Options) -> tuple[str, bool]:
+    """The label column and whether the task is multilabel."""
+    names = labels.table.column_names
+    if options.label_column is not None:
+        if options.label_column not in names:
+            raise InputError(f"no label column {options.label_column!r}", file=labels.name)
+        return options.label_column, options.multilabel or options.label_column == "labels"
+    order = ("labels", "label") if options.multilabel else ("label", "labels")
+    for candidate in order:
+        if candidate in names:
+            return candidate, options.multilabel or candidate == "labels"
+    raise InputError("no label column: expected 'label' or 'labels' (or --label-column)", file=labels.name)
+
+
+def _score_columns(scores: Source, options: Options, label_column: str, same: bool) -> tuple[str, ...]:
+    names = scores.table.column_names
+    if options.score_columns:
+        for name in options.score_columns:
+            if name not in names:
+                raise InputError(f"no score column {name!r}", file=scores.name)
+        return tuple(options.score_columns)
+    reserved = {options.id_column, label_column, "label", "labels"}
+    chosen = tuple(n for n in names if n not in reserved)
+    if not chosen:
+        raise InputError("no score columns besides the id and label columns", file=scores.name)
+    return chosen
+
+
+def _score_matrix(scores: Source, columns: tuple[str, ...], ids: pa.Array, keep) -> np.ndarray:
+    n = len(ids) if keep is None else len(keep)
+    matrix = np.empty((n, len(columns)), dtype=np.float64, order="F")
+    for j, name in enumerate(columns):
+        values = _numeric(scores, name, ids)
+        _check_range(values, scores.name, name, ids)
+        matrix[:, j] = values if keep is None else values[keep]
+    matrix += 0.0  # turns -0.0 into 0.0
+    return matrix
+
+
+def _numeric(scores: Source, name: str, ids: pa.Array) -> np.ndarray:
+    column = scores.table.column(name).combine_chunks()
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        column = column.dictionary_decode()
+        kind = column.type
+    if column.null_count:
+        row = _first_true(column.is_null())
+        raise InputError("missing score", file=scores.name, column=name, row_id=ids[row].as_py())
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        return column.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        try:
+            return pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
+        except pa.ArrowInvalid:
+            _raise_not_number(scores, name, ids, column)
+    raise InputError(f"score column has type {kind}, not numbers", file=scores.name, column=name)
+
+
+def _raise_not_number(scores: Source, name: str, ids: pa.Array, column: pa.Array) -> None:
+    text = column.to_numpy(zero_copy_only=False)
+    import pandas as pd  # local: only on this error path
+
+    parsed = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy()
+    row = int(np.flatnonzero(np.isnan(parsed.astype(float)))[0])
+    raise InputError(
+        f"score {text[row]!r} is not a number", file=scores.name, column=name, row_id=ids[row].as_py()
+    )
+
+
+def _check_range(values: np.ndarray, file: str, column: str, ids: pa.Array) -> None:
+    bad = np.isnan(values)
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise InputError("score is NaN", file=file, column=column, row_id=ids[row].as_py())
+    if values.size and (values.min() < 0.0 or values.max() > 1.0):
+        row = int(np.argmax((values < 0.0) | (values > 1.0)))
+        raise InputError(
+            f"score {values[row]!r} is outside [0, 1]", file=file, column=column, row_id=ids[row].as_py()
+        )
+
+
+def _label_values(labels: Source, column: str, take, ids: pa.Array, multilabel: bool) -> pa.Array:
+    values = labels.table.column(column).combine_chunks()
+    if take is not None:
+        values = values.take(pa.array(take))
+    if values.null_count and not multilabel:
+        row = _first_true(values.is_null())
+        raise InputError("missing label", file=labels.name, column=column, row_id=ids[row].as_py())
+    if pa.types.is_floating(values.type):
+        whole = pc.equal(values, pc.floor(values))
+        if pc.all(pc.fill_null(whole, True)).as_py():
+            values = pc.cast(values, pa.int64())
+    return _as_strings(values)
+
+
+# ---------------------------------------------------------------- tasks
+
+
+def _single_label(name, ids, raw, matrix, columns, options, notes) -> Examples:
+    present = pc.unique(raw).to_pylist()
+    if len(columns) == 1 or options.positive_class is not None:
+        return _binary(name, ids, raw, matrix, columns, present, options, notes)
+    classes = tuple(columns)
+    y_true = _class_index(name, ids, raw, classes, "is not a score column")
+    return Examples("multiclass", classes, None, ids, matrix, y_true, None, tuple(notes))
+
+
+def _binary(name, ids, raw, matrix, columns, present, options, notes) -> Examples:
+    positive, negative, column = _binary_classes(name, columns, present, options)
+    p = matrix[:, columns.index(column)]
+    y_score = np.empty((len(p), 2), dtype=np.float64, order="F")
+    y_score[:, 0] = 1.0 - p
+    y_score[:, 1] = p
+    classes = (negative, positive)
+    if negative not in present:
+        notes.append(Note("single_class", f"no example is labeled {negative!r}: every label is {positive!r}"))
+    y_true = _class_index(name, ids, _fold_words(raw, classes), classes, "is not one of the two classes")
+    return Examples("binary", classes, positive, ids, y_score, y_true, None, tuple(notes))
+
+
+def _binary_classes(name, columns, present, options) -> tuple[str, str, str]:
+    """(positive, negative, score column) for a binary task."""
+    wanted = options.positive_class
+    if len(columns) == 2:
+        if wanted not in columns:
+            raise InputError(f"--positive-class {wanted!r} is not a score column ({_show(list(columns))})")
+        return wanted, columns[1 - columns.index(wanted)], wanted
+    if len(columns) > 2:
+        raise InputError(f"--positive-class makes a binary task, but there are {len(columns)} score columns")
+    column = columns[0]
+    positive = wanted if wanted is not None else _infer_positive(name, column, present)
+    others = [v for v in present if v.lower() != positive.lower()]
+    if len(others) > 1:
+        raise InputError(
+            f"binary task with positive class {positive!r}, but the labels have more than two values "
+            f"({_show(sorted(present)[:6])})",
+            file=name,
+        )
+    negative = others[0] if others else _opposite(positive)
+    return positive, negative, column
+
+
+def _infer_positive(name: str, column: str, present: list[str]) -> str:
+    if column in present:
+        return column
+    lowered = {v.lower() for v in present}
+    for positive, negative in zip(TRUE_WORDS, FALSE_WORDS):
+        if lowered <= {positive, negative}:
+            matches = [v for v in present if v.lower() == positive]
+            return matches[0] if matches else positive
+    raise InputError(
+        f"cannot tell the positive class: score column {column!r} is not a label value and the labels "
+        f"are not 0/1 or true/false ({_show(sorted(present)[:4])}); use --positive-class",
+        file=name,
+    )
+
+
+def _opposite(positive: str) -> str:
+    pairs = {"1": "0", "true": "false"}
+    low = positive.lower()
+    if low in pairs:
+        word = pairs[low]
+        return word.upper() if positive.isupper() else (word.title() if positive.istitle() else word)
+    return f"not {positive}"
+
+
+def _fold_words(raw: pa.Array, classes: tuple[str, str]) -> pa.Array:
+    """Labels equal to a class name up to case (True/true) count as that class."""
+    out = raw
+    for cls in classes:
+        out = pc.if_else(pc.equal(pc.utf8_lower(out), cls.lower()), cls, out)
+    return out
+
+
+def _class_index(name: str, ids: pa.Array, raw: pa.Array, classes: tuple[str, ...], why: str) -> np.ndarray:
+    index = pc.index_in(raw, value_set=pa.array(classes, pa.string()))
+    if index.null_count:
+        row = _first_true(index.is_null())
+        value = raw[row].as_py()
+        raise InputError(
+            f"label {value!r} {why} ({_show(list(classes[:8]))}{', ...' if len(classes) > 8 else ''})",
+            file=name,
+            row_id=ids[row].as_py(),
+        )
+    return index.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _multilabel(name, ids, raw, matrix, columns, options, notes) -> Examples:
+    classes = tuple(columns)
+    lists = pc.split_pattern(pc.fill_null(raw, ""), options.label_sep)
+    flat = pc.list_flatten(lists)
+    parents = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+    flat = pc.utf8_trim_whitespace(flat)
+    used = pc.not_equal(flat, "")
+    flat = flat.filter(used)
+    parents = parents[used.to_numpy(zero_copy_only=False)]
+    index = pc.index_in(flat, value_set=pa.array(classes, pa.string()))
+    if index.null_count:
+        at = _first_true(index.is_null())
+        raise InputError(
+            f"label {flat[at].as_py()!r} is not a score column ({_show(list(classes[:8]))})",
+            file=name,
+            row_id=ids[int(parents[at])].as_py(),
+        )
+    y_multi = np.zeros(matrix.shape, dtype=bool, order="F")
+    y_multi[parents, index.to_numpy(zero_copy_only=False)] = True
+    return Examples("multilabel", classes, None, ids, matrix, None, y_multi, tuple(notes))
+
+
+def _first_true(mask: pa.Array | pa.ChunkedArray) -> int:
+    if isinstance(mask, pa.ChunkedArray):
+        mask = mask.combine_chunks()
+    return int(np.argmax(mask.to_numpy(zero_copy_only=False)))
