@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 a release-gate rule failed, 2 bad input or bad usage
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import datetime, timezone
 from typing import Sequence
@@ -13,14 +14,14 @@ from typing import Sequence
 import reportgen
 from reportgen.errors import InputError
 
-EXIT_OK, EXIT_GATE, EXIT_INPUT = 0, 1, 2
+EXIT_OK, EXIT_GATE, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line (InputError) instead of exiting."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise InputError(f"usage: {message} (see 'reportgen {self.prog.split()[-1]} --help')")
+        raise InputError(f"usage: {message} (see '{self.prog} --help')")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,3 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("reportgen: interrupted", file=sys.stderr)
         return 130
+    except Exception as err:  # a bug, not bad input: still one line, unless debugging
+        if os.environ.get("REPORTGEN_DEBUG"):
+            raise
+        print(f"reportgen: internal error: {type(err).__name__}: {' '.join(str(err).split())}", file=sys.stderr)
+        return EXIT_INTERNAL

@@ -52,6 +52,10 @@ def read_table(path: str | os.PathLike[str], string_columns: tuple[str, ...] = (
         raise
     except (pa.ArrowException, OSError, ValueError, UnicodeError) as err:
         raise InputError(f"cannot read as {fmt.upper()}: {_first_line(err)}", file=name) from None
+    try:
+        table.column_names
+    except UnicodeDecodeError:
+        raise InputError("the header is not UTF-8 text (is this a binary file?)", file=name) from None
     if table.num_columns == 0:
         raise InputError("no columns", file=name)
     if table.num_rows == 0:

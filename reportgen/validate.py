@@ -246,7 +246,7 @@ def _check_range(values: np.ndarray, file: str, column: str, ids: pa.Array) -> N
     if values.size and (values.min() < 0.0 or values.max() > 1.0):
         row = int(np.argmax((values < 0.0) | (values > 1.0)))
         raise InputError(
-            f"score {values[row]!r} is outside [0, 1]", file=file, column=column, row_id=ids[row].as_py()
+            f"score {float(values[row])!r} is outside [0, 1]", file=file, column=column, row_id=ids[row].as_py()
         )
 
 
