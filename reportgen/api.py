@@ -1,74 +1,140 @@
-"""The public Python entry: ``evaluate`` on DataFrames, ``evaluate_files`` on paths."""
+"""The public Python entry: ``evaluate`` on DataFrames, ``evaluate_files`` on paths.
+
+load -> validate -> statistics -> metrics -> analysis; the result is one Evaluation.
+"""
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Iterable
 
 import pandas as pd
 
 from reportgen import io
+from reportgen.analysis.advice import advice, overall_advice
+from reportgen.analysis.compare import Model, compare_sections
+from reportgen.errors import InputError
 from reportgen.evaluation import Evaluation
 from reportgen.inputs import Inputs
 from reportgen.metrics import evaluate_statistics
 from reportgen.options import Options
 from reportgen.selection import select_examples
 from reportgen.stats import from_examples
-from reportgen.validate import Examples, Source, build_examples
+from reportgen.validate import Source, build_examples
 
 LABEL_STRINGS = ("label", "labels")
+MAX_COMPARED = 5
+PathLike = str | os.PathLike[str]
 
 
 def evaluate(
     labels: pd.DataFrame,
     scores: pd.DataFrame | None = None,
     *,
-    inputs: str | os.PathLike[str] | None = None,
+    baseline: pd.DataFrame | None = None,
+    baseline_name: str = "baseline",
+    compare: Iterable[tuple[str, pd.DataFrame]] = (),
+    model_name: str = "model",
+    inputs: PathLike | None = None,
     **options,
 ) -> Evaluation:
     """Evaluate a classifier from DataFrames: ``labels`` (id + label/labels) and ``scores``
     (id + one column per class). ``scores=None`` means ``labels`` holds both.
 
+    ``baseline`` (and up to four more ``compare`` models) are scored on the same ids.
     Keyword options are those of :class:`reportgen.options.Options` (threshold,
     multilabel, positive_class, id_column, label_column, label_sep, grid_step,
-    allow_partial, score_columns, ...). Raises InputError on bad input.
+    allow_partial, score_columns, n_bootstrap, seed, ...). Raises InputError on bad input.
     """
     opts = Options(**options)
     label_source = Source(io.from_dataframe(labels, "labels"), "labels")
-    same = scores is None
-    score_source = label_source if same else Source(io.from_dataframe(scores, "scores"), "scores")
-    examples = build_examples(label_source, score_source, opts, same)
-    return _evaluate_examples(examples, opts, inputs)
+    main = label_source if scores is None else Source(io.from_dataframe(scores, "scores"), "scores")
+    others = [(baseline_name, baseline)] if baseline is not None else []
+    others += list(compare)
+    sources = [(name, Source(io.from_dataframe(frame, name), name)) for name, frame in others]
+    return _run(label_source, (model_name, main), sources, opts, inputs)
 
 
 def evaluate_files(
-    labels: str | os.PathLike[str],
-    scores: str | os.PathLike[str],
+    labels: PathLike,
+    scores: PathLike,
     *,
-    inputs: str | os.PathLike[str] | None = None,
+    baseline: PathLike | None = None,
+    baseline_name: str = "baseline",
+    compare: Iterable[tuple[str, PathLike]] = (),
+    model_name: str = "model",
+    inputs: PathLike | None = None,
+    class_thresholds: PathLike | None = None,
     **options,
 ) -> Evaluation:
     """Evaluate from files (.csv, .tsv, .jsonl/.ndjson, .parquet); labels and scores may be one file."""
+    if class_thresholds is not None:
+        options["class_thresholds"] = read_class_thresholds(class_thresholds)
     opts = Options(**options)
     text_columns = (opts.id_column, *(c for c in (opts.label_column,) if c), *LABEL_STRINGS)
     label_source = Source(io.read_table(labels, string_columns=text_columns), str(labels))
-    same = _same_file(labels, scores)
-    if same:
-        score_source = label_source
-    else:
-        score_source = Source(io.read_table(scores, string_columns=(opts.id_column,)), str(scores))
-    examples = build_examples(label_source, score_source, opts, same)
-    return _evaluate_examples(examples, opts, inputs)
+    main = label_source if _same_file(labels, scores) else _score_source(scores, opts)
+    others = [(baseline_name, baseline)] if baseline is not None else []
+    others += list(compare)
+    sources = [(name, _score_source(path, opts)) for name, path in others]
+    return _run(label_source, (model_name, main), sources, opts, inputs)
 
 
-def _evaluate_examples(examples: Examples, opts: Options, inputs) -> Evaluation:
-    stats = from_examples(examples, opts.threshold)
-    evaluation = evaluate_statistics(stats, opts.grid, examples.notes, opts.max_curve_points)
+def read_class_thresholds(path: PathLike) -> dict[str, float]:
+    """A ``class,threshold`` file as a dict."""
+    table = io.read_table(path, string_columns=("class",))
+    missing = {"class", "threshold"} - set(table.column_names)
+    if missing:
+        raise InputError(f"needs columns 'class' and 'threshold' (missing {sorted(missing)})", file=str(path))
+    names = table.column("class").to_pylist()
+    try:
+        values = [float(v) for v in table.column("threshold").to_pylist()]
+    except (TypeError, ValueError):
+        raise InputError("a threshold is not a number", file=str(path), column="threshold") from None
+    return dict(zip(names, values))
+
+
+def _score_source(path: PathLike, opts: Options) -> Source:
+    return Source(io.read_table(path, string_columns=(opts.id_column,)), str(path))
+
+
+def _run(labels: Source, main: tuple[str, Source], others: list[tuple[str, Source]], opts: Options, inputs) -> Evaluation:
+    if len(others) > MAX_COMPARED - 1:
+        raise InputError(f"at most {MAX_COMPARED} models on one page ({len(others) + 1} given)")
+    model = _model(labels, main, opts)
+    _check_class_thresholds(opts, model)
+    compared = [_model(labels, other, opts) for other in others]
+    targets = (opts.at_precision, opts.at_recall)
+    sections = compare_sections(model, compared, opts.n_bootstrap, opts.seed, targets)
+    report = model.evaluation.to_dict()
     table = Inputs(str(inputs), opts.id_column) if inputs is not None else None
-    selection = select_examples(examples, opts.threshold, opts.inputs_per_cell, opts.inputs_total, table)
-    return evaluation.with_extras(selection=selection)
+    cuts = model.stats.class_thresholds
+    return model.evaluation.with_extras(
+        **sections,
+        advice=advice(report["threshold_grid"], opts.target_precision, opts.target_recall),
+        advice_overall=overall_advice(
+            report["threshold_grid"], report["classes"], report["task"], opts.target_precision, opts.target_recall
+        ),
+        class_thresholds=dict(zip(model.examples.classes, cuts)) if opts.class_thresholds else None,
+        selection=select_examples(model.examples, cuts, opts.inputs_per_cell, opts.inputs_total, table),
+    )
 
 
-def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+def _model(labels: Source, scores: tuple[str, Source], opts: Options) -> Model:
+    name, source = scores
+    examples = build_examples(labels, source, opts, source is labels)
+    stats = from_examples(examples, opts.threshold, opts.class_thresholds)
+    evaluation = evaluate_statistics(stats, opts.grid, examples.notes, opts.max_curve_points)
+    return Model(name=name, examples=examples, stats=stats, evaluation=evaluation)
+
+
+def _check_class_thresholds(opts: Options, model: Model) -> None:
+    unknown = sorted(set(opts.class_thresholds or {}) - set(model.examples.classes))
+    if unknown:
+        raise InputError(f"class thresholds name unknown classes: {', '.join(map(repr, unknown[:5]))}")
+
+
+def _same_file(a: PathLike, b: PathLike) -> bool:
     try:
         return Path(a).resolve() == Path(b).resolve()
     except OSError:

@@ -29,7 +29,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"reportgen {reportgen.__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
     _add_build(commands.add_parser("build", help="build an HTML report (and metrics JSON) from label and score files"))
+    _add_check(commands.add_parser("check", help="release gate: exit 1 when a rule fails on a metrics JSON"))
     return parser
+
+
+def _add_check(p: argparse.ArgumentParser) -> None:
+    p.add_argument("metrics_json", help="a metrics JSON written by 'reportgen build --metrics-json'")
+    p.add_argument("--min", action="append", default=[], metavar="METRIC=VALUE", help="fail when METRIC is below VALUE")
+    p.add_argument("--max", action="append", default=[], metavar="METRIC=VALUE", help="fail when METRIC is above VALUE")
+    p.add_argument(
+        "--max-drop", action="append", default=[], metavar="METRIC=VALUE",
+        help="fail when METRIC is worse than the report's baseline by more than VALUE",
+    )
 
 
 def _add_build(p: argparse.ArgumentParser) -> None:
@@ -52,6 +63,20 @@ def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--inputs", help="per-example inputs: id plus text and/or image (and overlay) columns")
     p.add_argument("--examples-per-cell", type=int, default=50, help="examples embedded per confusion cell (default 50)")
     p.add_argument("--examples-total", type=int, default=2000, help="examples embedded in all (default 2000)")
+    p.add_argument("--baseline-scores", help="scores of the model this one replaces (same ids and classes)")
+    p.add_argument("--baseline-name", default="baseline", help="name of the baseline model (default baseline)")
+    p.add_argument(
+        "--compare", action="append", default=[], type=_named_path, metavar="NAME=FILE",
+        help="another model's scores to compare (repeatable; up to 5 models in all)",
+    )
+    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for intervals (default 1000)")
+    p.add_argument("--no-bootstrap", action="store_true", help="no confidence intervals")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    p.add_argument("--at-precision", type=_number("--at-precision"), default=0.9, help="precision at which models' recall is compared (default 0.9)")
+    p.add_argument("--at-recall", type=_number("--at-recall"), default=0.9, help="recall at which models' precision is compared (default 0.9)")
+    p.add_argument("--target-precision", type=_number("--target-precision"), default=0.9, help="threshold advice: lowest threshold reaching this precision (default 0.9)")
+    p.add_argument("--target-recall", type=_number("--target-recall"), default=0.9, help="threshold advice: highest threshold keeping this recall (default 0.9)")
+    p.add_argument("--class-thresholds", help="file of class,threshold: per-class decision thresholds")
 
 
 def _number(option: str):
@@ -62,6 +87,13 @@ def _number(option: str):
             raise argparse.ArgumentTypeError(f"{option} {text!r} is not a number") from None
 
     return parse
+
+
+def _named_path(text: str) -> tuple[str, str]:
+    name, sep, path = text.partition("=")
+    if not sep or not name or not path:
+        raise argparse.ArgumentTypeError(f"--compare {text!r}: expected NAME=FILE")
+    return name, path
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -86,6 +118,17 @@ def run_build(args: argparse.Namespace) -> int:
         score_columns=args.score_columns,
         inputs_per_cell=args.examples_per_cell,
         inputs_total=args.examples_total,
+        baseline=args.baseline_scores,
+        baseline_name=args.baseline_name,
+        compare=args.compare,
+        model_name=args.model or "model",
+        class_thresholds=args.class_thresholds,
+        n_bootstrap=0 if args.no_bootstrap else args.bootstrap,
+        seed=args.seed,
+        at_precision=args.at_precision,
+        at_recall=args.at_recall,
+        target_precision=args.target_precision,
+        target_recall=args.target_recall,
     )
     meta = {
         "title": args.title,
@@ -98,7 +141,23 @@ def run_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"build": run_build}
+def run_check(args: argparse.Namespace) -> int:
+    from reportgen import gate
+
+    rules = [gate.Rule.parse(kind, text) for kind in ("min", "max", "max_drop") for text in getattr(args, kind)]
+    if not rules:
+        raise InputError("usage: give at least one rule (--min, --max or --max-drop)")
+    report = gate.load_report(args.metrics_json)
+    failed = gate.failures(report, rules, args.metrics_json)
+    for line in failed:
+        print(f"reportgen check: FAIL {line}", file=sys.stderr)
+    if failed:
+        return EXIT_GATE
+    print(f"reportgen check: {len(rules)} rules passed")
+    return EXIT_OK
+
+
+COMMANDS = {"build": run_build, "check": run_check}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,7 +25,9 @@ def evaluate_statistics(
     max_curve_points: int = 200,
 ) -> Evaluation:
     """Derive every metric, curve, table and grid from ``stats``."""
-    at_threshold = [_at_threshold(c, stats.threshold, stats.n_examples) for c in stats.per_class]
+    at_threshold = [
+        _at_threshold(c, cut, stats.n_examples) for c, cut in zip(stats.per_class, stats.class_thresholds)
+    ]
     decision = _decision_counts(stats, at_threshold)
     ranking = [_ranking(c) for c in stats.per_class]
     per_class = [

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Mapping
 
 from reportgen.errors import InputError
 
@@ -25,6 +26,13 @@ class Options:
     max_curve_points: int = 200
     inputs_per_cell: int = 50
     inputs_total: int = 2000
+    n_bootstrap: int = 1000
+    seed: int = 0
+    at_precision: float = 0.9
+    at_recall: float = 0.9
+    target_precision: float = 0.9
+    target_recall: float = 0.9
+    class_thresholds: Mapping[str, float] | None = None
 
     def __post_init__(self) -> None:
         _check_unit("--threshold", self.threshold, allow_zero=True)
@@ -37,9 +45,13 @@ class Options:
             raise InputError("--label-sep must not be empty")
         if not self.id_column:
             raise InputError("--id-column must not be empty")
-        for name in ("max_curve_points", "inputs_per_cell", "inputs_total"):
+        for name in ("max_curve_points", "inputs_per_cell", "inputs_total", "n_bootstrap"):
             if getattr(self, name) < 0:
                 raise InputError(f"{name} must not be negative")
+        for option in ("at_precision", "at_recall", "target_precision", "target_recall"):
+            _check_unit(f"--{option.replace('_', '-')}", getattr(self, option), allow_zero=False)
+        for name, value in (self.class_thresholds or {}).items():
+            _check_unit(f"class threshold of {name!r}", value, allow_zero=True)
 
     @property
     def grid(self) -> tuple[float, ...]:

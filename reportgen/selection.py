@@ -17,13 +17,17 @@ MULTILABEL_CANDIDATES = 5000
 
 
 def select_examples(
-    ex: Examples, threshold: float, per_cell: int, total: int, inputs: Inputs | None = None
+    ex: Examples, thresholds: tuple[float, ...], per_cell: int, total: int, inputs: Inputs | None = None
 ) -> dict[str, Any]:
-    """The ``selection`` section: for each non-empty cell, its count and capped examples."""
+    """The ``selection`` section: for each non-empty cell, its count and capped examples.
+
+    ``thresholds`` holds each class's decision threshold.
+    """
+    cuts = np.asarray(thresholds, dtype=np.float64)
     if ex.y_multi is not None:
-        picks = _multilabel_picks(ex, threshold, per_cell)
+        picks = _multilabel_picks(ex, cuts, per_cell)
     else:
-        predicted = predicted_classes(ex, threshold)
+        predicted = predicted_classes(ex, cuts)
         confidence = ex.y_score[np.arange(ex.n_examples), predicted]
         picks = _group(ex.y_true, predicted, confidence, len(ex.classes), per_cell)
     picks.sort(key=lambda p: (p[0] == p[1], -len(p[2])))  # mistakes first, then bigger cells
@@ -37,7 +41,8 @@ def select_examples(
             "count": int(count),
             "examples": [_example(ex, inputs, r, actual, predicted) for r in rows],
         })
-    return {"threshold": float(threshold), "max_per_cell": per_cell, "max_total": total, "cells": cells}
+    return {"threshold": float(cuts.max()) if cuts.min() == cuts.max() else None,
+            "max_per_cell": per_cell, "max_total": total, "cells": cells}
 
 
 def _group(actual: np.ndarray, predicted: np.ndarray, confidence: np.ndarray, k: int, per_cell: int) -> list:
@@ -53,15 +58,16 @@ def _group(actual: np.ndarray, predicted: np.ndarray, confidence: np.ndarray, k:
     return picks
 
 
-def _multilabel_picks(ex: Examples, threshold: float, per_cell: int) -> list:
+def _multilabel_picks(ex: Examples, cuts: np.ndarray, per_cell: int) -> list:
     picks = []
     for j in range(len(ex.classes)):
-        rows = np.flatnonzero(ex.y_score[:, j] > threshold)
+        chosen = ex.y_score[:, j] > cuts[j]
+        rows = np.flatnonzero(chosen)
         if len(rows) > MULTILABEL_CANDIDATES:
             top = np.argpartition(-ex.y_score[rows, j], MULTILABEL_CANDIDATES)[:MULTILABEL_CANDIDATES]
             rows = rows[top]
         rows = rows[np.argsort(-ex.y_score[rows, j], kind="stable")]
-        counts = np.count_nonzero(ex.y_multi[ex.y_score[:, j] > threshold], axis=0)
+        counts = np.count_nonzero(ex.y_multi[chosen], axis=0)
         truth = ex.y_multi[rows]
         for i in np.flatnonzero(counts):
             members = rows[truth[:, i]][:per_cell]

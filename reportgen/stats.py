@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Mapping
 
 import numpy as np
 
@@ -83,6 +84,7 @@ class Statistics:
     classes: tuple[str, ...]
     positive_class: str | None
     threshold: float
+    class_thresholds: tuple[float, ...]  # the decision threshold of each class
     n_examples: int
     per_class: tuple[ScoreCounts, ...]
     confidence: ScoreCounts          # calibration stream: see ``confidence_stream``
@@ -96,7 +98,8 @@ class Statistics:
     unnormalized_rows: int           # multiclass: rows whose scores do not sum to 1
 
     def merge(self, other: "Statistics") -> "Statistics":
-        if (self.task, self.classes, self.threshold) != (other.task, other.classes, other.threshold):
+        mine = (self.task, self.classes, self.class_thresholds)
+        if mine != (other.task, other.classes, other.class_thresholds):
             raise ValueError("cannot merge statistics of different tasks, classes or thresholds")
         return replace(
             self,
@@ -114,18 +117,25 @@ class Statistics:
         )
 
 
-def from_examples(examples: Examples, threshold: float) -> Statistics:
-    """The in-memory producer: one sort per class, everything else vectorised."""
+def from_examples(
+    examples: Examples, threshold: float, class_thresholds: Mapping[str, float] | None = None
+) -> Statistics:
+    """The in-memory producer: one sort per class, everything else vectorised.
+
+    ``class_thresholds`` overrides the decision threshold of some classes.
+    """
     ex = examples
     k = len(ex.classes)
+    cuts = tuple(float((class_thresholds or {}).get(name, threshold)) for name in ex.classes)
     with ThreadPoolExecutor(max_workers=min(k, os.cpu_count() or 1)) as pool:
         per_class = tuple(pool.map(lambda j: ScoreCounts.from_arrays(ex.truth(j), ex.y_score[:, j]), range(k)))
-    predicted = predicted_classes(ex, threshold)
+    predicted = predicted_classes(ex, np.asarray(cuts))
     return Statistics(
         task=ex.task,
         classes=ex.classes,
         positive_class=ex.positive_class,
         threshold=float(threshold),
+        class_thresholds=cuts,
         n_examples=ex.n_examples,
         per_class=per_class,
         confidence=_confidence(ex, per_class, predicted),
@@ -140,13 +150,18 @@ def from_examples(examples: Examples, threshold: float) -> Statistics:
     )
 
 
-def predicted_classes(ex: Examples, threshold: float) -> np.ndarray:
-    """Decision rule: argmax for multiclass (first wins), score > threshold otherwise."""
+def predicted_classes(ex: Examples, threshold: float | np.ndarray) -> np.ndarray:
+    """Decision rule: argmax for multiclass (first wins), score > threshold otherwise.
+
+    ``threshold`` is one number or one per class (the binary task uses the positive
+    class's).
+    """
+    cut = np.asarray(threshold, dtype=np.float64)
     if ex.task == "multiclass":
         return argmax_rows(ex.y_score)
     if ex.task == "binary":
-        return (ex.y_score[:, 1] > threshold).astype(np.int64)
-    return ex.y_score > threshold
+        return (ex.y_score[:, 1] > (cut if cut.ndim == 0 else cut[1])).astype(np.int64)
+    return ex.y_score > cut
 
 
 def argmax_rows(matrix: np.ndarray) -> np.ndarray:
@@ -197,21 +212,25 @@ def _actual_counts(ex: Examples) -> np.ndarray:
 
 
 def _log_loss_sum(ex: Examples) -> float:
-    """Sum of cross-entropy; multiclass rows renormalised, probabilities clipped to [eps, 1-eps]."""
+    return float(row_log_loss(ex).sum())
+
+
+def row_log_loss(ex: Examples) -> np.ndarray:
+    """Cross-entropy of each row; multiclass rows renormalised, probabilities clipped to
+    [eps, 1-eps] as scikit-learn; multilabel rows sum their cells' binary losses."""
     if ex.task == "multiclass":
         rows = np.arange(ex.n_examples)
         totals = ex.y_score.sum(axis=1)
         p_true = ex.y_score[rows, ex.y_true] / np.where(totals > 0, totals, 1.0)
-        return float(-np.log(np.clip(p_true, EPS, 1 - EPS)).sum())
+        return -np.log(np.clip(p_true, EPS, 1 - EPS))
     if ex.task == "binary":
         p = np.where(ex.y_true == 1, ex.y_score[:, 1], ex.y_score[:, 0])
-        return float(-np.log(np.clip(p, EPS, 1 - EPS)).sum())
-    total = 0.0
+        return -np.log(np.clip(p, EPS, 1 - EPS))
+    loss = np.zeros(ex.n_examples)
     for j in range(len(ex.classes)):
         s = ex.y_score[:, j]
-        p = np.where(ex.y_multi[:, j], s, 1.0 - s)
-        total += float(-np.log(np.clip(p, EPS, 1 - EPS)).sum())
-    return total
+        loss -= np.log(np.clip(np.where(ex.y_multi[:, j], s, 1.0 - s), EPS, 1 - EPS))
+    return loss
 
 
 def _brier_sum(ex: Examples) -> float:

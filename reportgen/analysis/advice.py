@@ -1,0 +1,55 @@
+"""Threshold advice from the threshold grid: where F1 peaks, where a target precision is
+first reached, where a target recall is last kept. Grid thresholds only, so the page's
+slider can go exactly there."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+
+def advice(grid: Mapping[str, Any], target_precision: float, target_recall: float) -> dict[str, Any]:
+    """The ``advice`` section: one entry per class."""
+    thresholds = np.asarray(grid["thresholds"])
+    return {
+        name: _advise(thresholds, counts, target_precision, target_recall)
+        for name, counts in grid["classes"].items()
+    }
+
+
+def overall_advice(
+    grid: Mapping[str, Any], classes: list[str], task: str, target_precision: float, target_recall: float
+) -> dict[str, Any]:
+    """Advice for one global threshold: the positive class (binary), else counts summed over classes."""
+    thresholds = np.asarray(grid["thresholds"])
+    chosen = classes[1:] if task == "binary" else classes
+    summed = {key: np.sum([grid["classes"][c][key] for c in chosen], axis=0) for key in ("tp", "fp", "fn")}
+    return _advise(thresholds, summed, target_precision, target_recall)
+
+
+def _advise(thresholds: np.ndarray, counts: Mapping[str, Any], target_precision: float, target_recall: float):
+    tp, fp, fn = (np.asarray(counts[k], dtype=np.float64) for k in ("tp", "fp", "fn"))
+    precision = _div(tp, tp + fp)
+    recall = _div(tp, tp + fn)
+    f1 = _div(2 * tp, 2 * tp + fp + fn)
+    best = int(np.argmax(f1))
+    reach = np.flatnonzero(precision >= target_precision)
+    keep = np.flatnonzero(recall >= target_recall)
+    return {
+        "max_f1": _point(thresholds, precision, recall, best, f1=float(f1[best])),
+        "target_precision": _point(thresholds, precision, recall, int(reach[0]), target=target_precision) if len(reach) else None,
+        "target_recall": _point(thresholds, precision, recall, int(keep[-1]), target=target_recall) if len(keep) else None,
+    }
+
+
+def _point(thresholds, precision, recall, i: int, **extra) -> dict[str, Any]:
+    return {
+        **{k: float(v) for k, v in extra.items()},
+        "threshold": float(thresholds[i]),
+        "precision": float(precision[i]),
+        "recall": float(recall[i]),
+    }
+
+
+def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.divide(a, b, out=np.zeros_like(a), where=b > 0)

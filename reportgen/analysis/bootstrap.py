@@ -1,0 +1,191 @@
+"""Bootstrap intervals, paired across models, vectorised by resampling counts.
+
+Rows are dealt at random into at most ``max_groups`` groups (one row per group on
+small data, which is then the ordinary row bootstrap). Each group is reduced to sums
+that add up (counts per class, log-loss sums, score-bin counts per class); a resample
+draws multinomial counts over groups, and every replicate's statistics are one matrix
+product of those counts with the group sums. Every model is reduced with the same
+groups and the same counts, so differences between models are paired.
+
+Like example lists, this takes the Examples themselves (it needs each row's group).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from reportgen.stats import ScoreCounts, predicted_classes, row_log_loss
+from reportgen.validate import Examples
+
+MAX_GROUPS = 1000
+RANK_CELLS = 4000  # classes × score bins kept per model
+
+
+@dataclass(frozen=True, eq=False)
+class Resampling:
+    """Which group each row is in, and the counts each replicate draws per group."""
+
+    groups: np.ndarray   # (n,) group of each row, in the reference model's row order
+    counts: np.ndarray   # (n_resamples, n_groups) multinomial draws
+    seed: int
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.counts.shape[1])
+
+    @property
+    def n_resamples(self) -> int:
+        return int(self.counts.shape[0])
+
+
+def plan(n_rows: int, n_resamples: int, seed: int, max_groups: int = MAX_GROUPS) -> Resampling:
+    """Groups and counts for ``n_resamples`` replicates, from ``seed`` alone."""
+    rng = np.random.default_rng(seed)
+    n_groups = min(n_rows, max_groups)
+    groups = np.arange(n_rows) if n_groups == n_rows else rng.permutation(n_rows) % n_groups
+    counts = rng.multinomial(n_groups, np.full(n_groups, 1.0 / n_groups), size=n_resamples)
+    return Resampling(groups=groups, counts=counts.astype(np.float64), seed=seed)
+
+
+@dataclass(frozen=True, eq=False)
+class Replicates:
+    """Per-replicate values of one model: name -> (n_resamples,) or (n_resamples, k)."""
+
+    values: dict[str, np.ndarray]
+    full_binned: dict[str, np.ndarray]  # the same binned quantities on the whole sample
+
+
+def replicate(
+    ex: Examples,
+    groups: np.ndarray,
+    resampling: Resampling,
+    thresholds: np.ndarray,
+    per_class: tuple[ScoreCounts, ...],
+    targets: tuple[float, float],
+) -> Replicates:
+    """Metrics of every replicate for one model whose row i is in group ``groups[i]``."""
+    k = len(ex.classes)
+    size = resampling.n_groups
+    decision = _decision_sums(ex, groups, size, thresholds)
+    edges = [_inner_edges(c, max(RANK_CELLS // k, 16)) for c in per_class]
+    ranks = _rank_sums(ex, groups, size, edges)
+    flat = np.concatenate([decision, ranks.reshape(size, -1)], axis=1)
+    sums = resampling.counts @ flat
+    whole = flat.sum(axis=0, keepdims=True)
+    values = _metrics(ex, sums[:, : decision.shape[1]], sums[:, decision.shape[1]:], edges, targets)
+    full = _metrics(ex, whole[:, : decision.shape[1]], whole[:, decision.shape[1]:], edges, targets)
+    return Replicates(values=values, full_binned={key: v[0] for key, v in full.items()})
+
+
+def _decision_sums(ex: Examples, groups: np.ndarray, size: int, thresholds: np.ndarray) -> np.ndarray:
+    """Per group: rows, correct decisions, log-loss sum, then tp, predicted, actual per class."""
+    k = len(ex.classes)
+    predicted = predicted_classes(ex, thresholds)
+    columns = [np.bincount(groups, minlength=size).astype(np.float64)]
+    if ex.y_multi is None:
+        right = predicted == ex.y_true
+        columns.append(np.bincount(groups, weights=right, minlength=size))
+        columns.append(np.bincount(groups, weights=row_log_loss(ex), minlength=size))
+        tp = np.bincount(groups * k + ex.y_true, weights=right, minlength=size * k).reshape(size, k)
+        made = np.bincount(groups * k + predicted, minlength=size * k).reshape(size, k)
+        actual = np.bincount(groups * k + ex.y_true, minlength=size * k).reshape(size, k)
+    else:
+        right_cells = np.count_nonzero(predicted == ex.y_multi, axis=1)
+        columns.append(np.bincount(groups, weights=right_cells, minlength=size))
+        columns.append(np.bincount(groups, weights=row_log_loss(ex), minlength=size))
+        tp = np.stack([np.bincount(groups, weights=predicted[:, j] & ex.y_multi[:, j], minlength=size) for j in range(k)], 1)
+        made = np.stack([np.bincount(groups, weights=predicted[:, j], minlength=size) for j in range(k)], 1)
+        actual = np.stack([np.bincount(groups, weights=ex.y_multi[:, j], minlength=size) for j in range(k)], 1)
+    return np.concatenate([np.stack(columns, axis=1), tp, made, actual], axis=1).astype(np.float64)
+
+
+def _inner_edges(counts: ScoreCounts, bins: int) -> np.ndarray:
+    """Inner bin edges: every distinct score when few (exact), else equal-mass cuts."""
+    if len(counts.scores) <= bins:
+        return counts.scores[:-1]
+    cumulative = np.cumsum(counts.pos + counts.neg)
+    cuts = np.linspace(0, cumulative[-1], bins + 1)[1:-1]
+    return np.unique(counts.scores[np.minimum(np.searchsorted(cumulative, cuts), len(counts.scores) - 1)])
+
+
+def _rank_sums(ex: Examples, groups: np.ndarray, size: int, edges: list[np.ndarray]) -> np.ndarray:
+    """(groups, classes, bins, 2): negatives and positives per score bin per class."""
+    width = max(len(e) for e in edges) + 1
+    out = np.zeros((size, len(ex.classes), width, 2))
+    for j, inner in enumerate(edges):
+        which = np.searchsorted(inner, ex.y_score[:, j], side="left")
+        key = (groups * width + which) * 2 + ex.truth(j)
+        out[:, j] = np.bincount(key, minlength=size * width * 2).reshape(size, width, 2)
+    return out
+
+
+def _metrics(ex: Examples, decision: np.ndarray, ranks: np.ndarray, edges, targets) -> dict[str, np.ndarray]:
+    k = len(ex.classes)
+    rows, right, loss = decision[:, 0], decision[:, 1], decision[:, 2]
+    tp, made, actual = (decision[:, 3 + i * k : 3 + (i + 1) * k] for i in range(3))
+    cells = rows * k if ex.task == "multilabel" else rows
+    precision = _div(tp, made)
+    recall = _div(tp, actual)
+    f1 = _div(2 * tp, made + actual)
+    ranks = ranks.reshape(len(rows), k, -1, 2)
+    auc = _auc(ranks[..., 1], ranks[..., 0])
+    at_precision, at_recall = _operating_points(ranks[..., 1], ranks[..., 0], targets)
+    macro_auc = auc[:, 1] if ex.task == "binary" else _nanmean(auc)
+    return {
+        "accuracy": _div(right, cells),
+        "macro_precision": precision.mean(axis=1),
+        "macro_recall": recall.mean(axis=1),
+        "macro_f1": f1.mean(axis=1),
+        "roc_auc_macro": macro_auc,
+        "log_loss": _div(loss, cells),
+        "roc_auc": auc,
+        "recall_at_precision": at_precision,
+        "precision_at_recall": at_recall,
+    }
+
+
+def _auc(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
+    """Mann-Whitney AUC from counts per ascending score bin (ties count one half)."""
+    n_pos, n_neg = pos.sum(axis=-1), neg.sum(axis=-1)
+    above = n_pos[..., None] - np.cumsum(pos, axis=-1)
+    pairs = (neg * (above + 0.5 * pos)).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where((n_pos > 0) & (n_neg > 0), pairs / (n_pos * n_neg), np.nan)
+
+
+def _operating_points(pos, neg, targets) -> tuple[np.ndarray, np.ndarray]:
+    """Best recall with precision >= target, and precision at the highest cut with recall >= target."""
+    target_precision, target_recall = targets
+    tps = np.cumsum(pos[..., ::-1], axis=-1)
+    fps = np.cumsum(neg[..., ::-1], axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(tps + fps > 0, tps / (tps + fps), 0.0)
+        recall = tps / tps[..., -1:]
+    recall_at = np.where(precision >= target_precision, recall, 0.0).max(axis=-1)
+    reached = recall >= target_recall
+    first = np.argmax(reached, axis=-1)
+    precision_at = np.take_along_axis(precision, first[..., None], axis=-1)[..., 0]
+    undefined = tps[..., -1] == 0
+    return np.where(undefined, np.nan, recall_at), np.where(undefined, np.nan, precision_at)
+
+
+def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(b > 0, a / np.where(b > 0, b, 1), 0.0)
+
+
+def _nanmean(values: np.ndarray) -> np.ndarray:
+    filled = ~np.isnan(values)
+    total = np.where(filled, values, 0.0).sum(axis=1)
+    count = filled.sum(axis=1)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def interval(values: np.ndarray, shift: float = 0.0) -> list[float] | None:
+    """95% percentile interval of replicate values (NaN replicates ignored), shifted."""
+    finite = values[np.isfinite(values)]
+    if len(finite) < 2:
+        return None
+    low, high = np.percentile(finite, [2.5, 97.5])
+    return [float(low + shift), float(high + shift)]

@@ -1,0 +1,208 @@
+"""A model against its baseline (and other models): deltas, paired bootstrap intervals
+and matched operating points."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow.compute as pc
+
+from reportgen.analysis import bootstrap
+from reportgen.errors import InputError
+from reportgen.evaluation import Evaluation
+from reportgen.stats import Statistics
+from reportgen.validate import Examples
+
+HEADLINE = ("accuracy", "macro_precision", "macro_recall", "macro_f1", "roc_auc_macro", "log_loss")
+LOWER_IS_BETTER = frozenset({"log_loss", "brier_score", "hamming_loss"})
+CLASS_METRICS = ("precision", "recall", "f1", "roc_auc", "average_precision")
+
+
+@dataclass(frozen=True, eq=False)
+class Model:
+    """One scored model: its name, examples, statistics and evaluation."""
+
+    name: str
+    examples: Examples
+    stats: Statistics
+    evaluation: Evaluation
+
+
+def compare_sections(
+    main: Model,
+    others: list[Model],
+    n_resamples: int,
+    seed: int,
+    targets: tuple[float, float],
+) -> dict[str, Any]:
+    """Extra report sections: baseline, deltas, models, intervals, operating_points."""
+    baseline = others[0] if others else None
+    sections: dict[str, Any] = {}
+    if others:
+        sections["models"] = [_model_row(main, "model")] + [
+            _model_row(m, "baseline" if m is baseline else "compare") for m in others
+        ]
+    if baseline is not None:
+        sections["baseline"] = {
+            "name": baseline.name,
+            "summary": baseline.evaluation.summary,
+            "per_class": baseline.evaluation.per_class,
+        }
+        sections["deltas"] = _deltas(main.evaluation, baseline.evaluation)
+    sampled = _bootstrap(main, baseline, n_resamples, seed, targets) if n_resamples else {}
+    sections.update(sampled)
+    return sections
+
+
+def _model_row(model: Model, role: str) -> dict[str, Any]:
+    return {"name": model.name, "role": role, "summary": model.evaluation.summary}
+
+
+def _deltas(new: Evaluation, old: Evaluation) -> dict[str, Any]:
+    summary = {
+        key: _minus(value, old.summary.get(key))
+        for key, value in new.summary.items()
+        if not isinstance(value, dict)
+    }
+    summary["top_k_accuracy"] = {
+        k: _minus(v, old.summary["top_k_accuracy"].get(k)) for k, v in new.summary["top_k_accuracy"].items()
+    }
+    per_class = {
+        a["class"]: {m: _minus(a[m], b[m]) for m in CLASS_METRICS} for a, b in zip(new.per_class, old.per_class)
+    }
+    return {"summary": summary, "per_class": per_class}
+
+
+def _minus(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else float(a - b)
+
+
+def aligned_groups(main: Examples, other: Examples, groups: np.ndarray, name: str) -> np.ndarray:
+    """The groups of ``other``'s rows, so that the same id falls in the same group."""
+    if tuple(other.classes) != tuple(main.classes):
+        raise InputError(f"classes differ from the main scores ({list(other.classes)[:6]})", file=name)
+    where = pc.index_in(main.ids, value_set=other.ids)
+    if where.null_count or len(other.ids) != len(main.ids):
+        raise InputError(
+            f"ids differ from the main scores ({where.null_count} of {len(main.ids)} missing)", file=name
+        )
+    out = np.empty(len(groups), dtype=groups.dtype)
+    out[where.to_numpy(zero_copy_only=False)] = groups
+    return out
+
+
+def _bootstrap(main: Model, baseline: Model | None, n_resamples: int, seed: int, targets) -> dict[str, Any]:
+    plan = bootstrap.plan(main.examples.n_examples, n_resamples, seed)
+    new = _replicates(main, plan.groups, plan, targets)
+    points = _points(main, targets)
+    intervals: dict[str, Any] = {
+        "summary": {m: _interval(new, points, m) for m in HEADLINE},
+        "roc_auc": {
+            name: _interval_class(new, points, "roc_auc", j) for j, name in enumerate(main.examples.classes)
+        },
+        "n_resamples": n_resamples,
+        "seed": seed,
+        "groups": plan.n_groups,
+    }
+    out: dict[str, Any] = {"intervals": intervals}
+    ops = {"target_precision": targets[0], "target_recall": targets[1], "model": main.name}
+    ops["per_class"] = _ops_table(main, new, points)
+    if baseline is not None:
+        groups = aligned_groups(main.examples, baseline.examples, plan.groups, baseline.name)
+        old = _replicates(baseline, groups, plan, targets)
+        old_points = _points(baseline, targets)
+        intervals["deltas"] = {m: _delta_interval(new, old, points, old_points, m) for m in HEADLINE}
+        intervals["baseline"] = {m: _interval(old, old_points, m) for m in HEADLINE}
+        ops["baseline"] = baseline.name
+        ops["per_class"] = _ops_table(main, new, points, old, old_points)
+    ops["macro"] = _ops_macro(ops["per_class"])
+    out["operating_points"] = ops
+    return out
+
+
+def _replicates(model: Model, groups, plan, targets) -> bootstrap.Replicates:
+    thresholds = np.asarray(model.stats.class_thresholds)
+    return bootstrap.replicate(model.examples, groups, plan, thresholds, model.stats.per_class, targets)
+
+
+def _points(model: Model, targets) -> dict[str, Any]:
+    """Exact whole-sample values: the centres the binned replicates are shifted to."""
+    summary = model.evaluation.summary
+    auc = np.array([np.nan if c["roc_auc"] is None else c["roc_auc"] for c in model.evaluation.per_class])
+    at_precision, at_recall = zip(*(_exact_points(c, targets) for c in model.stats.per_class))
+    return {
+        **{m: np.nan if summary[m] is None else summary[m] for m in HEADLINE},
+        "roc_auc": auc,
+        "recall_at_precision": np.array(at_precision),
+        "precision_at_recall": np.array(at_recall),
+    }
+
+
+def _exact_points(counts, targets) -> tuple[float, float]:
+    a, b = bootstrap._operating_points(counts.pos[None].astype(float), counts.neg[None].astype(float), targets)
+    return float(a[0]), float(b[0])
+
+
+def _shift(reps: bootstrap.Replicates, points, key, j=None) -> float:
+    full = reps.full_binned[key] if j is None else reps.full_binned[key][j]
+    point = points[key] if j is None else points[key][j]
+    return float(point - full) if np.isfinite(point) and np.isfinite(full) else 0.0
+
+
+def _interval(reps, points, key) -> list[float] | None:
+    return bootstrap.interval(reps.values[key], _shift(reps, points, key))
+
+
+def _interval_class(reps, points, key, j) -> list[float] | None:
+    return bootstrap.interval(reps.values[key][:, j], _shift(reps, points, key, j))
+
+
+def _delta_interval(new, old, new_points, old_points, key, j=None) -> list[float] | None:
+    a = new.values[key] if j is None else new.values[key][:, j]
+    b = old.values[key] if j is None else old.values[key][:, j]
+    shift = _shift(new, new_points, key, j) - _shift(old, old_points, key, j)
+    return bootstrap.interval(a - b, shift)
+
+
+def _ops_table(main: Model, new, points, old=None, old_points=None) -> dict[str, Any]:
+    table = {}
+    for j, name in enumerate(main.examples.classes):
+        entry = {}
+        for key in ("recall_at_precision", "precision_at_recall"):
+            value = _finite(points[key][j])
+            item = {"value": value, "interval": _interval_class(new, points, key, j)}
+            if old is not None:
+                base = _finite(old_points[key][j])
+                item.update(
+                    baseline=base,
+                    delta=None if value is None or base is None else value - base,
+                    delta_interval=_delta_interval(new, old, points, old_points, key, j),
+                )
+            entry[key] = item
+        table[name] = entry
+    return table
+
+
+def _ops_macro(per_class: dict[str, Any]) -> dict[str, Any]:
+    macro = {}
+    for key in ("recall_at_precision", "precision_at_recall"):
+        items = [entry[key] for entry in per_class.values()]
+        macro[key] = {field: _mean([i.get(field) for i in items]) for field in ("value", "baseline", "delta")}
+    return macro
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def _mean(values: list) -> float | None:
+    numbers = [v for v in values if v is not None]
+    return float(np.mean(numbers)) if numbers else None
+
+
+def improvement(metric: str, delta: float | None) -> bool | None:
+    """Whether a change of ``delta`` in ``metric`` is for the better."""
+    if delta is None or delta == 0:
+        return None
+    return (delta < 0) if metric in LOWER_IS_BETTER else (delta > 0)

@@ -1,0 +1,88 @@
+"""The release gate: rules over a metrics JSON; any failed rule fails the release."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from reportgen.analysis.compare import LOWER_IS_BETTER
+from reportgen.errors import InputError
+
+
+@dataclass(frozen=True)
+class Rule:
+    """``kind`` is min, max or max_drop; ``metric`` a summary key (``top_k_accuracy.3``)."""
+
+    kind: str
+    metric: str
+    limit: float
+
+    @classmethod
+    def parse(cls, kind: str, text: str) -> "Rule":
+        option = "--" + kind.replace("_", "-")
+        name, sep, value = text.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"usage: {option} {text!r}: expected METRIC=VALUE")
+        try:
+            limit = float(value)
+        except ValueError:
+            raise InputError(f"usage: {option} {text!r}: {value!r} is not a number") from None
+        return cls(kind, name.strip(), limit)
+
+
+def load_report(path: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            report = json.load(handle)
+    except FileNotFoundError:
+        raise InputError("no such file", file=path) from None
+    except (OSError, UnicodeError, json.JSONDecodeError) as err:
+        raise InputError(f"not a metrics JSON: {err}", file=path) from None
+    if not isinstance(report, dict) or "summary" not in report:
+        raise InputError("not a metrics JSON: no 'summary'", file=path)
+    return report
+
+
+def failures(report: dict[str, Any], rules: Iterable[Rule], path: str) -> list[str]:
+    """One line per failed rule (empty when every rule holds)."""
+    return [line for rule in rules if (line := _judge(report, rule, path))]
+
+
+def _judge(report: dict[str, Any], rule: Rule, path: str) -> str | None:
+    value = _metric(report["summary"], rule.metric, path)
+    if value is None:
+        return f"{rule.metric} is undefined (null), so {rule.kind.replace('_', '-')} {rule.limit:g} cannot hold"
+    if rule.kind == "min" and value < rule.limit:
+        return f"{rule.metric} = {value:.4f} is below the minimum {rule.limit:g}"
+    if rule.kind == "max" and value > rule.limit:
+        return f"{rule.metric} = {value:.4f} is above the maximum {rule.limit:g}"
+    if rule.kind == "max_drop":
+        return _judge_drop(report, rule, value, path)
+    return None
+
+
+def _judge_drop(report: dict[str, Any], rule: Rule, value: float, path: str) -> str | None:
+    baseline = report.get("baseline")
+    if not baseline:
+        raise InputError(f"--max-drop {rule.metric} needs a baseline in the report (build with --baseline-scores)", file=path)
+    old = _metric(baseline["summary"], rule.metric, path)
+    if old is None:
+        return f"{rule.metric} of the baseline is undefined (null), so the drop cannot be measured"
+    drop = (value - old) if rule.metric in LOWER_IS_BETTER else (old - value)
+    if drop > rule.limit:
+        name = baseline.get("name", "baseline")
+        return f"{rule.metric} dropped by {drop:.4f} from {name} ({old:.4f} -> {value:.4f}), more than {rule.limit:g}"
+    return None
+
+
+def _metric(summary: dict[str, Any], name: str, path: str) -> float | None:
+    head, _, tail = name.partition(".")
+    if head not in summary:
+        known = ", ".join(k for k in summary if not isinstance(summary[k], dict))
+        raise InputError(f"unknown metric {name!r} (known: {known})", file=path)
+    value = summary[head]
+    if isinstance(value, dict):
+        if tail not in value:
+            raise InputError(f"unknown metric {name!r} (known: {', '.join(head + '.' + k for k in value)})", file=path)
+        value = value[tail]
+    return None if value is None else float(value)
