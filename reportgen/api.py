@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import pandas as pd
+import pyarrow as pa
 
 from reportgen import io
 from reportgen.analysis.advice import advice, overall_advice
@@ -25,6 +26,7 @@ from reportgen.validate import Source, build_examples
 LABEL_STRINGS = ("label", "labels")
 MAX_COMPARED = 5
 PathLike = str | os.PathLike[str]
+Loader = Callable[[], Source]
 
 
 def evaluate(
@@ -48,11 +50,14 @@ def evaluate(
     """
     opts = Options(**options)
     label_source = Source(io.from_dataframe(labels, "labels"), "labels")
-    main = label_source if scores is None else Source(io.from_dataframe(scores, "scores"), "scores")
     others = [(baseline_name, baseline)] if baseline is not None else []
     others += list(compare)
-    sources = [(name, Source(io.from_dataframe(frame, name), name)) for name, frame in others]
-    return _run(label_source, (model_name, main), sources, opts, inputs)
+
+    def frame_loader(name: str, frame: pd.DataFrame | None) -> Loader:
+        return lambda: label_source if frame is None else Source(io.from_dataframe(frame, name), name)
+
+    loaders = [(name, frame_loader(name, frame)) for name, frame in others]
+    return _run(label_source, (model_name, frame_loader("scores", scores)), loaders, opts, inputs)
 
 
 def evaluate_files(
@@ -73,11 +78,14 @@ def evaluate_files(
     opts = Options(**options)
     text_columns = (opts.id_column, *(c for c in (opts.label_column,) if c), *LABEL_STRINGS)
     label_source = Source(io.read_table(labels, string_columns=text_columns), str(labels))
-    main = label_source if _same_file(labels, scores) else _score_source(scores, opts)
     others = [(baseline_name, baseline)] if baseline is not None else []
     others += list(compare)
-    sources = [(name, _score_source(path, opts)) for name, path in others]
-    return _run(label_source, (model_name, main), sources, opts, inputs)
+
+    def file_loader(path: PathLike) -> Loader:
+        return lambda: label_source if _same_file(labels, path) else _score_source(path, opts)
+
+    loaders = [(name, file_loader(path)) for name, path in others]
+    return _run(label_source, (model_name, file_loader(scores)), loaders, opts, inputs)
 
 
 def read_class_thresholds(path: PathLike) -> dict[str, float]:
@@ -98,7 +106,7 @@ def _score_source(path: PathLike, opts: Options) -> Source:
     return Source(io.read_table(path, string_columns=(opts.id_column,)), str(path))
 
 
-def _run(labels: Source, main: tuple[str, Source], others: list[tuple[str, Source]], opts: Options, inputs) -> Evaluation:
+def _run(labels: Source, main: tuple[str, Loader], others: list[tuple[str, Loader]], opts: Options, inputs) -> Evaluation:
     if len(others) > MAX_COMPARED - 1:
         raise InputError(f"at most {MAX_COMPARED} models on one page ({len(others) + 1} given)")
     model = _model(labels, main, opts)
@@ -120,9 +128,13 @@ def _run(labels: Source, main: tuple[str, Source], others: list[tuple[str, Sourc
     )
 
 
-def _model(labels: Source, scores: tuple[str, Source], opts: Options) -> Model:
-    name, source = scores
+def _model(labels: Source, scores: tuple[str, Loader], opts: Options) -> Model:
+    """One model's evaluation; its score table is read here and dropped once validated."""
+    name, load = scores
+    source = load()
     examples = build_examples(labels, source, opts, source is labels)
+    del source
+    pa.default_memory_pool().release_unused()
     stats = from_examples(examples, opts.threshold, opts.class_thresholds)
     evaluation = evaluate_statistics(stats, opts.grid, examples.notes, opts.max_curve_points)
     return Model(name=name, examples=examples, stats=stats, evaluation=evaluation)

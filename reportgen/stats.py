@@ -158,7 +158,7 @@ def predicted_classes(ex: Examples, threshold: float | np.ndarray) -> np.ndarray
     """
     cut = np.asarray(threshold, dtype=np.float64)
     if ex.task == "multiclass":
-        return argmax_rows(ex.y_score)
+        return ex.argmax
     if ex.task == "binary":
         return (ex.y_score[:, 1] > (cut if cut.ndim == 0 else cut[1])).astype(np.int64)
     return ex.y_score > cut

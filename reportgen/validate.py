@@ -5,6 +5,7 @@ Every problem raises InputError naming the file, the column, the row id or the v
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
@@ -47,6 +48,13 @@ class Examples:
     @property
     def n_examples(self) -> int:
         return int(self.y_score.shape[0])
+
+    @cached_property
+    def argmax(self) -> np.ndarray:
+        """Row-wise argmax of the scores, first maximum wins (computed once)."""
+        from reportgen.stats import argmax_rows
+
+        return argmax_rows(self.y_score)
 
     def truth(self, j: int) -> np.ndarray:
         """One-vs-rest truth of class ``j`` as a bool vector."""

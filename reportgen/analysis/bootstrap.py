@@ -11,6 +11,8 @@ Like example lists, this takes the Examples themselves (it needs each row's grou
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,10 +115,14 @@ def _rank_sums(ex: Examples, groups: np.ndarray, size: int, edges: list[np.ndarr
     """(groups, classes, bins, 2): negatives and positives per score bin per class."""
     width = max(len(e) for e in edges) + 1
     out = np.zeros((size, len(ex.classes), width, 2))
-    for j, inner in enumerate(edges):
-        which = np.searchsorted(inner, ex.y_score[:, j], side="left")
+
+    def fill(j: int) -> None:
+        which = np.searchsorted(edges[j], ex.y_score[:, j], side="left")
         key = (groups * width + which) * 2 + ex.truth(j)
         out[:, j] = np.bincount(key, minlength=size * width * 2).reshape(size, width, 2)
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        list(pool.map(fill, range(len(ex.classes))))
     return out
 
 

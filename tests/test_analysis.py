@@ -1,0 +1,196 @@
+"""Comparison, bootstrap intervals, operating points, advice and calibration,
+checked against scikit-learn and against a slow reference bootstrap."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import accuracy_score, f1_score, log_loss, roc_auc_score
+
+import reportgen
+from reportgen.analysis import bootstrap
+
+TOL = 1e-9
+
+
+def _model(rng, y, k, strength):
+    logits = rng.normal(0.0, 1.0, (len(y), k))
+    logits[np.arange(len(y)), y] += strength
+    p = np.exp(logits)
+    return np.round(p / p.sum(axis=1, keepdims=True), 3)
+
+
+def _frames(y, scores, names, ids=None):
+    ids = np.arange(len(y)) if ids is None else ids
+    labels = pd.DataFrame({"id": ids, "label": np.array(names)[y]})
+    table = pd.DataFrame({"id": ids, **{name: scores[:, j] for j, name in enumerate(names)}})
+    return labels, table
+
+
+@pytest.fixture(scope="module")
+def pair():
+    rng = np.random.default_rng(7)
+    n, k = 300, 3
+    names = ["cat", "dog", "emu"]
+    y = rng.integers(0, k, n)
+    new, old = _model(rng, y, k, 1.6), _model(rng, y, k, 0.6)
+    labels, new_table = _frames(y, new, names)
+    _, old_table = _frames(y, old, names)
+    shuffled = old_table.sample(frac=1.0, random_state=1)  # pairing must follow ids, not rows
+    ev = reportgen.evaluate(labels, new_table, baseline=shuffled, n_bootstrap=200, seed=11).to_dict()
+    return {"y": y, "new": new, "old": old, "names": names, "report": ev, "n": n, "k": k}
+
+
+def _reference(y, scores, counts, k):
+    """The slow bootstrap: materialise every resample and ask scikit-learn."""
+    out = {"accuracy": [], "macro_f1": [], "log_loss": [], "roc_auc": []}
+    pred = scores.argmax(axis=1)
+    norm = scores / scores.sum(axis=1, keepdims=True)
+    for row in counts.astype(int):
+        idx = np.repeat(np.arange(len(y)), row)
+        out["accuracy"].append(accuracy_score(y[idx], pred[idx]))
+        out["macro_f1"].append(f1_score(y[idx], pred[idx], average="macro", labels=range(k), zero_division=0))
+        out["log_loss"].append(log_loss(y[idx], norm[idx], labels=range(k)))
+        out["roc_auc"].append([roc_auc_score(y[idx] == j, scores[idx, j]) for j in range(k)])
+    return {key: np.array(v) for key, v in out.items()}
+
+
+def test_intervals_equal_a_slow_reference_bootstrap(pair):
+    report, y, new, k = pair["report"], pair["y"], pair["new"], pair["k"]
+    plan = bootstrap.plan(pair["n"], 200, 11)
+    assert plan.n_groups == pair["n"]  # small data: one row per group, the ordinary bootstrap
+    ref = _reference(y, new, plan.counts, k)
+    intervals = report["intervals"]
+    for metric in ("accuracy", "macro_f1", "log_loss"):
+        assert intervals["summary"][metric] == pytest.approx(np.percentile(ref[metric], [2.5, 97.5]), abs=TOL)
+    for j, name in enumerate(pair["names"]):
+        expected = np.percentile(ref["roc_auc"][:, j], [2.5, 97.5])
+        assert intervals["roc_auc"][name] == pytest.approx(expected, abs=TOL)
+    macro = np.percentile(ref["roc_auc"].mean(axis=1), [2.5, 97.5])
+    assert intervals["summary"]["roc_auc_macro"] == pytest.approx(macro, abs=TOL)
+    assert intervals["n_resamples"] == 200 and intervals["seed"] == 11
+
+
+def test_paired_delta_intervals_use_the_same_rows(pair):
+    report, y, k = pair["report"], pair["y"], pair["k"]
+    plan = bootstrap.plan(pair["n"], 200, 11)
+    new = _reference(y, pair["new"], plan.counts, k)
+    old = _reference(y, pair["old"], plan.counts, k)
+    for metric in ("accuracy", "macro_f1", "log_loss"):
+        expected = np.percentile(new[metric] - old[metric], [2.5, 97.5])
+        assert report["intervals"]["deltas"][metric] == pytest.approx(expected, abs=TOL)
+    assert report["deltas"]["summary"]["accuracy"] == pytest.approx(
+        accuracy_score(y, pair["new"].argmax(1)) - accuracy_score(y, pair["old"].argmax(1)), abs=TOL
+    )
+    low, high = report["intervals"]["deltas"]["accuracy"]
+    assert 0 < low < report["deltas"]["summary"]["accuracy"] < high  # the better model really is better
+
+
+def test_baseline_section_has_the_top_level_shapes(pair):
+    report = pair["report"]
+    assert report["baseline"]["name"] == "baseline"
+    assert set(report["baseline"]["summary"]) == set(report["summary"])
+    assert [c["class"] for c in report["baseline"]["per_class"]] == report["classes"]
+    assert [m["role"] for m in report["models"]] == ["model", "baseline"]
+    for metric, delta in report["deltas"]["summary"].items():
+        if isinstance(delta, float):
+            assert delta == pytest.approx(report["summary"][metric] - report["baseline"]["summary"][metric], abs=TOL)
+
+
+def test_operating_points_match_a_direct_search(pair):
+    report, y, new = pair["report"], pair["y"], pair["new"]
+    ops = report["operating_points"]
+    for j, name in enumerate(pair["names"]):
+        truth, score = y == j, new[:, j]
+        best = 0.0
+        for t in np.unique(score):
+            chosen = score >= t
+            precision = (truth & chosen).sum() / chosen.sum()
+            if precision >= ops["target_precision"]:
+                best = max(best, (truth & chosen).sum() / truth.sum())
+        assert ops["per_class"][name]["recall_at_precision"]["value"] == pytest.approx(best, abs=TOL)
+
+
+def test_large_data_groups_rows_and_stays_close_to_row_bootstrap():
+    rng = np.random.default_rng(3)
+    n, k = 6000, 4
+    y = rng.integers(0, k, n)
+    scores = _model(rng, y, k, 1.0)
+    labels, table = _frames(y, scores, [f"c{j}" for j in range(k)])
+    report = reportgen.evaluate(labels, table, n_bootstrap=300, seed=5).to_dict()
+    assert report["intervals"]["groups"] == 1000
+    low, high = report["intervals"]["summary"]["accuracy"]
+    acc = report["summary"]["accuracy"]
+    se = np.sqrt(acc * (1 - acc) / n)  # the binomial standard error the interval should reflect
+    assert low < acc < high
+    assert (high - low) == pytest.approx(2 * 1.96 * se, rel=0.25)
+
+
+def test_no_bootstrap_leaves_intervals_out(pair):
+    labels, table = _frames(pair["y"], pair["new"], pair["names"])
+    report = reportgen.evaluate(labels, table, n_bootstrap=0).to_dict()
+    assert "intervals" not in report and "operating_points" not in report
+
+
+def test_advice_picks_grid_thresholds(pair):
+    labels, table = _frames(pair["y"], pair["new"], pair["names"])
+    report = reportgen.evaluate(labels, table, n_bootstrap=0, target_precision=0.8, target_recall=0.7).to_dict()
+    grid = report["threshold_grid"]
+    for j, name in enumerate(pair["names"]):
+        truth, score = pair["y"] == j, pair["new"][:, j]
+        f1s = [f1_score(truth, score > t, zero_division=0) for t in grid["thresholds"]]
+        advice = report["advice"][name]
+        assert advice["max_f1"]["threshold"] == grid["thresholds"][int(np.argmax(f1s))]
+        assert advice["max_f1"]["f1"] == pytest.approx(max(f1s), abs=TOL)
+        reach = [t for t in grid["thresholds"]
+                 if (score > t).sum() and (truth & (score > t)).sum() / (score > t).sum() >= 0.8]
+        assert advice["target_precision"]["threshold"] == reach[0]
+        keep = [t for t in grid["thresholds"] if (truth & (score > t)).sum() / truth.sum() >= 0.7]
+        assert advice["target_recall"]["threshold"] == keep[-1]
+
+
+@pytest.mark.parametrize("strategy", ["uniform", "quantile"])
+def test_calibration_matches_scikit_learn(strategy):
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 700)
+    p = np.clip(0.6 * y + 0.5 * rng.random(700) - 0.05, 0, 1).round(3)
+    labels = pd.DataFrame({"id": range(700), "label": y})
+    table = pd.DataFrame({"id": range(700), "score": p})
+    report = reportgen.evaluate(labels, table, n_bootstrap=0).to_dict()
+    prob_true, prob_pred = calibration_curve(y, p, n_bins=15, strategy=strategy)
+    if strategy == "uniform":
+        bins = [b for b in report["calibration"]["bins"] if b["count"]]
+        assert [b["fraction_positive"] for b in bins] == pytest.approx(prob_true, abs=TOL)
+        assert [b["mean_score"] for b in bins] == pytest.approx(prob_pred, abs=TOL)
+        edges = np.linspace(0, 1, 16)
+        which = np.searchsorted(edges[1:-1], p, side="left")
+        counts = np.bincount(which, minlength=15)
+        expected = sum(c / 700 * abs(y[which == i].mean() - p[which == i].mean()) for i, c in enumerate(counts) if c)
+        assert report["calibration"]["ece"] == pytest.approx(expected, abs=TOL)
+    else:
+        edges = np.percentile(p, np.linspace(0, 100, 16))
+        which = np.searchsorted(edges[1:-1], p, side="left")
+        expected = sum(
+            (which == i).sum() / 700 * abs(y[which == i].mean() - p[which == i].mean())
+            for i in range(15) if (which == i).any()
+        )
+        assert report["calibration"]["ece_equal_mass"] == pytest.approx(expected, abs=TOL)
+
+
+def test_class_thresholds_change_the_multilabel_decision():
+    rng = np.random.default_rng(4)
+    n = 400
+    truth = rng.random((n, 2)) < 0.4
+    scores = np.clip(truth * 0.3 + rng.random((n, 2)) * 0.7, 0, 1).round(3)
+    labels = pd.DataFrame({"id": range(n), "labels": ["|".join(c for c, t in zip("ab", row) if t) for row in truth]})
+    table = pd.DataFrame({"id": range(n), "a": scores[:, 0], "b": scores[:, 1]})
+    report = reportgen.evaluate(labels, table, n_bootstrap=0, class_thresholds={"a": 0.7}).to_dict()
+    a, b = report["per_class"]
+    assert a["at_threshold"]["tp"] == int((truth[:, 0] & (scores[:, 0] > 0.7)).sum())
+    assert b["at_threshold"]["tp"] == int((truth[:, 1] & (scores[:, 1] > 0.5)).sum())
+    assert report["class_thresholds"] == {"a": 0.7, "b": 0.5}
+    predicted = scores > np.array([0.7, 0.5])
+    assert report["summary"]["macro_f1"] == pytest.approx(
+        f1_score(truth, predicted, average="macro", zero_division=0), abs=TOL
+    )
