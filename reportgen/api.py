@@ -14,6 +14,8 @@ import pyarrow as pa
 from reportgen import io
 from reportgen.analysis.advice import advice, overall_advice
 from reportgen.analysis.compare import Model, compare_sections
+from reportgen.analysis.history import history_section
+from reportgen.analysis.splits import split_section
 from reportgen.errors import InputError
 from reportgen.evaluation import Evaluation
 from reportgen.inputs import Inputs
@@ -70,9 +72,13 @@ def evaluate_files(
     model_name: str = "model",
     inputs: PathLike | None = None,
     class_thresholds: PathLike | None = None,
+    history: PathLike | None = None,
     **options,
 ) -> Evaluation:
-    """Evaluate from files (.csv, .tsv, .jsonl/.ndjson, .parquet); labels and scores may be one file."""
+    """Evaluate from files (.csv, .tsv, .jsonl/.ndjson, .parquet); labels and scores may be one file.
+
+    ``history`` is a training history (step or epoch, optional split, numeric metrics).
+    """
     if class_thresholds is not None:
         options["class_thresholds"] = read_class_thresholds(class_thresholds)
     opts = Options(**options)
@@ -85,7 +91,10 @@ def evaluate_files(
         return lambda: label_source if _same_file(labels, path) else _score_source(path, opts)
 
     loaders = [(name, file_loader(path)) for name, path in others]
-    return _run(label_source, (model_name, file_loader(scores)), loaders, opts, inputs)
+    evaluation = _run(label_source, (model_name, file_loader(scores)), loaders, opts, inputs)
+    if history is None:
+        return evaluation
+    return evaluation.with_extras(history=history_section(str(history)))
 
 
 def read_class_thresholds(path: PathLike) -> dict[str, float]:
@@ -124,6 +133,7 @@ def _run(labels: Source, main: tuple[str, Loader], others: list[tuple[str, Loade
             report["threshold_grid"], report["classes"], report["task"], opts.target_precision, opts.target_recall
         ),
         class_thresholds=dict(zip(model.examples.classes, cuts)) if opts.class_thresholds else None,
+        splits=split_section(model.examples, opts) if opts.split_column else None,
         selection=select_examples(model.examples, cuts, opts.inputs_per_cell, opts.inputs_total, table),
     )
 

@@ -77,6 +77,8 @@ def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target-precision", type=_number("--target-precision"), default=0.9, help="threshold advice: lowest threshold reaching this precision (default 0.9)")
     p.add_argument("--target-recall", type=_number("--target-recall"), default=0.9, help="threshold advice: highest threshold keeping this recall (default 0.9)")
     p.add_argument("--class-thresholds", help="file of class,threshold: per-class decision thresholds")
+    p.add_argument("--split-column", help="column (in either file) naming each example's fold or evaluation set")
+    p.add_argument("--history", help="training history: step or epoch, optional split, numeric metric columns")
 
 
 def _number(option: str):
@@ -123,6 +125,8 @@ def run_build(args: argparse.Namespace) -> int:
         compare=args.compare,
         model_name=args.model or "model",
         class_thresholds=args.class_thresholds,
+        history=args.history,
+        split_column=args.split_column,
         n_bootstrap=0 if args.no_bootstrap else args.bootstrap,
         seed=args.seed,
         at_precision=args.at_precision,

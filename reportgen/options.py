@@ -33,6 +33,7 @@ class Options:
     target_precision: float = 0.9
     target_recall: float = 0.9
     class_thresholds: Mapping[str, float] | None = None
+    split_column: str | None = None
 
     def __post_init__(self) -> None:
         _check_unit("--threshold", self.threshold, allow_zero=True)

@@ -4,7 +4,7 @@ Every problem raises InputError naming the file, the column, the row id or the v
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -44,6 +44,19 @@ class Examples:
     y_true: np.ndarray | None
     y_multi: np.ndarray | None
     notes: tuple[Note, ...] = ()
+    split: pa.Array | None = None  # split / fold of each example, when asked for
+
+    def subset(self, rows: np.ndarray) -> "Examples":
+        """The examples at ``rows`` (positions), as a new Examples."""
+        take = pa.array(rows)
+        return replace(
+            self,
+            ids=self.ids.take(take),
+            y_score=np.asfortranarray(self.y_score[rows]),
+            y_true=None if self.y_true is None else self.y_true[rows],
+            y_multi=None if self.y_multi is None else np.asfortranarray(self.y_multi[rows]),
+            split=None if self.split is None else self.split.take(take),
+        )
 
     @property
     def n_examples(self) -> int:
@@ -83,8 +96,29 @@ def build_examples(labels: Source, scores: Source, options: Options, same: bool)
     raw = _label_values(labels, label_column, take, ids, multilabel)
     matrix = _score_matrix(scores, score_columns, score_ids, keep)
     if multilabel:
-        return _multilabel(labels.name, ids, raw, matrix, score_columns, options, notes)
-    return _single_label(labels.name, ids, raw, matrix, score_columns, options, notes)
+        examples = _multilabel(labels.name, ids, raw, matrix, score_columns, options, notes)
+    else:
+        examples = _single_label(labels.name, ids, raw, matrix, score_columns, options, notes)
+    if options.split_column is None:
+        return examples
+    return replace(examples, split=_split_values(labels, scores, options.split_column, keep, take, ids))
+
+
+def _split_values(labels: Source, scores: Source, column: str, keep, take, ids: pa.Array) -> pa.Array:
+    """The split of each example, from whichever file has the column."""
+    if column in labels.table.column_names:
+        values, rows, source = labels.table.column(column), take, labels
+    elif column in scores.table.column_names:
+        values, rows, source = scores.table.column(column), keep, scores
+    else:
+        raise InputError(f"no split column {column!r} in {labels.name} or {scores.name}")
+    values = values.combine_chunks()
+    if rows is not None:
+        values = values.take(pa.array(rows))
+    if values.null_count:
+        row = _first_true(values.is_null())
+        raise InputError("missing split", file=source.name, column=column, row_id=ids[row].as_py())
+    return _as_strings(values)
 
 
 # ---------------------------------------------------------------- ids and joins
@@ -198,7 +232,7 @@ def _score_columns(scores: Source, options: Options, label_column: str, same: bo
             if name not in names:
                 raise InputError(f"no score column {name!r}", file=scores.name)
         return tuple(options.score_columns)
-    reserved = {options.id_column, label_column, "label", "labels"}
+    reserved = {options.id_column, label_column, "label", "labels", options.split_column}
     chosen = tuple(n for n in names if n not in reserved)
     if not chosen:
         raise InputError("no score columns besides the id and label columns", file=scores.name)
