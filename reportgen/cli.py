@@ -30,7 +30,23 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
     _add_build(commands.add_parser("build", help="build an HTML report (and metrics JSON) from label and score files"))
     _add_check(commands.add_parser("check", help="release gate: exit 1 when a rule fails on a metrics JSON"))
+    index = commands.add_parser("index", help="write DIR/index.html listing every report under DIR")
+    index.add_argument("folder", metavar="DIR", help="folder of reports (searched recursively)")
+    generate = commands.add_parser("build-generate", help="report on a language model's next-token predictions")
+    _add_generate(generate)
     return parser
+
+
+def _add_generate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tokens", required=True, help="tokens file: example_id,target,predicted,logprob")
+    p.add_argument("--out", required=True, help="the HTML report to write")
+    p.add_argument("--metrics-json", help="also write the metrics JSON here")
+    p.add_argument("--vocab-size", type=int, help="vocabulary size, for the loss of a uniform guess")
+    p.add_argument("--baseline-tokens", help="the baseline model's tokens file")
+    p.add_argument("--baseline-name", default="baseline", help="name of the baseline model")
+    p.add_argument("--title", default="Language model evaluation", help="report title")
+    p.add_argument("--model", help="model name or version shown in the header")
+    p.add_argument("--dataset", help="dataset name shown in the header")
 
 
 def _add_check(p: argparse.ArgumentParser) -> None:
@@ -134,14 +150,7 @@ def run_build(args: argparse.Namespace) -> int:
         target_precision=args.target_precision,
         target_recall=args.target_recall,
     )
-    meta = {
-        "title": args.title,
-        "model": args.model,
-        "dataset": args.dataset,
-        "generated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-        "reportgen_version": reportgen.__version__,
-    }
-    write_report(evaluation.with_extras(meta=meta), html_path=args.out, json_path=args.metrics_json)
+    write_report(evaluation.with_extras(meta=_meta(args)), html_path=args.out, json_path=args.metrics_json)
     return EXIT_OK
 
 
@@ -161,7 +170,40 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"build": run_build, "check": run_check}
+def run_index(args: argparse.Namespace) -> int:
+    from reportgen.report.index import build_index
+
+    if not os.path.isdir(args.folder):
+        raise InputError("not a folder", file=args.folder)
+    entries, skipped = build_index(args.folder, reportgen.__version__)
+    print(f"reportgen index: {len(entries)} reports listed, {len(skipped)} files skipped -> "
+          f"{os.path.join(args.folder, 'index.html')}")
+    return EXIT_OK
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    from reportgen.generative import evaluate_tokens
+    from reportgen.report.output import write_generative
+
+    report = evaluate_tokens(
+        args.tokens, vocab_size=args.vocab_size, baseline=args.baseline_tokens, baseline_name=args.baseline_name
+    )
+    report["meta"] = _meta(args)
+    write_generative(report, html_path=args.out, json_path=args.metrics_json)
+    return EXIT_OK
+
+
+def _meta(args: argparse.Namespace) -> dict[str, str | None]:
+    return {
+        "title": args.title,
+        "model": args.model,
+        "dataset": args.dataset,
+        "generated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "reportgen_version": reportgen.__version__,
+    }
+
+
+COMMANDS = {"build": run_build, "check": run_check, "index": run_index, "build-generate": run_generate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

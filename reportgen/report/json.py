@@ -9,21 +9,26 @@ from typing import Any
 import jsonschema
 
 
-@lru_cache(maxsize=1)
-def schema() -> dict[str, Any]:
-    """The JSON Schema of the metrics JSON, shipped inside the package."""
-    return json.loads(resources.files("reportgen.report").joinpath("schema.json").read_text("utf-8"))
+SCHEMAS = {"classification": "schema.json", "generative": "generative_schema.json"}
 
 
-@lru_cache(maxsize=1)
-def _validator() -> Any:
-    cls = jsonschema.validators.validator_for(schema())
-    return cls(schema())
+@lru_cache(maxsize=None)
+def schema(kind: str = "classification") -> dict[str, Any]:
+    """The JSON Schema of the metrics JSON (or of a generative report), shipped in the package."""
+    text = resources.files("reportgen.report").joinpath(SCHEMAS[kind]).read_text("utf-8")
+    return json.loads(text)
+
+
+@lru_cache(maxsize=None)
+def _validator(kind: str) -> Any:
+    cls = jsonschema.validators.validator_for(schema(kind))
+    return cls(schema(kind))
 
 
 def check(report: dict[str, Any]) -> None:
     """Raise jsonschema.ValidationError when ``report`` breaks the contract."""
-    _validator().validate(report)
+    kind = "generative" if report.get("task") == "generative" else "classification"
+    _validator(kind).validate(report)
 
 
 def dumps(report: dict[str, Any]) -> str:

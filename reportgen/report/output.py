@@ -2,50 +2,64 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Callable
 
 from reportgen.errors import InputError
 from reportgen.evaluation import Evaluation
 from reportgen.report import json as report_json
 from reportgen.report.write import write_atomic
 
+PathLike = str | os.PathLike[str]
 
-def write_report(
-    evaluation: Evaluation,
-    *,
-    html_path: str | os.PathLike[str] | None,
-    json_path: str | os.PathLike[str] | None = None,
-) -> None:
-    """Render everything first, then write; nothing is written if anything fails."""
-    report = evaluation.to_dict()
+
+def write_report(evaluation: Evaluation, *, html_path: PathLike | None, json_path: PathLike | None = None) -> None:
+    """A classification report's page and JSON; nothing is written if anything fails."""
+    _write(evaluation.to_dict(), render_html, html_path, json_path)
+
+
+def write_generative(report: dict[str, Any], *, html_path: PathLike | None, json_path: PathLike | None = None) -> None:
+    """A generative report's page and JSON, written the same way."""
+    from reportgen.report.generative_page import render_generative
+
+    _write(report, render_generative, html_path, json_path)
+
+
+def _write(report: dict[str, Any], render: Callable[[dict[str, Any]], str], html_path, json_path) -> None:
+    """Check and render everything first, then write each file atomically."""
+    report_json.check(report)
     outputs: list[tuple[Any, str]] = []
     if json_path is not None:
         outputs.append((json_path, report_json.dumps(report) + "\n"))
     if html_path is not None:
-        outputs.append((html_path, render_html(report)))
+        outputs.append((html_path, render(report)))
     for path, _ in outputs:
         _check_writable(path)
     for path, text in outputs:
         write_atomic(path, text)
 
 
-def render_html(report: dict[str, Any]) -> str:
-    """The page for a checked report."""
-    from reportgen.report.page import PageMeta, render_page
+def page_meta(report: dict[str, Any]):
+    """The page header's facts, from the report's ``meta`` section."""
+    from reportgen.report.page import PageMeta
 
-    report_json.check(report)
     meta = report.get("meta", {})
-    page_meta = PageMeta(
+    return PageMeta(
         title=meta.get("title") or "Classifier evaluation",
         model=meta.get("model"),
         dataset=meta.get("dataset"),
         generated_at=meta.get("generated_at", ""),
         version=meta.get("reportgen_version", ""),
     )
-    return render_page(report, page_meta)
 
 
-def _check_writable(path: str | os.PathLike[str]) -> None:
+def render_html(report: dict[str, Any]) -> str:
+    """The interactive page of a classification report."""
+    from reportgen.report.page import render_page
+
+    return render_page(report, page_meta(report))
+
+
+def _check_writable(path: PathLike) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise InputError("the output folder does not exist", file=str(path))

@@ -1,0 +1,103 @@
+"""An email-ready MIME message: an HTML body made for mail clients (inline styles, table
+layout, charts as PNG parts referenced by cid:), a plain-text alternative with the same
+numbers, and the interactive report attached."""
+from __future__ import annotations
+
+import os
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any, Sequence
+
+from reportgen.report.templating import render_template
+
+HEADLINE = (
+    ("accuracy", "Accuracy", False),
+    ("macro_precision", "Macro precision", False),
+    ("macro_recall", "Macro recall", False),
+    ("macro_f1", "Macro F1", False),
+    ("roc_auc_macro", "ROC AUC", False),
+    ("log_loss", "Log loss", True),
+)
+TABLE = ("total_labeled", "total_predicted", "tp", "fp", "fn", "precision", "recall", "f1")
+PNG_SCALE = 1.5
+
+
+def build_message(
+    report: dict[str, Any],
+    page_html: str,
+    *,
+    subject: str | None = None,
+    to: Sequence[str] = (),
+    charts: Sequence[tuple[str, str, dict]] = (),
+) -> EmailMessage:
+    """The message; ``charts`` are (name, title, Vega-Lite spec) rendered to PNG."""
+    from reportgen.report.vega import to_png
+
+    meta = report.get("meta") or {}
+    title = meta.get("title") or "Evaluation report"
+    images = [(name, title_, make_msgid(domain="reportgen.local")[1:-1], to_png(spec, PNG_SCALE))
+              for name, title_, spec in charts]
+    context = _context(report, meta, title, images)
+    message = EmailMessage()
+    message["Subject"] = subject or _subject(report, title)
+    if to:
+        message["To"] = ", ".join(to)
+    message["Date"] = formatdate(localtime=False)
+    message["X-Generator"] = f"reportgen {meta.get('reportgen_version', '')}".strip()
+    message.set_content(render_template("email.txt.j2", **context))
+    message.add_alternative(render_template("email.html.j2", **context), subtype="html")
+    body = message.get_payload()[1]
+    for _, _, cid, png in images:
+        body.add_related(png, maintype="image", subtype="png", cid=f"<{cid}>")
+    message.add_attachment(
+        page_html.encode("utf-8"), maintype="text", subtype="html", filename=_filename(title)
+    )
+    return message
+
+
+def _subject(report: dict[str, Any], title: str) -> str:
+    summary = report["summary"]
+    parts = [title]
+    if summary.get("macro_f1") is not None:
+        parts.append(f"macro F1 {summary['macro_f1']:.3f}")
+    if summary.get("accuracy") is not None:
+        parts.append(f"accuracy {summary['accuracy']:.3f}")
+    return " · ".join(parts)
+
+
+def _filename(title: str) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in title.lower()).strip("-")
+    return f"{safe or 'report'}.html"
+
+
+def _context(report: dict[str, Any], meta: dict[str, Any], title: str, images) -> dict[str, Any]:
+    summary = report["summary"]
+    deltas = (report.get("deltas") or {}).get("summary", {})
+    intervals = (report.get("intervals") or {}).get("summary", {})
+    tiles = []
+    for key, label, lower_better in HEADLINE:
+        delta = deltas.get(key)
+        tiles.append({
+            "key": key, "label": label, "value": summary.get(key), "delta": delta,
+            "interval": intervals.get(key), "lower_better": lower_better,
+            "better": None if delta in (None, 0) else ((delta < 0) if lower_better else (delta > 0)),
+        })
+    rows = [
+        {"class": c["class"], "roc_auc": c["roc_auc"], **{k: c["at_threshold"][k] for k in TABLE}}
+        for c in report["per_class"]
+    ]
+    return {
+        "title": title,
+        "meta": meta,
+        "report": report,
+        "tiles": tiles,
+        "rows": rows,
+        "baseline": (report.get("baseline") or {}).get("name"),
+        "images": [{"name": n, "title": t, "cid": cid} for n, t, cid, _ in images],
+    }
+
+
+def write_message(message: EmailMessage, path: str | os.PathLike[str]) -> None:
+    from reportgen.report.write import write_atomic
+
+    write_atomic(path, message.as_bytes())

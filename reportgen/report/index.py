@@ -1,0 +1,149 @@
+"""An index page for a folder of reports (static hosting): read each page's embedded
+report-data, list the reports newest first, and chart each headline metric across the
+releases of the same dataset. Pages that are not reports are listed as skipped."""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+
+from reportgen.report.templating import render_template
+from reportgen.report.write import write_atomic
+
+INDEX_NAME = "index.html"
+DATA_ISLAND = re.compile(
+    r'<script\b[^>]*\bid="report-data"[^>]*>(.*?)</script>', re.DOTALL | re.IGNORECASE
+)
+HEADLINE = {
+    "classification": ("accuracy", "macro_f1", "roc_auc_macro", "log_loss"),
+    "generative": ("token_accuracy", "loss", "perplexity"),
+}
+READ_LIMIT = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One report found under the folder."""
+
+    path: str           # relative to the folder, with forward slashes
+    title: str
+    model: str | None
+    dataset: str | None
+    generated_at: str
+    task: str
+    metrics: dict[str, float | None]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+def build_index(folder: str | os.PathLike[str], version: str) -> tuple[list[Entry], list[Skipped]]:
+    """Scan ``folder``, write ``folder/index.html``; returns what was listed and skipped."""
+    root = Path(folder)
+    entries, skipped = scan(root)
+    html = render_template(
+        "index.html.j2",
+        title=f"Reports in {root.resolve().name}",
+        entries=entries,
+        skipped=skipped,
+        histories=_histories(entries),
+        generated_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        version=version,
+    )
+    write_atomic(root / INDEX_NAME, html)
+    return entries, skipped
+
+
+def scan(root: Path) -> tuple[list[Entry], list[Skipped]]:
+    entries, skipped = [], []
+    for path in sorted(root.rglob("*.html")):
+        relative = path.relative_to(root).as_posix()
+        if relative == INDEX_NAME:
+            continue
+        result = read_entry(path, relative)
+        (entries if isinstance(result, Entry) else skipped).append(result)
+    entries.sort(key=lambda e: e.generated_at, reverse=True)
+    return entries, skipped
+
+
+def read_entry(path: Path, relative: str) -> Entry | Skipped:
+    try:
+        if path.stat().st_size > READ_LIMIT:
+            return Skipped(relative, "larger than 64 MB")
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeError) as err:
+        return Skipped(relative, f"unreadable: {err.__class__.__name__}")
+    match = DATA_ISLAND.search(text)
+    if match is None:
+        return Skipped(relative, "not a reportgen report (no report-data)")
+    try:
+        report = json.loads(match.group(1))
+        return _entry(report, relative, path)
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        return Skipped(relative, f"corrupt report-data ({err.__class__.__name__})")
+
+
+def _entry(report: dict[str, Any], relative: str, path: Path) -> Entry:
+    meta = report.get("meta") or {}
+    task = report["task"]
+    kind = "generative" if task == "generative" else "classification"
+    summary = report["summary"]
+    stamp = meta.get("generated_at") or datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat()
+    return Entry(
+        path=relative,
+        title=str(meta.get("title") or path.stem),
+        model=meta.get("model"),
+        dataset=meta.get("dataset"),
+        generated_at=str(stamp),
+        task=task,
+        metrics={m: _number(summary.get(m)) for m in HEADLINE[kind]},
+    )
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _histories(entries: list[Entry]) -> list[dict[str, Any]]:
+    """Per dataset with two or more reports: a static SVG chart of its headline metrics."""
+    from reportgen.report.vega import to_svg
+
+    by_dataset: dict[str, list[Entry]] = {}
+    for e in entries:
+        if e.dataset:
+            by_dataset.setdefault(e.dataset, []).append(e)
+    out = []
+    for dataset, group in sorted(by_dataset.items()):
+        if len(group) < 2:
+            continue
+        out.append({"dataset": dataset, "svg": to_svg(history_chart(group).to_dict())})
+    return out
+
+
+def history_chart(group: list[Entry]) -> alt.Chart:
+    rows = [
+        {"release": e.model or e.title, "generated_at": e.generated_at, "metric": m, "value": v}
+        for e in sorted(group, key=lambda e: e.generated_at)
+        for m, v in e.metrics.items()
+        if v is not None
+    ]
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        x=alt.X("generated_at:T", title="generated"),
+        y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
+        tooltip=["release:N", "generated_at:T", "metric:N", alt.Tooltip("value:Q", format=".4f")],
+    )
+    lines = base.mark_line(point=True)
+    return (
+        lines.properties(width=220, height=110)
+        .facet(facet=alt.Facet("metric:N", title=None), columns=4)
+        .resolve_scale(y="independent")
+    )

@@ -1,0 +1,33 @@
+"""The jinja2 environment: templates shipped as the package ``reportgen.templates``."""
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+
+def template_folder() -> Path:
+    """The installed templates, or the repository's top-level templates/ in a checkout."""
+    try:
+        folder = resources.files("reportgen.templates")
+        return Path(str(folder))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[2] / "templates"
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_folder())),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def render_template(name: str, **context: Any) -> str:
+    return environment().get_template(name).render(**context)
