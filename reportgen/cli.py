@@ -93,6 +93,9 @@ def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target-precision", type=_number("--target-precision"), default=0.9, help="threshold advice: lowest threshold reaching this precision (default 0.9)")
     p.add_argument("--target-recall", type=_number("--target-recall"), default=0.9, help="threshold advice: highest threshold keeping this recall (default 0.9)")
     p.add_argument("--class-thresholds", help="file of class,threshold: per-class decision thresholds")
+    p.add_argument("--eml", help="also write an email-ready message (.eml) with the report attached")
+    p.add_argument("--subject", help="subject of the --eml message")
+    p.add_argument("--to", action="append", default=[], help="recipient of the --eml message (repeatable)")
     p.add_argument("--split-column", help="column (in either file) naming each example's fold or evaluation set")
     p.add_argument("--history", help="training history: step or epoch, optional split, numeric metric columns")
 
@@ -150,7 +153,14 @@ def run_build(args: argparse.Namespace) -> int:
         target_precision=args.target_precision,
         target_recall=args.target_recall,
     )
-    write_report(evaluation.with_extras(meta=_meta(args)), html_path=args.out, json_path=args.metrics_json)
+    write_report(
+        evaluation.with_extras(meta=_meta(args)),
+        html_path=args.out,
+        json_path=args.metrics_json,
+        eml_path=args.eml,
+        subject=args.subject,
+        to=tuple(args.to),
+    )
     return EXIT_OK
 
 

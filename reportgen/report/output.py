@@ -12,9 +12,28 @@ from reportgen.report.write import write_atomic
 PathLike = str | os.PathLike[str]
 
 
-def write_report(evaluation: Evaluation, *, html_path: PathLike | None, json_path: PathLike | None = None) -> None:
-    """A classification report's page and JSON; nothing is written if anything fails."""
-    _write(evaluation.to_dict(), render_html, html_path, json_path)
+def write_report(
+    evaluation: Evaluation,
+    *,
+    html_path: PathLike | None,
+    json_path: PathLike | None = None,
+    eml_path: PathLike | None = None,
+    subject: str | None = None,
+    to: tuple[str, ...] = (),
+) -> None:
+    """A classification report's page, JSON and email; nothing is written if anything fails."""
+    report = evaluation.to_dict()
+    extra = []
+    if eml_path is not None:
+        from reportgen.report.charts import email_charts
+        from reportgen.report.email import build_message
+
+        page = render_html(report)
+        message = build_message(report, page, subject=subject, to=to, charts=email_charts(report))
+        extra.append((eml_path, message.as_bytes()))
+        _write(report, lambda _: page, html_path, json_path, extra)
+    else:
+        _write(report, render_html, html_path, json_path)
 
 
 def write_generative(report: dict[str, Any], *, html_path: PathLike | None, json_path: PathLike | None = None) -> None:
@@ -24,10 +43,10 @@ def write_generative(report: dict[str, Any], *, html_path: PathLike | None, json
     _write(report, render_generative, html_path, json_path)
 
 
-def _write(report: dict[str, Any], render: Callable[[dict[str, Any]], str], html_path, json_path) -> None:
+def _write(report: dict[str, Any], render: Callable[[dict[str, Any]], str], html_path, json_path, extra=()) -> None:
     """Check and render everything first, then write each file atomically."""
     report_json.check(report)
-    outputs: list[tuple[Any, str]] = []
+    outputs: list[tuple[Any, str | bytes]] = list(extra)
     if json_path is not None:
         outputs.append((json_path, report_json.dumps(report) + "\n"))
     if html_path is not None:
