@@ -8,13 +8,18 @@ import os
 from pathlib import Path
 from typing import Callable, Iterable
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from reportgen import io
 from reportgen.analysis.advice import advice, overall_advice
 from reportgen.analysis.compare import Model, compare_sections
+from reportgen.analysis.churn import churn_section, correct
 from reportgen.analysis.history import history_section
+from reportgen.analysis.mistakes import confident_mistakes, label_issues, top_confusions
+from reportgen.analysis.slices import SliceOptions, metadata_columns, parse_specs, slice_section
 from reportgen.analysis.splits import split_section
 from reportgen.errors import InputError
 from reportgen.evaluation import Evaluation
@@ -73,11 +78,17 @@ def evaluate_files(
     inputs: PathLike | None = None,
     class_thresholds: PathLike | None = None,
     history: PathLike | None = None,
+    metadata: PathLike | None = None,
+    slice_by: Iterable[str] = (),
+    slice_bins: int = 5,
+    min_slice_size: int = 30,
+    fdr: float = 0.05,
     **options,
 ) -> Evaluation:
     """Evaluate from files (.csv, .tsv, .jsonl/.ndjson, .parquet); labels and scores may be one file.
 
-    ``history`` is a training history (step or epoch, optional split, numeric metrics).
+    ``history`` is a training history (step or epoch, optional split, numeric metrics);
+    ``metadata`` (id plus columns) with ``slice_by`` (``"a"`` or crossed ``"a,b"``) adds slices.
     """
     if class_thresholds is not None:
         options["class_thresholds"] = read_class_thresholds(class_thresholds)
@@ -91,10 +102,22 @@ def evaluate_files(
         return lambda: label_source if _same_file(labels, path) else _score_source(path, opts)
 
     loaders = [(name, file_loader(path)) for name, path in others]
-    evaluation = _run(label_source, (model_name, file_loader(scores)), loaders, opts, inputs)
+    slicing = _slicing(metadata, slice_by, slice_bins, min_slice_size, fdr)
+    evaluation = _run(label_source, (model_name, file_loader(scores)), loaders, opts, inputs, slicing)
     if history is None:
         return evaluation
     return evaluation.with_extras(history=history_section(str(history)))
+
+
+def _slicing(metadata, slice_by, bins, min_size, fdr) -> tuple[str, SliceOptions] | None:
+    specs = parse_specs(list(slice_by))
+    if metadata is None and not specs:
+        return None
+    if metadata is None or not specs:
+        raise InputError("usage: slices need both --metadata FILE and --slice-by COLUMN")
+    if bins < 2 or min_size < 1 or not 0 < fdr < 1:
+        raise InputError(f"usage: --slice-bins {bins} (>= 2), --min-slice-size {min_size} (>= 1), --fdr {fdr} (0..1)")
+    return str(metadata), SliceOptions(specs=specs, bins=bins, min_size=min_size, fdr=fdr)
 
 
 def read_class_thresholds(path: PathLike) -> dict[str, float]:
@@ -115,7 +138,14 @@ def _score_source(path: PathLike, opts: Options) -> Source:
     return Source(io.read_table(path, string_columns=(opts.id_column,)), str(path))
 
 
-def _run(labels: Source, main: tuple[str, Loader], others: list[tuple[str, Loader]], opts: Options, inputs) -> Evaluation:
+def _run(
+    labels: Source,
+    main: tuple[str, Loader],
+    others: list[tuple[str, Loader]],
+    opts: Options,
+    inputs,
+    slicing: tuple[str, SliceOptions] | None = None,
+) -> Evaluation:
     if len(others) > MAX_COMPARED - 1:
         raise InputError(f"at most {MAX_COMPARED} models on one page ({len(others) + 1} given)")
     model = _model(labels, main, opts)
@@ -126,8 +156,18 @@ def _run(labels: Source, main: tuple[str, Loader], others: list[tuple[str, Loade
     report = model.evaluation.to_dict()
     table = Inputs(str(inputs), opts.id_column) if inputs is not None else None
     cuts = model.stats.class_thresholds
+    thresholds = np.asarray(cuts)
+    old_right = _baseline_right(model, compared[0], thresholds) if compared else None
+    if old_right is not None:
+        sections["churn"] = churn_section(model.examples, old_right, thresholds, opts.list_limit, table)
+    if slicing is not None:
+        columns = metadata_columns(slicing[0], model.examples, opts, {c for spec in slicing[1].specs for c in spec})
+        sections.update(slice_section(model.examples, columns, slicing[1], opts, thresholds, old_right))
     return model.evaluation.with_extras(
         **sections,
+        top_confusions=top_confusions(report),
+        confident_mistakes=confident_mistakes(model.examples, thresholds, opts.list_limit, table),
+        label_issues=label_issues(model.examples, opts.list_limit, table),
         advice=advice(report["threshold_grid"], opts.target_precision, opts.target_recall),
         advice_overall=overall_advice(
             report["threshold_grid"], report["classes"], report["task"], opts.target_precision, opts.target_recall
@@ -148,6 +188,13 @@ def _model(labels: Source, scores: tuple[str, Loader], opts: Options) -> Model:
     stats = from_examples(examples, opts.threshold, opts.class_thresholds)
     evaluation = evaluate_statistics(stats, opts.grid, examples.notes, opts.max_curve_points)
     return Model(name=name, examples=examples, stats=stats, evaluation=evaluation)
+
+
+def _baseline_right(model: Model, baseline: Model, thresholds: np.ndarray) -> np.ndarray:
+    """The baseline's correctness on each of the model's rows (matched by id)."""
+    right = correct(baseline.examples, thresholds)
+    where = pc.index_in(model.examples.ids, value_set=baseline.examples.ids)
+    return right[where.to_numpy(zero_copy_only=False)]
 
 
 def _check_class_thresholds(opts: Options, model: Model) -> None:

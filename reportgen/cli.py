@@ -57,6 +57,10 @@ def _add_check(p: argparse.ArgumentParser) -> None:
         "--max-drop", action="append", default=[], metavar="METRIC=VALUE",
         help="fail when METRIC is worse than the report's baseline by more than VALUE",
     )
+    p.add_argument("--min-slice", action="append", default=[], metavar="METRIC=VALUE",
+                   help="fail when any slice at or above the minimum slice size has METRIC below VALUE")
+    p.add_argument("--max-broken", action="append", default=[], metavar="SHARE",
+                   help="fail when more than SHARE of the examples are newly wrong against the baseline")
 
 
 def _add_build(p: argparse.ArgumentParser) -> None:
@@ -98,6 +102,11 @@ def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--to", action="append", default=[], help="recipient of the --eml message (repeatable)")
     p.add_argument("--split-column", help="column (in either file) naming each example's fold or evaluation set")
     p.add_argument("--history", help="training history: step or epoch, optional split, numeric metric columns")
+    p.add_argument("--metadata", help="per-example metadata: id plus any columns, for --slice-by")
+    p.add_argument("--slice-by", action="append", default=[], metavar="COL[,COL]", help="slice by a metadata column, or crossed columns a,b (repeatable)")
+    p.add_argument("--slice-bins", type=int, default=5, help="quantile bins for numeric slice columns (default 5)")
+    p.add_argument("--min-slice-size", type=int, default=30, help="smallest slice tested and flagged (default 30)")
+    p.add_argument("--fdr", type=_number("--fdr"), default=0.05, help="false-discovery rate for weak slices (default 0.05)")
 
 
 def _number(option: str):
@@ -145,6 +154,11 @@ def run_build(args: argparse.Namespace) -> int:
         model_name=args.model or "model",
         class_thresholds=args.class_thresholds,
         history=args.history,
+        metadata=args.metadata,
+        slice_by=args.slice_by,
+        slice_bins=args.slice_bins,
+        min_slice_size=args.min_slice_size,
+        fdr=args.fdr,
         split_column=args.split_column,
         n_bootstrap=0 if args.no_bootstrap else args.bootstrap,
         seed=args.seed,
@@ -167,9 +181,10 @@ def run_build(args: argparse.Namespace) -> int:
 def run_check(args: argparse.Namespace) -> int:
     from reportgen import gate
 
-    rules = [gate.Rule.parse(kind, text) for kind in ("min", "max", "max_drop") for text in getattr(args, kind)]
+    kinds = ("min", "max", "max_drop", "min_slice", "max_broken")
+    rules = [gate.Rule.parse(kind, text) for kind in kinds for text in getattr(args, kind)]
     if not rules:
-        raise InputError("usage: give at least one rule (--min, --max or --max-drop)")
+        raise InputError("usage: give at least one rule (--min, --max, --max-drop, --min-slice or --max-broken)")
     report = gate.load_report(args.metrics_json)
     failed = gate.failures(report, rules, args.metrics_json)
     for line in failed:

@@ -11,7 +11,8 @@ from reportgen.errors import InputError
 
 @dataclass(frozen=True)
 class Rule:
-    """``kind`` is min, max or max_drop; ``metric`` a summary key (``top_k_accuracy.3``)."""
+    """``kind`` is min, max, max_drop, min_slice or max_broken; ``metric`` a summary key
+    (``top_k_accuracy.3``), or the share of examples newly wrong for max_broken."""
 
     kind: str
     metric: str
@@ -20,6 +21,11 @@ class Rule:
     @classmethod
     def parse(cls, kind: str, text: str) -> "Rule":
         option = "--" + kind.replace("_", "-")
+        if kind == "max_broken":
+            try:
+                return cls(kind, "broken_share", float(text))
+            except ValueError:
+                raise InputError(f"usage: {option} {text!r} is not a number") from None
         name, sep, value = text.partition("=")
         if not sep or not name.strip():
             raise InputError(f"usage: {option} {text!r}: expected METRIC=VALUE")
@@ -49,6 +55,10 @@ def failures(report: dict[str, Any], rules: Iterable[Rule], path: str) -> list[s
 
 
 def _judge(report: dict[str, Any], rule: Rule, path: str) -> str | None:
+    if rule.kind == "min_slice":
+        return _judge_slices(report, rule, path)
+    if rule.kind == "max_broken":
+        return _judge_broken(report, rule, path)
     value = _metric(report["summary"], rule.metric, path)
     if value is None:
         return f"{rule.metric} is undefined (null), so {rule.kind.replace('_', '-')} {rule.limit:g} cannot hold"
@@ -72,6 +82,39 @@ def _judge_drop(report: dict[str, Any], rule: Rule, value: float, path: str) -> 
     if drop > rule.limit:
         name = baseline.get("name", "baseline")
         return f"{rule.metric} dropped by {drop:.4f} from {name} ({old:.4f} -> {value:.4f}), more than {rule.limit:g}"
+    return None
+
+
+def _judge_slices(report: dict[str, Any], rule: Rule, path: str) -> str | None:
+    slices = report.get("slices")
+    if slices is None:
+        raise InputError("--min-slice needs slices in the report (build with --metadata and --slice-by)", file=path)
+    size = (report.get("slice_settings") or {}).get("min_size", 0)
+    low = []
+    for s in slices:
+        if s["n_examples"] < size:
+            continue
+        value = _metric(s["summary"], rule.metric, path)
+        if value is not None and value < rule.limit:
+            low.append((value, s))
+    if not low:
+        return None
+    low.sort(key=lambda pair: pair[0])
+    value, worst = low[0]
+    name = ", ".join(f"{b}={v}" for b, v in zip(worst["by"], worst["value"]))
+    more = f" (and {len(low) - 1} more slices)" if len(low) > 1 else ""
+    return (f"slice {name} (n={worst['n_examples']}) has {rule.metric} = {value:.4f}, "
+            f"below the minimum {rule.limit:g}{more}")
+
+
+def _judge_broken(report: dict[str, Any], rule: Rule, path: str) -> str | None:
+    churn = report.get("churn")
+    if churn is None:
+        raise InputError("--max-broken needs a baseline in the report (build with --baseline-scores)", file=path)
+    share = churn["broken"] / report["n_examples"]
+    if share > rule.limit:
+        return (f"{churn['broken']} examples ({share:.2%}) are newly wrong against the baseline, "
+                f"more than {rule.limit:.2%}")
     return None
 
 

@@ -34,6 +34,7 @@ class Options:
     target_recall: float = 0.9
     class_thresholds: Mapping[str, float] | None = None
     split_column: str | None = None
+    list_limit: int = 50  # examples listed as confident mistakes, label issues, broken
 
     def __post_init__(self) -> None:
         _check_unit("--threshold", self.threshold, allow_zero=True)
