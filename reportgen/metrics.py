@@ -48,6 +48,7 @@ def evaluate_statistics(
         threshold_grid=_grid(stats, grid),
         calibration=_calibration(stats),
         warnings=_warnings(stats, per_class, notes),
+        extras={"macro_curves": _macro_curves(stats)},
     )
 
 
@@ -89,6 +90,32 @@ def _curves(counts: ScoreCounts, max_points: int) -> dict[str, Any]:
         "thresholds": _thresholds(np.concatenate([[np.inf], thresholds])[keep]),
     }
     return {"roc": roc, "pr": pr}
+
+
+def _macro_curves(stats: Statistics, size: int = 101) -> dict[str, Any]:
+    """Macro-average ROC and PR curves: each class's full curve interpolated on a common
+    grid of false-positive rate (ROC) or recall (PR), then averaged over the classes."""
+    grid = np.linspace(0.0, 1.0, size)
+    tprs, precisions = [], []
+    for counts in stats.per_class:
+        if counts.n_pos == 0 or counts.n_neg == 0:
+            continue
+        fps, tps, _ = _curve(counts)
+        fpr = np.concatenate([[0.0], fps / fps[-1]])
+        tpr = np.concatenate([[0.0], tps / tps[-1]])
+        tprs.append(np.interp(grid, fpr, tpr))
+        recall = tps / tps[-1]
+        precision = tps / (tps + fps)
+        # the best precision at recall >= r (the usual interpolated PR curve)
+        best = np.maximum.accumulate(precision[::-1])[::-1]
+        index = np.minimum(np.searchsorted(recall, grid, side="left"), len(recall) - 1)
+        precisions.append(best[index])
+    if not tprs:
+        return {"roc": None, "pr": None}
+    return {
+        "roc": {"fpr": _rounded(grid, 4), "tpr": _rounded(np.mean(tprs, axis=0), 5)},
+        "pr": {"recall": _rounded(grid, 4), "precision": _rounded(np.mean(precisions, axis=0), 5)},
+    }
 
 
 def _pr_points(fps, tps, thresholds, max_points: int) -> dict[str, list]:

@@ -23,7 +23,7 @@ class Options:
     grid_step: float = 0.01
     allow_partial: bool = False
     score_columns: tuple[str, ...] | None = None
-    max_curve_points: int = 200
+    max_curve_points: int = 120
     inputs_per_cell: int = 50
     inputs_total: int = 2000
     n_bootstrap: int = 1000

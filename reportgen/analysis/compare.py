@@ -17,6 +17,7 @@ from reportgen.validate import Examples
 HEADLINE = ("accuracy", "macro_precision", "macro_recall", "macro_f1", "roc_auc_macro", "log_loss")
 LOWER_IS_BETTER = frozenset({"log_loss", "brier_score", "hamming_loss"})
 CLASS_METRICS = ("precision", "recall", "f1", "roc_auc", "average_precision")
+OVERLAY_CLASSES = 12  # baseline curves per class are kept up to this many classes
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,7 +49,10 @@ def compare_sections(
             "name": baseline.name,
             "summary": baseline.evaluation.summary,
             "per_class": baseline.evaluation.per_class,
+            "macro_curves": baseline.evaluation.extras.get("macro_curves"),
         }
+        if len(main.examples.classes) <= OVERLAY_CLASSES:
+            sections["baseline"]["curves"] = baseline.evaluation.curves
         sections["deltas"] = _deltas(main.evaluation, baseline.evaluation)
     sampled = _bootstrap(main, baseline, n_resamples, seed, targets) if n_resamples else {}
     sections.update(sampled)
