@@ -34,4 +34,13 @@ class InputError(Exception):
             text = f"{', '.join(where)}: {text}"
         if self.file is not None:
             text = f"{self.file}: {text}"
-        return " ".join(text.split())  # always one line
+        return _printable(" ".join(text.split()))  # always one line
+
+
+MAX_LENGTH = 400
+
+
+def _printable(text: str) -> str:
+    """Unprintable characters (from binary input) escaped, and a bounded length."""
+    clean = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+    return clean if len(clean) <= MAX_LENGTH else clean[: MAX_LENGTH - 3] + "..."
