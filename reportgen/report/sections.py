@@ -13,7 +13,8 @@ SLICE_ROWS = 200  # slices listed in the table (flagged ones always first)
 
 def analysis_context(report: dict[str, Any], to_svg) -> dict[str, Any]:
     """What ``_analysis.html.j2`` needs; ``to_svg`` renders a Vega-Lite spec."""
-    context: dict[str, Any] = {}
+    keys = ("splits", "history", "slices", "top_confusions", "confident_mistakes", "label_issues", "churn")
+    context: dict[str, Any] = dict.fromkeys(keys)
     splits = report.get("splits")
     if splits:
         context["splits"] = {**splits, "svg": to_svg(split_chart(splits).to_dict())}

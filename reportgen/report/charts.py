@@ -1,0 +1,393 @@
+"""Chart specs of the report page, one function per chart (altair; no HTML here).
+
+Every chart reads named datasets (``datasets(report)`` builds them from the report; the
+page's script builds the same ones from the embedded report data, so the data is not
+repeated in each spec). Class names only ever appear as data values, never inside an
+expression. Two parameters are shared: ``threshold`` (the slider) and ``highlight`` (the
+class picked by the reader, "" for none).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import altair as alt
+
+MACRO = "macro average"
+MANY_CLASSES = 12
+WIDTH, HEIGHT = 380, 300
+PALETTE = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#f0e442", "#000000",
+           "#882255", "#44aa99", "#999933", "#aa4499"]
+METRIC_COLORS = alt.Scale(domain=["precision", "recall", "f1"], range=["#0072b2", "#d55e00", "#009e73"])
+
+
+def _threshold() -> alt.Parameter:
+    return alt.param(name="threshold", value=0.5)
+
+
+def _highlight() -> alt.Parameter:
+    return alt.param(name="highlight", value="")
+
+
+DIM = "highlight == '' || datum['class'] == highlight ? 1 : 0.12"
+
+
+def many(report: dict[str, Any]) -> bool:
+    return len(report["classes"]) > MANY_CLASSES
+
+
+def roc_chart(report: dict[str, Any]) -> alt.Chart:
+    return _curve_chart(report, "roc_curves", "fpr", "tpr", "False positive rate", "True positive rate", "ROC curves")
+
+
+def pr_chart(report: dict[str, Any]) -> alt.Chart:
+    return _curve_chart(report, "pr_curves", "recall", "precision", "Recall", "Precision", "Precision-recall curves")
+
+
+def _curve_chart(report, dataset: str, x: str, y: str, x_title: str, y_title: str, title: str) -> alt.Chart:
+    show = "datum['class'] == '" + MACRO + "' || datum['class'] == highlight" if many(report) else "true"
+    lines = (
+        alt.Chart(alt.NamedData(dataset))
+        .transform_filter(show)
+        .transform_flatten([x, y])
+        .mark_line(strokeWidth=2, interpolate="linear")
+        .encode(
+            x=alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("label:N", title=None, scale=alt.Scale(range=PALETTE),
+                            legend=alt.Legend(orient="bottom", columns=2, labelLimit=240, symbolType="stroke")),
+            strokeDash=alt.StrokeDash("model:N", title=None, sort="descending",
+                                      legend=alt.Legend(orient="bottom") if report.get("baseline") else None),
+            detail="key:N",
+            opacity=alt.value(1) if many(report) else alt.condition(DIM, alt.value(1), alt.value(0.15)),
+            tooltip=[alt.Tooltip("label:N", title="curve"), alt.Tooltip(f"{x}:Q", format=".3f"),
+                     alt.Tooltip(f"{y}:Q", format=".3f")],
+        )
+    )
+    reference = {"roc_curves": [{"a": 0, "b": 0}, {"a": 1, "b": 1}]}.get(dataset)
+    layers = [lines]
+    if reference:
+        diagonal = alt.Chart(alt.Data(values=reference)).mark_line(color="#8c959f", strokeDash=[4, 4]).encode(
+            x="a:Q", y="b:Q", tooltip=alt.value("chance"))
+        layers.insert(0, diagonal)
+    points = (
+        alt.Chart(alt.NamedData("points"))
+        .transform_filter(show)
+        .mark_point(filled=True, size=60, stroke="#ffffff", strokeWidth=1)
+        .encode(
+            x=f"{x}:Q", y=f"{y}:Q",
+            color=alt.Color("label:N", legend=None, scale=alt.Scale(range=PALETTE)),
+            tooltip=[alt.Tooltip("class:N"), alt.Tooltip("threshold:Q", format=".2f"),
+                     alt.Tooltip(f"{x}:Q", format=".3f"), alt.Tooltip(f"{y}:Q", format=".3f")],
+        )
+    )
+    layers.append(points)
+    return alt.layer(*layers).add_params(_highlight()).properties(width=WIDTH, height=HEIGHT, title=title)
+
+
+def threshold_chart(report: dict[str, Any]) -> alt.Chart:
+    """Macro precision, recall and F1 against the threshold (and the picked class's)."""
+    base = (
+        alt.Chart(alt.NamedData("grid_rows"))
+        .transform_flatten(["t", "tp", "fp", "fn"])
+        .transform_calculate(
+            precision="datum.tp + datum.fp > 0 ? datum.tp / (datum.tp + datum.fp) : 0",
+            recall="datum.tp + datum.fn > 0 ? datum.tp / (datum.tp + datum.fn) : 0",
+            f1="2 * datum.tp + datum.fp + datum.fn > 0 ? 2 * datum.tp / (2 * datum.tp + datum.fp + datum.fn) : 0",
+        )
+        .transform_fold(["precision", "recall", "f1"], as_=["metric", "value"])
+    )
+    x = alt.X("t:Q", title="Threshold", scale=alt.Scale(domain=[0, 1]))
+    y = alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, 1]))
+    macro = (
+        base.transform_aggregate(value="mean(value)", groupby=["t", "metric"])
+        .mark_line(strokeWidth=2)
+        .encode(x=x, y=y, color=alt.Color("metric:N", scale=METRIC_COLORS, title="macro",
+                                          legend=alt.Legend(orient="bottom")),
+                tooltip=[alt.Tooltip("metric:N"), alt.Tooltip("t:Q", title="threshold", format=".2f"),
+                         alt.Tooltip("value:Q", title="macro value", format=".3f")])
+    )
+    picked = (
+        base.transform_filter("datum['class'] == highlight")
+        .mark_line(strokeWidth=1.5, strokeDash=[5, 3])
+        .encode(x=x, y=y, color=alt.Color("metric:N", scale=METRIC_COLORS, legend=None),
+                tooltip=[alt.Tooltip("class:N"), alt.Tooltip("metric:N"),
+                         alt.Tooltip("t:Q", title="threshold", format=".2f"), alt.Tooltip("value:Q", format=".3f")])
+    )
+    rule = (
+        alt.Chart(alt.Data(values=[{"name": "threshold"}]))
+        .transform_calculate(t="threshold")
+        .mark_rule(color="#57606a", strokeWidth=1.5)
+        .encode(x="t:Q", tooltip=[alt.Tooltip("t:Q", title="current threshold", format=".2f")])
+    )
+    marks = alt.Chart(alt.NamedData("advice_marks")).mark_tick(thickness=2, size=14, color="#6e7781").encode(
+        x="threshold:Q", y=alt.value(HEIGHT), tooltip=["what:N", alt.Tooltip("threshold:Q", format=".2f")])
+    title = "Precision, recall and F1 against the threshold"
+    return (alt.layer(macro, picked, rule, marks).add_params(_threshold(), _highlight())
+            .properties(width=WIDTH, height=HEIGHT, title=title))
+
+
+def confusion_chart(report: dict[str, Any]) -> alt.Chart:
+    multilabel = report["task"] == "multilabel"
+    normalize = alt.param(name="normalize", value=False, bind=alt.binding_checkbox(name="show shares of each row "))
+    size = _cell_size(report)
+    base = alt.Chart(alt.NamedData("confusion")).transform_calculate(
+        value="normalize ? datum.share : datum.count")
+    rect = base.mark_rect().encode(
+        x=alt.X("predicted:N", sort=report["classes"], title="predicted at threshold" if multilabel else "predicted"),
+        y=alt.Y("actual:N", sort=report["classes"], title="actual label" if multilabel else "actual"),
+        color=alt.Color("value:Q", scale=alt.Scale(scheme="blues"), title=None, legend=alt.Legend(orient="right")),
+        opacity=alt.condition("highlight == '' || datum.actual == highlight || datum.predicted == highlight",
+                              alt.value(1), alt.value(0.35)),
+        tooltip=["actual:N", "predicted:N", alt.Tooltip("count:Q", title="examples"),
+                 alt.Tooltip("share:Q", title="share of row", format=".1%")],
+    )
+    layers = [rect]
+    if len(report["classes"]) <= MANY_CLASSES:
+        layers.append(base.mark_text(fontSize=11).encode(
+            x=alt.X("predicted:N", sort=report["classes"]), y=alt.Y("actual:N", sort=report["classes"]),
+            text=alt.Text("label:N"),
+            color=alt.condition("datum.share > 0.5", alt.value("white"), alt.value("#1b1f24")),
+            tooltip=["actual:N", "predicted:N", alt.Tooltip("count:Q", title="examples")],
+        ).transform_calculate(label="normalize ? format(datum.share, '.0%') : format(datum.count, ',')"))
+    title = "Co-occurrence: actual × predicted labels" if multilabel else "Confusion matrix"
+    return (alt.layer(*layers).add_params(normalize, _highlight())
+            .properties(width=size, height=size, title=title))
+
+
+def probability_chart(report: dict[str, Any]) -> alt.Chart:
+    size = _cell_size(report)
+    rect = alt.Chart(alt.NamedData("probability")).mark_rect().encode(
+        x=alt.X("class:N", sort=report["classes"], title="class scored"),
+        y=alt.Y("actual:N", sort=report["classes"], title="actual class"),
+        color=alt.Color("mean:Q", scale=alt.Scale(scheme="purples", domain=[0, 1]), title="mean score"),
+        tooltip=["actual:N", alt.Tooltip("class:N", title="class scored"), alt.Tooltip("mean:Q", format=".3f")],
+    )
+    return rect.properties(width=size, height=size, title="Average predicted probability")
+
+
+def counts_chart(report: dict[str, Any]) -> alt.Chart:
+    return (
+        alt.Chart(alt.NamedData("counts"))
+        .mark_bar()
+        .encode(
+            x=alt.X("class:N", sort=report["classes"], title=None, axis=alt.Axis(labelLimit=90)),
+            xOffset=alt.XOffset("kind:N", sort=["labeled", "predicted"]),
+            y=alt.Y("count:Q", title="examples"),
+            color=alt.Color("kind:N", scale=alt.Scale(domain=["labeled", "predicted"], range=["#0072b2", "#e69f00"]),
+                            title=None, legend=alt.Legend(orient="bottom")),
+            opacity=alt.condition(DIM, alt.value(1), alt.value(0.25)),
+            tooltip=["class:N", "kind:N", alt.Tooltip("count:Q", format=",")],
+        )
+        .add_params(_highlight())
+        .properties(width=WIDTH, height=240, title="Labeled and predicted examples per class")
+    )
+
+
+def calibration_chart(report: dict[str, Any]) -> alt.Chart:
+    diagonal = alt.Chart(alt.Data(values=[{"a": 0, "b": 0}, {"a": 1, "b": 1}])).mark_line(
+        color="#8c959f", strokeDash=[4, 4]).encode(x="a:Q", y="b:Q", tooltip=alt.value("perfect calibration"))
+    base = alt.Chart(alt.NamedData("calibration")).transform_filter("datum.count > 0")
+    x = alt.X("mean_score:Q", title=_calibration_axis(report), scale=alt.Scale(domain=[0, 1]))
+    y = alt.Y("fraction_positive:Q", title="observed frequency", scale=alt.Scale(domain=[0, 1]))
+    tooltip = [alt.Tooltip("lower:Q", format=".2f", title="bin from"), alt.Tooltip("upper:Q", format=".2f", title="to"),
+               alt.Tooltip("count:Q", format=",", title="examples"), alt.Tooltip("mean_score:Q", format=".3f"),
+               alt.Tooltip("fraction_positive:Q", format=".3f", title="observed")]
+    line = base.mark_line(color="#0072b2").encode(x=x, y=y, tooltip=tooltip)
+    dots = base.mark_circle(color="#0072b2", opacity=0.9).encode(
+        x=x, y=y, size=alt.Size("count:Q", title="examples", legend=alt.Legend(orient="bottom")), tooltip=tooltip)
+    return alt.layer(diagonal, line, dots).properties(width=WIDTH, height=HEIGHT, title="Reliability diagram")
+
+
+def _calibration_axis(report: dict[str, Any]) -> str:
+    return {"binary": "mean predicted probability", "multiclass": "mean top-class confidence",
+            "multilabel": "mean predicted probability (all labels)"}[report["task"]]
+
+
+def _cell_size(report: dict[str, Any]) -> int:
+    return max(220, min(420, 26 * len(report["classes"])))
+
+
+CHARTS: list[tuple[str, str, Callable[[dict[str, Any]], alt.Chart]]] = [
+    ("roc", "ROC curves", roc_chart),
+    ("pr", "Precision-recall curves", pr_chart),
+    ("threshold", "Metrics against the threshold", threshold_chart),
+    ("confusion", "Confusion matrix", confusion_chart),
+    ("probability", "Average predicted probability", probability_chart),
+    ("counts", "Labeled and predicted per class", counts_chart),
+    ("calibration", "Reliability diagram", calibration_chart),
+]
+
+
+def chart_specs(report: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(id, title, Vega-Lite spec without data values) for every chart of the page."""
+    return [(key, title, build(report).to_dict()) for key, title, build in CHARTS]
+
+
+def with_data(spec: dict[str, Any], data: dict[str, list], threshold: float) -> dict[str, Any]:
+    """A spec with its named datasets filled in and the threshold set (for static rendering)."""
+    out = dict(spec)
+    out["datasets"] = {**spec.get("datasets", {}), **data}
+    out["params"] = [
+        {**p, "value": threshold} if p.get("name") == "threshold" else p for p in spec.get("params", [])
+    ]
+    return out
+
+
+def email_charts(report: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """ROC, PR and confusion matrix, data filled in, for PNG rendering."""
+    data = datasets(report, report["threshold"])
+    return [
+        (key, title, with_data(build(report).to_dict(), data, report["threshold"]))
+        for key, title, build in CHARTS
+        if key in ("roc", "pr", "confusion")
+    ]
+
+
+# ---------------------------------------------------------------- datasets
+# report/js mirrors these builders in templates/report.js (buildDatasets).
+
+
+def datasets(report: dict[str, Any], threshold: float) -> dict[str, list]:
+    at = report["threshold_grid"]["thresholds"].index(threshold)
+    return {
+        "roc_curves": _curves(report, "roc", "fpr", "tpr", "roc_auc", "AUC"),
+        "pr_curves": _curves(report, "pr", "recall", "precision", "average_precision", "AP"),
+        "points": _points(report, at),
+        "grid_rows": _grid_rows(report),
+        "advice_marks": _advice_marks(report),
+        "confusion": _confusion(report),
+        "probability": _probability(report),
+        "counts": _counts(report, at),
+        "calibration": list(report["calibration"]["bins"]),
+    }
+
+
+def _classes_shown(report: dict[str, Any]) -> list[int]:
+    """Binary reports draw the positive class only."""
+    return [1] if report["task"] == "binary" else list(range(len(report["classes"])))
+
+
+def _curves(report, kind: str, x: str, y: str, area: str, short: str) -> list[dict[str, Any]]:
+    return _curves_of_model(report, kind, x, y, short) + _baseline_curves(report, kind, x, y, short)
+
+
+AREAS = {"roc": "roc_auc", "pr": "average_precision"}
+
+
+def _curves_of_model(report, kind: str, x: str, y: str, short: str) -> list[dict[str, Any]]:
+    area = AREAS[kind]
+    rows = []
+    for j in _classes_shown(report):
+        name = report["classes"][j]
+        curve = report["curves"][name][kind]
+        if curve is None:
+            continue
+        value = report["per_class"][j][area]
+        label = name if value is None else f"{name} ({short} {value:.3f})"
+        rows.append({"class": name, "label": label, "model": "model", "key": f"model:{name}", x: curve[x], y: curve[y]})
+    macro = (report.get("macro_curves") or {}).get(kind)
+    if macro and (many(report) or report["task"] != "binary"):
+        summary = report["summary"]["roc_auc_macro" if kind == "roc" else "average_precision_macro"]
+        label = MACRO if summary is None else f"{MACRO} ({short} {summary:.3f})"
+        rows.append({"class": MACRO, "label": label, "model": "model", "key": "model:macro", x: macro[x], y: macro[y]})
+    return rows
+
+
+def _baseline_curves(report, kind, x, y, short) -> list[dict[str, Any]]:
+    """The baseline's curves share their class's colour (label) and differ by dash."""
+    baseline = report.get("baseline")
+    if not baseline:
+        return []
+    name = baseline["name"]
+    labels = {r["class"]: r["label"] for r in _curves_of_model(report, kind, x, y, short)}
+    rows = []
+    curves = baseline.get("curves")
+    if curves and not many(report):
+        for j in _classes_shown(report):
+            cls = report["classes"][j]
+            curve = curves[cls][kind]
+            if curve is not None:
+                rows.append({"class": cls, "label": labels.get(cls, cls), "model": name, "key": f"base:{cls}",
+                             x: curve[x], y: curve[y]})
+    elif baseline.get("macro_curves") and baseline["macro_curves"].get(kind):
+        macro = baseline["macro_curves"][kind]
+        rows.append({"class": MACRO, "label": labels.get(MACRO, MACRO), "model": name, "key": "base:macro",
+                     x: macro[x], y: macro[y]})
+    return rows
+
+
+def _points(report: dict[str, Any], at: int) -> list[dict[str, Any]]:
+    rows = []
+    threshold = report["threshold_grid"]["thresholds"][at]
+    for j in _classes_shown(report):
+        name = report["classes"][j]
+        g = report["threshold_grid"]["classes"][name]
+        tp, fp, fn, tn = g["tp"][at], g["fp"][at], g["fn"][at], g["tn"][at]
+        if tp + fn == 0 or fp + tn == 0:
+            continue
+        value = report["per_class"][j]["roc_auc"]
+        rows.append({
+            "class": name, "label": name if value is None else f"{name} (AUC {value:.3f})", "threshold": threshold,
+            "fpr": fp / (fp + tn), "tpr": tp / (tp + fn), "recall": tp / (tp + fn),
+            "precision": tp / (tp + fp) if tp + fp else 1.0,
+        })
+    return rows
+
+
+def _grid_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    grid = report["threshold_grid"]
+    return [
+        {"class": report["classes"][j], "t": grid["thresholds"], **{k: grid["classes"][report["classes"][j]][k]
+                                                                     for k in ("tp", "fp", "fn")}}
+        for j in _classes_shown(report)
+    ]
+
+
+def _advice_marks(report: dict[str, Any]) -> list[dict[str, Any]]:
+    overall = report.get("advice_overall") or {}
+    labels = {"max_f1": "best F1", "target_precision": "target precision", "target_recall": "target recall"}
+    return [{"what": labels[k], "threshold": v["threshold"]} for k, v in overall.items() if v]
+
+
+def _confusion(report: dict[str, Any]) -> list[dict[str, Any]]:
+    matrix = report["confusion_matrix"]
+    classes = matrix["classes"]
+    return [
+        {"actual": classes[i], "predicted": classes[j], "count": count, "share": matrix["normalized"][i][j]}
+        for i, row in enumerate(matrix["counts"])
+        for j, count in enumerate(row)
+    ]
+
+
+def _probability(report: dict[str, Any]) -> list[dict[str, Any]]:
+    m = report["probability_matrix"]
+    return [
+        {"actual": m["classes"][i], "class": m["classes"][j], "mean": value}
+        for i, row in enumerate(m["mean_score"])
+        for j, value in enumerate(row)
+        if value is not None
+    ]
+
+
+def _counts(report: dict[str, Any], at: int) -> list[dict[str, Any]]:
+    rows = []
+    predicted_argmax = [sum(col) for col in zip(*report["confusion_matrix"]["counts"])]
+    for j, entry in enumerate(report["per_class"]):
+        name = entry["class"]
+        g = report["threshold_grid"]["classes"][name]
+        if report["task"] == "multiclass":
+            predicted = predicted_argmax[j]
+        elif report["task"] == "binary":
+            predicted = _binary_predicted(report, j, at)
+        else:
+            predicted = g["tp"][at] + g["fp"][at]
+        rows.append({"class": name, "kind": "labeled", "count": entry["support"]})
+        rows.append({"class": name, "kind": "predicted", "count": predicted})
+    return rows
+
+
+def _binary_predicted(report: dict[str, Any], j: int, at: int) -> int:
+    """Binary decision: positive when p > t, so the negative class gets the rest."""
+    g = report["threshold_grid"]["classes"][report["classes"][1]]
+    positive = g["tp"][at] + g["fp"][at]
+    return positive if j == 1 else report["n_examples"] - positive

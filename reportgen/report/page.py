@@ -1,0 +1,165 @@
+"""The report page: one self-contained HTML file.
+
+Builds the template's context from the report (JSON-ready values only), renders each
+chart's static SVG, and inlines the Vega runtime, the stylesheet and the page script.
+The template knows nothing of charts beyond "a spec and its static SVG".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from reportgen.report import charts, vega
+from reportgen.report.embed import data_island, script_json
+from reportgen.report.sections import analysis_context
+from reportgen.report.templating import render_template, template_folder
+
+TILES = (
+    ("accuracy", "Accuracy", False,
+     "Share of examples predicted right. Misleads under class imbalance: always answering the majority class can score high."),
+    ("macro_precision", "Macro precision", False,
+     "Of the examples predicted as a class, the share that really are; averaged over classes, each class counting equally."),
+    ("macro_recall", "Macro recall", False,
+     "Of the examples of a class, the share found; averaged over classes, so rare classes count as much as common ones."),
+    ("macro_f1", "Macro F1", False,
+     "Harmonic mean of precision and recall per class, averaged. Low when a class is either missed or over-predicted."),
+    ("roc_auc_macro", "ROC AUC", False,
+     "Chance that a random positive scores above a random negative (0.5 is a coin toss). Ignores the threshold; can look good on rare classes whose precision is poor."),
+    ("log_loss", "Log loss", True,
+     "Mean penalty for the probability given to the true class; lower is better. Punishes confident mistakes hard; checks calibration, not just ranking."),
+)
+TABLE_COLUMNS = (
+    ("roc_auc", "ROC AUC", "ratio"), ("average_precision", "AP", "ratio"),
+    ("total_labeled", "labeled", "count"), ("total_predicted", "predicted", "count"),
+    ("tp", "TP", "count"), ("fn", "FN", "count"), ("fp", "FP", "count"),
+    ("recall", "recall", "ratio"), ("precision", "precision", "ratio"), ("f1", "F1", "ratio"),
+)
+SELECTION_CELLS = 12  # cells whose examples are listed in the page itself (the rest on click)
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """The header's facts."""
+
+    title: str
+    model: str | None = None
+    dataset: str | None = None
+    generated_at: str = ""
+    version: str = ""
+
+
+def render_page(report: dict[str, Any], meta: PageMeta) -> str:
+    """The whole page for a checked report dict."""
+    data = charts.datasets(report, report["threshold"])
+    chart_list = [
+        {"id": key, "title": title, "spec": script_json(spec),
+         "svg": vega.to_svg(charts.with_data(spec, data, report["threshold"]))}
+        for key, title, spec in charts.chart_specs(report)
+    ]
+    folder = template_folder()
+    return render_template(
+        "page.html.j2",
+        meta=meta,
+        report=report,
+        tiles=_tiles(report),
+        verdict=_verdict(report),
+        columns=TABLE_COLUMNS,
+        rows=_rows(report),
+        macro=_macro_row(report),
+        grid=_slider(report),
+        charts=chart_list,
+        cells=_cells(report),
+        many_classes=charts.many(report),
+        analysis=analysis_context(report, vega.to_svg),
+        css=(folder / "report.css").read_text("utf-8") + (folder / "analysis.css").read_text("utf-8"),
+        script=(folder / "report.js").read_text("utf-8") + (folder / "analysis.js").read_text("utf-8"),
+        vega_bundle=vega.javascript_bundle(),
+        data_json=data_island(report),
+    )
+
+
+def _tiles(report: dict[str, Any]) -> list[dict[str, Any]]:
+    summary = report["summary"]
+    deltas = (report.get("deltas") or {}).get("summary", {})
+    intervals = report.get("intervals") or {}
+    live = report["task"] != "multiclass"
+    out = []
+    for key, label, lower_better, help_text in TILES:
+        delta = deltas.get(key)
+        interval = (intervals.get("summary") or {}).get(key)
+        delta_interval = (intervals.get("deltas") or {}).get(key)
+        out.append({
+            "key": key, "label": label, "value": summary.get(key), "help": help_text,
+            "lower_better": lower_better, "delta": delta, "interval": interval,
+            "delta_interval": delta_interval,
+            "better": None if not delta else ((delta < 0) if lower_better else (delta > 0)),
+            "holds": bool(delta_interval and (delta_interval[0] > 0 or delta_interval[1] < 0)),
+            "live": live and key in ("accuracy", "macro_precision", "macro_recall", "macro_f1"),
+        })
+    return out
+
+
+def _verdict(report: dict[str, Any]) -> str | None:
+    """One sentence on whether the change from the baseline holds up."""
+    baseline = report.get("baseline")
+    delta_intervals = (report.get("intervals") or {}).get("deltas")
+    if not baseline or not delta_intervals:
+        return None
+    key = "macro_f1"
+    low, high = delta_intervals.get(key) or (None, None)
+    delta = report["deltas"]["summary"].get(key)
+    if low is None or delta is None:
+        return None
+    change = f"{100 * delta:+.1f} points of macro F1 against {baseline['name']} (95% interval {100 * low:+.1f} to {100 * high:+.1f})"
+    if low > 0:
+        return f"The improvement holds: {change} excludes no change."
+    if high < 0:
+        return f"The model is worse: {change} lies entirely below zero."
+    return f"Not distinguishable from no change: {change} includes zero."
+
+
+def _rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    deltas = (report.get("deltas") or {}).get("per_class", {})
+    advice = report.get("advice") or {}
+    rows = []
+    for entry in report["per_class"]:
+        values = {**entry["at_threshold"], "roc_auc": entry["roc_auc"], "average_precision": entry["average_precision"]}
+        rows.append({
+            "class": entry["class"], "values": values,
+            "delta_f1": (deltas.get(entry["class"]) or {}).get("f1"),
+            "delta_auc": (deltas.get(entry["class"]) or {}).get("roc_auc"),
+            "best": (advice.get(entry["class"]) or {}).get("max_f1"),
+        })
+    return rows
+
+
+def _macro_row(report: dict[str, Any]) -> dict[str, Any]:
+    per_class = report["per_class"]
+
+    def mean(values):
+        present = [v for v in values if v is not None]
+        return sum(present) / len(present) if present else None
+
+    at = [c["at_threshold"] for c in per_class]
+    return {
+        "roc_auc": report["summary"]["roc_auc_macro"],
+        "average_precision": report["summary"]["average_precision_macro"],
+        **{k: mean([a[k] for a in at]) for k in ("recall", "precision", "f1")},
+        **{k: sum(a[k] for a in at) for k in ("total_labeled", "total_predicted", "tp", "fn", "fp")},
+    }
+
+
+def _slider(report: dict[str, Any]) -> dict[str, Any]:
+    thresholds = report["threshold_grid"]["thresholds"]
+    steps = [round(b - a, 10) for a, b in zip(thresholds, thresholds[1:])]
+    regular = len(set(steps)) == 1
+    return {"min": thresholds[0], "max": thresholds[-1], "step": steps[0] if regular and steps else "any",
+            "value": report["threshold"]}
+
+
+def _cells(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Confusion cells with embedded examples, mistakes first (server-rendered)."""
+    selection = report.get("selection") or {}
+    cells = [c for c in selection.get("cells", []) if c["examples"]]
+    off = [c for c in cells if c["actual"] != c["predicted"]]
+    return (off or cells)[:SELECTION_CELLS]

@@ -1,0 +1,355 @@
+// The report page's script: everything comes from the embedded report data.
+// The threshold slider recounts every threshold-dependent number from the grid; the
+// charts are embedded live (replacing their static SVG) and follow the slider too.
+(function () {
+  "use strict";
+  var report = JSON.parse(document.getElementById("report-data").textContent);
+  var grid = report.threshold_grid;
+  var T = grid.thresholds;
+  var classes = report.classes;
+  var task = report.task;
+  var MACRO = "macro average";
+  var MANY = classes.length > 12;
+  var views = [];
+  var slider = document.getElementById("threshold");
+  var output = document.getElementById("threshold-value");
+
+  function nearest(value) {
+    var lo = 0, hi = T.length - 1;
+    while (hi - lo > 1) { var mid = (lo + hi) >> 1; if (T[mid] <= value) lo = mid; else hi = mid; }
+    return Math.abs(T[hi] - value) < Math.abs(T[lo] - value) ? hi : lo;
+  }
+  function ratio(a, b) { return b > 0 ? a / b : 0; }
+  function fmt(x) { return x === null || x === undefined ? "\u2014" : x.toFixed(3); }
+  function setText(el, text) { if (el && el.textContent !== text) el.textContent = text; }
+
+  // ---------------------------------------------------------------- datasets
+  // (mirrors reportgen/report/charts.py: datasets)
+  function shown() { return task === "binary" ? [1] : classes.map(function (_, j) { return j; }); }
+
+  function curvesOfModel(kind, x, y, short) {
+    var area = kind === "roc" ? "roc_auc" : "average_precision";
+    var rows = [];
+    shown().forEach(function (j) {
+      var name = classes[j], curve = report.curves[name][kind];
+      if (!curve) return;
+      var value = report.per_class[j][area];
+      var row = { "class": name, label: value === null ? name : name + " (" + short + " " + value.toFixed(3) + ")",
+                  model: "model", key: "model:" + name };
+      row[x] = curve[x]; row[y] = curve[y];
+      rows.push(row);
+    });
+    var macro = (report.macro_curves || {})[kind];
+    if (macro && (MANY || task !== "binary")) {
+      var summary = report.summary[kind === "roc" ? "roc_auc_macro" : "average_precision_macro"];
+      var m = { "class": MACRO, label: summary === null ? MACRO : MACRO + " (" + short + " " + summary.toFixed(3) + ")",
+                model: "model", key: "model:macro" };
+      m[x] = macro[x]; m[y] = macro[y];
+      rows.push(m);
+    }
+    return rows;
+  }
+
+  function curves(kind, x, y, short) {
+    var rows = curvesOfModel(kind, x, y, short);
+    var baseline = report.baseline;
+    if (!baseline) return rows;
+    var labels = {};
+    rows.forEach(function (r) { labels[r["class"]] = r.label; });
+    if (baseline.curves && !MANY) {
+      shown().forEach(function (j) {
+        var name = classes[j], curve = baseline.curves[name][kind];
+        if (!curve) return;
+        var row = { "class": name, label: labels[name] || name, model: baseline.name, key: "base:" + name };
+        row[x] = curve[x]; row[y] = curve[y];
+        rows.push(row);
+      });
+    } else if (baseline.macro_curves && baseline.macro_curves[kind]) {
+      var macro = baseline.macro_curves[kind];
+      var b = { "class": MACRO, label: labels[MACRO] || MACRO, model: baseline.name, key: "base:macro" };
+      b[x] = macro[x]; b[y] = macro[y];
+      rows.push(b);
+    }
+    return rows;
+  }
+
+  function points(at) {
+    var rows = [];
+    shown().forEach(function (j) {
+      var name = classes[j], g = grid.classes[name];
+      var tp = g.tp[at], fp = g.fp[at], fn = g.fn[at], tn = g.tn[at];
+      if (tp + fn === 0 || fp + tn === 0) return;
+      var value = report.per_class[j].roc_auc;
+      rows.push({ "class": name, label: value === null ? name : name + " (AUC " + value.toFixed(3) + ")",
+                  threshold: T[at], fpr: fp / (fp + tn), tpr: tp / (tp + fn), recall: tp / (tp + fn),
+                  precision: tp + fp ? tp / (tp + fp) : 1 });
+    });
+    return rows;
+  }
+
+  function counts(at) {
+    var predictedArgmax = classes.map(function (_, j) {
+      return report.confusion_matrix.counts.reduce(function (s, row) { return s + row[j]; }, 0);
+    });
+    var rows = [];
+    report.per_class.forEach(function (entry, j) {
+      var g = grid.classes[entry["class"]], predicted;
+      if (task === "multiclass") predicted = predictedArgmax[j];
+      else if (task === "binary") {
+        var p = grid.classes[classes[1]];
+        var positive = p.tp[at] + p.fp[at];
+        predicted = j === 1 ? positive : report.n_examples - positive;
+      } else predicted = g.tp[at] + g.fp[at];
+      rows.push({ "class": entry["class"], kind: "labeled", count: entry.support });
+      rows.push({ "class": entry["class"], kind: "predicted", count: predicted });
+    });
+    return rows;
+  }
+
+  function datasets(at) {
+    var cm = report.confusion_matrix, pm = report.probability_matrix;
+    var confusion = [], probability = [];
+    cm.counts.forEach(function (row, i) {
+      row.forEach(function (count, j) {
+        confusion.push({ actual: cm.classes[i], predicted: cm.classes[j], count: count, share: cm.normalized[i][j] });
+      });
+    });
+    pm.mean_score.forEach(function (row, i) {
+      row.forEach(function (value, j) {
+        if (value !== null) probability.push({ actual: pm.classes[i], "class": pm.classes[j], mean: value });
+      });
+    });
+    var labels = { max_f1: "best F1", target_precision: "target precision", target_recall: "target recall" };
+    var advice = [];
+    Object.keys(report.advice_overall || {}).forEach(function (k) {
+      var v = report.advice_overall[k];
+      if (v) advice.push({ what: labels[k], threshold: v.threshold });
+    });
+    return {
+      roc_curves: curves("roc", "fpr", "tpr", "AUC"),
+      pr_curves: curves("pr", "recall", "precision", "AP"),
+      points: points(at),
+      grid_rows: shown().map(function (j) {
+        var g = grid.classes[classes[j]];
+        return { "class": classes[j], t: T, tp: g.tp, fp: g.fp, fn: g.fn };
+      }),
+      advice_marks: advice,
+      confusion: confusion,
+      probability: probability,
+      counts: counts(at),
+      calibration: report.calibration.bins
+    };
+  }
+
+  // ---------------------------------------------------------------- the table and tiles
+  var rows = classes.map(function (name) {
+    var tr = document.querySelector('tr[data-class="' + CSS.escape(name) + '"]');
+    var cells = {};
+    if (tr) {
+      tr.querySelectorAll("td[data-metric]").forEach(function (td) { cells[td.getAttribute("data-metric")] = td; });
+    }
+    return { name: name, tr: tr, cells: cells };
+  });
+  var macroCells = {};
+  document.querySelectorAll("td[data-macro]").forEach(function (td) { macroCells[td.getAttribute("data-macro")] = td; });
+  var tiles = {};
+  document.querySelectorAll("[data-tile-value]").forEach(function (el) { tiles[el.getAttribute("data-tile-value")] = el; });
+
+  function setCount(td, value) {
+    if (!td) return;
+    var text = String(value);
+    if (td.textContent !== text) { td.textContent = text; td.setAttribute("data-value", text); }
+  }
+  function setRatio(td, value) {
+    if (!td) return;
+    var text = fmt(value);
+    if (td.textContent !== text) { td.textContent = text; td.setAttribute("data-value", String(value)); }
+  }
+
+  function updateTable(at) {
+    var sums = { tp: 0, fp: 0, fn: 0, total_labeled: 0, total_predicted: 0 }, means = { precision: 0, recall: 0, f1: 0 };
+    rows.forEach(function (row) {
+      var g = grid.classes[row.name];
+      var tp = g.tp[at], fp = g.fp[at], fn = g.fn[at];
+      var values = { tp: tp, fp: fp, fn: fn, total_labeled: tp + fn, total_predicted: tp + fp };
+      var ratios = { precision: ratio(tp, tp + fp), recall: ratio(tp, tp + fn), f1: ratio(2 * tp, 2 * tp + fp + fn) };
+      Object.keys(values).forEach(function (k) { sums[k] += values[k]; setCount(row.cells[k], values[k]); });
+      Object.keys(ratios).forEach(function (k) { means[k] += ratios[k] / classes.length; setRatio(row.cells[k], ratios[k]); });
+    });
+    Object.keys(sums).forEach(function (k) { setCount(macroCells[k], sums[k]); });
+    Object.keys(means).forEach(function (k) { setRatio(macroCells[k], means[k]); });
+  }
+
+  function updateTiles(at) {
+    if (task === "multiclass") return;
+    var n = report.n_examples, k = classes.length, per = [];
+    if (task === "binary") {
+      var g = grid.classes[classes[1]];
+      var tp = g.tp[at], fp = g.fp[at], fn = g.fn[at], tn = g.tn[at];
+      per = [[tn, fn, fp], [tp, fp, fn]];  // the negative class: its tp, fp, fn are the positive's tn, fn, fp
+      setText(tiles.accuracy, fmt((tp + tn) / n));
+    } else {
+      var wrong = 0;
+      classes.forEach(function (name) {
+        var c = grid.classes[name];
+        wrong += c.fp[at] + c.fn[at];
+        per.push([c.tp[at], c.fp[at], c.fn[at]]);
+      });
+      setText(tiles.accuracy, fmt(1 - wrong / (n * k)));
+    }
+    var p = 0, r = 0, f = 0;
+    per.forEach(function (c) {
+      p += ratio(c[0], c[0] + c[1]) / per.length;
+      r += ratio(c[0], c[0] + c[2]) / per.length;
+      f += ratio(2 * c[0], 2 * c[0] + c[1] + c[2]) / per.length;
+    });
+    setText(tiles.macro_precision, fmt(p));
+    setText(tiles.macro_recall, fmt(r));
+    setText(tiles.macro_f1, fmt(f));
+  }
+
+  function updateCharts(at) {
+    var pts = null, cnt = null;
+    views.forEach(function (view) {
+      try {
+        if (hasSignal(view, "threshold")) view.signal("threshold", T[at]);
+        if (hasData(view, "points")) { pts = pts || points(at); replaceData(view, "points", pts); }
+        if (hasData(view, "counts") && task !== "multiclass") { cnt = cnt || counts(at); replaceData(view, "counts", cnt); }
+        view.runAsync();
+      } catch (err) { /* a chart that cannot follow keeps its last state */ }
+    });
+  }
+  function hasSignal(view, name) { try { view.signal(name); return true; } catch (e) { return false; } }
+  function hasData(view, name) { try { view.data(name); return true; } catch (e) { return false; } }
+  function replaceData(view, name, values) {
+    view.change(name, vega.changeset().remove(function () { return true; }).insert(values));
+  }
+
+  var pending = false;
+  function update() {
+    pending = false;
+    var at = nearest(parseFloat(slider.value));
+    setText(output, T[at].toFixed(2));
+    updateTable(at);
+    updateTiles(at);
+    updateCharts(at);
+  }
+  if (slider) {
+    slider.addEventListener("input", function () {
+      if (!pending) { pending = true; window.requestAnimationFrame(update); }
+    });
+  }
+  document.querySelectorAll("[data-set-threshold]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      slider.value = button.getAttribute("data-set-threshold");
+      slider.dispatchEvent(new Event("input", { bubbles: true }));
+      slider.focus();
+    });
+  });
+
+  // ---------------------------------------------------------------- highlight and sorting
+  var highlight = document.getElementById("highlight");
+  if (highlight) {
+    highlight.addEventListener("change", function () {
+      var name = highlight.value;
+      rows.forEach(function (row) { if (row.tr) row.tr.classList.toggle("highlighted", row.name === name); });
+      views.forEach(function (view) {
+        if (hasSignal(view, "highlight")) { view.signal("highlight", name); view.runAsync(); }
+      });
+    });
+  }
+
+  var table = document.getElementById("summary-table");
+  if (table) {
+    var headers = Array.prototype.slice.call(table.querySelectorAll("thead th"));
+    headers.forEach(function (th, column) {
+      var button = th.querySelector("button");
+      if (!button) return;
+      button.addEventListener("click", function () {
+        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        headers.forEach(function (h) { if (h.hasAttribute("aria-sort")) h.setAttribute("aria-sort", "none"); });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        var numeric = button.getAttribute("data-sort") === "num";
+        var body = table.tBodies[0];
+        var sorted = Array.prototype.slice.call(body.rows).sort(function (a, b) {
+          var x = a.cells[column], y = b.cells[column];
+          var u = numeric ? parseFloat(x.getAttribute("data-value")) : x.textContent;
+          var v = numeric ? parseFloat(y.getAttribute("data-value")) : y.textContent;
+          if (numeric) { u = isNaN(u) ? -Infinity : u; v = isNaN(v) ? -Infinity : v; }
+          var order = u < v ? -1 : u > v ? 1 : 0;
+          return ascending ? order : -order;
+        });
+        sorted.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- selection details
+  var live = document.getElementById("selection-live");
+  function showCell(actual, predicted) {
+    var cells = (report.selection || {}).cells || [];
+    var cell = null;
+    cells.forEach(function (c) { if (c.actual === actual && c.predicted === predicted) cell = c; });
+    live.textContent = "";
+    var heading = document.createElement("h3");
+    heading.textContent = "actual " + actual + " \u2192 predicted " + predicted;
+    live.appendChild(heading);
+    var note = document.createElement("p");
+    if (!cell) { note.textContent = "No examples in this cell."; live.appendChild(note); return; }
+    note.textContent = cell.count + " examples" + (cell.examples.length < cell.count ? ", " + cell.examples.length + " shown (most confident first)" : ", most confident first");
+    live.appendChild(note);
+    if (!cell.examples.length) return;
+    var wrap = document.createElement("div");
+    wrap.className = "table-scroll";
+    var t = document.createElement("table");
+    t.className = "summary";
+    var head = t.createTHead().insertRow();
+    ["id", "p(actual)", "p(predicted)", "input"].forEach(function (h) {
+      var th = document.createElement("th"); th.scope = "col"; th.textContent = h; head.appendChild(th);
+    });
+    var body = t.createTBody();
+    cell.examples.forEach(function (e) {
+      var tr = body.insertRow();
+      tr.insertCell().textContent = e.id;
+      var a = tr.insertCell(); a.className = "num"; a.textContent = fmt(e.p_actual);
+      var b = tr.insertCell(); b.className = "num"; b.textContent = fmt(e.p_predicted);
+      var input = tr.insertCell();
+      [e.image, e.overlay].forEach(function (src, i) {
+        if (typeof src === "string" && src.indexOf("data:image/") === 0) {
+          var img = document.createElement("img");
+          img.src = src; img.width = 48; img.height = 48; img.className = "thumb";
+          img.alt = (i ? "overlay " : "input ") + e.id;
+          input.appendChild(img);
+        }
+      });
+      if (e.text) { var span = document.createElement("span"); span.className = "text"; span.textContent = e.text; input.appendChild(span); }
+    });
+    wrap.appendChild(t);
+    live.appendChild(wrap);
+    live.scrollIntoView({ block: "nearest" });
+  }
+
+  // ---------------------------------------------------------------- live charts
+  if (typeof vegaEmbed !== "function") return;
+  var at0 = nearest(parseFloat(slider ? slider.value : report.threshold));
+  var data = datasets(at0);
+  document.querySelectorAll(".vega-embed[data-chart]").forEach(function (el) {
+    var key = el.getAttribute("data-chart");
+    var spec = JSON.parse(document.getElementById("spec-" + key).textContent);
+    spec.datasets = data;
+    (spec.params || []).forEach(function (p) { if (p.name === "threshold") p.value = T[at0]; });
+    var fallback = Array.prototype.slice.call(el.childNodes);
+    vegaEmbed(el, spec, { actions: false, renderer: "svg", tooltip: true }).then(function (result) {
+      views.push(result.view);
+      el.removeAttribute("role");
+      if (key === "confusion") {
+        result.view.addEventListener("click", function (event, item) {
+          if (item && item.datum && item.datum.actual !== undefined) showCell(item.datum.actual, item.datum.predicted);
+        });
+      }
+    }).catch(function () {
+      el.textContent = "";
+      fallback.forEach(function (node) { el.appendChild(node); });
+    });
+  });
+})();
