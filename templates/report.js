@@ -342,6 +342,7 @@
     vegaEmbed(el, spec, { actions: false, renderer: "svg", tooltip: true }).then(function (result) {
       views.push(result.view);
       el.removeAttribute("role");
+      el.removeAttribute("aria-label");
       if (key === "confusion") {
         result.view.addEventListener("click", function (event, item) {
           if (item && item.datum && item.datum.actual !== undefined) showCell(item.datum.actual, item.datum.predicted);
