@@ -12,10 +12,12 @@ import jinja2
 def template_folder() -> Path:
     """The installed templates, or the repository's top-level templates/ in a checkout."""
     try:
-        folder = resources.files("reportgen.templates")
-        return Path(str(folder))
+        folder = Path(str(resources.files("reportgen.templates")))
     except ModuleNotFoundError:
-        return Path(__file__).resolve().parents[2] / "templates"
+        folder = None
+    if folder is None or not (folder / "page.html.j2").is_file():
+        folder = Path(__file__).resolve().parents[2] / "templates"
+    return folder
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,1 @@
+"""Page templates, stylesheets and scripts of reportgen (data files)."""
