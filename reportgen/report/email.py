@@ -66,7 +66,8 @@ def _subject(report: dict[str, Any], title: str) -> str:
 
 
 def _filename(title: str) -> str:
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in title.lower()).strip("-")
+    words = "".join(c if c.isalnum() else " " for c in title.lower()).split()
+    safe = "-".join(words)
     return f"{safe or 'report'}.html"
 
 
