@@ -1,0 +1,369 @@
+"""Bad input and bad usage: exit 2, one line on stderr naming the problem, nothing written."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import reportgen
+from conftest import run_reportgen
+
+CLASSES = ("a", "b", "c")
+
+
+def write_good(folder: Path, n: int = 12) -> tuple[Path, Path]:
+    """A small valid multiclass pair: labels.csv and scores.csv, ids r0..r{n-1}."""
+    rng = np.random.default_rng(0)
+    ids = [f"r{i}" for i in range(n)]
+    y = np.arange(n) % 3
+    p = rng.dirichlet(np.ones(3), n)
+    p[np.arange(n), y] += 1.0
+    p /= p.sum(axis=1, keepdims=True)
+    labels, scores = folder / "labels.csv", folder / "scores.csv"
+    pd.DataFrame({"id": ids, "label": [CLASSES[i] for i in y]}).to_csv(labels, index=False)
+    pd.DataFrame({"id": ids, **{c: np.round(p[:, j], 4) for j, c in enumerate(CLASSES)}}).to_csv(scores, index=False)
+    return labels, scores
+
+
+def _edit_line(path: Path, row_id: str, new_line: str) -> None:
+    """Replace the line of ``row_id`` in a CSV file by ``new_line``."""
+    lines = path.read_text().splitlines()
+    index = next(i for i, line in enumerate(lines) if line.split(",")[0] == row_id)
+    lines[index] = new_line
+    path.write_text("\n".join(lines) + "\n")
+
+
+@dataclass
+class Bad:
+    """Build a broken input in a folder; return the build arguments and what stderr must mention."""
+
+    setup: Callable[[Path], tuple[list[str], list[str]]]
+    any_of: tuple[str, ...] = ()  # at least one of these must appear too
+
+
+def _args(labels: Path | str, scores: Path | str, *extra: str) -> list[str]:
+    return ["--labels", str(labels), "--scores", str(scores), *extra]
+
+
+def missing_file(tmp: Path):
+    labels, _ = write_good(tmp)
+    return _args(labels, tmp / "nope.csv"), ["nope.csv"]
+
+
+def directory(tmp: Path):
+    labels, _ = write_good(tmp)
+    (tmp / "x.csv").mkdir()
+    return _args(labels, tmp / "x.csv"), ["x.csv"]
+
+
+def empty_file(tmp: Path):
+    _, scores = write_good(tmp)
+    (tmp / "empty.csv").write_text("")
+    return _args(tmp / "empty.csv", scores), ["empty.csv"]
+
+
+def header_only(tmp: Path):
+    labels, _ = write_good(tmp)
+    (tmp / "head.csv").write_text("id,a,b,c\n")
+    return _args(labels, tmp / "head.csv"), ["head.csv"]
+
+
+def no_id_column(tmp: Path):
+    labels, scores = write_good(tmp)
+    frame = pd.read_csv(labels).rename(columns={"id": "ident"})
+    frame.to_csv(tmp / "noid.csv", index=False)
+    return _args(tmp / "noid.csv", scores), ["noid.csv", "'id'"]
+
+
+def duplicate_ids(tmp: Path):
+    labels, scores = write_good(tmp)
+    _edit_line(labels, "r5", "r4,c")
+    return _args(labels, scores), ["labels.csv", "r4"]
+
+
+def duplicate_ids_in_scores(tmp: Path):
+    labels, scores = write_good(tmp)
+    _edit_line(scores, "r7", "r2,0.2,0.3,0.5")
+    return _args(labels, scores), ["scores.csv", "r2"]
+
+
+def malformed_row(tmp: Path):
+    labels, scores = write_good(tmp)
+    _edit_line(scores, "r3", "r3,0.1,0.2,0.7,0.9")
+    return _args(labels, scores), ["scores.csv", "r3"]
+
+
+def missing_score_cell(tmp: Path):
+    labels, scores = write_good(tmp)
+    _edit_line(scores, "r2", "r2,0.1,,0.9")
+    return _args(labels, scores), ["scores.csv", "r2", "'b'"]
+
+
+def nan_score(tmp: Path):
+    labels, scores = write_good(tmp)
+    _edit_line(scores, "r2", "r2,0.1,NaN,0.9")
+    return _args(labels, scores), ["scores.csv", "r2", "'b'"]
+
+
+def non_numeric_score(tmp: Path):
+    labels, scores = write_good(tmp)
+    _edit_line(scores, "r6", "r6,0.1,high,0.9")
+    return _args(labels, scores), ["scores.csv", "r6", "'b'", "high"]
+
+
+def score_above_one(tmp: Path):
+    labels, scores = write_good(tmp)
+    _edit_line(scores, "r8", "r8,0.1,1.7,0.2")
+    return _args(labels, scores), ["scores.csv", "r8", "1.7"]
+
+
+def score_below_zero(tmp: Path):
+    labels, scores = write_good(tmp)
+    _edit_line(scores, "r9", "r9,0.6,-0.1,0.5")
+    return _args(labels, scores), ["scores.csv", "r9", "-0.1"]
+
+
+def label_not_a_score_column(tmp: Path):
+    labels, scores = write_good(tmp)
+    _edit_line(labels, "r4", "r4,zebra")
+    return _args(labels, scores), ["zebra"]
+
+
+def threshold_above_one(tmp: Path):
+    labels, scores = write_good(tmp)
+    return _args(labels, scores, "--threshold", "1.5"), ["--threshold", "1.5"]
+
+
+def threshold_negative(tmp: Path):
+    labels, scores = write_good(tmp)
+    return _args(labels, scores, "--threshold=-0.1"), ["--threshold", "-0.1"]
+
+
+def threshold_not_a_number(tmp: Path):
+    labels, scores = write_good(tmp)
+    return _args(labels, scores, "--threshold", "abc"), ["--threshold", "abc"]
+
+
+def garbage_csv(tmp: Path):
+    labels, _ = write_good(tmp)
+    (tmp / "junk.csv").write_bytes(bytes(np.random.default_rng(1).integers(0, 256, 4096, dtype=np.uint8)))
+    return _args(labels, tmp / "junk.csv"), ["junk.csv"]
+
+
+def garbage_parquet(tmp: Path):
+    labels, _ = write_good(tmp)
+    (tmp / "junk.parquet").write_bytes(b"PAR1" + bytes(range(256)) * 8)
+    return _args(labels, tmp / "junk.parquet"), ["junk.parquet"]
+
+
+def csv_named_parquet(tmp: Path):
+    labels, scores = write_good(tmp)
+    (tmp / "text.parquet").write_bytes(scores.read_bytes())
+    return _args(labels, tmp / "text.parquet"), ["text.parquet"]
+
+
+def ids_only_in_one_file(tmp: Path):
+    labels, scores = write_good(tmp, n=12)
+    frame = pd.read_csv(scores)
+    frame = frame[~frame["id"].isin(["r3", "r7", "r11"])]
+    frame.to_csv(scores, index=False)
+    return _args(labels, scores), ["3"]
+
+
+def unknown_extension(tmp: Path):
+    labels, scores = write_good(tmp)
+    (tmp / "scores.xlsx").write_bytes(scores.read_bytes())
+    return _args(labels, tmp / "scores.xlsx"), ["scores.xlsx", ".xlsx"]
+
+
+def unknown_option(tmp: Path):
+    labels, scores = write_good(tmp)
+    return _args(labels, scores, "--frobnicate", "3"), ["--frobnicate"]
+
+
+def missing_required_option(tmp: Path):
+    labels, _ = write_good(tmp)
+    return ["--labels", str(labels)], ["--scores"]
+
+
+def positive_class_unknown(tmp: Path):
+    labels, scores = write_good(tmp)
+    frame = pd.read_csv(labels)
+    frame["label"] = np.where(frame["label"] == "a", "a", "b")
+    frame.to_csv(labels, index=False)
+    pd.read_csv(scores).drop(columns="c").to_csv(scores, index=False)
+    return _args(labels, scores, "--positive-class", "nosuch"), ["nosuch"]
+
+
+def positive_class_with_three_columns(tmp: Path):
+    labels, scores = write_good(tmp)
+    return _args(labels, scores, "--positive-class", "a"), ["--positive-class", "3"]
+
+
+def grid_step_zero(tmp: Path):
+    labels, scores = write_good(tmp)
+    return _args(labels, scores, "--grid-step", "0"), ["--grid-step"]
+
+
+def binary_labels_not_01(tmp: Path):
+    """One score column that is not a label value, and labels that are not 0/1 or true/false."""
+    ids = [f"r{i}" for i in range(6)]
+    pd.DataFrame({"id": ids, "label": ["yes", "no"] * 3}).to_csv(tmp / "labels.csv", index=False)
+    pd.DataFrame({"id": ids, "score": [0.1, 0.9, 0.2, 0.8, 0.3, 0.7]}).to_csv(tmp / "scores.csv", index=False)
+    return _args(tmp / "labels.csv", tmp / "scores.csv"), ["score"]
+
+
+CASES = {fn.__name__: fn for fn in (
+    missing_file, directory, empty_file, header_only, no_id_column, duplicate_ids,
+    duplicate_ids_in_scores, malformed_row, missing_score_cell, nan_score, non_numeric_score,
+    score_above_one, score_below_zero, label_not_a_score_column, threshold_above_one,
+    threshold_negative, threshold_not_a_number, garbage_csv, garbage_parquet, csv_named_parquet,
+    ids_only_in_one_file, unknown_extension, unknown_option, missing_required_option,
+    positive_class_unknown, positive_class_with_three_columns, grid_step_zero, binary_labels_not_01,
+)}
+
+
+def _snapshot(folder: Path) -> dict[str, bytes | None]:
+    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else None) for p in folder.rglob("*")}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_input_exits_2_with_one_line(name: str, tmp_path: Path) -> None:
+    args, must_mention = CASES[name](tmp_path)
+    out, metrics = tmp_path / "report.html", tmp_path / "metrics.json"
+    out.write_text("OLD")
+    before = _snapshot(tmp_path)
+    result = run_reportgen("build", *args, "--out", out, "--metrics-json", metrics, "--no-bootstrap", cwd=tmp_path)
+    assert result.returncode == 2, f"exit {result.returncode}; stderr: {result.stderr!r}"
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].strip(), f"stderr is not one line: {result.stderr!r}"
+    line = lines[0]
+    assert "Traceback" not in result.stderr
+    assert line.startswith("reportgen: error: "), line
+    assert line.isprintable(), f"stderr has control or unprintable characters: {line!r}"
+    for text in must_mention:
+        assert text in line, f"stderr does not mention {text!r}: {line!r}"
+    assert result.stdout == ""
+    assert out.read_text() == "OLD"
+    assert not metrics.exists()
+    assert _snapshot(tmp_path) == before, "files were created or changed"
+
+
+def test_ids_only_in_one_file_shows_some_ids(tmp_path: Path) -> None:
+    args, _ = ids_only_in_one_file(tmp_path)
+    result = run_reportgen("build", *args, "--out", tmp_path / "r.html", cwd=tmp_path)
+    assert result.returncode == 2
+    line = result.stderr.strip()
+    shown = [i for i in ("r3", "r7", "r11") if i in line]
+    assert shown, f"no missing id shown: {line!r}"
+    assert "--allow-partial" in line, f"does not point at --allow-partial: {line!r}"
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_many_missing_ids_are_previewed_not_listed(tmp_path: Path) -> None:
+    labels, scores = write_good(tmp_path, n=300)
+    frame = pd.read_csv(scores)
+    frame.iloc[:50].to_csv(scores, index=False)  # 250 label ids have no scores
+    result = run_reportgen("build", *_args(labels, scores), "--out", tmp_path / "r.html", cwd=tmp_path)
+    assert result.returncode == 2
+    line = result.stderr.strip()
+    assert "250" in line, line
+    assert len(line) < 600, f"message too long ({len(line)} chars)"
+    assert sum(f"r{i}" in line for i in range(50, 300)) >= 1
+
+
+def test_api_raises_input_error_with_row_id(tmp_path: Path) -> None:
+    labels, scores = write_good(tmp_path)
+    _edit_line(scores, "r8", "r8,0.1,1.7,0.2")
+    with pytest.raises(reportgen.InputError) as info:
+        reportgen.evaluate_files(labels, scores, n_bootstrap=0)
+    text = str(info.value)
+    assert "r8" in text and "1.7" in text and "\n" not in text
+
+
+# ------------------------------------------------------------------ accepted with warnings
+
+def _partial_files(tmp: Path) -> tuple[Path, Path]:
+    labels, scores = write_good(tmp, n=12)
+    frame = pd.read_csv(scores)
+    frame = frame[~frame["id"].isin(["r3", "r7"])]
+    extra = pd.DataFrame({"id": ["zz1"], "a": [0.2], "b": [0.3], "c": [0.5]})
+    pd.concat([frame, extra]).to_csv(scores, index=False)
+    return labels, scores
+
+
+def _warning_text(report: dict) -> str:
+    return " ".join(f"{w['code']} {w['message']}" for w in report["warnings"])
+
+
+def test_allow_partial_api_keeps_intersection(tmp_path: Path) -> None:
+    labels, scores = _partial_files(tmp_path)
+    with pytest.raises(reportgen.InputError):
+        reportgen.evaluate_files(labels, scores, n_bootstrap=0)
+    report = reportgen.evaluate_files(labels, scores, n_bootstrap=0, allow_partial=True).to_dict()
+    assert report["n_examples"] == 10
+    text = _warning_text(report)
+    assert "2" in text and "1" in text, text  # 2 labels without scores, 1 score row without a label
+
+
+def test_allow_partial_cli(tmp_path: Path) -> None:
+    labels, scores = _partial_files(tmp_path)
+    out, metrics = tmp_path / "r.html", tmp_path / "m.json"
+    result = run_reportgen("build", *_args(labels, scores), "--allow-partial", "--out", out,
+                           "--metrics-json", metrics, "--no-bootstrap", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(metrics.read_text())
+    assert report["n_examples"] == 10
+    assert "2" in _warning_text(report)
+    assert out.stat().st_size > 1000
+
+
+def _one_class_files(tmp: Path) -> tuple[Path, Path]:
+    labels, scores = write_good(tmp)
+    frame = pd.read_csv(labels)
+    frame["label"] = "a"
+    frame.to_csv(labels, index=False)
+    return labels, scores
+
+
+def _never_predicted_files(tmp: Path) -> tuple[Path, Path]:
+    labels, scores = write_good(tmp)
+    frame = pd.read_csv(scores)
+    frame["b"] = 0.0
+    frame.to_csv(scores, index=False)
+    return labels, scores
+
+
+DEGENERATE = {
+    "one_class_present": (_one_class_files, ("b", "c")),
+    "class_never_predicted": (_never_predicted_files, ("b",)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEGENERATE))
+def test_degenerate_api(name: str, tmp_path: Path) -> None:
+    make, classes = DEGENERATE[name]
+    labels, scores = make(tmp_path)
+    report = reportgen.evaluate_files(labels, scores, n_bootstrap=0).to_dict()
+    assert report["warnings"], "expected warnings"
+    text = _warning_text(report)
+    for cls in classes:
+        assert f"'{cls}'" in text or f'"{cls}"' in text, f"no warning names {cls!r}: {text}"
+    json.dumps(report, allow_nan=False)
+
+
+@pytest.mark.parametrize("name", sorted(DEGENERATE))
+def test_degenerate_cli_builds(name: str, tmp_path: Path) -> None:
+    make, classes = DEGENERATE[name]
+    labels, scores = make(tmp_path)
+    out, metrics = tmp_path / "r.html", tmp_path / "m.json"
+    result = run_reportgen("build", *_args(labels, scores), "--out", out, "--metrics-json", metrics, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(metrics.read_text())
+    assert report["warnings"]
+    assert out.stat().st_size > 1000
