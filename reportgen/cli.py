@@ -82,8 +82,8 @@ def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--grid-step", type=_number("--grid-step"), default=0.01, help="threshold grid step (default 0.01)")
     p.add_argument("--allow-partial", action="store_true", help="keep only ids present in both files")
     p.add_argument("--inputs", help="per-example inputs: id plus text and/or image (and overlay) columns")
-    p.add_argument("--examples-per-cell", type=int, default=50, help="examples embedded per confusion cell (default 50)")
-    p.add_argument("--examples-total", type=int, default=2000, help="examples embedded in all (default 2000)")
+    p.add_argument("--examples-per-cell", type=int, default=25, help="examples embedded per confusion cell (default 25)")
+    p.add_argument("--examples-total", type=int, default=1000, help="examples embedded in all (default 1000)")
     p.add_argument("--baseline-scores", help="scores of the model this one replaces (same ids and classes)")
     p.add_argument("--baseline-name", default="baseline", help="name of the baseline model (default baseline)")
     p.add_argument(

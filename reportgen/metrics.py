@@ -85,8 +85,8 @@ def _curves(counts: ScoreCounts, max_points: int) -> dict[str, Any]:
     tpr = np.concatenate([[0.0], tps / tps[-1]])
     keep = _thin(fpr, tpr, max_points)
     roc = {
-        "fpr": _rounded(fpr[keep], 5),
-        "tpr": _rounded(tpr[keep], 5),
+        "fpr": _rounded(fpr[keep], 4),
+        "tpr": _rounded(tpr[keep], 4),
         "thresholds": _thresholds(np.concatenate([[np.inf], thresholds])[keep]),
     }
     return {"roc": roc, "pr": pr}
@@ -123,8 +123,8 @@ def _pr_points(fps, tps, thresholds, max_points: int) -> dict[str, list]:
     precision = np.concatenate([[1.0], tps / (tps + fps)])
     keep = _thin(recall, precision, max_points)
     return {
-        "recall": _rounded(recall[keep], 5),
-        "precision": _rounded(precision[keep], 5),
+        "recall": _rounded(recall[keep], 4),
+        "precision": _rounded(precision[keep], 4),
         "thresholds": _thresholds(np.concatenate([[np.inf], thresholds])[keep]),
     }
 

@@ -23,9 +23,9 @@ class Options:
     grid_step: float = 0.01
     allow_partial: bool = False
     score_columns: tuple[str, ...] | None = None
-    max_curve_points: int = 120
-    inputs_per_cell: int = 50
-    inputs_total: int = 2000
+    max_curve_points: int = 80
+    inputs_per_cell: int = 25
+    inputs_total: int = 1000
     n_bootstrap: int = 1000
     seed: int = 0
     at_precision: float = 0.9
@@ -34,7 +34,7 @@ class Options:
     target_recall: float = 0.9
     class_thresholds: Mapping[str, float] | None = None
     split_column: str | None = None
-    list_limit: int = 50  # examples listed as confident mistakes, label issues, broken
+    list_limit: int = 25  # examples listed as confident mistakes, label issues, broken
 
     def __post_init__(self) -> None:
         _check_unit("--threshold", self.threshold, allow_zero=True)

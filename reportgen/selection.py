@@ -82,7 +82,5 @@ def _example(ex: Examples, inputs: Inputs | None, row: int, actual: int, predict
         "id": item_id,
         "p_actual": round(float(ex.y_score[row, actual]), 4),
         "p_predicted": round(float(ex.y_score[row, predicted]), 4),
-        "text": found.get("text"),
-        "image": found.get("image"),
-        "overlay": found.get("overlay"),
+        **{key: value for key, value in found.items() if value},  # text, image, overlay when given
     }

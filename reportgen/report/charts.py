@@ -227,6 +227,7 @@ def with_data(spec: dict[str, Any], data: dict[str, list], threshold: float) -> 
     """A spec with its named datasets filled in and the threshold set (for static rendering)."""
     out = dict(spec)
     out["datasets"] = {**spec.get("datasets", {}), **data}
+    out["config"] = {**spec.get("config", {}), "aria": False}  # the figure is described once, not per mark
     out["params"] = [
         {**p, "value": threshold} if p.get("name") == "threshold" else p for p in spec.get("params", [])
     ]

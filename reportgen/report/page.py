@@ -34,7 +34,8 @@ TABLE_COLUMNS = (
     ("tp", "TP", "count"), ("fn", "FN", "count"), ("fp", "FP", "count"),
     ("recall", "recall", "ratio"), ("precision", "precision", "ratio"), ("f1", "F1", "ratio"),
 )
-SELECTION_CELLS = 12  # cells whose examples are listed in the page itself (the rest on click)
+SELECTION_CELLS = 8  # cells listed in the page itself (every cell opens on click)
+SELECTION_ROWS = 10  # examples per listed cell (the click shows all embedded ones)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ def render_page(report: dict[str, Any], meta: PageMeta) -> str:
         grid=_slider(report),
         charts=chart_list,
         cells=_cells(report),
+        selection_rows=SELECTION_ROWS,
         many_classes=charts.many(report),
         analysis=analysis_context(report, vega.to_svg),
         css=(folder / "report.css").read_text("utf-8") + (folder / "analysis.css").read_text("utf-8"),
