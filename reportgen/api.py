@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -29,6 +28,9 @@ from reportgen.options import Options
 from reportgen.selection import select_examples
 from reportgen.stats import from_examples
 from reportgen.validate import Source, build_examples
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LABEL_STRINGS = ("label", "labels")
 MAX_COMPARED = 5
@@ -60,7 +62,7 @@ def evaluate(
     others = [(baseline_name, baseline)] if baseline is not None else []
     others += list(compare)
 
-    def frame_loader(name: str, frame: pd.DataFrame | None) -> Loader:
+    def frame_loader(name: str, frame: "pd.DataFrame | None") -> Loader:
         return lambda: label_source if frame is None else Source(io.from_dataframe(frame, name), name)
 
     loaders = [(name, frame_loader(name, frame)) for name, frame in others]

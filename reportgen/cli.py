@@ -133,7 +133,7 @@ def _names(text: str) -> tuple[str, ...]:
 
 def _warm_up_renderer() -> None:
     """Start the chart renderer while the data is read (its start-up costs ~0.4 s)."""
-    from reportgen.report import vega
+    from reportgen.report import vega  # imported here, not in the thread: imports hold a lock
 
     def work() -> None:
         try:

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from reportgen.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMATS = {
     ".csv": "csv",
@@ -63,8 +66,10 @@ def read_table(path: str | os.PathLike[str], string_columns: tuple[str, ...] = (
     return table
 
 
-def from_dataframe(frame: pd.DataFrame, name: str) -> pa.Table:
+def from_dataframe(frame: "pd.DataFrame", name: str) -> pa.Table:
     """An Arrow table from a pandas DataFrame given to the Python API."""
+    import pandas as pd
+
     if not isinstance(frame, pd.DataFrame):
         raise InputError(f"expected a pandas DataFrame, got {type(frame).__name__}", file=name)
     try:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from reportgen.inputs import Inputs
-from reportgen.stats import predicted_classes
+from reportgen.stats import argmax_rows, predicted_classes
 from reportgen.validate import Examples
 
 TOP_CONFUSIONS = 20
@@ -71,7 +71,7 @@ def label_issues(ex: Examples, limit: int, inputs: Inputs | None = None) -> list
     above = ex.y_score >= threshold[None, :]
     above[np.arange(ex.n_examples), ex.y_true] = False
     candidate = np.where(above, ex.y_score, -1.0)
-    suggested = np.argmax(candidate, axis=1)
+    suggested = argmax_rows(candidate)
     suspect = np.flatnonzero(candidate[np.arange(ex.n_examples), suggested] >= 0)
     margin = own[suspect] / threshold[ex.y_true[suspect]]
     order = suspect[np.argsort(margin, kind="stable")][:limit]

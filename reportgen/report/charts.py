@@ -220,7 +220,7 @@ CHARTS: list[tuple[str, str, Callable[[dict[str, Any]], alt.Chart]]] = [
 
 def chart_specs(report: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     """(id, title, Vega-Lite spec without data values) for every chart of the page."""
-    return [(key, title, build(report).to_dict()) for key, title, build in CHARTS]
+    return [(key, title, build(report).to_dict(validate=False)) for key, title, build in CHARTS]
 
 
 def with_data(spec: dict[str, Any], data: dict[str, list], threshold: float) -> dict[str, Any]:
@@ -238,7 +238,7 @@ def email_charts(report: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
     """ROC, PR and confusion matrix, data filled in, for PNG rendering."""
     data = datasets(report, report["threshold"])
     return [
-        (key, title, with_data(build(report).to_dict(), data, report["threshold"]))
+        (key, title, with_data(build(report).to_dict(validate=False), data, report["threshold"]))
         for key, title, build in CHARTS
         if key in ("roc", "pr", "confusion")
     ]

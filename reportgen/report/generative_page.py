@@ -26,7 +26,7 @@ def render_generative(report: dict[str, Any]) -> str:
         report=report,
         meta=meta,
         tiles=_tiles(report),
-        histogram_svg=to_svg(loss_histogram(report).to_dict()),
+        histogram_svg=to_svg(loss_histogram(report).to_dict(validate=False)),
         css=_stylesheet(),
         data_json=data_island(report),
     )

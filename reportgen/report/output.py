@@ -45,7 +45,7 @@ def write_generative(report: dict[str, Any], *, html_path: PathLike | None, json
 
 def _write(report: dict[str, Any], render: Callable[[dict[str, Any]], str], html_path, json_path, extra=()) -> None:
     """Check and render everything first, then write each file atomically."""
-    report_json.check(report)
+    report_json.check_shape(report)
     outputs: list[tuple[Any, str | bytes]] = list(extra)
     if json_path is not None:
         outputs.append((json_path, report_json.dumps(report) + "\n"))

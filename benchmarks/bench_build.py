@@ -1,0 +1,133 @@
+"""End-to-end build time and peak memory against the time pyarrow takes to read the files.
+
+    python benchmarks/bench_build.py --data /tmp/rg-bench [--rows 1000000 --classes 20] [--repeat 3] [--sklearn]
+
+Each build runs `reportgen build` in a fresh process (wall time, and the child's peak
+resident memory); the reference is pyarrow reading the labels and scores files alone.
+Figures are medians over --repeat runs; the targets are checked and printed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyarrow.csv as pacsv
+
+HERE = Path(__file__).resolve().parent
+CHILD = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.call(sys.argv[1:])
+wall = time.perf_counter() - start
+print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)
+"""
+
+
+def reportgen_command() -> list[str]:
+    script = Path(sys.executable).with_name("reportgen")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "reportgen"]
+
+
+def read_time(data: Path) -> float:
+    start = time.perf_counter()
+    pacsv.read_csv(data / "labels.csv")
+    pacsv.read_csv(data / "scores.csv")
+    return time.perf_counter() - start
+
+
+def build(data: Path, out: Path, extra: list[str]) -> tuple[float, float, int]:
+    """(seconds, peak RSS in MB, HTML bytes) of one build in a fresh process."""
+    command = [*reportgen_command(), "build", "--labels", str(data / "labels.csv"), "--scores",
+               str(data / "scores.csv"), "--out", str(out / "r.html"), "--metrics-json", str(out / "m.json"), *extra]
+    done = subprocess.run([sys.executable, "-c", CHILD, *command], capture_output=True, text=True, check=True)
+    wall, rss_kb, code = done.stdout.split()
+    if code != "0":
+        raise SystemExit(f"build failed: {done.stderr}")
+    return float(wall), int(rss_kb) / 1024, (out / "r.html").stat().st_size
+
+
+def sklearn_time(data: Path) -> float:
+    import numpy as np
+    import pandas as pd
+    from sklearn import metrics
+
+    start = time.perf_counter()
+    labels = pd.read_csv(data / "labels.csv")
+    scores = pd.read_csv(data / "scores.csv").set_index("id").loc[labels["id"]]
+    y, p = labels["label"].to_numpy(), scores.to_numpy()
+    classes = np.array(scores.columns)
+    pred = classes[p.argmax(axis=1)]
+    metrics.accuracy_score(y, pred)
+    metrics.precision_recall_fscore_support(y, pred, labels=classes, zero_division=0)
+    metrics.confusion_matrix(y, pred, labels=classes)
+    metrics.log_loss(y, p / p.sum(axis=1, keepdims=True), labels=classes)
+    for j, c in enumerate(classes):
+        metrics.roc_auc_score(y == c, p[:, j])
+        metrics.average_precision_score(y == c, p[:, j])
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", default="/tmp/rg-bench")
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--classes", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sklearn", action="store_true", help="also time pandas + scikit-learn")
+    parser.add_argument("--json", help="save the figures here")
+    args = parser.parse_args()
+    data = Path(args.data)
+    if not (data / "scores.csv").exists():
+        subprocess.run([sys.executable, str(HERE / "make_data.py"), "--rows", str(args.rows), "--classes",
+                        str(args.classes), "--out", str(data), "--baseline"], check=True)
+    out = Path(tempfile.mkdtemp(prefix="rg-bench-out-"))
+    build(data, out, ["--no-bootstrap"])  # warm the file cache and the renderer's bundle cache
+    reads = [read_time(data) for _ in range(args.repeat)]
+    runs = {
+        "build (no bootstrap)": [build(data, out, ["--no-bootstrap"]) for _ in range(args.repeat)],
+        "build (1,000 bootstrap resamples)": [build(data, out, []) for _ in range(args.repeat)],
+    }
+    if (data / "baseline_scores.csv").exists():
+        runs["build with baseline (paired bootstrap)"] = [
+            build(data, out, ["--baseline-scores", str(data / "baseline_scores.csv")]) for _ in range(args.repeat)]
+    read = statistics.median(reads)
+    figures = {"rows": args.rows, "classes": args.classes, "read_s": read, "runs": {}}
+    print(f"pyarrow reads both files in {read:.2f} s (median of {args.repeat})\n")
+    print("| run | seconds | × read | peak RSS MB | HTML KB |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for name, results in runs.items():
+        wall = statistics.median(r[0] for r in results)
+        rss = max(r[1] for r in results)
+        size = results[-1][2] / 1024
+        figures["runs"][name] = {"seconds": wall, "ratio": wall / read, "peak_rss_mb": rss, "html_kb": size}
+        print(f"| {name} | {wall:.2f} | {wall / read:.2f} | {rss:.0f} | {size:.0f} |")
+    plain = figures["runs"]["build (no bootstrap)"]
+    boot = figures["runs"]["build (1,000 bootstrap resamples)"]
+    checks = [
+        ("build within 4x the read", plain["ratio"] <= 4),
+        ("peak memory under 1.5 GB", max(r["peak_rss_mb"] for r in figures["runs"].values()) < 1536),
+        ("intervals add under 2x to the build", boot["seconds"] < 2 * plain["seconds"]),
+    ]
+    if args.sklearn:
+        figures["sklearn_s"] = sklearn_time(data)
+        print(f"\npandas + scikit-learn metrics (no grid, no page): {figures['sklearn_s']:.1f} s")
+    print()
+    for name, ok in checks:
+        print(f"{'PASS' if ok else 'FAIL'}  {name}")
+    figures["checks"] = dict(checks)
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2))
+    shutil.rmtree(out, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""Synthetic label/score files for the benchmarks (vectorised; no loop over rows).
+
+    python benchmarks/make_data.py --rows 1000000 --classes 20 --out /tmp/rg-bench
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+
+def softmax_scores(rng: np.random.Generator, y: np.ndarray, k: int, strength: float) -> np.ndarray:
+    logits = rng.standard_normal((len(y), k), dtype=np.float32)
+    logits[np.arange(len(y)), y] += strength
+    logits -= logits.max(axis=1, keepdims=True)
+    np.exp(logits, out=logits)
+    logits /= logits.sum(axis=1, keepdims=True)
+    return logits
+
+
+def write(table: pa.Table, path: Path, fmt: str) -> None:
+    if fmt == "csv":
+        pacsv.write_csv(table, path.with_suffix(".csv"))
+    else:
+        pq.write_table(table, path.with_suffix(".parquet"))
+
+
+def make(rows: int, classes: int, out: Path, fmt: str = "csv", seed: int = 0, int_ids: bool = False,
+         skewed: bool = False, baseline: bool = False) -> None:
+    rng = np.random.default_rng(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    names = [f"class_{j:02d}" for j in range(classes)]
+    y = rng.integers(0, classes, rows)
+    ids = pa.array(np.arange(rows))
+    if not int_ids:
+        ids = pc.binary_join_element_wise("r", pc.utf8_lpad(ids.cast(pa.string()), 7, "0"), "")
+    write(pa.table({"id": ids, "label": pa.array(np.array(names)[y])}), out / "labels", fmt)
+    order = rng.permutation(rows)
+    models = [("scores", 2.5)] + ([("baseline_scores", 1.5)] if baseline else [])
+    for name, strength in models:
+        p = softmax_scores(rng, y, classes, strength)
+        if skewed:
+            p **= 8
+        p = p[order]
+        columns = {"id": ids.take(pa.array(order))}
+        for j, c in enumerate(names):
+            values = p[:, j] if fmt == "parquet" else np.round(p[:, j].astype(np.float64), 6)
+            columns[c] = pa.array(values)
+        write(pa.table(columns), out / name, fmt)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--classes", type=int, default=20)
+    parser.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    parser.add_argument("--out", default="/tmp/rg-bench")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--int-ids", action="store_true")
+    parser.add_argument("--skewed", action="store_true", help="raise every score to the 8th power")
+    parser.add_argument("--baseline", action="store_true", help="also a weaker model's scores")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    make(args.rows, args.classes, Path(args.out), args.format, args.seed, args.int_ids, args.skewed, args.baseline)
+    print(f"wrote {args.rows:,} rows x {args.classes} classes to {args.out} in {time.perf_counter() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
