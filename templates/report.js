@@ -79,8 +79,10 @@
       var name = classes[j], g = grid.classes[name];
       var tp = g.tp[at], fp = g.fp[at], fn = g.fn[at], tn = g.tn[at];
       if (tp + fn === 0 || fp + tn === 0) return;
-      var value = report.per_class[j].roc_auc;
-      rows.push({ "class": name, label: value === null ? name : name + " (AUC " + value.toFixed(3) + ")",
+      var auc = report.per_class[j].roc_auc, ap = report.per_class[j].average_precision;
+      rows.push({ "class": name,
+                  roc_label: auc === null ? name : name + " (AUC " + auc.toFixed(3) + ")",
+                  pr_label: ap === null ? name : name + " (AP " + ap.toFixed(3) + ")",
                   threshold: T[at], fpr: fp / (fp + tn), tpr: tp / (tp + fn), recall: tp / (tp + fn),
                   precision: tp + fp ? tp / (tp + fp) : 1 });
     });

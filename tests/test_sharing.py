@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 from email import policy
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

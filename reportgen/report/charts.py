@@ -36,14 +36,14 @@ def many(report: dict[str, Any]) -> bool:
 
 
 def roc_chart(report: dict[str, Any]) -> alt.Chart:
-    return _curve_chart(report, "roc_curves", "fpr", "tpr", "False positive rate", "True positive rate", "ROC curves")
+    return _curve_chart(report, "roc_curves", "fpr", "tpr", "False positive rate", "True positive rate")
 
 
 def pr_chart(report: dict[str, Any]) -> alt.Chart:
-    return _curve_chart(report, "pr_curves", "recall", "precision", "Recall", "Precision", "Precision-recall curves")
+    return _curve_chart(report, "pr_curves", "recall", "precision", "Recall", "Precision")
 
 
-def _curve_chart(report, dataset: str, x: str, y: str, x_title: str, y_title: str, title: str) -> alt.Chart:
+def _curve_chart(report, dataset: str, x: str, y: str, x_title: str, y_title: str) -> alt.Chart:
     show = "datum['class'] == '" + MACRO + "' || datum['class'] == highlight" if many(report) else "true"
     lines = (
         alt.Chart(alt.NamedData(dataset))
@@ -72,6 +72,7 @@ def _curve_chart(report, dataset: str, x: str, y: str, x_title: str, y_title: st
     points = (
         alt.Chart(alt.NamedData("points"))
         .transform_filter(show)
+        .transform_calculate(label=f"datum.{dataset.split('_')[0]}_label")
         .mark_point(filled=True, size=60, stroke="#ffffff", strokeWidth=1)
         .encode(
             x=f"{x}:Q", y=f"{y}:Q",
@@ -81,7 +82,7 @@ def _curve_chart(report, dataset: str, x: str, y: str, x_title: str, y_title: st
         )
     )
     layers.append(points)
-    return alt.layer(*layers).add_params(_highlight()).properties(width=WIDTH, height=HEIGHT, title=title)
+    return alt.layer(*layers).add_params(_highlight()).properties(width=WIDTH, height=HEIGHT)
 
 
 def threshold_chart(report: dict[str, Any]) -> alt.Chart:
@@ -121,9 +122,8 @@ def threshold_chart(report: dict[str, Any]) -> alt.Chart:
     )
     marks = alt.Chart(alt.NamedData("advice_marks")).mark_tick(thickness=2, size=14, color="#6e7781").encode(
         x="threshold:Q", y=alt.value(HEIGHT), tooltip=["what:N", alt.Tooltip("threshold:Q", format=".2f")])
-    title = "Precision, recall and F1 against the threshold"
     return (alt.layer(macro, picked, rule, marks).add_params(_threshold(), _highlight())
-            .properties(width=WIDTH, height=HEIGHT, title=title))
+            .properties(width=WIDTH, height=HEIGHT))
 
 
 def confusion_chart(report: dict[str, Any]) -> alt.Chart:
@@ -149,9 +149,8 @@ def confusion_chart(report: dict[str, Any]) -> alt.Chart:
             color=alt.condition("datum.share > 0.5", alt.value("white"), alt.value("#1b1f24")),
             tooltip=["actual:N", "predicted:N", alt.Tooltip("count:Q", title="examples")],
         ).transform_calculate(label="normalize ? format(datum.share, '.0%') : format(datum.count, ',')"))
-    title = "Co-occurrence: actual × predicted labels" if multilabel else "Confusion matrix"
     return (alt.layer(*layers).add_params(normalize, _highlight())
-            .properties(width=size, height=size, title=title))
+            .properties(width=size, height=size))
 
 
 def probability_chart(report: dict[str, Any]) -> alt.Chart:
@@ -162,7 +161,7 @@ def probability_chart(report: dict[str, Any]) -> alt.Chart:
         color=alt.Color("mean:Q", scale=alt.Scale(scheme="purples", domain=[0, 1]), title="mean score"),
         tooltip=["actual:N", alt.Tooltip("class:N", title="class scored"), alt.Tooltip("mean:Q", format=".3f")],
     )
-    return rect.properties(width=size, height=size, title="Average predicted probability")
+    return rect.properties(width=size, height=size)
 
 
 def counts_chart(report: dict[str, Any]) -> alt.Chart:
@@ -179,7 +178,7 @@ def counts_chart(report: dict[str, Any]) -> alt.Chart:
             tooltip=["class:N", "kind:N", alt.Tooltip("count:Q", format=",")],
         )
         .add_params(_highlight())
-        .properties(width=WIDTH, height=240, title="Labeled and predicted examples per class")
+        .properties(width=WIDTH, height=240)
     )
 
 
@@ -195,7 +194,7 @@ def calibration_chart(report: dict[str, Any]) -> alt.Chart:
     line = base.mark_line(color="#0072b2").encode(x=x, y=y, tooltip=tooltip)
     dots = base.mark_circle(color="#0072b2", opacity=0.9).encode(
         x=x, y=y, size=alt.Size("count:Q", title="examples", legend=alt.Legend(orient="bottom")), tooltip=tooltip)
-    return alt.layer(diagonal, line, dots).properties(width=WIDTH, height=HEIGHT, title="Reliability diagram")
+    return alt.layer(diagonal, line, dots).properties(width=WIDTH, height=HEIGHT)
 
 
 def _calibration_axis(report: dict[str, Any]) -> str:
@@ -326,9 +325,13 @@ def _points(report: dict[str, Any], at: int) -> list[dict[str, Any]]:
         tp, fp, fn, tn = g["tp"][at], g["fp"][at], g["fn"][at], g["tn"][at]
         if tp + fn == 0 or fp + tn == 0:
             continue
-        value = report["per_class"][j]["roc_auc"]
+        labels = {
+            f"{kind}_label": name if value is None else f"{name} ({short} {value:.3f})"
+            for kind, short, value in (("roc", "AUC", report["per_class"][j]["roc_auc"]),
+                                       ("pr", "AP", report["per_class"][j]["average_precision"]))
+        }
         rows.append({
-            "class": name, "label": name if value is None else f"{name} (AUC {value:.3f})", "threshold": threshold,
+            "class": name, **labels, "threshold": threshold,
             "fpr": fp / (fp + tn), "tpr": tp / (tp + fn), "recall": tp / (tp + fn),
             "precision": tp / (tp + fp) if tp + fp else 1.0,
         })
