@@ -149,9 +149,73 @@ def history() -> None:
     pd.DataFrame(rows).to_csv(out / "history.csv", index=False)
 
 
+def noisy() -> None:
+    """Digits with 30 labels flipped on purpose, out-of-fold scores, a baseline and metadata."""
+    out = HERE / "noisy"
+    out.mkdir(exist_ok=True)
+    digits = load_digits()
+    x, y = digits.data, digits.target.copy()
+    rng = np.random.default_rng(SEED)
+    flipped = rng.choice(len(y), 30, replace=False)
+    y[flipped] = (y[flipped] + rng.integers(1, 10, 30)) % 10
+    ids = [f"n-{i:04d}" for i in range(len(y))]
+    names = [str(c) for c in range(10)]
+    scanner = np.where(np.arange(len(y)) % 7 == 0, "old-scanner", "new-scanner")
+    old = scanner == "old-scanner"  # the old scanner adds noise: a truly weaker slice
+    x = x.copy()
+    x[old] = np.clip(x[old] + rng.normal(0.0, 6.0, x[old].shape), 0, 16)
+    new = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
+    p_new = cross_val_predict(new, x, y, cv=5, method="predict_proba")
+    p_old = cross_val_predict(GaussianNB(), x, y, cv=5, method="predict_proba")
+    pd.DataFrame({"id": ids, "label": y.astype(str)}).to_csv(out / "labels.csv", index=False)
+    scores_frame(ids, p_new, names).to_csv(out / "scores.csv", index=False)
+    scores_frame(ids, p_old, names).to_csv(out / "baseline_scores.csv", index=False)
+    ink = x.sum(axis=1)
+    pd.DataFrame({"id": ids, "ink": ink.astype(int), "scanner": scanner}).to_csv(out / "metadata.csv", index=False)
+    pd.DataFrame({"id": [ids[i] for i in sorted(flipped)]}).to_csv(out / "flipped_ids.csv", index=False)
+
+
+def generative() -> None:
+    """Next-character predictions of two small character models (trigram and unigram) trained on
+    the first half of Python's own documentation strings and scored on the second half."""
+    import pydoc
+
+    out = HERE / "generative"
+    out.mkdir(exist_ok=True)
+    text = " ".join(pydoc.getdoc(obj) for obj in (str, list, dict, set, tuple, int, float, bytes, object, len))
+    text = " ".join(text.split()).lower()
+    vocab = sorted(set(text))
+    index = {c: i for i, c in enumerate(vocab)}
+    codes = np.array([index[c] for c in text])
+    half = len(codes) // 2
+    train, test = codes[:half], codes[half:]
+    v = len(vocab)
+    uni = np.bincount(train, minlength=v) + 1.0
+    uni /= uni.sum()
+    bi = np.full((v, v), 0.01)
+    np.add.at(bi, (train[:-1], train[1:]), 1.0)
+    bi /= bi.sum(axis=1, keepdims=True)
+    tri = np.full((v, v, v), 0.01)
+    np.add.at(tri, (train[:-2], train[1:-1], train[2:]), 1.0)
+    tri /= tri.sum(axis=2, keepdims=True)
+    tri = 0.5 * tri + 0.35 * bi[None, :, :] + 0.15 * uni  # interpolated: back off to shorter contexts
+    context_a, context_b, target = test[:-2], test[1:-1], test[2:]
+    rows = {"example_id": (np.arange(len(target)) // 80).astype(str), "target": [vocab[t] for t in target]}
+    tri_p = tri[context_a, context_b]
+    model = pd.DataFrame({**rows, "predicted": [vocab[i] for i in tri_p.argmax(axis=1)],
+                          "logprob": np.round(np.log(tri_p[np.arange(len(target)), target]), 6)})
+    base = pd.DataFrame({**rows, "predicted": vocab[int(uni.argmax())],
+                         "logprob": np.round(np.log(uni[target]), 6)})
+    model.to_csv(out / "tokens.csv", index=False)
+    base.to_csv(out / "baseline_tokens.csv", index=False)
+    (out / "VOCAB_SIZE").write_text(f"{v}\n")
+
+
 if __name__ == "__main__":
     binary()
     multiclass()
     multilabel()
     splits()
     history()
+    noisy()
+    generative()
