@@ -164,3 +164,11 @@ def test_templates_come_from_the_package():
 
     folder = template_folder()
     assert (folder / "page.html.j2").is_file() and (folder / "report.js").is_file()
+
+
+def test_class_thresholds_are_shown(tmp_path):
+    path = tmp_path / "ct.csv"
+    path.write_text("class,threshold\n0,0.3\n8,0.7\n")
+    soup, _, report = _page(tmp_path, baseline=False, class_thresholds=path, n_bootstrap=0)
+    assert soup.select_one("[data-class-thresholds]").text == "0 0.3, 8 0.7"
+    assert report["class_thresholds"]["8"] == 0.7 and report["class_thresholds"]["1"] == 0.5
