@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from reportgen.inputs import Inputs
-from reportgen.stats import argmax_rows, predicted_classes
+from reportgen.stats import predicted_classes
 from reportgen.validate import Examples
 
 TOP_CONFUSIONS = 20
@@ -64,15 +64,19 @@ def label_issues(ex: Examples, limit: int, inputs: Inputs | None = None) -> list
     if ex.y_multi is not None:
         return []
     k = len(ex.classes)
+    rows = np.arange(ex.n_examples)
     counts = np.bincount(ex.y_true, minlength=k)
-    own = ex.y_score[np.arange(ex.n_examples), ex.y_true]
+    own = ex.y_score[rows, ex.y_true]
     own_sums = np.bincount(ex.y_true, weights=own, minlength=k)
     threshold = np.where(counts > 0, own_sums / np.maximum(counts, 1), np.inf)
-    above = ex.y_score >= threshold[None, :]
-    above[np.arange(ex.n_examples), ex.y_true] = False
-    candidate = np.where(above, ex.y_score, -1.0)
-    suggested = argmax_rows(candidate)
-    suspect = np.flatnonzero(candidate[np.arange(ex.n_examples), suggested] >= 0)
+    best = np.full(ex.n_examples, -1.0)  # score of the likeliest other class at its threshold
+    suggested = np.zeros(ex.n_examples, dtype=np.int64)
+    for j in range(k):  # one pass per class over a column: no rows × classes temporaries
+        score = ex.y_score[:, j]
+        better = (score >= threshold[j]) & (ex.y_true != j) & (score > best)
+        suggested[better] = j
+        best[better] = score[better]
+    suspect = np.flatnonzero(best >= 0)
     margin = own[suspect] / threshold[ex.y_true[suspect]]
     order = suspect[np.argsort(margin, kind="stable")][:limit]
     return [

@@ -14,7 +14,7 @@ import altair as alt
 
 MACRO = "macro average"
 MANY_CLASSES = 12
-WIDTH, HEIGHT = 380, 300
+WIDTH, HEIGHT = 420, 300
 PALETTE = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#f0e442", "#000000",
            "#882255", "#44aa99", "#999933", "#aa4499"]
 METRIC_COLORS = alt.Scale(domain=["precision", "recall", "f1"], range=["#0072b2", "#d55e00", "#009e73"])
@@ -43,6 +43,12 @@ def pr_chart(report: dict[str, Any]) -> alt.Chart:
     return _curve_chart(report, "pr_curves", "recall", "precision", "Recall", "Precision")
 
 
+def _curve_color() -> alt.Color:
+    """Colour by curve label (the class and its area); the legend follows the report's class order."""
+    return alt.Color("label:N", title=None, sort=alt.EncodingSortField("order", op="min"), scale=alt.Scale(range=PALETTE),
+                     legend=alt.Legend(orient="bottom", columns=2, labelLimit=240, symbolType="stroke"))
+
+
 def _curve_chart(report, dataset: str, x: str, y: str, x_title: str, y_title: str) -> alt.Chart:
     show = "datum['class'] == '" + MACRO + "' || datum['class'] == highlight" if many(report) else "true"
     lines = (
@@ -53,8 +59,7 @@ def _curve_chart(report, dataset: str, x: str, y: str, x_title: str, y_title: st
         .encode(
             x=alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(domain=[0, 1])),
             y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("label:N", title=None, scale=alt.Scale(range=PALETTE),
-                            legend=alt.Legend(orient="bottom", columns=2, labelLimit=240, symbolType="stroke")),
+            color=_curve_color(),
             strokeDash=alt.StrokeDash("model:N", title=None, sort="descending",
                                       legend=alt.Legend(orient="bottom") if report.get("baseline") else None),
             detail="key:N",
@@ -73,11 +78,11 @@ def _curve_chart(report, dataset: str, x: str, y: str, x_title: str, y_title: st
         alt.Chart(alt.NamedData("points"))
         .transform_filter(show)
         .transform_calculate(label=f"datum.{dataset.split('_')[0]}_label")
-        .mark_point(filled=True, size=60, stroke="#ffffff", strokeWidth=1)
+        .mark_point(filled=True, size=70, stroke="#ffffff", strokeWidth=1.5)
         .encode(
             x=f"{x}:Q", y=f"{y}:Q",
-            color=alt.Color("label:N", legend=None, scale=alt.Scale(range=PALETTE)),
-            tooltip=[alt.Tooltip("class:N"), alt.Tooltip("threshold:Q", format=".2f"),
+            color=_curve_color(),
+            tooltip=[alt.Tooltip("class:N"), alt.Tooltip("threshold:Q", title="at threshold", format=".2f"),
                      alt.Tooltip(f"{x}:Q", format=".3f"), alt.Tooltip(f"{y}:Q", format=".3f")],
         )
     )
@@ -99,18 +104,19 @@ def threshold_chart(report: dict[str, Any]) -> alt.Chart:
     )
     x = alt.X("t:Q", title="Threshold", scale=alt.Scale(domain=[0, 1]))
     y = alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, 1]))
+    color = alt.Color("metric:N", scale=METRIC_COLORS, legend=alt.Legend(orient="bottom"),
+                      title="positive class" if report["task"] == "binary" else "macro average (dashed: picked class)")
     macro = (
         base.transform_aggregate(value="mean(value)", groupby=["t", "metric"])
         .mark_line(strokeWidth=2)
-        .encode(x=x, y=y, color=alt.Color("metric:N", scale=METRIC_COLORS, title="macro",
-                                          legend=alt.Legend(orient="bottom")),
+        .encode(x=x, y=y, color=color,
                 tooltip=[alt.Tooltip("metric:N"), alt.Tooltip("t:Q", title="threshold", format=".2f"),
                          alt.Tooltip("value:Q", title="macro value", format=".3f")])
     )
     picked = (
         base.transform_filter("datum['class'] == highlight")
         .mark_line(strokeWidth=1.5, strokeDash=[5, 3])
-        .encode(x=x, y=y, color=alt.Color("metric:N", scale=METRIC_COLORS, legend=None),
+        .encode(x=x, y=y, color=color,
                 tooltip=[alt.Tooltip("class:N"), alt.Tooltip("metric:N"),
                          alt.Tooltip("t:Q", title="threshold", format=".2f"), alt.Tooltip("value:Q", format=".3f")])
     )
@@ -120,9 +126,15 @@ def threshold_chart(report: dict[str, Any]) -> alt.Chart:
         .mark_rule(color="#57606a", strokeWidth=1.5)
         .encode(x="t:Q", tooltip=[alt.Tooltip("t:Q", title="current threshold", format=".2f")])
     )
-    marks = alt.Chart(alt.NamedData("advice_marks")).mark_tick(thickness=2, size=14, color="#6e7781").encode(
-        x="threshold:Q", y=alt.value(HEIGHT), tooltip=["what:N", alt.Tooltip("threshold:Q", format=".2f")])
-    return (alt.layer(macro, picked, rule, marks).add_params(_threshold(), _highlight())
+    advice = alt.Chart(alt.NamedData("advice_marks")).transform_filter(
+        "highlight == '' ? datum['class'] == '' : datum['class'] == highlight")
+    tooltip = [alt.Tooltip("what:N", title="suggested"), alt.Tooltip("scope:N", title="for"),
+               alt.Tooltip("threshold:Q", format=".2f")]
+    advice_rules = advice.mark_rule(color="#6e7781", strokeDash=[2, 3]).encode(x="threshold:Q", tooltip=tooltip)
+    advice_text = advice.mark_text(angle=270, align="left", baseline="bottom", dx=-6, dy=-4, fontSize=10,
+                                   color="#57606a").encode(x="threshold:Q", y=alt.value(HEIGHT), text="what:N",
+                                                            tooltip=tooltip)
+    return (alt.layer(macro, picked, advice_rules, advice_text, rule).add_params(_threshold(), _highlight())
             .properties(width=WIDTH, height=HEIGHT))
 
 
@@ -203,7 +215,9 @@ def _calibration_axis(report: dict[str, Any]) -> str:
 
 
 def _cell_size(report: dict[str, Any]) -> int:
-    return max(220, min(420, 26 * len(report["classes"])))
+    """Side of a matrix chart: a whole number of pixels per cell (crisp, lean SVG)."""
+    k = len(report["classes"])
+    return k * max(2, round(max(220, min(420, 26 * k)) / k))
 
 
 CHARTS: list[tuple[str, str, Callable[[dict[str, Any]], alt.Chart]]] = [
@@ -237,7 +251,7 @@ def email_charts(report: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
     """ROC, PR and confusion matrix, data filled in, for PNG rendering."""
     data = datasets(report, report["threshold"])
     return [
-        (key, title, with_data(build(report).to_dict(validate=False), data, report["threshold"]))
+        (key, title, {**with_data(build(report).to_dict(validate=False), data, report["threshold"]), "title": title})
         for key, title, build in CHARTS
         if key in ("roc", "pr", "confusion")
     ]
@@ -284,12 +298,14 @@ def _curves_of_model(report, kind: str, x: str, y: str, short: str) -> list[dict
             continue
         value = report["per_class"][j][area]
         label = name if value is None else f"{name} ({short} {value:.3f})"
-        rows.append({"class": name, "label": label, "model": "model", "key": f"model:{name}", x: curve[x], y: curve[y]})
+        rows.append({"class": name, "label": label, "order": j, "model": "model", "key": f"model:{name}",
+                     x: curve[x], y: curve[y]})
     macro = (report.get("macro_curves") or {}).get(kind)
     if macro and (many(report) or report["task"] != "binary"):
         summary = report["summary"]["roc_auc_macro" if kind == "roc" else "average_precision_macro"]
         label = MACRO if summary is None else f"{MACRO} ({short} {summary:.3f})"
-        rows.append({"class": MACRO, "label": label, "model": "model", "key": "model:macro", x: macro[x], y: macro[y]})
+        rows.append({"class": MACRO, "label": label, "order": len(report["classes"]), "model": "model",
+                     "key": "model:macro", x: macro[x], y: macro[y]})
     return rows
 
 
@@ -307,12 +323,12 @@ def _baseline_curves(report, kind, x, y, short) -> list[dict[str, Any]]:
             cls = report["classes"][j]
             curve = curves[cls][kind]
             if curve is not None:
-                rows.append({"class": cls, "label": labels.get(cls, cls), "model": name, "key": f"base:{cls}",
-                             x: curve[x], y: curve[y]})
+                rows.append({"class": cls, "label": labels.get(cls, cls), "order": j, "model": name,
+                             "key": f"base:{cls}", x: curve[x], y: curve[y]})
     elif baseline.get("macro_curves") and baseline["macro_curves"].get(kind):
         macro = baseline["macro_curves"][kind]
-        rows.append({"class": MACRO, "label": labels.get(MACRO, MACRO), "model": name, "key": "base:macro",
-                     x: macro[x], y: macro[y]})
+        rows.append({"class": MACRO, "label": labels.get(MACRO, MACRO), "order": len(report["classes"]),
+                     "model": name, "key": "base:macro", x: macro[x], y: macro[y]})
     return rows
 
 
@@ -331,7 +347,7 @@ def _points(report: dict[str, Any], at: int) -> list[dict[str, Any]]:
                                        ("pr", "AP", report["per_class"][j]["average_precision"]))
         }
         rows.append({
-            "class": name, **labels, "threshold": threshold,
+            "class": name, **labels, "order": j, "threshold": threshold,
             "fpr": fp / (fp + tn), "tpr": tp / (tp + fn), "recall": tp / (tp + fn),
             "precision": tp / (tp + fp) if tp + fp else 1.0,
         })
@@ -347,10 +363,20 @@ def _grid_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+ADVICE_LABELS = {"max_f1": "best F1", "target_precision": "precision ≥ {target}", "target_recall": "recall ≥ {target}"}
+
+
 def _advice_marks(report: dict[str, Any]) -> list[dict[str, Any]]:
-    overall = report.get("advice_overall") or {}
-    labels = {"max_f1": "best F1", "target_precision": "target precision", "target_recall": "target recall"}
-    return [{"what": labels[k], "threshold": v["threshold"]} for k, v in overall.items() if v]
+    """Suggested thresholds: the overall ones (class "") and, beyond binary, each class's."""
+    def marks(advice: dict[str, Any], cls: str, scope: str) -> list[dict[str, Any]]:
+        return [{"class": cls, "scope": scope, "what": ADVICE_LABELS[k].format(target=v.get("target")),
+                 "threshold": v["threshold"]} for k, v in advice.items() if v and k in ADVICE_LABELS]
+
+    rows = marks(report.get("advice_overall") or {}, "", "all classes")
+    if report["task"] != "binary":
+        for name, advice in (report.get("advice") or {}).items():
+            rows += marks(advice or {}, name, name)
+    return rows
 
 
 def _confusion(report: dict[str, Any]) -> list[dict[str, Any]]:
