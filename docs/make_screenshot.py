@@ -31,7 +31,7 @@ def main() -> None:
             browser = play.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
             page = browser.new_page(viewport={"width": 1280, "height": 1600})
             page.goto(page_path.as_uri())
-            page.wait_for_function("document.querySelectorAll('.vega-embed svg').length >= 7")
+            page.wait_for_function("document.querySelectorAll('.vega-embed.live').length >= 7")
             page.wait_for_timeout(500)
             page.screenshot(path=str(ROOT / "docs" / "screenshot.png"))
             browser.close()

@@ -35,7 +35,7 @@
       if (!curve) return;
       var value = report.per_class[j][area];
       var row = { "class": name, label: value === null ? name : name + " (" + short + " " + value.toFixed(3) + ")",
-                  model: "model", key: "model:" + name };
+                  order: j, model: "model", key: "model:" + name };
       row[x] = curve[x]; row[y] = curve[y];
       rows.push(row);
     });
@@ -43,7 +43,7 @@
     if (macro && (MANY || task !== "binary")) {
       var summary = report.summary[kind === "roc" ? "roc_auc_macro" : "average_precision_macro"];
       var m = { "class": MACRO, label: summary === null ? MACRO : MACRO + " (" + short + " " + summary.toFixed(3) + ")",
-                model: "model", key: "model:macro" };
+                order: classes.length, model: "model", key: "model:macro" };
       m[x] = macro[x]; m[y] = macro[y];
       rows.push(m);
     }
@@ -60,13 +60,14 @@
       shown().forEach(function (j) {
         var name = classes[j], curve = baseline.curves[name][kind];
         if (!curve) return;
-        var row = { "class": name, label: labels[name] || name, model: baseline.name, key: "base:" + name };
+        var row = { "class": name, label: labels[name] || name, order: j, model: baseline.name, key: "base:" + name };
         row[x] = curve[x]; row[y] = curve[y];
         rows.push(row);
       });
     } else if (baseline.macro_curves && baseline.macro_curves[kind]) {
       var macro = baseline.macro_curves[kind];
-      var b = { "class": MACRO, label: labels[MACRO] || MACRO, model: baseline.name, key: "base:macro" };
+      var b = { "class": MACRO, label: labels[MACRO] || MACRO, order: classes.length, model: baseline.name,
+                key: "base:macro" };
       b[x] = macro[x]; b[y] = macro[y];
       rows.push(b);
     }
@@ -83,7 +84,7 @@
       rows.push({ "class": name,
                   roc_label: auc === null ? name : name + " (AUC " + auc.toFixed(3) + ")",
                   pr_label: ap === null ? name : name + " (AP " + ap.toFixed(3) + ")",
-                  threshold: T[at], fpr: fp / (fp + tn), tpr: tp / (tp + fn), recall: tp / (tp + fn),
+                  order: j, threshold: T[at], fpr: fp / (fp + tn), tpr: tp / (tp + fn), recall: tp / (tp + fn),
                   precision: tp + fp ? tp / (tp + fp) : 1 });
     });
     return rows;
@@ -108,6 +109,21 @@
     return rows;
   }
 
+  var ADVICE = { max_f1: "best F1", target_precision: "precision \u2265 ", target_recall: "recall \u2265 " };
+  function adviceMarks() {
+    function marks(advice, cls, scope) {
+      return Object.keys(advice || {}).filter(function (k) { return advice[k] && ADVICE[k]; }).map(function (k) {
+        var v = advice[k];
+        return { "class": cls, scope: scope, what: k === "max_f1" ? ADVICE[k] : ADVICE[k] + v.target, threshold: v.threshold };
+      });
+    }
+    var rows = marks(report.advice_overall, "", "all classes");
+    if (task !== "binary") {
+      Object.keys(report.advice || {}).forEach(function (name) { rows = rows.concat(marks(report.advice[name], name, name)); });
+    }
+    return rows;
+  }
+
   function datasets(at) {
     var cm = report.confusion_matrix, pm = report.probability_matrix;
     var confusion = [], probability = [];
@@ -121,12 +137,6 @@
         if (value !== null) probability.push({ actual: pm.classes[i], "class": pm.classes[j], mean: value });
       });
     });
-    var labels = { max_f1: "best F1", target_precision: "target precision", target_recall: "target recall" };
-    var advice = [];
-    Object.keys(report.advice_overall || {}).forEach(function (k) {
-      var v = report.advice_overall[k];
-      if (v) advice.push({ what: labels[k], threshold: v.threshold });
-    });
     return {
       roc_curves: curves("roc", "fpr", "tpr", "AUC"),
       pr_curves: curves("pr", "recall", "precision", "AP"),
@@ -135,7 +145,7 @@
         var g = grid.classes[classes[j]];
         return { "class": classes[j], t: T, tp: g.tp, fp: g.fp, fn: g.fn };
       }),
-      advice_marks: advice,
+      advice_marks: adviceMarks(),
       confusion: confusion,
       probability: probability,
       counts: counts(at),
@@ -157,16 +167,16 @@
   var tiles = {};
   document.querySelectorAll("[data-tile-value]").forEach(function (el) { tiles[el.getAttribute("data-tile-value")] = el; });
 
-  function setCount(td, value) {
+  // A cell's live value is kept on the element (sorting reads it), its text only changes when it must.
+  function setCell(td, value, text) {
     if (!td) return;
-    var text = String(value);
-    if (td.textContent !== text) { td.textContent = text; td.setAttribute("data-value", text); }
+    td.liveValue = value;
+    var node = td.firstChild;
+    if (node && node.nodeType === 3 && !node.nextSibling) { if (node.data !== text) node.data = text; }
+    else if (td.textContent !== text) td.textContent = text;
   }
-  function setRatio(td, value) {
-    if (!td) return;
-    var text = fmt(value);
-    if (td.textContent !== text) { td.textContent = text; td.setAttribute("data-value", String(value)); }
-  }
+  function setCount(td, value) { setCell(td, value, String(value)); }
+  function setRatio(td, value) { setCell(td, value, fmt(value)); }
 
   function updateTable(at) {
     var sums = { tp: 0, fp: 0, fn: 0, total_labeled: 0, total_predicted: 0 }, means = { precision: 0, recall: 0, f1: 0 };
@@ -251,6 +261,15 @@
 
   // ---------------------------------------------------------------- highlight and sorting
   var highlight = document.getElementById("highlight");
+  // Picking a class: the select, a click on a row's name, or a click on a chart mark of that class.
+  function pick(name) {
+    if (!highlight || classes.indexOf(name) < 0) return;
+    highlight.value = highlight.value === name ? "" : name;
+    highlight.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+  document.querySelectorAll("button[data-pick]").forEach(function (button) {
+    button.addEventListener("click", function () { pick(button.closest("tr").getAttribute("data-class")); });
+  });
   if (highlight) {
     highlight.addEventListener("change", function () {
       var name = highlight.value;
@@ -261,6 +280,10 @@
     });
   }
 
+  function cellValue(td) {
+    var value = td.liveValue !== undefined ? td.liveValue : parseFloat(td.getAttribute("data-value"));
+    return value === null ? NaN : value;
+  }
   var table = document.getElementById("summary-table");
   if (table) {
     var headers = Array.prototype.slice.call(table.querySelectorAll("thead th"));
@@ -275,8 +298,8 @@
         var body = table.tBodies[0];
         var sorted = Array.prototype.slice.call(body.rows).sort(function (a, b) {
           var x = a.cells[column], y = b.cells[column];
-          var u = numeric ? parseFloat(x.getAttribute("data-value")) : x.textContent;
-          var v = numeric ? parseFloat(y.getAttribute("data-value")) : y.textContent;
+          var u = numeric ? cellValue(x) : x.textContent;
+          var v = numeric ? cellValue(y) : y.textContent;
           if (numeric) { u = isNaN(u) ? -Infinity : u; v = isNaN(v) ? -Infinity : v; }
           var order = u < v ? -1 : u > v ? 1 : 0;
           return ascending ? order : -order;
@@ -333,6 +356,30 @@
 
   // ---------------------------------------------------------------- live charts
   if (typeof vegaEmbed !== "function") return;
+  // Dark mode: the live charts take the page's colours (the static fallbacks keep a white card).
+  var DARK = !!(window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches);
+  var INK = "#c9d1d9", FAINT = "#30363d";
+  var DARK_CONFIG = {
+    background: "transparent", view: { stroke: FAINT },
+    axis: { domainColor: "#8b949e", tickColor: "#8b949e", gridColor: FAINT, labelColor: INK, titleColor: INK },
+    legend: { labelColor: INK, titleColor: INK }, title: { color: INK }
+  };
+  var DARK_COLOURS = { "#000000": "#e6edf3", "#57606a": "#adbac7", "#6e7781": "#8b949e", "#8c959f": "#768390",
+                       "#ffffff": "#0d1117" };
+  var COLOUR_KEYS = { color: 1, stroke: 1, fill: 1, range: 1, value: 1 };
+  function recolour(node, key) {  // only colour-valued properties: class names elsewhere stay untouched
+    if (typeof node === "string") {
+      return COLOUR_KEYS[key] && DARK_COLOURS.hasOwnProperty(node) ? DARK_COLOURS[node] : node;
+    }
+    if (Array.isArray(node)) return node.map(function (item) { return recolour(item, key); });
+    if (node && typeof node === "object") {
+      var out = {};
+      Object.keys(node).forEach(function (k) { out[k] = k === "datasets" ? node[k] : recolour(node[k], k); });
+      return out;
+    }
+    return node;
+  }
+
   var at0 = nearest(parseFloat(slider ? slider.value : report.threshold));
   var data = datasets(at0);
   document.querySelectorAll(".vega-embed[data-chart]").forEach(function (el) {
@@ -341,15 +388,19 @@
     spec.datasets = data;
     (spec.params || []).forEach(function (p) { if (p.name === "threshold") p.value = T[at0]; });
     var fallback = Array.prototype.slice.call(el.childNodes);
-    vegaEmbed(el, spec, { actions: false, renderer: "svg", tooltip: true }).then(function (result) {
+    var options = { actions: false, renderer: "svg", tooltip: true };
+    if (DARK) { spec = recolour(spec); options.config = DARK_CONFIG; options.tooltip = { theme: "dark" }; }
+    vegaEmbed(el, spec, options).then(function (result) {
       views.push(result.view);
+      el.classList.add("live");
       el.removeAttribute("role");
       el.removeAttribute("aria-label");
-      if (key === "confusion") {
-        result.view.addEventListener("click", function (event, item) {
-          if (item && item.datum && item.datum.actual !== undefined) showCell(item.datum.actual, item.datum.predicted);
-        });
-      }
+      result.view.addEventListener("click", function (event, item) {
+        var datum = item && item.datum;
+        if (!datum) return;
+        if (key === "confusion" && datum.actual !== undefined) showCell(datum.actual, datum.predicted);
+        else if (typeof datum["class"] === "string") pick(datum["class"]);
+      });
     }).catch(function () {
       el.textContent = "";
       fallback.forEach(function (node) { el.appendChild(node); });

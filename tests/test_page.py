@@ -172,3 +172,226 @@ def test_class_thresholds_are_shown(tmp_path):
     soup, _, report = _page(tmp_path, baseline=False, class_thresholds=path, n_bootstrap=0)
     assert soup.select_one("[data-class-thresholds]").text == "0 0.3, 8 0.7"
     assert report["class_thresholds"]["8"] == 0.7 and report["class_thresholds"]["1"] == 0.5
+
+
+# ---------------------------------------------------------------- small synthetic reports, rendered directly
+
+
+def _render(report: dict, title: str = "Synthetic") -> BeautifulSoup:
+    from reportgen.report.page import PageMeta, render_page
+
+    meta = PageMeta(title=title, model="m1", dataset="d1", generated_at="2026-11-23T00:00:00+00:00", version="9.9")
+    return BeautifulSoup(render_page(report, meta), "html.parser")
+
+
+def _binary_data() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 400)
+    return y, np.clip(0.3 * y + rng.uniform(0, 0.7, 400), 0, 1).round(4)
+
+
+def _binary_report(threshold: float = 0.35) -> dict:
+    y, p = _binary_data()
+    labels = pd.DataFrame({"id": range(400), "label": np.where(y == 1, "spam", "ham")})
+    scores = pd.DataFrame({"id": range(400), "spam": p})
+    return reportgen.evaluate(labels, scores, threshold=threshold, positive_class="spam").to_dict()
+
+
+def _multilabel_data() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(4)
+    truth = rng.random((300, 3)) < [0.5, 0.3, 0.1]
+    return truth, np.clip(0.45 * truth + rng.uniform(0, 0.6, (300, 3)), 0, 1).round(4)
+
+
+def _multilabel_report() -> dict:
+    names = ["cat", "dog", "bird"]
+    truth, p = _multilabel_data()
+    joined = ["|".join(n for n, t in zip(names, row) if t) for row in truth]
+    labels = pd.DataFrame({"id": range(300), "labels": joined})
+    scores = pd.DataFrame({"id": range(300), **{n: p[:, j] for j, n in enumerate(names)}})
+    return reportgen.evaluate(labels, scores, multilabel=True).to_dict()
+
+
+def test_binary_page_header_slider_and_counts():
+    report = _binary_report(0.35)
+    soup = _render(report)
+    assert report["classes"] == ["ham", "spam"]
+    facts = {dt.text: dt.find_next("dd").text for dt in soup.select(".facts dt")}
+    assert facts["Model"] == "m1" and facts["Dataset"] == "d1" and facts["Examples"] == "400"
+    assert facts["Classes"] == "2" and facts["Threshold"] == "0.35" and facts["reportgen"] == "9.9"
+    assert facts["Task"].startswith("binary") and "spam" in facts["Task"]
+    slider = soup.select_one("input#threshold")
+    assert (slider["min"], slider["max"], slider["step"], slider["value"]) == ("0.0", "1.0", "0.01", "0.35")
+    assert soup.select_one("#threshold-value").text == "0.35"
+    spam = soup.select_one('tr[data-class="spam"]')
+    at = report["per_class"][1]["at_threshold"]
+    assert spam.select_one('td[data-metric="tp"]').text == str(at["tp"])
+    assert spam.select_one('td[data-metric="total_predicted"]').text == str(at["tp"] + at["fp"])
+    # the tiles that follow the threshold say so; ROC AUC and log loss do not
+    live = {t["data-tile"] for t in soup.select("[data-tile]") if "Follows the threshold" in t.text}
+    assert live == {"accuracy", "macro_precision", "macro_recall", "macro_f1"}
+
+
+def test_multilabel_page_rows_and_macro_row():
+    report = _multilabel_report()
+    soup = _render(report)
+    assert [r["data-class"] for r in soup.select("tbody tr[data-class]")] == ["cat", "dog", "bird"]
+    macro = {td["data-macro"]: td.text for td in soup.select("td[data-macro]")}
+    at = [c["at_threshold"] for c in report["per_class"]]
+    assert macro["tp"] == str(sum(a["tp"] for a in at))
+    assert macro["f1"] == f"{sum(a['f1'] for a in at) / 3:.3f}"
+    assert macro["roc_auc"] == f"{report['summary']['roc_auc_macro']:.3f}"
+    assert soup.find(id="chart-confusion").find("svg") is not None
+
+
+def test_data_island_escapes_every_dangerous_character():
+    from reportgen.report.embed import script_json
+
+    text = script_json({"k": "</script> & <!-- \u2028 \u2029"})
+    assert not any(c in text for c in "<>&\u2028\u2029")
+    assert json.loads(text) == {"k": "</script> & <!-- \u2028 \u2029"}
+
+
+def test_static_svg_is_lean_and_keeps_its_text():
+    from reportgen.report.vega import lean_svg
+
+    svg = ('<g class="mark-rect role-mark" role="graphics-symbol" aria-roledescription="rect mark container">'
+           '<path d="M25.200000000000003,0h8.4v8.4h-8.4Z" fill="rgb(16, 88, 160)" opacity="1" fill-opacity="1">'
+           '</path><text transform="translate(67.123456,-0.0012)">0.9634 class=&quot;x&quot;</text></g>')
+    assert lean_svg(svg) == ('<g><path d="M25.2,0h8.4v8.4h-8.4Z" fill="#1058a0" fill-opacity="1"></path>'
+                             '<text transform="translate(67.12,0)">0.9634 class=&quot;x&quot;</text></g>')
+
+
+def test_curve_legends_follow_class_order_and_name_their_area(built):
+    from reportgen.report import charts
+
+    _, _, report = built
+    data = charts.datasets(report, report["threshold"])
+    roc = [r for r in data["roc_curves"] if r["model"] == "model"]
+    assert [r["class"] for r in roc] == report["classes"] + [charts.MACRO]
+    assert [r["order"] for r in roc] == list(range(len(report["classes"]) + 1))
+    first = report["per_class"][0]
+    assert roc[0]["label"] == f"{first['class']} (AUC {first['roc_auc']:.3f})"
+    point = data["points"][0]
+    assert point["pr_label"] == f"{first['class']} (AP {first['average_precision']:.3f})"
+    assert point["roc_label"] == roc[0]["label"]  # the operating point shares its curve's colour
+    baseline = [r for r in data["roc_curves"] if r["model"] != "model"]
+    assert baseline and all(r["label"] == next(c["label"] for c in roc if c["class"] == r["class"]) for r in baseline)
+
+
+def test_suggested_thresholds_are_marked_on_the_threshold_chart(built):
+    from reportgen.report import charts
+
+    _, _, report = built
+    marks = charts.datasets(report, report["threshold"])["advice_marks"]
+    overall = [m for m in marks if m["class"] == ""]
+    assert {m["what"] for m in overall} >= {"best F1"}
+    assert overall[0]["threshold"] == report["advice_overall"]["max_f1"]["threshold"]
+    per_class = {m["class"]: m["threshold"] for m in marks if m["what"] == "best F1" and m["class"]}
+    assert per_class == {c: a["max_f1"]["threshold"] for c, a in report["advice"].items()}
+    buttons = {b["data-set-threshold"] for b in built[0].select("#summary-table [data-set-threshold]")}
+    assert buttons == {str(t) for t in per_class.values()}
+
+
+def test_matrix_cells_are_whole_pixels():
+    from reportgen.report.charts import _cell_size
+
+    for k in (2, 10, 20, 50, 100):
+        side = _cell_size({"classes": list(range(k))})
+        assert side % k == 0 and 200 <= side <= 440, (k, side)
+
+
+def test_deltas_print_signed_without_negative_zero(built):
+    soup, _, _ = built
+    texts = [td.text for td in soup.select("#summary-table td.delta")]
+    assert texts and all(t[0] in "+−" or t == "0.000" for t in texts), texts
+    assert "-0.000" not in soup.select_one("#summary-table").text
+
+
+def test_selection_states_its_caps(built):
+    soup, _, report = built
+    text = soup.select_one("#selection").text
+    sel = report["selection"]
+    assert f"at most {sel['max_per_cell']} per cell and {sel['max_total']} in all" in text
+    listed = soup.select("#selection details.cell")
+    assert listed and all(d["data-cell-actual"] != d["data-cell-predicted"] for d in listed)
+
+
+# ---------------------------------------------------------------- the page's script, in Chromium when available
+
+
+def _macro(truth: np.ndarray, predicted: np.ndarray) -> tuple[float, float, float]:
+    """Macro precision, recall, F1 over indicator columns, 0/0 = 0 (scikit-learn's zero_division=0)."""
+    tp = (truth & predicted).sum(0)
+    fp = (~truth & predicted).sum(0)
+    fn = (truth & ~predicted).sum(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
+        recall = np.where(tp + fn > 0, tp / (tp + fn), 0.0)
+        f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
+    return precision.mean(), recall.mean(), f1.mean()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    import shutil
+
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(executable).exists():
+        pytest.skip("needs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+             "--disable-sync"]
+    with sync_playwright() as play:
+        browser = play.chromium.launch(executable_path=executable, args=flags)
+        yield browser
+        browser.close()
+
+
+def _tiles_after_moving(chromium, tmp_path, report: dict, value: float, *, dark: bool = False) -> tuple[dict, list]:
+    from reportgen.report.page import PageMeta, render_page
+
+    path = tmp_path / "page.html"
+    path.write_text(render_page(report, PageMeta(title="t")), "utf-8")
+    context = chromium.new_context(color_scheme="dark" if dark else "light")
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(path.as_uri())
+    page.wait_for_function("document.querySelectorAll('.vega-embed.live').length === 7", timeout=20000)
+    page.evaluate("""(v) => { const s = document.getElementById('threshold'); s.value = String(v);
+                             s.dispatchEvent(new Event('input', {bubbles: true})); }""", value)
+    page.wait_for_timeout(100)
+    tiles = {k: page.inner_text(f'[data-tile-value="{k}"]') for k in ("accuracy", "macro_precision", "macro_recall",
+                                                                       "macro_f1")}
+    tiles["shown"] = page.inner_text("#threshold-value")
+    tiles["pr_legend"] = page.eval_on_selector("#chart-pr", "e => [...e.querySelectorAll('text')].map(t => t.textContent).join('|')")
+    context.close()
+    return tiles, problems
+
+
+def test_binary_tiles_follow_the_slider(chromium, tmp_path):
+    y, p = _binary_data()
+    tiles, problems = _tiles_after_moving(chromium, tmp_path, _binary_report(0.35), 0.6)
+    truth = np.stack([y == 0, y == 1], axis=1)
+    predicted = np.stack([p <= 0.6, p > 0.6], axis=1)
+    precision, recall, f1 = _macro(truth, predicted)
+    assert tiles["shown"] == "0.60"
+    assert tiles["accuracy"] == f"{np.mean((p > 0.6) == (y == 1)):.3f}"
+    assert (tiles["macro_precision"], tiles["macro_recall"], tiles["macro_f1"]) == (
+        f"{precision:.3f}", f"{recall:.3f}", f"{f1:.3f}")
+    assert "(AP " in tiles["pr_legend"] and "(AUC " not in tiles["pr_legend"]
+    assert problems == []
+
+
+def test_multilabel_tiles_follow_the_slider_in_dark_mode(chromium, tmp_path):
+    truth, p = _multilabel_data()
+    tiles, problems = _tiles_after_moving(chromium, tmp_path, _multilabel_report(), 0.7, dark=True)
+    predicted = p > 0.7
+    precision, recall, f1 = _macro(truth, predicted)
+    assert tiles["accuracy"] == f"{1 - np.mean(truth != predicted):.3f}"
+    assert (tiles["macro_precision"], tiles["macro_recall"], tiles["macro_f1"]) == (
+        f"{precision:.3f}", f"{recall:.3f}", f"{f1:.3f}")
+    assert problems == []

@@ -28,7 +28,7 @@ def _highlight() -> alt.Parameter:
     return alt.param(name="highlight", value="")
 
 
-DIM = "highlight == '' || datum['class'] == highlight ? 1 : 0.12"
+DIM = "highlight == '' || datum['class'] == highlight"  # a test: true keeps a mark at full strength
 
 
 def many(report: dict[str, Any]) -> bool:
@@ -82,6 +82,7 @@ def _curve_chart(report, dataset: str, x: str, y: str, x_title: str, y_title: st
         .encode(
             x=f"{x}:Q", y=f"{y}:Q",
             color=_curve_color(),
+            opacity=alt.value(1) if many(report) else alt.condition(DIM, alt.value(1), alt.value(0.15)),
             tooltip=[alt.Tooltip("class:N"), alt.Tooltip("threshold:Q", title="at threshold", format=".2f"),
                      alt.Tooltip(f"{x}:Q", format=".3f"), alt.Tooltip(f"{y}:Q", format=".3f")],
         )
@@ -104,19 +105,25 @@ def threshold_chart(report: dict[str, Any]) -> alt.Chart:
     )
     x = alt.X("t:Q", title="Threshold", scale=alt.Scale(domain=[0, 1]))
     y = alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, 1]))
+    binary = report["task"] == "binary"
     color = alt.Color("metric:N", scale=METRIC_COLORS, legend=alt.Legend(orient="bottom"),
-                      title="positive class" if report["task"] == "binary" else "macro average (dashed: picked class)")
+                      title="positive class" if binary else None)
+    macro_name, picked_name = ("positive class", "picked class") if binary else ("macro average", "picked class")
+    dash = alt.StrokeDash("line:N", title=None, legend=None if binary else alt.Legend(orient="bottom"),
+                          scale=alt.Scale(domain=[macro_name, picked_name], range=[[1, 0], [5, 3]]))
     macro = (
         base.transform_aggregate(value="mean(value)", groupby=["t", "metric"])
+        .transform_calculate(line=f"'{macro_name}'")
         .mark_line(strokeWidth=2)
-        .encode(x=x, y=y, color=color,
+        .encode(x=x, y=y, color=color, strokeDash=dash,
                 tooltip=[alt.Tooltip("metric:N"), alt.Tooltip("t:Q", title="threshold", format=".2f"),
                          alt.Tooltip("value:Q", title="macro value", format=".3f")])
     )
     picked = (
         base.transform_filter("datum['class'] == highlight")
-        .mark_line(strokeWidth=1.5, strokeDash=[5, 3])
-        .encode(x=x, y=y, color=color,
+        .transform_calculate(line=f"'{picked_name}'")
+        .mark_line(strokeWidth=1.5)
+        .encode(x=x, y=y, color=color, strokeDash=dash,
                 tooltip=[alt.Tooltip("class:N"), alt.Tooltip("metric:N"),
                          alt.Tooltip("t:Q", title="threshold", format=".2f"), alt.Tooltip("value:Q", format=".3f")])
     )
@@ -145,8 +152,10 @@ def confusion_chart(report: dict[str, Any]) -> alt.Chart:
     base = alt.Chart(alt.NamedData("confusion")).transform_calculate(
         value="normalize ? datum.share : datum.count")
     rect = base.mark_rect().encode(
-        x=alt.X("predicted:N", sort=report["classes"], title="predicted at threshold" if multilabel else "predicted"),
-        y=alt.Y("actual:N", sort=report["classes"], title="actual label" if multilabel else "actual"),
+        x=alt.X("predicted:N", sort=report["classes"], axis=_matrix_axis(report),
+                title=_matrix_title(report, "predicted at threshold" if multilabel else "predicted")),
+        y=alt.Y("actual:N", sort=report["classes"], axis=_matrix_axis(report),
+                title=_matrix_title(report, "actual label" if multilabel else "actual")),
         color=alt.Color("value:Q", scale=alt.Scale(scheme="blues"), title=None, legend=alt.Legend(orient="right")),
         opacity=alt.condition("highlight == '' || datum.actual == highlight || datum.predicted == highlight",
                               alt.value(1), alt.value(0.35)),
@@ -168,8 +177,10 @@ def confusion_chart(report: dict[str, Any]) -> alt.Chart:
 def probability_chart(report: dict[str, Any]) -> alt.Chart:
     size = _cell_size(report)
     rect = alt.Chart(alt.NamedData("probability")).mark_rect().encode(
-        x=alt.X("class:N", sort=report["classes"], title="class scored"),
-        y=alt.Y("actual:N", sort=report["classes"], title="actual class"),
+        x=alt.X("class:N", sort=report["classes"], title=_matrix_title(report, "class scored"),
+                axis=_matrix_axis(report)),
+        y=alt.Y("actual:N", sort=report["classes"], title=_matrix_title(report, "actual class"),
+                axis=_matrix_axis(report)),
         color=alt.Color("mean:Q", scale=alt.Scale(scheme="purples", domain=[0, 1]), title="mean score"),
         tooltip=["actual:N", alt.Tooltip("class:N", title="class scored"), alt.Tooltip("mean:Q", format=".3f")],
     )
@@ -177,6 +188,9 @@ def probability_chart(report: dict[str, Any]) -> alt.Chart:
 
 
 def counts_chart(report: dict[str, Any]) -> alt.Chart:
+    """Grouped bars per class; beyond a dozen classes, one point per class (labeled × predicted)."""
+    if many(report):
+        return _counts_scatter(report)
     return (
         alt.Chart(alt.NamedData("counts"))
         .mark_bar()
@@ -192,6 +206,37 @@ def counts_chart(report: dict[str, Any]) -> alt.Chart:
         .add_params(_highlight())
         .properties(width=WIDTH, height=240)
     )
+
+
+def _counts_scatter(report: dict[str, Any]) -> alt.Chart:
+    tooltip = ["class:N", alt.Tooltip("labeled:Q", format=","), alt.Tooltip("predicted:Q", format=",")]
+    points = (
+        alt.Chart(alt.NamedData("counts"))
+        .transform_pivot("kind", value="count", groupby=["class"])
+        .mark_circle(size=55, color="#0072b2")
+        .encode(x=alt.X("labeled:Q", title="labeled examples"), y=alt.Y("predicted:Q", title="predicted examples"),
+                opacity=alt.condition(DIM, alt.value(0.85), alt.value(0.15)), tooltip=tooltip)
+    )
+    diagonal = (
+        alt.Chart(alt.NamedData("counts"))
+        .transform_aggregate(top="max(count)")
+        .transform_calculate(low="0")
+        .transform_fold(["low", "top"], as_=["end", "v"])
+        .mark_line(color="#8c959f", strokeDash=[4, 4])
+        .encode(x="v:Q", y="v:Q", tooltip=alt.value("predicted as often as labeled"))
+    )
+    return alt.layer(diagonal, points).add_params(_highlight()).properties(width=WIDTH, height=HEIGHT)
+
+
+def _matrix_axis(report: dict[str, Any]) -> alt.Axis:
+    """Class names on a matrix's axes while they fit; beyond that, they are in the tooltips."""
+    if _cell_size(report) // len(report["classes"]) >= 10:
+        return alt.Axis(labelLimit=120)
+    return alt.Axis(labels=False, ticks=False)
+
+
+def _matrix_title(report: dict[str, Any], title: str) -> str:
+    return title if _cell_size(report) // len(report["classes"]) >= 10 else f"{title} (names in tooltips)"
 
 
 def calibration_chart(report: dict[str, Any]) -> alt.Chart:

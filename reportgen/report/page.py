@@ -16,17 +16,17 @@ from reportgen.report.templating import render_template, template_folder
 
 TILES = (
     ("accuracy", "Accuracy", False,
-     "Share of examples predicted right. Misleads under class imbalance: always answering the majority class can score high."),
+     "Share of examples predicted right. Misleads under class imbalance: always answering the majority class scores high."),
     ("macro_precision", "Macro precision", False,
-     "Of the examples predicted as a class, the share that really are; averaged over classes, each class counting equally."),
+     "When the model names a class, how often it is right; every class weighs the same."),
     ("macro_recall", "Macro recall", False,
-     "Of the examples of a class, the share found; averaged over classes, so rare classes count as much as common ones."),
+     "Share of each class's examples the model finds; a missed rare class counts as much as a common one."),
     ("macro_f1", "Macro F1", False,
-     "Harmonic mean of precision and recall per class, averaged. Low when a class is either missed or over-predicted."),
+     "Precision and recall combined per class, then averaged. Low when a class is missed or over-predicted."),
     ("roc_auc_macro", "ROC AUC", False,
-     "Chance that a random positive scores above a random negative (0.5 is a coin toss). Ignores the threshold; can look good on rare classes whose precision is poor."),
+     "Chance a random positive outscores a random negative (0.5 is a coin toss). Ignores the threshold; flatters rare classes."),
     ("log_loss", "Log loss", True,
-     "Mean penalty for the probability given to the true class; lower is better. Punishes confident mistakes hard; checks calibration, not just ranking."),
+     "Penalty on the probability given to the true class; lower is better. Confident mistakes cost the most."),
 )
 TABLE_COLUMNS = (
     ("roc_auc", "ROC AUC", "ratio"), ("average_precision", "AP", "ratio"),
