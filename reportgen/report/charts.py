@@ -8,7 +8,7 @@ class picked by the reader, "" for none).
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import altair as alt
 
@@ -276,9 +276,11 @@ CHARTS: list[tuple[str, str, Callable[[dict[str, Any]], alt.Chart]]] = [
 ]
 
 
-def chart_specs(report: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    """(id, title, Vega-Lite spec without data values) for every chart of the page."""
-    return [(key, title, build(report).to_dict(validate=False)) for key, title, build in CHARTS]
+def iter_chart_specs(report: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(id, title, Vega-Lite spec without data values) for every chart of the page, one by one."""
+    for key, title, build in CHARTS:
+        yield key, title, build(report).to_dict(validate=False)
+
 
 
 def with_data(spec: dict[str, Any], data: dict[str, list], threshold: float) -> dict[str, Any]:
