@@ -1,4 +1,4 @@
-// Analysis sections: slice counts follow the threshold slider; the slice table sorts.
+// Analysis sections: slice counts follow the threshold slider (tables sort via report.js).
 (function () {
   "use strict";
   var island = document.getElementById("report-data");
@@ -37,27 +37,4 @@
     });
   }
 
-  var table = document.getElementById("slice-table");
-  if (!table) return;
-  var headers = Array.prototype.slice.call(table.querySelectorAll("thead th"));
-  headers.forEach(function (th, column) {
-    var button = th.querySelector("button");
-    if (!button) return;
-    button.addEventListener("click", function () {
-      var ascending = th.getAttribute("aria-sort") !== "ascending";
-      headers.forEach(function (h) { h.setAttribute("aria-sort", "none"); });
-      th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-      var numeric = button.getAttribute("data-sort") === "num";
-      var body = table.tBodies[0];
-      var sorted = Array.prototype.slice.call(body.rows).sort(function (a, b) {
-        var x = a.cells[column], y = b.cells[column];
-        var u = numeric ? parseFloat(x.getAttribute("data-value")) : x.textContent;
-        var v = numeric ? parseFloat(y.getAttribute("data-value")) : y.textContent;
-        if (numeric) { u = isNaN(u) ? Infinity : u; v = isNaN(v) ? Infinity : v; }
-        var order = u < v ? -1 : u > v ? 1 : 0;
-        return ascending ? order : -order;
-      });
-      sorted.forEach(function (row) { body.appendChild(row); });
-    });
-  });
 })();

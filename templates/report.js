@@ -284,8 +284,7 @@
     var value = td.liveValue !== undefined ? td.liveValue : parseFloat(td.getAttribute("data-value"));
     return value === null ? NaN : value;
   }
-  var table = document.getElementById("summary-table");
-  if (table) {
+  function makeSortable(table) {
     var headers = Array.prototype.slice.call(table.querySelectorAll("thead th"));
     headers.forEach(function (th, column) {
       var button = th.querySelector("button");
@@ -308,6 +307,7 @@
       });
     });
   }
+  document.querySelectorAll("table.sortable").forEach(makeSortable);
 
   // ---------------------------------------------------------------- selection details
   var live = document.getElementById("selection-live");

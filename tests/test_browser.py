@@ -205,3 +205,19 @@ def test_hostile_class_name_opens_no_dialog(browser, tmp_path):
     assert data["classes"] == names
     assert page.locator(f'tr[data-class="{hostile}"]').count() == 1
     context.close()
+
+
+def test_sorting_the_summary_table(browser, digits):
+    path, report = digits
+    context, page, problems, _ = _open(browser, path)
+    header = page.locator("#summary-table thead th", has=page.locator("button", has_text="FN"))
+    header.locator("button").click()
+    assert header.get_attribute("aria-sort") == "ascending"
+    shown = page.eval_on_selector_all("#summary-table tbody tr", "rows => rows.map(r => r.getAttribute('data-class'))")
+    fn = {c["class"]: c["at_threshold"]["fn"] for c in report["per_class"]}
+    assert [fn[c] for c in shown] == sorted(fn.values())
+    header.locator("button").click()
+    shown = page.eval_on_selector_all("#summary-table tbody tr", "rows => rows.map(r => r.getAttribute('data-class'))")
+    assert [fn[c] for c in shown] == sorted(fn.values(), reverse=True)
+    assert problems == []
+    context.close()
