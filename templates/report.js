@@ -35,7 +35,7 @@
       if (!curve) return;
       var value = report.per_class[j][area];
       var row = { "class": name, label: value === null ? name : name + " (" + short + " " + value.toFixed(3) + ")",
-                  order: j, model: "model", key: "model:" + name };
+                  order: j, model: "model", key: "model:" + name, macro: false };
       row[x] = curve[x]; row[y] = curve[y];
       rows.push(row);
     });
@@ -43,7 +43,7 @@
     if (macro && (MANY || task !== "binary")) {
       var summary = report.summary[kind === "roc" ? "roc_auc_macro" : "average_precision_macro"];
       var m = { "class": MACRO, label: summary === null ? MACRO : MACRO + " (" + short + " " + summary.toFixed(3) + ")",
-                order: classes.length, model: "model", key: "model:macro" };
+                order: classes.length, model: "model", key: "macro:model", macro: true };
       m[x] = macro[x]; m[y] = macro[y];
       rows.push(m);
     }
@@ -51,23 +51,39 @@
   }
 
   function curves(kind, x, y, short) {
-    var rows = curvesOfModel(kind, x, y, short);
+    var model = curvesOfModel(kind, x, y, short);
+    var rows = model.concat(baselineCurves(model, kind, x, y));
+    if (!rows.some(function (r) { return r.macro || !MANY; })) {
+      // A colour legend with nothing in it makes Vega's layout infinitely tall: one entry says why
+      // (a single point draws no line).
+      var none = { "class": "", label: "no curve to draw", order: classes.length + 1, model: "model", key: "none",
+                   macro: true };
+      none[x] = [0]; none[y] = [0];
+      rows.push(none);
+    }
+    return rows;
+  }
+
+  // The baseline's curves share their class's colour (label) and differ by dash.
+  function baselineCurves(model, kind, x, y) {
+    var rows = [];
     var baseline = report.baseline;
     if (!baseline) return rows;
     var labels = {};
-    rows.forEach(function (r) { labels[r["class"]] = r.label; });
+    model.forEach(function (r) { labels[r["class"]] = r.label; });
     if (baseline.curves && !MANY) {
       shown().forEach(function (j) {
         var name = classes[j], curve = baseline.curves[name][kind];
         if (!curve) return;
-        var row = { "class": name, label: labels[name] || name, order: j, model: baseline.name, key: "base:" + name };
+        var row = { "class": name, label: labels[name] || name, order: j, model: baseline.name, key: "base:" + name,
+                    macro: false };
         row[x] = curve[x]; row[y] = curve[y];
         rows.push(row);
       });
     } else if (baseline.macro_curves && baseline.macro_curves[kind]) {
       var macro = baseline.macro_curves[kind];
       var b = { "class": MACRO, label: labels[MACRO] || MACRO, order: classes.length, model: baseline.name,
-                key: "base:macro" };
+                key: "macro:base", macro: true };
       b[x] = macro[x]; b[y] = macro[y];
       rows.push(b);
     }
@@ -220,21 +236,26 @@
     setText(tiles.macro_f1, fmt(f));
   }
 
-  function updateCharts(at) {
-    var pts = null, cnt = null;
-    views.forEach(function (view) {
-      try {
-        if (hasSignal(view, "threshold")) view.signal("threshold", T[at]);
-        if (hasData(view, "points")) { pts = pts || points(at); replaceData(view, "points", pts); }
-        if (hasData(view, "counts") && task !== "multiclass") { cnt = cnt || counts(at); replaceData(view, "counts", cnt); }
-        view.runAsync();
-      } catch (err) { /* a chart that cannot follow keeps its last state */ }
-    });
+  // Each live view, with what it follows: the threshold signal, the points and counts data.
+  function updateOne(entry, at) {
+    var view = entry.view, changed = false;
+    try {
+      if (entry.threshold) { view.signal("threshold", T[at]); changed = true; }
+      if (entry.points) { replaceData(view, "points", points(at)); changed = true; }
+      if (entry.counts) { replaceData(view, "counts", counts(at)); changed = true; }
+      if (changed) view.runAsync();
+    } catch (err) { reportError(err); }
   }
+  function updateCharts(at) { views.forEach(function (entry) { updateOne(entry, at); }); }
   function hasSignal(view, name) { try { view.signal(name); return true; } catch (e) { return false; } }
   function hasData(view, name) { try { view.data(name); return true; } catch (e) { return false; } }
+  // The view's own changeset: the bundle's global `vega` is not the library (only vegaEmbed is exported).
   function replaceData(view, name, values) {
-    view.change(name, vega.changeset().remove(function () { return true; }).insert(values));
+    view.change(name, view.changeset().remove(function () { return true; }).insert(values));
+  }
+  var reported = false;
+  function reportError(err) {  // once: a chart that cannot follow keeps its last state
+    if (!reported && window.console) { reported = true; console.error("reportgen chart update failed:", err); }
   }
 
   var pending = false;
@@ -274,8 +295,8 @@
     highlight.addEventListener("change", function () {
       var name = highlight.value;
       rows.forEach(function (row) { if (row.tr) row.tr.classList.toggle("highlighted", row.name === name); });
-      views.forEach(function (view) {
-        if (hasSignal(view, "highlight")) { view.signal("highlight", name); view.runAsync(); }
+      views.forEach(function (entry) {
+        if (entry.highlight) { entry.view.signal("highlight", name); entry.view.runAsync(); }
       });
     });
   }
@@ -380,30 +401,54 @@
     return node;
   }
 
+  // Each chart gets its own copy of the rows it reads: Vega writes calculated fields into them.
+  function copyRows(rows) { return rows.map(function (row) { return Object.assign({}, row); }); }
+  function ownDatasets(specText, data) {
+    var own = {};
+    Object.keys(data).forEach(function (name) {
+      if (specText.indexOf('"name":' + JSON.stringify(name)) >= 0) own[name] = copyRows(data[name]);
+    });
+    return own;
+  }
+
   var at0 = nearest(parseFloat(slider ? slider.value : report.threshold));
   var data = datasets(at0);
+  var pendingViews = [];
   document.querySelectorAll(".vega-embed[data-chart]").forEach(function (el) {
     var key = el.getAttribute("data-chart");
-    var spec = JSON.parse(document.getElementById("spec-" + key).textContent);
-    spec.datasets = data;
+    var specText = document.getElementById("spec-" + key).textContent;
+    var spec = JSON.parse(specText);
+    spec.datasets = ownDatasets(specText, data);
     (spec.params || []).forEach(function (p) { if (p.name === "threshold") p.value = T[at0]; });
     var fallback = Array.prototype.slice.call(el.childNodes);
     var options = { actions: false, renderer: "svg", tooltip: true };
     if (DARK) { spec = recolour(spec); options.config = DARK_CONFIG; options.tooltip = { theme: "dark" }; }
-    vegaEmbed(el, spec, options).then(function (result) {
-      views.push(result.view);
+    pendingViews.push(vegaEmbed(el, spec, options).then(function (result) {
+      var view = result.view;
+      var entry = { key: key, view: view, threshold: hasSignal(view, "threshold"), highlight: hasSignal(view, "highlight"),
+                    points: hasData(view, "points"), counts: task !== "multiclass" && hasData(view, "counts") };
+      views.push(entry);
       el.classList.add("live");
       el.removeAttribute("role");
       el.removeAttribute("aria-label");
-      result.view.addEventListener("click", function (event, item) {
+      view.addEventListener("click", function (event, item) {
         var datum = item && item.datum;
         if (!datum) return;
         if (key === "confusion" && datum.actual !== undefined) showCell(datum.actual, datum.predicted);
         else if (typeof datum["class"] === "string") pick(datum["class"]);
       });
-    }).catch(function () {
+      // The reader may have moved the slider or picked a class while the charts were loading.
+      if (highlight && highlight.value && entry.highlight) view.signal("highlight", highlight.value);
+      var at = nearest(parseFloat(slider ? slider.value : report.threshold));
+      if (at !== at0) updateOne(entry, at);
+      return view.runAsync();
+    }).catch(function (err) {
+      reportError(err);
       el.textContent = "";
       fallback.forEach(function (node) { el.appendChild(node); });
-    });
+    }));
   });
+  // For scripts and tests: the live views, and a promise settled once every chart is live.
+  window.reportgenPage = { views: views, datasets: datasets, nearest: nearest,
+                           ready: Promise.all(pendingViews).then(function () { return views.length; }) };
 })();

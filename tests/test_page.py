@@ -258,7 +258,7 @@ def test_static_svg_is_lean_and_keeps_its_text():
     svg = ('<g class="mark-rect role-mark" role="graphics-symbol" aria-roledescription="rect mark container">'
            '<path d="M25.200000000000003,0h8.4v8.4h-8.4Z" fill="rgb(16, 88, 160)" opacity="1" fill-opacity="1">'
            '</path><text transform="translate(67.123456,-0.0012)">0.9634 class=&quot;x&quot;</text></g>')
-    assert lean_svg(svg) == ('<g><path d="M25.2,0h8.4v8.4h-8.4Z" fill="#1058a0" fill-opacity="1"></path>'
+    assert lean_svg(svg) == ('<g><path d="M25.2,0h8.4v8.4h-8.4Z" fill="#1058a0" fill-opacity="1"/>'
                              '<text transform="translate(67.12,0)">0.9634 class=&quot;x&quot;</text></g>')
 
 
@@ -395,3 +395,138 @@ def test_multilabel_tiles_follow_the_slider_in_dark_mode(chromium, tmp_path):
     assert (tiles["macro_precision"], tiles["macro_recall"], tiles["macro_f1"]) == (
         f"{precision:.3f}", f"{recall:.3f}", f"{f1:.3f}")
     assert problems == []
+
+
+def _live(chromium, tmp_path, report: dict, *, width: int = 1280):
+    """The page of ``report`` open in Chromium, every chart live; returns (context, page, problems)."""
+    from reportgen.report.page import PageMeta, render_page
+
+    path = tmp_path / "live.html"
+    path.write_text(render_page(report, PageMeta(title="live")), "utf-8")
+    context = chromium.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(path.as_uri())
+    page.wait_for_function("window.reportgenPage !== undefined", timeout=20000)
+    assert page.evaluate("reportgenPage.ready") == 7
+    return context, page, problems
+
+
+def _move_to(page, value: float) -> None:
+    page.evaluate("""(v) => new Promise((done) => { const s = document.getElementById('threshold');
+        s.value = String(v); s.dispatchEvent(new Event('input', {bubbles: true}));
+        requestAnimationFrame(() => setTimeout(done, 0)); })""", value)
+
+
+def _many_report(k: int = 30) -> dict:
+    rng = np.random.default_rng(5)
+    n = 3000
+    y = rng.integers(0, k, n)
+    logits = rng.normal(0, 1, (n, k))
+    logits[np.arange(n), y] += 2.0
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    names = [f"c{j:02d}" for j in range(k)]
+    labels = pd.DataFrame({"id": range(n), "label": np.array(names)[y]})
+    scores = pd.DataFrame({"id": range(n), **{c: p[:, j] for j, c in enumerate(names)}})
+    return reportgen.evaluate(labels, scores).to_dict()
+
+
+def _baseline_report() -> dict:
+    ex = ROOT / "examples" / "multiclass"
+    return reportgen.evaluate_files(labels=ex / "labels.csv", scores=ex / "scores.csv",
+                                    baseline=ex / "baseline_scores.csv", n_bootstrap=0).to_dict()
+
+
+@pytest.mark.parametrize("make", [_binary_report, _multilabel_report, _many_report, _baseline_report],
+                         ids=["binary", "multilabel", "many", "baseline"])
+def test_page_script_builds_the_same_chart_data_as_python(chromium, tmp_path, make):
+    """report.js mirrors charts.datasets: the live charts draw what the static ones do, at any threshold."""
+    from reportgen.report import charts
+
+    report = make()
+    context, page, problems = _live(chromium, tmp_path, report)
+    thresholds = report["threshold_grid"]["thresholds"]
+    for t in (report["threshold"], 0.2, 0.8):
+        at = thresholds.index(t)
+        live = page.evaluate("(at) => JSON.stringify(reportgenPage.datasets(at))", at)
+        assert json.loads(live) == json.loads(json.dumps(charts.datasets(report, t))), t
+    assert problems == []
+    context.close()
+
+
+@pytest.mark.parametrize("make", [_binary_report, _multilabel_report], ids=["binary", "multilabel"])
+def test_slider_moves_the_operating_points_and_counts_in_the_live_charts(chromium, tmp_path, make):
+    from reportgen.report import charts
+
+    report = make()
+    context, page, problems = _live(chromium, tmp_path, report)
+    fields = ("class", "fpr", "tpr", "precision", "recall")
+    read = """(key) => { const e = reportgenPage.views.find((v) => v.key === key);
+                         return JSON.stringify(e.view.data(key === 'counts' ? 'counts' : 'points')); }"""
+    for t in (0.15, 0.7):
+        _move_to(page, t)
+        expected = charts.datasets(report, t)
+        for key in ("roc", "pr"):
+            shown = [{f: row[f] for f in fields} for row in json.loads(page.evaluate(read, key))]
+            assert shown == [{f: row[f] for f in fields} for row in expected["points"]], (key, t)
+        counts = [{f: row[f] for f in ("class", "kind", "count")} for row in json.loads(page.evaluate(read, "counts"))]
+        assert counts == expected["counts"], t
+        predicted = {r["class"]: r["count"] for r in counts if r["kind"] == "predicted"}
+        assert predicted[report["classes"][-1]] == sum(
+            report["threshold_grid"]["classes"][report["classes"][-1]][k][report["threshold_grid"]["thresholds"].index(t)]
+            for k in ("tp", "fp"))
+    rule = page.evaluate("() => reportgenPage.views.find((v) => v.key === 'threshold').view.signal('threshold')")
+    assert rule == 0.7
+    assert problems == []
+    context.close()
+
+
+def test_many_classes_draw_the_macro_curve_and_the_picked_class(chromium, tmp_path):
+    report = _many_report(30)
+    soup = _render(report)
+    spec = json.loads(soup.find(id="spec-roc").string)
+    assert spec["width"] == "container"  # the card's width in the browser...
+    svg = soup.find(id="chart-roc").find("svg")
+    assert 300 < float(svg["width"]) < 700  # ...and a fixed one in the static fallback
+    context, page, problems = _live(chromium, tmp_path, report)
+    legend = "() => [...document.querySelectorAll('#chart-roc text')].map((t) => t.textContent).filter((t) => t.includes('AUC'))"
+    assert page.evaluate(legend) == [f"macro average (AUC {report['summary']['roc_auc_macro']:.3f})"]
+    page.select_option("#highlight", "c07")
+    page.wait_for_timeout(100)
+    assert sorted(page.evaluate(legend)) == sorted([f"c07 (AUC {report['per_class'][7]['roc_auc']:.3f})",
+                                                     f"macro average (AUC {report['summary']['roc_auc_macro']:.3f})"])
+    assert page.locator('tr[data-class="c07"]').get_attribute("class") == "highlighted"
+    heights = page.evaluate("() => [...document.querySelectorAll('.vega-embed.live > svg')].map((s) => s.getBoundingClientRect().height)")
+    assert len(heights) == 7 and all(100 < h < 900 for h in heights), heights
+    assert problems == []
+    context.close()
+
+
+def test_curve_charts_without_any_curve_keep_a_sane_size(chromium, tmp_path):
+    """An empty colour legend makes Vega's layout infinitely tall: the page never gives it one."""
+    from reportgen.report import charts
+
+    report = _many_report(14)
+    report.pop("macro_curves", None)  # nothing to draw until a class is picked
+    rows = charts.datasets(report, report["threshold"])["roc_curves"]
+    assert [r["label"] for r in rows if r["macro"]] == [charts.NO_CURVE]
+    soup = _render(report)
+    assert float(soup.find(id="chart-roc").find("svg")["height"]) < 900
+    context, page, problems = _live(chromium, tmp_path, report)
+    heights = page.evaluate("() => [...document.querySelectorAll('.vega-embed.live > svg')].map((s) => s.getBoundingClientRect().height)")
+    assert all(100 < h < 900 for h in heights), heights
+    assert problems == []
+    context.close()
+
+
+def test_static_heatmap_cells_merge_into_one_path_per_colour():
+    from reportgen.report.vega import lean_svg
+
+    svg = ('<g><path d="M0,0h8v8h-8Z" fill="rgb(1, 2, 3)"></path><path d="M8,0h8v8h-8Z" fill="#aabbcc"></path>'
+           '<path d="M16,0h8v8h-8Z" fill="#010203"></path></g><path d="M1,1" fill="#010203"></path>'
+           '<path d="m1,1h2" fill="#010203"></path><path d="m3,1h2" fill="#010203"></path>')
+    assert lean_svg(svg) == ('<g><path d="M0,0h8v8h-8ZM16,0h8v8h-8Z" fill="#010203"/><path d="M8,0h8v8h-8Z" fill="#aabbcc"/>'
+                             '</g><path d="M1,1" fill="#010203"/><path d="m1,1h2" fill="#010203"/>'
+                             '<path d="m3,1h2" fill="#010203"/>')

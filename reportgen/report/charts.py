@@ -15,9 +15,14 @@ import altair as alt
 MACRO = "macro average"
 MANY_CLASSES = 12
 WIDTH, HEIGHT = 420, 300
-PALETTE = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#f0e442", "#000000",
-           "#882255", "#44aa99", "#999933", "#aa4499"]
-METRIC_COLORS = alt.Scale(domain=["precision", "recall", "f1"], range=["#0072b2", "#d55e00", "#009e73"])
+# Colour-blind safe: Okabe-Ito without its pale yellow (too faint on white), then Paul Tol's darker hues.
+PALETTE = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#997700",
+           "#882255", "#44aa99", "#332288", "#aa4499"]
+METRICS = ["precision", "recall", "f1"]
+# Colour and dash both tell the metrics apart, so the chart survives greyscale printing.
+METRIC_COLORS = alt.Scale(domain=METRICS, range=["#0072b2", "#d55e00", "#009e73"])
+METRIC_DASHES = alt.Scale(domain=METRICS, range=[[6, 3], [2, 2], [1, 0]])
+FLUID = "container"  # curve charts take their card's width in the browser (WIDTH when rendered statically)
 
 
 def _threshold() -> alt.Parameter:
@@ -50,12 +55,12 @@ def _curve_color() -> alt.Color:
 
 
 def _curve_chart(report, dataset: str, x: str, y: str, x_title: str, y_title: str) -> alt.Chart:
-    show = "datum['class'] == '" + MACRO + "' || datum['class'] == highlight" if many(report) else "true"
+    show = "datum.macro || datum['class'] == highlight" if many(report) else "true"
     lines = (
         alt.Chart(alt.NamedData(dataset))
         .transform_filter(show)
         .transform_flatten([x, y])
-        .mark_line(strokeWidth=2, interpolate="linear")
+        .mark_line(interpolate="linear")
         .encode(
             x=alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(domain=[0, 1])),
             y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(domain=[0, 1])),
@@ -63,6 +68,7 @@ def _curve_chart(report, dataset: str, x: str, y: str, x_title: str, y_title: st
             strokeDash=alt.StrokeDash("model:N", title=None, sort="descending",
                                       legend=alt.Legend(orient="bottom") if report.get("baseline") else None),
             detail="key:N",
+            strokeWidth=alt.condition("datum.macro", alt.value(3), alt.value(1.75)),
             opacity=alt.value(1) if many(report) else alt.condition(DIM, alt.value(1), alt.value(0.15)),
             tooltip=[alt.Tooltip("label:N", title="curve"), alt.Tooltip(f"{x}:Q", format=".3f"),
                      alt.Tooltip(f"{y}:Q", format=".3f")],
@@ -88,7 +94,7 @@ def _curve_chart(report, dataset: str, x: str, y: str, x_title: str, y_title: st
         )
     )
     layers.append(points)
-    return alt.layer(*layers).add_params(_highlight()).properties(width=WIDTH, height=HEIGHT)
+    return alt.layer(*layers).add_params(_highlight()).properties(width=FLUID, height=HEIGHT)
 
 
 def threshold_chart(report: dict[str, Any]) -> alt.Chart:
@@ -106,23 +112,22 @@ def threshold_chart(report: dict[str, Any]) -> alt.Chart:
     x = alt.X("t:Q", title="Threshold", scale=alt.Scale(domain=[0, 1]))
     y = alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, 1]))
     binary = report["task"] == "binary"
-    color = alt.Color("metric:N", scale=METRIC_COLORS, legend=alt.Legend(orient="bottom"),
-                      title="positive class" if binary else None)
-    macro_name, picked_name = ("positive class", "picked class") if binary else ("macro average", "picked class")
-    dash = alt.StrokeDash("line:N", title=None, legend=None if binary else alt.Legend(orient="bottom"),
-                          scale=alt.Scale(domain=[macro_name, picked_name], range=[[1, 0], [5, 3]]))
+    legend = alt.Legend(orient="bottom", title=None, symbolStrokeWidth=2.5, symbolSize=300)
+    color = alt.Color("metric:N", scale=METRIC_COLORS, legend=legend)
+    dash = alt.StrokeDash("metric:N", scale=METRIC_DASHES, legend=legend)  # merged with colour into one legend
     macro = (
         base.transform_aggregate(value="mean(value)", groupby=["t", "metric"])
-        .transform_calculate(line=f"'{macro_name}'")
-        .mark_line(strokeWidth=2)
+        .mark_line()
         .encode(x=x, y=y, color=color, strokeDash=dash,
+                strokeWidth=alt.condition("highlight == ''", alt.value(2.25), alt.value(1.25)),
+                opacity=alt.condition("highlight == ''", alt.value(1), alt.value(0.4)),
                 tooltip=[alt.Tooltip("metric:N"), alt.Tooltip("t:Q", title="threshold", format=".2f"),
-                         alt.Tooltip("value:Q", title="macro value", format=".3f")])
+                         alt.Tooltip("value:Q", title="positive class" if binary else "macro average",
+                                     format=".3f")])
     )
     picked = (
         base.transform_filter("datum['class'] == highlight")
-        .transform_calculate(line=f"'{picked_name}'")
-        .mark_line(strokeWidth=1.5)
+        .mark_line(strokeWidth=2.25)
         .encode(x=x, y=y, color=color, strokeDash=dash,
                 tooltip=[alt.Tooltip("class:N"), alt.Tooltip("metric:N"),
                          alt.Tooltip("t:Q", title="threshold", format=".2f"), alt.Tooltip("value:Q", format=".3f")])
@@ -142,7 +147,7 @@ def threshold_chart(report: dict[str, Any]) -> alt.Chart:
                                    color="#57606a").encode(x="threshold:Q", y=alt.value(HEIGHT), text="what:N",
                                                             tooltip=tooltip)
     return (alt.layer(macro, picked, advice_rules, advice_text, rule).add_params(_threshold(), _highlight())
-            .properties(width=WIDTH, height=HEIGHT))
+            .properties(width=FLUID, height=HEIGHT))
 
 
 def confusion_chart(report: dict[str, Any]) -> alt.Chart:
@@ -167,9 +172,12 @@ def confusion_chart(report: dict[str, Any]) -> alt.Chart:
         layers.append(base.mark_text(fontSize=11).encode(
             x=alt.X("predicted:N", sort=report["classes"]), y=alt.Y("actual:N", sort=report["classes"]),
             text=alt.Text("label:N"),
-            color=alt.condition("datum.share > 0.5", alt.value("white"), alt.value("#1b1f24")),
+            # white on the darker half of the colour scale, whichever view (counts or shares) is shown
+            color=alt.condition("datum.value - datum.low > 0.5 * (datum.top - datum.low)", alt.value("white"),
+                                alt.value("#1b1f24")),
             tooltip=["actual:N", "predicted:N", alt.Tooltip("count:Q", title="examples")],
-        ).transform_calculate(label="normalize ? format(datum.share, '.0%') : format(datum.count, ',')"))
+        ).transform_joinaggregate(low="min(value)", top="max(value)")
+         .transform_calculate(label="normalize ? format(datum.share, '.0%') : format(datum.count, ',')"))
     return (alt.layer(*layers).add_params(normalize, _highlight())
             .properties(width=size, height=size))
 
@@ -204,7 +212,7 @@ def counts_chart(report: dict[str, Any]) -> alt.Chart:
             tooltip=["class:N", "kind:N", alt.Tooltip("count:Q", format=",")],
         )
         .add_params(_highlight())
-        .properties(width=WIDTH, height=240)
+        .properties(width=FLUID, height=240)
     )
 
 
@@ -214,18 +222,18 @@ def _counts_scatter(report: dict[str, Any]) -> alt.Chart:
         alt.Chart(alt.NamedData("counts"))
         .transform_pivot("kind", value="count", groupby=["class"])
         .mark_circle(size=55, color="#0072b2")
-        .encode(x=alt.X("labeled:Q", title="labeled examples"), y=alt.Y("predicted:Q", title="predicted examples"),
+        .encode(x=alt.X("labeled:Q", title="labeled examples", scale=alt.Scale(zero=False, nice=True)),
+                y=alt.Y("predicted:Q", title="predicted examples", scale=alt.Scale(zero=False, nice=True)),
                 opacity=alt.condition(DIM, alt.value(0.85), alt.value(0.15)), tooltip=tooltip)
     )
-    diagonal = (
+    diagonal = (  # from the smallest count to the largest: where predicted equals labeled
         alt.Chart(alt.NamedData("counts"))
-        .transform_aggregate(top="max(count)")
-        .transform_calculate(low="0")
+        .transform_aggregate(low="min(count)", top="max(count)")
         .transform_fold(["low", "top"], as_=["end", "v"])
         .mark_line(color="#8c959f", strokeDash=[4, 4])
         .encode(x="v:Q", y="v:Q", tooltip=alt.value("predicted as often as labeled"))
     )
-    return alt.layer(diagonal, points).add_params(_highlight()).properties(width=WIDTH, height=HEIGHT)
+    return alt.layer(diagonal, points).add_params(_highlight()).properties(width=FLUID, height=HEIGHT)
 
 
 def _matrix_axis(report: dict[str, Any]) -> alt.Axis:
@@ -251,7 +259,7 @@ def calibration_chart(report: dict[str, Any]) -> alt.Chart:
     line = base.mark_line(color="#0072b2").encode(x=x, y=y, tooltip=tooltip)
     dots = base.mark_circle(color="#0072b2", opacity=0.9).encode(
         x=x, y=y, size=alt.Size("count:Q", title="examples", legend=alt.Legend(orient="bottom")), tooltip=tooltip)
-    return alt.layer(diagonal, line, dots).properties(width=WIDTH, height=HEIGHT)
+    return alt.layer(diagonal, line, dots).properties(width=FLUID, height=HEIGHT)
 
 
 def _calibration_axis(report: dict[str, Any]) -> str:
@@ -276,16 +284,55 @@ CHARTS: list[tuple[str, str, Callable[[dict[str, Any]], alt.Chart]]] = [
 ]
 
 
+def chart_note(report: dict[str, Any], key: str) -> str:
+    """One plain sentence under a chart's title: how to read it."""
+    task, k = report["task"], len(report["classes"])
+    curves = f"With {k} classes only the macro average is drawn; pick a class to add its curve. " if many(report) else ""
+    notes = {
+        "roc": curves + ("The positive class; the dot is its operating point at the current threshold. "
+                         if task == "binary" else "One-vs-rest; each dot is a class at the current threshold. ")
+                       + "The dashed diagonal is chance.",
+        "pr": curves + ("Precision as recall grows; the dot is the current threshold. " if task == "binary" else
+                        "Precision as recall grows; each dot is a class at the current threshold. ")
+                     + "A rare class starts low: compare AP with its prevalence.",
+        "threshold": ("Positive-class precision, recall and F1 at every threshold. "
+                      if task == "binary" else
+                      "Macro averages of one-vs-rest precision, recall and F1; pick a class to draw its own lines. ")
+                     + "The solid rule is the current threshold, dotted ones the suggested thresholds.",
+        "confusion": ("Rows: actual label; columns: label predicted at the threshold (an example counts in "
+                      "several cells). " if task == "multilabel" else "Rows: actual class; columns: predicted class. ")
+                     + "Click a cell to list its examples.",
+        "probability": "Mean score given to each class (columns) on the examples of each actual class (rows); "
+                       "a strong diagonal means confident, well separated classes.",
+        "counts": ("Each point is a class; on the dashed line it is predicted as often as it is labeled. "
+                   if many(report) else "A gap between the bars means the class is over- or under-predicted. ")
+                  + ("Predicted = highest score." if task == "multiclass" else "Predicted = score above the threshold."),
+        "calibration": "Observed frequency against mean score in each bin (dot size: examples). On the diagonal the "
+                       "scores are honest probabilities; below it the model is over-confident.",
+    }
+    return notes[key]
+
+
+CONFIG = {  # text sizes readable on a phone
+    "axis": {"labelFontSize": 11, "titleFontSize": 12, "titleFontWeight": 600},
+    "legend": {"labelFontSize": 11, "titleFontSize": 11, "labelLimit": 240},
+}
+
+
 def iter_chart_specs(report: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(id, title, Vega-Lite spec without data values) for every chart of the page, one by one."""
     for key, title, build in CHARTS:
-        yield key, title, build(report).to_dict(validate=False)
+        spec = build(report).to_dict(validate=False)
+        spec["config"] = {**CONFIG, **spec.get("config", {})}
+        yield key, title, spec
 
 
 
 def with_data(spec: dict[str, Any], data: dict[str, list], threshold: float) -> dict[str, Any]:
     """A spec with its named datasets filled in and the threshold set (for static rendering)."""
     out = dict(spec)
+    if out.get("width") == FLUID:
+        out["width"] = WIDTH
     out["datasets"] = {**spec.get("datasets", {}), **data}
     out["config"] = {**spec.get("config", {}), "aria": False}  # the figure is described once, not per mark
     out["params"] = [
@@ -328,8 +375,17 @@ def _classes_shown(report: dict[str, Any]) -> list[int]:
     return [1] if report["task"] == "binary" else list(range(len(report["classes"])))
 
 
+NO_CURVE = "no curve to draw"
+
+
 def _curves(report, kind: str, x: str, y: str, area: str, short: str) -> list[dict[str, Any]]:
-    return _curves_of_model(report, kind, x, y, short) + _baseline_curves(report, kind, x, y, short)
+    rows = _curves_of_model(report, kind, x, y, short) + _baseline_curves(report, kind, x, y, short)
+    if not any(r["macro"] or not many(report) for r in rows):
+        # A colour legend with nothing in it makes Vega's layout infinitely tall: one entry says why
+        # (a single point draws no line).
+        rows.append({"class": "", "label": NO_CURVE, "order": len(report["classes"]) + 1, "model": "model",
+                     "key": "none", "macro": True, x: [0], y: [0]})
+    return rows
 
 
 AREAS = {"roc": "roc_auc", "pr": "average_precision"}
@@ -346,13 +402,13 @@ def _curves_of_model(report, kind: str, x: str, y: str, short: str) -> list[dict
         value = report["per_class"][j][area]
         label = name if value is None else f"{name} ({short} {value:.3f})"
         rows.append({"class": name, "label": label, "order": j, "model": "model", "key": f"model:{name}",
-                     x: curve[x], y: curve[y]})
+                     "macro": False, x: curve[x], y: curve[y]})
     macro = (report.get("macro_curves") or {}).get(kind)
     if macro and (many(report) or report["task"] != "binary"):
         summary = report["summary"]["roc_auc_macro" if kind == "roc" else "average_precision_macro"]
         label = MACRO if summary is None else f"{MACRO} ({short} {summary:.3f})"
         rows.append({"class": MACRO, "label": label, "order": len(report["classes"]), "model": "model",
-                     "key": "model:macro", x: macro[x], y: macro[y]})
+                     "key": "macro:model", "macro": True, x: macro[x], y: macro[y]})
     return rows
 
 
@@ -371,11 +427,11 @@ def _baseline_curves(report, kind, x, y, short) -> list[dict[str, Any]]:
             curve = curves[cls][kind]
             if curve is not None:
                 rows.append({"class": cls, "label": labels.get(cls, cls), "order": j, "model": name,
-                             "key": f"base:{cls}", x: curve[x], y: curve[y]})
+                             "key": f"base:{cls}", "macro": False, x: curve[x], y: curve[y]})
     elif baseline.get("macro_curves") and baseline["macro_curves"].get(kind):
         macro = baseline["macro_curves"][kind]
         rows.append({"class": MACRO, "label": labels.get(MACRO, MACRO), "order": len(report["classes"]),
-                     "model": name, "key": "base:macro", x: macro[x], y: macro[y]})
+                     "model": name, "key": "macro:base", "macro": True, x: macro[x], y: macro[y]})
     return rows
 
 

@@ -85,7 +85,8 @@ def _charts(report: dict[str, Any]) -> list[dict[str, Any]]:
         for key, title, spec in charts.iter_chart_specs(report):
             static = charts.with_data(spec, data, report["threshold"])
             pending.append((key, title, spec, pool.submit(vega.to_svg, static)))
-        return [{"id": k, "title": t, "spec": script_json(s), "svg": svg.result()} for k, t, s, svg in pending]
+        return [{"id": k, "title": t, "note": charts.chart_note(report, k), "spec": script_json(s), "svg": svg.result()}
+                for k, t, s, svg in pending]
 
 
 def _tiles(report: dict[str, Any]) -> list[dict[str, Any]]:
