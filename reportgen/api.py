@@ -13,6 +13,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from reportgen import io
+from reportgen.accumulate import EngineInfo
+from reportgen.engines import check_engine, choose_engine
 from reportgen.analysis.advice import advice, overall_advice
 from reportgen.analysis.compare import Model, compare_sections
 from reportgen.analysis.churn import churn_section, correct
@@ -47,10 +49,13 @@ def evaluate(
     compare: Iterable[tuple[str, pd.DataFrame]] = (),
     model_name: str = "model",
     inputs: PathLike | None = None,
+    engine: str = "memory",
     **options,
 ) -> Evaluation:
     """Evaluate a classifier from DataFrames: ``labels`` (id + label/labels) and ``scores``
     (id + one column per class). ``scores=None`` means ``labels`` holds both.
+
+    ``engine="spark"`` takes Spark DataFrames and computes on the cluster of their session.
 
     ``baseline`` (and up to four more ``compare`` models) are scored on the same ids.
     Keyword options are those of :class:`reportgen.options.Options` (threshold,
@@ -58,6 +63,14 @@ def evaluate(
     allow_partial, score_columns, n_bootstrap, seed, ...). Raises InputError on bad input.
     """
     opts = Options(**options)
+    if engine == "spark":
+        from reportgen.engines.spark import statistics
+
+        _check_streamable(engine, baseline, list(compare), inputs, None, (), opts)
+        stats, notes = statistics(labels, labels if scores is None else scores, opts, same=scores is None)
+        return finish_streamed("spark", stats, notes, opts)
+    if engine != "memory":
+        raise InputError(f"usage: engine {engine!r} on DataFrames: use 'memory' (pandas) or 'spark' (Spark DataFrames)")
     label_source = Source(io.from_dataframe(labels, "labels"), "labels")
     others = [(baseline_name, baseline)] if baseline is not None else []
     others += list(compare)
@@ -85,16 +98,33 @@ def evaluate_files(
     slice_bins: int = 5,
     min_slice_size: int = 30,
     fdr: float = 0.05,
+    engine: str = "auto",
+    memory_limit: str | None = None,
+    spark_master: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    on_choice: Callable[[str], None] | None = None,
     **options,
 ) -> Evaluation:
     """Evaluate from files (.csv, .tsv, .jsonl/.ndjson, .parquet); labels and scores may be one file.
 
     ``history`` is a training history (step or epoch, optional split, numeric metrics);
     ``metadata`` (id plus columns) with ``slice_by`` (``"a"`` or crossed ``"a,b"``) adds slices.
+    ``engine`` is ``memory``, ``duckdb`` (out of core, files, globs or Hive folders, under
+    ``memory_limit``), ``spark`` (``spark_master``, default ``local[2]``) or ``auto``
+    (memory when the inputs comfortably fit; ``on_choice`` hears why).
     """
     if class_thresholds is not None:
         options["class_thresholds"] = read_class_thresholds(class_thresholds)
     opts = Options(**options)
+    engine = check_engine(engine)
+    if engine == "auto":
+        engine, why = choose_engine([str(labels), str(scores)])
+        if on_choice is not None:
+            on_choice(f"engine {engine} ({why})")
+    if engine != "memory":
+        _check_streamable(engine, baseline, compare, inputs, metadata, slice_by, opts)
+        evaluation = _run_streamed(engine, str(labels), str(scores), opts, memory_limit, spark_master, progress)
+        return evaluation if history is None else evaluation.with_extras(history=history_section(str(history)))
     text_columns = (opts.id_column, *(c for c in (opts.label_column,) if c), *LABEL_STRINGS)
     label_source = Source(io.read_table(labels, string_columns=text_columns), str(labels))
     others = [(baseline_name, baseline)] if baseline is not None else []
@@ -109,6 +139,49 @@ def evaluate_files(
     if history is None:
         return evaluation
     return evaluation.with_extras(history=history_section(str(history)))
+
+
+def _check_streamable(engine, baseline, compare, inputs, metadata, slice_by, opts: Options) -> None:
+    """Per-example analyses need every row in memory: refuse them on the streaming engines."""
+    asked = [name for name, value in (("--baseline-scores", baseline), ("--compare", list(compare)),
+                                      ("--inputs", inputs), ("--metadata", metadata), ("--slice-by", list(slice_by)),
+                                      ("--split-column", opts.split_column)) if value]
+    if asked:
+        raise InputError(f"usage: {', '.join(asked)} need the memory engine (--engine memory), not {engine}")
+
+
+def _run_streamed(engine: str, labels: str, scores: str, opts: Options, memory_limit, spark_master,
+                  progress) -> Evaluation:
+    """Statistics from an out-of-core engine, then the same metrics and grid-based advice."""
+    same = _same_file(labels, scores)
+    if engine == "duckdb":
+        from reportgen.engines.duck import DuckEngine
+
+        producer = DuckEngine(opts, memory_limit=memory_limit, progress=progress)
+        try:
+            stats, notes = producer.statistics(labels, scores, same)
+        finally:
+            producer.close()
+    else:
+        from reportgen.engines.spark import statistics_from_paths
+
+        stats, notes = statistics_from_paths(labels, scores, opts, same, master=spark_master)
+    return finish_streamed(engine, stats, notes, opts)
+
+
+def finish_streamed(engine: str, stats, notes, opts: Options) -> Evaluation:
+    """The evaluation of statistics from a streaming engine, with its engine section."""
+    evaluation = evaluate_statistics(stats, opts.grid, notes, opts.max_curve_points)
+    report = evaluation.to_dict()
+    return evaluation.with_extras(
+        engine=EngineInfo.of(engine, stats).to_dict(),
+        top_confusions=top_confusions(report),
+        advice=advice(report["threshold_grid"], opts.target_precision, opts.target_recall),
+        advice_overall=overall_advice(
+            report["threshold_grid"], report["classes"], report["task"], opts.target_precision, opts.target_recall
+        ),
+        class_thresholds=dict(zip(stats.classes, stats.class_thresholds)) if opts.class_thresholds else None,
+    )
 
 
 def _slicing(metadata, slice_by, bins, min_size, fdr) -> tuple[str, SliceOptions] | None:
@@ -167,6 +240,7 @@ def _run(
         sections.update(slice_section(model.examples, columns, slicing[1], opts, thresholds, old_right))
     return model.evaluation.with_extras(
         **sections,
+        engine=EngineInfo.of("memory", model.stats).to_dict(),
         top_confusions=top_confusions(report),
         confident_mistakes=confident_mistakes(model.examples, thresholds, opts.list_limit, table),
         label_issues=label_issues(model.examples, opts.list_limit, table),

@@ -108,6 +108,10 @@ def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--slice-bins", type=int, default=5, help="quantile bins for numeric slice columns (default 5)")
     p.add_argument("--min-slice-size", type=int, default=30, help="smallest slice tested and flagged (default 30)")
     p.add_argument("--fdr", type=_number("--fdr"), default=0.05, help="false-discovery rate for weak slices (default 0.05)")
+    p.add_argument("--engine", default="auto", help="auto (default), memory, duckdb (out of core) or spark")
+    p.add_argument("--memory-limit", help="DuckDB's memory limit, e.g. 4GB (default: half the memory, at most 3GB)")
+    p.add_argument("--spark-master", help="Spark master URL for --engine spark (default local[2])")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no engine notice")
 
 
 def _number(option: str):
@@ -148,7 +152,11 @@ def _warm_up_renderer() -> None:
 def run_build(args: argparse.Namespace) -> int:
     from reportgen.report.output import write_report
 
+    from reportgen.engines.progress import Progress
+
     _warm_up_renderer()
+    progress = Progress(enabled=False if args.quiet else None)
+    notice = None if args.quiet else (lambda text: print(f"reportgen: {text}", file=sys.stderr))
     evaluation = reportgen.evaluate_files(
         args.labels,
         args.scores,
@@ -182,7 +190,13 @@ def run_build(args: argparse.Namespace) -> int:
         at_recall=args.at_recall,
         target_precision=args.target_precision,
         target_recall=args.target_recall,
+        engine=args.engine,
+        memory_limit=args.memory_limit,
+        spark_master=args.spark_master,
+        progress=progress.update,
+        on_choice=notice if args.engine == "auto" else None,
     )
+    progress.stage("rendering the page")
     write_report(
         evaluation.with_extras(meta=_meta(args)),
         html_path=args.out,
@@ -191,6 +205,7 @@ def run_build(args: argparse.Namespace) -> int:
         subject=args.subject,
         to=tuple(args.to),
     )
+    progress.close()
     return EXIT_OK
 
 

@@ -7,8 +7,6 @@ from typing import Mapping
 
 from reportgen.errors import InputError
 
-ENGINES = ("memory",)
-
 
 @dataclass(frozen=True)
 class Options:

@@ -21,16 +21,48 @@ EPS = float(np.finfo(np.float64).eps)
 
 
 @dataclass(frozen=True, eq=False)
+class Anchors:
+    """Exact positives and negatives with score > t at fixed thresholds (binned counts)."""
+
+    thresholds: np.ndarray  # ascending, distinct
+    pos_above: np.ndarray
+    neg_above: np.ndarray
+
+    def merge(self, other: "Anchors") -> "Anchors":
+        if not np.array_equal(self.thresholds, other.thresholds):
+            raise ValueError("cannot merge counts kept at different thresholds")
+        return Anchors(self.thresholds, self.pos_above + other.pos_above, self.neg_above + other.neg_above)
+
+
+@dataclass(frozen=True, eq=False)
 class ScoreCounts:
     """Positives and negatives at each distinct score of one class (one-vs-rest).
 
     ``scores`` is ascending and distinct; ``pos[i]`` / ``neg[i]`` count the examples
     with score ``scores[i]`` that are / are not of the class.
+
+    Binned counts (``anchors`` set) hold one entry per score bin, standing at the bin's
+    middle (see ``reportgen.binning``); counts above the anchor thresholds stay exact.
     """
 
     scores: np.ndarray
     pos: np.ndarray
     neg: np.ndarray
+    anchors: Anchors | None = None
+
+    @property
+    def binned(self) -> bool:
+        return self.anchors is not None
+
+    @property
+    def auc_error_bound(self) -> float | None:
+        """The most binning can move ROC AUC: half the pairs tied inside a bin, over all pairs."""
+        if not self.binned:
+            return 0.0
+        pairs = float(self.n_pos) * float(self.n_neg)
+        if pairs == 0:
+            return None
+        return float(np.dot(self.pos.astype(np.float64), self.neg.astype(np.float64)) / 2.0 / pairs)
 
     @classmethod
     def from_arrays(cls, y_true: np.ndarray, y_score: np.ndarray) -> "ScoreCounts":
@@ -62,18 +94,32 @@ class ScoreCounts:
         return int(self.neg.sum())
 
     def merge(self, other: "ScoreCounts") -> "ScoreCounts":
+        if self.binned != other.binned:
+            from reportgen.binning import binned_counts  # only when modes meet
+
+            anchors = (self.anchors or other.anchors).thresholds
+            mine, theirs = (binned_counts(c, anchors) for c in (self, other))
+            return mine.merge(theirs)
         scores, inverse = np.unique(np.concatenate([self.scores, other.scores]), return_inverse=True)
         size = len(scores)
         pos = np.bincount(inverse, weights=np.concatenate([self.pos, other.pos]), minlength=size)
         neg = np.bincount(inverse, weights=np.concatenate([self.neg, other.neg]), minlength=size)
-        return ScoreCounts(scores, pos.astype(np.int64), neg.astype(np.int64))
+        anchors = self.anchors.merge(other.anchors) if self.binned else None
+        return ScoreCounts(scores, pos.astype(np.int64), neg.astype(np.int64), anchors)
 
     def above(self, thresholds: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
-        """(positives, negatives) with score > t, for each t."""
+        """(positives, negatives) with score > t, for each t (exact at anchors when binned)."""
         at_or_below = np.searchsorted(self.scores, thresholds, side="right")
         cum_pos = np.concatenate([[0], np.cumsum(self.pos)])
         cum_neg = np.concatenate([[0], np.cumsum(self.neg)])
-        return cum_pos[-1] - cum_pos[at_or_below], cum_neg[-1] - cum_neg[at_or_below]
+        pos, neg = cum_pos[-1] - cum_pos[at_or_below], cum_neg[-1] - cum_neg[at_or_below]
+        if self.anchors is None:
+            return pos, neg
+        known = self.anchors.thresholds
+        where = np.minimum(np.searchsorted(known, thresholds), max(len(known) - 1, 0))
+        hit = known[where] == thresholds if len(known) else np.zeros(np.shape(thresholds), dtype=bool)
+        return (np.where(hit, self.anchors.pos_above[where], pos),
+                np.where(hit, self.anchors.neg_above[where], neg))
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,17 +164,26 @@ class Statistics:
 
 
 def from_examples(
-    examples: Examples, threshold: float, class_thresholds: Mapping[str, float] | None = None
+    examples: Examples,
+    threshold: float,
+    class_thresholds: Mapping[str, float] | None = None,
+    *,
+    score_counts: bool = True,
 ) -> Statistics:
     """The in-memory producer: one sort per class, everything else vectorised.
 
-    ``class_thresholds`` overrides the decision threshold of some classes.
+    ``class_thresholds`` overrides the decision threshold of some classes. With
+    ``score_counts=False`` the per-class score counts are left empty, for a caller that
+    counts scores its own way (``reportgen.accumulate`` in binned mode).
     """
     ex = examples
     k = len(ex.classes)
-    cuts = tuple(float((class_thresholds or {}).get(name, threshold)) for name in ex.classes)
-    with ThreadPoolExecutor(max_workers=min(k, os.cpu_count() or 1)) as pool:
-        per_class = tuple(pool.map(lambda j: ScoreCounts.from_arrays(ex.truth(j), ex.y_score[:, j]), range(k)))
+    cuts = decision_thresholds(ex.classes, threshold, class_thresholds)
+    if score_counts:
+        with ThreadPoolExecutor(max_workers=min(k, os.cpu_count() or 1)) as pool:
+            per_class = tuple(pool.map(lambda j: ScoreCounts.from_arrays(ex.truth(j), ex.y_score[:, j]), range(k)))
+    else:
+        per_class = tuple(ScoreCounts.empty() for _ in range(k))
     predicted = predicted_classes(ex, np.asarray(cuts))
     return Statistics(
         task=ex.task,
@@ -138,7 +193,7 @@ def from_examples(
         class_thresholds=cuts,
         n_examples=ex.n_examples,
         per_class=per_class,
-        confidence=_confidence(ex, per_class, predicted),
+        confidence=_confidence(ex, per_class, predicted) if score_counts else ScoreCounts.empty(),
         confusion=_confusion(ex, predicted),
         score_sums=_score_sums(ex),
         actual_counts=_actual_counts(ex),
@@ -148,6 +203,13 @@ def from_examples(
         exact_match=_exact_match(ex, predicted),
         unnormalized_rows=_unnormalized_rows(ex),
     )
+
+
+def decision_thresholds(
+    classes: tuple[str, ...], threshold: float, class_thresholds: Mapping[str, float] | None
+) -> tuple[float, ...]:
+    """The decision threshold of each class: its own when given, else ``threshold``."""
+    return tuple(float((class_thresholds or {}).get(name, threshold)) for name in classes)
 
 
 def predicted_classes(ex: Examples, threshold: float | np.ndarray) -> np.ndarray:
@@ -234,10 +296,18 @@ def row_log_loss(ex: Examples) -> np.ndarray:
 
 
 def _brier_sum(ex: Examples) -> float:
-    """Binary: sum (p - y)^2; multiclass and multilabel: sum over every cell."""
+    """Binary: sum (p - y)^2; multiclass and multilabel: sum over every cell.
+
+    Each cell is s^2 - 2 s y + y (y is 0 or 1): dot products, not one pass per class.
+    """
     if ex.task == "binary":
-        return float(np.square(ex.y_score[:, 1] - (ex.y_true == 1)).sum())
-    return float(sum(np.square(ex.y_score[:, j] - ex.truth(j)).sum() for j in range(len(ex.classes))))
+        p = ex.y_score[:, 1]
+        return float(np.dot(p, p) - 2.0 * p[ex.y_true == 1].sum() + np.count_nonzero(ex.y_true == 1))
+    total = 0.0
+    for j in range(len(ex.classes)):
+        s, y = ex.y_score[:, j], ex.truth(j)
+        total += np.dot(s, s) - 2.0 * s[y].sum() + np.count_nonzero(y)
+    return float(total)
 
 
 def _top_k_hits(ex: Examples) -> tuple[int, ...]:

@@ -67,6 +67,7 @@ def render_page(report: dict[str, Any], meta: PageMeta) -> str:
         charts=chart_list,
         cells=_cells(report),
         selection_rows=SELECTION_ROWS,
+        engine=_engine(report),
         many_classes=charts.many(report),
         analysis=analysis_context(report, vega.to_svg),
         css=(folder / "report.css").read_text("utf-8") + (folder / "analysis.css").read_text("utf-8"),
@@ -87,6 +88,15 @@ def _charts(report: dict[str, Any]) -> list[dict[str, Any]]:
             pending.append((key, title, spec, pool.submit(vega.to_svg, static)))
         return [{"id": k, "title": t, "note": charts.chart_note(report, k), "spec": script_json(s), "svg": svg.result()}
                 for k, t, s, svg in pending]
+
+
+def _engine(report: dict[str, Any]) -> dict[str, Any] | None:
+    """Which engine and mode made the numbers, and the largest AUC bound (binned mode)."""
+    engine = report.get("engine")
+    if not engine:
+        return None
+    bounds = [b for b in engine.get("auc_error_bound", {}).values() if b is not None]
+    return {"name": engine["name"], "mode": engine["mode"], "largest": f"{max(bounds, default=0.0):.1g}"}
 
 
 def _tiles(report: dict[str, Any]) -> list[dict[str, Any]]:

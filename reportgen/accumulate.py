@@ -1,0 +1,163 @@
+"""Chunks of examples in, one ``Statistics`` out: how every streaming engine reduces data.
+
+Exact while each class's distinct scores fit the budget (the counts are then the same as
+the memory engine's, whatever the chunking); binned once a class outgrows it, with counts
+at the grid and decision thresholds still exact and a bound on each AUC's error.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from reportgen.binning import BinCounter
+from reportgen.stats import ScoreCounts, Statistics, decision_thresholds, from_examples
+from reportgen.validate import Examples
+
+DISTINCT_BUDGET = 2_000_000
+SAMPLE = 1 << 16  # rows of the first chunk sampled to judge how many distinct scores to expect
+MODES = ("auto", "exact", "binned")
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """Which engine and mode produced the statistics, and how far binning can move each AUC."""
+
+    name: str
+    mode: str
+    auc_error_bound: Mapping[str, float | None]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "mode": self.mode, "auc_error_bound": dict(self.auc_error_bound)}
+
+    @classmethod
+    def of(cls, name: str, stats: Statistics) -> "EngineInfo":
+        binned = any(c.binned for c in stats.per_class)
+        bounds = {c: (s.auc_error_bound if binned else 0.0) for c, s in zip(stats.classes, stats.per_class)}
+        return cls(name=name, mode="binned" if binned else "exact", auc_error_bound=bounds)
+
+
+class Accumulator:
+    """Adds chunks (validated ``Examples``) into statistics; see the module's docstring.
+
+    ``mode`` is ``auto`` (exact until a class has more than ``budget`` distinct scores),
+    ``exact`` or ``binned``. ``expected_rows``, when known, lets ``auto`` go binned after
+    the first chunk instead of sorting chunks it will have to bin anyway.
+    """
+
+    def __init__(
+        self,
+        threshold: float,
+        class_thresholds: Mapping[str, float] | None,
+        grid: Sequence[float],
+        *,
+        mode: str = "auto",
+        budget: int = DISTINCT_BUDGET,
+        expected_rows: int | None = None,
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode {mode!r} is not one of {MODES}")
+        self.threshold = threshold
+        self.class_thresholds = class_thresholds
+        self.grid = tuple(grid)
+        self.mode = mode
+        self.budget = budget
+        self.expected_rows = expected_rows
+        self.total: Statistics | None = None
+        self.counters: list[BinCounter] | None = None
+        self.confidence: BinCounter | None = None
+        self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
+
+    @property
+    def binned(self) -> bool:
+        return self.counters is not None
+
+    def add(self, ex: Examples) -> None:
+        if ex.n_examples == 0:
+            return
+        if self.binned or self.mode == "binned":
+            self._add_binned(ex)
+            return
+        if self.total is None and self.mode == "auto" and self._too_many_distinct(ex):
+            self._add_binned(ex)
+            return
+        part = from_examples(ex, self.threshold, self.class_thresholds)
+        self.total = part if self.total is None else self.total.merge(part)
+        if self.mode == "auto" and self._outgrown(ex.n_examples):
+            self._to_binned()
+
+    def _too_many_distinct(self, ex: Examples) -> bool:
+        """Judged on a sample of the first chunk: would the expected rows outgrow the budget?"""
+        if not self.expected_rows or self.expected_rows <= self.budget:
+            return False
+        sample = min(ex.n_examples, SAMPLE)
+        distinct = max(len(np.unique(ex.y_score[:sample, j])) for j in range(ex.y_score.shape[1]))
+        return distinct / sample * self.expected_rows > 2 * self.budget
+
+    def _outgrown(self, rows_in_chunk: int) -> bool:
+        distinct = max(len(c.scores) for c in self.total.per_class)
+        if distinct > self.budget:
+            return True
+        first = self.total.n_examples == rows_in_chunk
+        if first and self.expected_rows and self.expected_rows > rows_in_chunk:
+            return distinct * self.expected_rows / rows_in_chunk > self.budget
+        return False
+
+    def anchors(self, classes: Sequence[str]) -> np.ndarray:
+        cuts = decision_thresholds(tuple(classes), self.threshold, self.class_thresholds)
+        return np.unique(np.array([*self.grid, *cuts, self.threshold], dtype=np.float64))
+
+    def _to_binned(self) -> None:
+        """Exact counts so far become bin counts; later chunks are binned directly."""
+        stats = self.total
+        anchors = self.anchors(stats.classes)
+        self.counters = [BinCounter(anchors) for _ in stats.classes]
+        for counter, counts in zip(self.counters, stats.per_class):
+            counter.add_counts(counts.scores, counts.pos, counts.neg)
+        if stats.task == "multiclass":
+            self.confidence = BinCounter(anchors)
+            c = stats.confidence
+            self.confidence.add_counts(c.scores, c.pos, c.neg)
+        self.total = _without_score_counts(stats)
+
+    def _add_binned(self, ex: Examples) -> None:
+        """Scores binned on the pool's threads while the row sums are taken here."""
+        if self.counters is None:
+            anchors = self.anchors(ex.classes)
+            self.counters = [BinCounter(anchors) for _ in ex.classes]
+            self.confidence = BinCounter(anchors) if ex.task == "multiclass" else None
+        jobs = [self._pool.submit(c.add, ex.truth(j), ex.y_score[:, j]) for j, c in enumerate(self.counters)]
+        part = from_examples(ex, self.threshold, self.class_thresholds, score_counts=False)
+        self.total = part if self.total is None else self.total.merge(part)
+        if self.confidence is not None:
+            top = ex.y_score[np.arange(ex.n_examples), ex.argmax]
+            self.confidence.add(ex.argmax == ex.y_true, top)
+        for job in jobs:
+            job.result()
+
+    def statistics(self) -> Statistics:
+        """The statistics of every chunk added so far."""
+        if self.total is None:
+            raise ValueError("no examples were added")
+        self._pool.shutdown(wait=True)
+        if not self.binned:
+            return self.total
+        per_class = tuple(c.score_counts() for c in self.counters)
+        if self.total.task == "binary":
+            confidence = per_class[1]
+        elif self.total.task == "multiclass":
+            confidence = self.confidence.score_counts()
+        else:
+            pooled = BinCounter(self.counters[0].anchors)
+            for counter in self.counters:
+                pooled.merge(counter)
+            confidence = pooled.score_counts()
+        return replace(self.total, per_class=per_class, confidence=confidence)
+
+
+def _without_score_counts(stats: Statistics) -> Statistics:
+    return replace(stats, per_class=tuple(ScoreCounts.empty() for _ in stats.per_class),
+                   confidence=ScoreCounts.empty())

@@ -1,0 +1,131 @@
+"""Binned score counts for data with too many distinct scores to keep them all.
+
+A score's bin is the top bits of its float32 form: the exponent and ``MANTISSA_BITS``
+bits of mantissa. Bins are therefore about 2**-12 wide *relative to the score*, so they
+keep their resolution near 0, where softmax outputs crowd (equal-width bins do not: raise
+every score to the 8th power and 200 of them lose most of the ranking).
+
+Two things stay exact although scores are binned:
+
+* counts above a fixed set of thresholds (the threshold grid and the decision
+  thresholds): every row of the one bin that holds a threshold is compared with it;
+* the ranking error is bounded: ties inside a bin count as half a correctly ordered
+  pair, so each AUC is within ``pos_b * neg_b / 2`` summed over bins, over ``P * N``,
+  of the exact value (``ScoreCounts.auc_error_bound``).
+
+Counts are kept per bin in a dense array, so chunks add with ``+`` and the final
+``ScoreCounts`` are built once.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+MANTISSA_BITS = 12
+SHIFT = 23 - MANTISSA_BITS
+ONE_BITS = int(np.float32(1.0).view(np.int32))
+N_BINS = (ONE_BITS >> SHIFT) + 1  # bins of every float32 in [0, 1]
+
+
+def bins_of(y_score: np.ndarray) -> np.ndarray:
+    """The bin of each score in [0, 1] (float32 rounding is monotone, so bins are intervals)."""
+    single = y_score if y_score.dtype == np.float32 else y_score.astype(np.float32)
+    return np.right_shift(single.view(np.int32), SHIFT)
+
+
+def representatives(bins: np.ndarray) -> np.ndarray:
+    """A score standing for each bin: the middle of its float32 interval (1.0 for the top bin)."""
+    bins = np.asarray(bins, dtype=np.int64)
+    low = np.left_shift(bins, SHIFT).astype(np.int32).view(np.float32).astype(np.float64)
+    high = np.left_shift(bins + 1, SHIFT).astype(np.int32).view(np.float32).astype(np.float64)
+    return np.where(bins >= N_BINS - 1, 1.0, (low + high) / 2)
+
+
+class BinCounter:
+    """Positives and negatives per bin for one class, plus exact counts above ``anchors``.
+
+    ``add`` takes one chunk; ``counts`` returns the totals as arrays ready for
+    ``ScoreCounts``. Mutable on purpose: it lives only while chunks stream in.
+    """
+
+    def __init__(self, anchors: np.ndarray) -> None:
+        self.anchors = np.unique(np.asarray(anchors, dtype=np.float64))
+        self.hist = np.zeros(2 * N_BINS, dtype=np.int64)  # index: bin * 2 + is_positive
+        anchor_bins = bins_of(self.anchors).astype(np.int64)
+        self.anchor_bins = anchor_bins
+        self.split = np.zeros(N_BINS, dtype=bool)
+        self.split[anchor_bins] = True
+        self.first_anchor = np.zeros(N_BINS, dtype=np.int64)
+        # the first anchor of each bin that holds one (anchors are ascending, so are their bins)
+        starts = np.flatnonzero(np.diff(anchor_bins, prepend=-1))
+        self.first_anchor[anchor_bins[starts]] = starts
+        size = len(self.anchors) + 1
+        self.within_pos = np.zeros(size, dtype=np.int64)  # difference arrays over anchors
+        self.within_neg = np.zeros(size, dtype=np.int64)
+
+    def add(self, y_true: np.ndarray, y_score: np.ndarray) -> None:
+        """Count one chunk: ``y_true`` bool, ``y_score`` in [0, 1] (float32 or float64)."""
+        bins = bins_of(y_score)
+        key = bins.astype(np.intp)
+        key <<= 1
+        key += y_true
+        self.hist += np.bincount(key, minlength=2 * N_BINS)
+        rows = np.flatnonzero(self.split[bins])
+        if len(rows):
+            self._add_within(y_true[rows], y_score[rows].astype(np.float64), bins[rows])
+
+    def _add_within(self, y_true: np.ndarray, values: np.ndarray, bins: np.ndarray) -> None:
+        """Rows sharing a bin with an anchor: each is above the anchors of its bin below it."""
+        start = self.first_anchor[bins]
+        stop = np.searchsorted(self.anchors, values, side="left")  # anchors strictly below
+        size = len(self.within_pos)
+        for mask, target in ((y_true, self.within_pos), (~y_true, self.within_neg)):
+            target += np.bincount(start[mask], minlength=size)
+            target -= np.bincount(stop[mask], minlength=size)
+
+    def merge(self, other: "BinCounter") -> None:
+        if not np.array_equal(self.anchors, other.anchors):
+            raise ValueError("cannot merge bin counts kept at different thresholds")
+        self.hist += other.hist
+        self.within_pos += other.within_pos
+        self.within_neg += other.within_neg
+
+    def add_counts(self, scores: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> None:
+        """Fold exact counts (distinct scores with their positives and negatives) in."""
+        bins = bins_of(scores).astype(np.intp)
+        self.hist[1::2] += np.bincount(bins, weights=pos, minlength=N_BINS).astype(np.int64)
+        self.hist[0::2] += np.bincount(bins, weights=neg, minlength=N_BINS).astype(np.int64)
+        rows = np.flatnonzero(self.split[bins])
+        if len(rows):
+            start = self.first_anchor[bins[rows]]
+            stop = np.searchsorted(self.anchors, scores[rows], side="left")
+            size = len(self.within_pos)
+            for weights, target in ((pos[rows], self.within_pos), (neg[rows], self.within_neg)):
+                target += np.bincount(start, weights=weights, minlength=size).astype(np.int64)
+                target -= np.bincount(stop, weights=weights, minlength=size).astype(np.int64)
+
+    def score_counts(self):
+        """The totals as binned ``ScoreCounts``: the bins in use, exact at the anchors."""
+        from reportgen.stats import Anchors, ScoreCounts
+
+        neg_all, pos_all = self.hist[0::2], self.hist[1::2]
+        used = np.flatnonzero(neg_all + pos_all)
+        pos_above = _above_bins(pos_all, self.anchor_bins) + np.cumsum(self.within_pos)[:-1]
+        neg_above = _above_bins(neg_all, self.anchor_bins) + np.cumsum(self.within_neg)[:-1]
+        anchors = Anchors(self.anchors, pos_above, neg_above)
+        return ScoreCounts(representatives(used), pos_all[used].copy(), neg_all[used].copy(), anchors)
+
+
+def _above_bins(per_bin: np.ndarray, bins: np.ndarray) -> np.ndarray:
+    """Totals in the bins strictly above each of ``bins``."""
+    after = np.cumsum(per_bin[::-1])[::-1]  # after[b] = total in bins >= b
+    after = np.append(after, 0)
+    return after[bins + 1]
+
+
+def binned_counts(counts, anchors: np.ndarray):
+    """``counts`` (exact or binned) as binned ScoreCounts kept exact at ``anchors``."""
+    if counts.binned:
+        return counts
+    counter = BinCounter(anchors)
+    counter.add_counts(counts.scores, counts.pos, counts.neg)
+    return counter.score_counts()

@@ -1,0 +1,59 @@
+"""Producers of statistics: ``memory`` (in-process), ``duckdb`` (out of core) and ``spark``
+(a cluster). Each reduces examples to the same mergeable ``Statistics``; ``auto`` picks
+memory when the inputs comfortably fit and DuckDB otherwise.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from reportgen import io
+from reportgen.errors import InputError
+
+ENGINES = ("auto", "memory", "duckdb", "spark")
+# The memory engine holds about this many bytes per score cell at its peak (parsed table,
+# float64 matrix, sort keys); "comfortably fits" means within a quarter of the memory.
+BYTES_PER_CELL = 40
+SHARE_OF_MEMORY = 0.25
+
+
+def check_engine(name: str) -> str:
+    if name not in ENGINES:
+        raise InputError(f"usage: --engine {name!r} is not one of {', '.join(ENGINES)}")
+    return name
+
+
+def choose_engine(paths: list[str]) -> tuple[str, str]:
+    """(engine, why) for ``auto``: judged from file sizes and Parquet metadata, before reading."""
+    cells = 0
+    for path in paths:
+        if not os.path.isfile(path):
+            return "duckdb", f"{path} is a folder or a pattern"
+        cells += _cells(path)
+    need = cells * BYTES_PER_CELL
+    have = _memory() * SHARE_OF_MEMORY
+    size = f"about {cells:,} score cells, ~{need / 2**30:.2f} GB in memory"
+    if need <= have:
+        return "memory", size
+    return "duckdb", f"{size}, more than {have / 2**30:.1f} GB"
+
+
+def _cells(path: str) -> int:
+    """Rows × columns of a file: exact for Parquet, estimated from bytes for text."""
+    fmt = io.file_format(path)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            meta = pq.ParquetFile(path).metadata
+            return meta.num_rows * meta.num_columns
+        except Exception:
+            return 0
+    return Path(path).stat().st_size // 8  # ~8 bytes of text per number and separator
+
+
+def _memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 8 << 30

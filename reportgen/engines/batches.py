@@ -1,0 +1,152 @@
+"""What every streaming engine shares: the plan of a join decided once from the schemas,
+and each Arrow batch of joined rows turned into validated ``Examples``.
+
+Batches carry the id, the class code (single-label; computed by the engine, null for a
+label that is not a class), or the raw label text (multilabel), and the score columns.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pyarrow as pa
+
+from reportgen import validate
+from reportgen.errors import InputError
+from reportgen.options import Options
+from reportgen.validate import Examples, Note, Source
+
+ID, CODE, LABELS = "__id", "__code", "__labels"
+IN_LABELS, IN_SCORES = "__in_labels", "__in_scores"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The task, classes and columns of an evaluation, decided before any row is read."""
+
+    task: str
+    classes: tuple[str, ...]
+    positive_class: str | None
+    label_column: str
+    score_columns: tuple[str, ...]  # binary: the one column holding the positive class's score
+    labels_name: str
+    scores_name: str
+    label_sep: str
+    notes: tuple[Note, ...] = ()
+
+    @property
+    def code_labels(self) -> tuple[str, ...]:
+        """Label values (lower case for binary) whose position is the class code."""
+        if self.task == "binary":
+            return tuple(c.lower() for c in self.classes)
+        return self.classes
+
+
+def make_plan(
+    label_names: Sequence[str],
+    score_names: Sequence[str],
+    labels_name: str,
+    scores_name: str,
+    opts: Options,
+    same: bool,
+    present_labels=None,
+) -> Plan:
+    """Decide the task and classes from column names (and, for binary, the label values,
+    fetched by ``present_labels()`` only when needed), with the memory engine's rules."""
+    labels = Source(_empty(label_names), labels_name)
+    scores = Source(_empty(score_names), scores_name)
+    for source in (labels, scores):
+        if opts.id_column not in source.table.column_names:
+            shown = ", ".join(source.table.column_names[:8])
+            raise InputError(f"no id column {opts.id_column!r} (columns: {shown})", file=source.name)
+    label_column, multilabel = validate._label_column(labels, opts)
+    columns = validate._score_columns(scores, opts, label_column, same)
+    common = dict(label_column=label_column, labels_name=labels_name, scores_name=scores_name,
+                  label_sep=opts.label_sep)
+    if multilabel:
+        return Plan(task="multilabel", classes=columns, positive_class=None, score_columns=columns, **common)
+    if len(columns) == 1 or opts.positive_class is not None:
+        present = [str(v) for v in present_labels()]
+        positive, negative, column = validate._binary_classes(labels_name, columns, present, opts)
+        notes = ()
+        if negative.lower() not in {v.lower() for v in present}:
+            notes = (Note("single_class", f"no example is labeled {negative!r}: every label is {positive!r}"),)
+        return Plan(task="binary", classes=(negative, positive), positive_class=positive,
+                    score_columns=(column,), notes=notes, **common)
+    return Plan(task="multiclass", classes=columns, positive_class=None, score_columns=columns, **common)
+
+
+def _empty(names: Sequence[str]) -> pa.Table:
+    return pa.table({name: pa.array([], pa.null()) for name in names})
+
+
+class LazyIds:
+    """Row ids of a batch, turned into text only for the one row an error message names."""
+
+    def __init__(self, column: pa.Array | pa.ChunkedArray) -> None:
+        self.column = column
+
+    def __len__(self) -> int:
+        return len(self.column)
+
+    def __getitem__(self, row: int) -> pa.Scalar:
+        return pa.scalar(str(self.column[int(row)].as_py()))
+
+
+def examples_from_batch(batch: pa.RecordBatch | pa.Table, plan: Plan, label_of=None) -> Examples:
+    """One batch of joined rows as validated Examples (errors name the file, column and id).
+
+    ``label_of(id)`` looks up the label text of a row whose class code is null, for the
+    error message, when the batch does not carry the text.
+    """
+    table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+    ids = LazyIds(table.column(ID))
+    scores = Source(table, plan.scores_name)
+    matrix = _score_matrix(table, plan.score_columns)
+    if matrix is None:  # something is wrong: the memory engine's checks name it
+        matrix = validate._score_matrix(scores, plan.score_columns, ids, None)
+    if plan.task == "multilabel":
+        raw = validate._label_values(Source(table, plan.labels_name), LABELS, None, ids, True)
+        return validate._multilabel(plan.labels_name, ids, raw, matrix, plan.classes,
+                                    Options(label_sep=plan.label_sep), [])
+    y_true = _codes(table, plan, ids, label_of)
+    if plan.task == "binary":
+        p = matrix[:, 0]
+        matrix = np.empty((len(p), 2), dtype=np.float64, order="F")
+        matrix[:, 0] = 1.0 - p
+        matrix[:, 1] = p
+    return Examples(plan.task, plan.classes, plan.positive_class, table.column(ID), matrix, y_true, None)
+
+
+def _score_matrix(table: pa.Table, columns: tuple[str, ...]) -> np.ndarray | None:
+    """Float columns, all in [0, 1], as one float64 matrix (one pass per column); None when
+    a column is not such, so the caller's slower checks find and name the problem."""
+    matrix = np.empty((table.num_rows, len(columns)), dtype=np.float64, order="F")
+    for j, name in enumerate(columns):
+        column = table.column(name)
+        if column.null_count or not pa.types.is_floating(column.type):
+            return None
+        values = column.to_numpy()
+        if len(values) and not (values.min() >= 0.0 and values.max() <= 1.0):  # NaN fails too
+            return None
+        np.add(values, 0.0, out=matrix[:, j])  # float64, and -0.0 becomes 0.0
+    return matrix
+
+
+def _codes(table: pa.Table, plan: Plan, ids: LazyIds, label_of) -> np.ndarray:
+    """Class index of each row; a null code is a label that is not a class."""
+    codes = table.column(CODE)
+    if codes.null_count:
+        row = validate._first_true(codes.is_null())
+        if LABELS in table.column_names:
+            value = table.column(LABELS)[row].as_py()
+        else:
+            value = label_of(table.column(ID)[row].as_py())
+        if value is None:
+            raise InputError("missing label", file=plan.labels_name, column=plan.label_column,
+                             row_id=ids[row].as_py())
+        why = "is not one of the two classes" if plan.task == "binary" else "is not a score column"
+        shown = validate._show(list(plan.classes[:8])) + (", ..." if len(plan.classes) > 8 else "")
+        raise InputError(f"label {value!r} {why} ({shown})", file=plan.labels_name, row_id=ids[row].as_py())
+    return codes.to_numpy().astype(np.int64)

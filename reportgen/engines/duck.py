@@ -1,0 +1,325 @@
+"""The DuckDB engine: labels and scores joined out of core, streamed into statistics.
+
+DuckDB reads the files (or globs, or Hive-partitioned folders), turns labels into class
+codes and joins by id under a memory limit, spilling to a temporary folder. Its Arrow
+batches are validated and reduced by the same ``Accumulator`` every engine uses while
+DuckDB produces the next batch on its own threads.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import re
+import tempfile
+import threading
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pyarrow as pa
+
+from reportgen import io
+from reportgen.accumulate import Accumulator
+from reportgen.engines.batches import CODE, ID, IN_LABELS, IN_SCORES, LABELS, Plan, examples_from_batch, make_plan
+from reportgen.errors import InputError
+from reportgen.options import Options
+from reportgen.stats import Statistics
+from reportgen.validate import Note, _show
+
+BATCH_ROWS = 1 << 21
+PREVIEW = 3
+MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
+
+
+def default_memory_limit() -> str:
+    """A safe share of this machine's memory for DuckDB: half of it, at most 3 GB."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        total = 8 << 30
+    return f"{max(256, min(3 << 10, total // 2 >> 20))}MB"
+
+
+def check_memory_limit(value: str) -> str:
+    if not MEMORY.match(value or ""):
+        raise InputError(f"usage: --memory-limit {value!r} is not a size such as 4GB or 500MB")
+    return value.strip()
+
+
+def quote(name: str) -> str:
+    """An SQL identifier, quoted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """An SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+class DuckSource:
+    """One input (a file, a glob or a folder) as a DuckDB table function."""
+
+    def __init__(self, path: str | os.PathLike[str], string_columns: tuple[str, ...]) -> None:
+        self.name = str(path)
+        pattern, fmt = _pattern(self.name)
+        self.format = fmt
+        lit = literal(pattern)
+        if fmt == "parquet":
+            self.sql = f"read_parquet({lit}, hive_partitioning = {'true' if os.path.isdir(self.name) else 'false'})"
+        elif fmt == "jsonl":
+            self.sql = f"read_json({lit}, format = 'newline_delimited')"
+        else:
+            delim = "\\t" if fmt == "tsv" else ","
+            types = self._text_types(pattern, string_columns, "\t" if fmt == "tsv" else ",")
+            self.sql = f"read_csv({lit}, header = true, delim = E'{delim}'{types})"
+
+    def _text_types(self, pattern: str, columns: tuple[str, ...], delim: str) -> str:
+        if not os.path.isfile(pattern):
+            return ""
+        present = io._header_names(pattern, delim)
+        chosen = [c for c in columns if c in present]
+        if not chosen:
+            return ""
+        return ", types = {" + ", ".join(f"{literal(c)}: 'VARCHAR'" for c in chosen) + "}"
+
+
+def _pattern(name: str) -> tuple[str, str]:
+    """(what DuckDB reads, its format) for a file, a glob or a folder of files."""
+    if os.path.isdir(name):
+        for root, _, files in os.walk(name):
+            for file in sorted(files):
+                if Path(file).suffix.lower() in io.FORMATS:
+                    fmt = io.FORMATS[Path(file).suffix.lower()]
+                    return os.path.join(name, "**", "*" + Path(file).suffix), fmt
+        raise InputError("no data files in this folder", file=name)
+    if not any(ch in name for ch in "*?["):
+        io._check_readable(Path(name), name)
+    return name, io.file_format(name)
+
+
+class DuckEngine:
+    """Statistics of one model from files, through DuckDB (see the module's docstring)."""
+
+    def __init__(self, opts: Options, memory_limit: str | None = None, progress: Callable | None = None) -> None:
+        import duckdb
+
+        self.duckdb = duckdb
+        self.opts = opts
+        self.progress = progress
+        self.temp = tempfile.mkdtemp(prefix="reportgen-duckdb-")
+        config = {"memory_limit": check_memory_limit(memory_limit or default_memory_limit()),
+                  "temp_directory": self.temp}
+        self.con = duckdb.connect(config=config)
+
+    def close(self) -> None:
+        self.con.close()
+        import shutil
+
+        shutil.rmtree(self.temp, ignore_errors=True)
+
+    def rows(self, text: str, source: DuckSource | None = None, params: list | None = None) -> list[tuple]:
+        """Every row of ``text``'s result; DuckDB's errors become InputError naming ``source``."""
+        try:
+            return self.con.execute(text, params or []).fetchall()
+        except self.duckdb.Error as err:
+            raise _input_error(err, source) from None
+
+    def columns(self, source: DuckSource) -> list[tuple[str, str]]:
+        try:
+            rows = self.con.execute(f"DESCRIBE SELECT * FROM {source.sql}").fetchall()
+        except self.duckdb.Error as err:
+            raise _input_error(err, source) from None
+        return [(r[0], r[1]) for r in rows]
+
+    def count(self, source: DuckSource) -> int:
+        try:
+            return int(self.con.execute(f"SELECT count(*) FROM {source.sql}").fetchall()[0][0])
+        except self.duckdb.Error as err:
+            raise _input_error(err, source) from None
+
+    def statistics(self, labels_path, scores_path, same: bool) -> tuple[Statistics, tuple[Note, ...]]:
+        opts = self.opts
+        text = (opts.id_column, *(c for c in (opts.label_column,) if c), "label", "labels")
+        labels = DuckSource(labels_path, text)
+        scores = labels if same else DuckSource(scores_path, (opts.id_column,))
+        label_types = dict(self.columns(labels))
+        score_types = label_types if same else dict(self.columns(scores))
+        n_labels = self.count(labels)
+        if n_labels == 0:
+            raise InputError("no rows (header only)", file=labels.name)
+        n_scores = n_labels if same else self.count(scores)
+        if n_scores == 0:
+            raise InputError("no rows (header only)", file=scores.name)
+        plan = make_plan(list(label_types), list(score_types), labels.name, scores.name, opts, same,
+                         lambda: self._present(labels, label_types))
+        query = Query(plan, opts.id_column, labels, scores, label_types, score_types, same)
+        acc = Accumulator(opts.threshold, opts.class_thresholds, opts.grid, expected_rows=n_scores)
+        seen = self._stream(query, plan, acc, n_scores)
+        notes = list(plan.notes)
+        self._check_join(query, seen, n_labels, n_scores, notes)
+        return acc.statistics(), tuple(notes)
+
+    def _present(self, labels: DuckSource, types: dict[str, str]) -> list[str]:
+        column = self.opts.label_column or ("label" if "label" in types else "labels")
+        text = label_text(column, types.get(column, "VARCHAR"))
+        rows = self.rows(f"SELECT DISTINCT {text} FROM {labels.sql} WHERE {quote(column)} IS NOT NULL LIMIT 1000",
+                         labels)
+        return [r[0] for r in rows]
+
+    def _stream(self, query: "Query", plan: Plan, acc: Accumulator, total: int) -> dict[str, int]:
+        seen = {"joined": 0, "only_labels": 0, "only_scores": 0}
+        for batch in self._batches(query.sql, query):
+            table = pa.Table.from_batches([batch])
+            table = self._matched(table, query, seen)
+            if table.num_rows:
+                acc.add(examples_from_batch(table, plan, lambda row_id: self._label_of(query, row_id)))
+                seen["joined"] += table.num_rows
+            if self.progress:
+                self.progress(seen["joined"] + seen["only_scores"], total)
+        return seen
+
+    def _batches(self, sql: str, query: "Query") -> Iterator[pa.RecordBatch]:
+        """DuckDB's batches, read ahead on a thread so it works while the caller counts."""
+        try:
+            reader = self.con.sql(sql).to_arrow_reader(BATCH_ROWS)
+        except self.duckdb.Error as err:
+            raise _input_error(err, query.scores) from None
+        ahead: queue.Queue = queue.Queue(maxsize=2)
+        stop = threading.Event()
+
+        def produce() -> None:
+            try:
+                for batch in reader:
+                    while not stop.is_set():
+                        try:
+                            ahead.put(batch, timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                    if stop.is_set():
+                        return
+                ahead.put(None)
+            except BaseException as err:  # handed to the consumer, which raises it
+                ahead.put(err)
+
+        thread = threading.Thread(target=produce, daemon=True)
+        thread.start()
+        try:
+            while True:
+                item = ahead.get()
+                if item is None:
+                    return
+                if isinstance(item, BaseException):
+                    if isinstance(item, self.duckdb.Error):
+                        raise _input_error(item, query.scores) from None
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            thread.join(timeout=5)
+
+    def _matched(self, table: pa.Table, query: "Query", seen: dict[str, int]) -> pa.Table:
+        """Rows found in both files; unmatched rows are an error unless --allow-partial."""
+        in_labels, in_scores = table.column(IN_LABELS), table.column(IN_SCORES)
+        if in_labels.null_count == 0 and in_scores.null_count == 0:
+            return table
+        if not self.opts.allow_partial:
+            raise InputError(self._partial_message(query))
+        seen["only_scores"] += in_labels.null_count
+        seen["only_labels"] += in_scores.null_count
+        import pyarrow.compute as pc
+
+        both = pc.and_(pc.is_valid(in_labels), pc.is_valid(in_scores))
+        return table.filter(both)
+
+    def _partial_message(self, query: "Query") -> str:
+        parts = []
+        for mine, other in ((query.labels, query.scores), (query.scores, query.labels)):
+            ids = query.id_expr(mine)
+            sql = (f"SELECT count(*), list({ids} ORDER BY {ids})[1:{PREVIEW}] FROM {mine.sql} "
+                   f"WHERE {ids} NOT IN (SELECT {query.id_expr(other)} FROM {other.sql})")
+            count, shown = self.rows(sql, mine)[0]
+            if count:
+                parts.append(f"{count} ids of {mine.name} are not in {other.name} (e.g. {_show([str(v) for v in shown])})")
+        return "; ".join(parts) + "; use --allow-partial to keep the ids in both"
+
+    def _check_join(self, query: "Query", seen: dict[str, int], n_labels: int, n_scores: int, notes: list) -> None:
+        """Unique ids on both sides: a full join with nothing unmatched and as many rows as each
+        file proves it; otherwise (or with --allow-partial) look for a repeated id."""
+        if seen["joined"] == 0:
+            raise InputError("no id appears in both files", file=f"{query.labels.name}, {query.scores.name}")
+        clean = seen["only_labels"] == 0 and seen["only_scores"] == 0
+        if not (clean and seen["joined"] == n_labels == n_scores) or query.same:
+            for source in (query.labels,) if query.same else (query.labels, query.scores):
+                self._check_unique(query, source)
+        if not clean:
+            notes.append(Note("partial_ids", f"kept only ids in both files: dropped {seen['only_labels']} rows of "
+                                             f"{query.labels.name} and {seen['only_scores']} rows of {query.scores.name}"))
+
+    def _check_unique(self, query: "Query", source: DuckSource) -> None:
+        ids = query.id_expr(source)
+        sql = (f"SELECT count(*) OVER (), i FROM (SELECT {ids} AS i FROM {source.sql} GROUP BY 1 "
+               f"HAVING count(*) > 1) ORDER BY i LIMIT 1")
+        found = self.rows(sql, source)
+        if found:
+            row = found[0]
+            raise InputError(f"duplicate id {str(row[1])!r} ({row[0]} ids appear more than once)", file=source.name)
+
+    def _label_of(self, query: "Query", row_id) -> str | None:
+        column = query.plan.label_column
+        text = label_text(column, query.label_types.get(column, "VARCHAR"))
+        found = self.rows(f"SELECT {text} FROM {query.labels.sql} WHERE {query.id_expr(query.labels)} = ? LIMIT 1",
+                          query.labels, [row_id])
+        return found[0][0] if found else None
+
+
+def label_text(column: str, kind: str) -> str:
+    """A label column as text: whole floats as integers (1.0 -> '1'), booleans as true/false."""
+    name = quote(column)
+    if kind.upper() in ("DOUBLE", "FLOAT", "REAL"):
+        return f"CASE WHEN {name} = floor({name}) THEN CAST(CAST({name} AS BIGINT) AS VARCHAR) ELSE CAST({name} AS VARCHAR) END"
+    return f"CAST({name} AS VARCHAR)"
+
+
+INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "HUGEINT")
+
+
+class Query:
+    """The SQL of the join: ids (as integers when both files have integer ids, else text),
+    class codes computed in SQL, score columns, and which side each row was found in."""
+
+    def __init__(self, plan: Plan, id_column: str, labels: DuckSource, scores: DuckSource,
+                 label_types: dict[str, str], score_types: dict[str, str], same: bool) -> None:
+        self.plan, self.labels, self.scores, self.same = plan, labels, scores, same
+        self.label_types = label_types
+        self.id_column = id_column
+        both_int = all(t.get(id_column, "").upper() in INTEGER_TYPES for t in (label_types, score_types))
+        self.id_as_int = both_int
+        text = label_text(plan.label_column, label_types.get(plan.label_column, "VARCHAR"))
+        if plan.task == "multilabel":
+            label_part = f"{text} AS {LABELS}"
+        else:
+            values = "[" + ", ".join(literal(v) for v in plan.code_labels) + "]"
+            key = f"lower({text})" if plan.task == "binary" else text
+            label_part = f"CAST(list_position({values}, {key}) - 1 AS SMALLINT) AS {CODE}"
+        scores_part = ", ".join(quote(c) for c in plan.score_columns)
+        ids = self.id_expr(labels)
+        if same:
+            self.sql = (f"SELECT {ids} AS {ID}, {label_part}, {scores_part}, TRUE AS {IN_LABELS}, "
+                        f"TRUE AS {IN_SCORES} FROM {labels.sql}")
+            return
+        self.sql = (
+            f"WITH l AS (SELECT {ids} AS {ID}, {label_part}, TRUE AS {IN_LABELS} FROM {labels.sql}), "
+            f"s AS (SELECT {self.id_expr(scores)} AS {ID}, {scores_part}, TRUE AS {IN_SCORES} FROM {scores.sql}) "
+            f"SELECT coalesce(l.{ID}, s.{ID}) AS {ID}, l.* EXCLUDE ({ID}), s.* EXCLUDE ({ID}) "
+            f"FROM l FULL OUTER JOIN s ON l.{ID} = s.{ID}"
+        )
+
+    def id_expr(self, source: DuckSource) -> str:
+        name = quote(self.id_column)
+        return name if self.id_as_int else f"CAST({name} AS VARCHAR)"
+
+
+def _input_error(err: Exception, source: DuckSource | None) -> InputError:
+    first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    first = first.split("Error: ", 1)[-1]
+    return InputError(f"cannot read: {first}", file=source.name if source else None)
