@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from reportgen import io
-from reportgen.accumulate import EngineInfo
+from reportgen.accumulate import DISTINCT_BUDGET, EngineInfo
 from reportgen.engines import check_engine, choose_engine
 from reportgen.analysis.advice import advice, overall_advice
 from reportgen.analysis.compare import Model, compare_sections
@@ -101,6 +101,7 @@ def evaluate_files(
     engine: str = "auto",
     memory_limit: str | None = None,
     spark_master: str | None = None,
+    distinct_budget: int = DISTINCT_BUDGET,
     progress: Callable[[int, int], None] | None = None,
     on_choice: Callable[[str], None] | None = None,
     **options,
@@ -111,7 +112,9 @@ def evaluate_files(
     ``metadata`` (id plus columns) with ``slice_by`` (``"a"`` or crossed ``"a,b"``) adds slices.
     ``engine`` is ``memory``, ``duckdb`` (out of core, files, globs or Hive folders, under
     ``memory_limit``), ``spark`` (``spark_master``, default ``local[2]``) or ``auto``
-    (memory when the inputs comfortably fit; ``on_choice`` hears why).
+    (memory when the inputs comfortably fit; ``on_choice`` hears why). The streaming
+    engines keep each class's scores exact up to ``distinct_budget`` distinct values,
+    and bin them beyond.
     """
     if class_thresholds is not None:
         options["class_thresholds"] = read_class_thresholds(class_thresholds)
@@ -123,7 +126,10 @@ def evaluate_files(
             on_choice(f"engine {engine} ({why})")
     if engine != "memory":
         _check_streamable(engine, baseline, compare, inputs, metadata, slice_by, opts)
-        evaluation = _run_streamed(engine, str(labels), str(scores), opts, memory_limit, spark_master, progress)
+        if distinct_budget < 1:
+            raise InputError(f"usage: --distinct-budget {distinct_budget} must be at least 1")
+        evaluation = _run_streamed(engine, str(labels), str(scores), opts, memory_limit, spark_master, progress,
+                                   distinct_budget)
         return evaluation if history is None else evaluation.with_extras(history=history_section(str(history)))
     text_columns = (opts.id_column, *(c for c in (opts.label_column,) if c), *LABEL_STRINGS)
     label_source = Source(io.read_table(labels, string_columns=text_columns), str(labels))
@@ -151,13 +157,13 @@ def _check_streamable(engine, baseline, compare, inputs, metadata, slice_by, opt
 
 
 def _run_streamed(engine: str, labels: str, scores: str, opts: Options, memory_limit, spark_master,
-                  progress) -> Evaluation:
+                  progress, budget: int = DISTINCT_BUDGET) -> Evaluation:
     """Statistics from an out-of-core engine, then the same metrics and grid-based advice."""
     same = _same_file(labels, scores)
     if engine == "duckdb":
         from reportgen.engines.duck import DuckEngine
 
-        producer = DuckEngine(opts, memory_limit=memory_limit, progress=progress)
+        producer = DuckEngine(opts, memory_limit=memory_limit, progress=progress, budget=budget)
         try:
             stats, notes = producer.statistics(labels, scores, same)
         finally:
@@ -165,7 +171,7 @@ def _run_streamed(engine: str, labels: str, scores: str, opts: Options, memory_l
     else:
         from reportgen.engines.spark import statistics_from_paths
 
-        stats, notes = statistics_from_paths(labels, scores, opts, same, master=spark_master)
+        stats, notes = statistics_from_paths(labels, scores, opts, same, master=spark_master, budget=budget)
     return finish_streamed(engine, stats, notes, opts)
 
 

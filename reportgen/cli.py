@@ -110,6 +110,8 @@ def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fdr", type=_number("--fdr"), default=0.05, help="false-discovery rate for weak slices (default 0.05)")
     p.add_argument("--engine", default="auto", help="auto (default), memory, duckdb (out of core) or spark")
     p.add_argument("--memory-limit", help="DuckDB's memory limit, e.g. 4GB (default: half the memory, at most 3GB)")
+    p.add_argument("--distinct-budget", type=int, default=2_000_000,
+                   help="duckdb/spark: scores kept exact up to this many distinct values per class, binned beyond (default 2,000,000)")
     p.add_argument("--spark-master", help="Spark master URL for --engine spark (default local[2])")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no engine notice")
 
@@ -156,7 +158,7 @@ def run_build(args: argparse.Namespace) -> int:
 
     _warm_up_renderer()
     progress = Progress(enabled=False if args.quiet else None)
-    notice = None if args.quiet else (lambda text: print(f"reportgen: {text}", file=sys.stderr))
+    notices: list[str] = []  # printed once the build succeeded: a failed build says one line only
     evaluation = reportgen.evaluate_files(
         args.labels,
         args.scores,
@@ -193,8 +195,9 @@ def run_build(args: argparse.Namespace) -> int:
         engine=args.engine,
         memory_limit=args.memory_limit,
         spark_master=args.spark_master,
+        distinct_budget=args.distinct_budget,
         progress=progress.update,
-        on_choice=notice if args.engine == "auto" else None,
+        on_choice=notices.append,
     )
     progress.stage("rendering the page")
     write_report(
@@ -206,6 +209,9 @@ def run_build(args: argparse.Namespace) -> int:
         to=tuple(args.to),
     )
     progress.close()
+    if not args.quiet:
+        for text in notices:
+            print(f"reportgen: {text}", file=sys.stderr)
     return EXIT_OK
 
 

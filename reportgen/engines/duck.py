@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 import pyarrow as pa
 
 from reportgen import io
-from reportgen.accumulate import Accumulator
+from reportgen.accumulate import DISTINCT_BUDGET, Accumulator
 from reportgen.engines.batches import CODE, ID, IN_LABELS, IN_SCORES, LABELS, Plan, examples_from_batch, make_plan
 from reportgen.errors import InputError
 from reportgen.options import Options
@@ -99,12 +99,14 @@ def _pattern(name: str) -> tuple[str, str]:
 class DuckEngine:
     """Statistics of one model from files, through DuckDB (see the module's docstring)."""
 
-    def __init__(self, opts: Options, memory_limit: str | None = None, progress: Callable | None = None) -> None:
+    def __init__(self, opts: Options, memory_limit: str | None = None, progress: Callable | None = None,
+                 budget: int = DISTINCT_BUDGET) -> None:
         import duckdb
 
         self.duckdb = duckdb
         self.opts = opts
         self.progress = progress
+        self.budget = budget
         self.temp = tempfile.mkdtemp(prefix="reportgen-duckdb-")
         config = {"memory_limit": check_memory_limit(memory_limit or default_memory_limit()),
                   "temp_directory": self.temp}
@@ -118,8 +120,8 @@ class DuckEngine:
 
     def rows(self, text: str, source: DuckSource | None = None, params: list | None = None) -> list[tuple]:
         """Every row of ``text``'s result; DuckDB's errors become InputError naming ``source``."""
-        try:
-            return self.con.execute(text, params or []).fetchall()
+        try:  # a cursor of its own: the stream may still hold the main connection
+            return self.con.cursor().execute(text, params or []).fetchall()
         except self.duckdb.Error as err:
             raise _input_error(err, source) from None
 
@@ -152,7 +154,7 @@ class DuckEngine:
         plan = make_plan(list(label_types), list(score_types), labels.name, scores.name, opts, same,
                          lambda: self._present(labels, label_types))
         query = Query(plan, opts.id_column, labels, scores, label_types, score_types, same)
-        acc = Accumulator(opts.threshold, opts.class_thresholds, opts.grid, expected_rows=n_scores)
+        acc = Accumulator(opts.threshold, opts.class_thresholds, opts.grid, expected_rows=n_scores, budget=self.budget)
         seen = self._stream(query, plan, acc, n_scores)
         notes = list(plan.notes)
         self._check_join(query, seen, n_labels, n_scores, notes)
@@ -223,6 +225,8 @@ class DuckEngine:
         if in_labels.null_count == 0 and in_scores.null_count == 0:
             return table
         if not self.opts.allow_partial:
+            for source in (query.labels, query.scores):  # as the memory engine: repeated ids first
+                self._check_unique(query, source)
             raise InputError(self._partial_message(query))
         seen["only_scores"] += in_labels.null_count
         seen["only_labels"] += in_scores.null_count

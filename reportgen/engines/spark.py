@@ -15,7 +15,7 @@ from typing import Iterator
 import pyarrow as pa
 
 from reportgen import io
-from reportgen.accumulate import Accumulator
+from reportgen.accumulate import DISTINCT_BUDGET, Accumulator
 from reportgen.engines.batches import CODE, ID, IN_LABELS, IN_SCORES, LABELS, Plan, examples_from_batch, make_plan
 from reportgen.errors import InputError
 from reportgen.options import Options
@@ -43,7 +43,7 @@ def session(master: str | None = None):
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     builder = (SparkSession.builder.master(master or "local[2]").appName("reportgen")
-               .config("spark.ui.enabled", "false")
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.shuffle.partitions", "8")
                .config("spark.driver.memory", os.environ.get("REPORTGEN_SPARK_DRIVER_MEMORY", "4g")))
     try:
@@ -54,13 +54,13 @@ def session(master: str | None = None):
     return spark
 
 
-def statistics_from_paths(labels: str, scores: str, opts: Options, same: bool,
-                          master: str | None = None) -> tuple[Statistics, tuple[Note, ...]]:
+def statistics_from_paths(labels: str, scores: str, opts: Options, same: bool, master: str | None = None,
+                          budget: int = DISTINCT_BUDGET) -> tuple[Statistics, tuple[Note, ...]]:
     """Read the files (or folders, or globs) with Spark and reduce them to statistics."""
     spark = session(master)
     label_frame = _read(spark, labels)
     score_frame = label_frame if same else _read(spark, scores)
-    return statistics(label_frame, score_frame, opts, same, labels, "labels" if same else scores)
+    return statistics(label_frame, score_frame, opts, same, labels, labels if same else scores, budget)
 
 
 def _read(spark, path: str):
@@ -87,7 +87,7 @@ def _folder_format(path: str) -> str:
 
 
 def statistics(labels, scores, opts: Options, same: bool = False, labels_name: str = "labels",
-               scores_name: str = "scores") -> tuple[Statistics, tuple[Note, ...]]:
+               scores_name: str = "scores", budget: int = DISTINCT_BUDGET) -> tuple[Statistics, tuple[Note, ...]]:
     """Statistics of Spark DataFrames ``labels`` and ``scores`` (``same``: one frame holds both)."""
     from pyspark.sql import functions as F
 
@@ -100,7 +100,7 @@ def statistics(labels, scores, opts: Options, same: bool = False, labels_name: s
     n_scores = n_labels if same else scores.count()
     if n_labels == 0 or n_scores == 0:
         raise InputError("no rows (header only)", file=labels_name if n_labels == 0 else scores_name)
-    reduce = _partition_reducer(plan, opts, n_scores)
+    reduce = _partition_reducer(plan, opts, n_scores, budget)
     rows = joined.mapInArrow(reduce, RESULT_DDL).collect()
     errors = [r["error"] for r in rows if r["error"]]
     if errors:
@@ -122,17 +122,16 @@ def statistics(labels, scores, opts: Options, same: bool = False, labels_name: s
     if not clean:
         notes.append(Note("partial_ids", f"kept only ids in both files: dropped {seen['only_labels']} rows of "
                                          f"{labels_name} and {seen['only_scores']} rows of {scores_name}"))
-    return _within_budget(total, opts), tuple(notes)
+    return _within_budget(total, opts, budget), tuple(notes)
 
 
-def _within_budget(stats: Statistics, opts: Options) -> Statistics:
+def _within_budget(stats: Statistics, opts: Options, budget: int) -> Statistics:
     """Partitions counted exactly may add up to more distinct scores than the budget: bin them."""
     from dataclasses import replace
 
-    from reportgen.accumulate import DISTINCT_BUDGET, Accumulator
     from reportgen.binning import binned_counts
 
-    if any(c.binned for c in stats.per_class) or max(len(c.scores) for c in stats.per_class) <= DISTINCT_BUDGET:
+    if any(c.binned for c in stats.per_class) or max(len(c.scores) for c in stats.per_class) <= budget:
         return stats
     anchors = Accumulator(opts.threshold, opts.class_thresholds, opts.grid).anchors(stats.classes)
     per_class = tuple(binned_counts(c, anchors) for c in stats.per_class)
@@ -186,11 +185,11 @@ def _joined(labels, scores, plan: Plan, opts: Options, same: bool, F):
     return left.join(right, on=ID, how="full_outer")
 
 
-def _partition_reducer(plan: Plan, opts: Options, expected_rows: int):
+def _partition_reducer(plan: Plan, opts: Options, expected_rows: int, budget: int):
     """The function each partition runs: its batches in, one row of pickled statistics out."""
 
     def reduce(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        acc = Accumulator(opts.threshold, opts.class_thresholds, opts.grid, expected_rows=expected_rows)
+        acc = Accumulator(opts.threshold, opts.class_thresholds, opts.grid, expected_rows=expected_rows, budget=budget)
         seen = {"joined": 0, "only_labels": 0, "only_scores": 0}
         error = None
         try:

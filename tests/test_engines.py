@@ -1,0 +1,352 @@
+"""Every engine reduces the same data to the same statistics; binned counts stay within their bounds."""
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from sklearn.metrics import roc_auc_score
+
+import reportgen
+from reportgen.accumulate import Accumulator, EngineInfo
+from reportgen.binning import BinCounter
+from reportgen.metrics import evaluate_statistics
+from reportgen.options import Options
+from reportgen.stats import ScoreCounts, from_examples
+from reportgen.validate import Source, build_examples
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+FLOAT_KEYS = ("log_loss", "brier_score")  # sums of floats: equal up to the order of addition
+
+
+def _same(a, b, path="") -> None:
+    """Equal JSON values: integers, strings and derived-from-counts numbers exactly; sums of
+    floats (log loss, Brier score, mean scores) to 1e-12."""
+    if isinstance(a, dict):
+        assert set(a) == set(b), path
+        for key in a:
+            _same(a[key], b[key], f"{path}/{key}")
+    elif isinstance(a, list):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            _same(x, y, f"{path}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float) and any(k in path for k in (*FLOAT_KEYS, "mean_score")):
+        assert math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15), (path, a, b)
+    else:
+        assert a == b, (path, a, b)
+
+
+def _report(engine: str, labels, scores, **options) -> dict:
+    report = reportgen.evaluate_files(labels, scores, engine=engine, n_bootstrap=0, **options).to_dict()
+    return report
+
+
+def _comparable(report: dict) -> dict:
+    keys = ("task", "classes", "positive_class", "n_examples", "threshold", "summary", "per_class",
+            "confusion_matrix", "probability_matrix", "curves", "threshold_grid", "calibration", "warnings",
+            "macro_curves", "top_confusions", "advice", "advice_overall")
+    return {k: report.get(k) for k in keys}
+
+
+def _example(name: str) -> tuple[Path, Path]:
+    return EXAMPLES / name / "labels.csv", EXAMPLES / name / "scores.csv"
+
+
+@pytest.mark.parametrize("name", ["binary", "multiclass", "multilabel", "noisy"])
+def test_duckdb_engine_matches_memory_engine(name):
+    labels, scores = _example(name)
+    memory, duck = _report("memory", labels, scores), _report("duckdb", labels, scores)
+    _same(_comparable(memory), _comparable(duck))
+    assert memory["engine"] == {"name": "memory", "mode": "exact",
+                                "auc_error_bound": {c: 0.0 for c in memory["classes"]}}
+    assert duck["engine"]["name"] == "duckdb" and duck["engine"]["mode"] == "exact"
+
+
+def _synthetic(tmp_path: Path, n: int = 5000, k: int = 4, seed: int = 3, fmt: str = "parquet",
+               round_to: int | None = 3) -> tuple[Path, Path, pd.DataFrame, pd.DataFrame]:
+    """Ties (rounded scores), scores exactly at grid thresholds, shuffled rows, integer ids."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    logits = rng.normal(0, 1, (n, k))
+    logits[np.arange(n), y] += 1.5
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    if round_to is not None:
+        p = np.round(p, round_to)
+    p[:50, 0] = 0.5
+    names = [f"c{j}" for j in range(k)]
+    labels = pd.DataFrame({"id": np.arange(n), "label": np.array(names)[y]})
+    order = rng.permutation(n)
+    scores = pd.DataFrame({"id": np.arange(n)[order], **{c: p[order, j] for j, c in enumerate(names)}})
+    paths = []
+    for frame, stem in ((labels, "labels"), (scores, "scores")):
+        path = tmp_path / f"{stem}.{fmt}"
+        if fmt == "parquet":
+            frame.to_parquet(path, index=False)
+        elif fmt == "jsonl":
+            frame.to_json(path, orient="records", lines=True)
+        else:
+            frame.to_csv(path, index=False, sep="\t" if fmt == "tsv" else ",")
+        paths.append(path)
+    return paths[0], paths[1], labels, scores
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "tsv", "jsonl"])
+def test_duckdb_reads_every_format_the_memory_engine_reads(tmp_path, fmt):
+    labels, scores, _, _ = _synthetic(tmp_path, fmt=fmt)
+    _same(_comparable(_report("memory", labels, scores)), _comparable(_report("duckdb", labels, scores)))
+
+
+def test_duckdb_reads_globs_and_hive_partitioned_folders(tmp_path):
+    labels, scores, label_frame, score_frame = _synthetic(tmp_path)
+    expected = _comparable(_report("memory", labels, scores))
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for i, rows in enumerate(np.array_split(np.arange(len(score_frame)), 3)):
+        chunk = score_frame.iloc[rows]
+        chunk.to_parquet(parts / f"part-{i}.parquet", index=False)
+    _same(expected, _comparable(_report("duckdb", labels, str(parts / "*.parquet"))))
+    hive = tmp_path / "hive"
+    for day, rows in enumerate(np.array_split(np.arange(len(score_frame)), 2)):
+        chunk = score_frame.iloc[rows]
+        folder = hive / f"day={day}"
+        folder.mkdir(parents=True)
+        chunk.to_parquet(folder / "data.parquet", index=False)
+    _same(expected, _comparable(_report("duckdb", labels, hive, score_columns=("c0", "c1", "c2", "c3"))))
+
+
+def _examples(labels: pd.DataFrame, scores: pd.DataFrame, **options):
+    opts = Options(**options)
+    source = lambda frame, name: Source(pa.Table.from_pandas(frame, preserve_index=False), name)  # noqa: E731
+    return build_examples(source(labels, "labels"), source(scores, "scores"), opts, False), opts
+
+
+def _chunked(ex, opts, order, parts: int, mode: str):
+    acc = Accumulator(opts.threshold, opts.class_thresholds, opts.grid, mode=mode)
+    for chunk in np.array_split(order, parts):
+        acc.add(ex.subset(np.sort(chunk)))
+    return acc.statistics()
+
+
+def _counts_equal(a: ScoreCounts, b: ScoreCounts) -> None:
+    assert np.array_equal(a.scores, b.scores) and np.array_equal(a.pos, b.pos) and np.array_equal(a.neg, b.neg)
+
+
+@pytest.mark.parametrize("task", ["multiclass", "binary", "multilabel"])
+def test_chunks_in_any_order_add_up_to_the_whole(tmp_path, task):
+    _, _, labels, scores = _synthetic(tmp_path, n=3000)
+    options = {}
+    if task == "binary":
+        labels = labels.assign(label=np.where(labels["label"] == "c0", "c0", "other"))
+        scores = scores[["id", "c0"]]
+    if task == "multilabel":
+        labels = labels.assign(labels=labels["label"] + np.where(labels["id"] % 3 == 0, "|c1", ""))[["id", "labels"]]
+    ex, opts = _examples(labels, scores, **options)
+    whole = from_examples(ex, opts.threshold)
+    rng = np.random.default_rng(0)
+    binned = []
+    for parts in (1, 2, 7):
+        order = rng.permutation(ex.n_examples)
+        exact = _chunked(ex, opts, order, parts, "exact")
+        for a, b in zip(whole.per_class, exact.per_class):
+            _counts_equal(a, b)
+        _counts_equal(whole.confidence, exact.confidence)
+        assert np.array_equal(whole.confusion, exact.confusion)
+        assert whole.top_k_hits == exact.top_k_hits and whole.exact_match == exact.exact_match
+        assert math.isclose(whole.log_loss_sum, exact.log_loss_sum, rel_tol=1e-12)
+        binned.append(_chunked(ex, opts, order, parts, "binned"))
+    grid = np.asarray(opts.grid)
+    for stats in binned:
+        for a, b in zip(binned[0].per_class, stats.per_class):
+            _counts_equal(a, b)
+        for exact_counts, binned_counts in zip(whole.per_class, stats.per_class):
+            for got, want in zip(binned_counts.above(grid), exact_counts.above(grid)):
+                assert np.array_equal(got, want)  # grid counts stay exact in binned mode
+
+
+def _auc_cases():
+    rng = np.random.default_rng(11)
+    n, k = 200_000, 5
+    y = rng.integers(0, k, n)
+    logits = rng.standard_normal((n, k)).astype(np.float32)
+    logits[np.arange(n), y] += 2.5
+    p = np.exp(logits)
+    p /= p.sum(axis=1, keepdims=True)
+    return y, p
+
+
+@pytest.mark.parametrize("skewed", [False, True], ids=["softmax", "softmax-to-the-8th"])
+def test_binned_auc_is_within_its_stated_bound_of_scikit_learn(skewed):
+    y, p = _auc_cases()
+    if skewed:
+        p = p ** 8  # crowds scores near 0; the ranking, and so the AUC, is unchanged
+    labels = pd.DataFrame({"id": np.arange(len(y)), "label": [f"c{j}" for j in y]})
+    scores = pd.DataFrame({"id": np.arange(len(y)), **{f"c{j}": p[:, j] for j in range(p.shape[1])}})
+    ex, opts = _examples(labels, scores)
+    acc = Accumulator(opts.threshold, None, opts.grid, mode="binned")
+    for chunk in np.array_split(np.arange(ex.n_examples), 3):
+        acc.add(ex.subset(chunk))
+    stats = acc.statistics()
+    report = evaluate_statistics(stats, opts.grid).to_dict()
+    info = EngineInfo.of("duckdb", stats)
+    assert info.mode == "binned"
+    for j, name in enumerate(report["classes"]):
+        exact = roc_auc_score(y == j, p[:, j].astype(np.float64))
+        bound = info.auc_error_bound[name]
+        assert 0 < bound <= 1e-5
+        assert abs(report["per_class"][j]["roc_auc"] - exact) <= bound
+
+
+def test_equal_width_bins_would_fail_where_float_bins_do_not():
+    """The reason for float-bit bins: 200 equal-width bins lose the skewed data's ranking."""
+    y, p = _auc_cases()
+    s = (p[:, 0] ** 8).astype(np.float64)
+    truth = y == 0
+    exact = roc_auc_score(truth, s)
+    coarse = roc_auc_score(truth, np.floor(s * 200) / 200)
+    assert exact - coarse > 0.01
+    counter = BinCounter(np.array([0.5]))
+    counter.add(truth, s)
+    counts = counter.score_counts()
+    assert counts.auc_error_bound <= 1e-5
+
+
+def test_auto_switches_to_binned_when_distinct_scores_outgrow_the_budget(tmp_path):
+    _, _, labels, scores = _synthetic(tmp_path, n=4000, round_to=None)
+    ex, opts = _examples(labels, scores)
+    acc = Accumulator(opts.threshold, None, opts.grid, budget=1500)
+    whole = from_examples(ex, opts.threshold)
+    for chunk in np.array_split(np.arange(ex.n_examples), 4):
+        acc.add(ex.subset(chunk))
+    stats = acc.statistics()
+    assert all(c.binned for c in stats.per_class)
+    for exact_counts, binned_counts in zip(whole.per_class, stats.per_class):
+        grid = np.asarray(opts.grid)
+        assert [a.tolist() for a in binned_counts.above(grid)] == [a.tolist() for a in exact_counts.above(grid)]
+
+
+def test_duckdb_binned_report_states_its_bounds_and_the_page_shows_them(tmp_path):
+    labels, scores, _, _ = _synthetic(tmp_path, n=6000, round_to=None)
+    from reportgen.engines.duck import DuckEngine
+
+    engine = DuckEngine(Options())
+    try:
+        stats, _ = engine.statistics(str(labels), str(scores), False)
+    finally:
+        engine.close()
+    assert not stats.per_class[0].binned  # 6,000 rows stay exact under the default budget
+    out = tmp_path / "r.html"
+    metrics = tmp_path / "m.json"
+    result = _cli("build", "--labels", labels, "--scores", scores, "--out", out, "--metrics-json", metrics,
+                  "--engine", "duckdb", "--distinct-budget", "1000", "-q")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(metrics.read_text())
+    assert report["engine"]["name"] == "duckdb" and report["engine"]["mode"] == "binned"
+    assert all(0 < b <= 1e-3 for b in report["engine"]["auc_error_bound"].values())
+    html = out.read_text()
+    assert 'data-engine="duckdb"' in html and 'data-mode="binned"' in html and 'id="auc-bounds"' in html
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "reportgen", *map(str, args)], capture_output=True, text=True,
+                          timeout=300)
+
+
+BAD = [
+    ("missing id in scores", lambda l, s: (l, s.iloc[1:]), "ids of"),
+    ("duplicate label id", lambda l, s: (pd.concat([l, l.iloc[:1]]), s), "duplicate id"),
+    ("duplicate and missing", lambda l, s: (pd.concat([l.iloc[1:], l.iloc[1:2]]), s), "duplicate id"),
+    ("unknown label", lambda l, s: (l.assign(label=l["label"].where(l["id"] != 7, "zebra")), s), "'zebra'"),
+    ("NaN score", lambda l, s: (l, s.assign(c1=s["c1"].where(s["id"] != 9, np.nan))), "row id '9'"),
+    ("score above 1", lambda l, s: (l, s.assign(c2=s["c2"].where(s["id"] != 11, 1.5))), "1.5"),
+]
+
+
+@pytest.mark.parametrize("case", BAD, ids=[b[0] for b in BAD])
+def test_duckdb_bad_input_is_one_line_and_exit_2(tmp_path, case):
+    _, _, labels, scores = _synthetic(tmp_path, n=200)
+    name, change, expected = case
+    labels, scores = change(labels, scores)
+    lpath, spath = tmp_path / "bad_labels.parquet", tmp_path / "bad_scores.parquet"
+    labels.to_parquet(lpath, index=False)
+    scores.to_parquet(spath, index=False)
+    out = tmp_path / "r.html"
+    out.write_text("earlier report")
+    result = _cli("build", "--labels", lpath, "--scores", spath, "--out", out, "--engine", "duckdb", "-q")
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr and expected in lines[0], lines
+    assert out.read_text() == "earlier report"
+
+
+def test_duckdb_refuses_per_example_analyses_and_bad_memory_limits(tmp_path):
+    labels, scores = _example("multiclass")
+    for extra in (["--baseline-scores", str(scores)], ["--memory-limit", "lots"]):
+        result = _cli("build", "--labels", labels, "--scores", scores, "--out", tmp_path / "r.html",
+                      "--engine", "duckdb", *extra)
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+
+
+def test_auto_engine_says_what_it_chose(tmp_path):
+    labels, scores = _example("binary")
+    result = _cli("build", "--labels", labels, "--scores", scores, "--out", tmp_path / "r.html")
+    assert result.returncode == 0
+    assert "engine memory" in result.stderr
+
+
+def test_partial_ids_with_duckdb_keep_the_intersection(tmp_path):
+    _, _, labels, scores = _synthetic(tmp_path, n=400)
+    lpath, spath = tmp_path / "l.parquet", tmp_path / "s.parquet"
+    labels.iloc[5:].to_parquet(lpath, index=False)
+    scores.iloc[3:].to_parquet(spath, index=False)
+    memory = _report("memory", lpath, spath, allow_partial=True)
+    duck = _report("duckdb", lpath, spath, allow_partial=True)
+    _same(_comparable(memory), _comparable(duck))
+    assert any(w["code"] == "partial_ids" for w in duck["warnings"])
+
+
+spark = pytest.importorskip("pyspark", reason="the spark extra is not installed")
+
+
+@pytest.fixture(scope="module")
+def spark_session():
+    if shutil.which("java") is None:
+        pytest.skip("Java is not installed")
+    from reportgen.engines.spark import session
+
+    yield session("local[2]")
+
+
+def test_spark_engine_matches_memory_engine_on_files(spark_session, tmp_path):
+    labels, scores, _, _ = _synthetic(tmp_path, n=3000)
+    memory = _report("memory", labels, scores)
+    sparked = _report("spark", labels, scores)
+    _same(_comparable(memory), _comparable(sparked))
+    assert sparked["engine"]["name"] == "spark"
+
+
+def test_spark_engine_on_dataframes_of_the_callers_session(spark_session, tmp_path):
+    labels_path, scores_path = _example("multilabel")
+    expected = _comparable(_report("memory", labels_path, scores_path))
+    labels = spark_session.read.csv(str(labels_path), header=True, inferSchema=True).repartition(3)
+    scores = spark_session.read.csv(str(scores_path), header=True, inferSchema=True).repartition(2)
+    got = reportgen.evaluate(labels, scores, engine="spark", n_bootstrap=0).to_dict()
+    _same(expected, _comparable(got))
+
+
+def test_spark_bad_input_names_the_row(spark_session, tmp_path):
+    _, _, labels, scores = _synthetic(tmp_path, n=300)
+    scores = scores.assign(c1=scores["c1"].where(scores["id"] != 21, -0.5))
+    lpath, spath = tmp_path / "l.parquet", tmp_path / "s.parquet"
+    labels.to_parquet(lpath, index=False)
+    scores.to_parquet(spath, index=False)
+    with pytest.raises(reportgen.InputError, match=r"row id '21'.*-0\.5"):
+        reportgen.evaluate_files(lpath, spath, engine="spark")
