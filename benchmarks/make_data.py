@@ -55,6 +55,35 @@ def make(rows: int, classes: int, out: Path, fmt: str = "csv", seed: int = 0, in
         write(pa.table(columns), out / name, fmt)
 
 
+def make_large(rows: int, classes: int, out: Path, seed: int = 0, skewed: bool = False,
+               chunk: int = 5_000_000) -> None:
+    """Parquet at any size in bounded memory: chunks of ``chunk`` rows, integer ids. The
+    scores file lists the chunks in another order and each chunk's rows shuffled, so the
+    two files' row orders differ throughout."""
+    rng = np.random.default_rng(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    names = [f"class_{j:02d}" for j in range(classes)]
+    starts = list(range(0, rows, chunk))
+    label_schema = pa.schema([("id", pa.int64()), ("label", pa.string())])
+    score_schema = pa.schema([("id", pa.int64())] + [(c, pa.float32()) for c in names])
+    truth = {}
+    with pq.ParquetWriter(out / "labels.parquet", label_schema) as writer:
+        for start in starts:
+            y = rng.integers(0, classes, min(chunk, rows - start))
+            truth[start] = y
+            ids = np.arange(start, start + len(y))
+            writer.write_table(pa.table({"id": ids, "label": pa.array(np.array(names)[y])}, schema=label_schema))
+    with pq.ParquetWriter(out / "scores.parquet", score_schema) as writer:
+        for start in rng.permutation(starts):
+            y = truth.pop(int(start))
+            p = softmax_scores(rng, y, classes, 2.5)
+            if skewed:
+                p **= 8
+            order = rng.permutation(len(y))
+            columns = {"id": np.arange(start, start + len(y))[order], **{c: p[order, j] for j, c in enumerate(names)}}
+            writer.write_table(pa.table(columns, schema=score_schema), row_group_size=1 << 20)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -65,9 +94,14 @@ def main() -> None:
     parser.add_argument("--int-ids", action="store_true")
     parser.add_argument("--skewed", action="store_true", help="raise every score to the 8th power")
     parser.add_argument("--baseline", action="store_true", help="also a weaker model's scores")
+    parser.add_argument("--large", action="store_true",
+                        help="Parquet with integer ids written in chunks: any --rows in bounded memory")
     args = parser.parse_args()
     start = time.perf_counter()
-    make(args.rows, args.classes, Path(args.out), args.format, args.seed, args.int_ids, args.skewed, args.baseline)
+    if args.large:
+        make_large(args.rows, args.classes, Path(args.out), args.seed, args.skewed)
+    else:
+        make(args.rows, args.classes, Path(args.out), args.format, args.seed, args.int_ids, args.skewed, args.baseline)
     print(f"wrote {args.rows:,} rows x {args.classes} classes to {args.out} in {time.perf_counter() - start:.1f} s")
 
 

@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from reportgen.binning import BinCounter
-from reportgen.stats import ScoreCounts, Statistics, decision_thresholds, from_examples
+from reportgen.stats import ScoreCounts, Statistics, argmax_columns, decision_thresholds, from_examples
 from reportgen.validate import Examples
 
 DISTINCT_BUDGET = 2_000_000
@@ -75,14 +75,16 @@ class Accumulator:
     def binned(self) -> bool:
         return self.counters is not None
 
-    def add(self, ex: Examples) -> None:
+    def add(self, ex: Examples, columns: Sequence[np.ndarray | None] | None = None) -> None:
+        """Add one chunk. ``columns`` optionally holds each class's scores as read (float32,
+        say): binned counting then skips converting them."""
         if ex.n_examples == 0:
             return
         if self.binned or self.mode == "binned":
-            self._add_binned(ex)
+            self._add_binned(ex, columns)
             return
         if self.total is None and self.mode == "auto" and self._too_many_distinct(ex):
-            self._add_binned(ex)
+            self._add_binned(ex, columns)
             return
         part = from_examples(ex, self.threshold, self.class_thresholds)
         self.total = part if self.total is None else self.total.merge(part)
@@ -123,14 +125,18 @@ class Accumulator:
             self.confidence.add_counts(c.scores, c.pos, c.neg)
         self.total = _without_score_counts(stats)
 
-    def _add_binned(self, ex: Examples) -> None:
+    def _add_binned(self, ex: Examples, columns: Sequence[np.ndarray | None] | None = None) -> None:
         """Scores binned on the pool's threads while the row sums are taken here."""
         if self.counters is None:
             anchors = self.anchors(ex.classes)
             self.counters = [BinCounter(anchors) for _ in ex.classes]
             self.confidence = BinCounter(anchors) if ex.task == "multiclass" else None
-        jobs = [self._pool.submit(c.add, ex.truth(j), ex.y_score[:, j]) for j, c in enumerate(self.counters)]
-        part = from_examples(ex, self.threshold, self.class_thresholds, score_counts=False)
+        scores = [ex.y_score[:, j] if not columns or columns[j] is None else columns[j] for j in range(len(ex.classes))]
+        if ex.task == "multiclass" and columns and "argmax" not in ex.__dict__:
+            ex.__dict__["argmax"] = argmax_columns(scores)  # the same answer, from the narrower columns
+        jobs = [self._pool.submit(c.add, ex.truth(j), scores[j]) for j, c in enumerate(self.counters)]
+        part = from_examples(ex, self.threshold, self.class_thresholds, score_counts=False,
+                             columns=scores if columns else None)
         self.total = part if self.total is None else self.total.merge(part)
         if self.confidence is not None:
             top = ex.y_score[np.arange(ex.n_examples), ex.argmax]

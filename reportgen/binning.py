@@ -24,12 +24,15 @@ MANTISSA_BITS = 12
 SHIFT = 23 - MANTISSA_BITS
 ONE_BITS = int(np.float32(1.0).view(np.int32))
 N_BINS = (ONE_BITS >> SHIFT) + 1  # bins of every float32 in [0, 1]
+SIGN_FREE = 0x7FFFFFFF >> SHIFT
 
 
 def bins_of(y_score: np.ndarray) -> np.ndarray:
     """The bin of each score in [0, 1] (float32 rounding is monotone, so bins are intervals)."""
     single = y_score if y_score.dtype == np.float32 else y_score.astype(np.float32)
-    return np.right_shift(single.view(np.int32), SHIFT)
+    bins = np.right_shift(single.view(np.int32), SHIFT)
+    bins &= SIGN_FREE  # -0.0 counts as 0.0 (negative scores never get here)
+    return bins
 
 
 def representatives(bins: np.ndarray) -> np.ndarray:
@@ -65,9 +68,8 @@ class BinCounter:
     def add(self, y_true: np.ndarray, y_score: np.ndarray) -> None:
         """Count one chunk: ``y_true`` bool, ``y_score`` in [0, 1] (float32 or float64)."""
         bins = bins_of(y_score)
-        key = bins.astype(np.intp)
-        key <<= 1
-        key += y_true
+        key = np.left_shift(bins, 1)  # int32 until bincount: half the memory traffic
+        key |= y_true
         self.hist += np.bincount(key, minlength=2 * N_BINS)
         rows = np.flatnonzero(self.split[bins])
         if len(rows):

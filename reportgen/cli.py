@@ -109,7 +109,7 @@ def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-slice-size", type=int, default=30, help="smallest slice tested and flagged (default 30)")
     p.add_argument("--fdr", type=_number("--fdr"), default=0.05, help="false-discovery rate for weak slices (default 0.05)")
     p.add_argument("--engine", default="auto", help="auto (default), memory, duckdb (out of core) or spark")
-    p.add_argument("--memory-limit", help="DuckDB's memory limit, e.g. 4GB (default: half the memory, at most 3GB)")
+    p.add_argument("--memory-limit", help="DuckDB's memory limit, e.g. 4GB (default: half the memory, at most 2GB)")
     p.add_argument("--distinct-budget", type=int, default=2_000_000,
                    help="duckdb/spark: scores kept exact up to this many distinct values per class, binned beyond (default 2,000,000)")
     p.add_argument("--spark-master", help="Spark master URL for --engine spark (default local[2])")

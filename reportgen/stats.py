@@ -169,6 +169,7 @@ def from_examples(
     class_thresholds: Mapping[str, float] | None = None,
     *,
     score_counts: bool = True,
+    columns: list[np.ndarray] | None = None,
 ) -> Statistics:
     """The in-memory producer: one sort per class, everything else vectorised.
 
@@ -195,11 +196,11 @@ def from_examples(
         per_class=per_class,
         confidence=_confidence(ex, per_class, predicted) if score_counts else ScoreCounts.empty(),
         confusion=_confusion(ex, predicted),
-        score_sums=_score_sums(ex),
+        score_sums=(sums := _score_sums(ex)),
         actual_counts=_actual_counts(ex),
         log_loss_sum=_log_loss_sum(ex),
-        brier_sum=_brier_sum(ex),
-        top_k_hits=_top_k_hits(ex),
+        brier_sum=_brier_sum(ex, sums),
+        top_k_hits=_top_k_hits(ex, columns),
         exact_match=_exact_match(ex, predicted),
         unnormalized_rows=_unnormalized_rows(ex),
     )
@@ -228,13 +229,18 @@ def predicted_classes(ex: Examples, threshold: float | np.ndarray) -> np.ndarray
 
 def argmax_rows(matrix: np.ndarray) -> np.ndarray:
     """Row-wise argmax, first maximum wins; a pass per column (fast on column-major data)."""
-    best = matrix[:, 0].copy()
-    index = np.zeros(len(matrix), dtype=np.int64)
-    for j in range(1, matrix.shape[1]):
-        column = matrix[:, j]
-        better = column > best
+    return argmax_columns([matrix[:, j] for j in range(matrix.shape[1])])
+
+
+def argmax_columns(columns: list[np.ndarray]) -> np.ndarray:
+    """Row-wise argmax over separate columns (of any one float type), first maximum wins."""
+    best = columns[0].copy()
+    index = np.zeros(len(best), dtype=np.int64)
+    better = np.empty(len(best), dtype=bool)
+    for j in range(1, len(columns)):
+        np.greater(columns[j], best, out=better)
         index[better] = j
-        np.maximum(best, column, out=best)
+        np.maximum(best, columns[j], out=best)
     return index
 
 
@@ -295,32 +301,47 @@ def row_log_loss(ex: Examples) -> np.ndarray:
     return loss
 
 
-def _brier_sum(ex: Examples) -> float:
+def _brier_sum(ex: Examples, score_sums: np.ndarray) -> float:
     """Binary: sum (p - y)^2; multiclass and multilabel: sum over every cell.
 
-    Each cell is s^2 - 2 s y + y (y is 0 or 1): dot products, not one pass per class.
+    Each cell is s^2 - 2 s y + y (y is 0 or 1); the s y terms add up to the diagonal of
+    the score sums, so this is one dot product per class.
     """
     if ex.task == "binary":
         p = ex.y_score[:, 1]
-        return float(np.dot(p, p) - 2.0 * p[ex.y_true == 1].sum() + np.count_nonzero(ex.y_true == 1))
-    total = 0.0
-    for j in range(len(ex.classes)):
-        s, y = ex.y_score[:, j], ex.truth(j)
-        total += np.dot(s, s) - 2.0 * s[y].sum() + np.count_nonzero(y)
-    return float(total)
+        return float(np.dot(p, p) - 2.0 * score_sums[1, 1] + np.count_nonzero(ex.y_true == 1))
+    squares = sum(float(np.dot(ex.y_score[:, j], ex.y_score[:, j])) for j in range(len(ex.classes)))
+    positives = ex.n_examples if ex.y_multi is None else int(np.count_nonzero(ex.y_multi))
+    return float(squares - 2.0 * np.trace(score_sums) + positives)
 
 
-def _top_k_hits(ex: Examples) -> tuple[int, ...]:
-    """Rows whose true class ranks within k; ties broken as scikit-learn (higher index first)."""
+def _top_k_hits(ex: Examples, columns: list[np.ndarray] | None = None) -> tuple[int, ...]:
+    """Rows whose true class ranks within k; ties broken as scikit-learn (higher index first).
+
+    Counts the classes scoring above the true class; only rows where another class ties
+    with it (rare) are ranked again with the tie rule.
+    """
     k = len(ex.classes)
     if ex.task != "multiclass" or k <= min(TOP_K):
         return tuple(0 for _ in TOP_K)
-    rank = np.zeros(ex.n_examples, dtype=np.int64)
-    true_score = ex.y_score[np.arange(ex.n_examples), ex.y_true]
+    cols = columns if columns else [ex.y_score[:, j] for j in range(k)]
+    true_score = np.empty(ex.n_examples, dtype=cols[0].dtype)
     for j in range(k):
-        s = ex.y_score[:, j]
-        rank += (s > true_score) | ((s == true_score) & (j > ex.y_true))
-    return tuple(int(np.count_nonzero(rank < top)) for top in TOP_K)
+        np.copyto(true_score, cols[j], where=ex.y_true == j)
+    above = np.zeros(ex.n_examples, dtype=np.int16)
+    level = np.zeros(ex.n_examples, dtype=np.int16)
+    flag = np.empty(ex.n_examples, dtype=bool)
+    for j in range(k):
+        np.greater(cols[j], true_score, out=flag)
+        above += flag
+        np.equal(cols[j], true_score, out=flag)
+        level += flag
+    tied = np.flatnonzero(level > 1)  # another class has exactly the true class's score
+    if len(tied):
+        y = ex.y_true[tied]
+        for j in range(k):
+            above[tied] += (cols[j][tied] == true_score[tied]) & (j > y)
+    return tuple(int(np.count_nonzero(above < top)) for top in TOP_K)
 
 
 def _exact_match(ex: Examples, predicted: np.ndarray) -> int:

@@ -313,11 +313,29 @@ def test_partial_ids_with_duckdb_keep_the_intersection(tmp_path):
     assert any(w["code"] == "partial_ids" for w in duck["warnings"])
 
 
-spark = pytest.importorskip("pyspark", reason="the spark extra is not installed")
+def test_progress_bar_only_on_a_terminal_and_after_a_delay():
+    import io as text_io
+
+    from reportgen.engines.progress import Progress
+
+    quiet = text_io.StringIO()
+    Progress(stream=quiet).update(5, 10)  # a StringIO is not a terminal
+    assert quiet.getvalue() == ""
+    shown = text_io.StringIO()
+    bar = Progress(stream=shown, enabled=True, delay=0.0)
+    bar.update(5, 10)
+    bar.stage("rendering the page")
+    bar.close()
+    text = shown.getvalue()
+    assert "50%" in text and "5 rows" in text and "rendering the page" in text and text.endswith("\n")
+    late = text_io.StringIO()
+    Progress(stream=late, enabled=True, delay=60.0).update(5, 10)  # short builds print nothing
+    assert late.getvalue() == ""
 
 
 @pytest.fixture(scope="module")
 def spark_session():
+    pytest.importorskip("pyspark", reason="the spark extra is not installed")
     if shutil.which("java") is None:
         pytest.skip("Java is not installed")
     from reportgen.engines.spark import session

@@ -94,7 +94,21 @@ class LazyIds:
         return pa.scalar(str(self.column[int(row)].as_py()))
 
 
-def examples_from_batch(batch: pa.RecordBatch | pa.Table, plan: Plan, label_of=None) -> Examples:
+class MatrixBuffer:
+    """One score matrix reused from batch to batch: a fresh few hundred MB per batch costs
+    more in page faults than filling it does. Valid until the next ``get``."""
+
+    def __init__(self) -> None:
+        self.array = np.empty((0, 0), dtype=np.float64, order="F")
+
+    def get(self, rows: int, columns: int) -> np.ndarray:
+        if self.array.shape[0] < rows or self.array.shape[1] != columns:
+            self.array = np.empty((rows, columns), dtype=np.float64, order="F")
+        return self.array[:rows]
+
+
+def examples_from_batch(batch: pa.RecordBatch | pa.Table, plan: Plan, label_of=None,
+                        buffer: MatrixBuffer | None = None) -> Examples:
     """One batch of joined rows as validated Examples (errors name the file, column and id).
 
     ``label_of(id)`` looks up the label text of a row whose class code is null, for the
@@ -103,7 +117,7 @@ def examples_from_batch(batch: pa.RecordBatch | pa.Table, plan: Plan, label_of=N
     table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
     ids = LazyIds(table.column(ID))
     scores = Source(table, plan.scores_name)
-    matrix = _score_matrix(table, plan.score_columns)
+    matrix = _score_matrix(table, plan.score_columns, buffer)
     if matrix is None:  # something is wrong: the memory engine's checks name it
         matrix = validate._score_matrix(scores, plan.score_columns, ids, None)
     if plan.task == "multilabel":
@@ -119,10 +133,23 @@ def examples_from_batch(batch: pa.RecordBatch | pa.Table, plan: Plan, label_of=N
     return Examples(plan.task, plan.classes, plan.positive_class, table.column(ID), matrix, y_true, None)
 
 
-def _score_matrix(table: pa.Table, columns: tuple[str, ...]) -> np.ndarray | None:
+def raw_columns(table: pa.Table, plan: Plan) -> list[np.ndarray | None] | None:
+    """Each class's scores as read (no copy), for binned counting; None unless all are
+    float columns without nulls (``examples_from_batch`` has checked their values)."""
+    arrays = []
+    for name in plan.score_columns:
+        column = table.column(name)
+        if column.null_count or not pa.types.is_floating(column.type) or column.num_chunks != 1:
+            return None
+        arrays.append(column.chunk(0).to_numpy())
+    return [None, arrays[0]] if plan.task == "binary" else arrays
+
+
+def _score_matrix(table: pa.Table, columns: tuple[str, ...], buffer: MatrixBuffer | None) -> np.ndarray | None:
     """Float columns, all in [0, 1], as one float64 matrix (one pass per column); None when
     a column is not such, so the caller's slower checks find and name the problem."""
-    matrix = np.empty((table.num_rows, len(columns)), dtype=np.float64, order="F")
+    shape = (table.num_rows, len(columns))
+    matrix = buffer.get(*shape) if buffer is not None else np.empty(shape, dtype=np.float64, order="F")
     for j, name in enumerate(columns):
         column = table.column(name)
         if column.null_count or not pa.types.is_floating(column.type):

@@ -19,24 +19,27 @@ import pyarrow as pa
 
 from reportgen import io
 from reportgen.accumulate import DISTINCT_BUDGET, Accumulator
-from reportgen.engines.batches import CODE, ID, IN_LABELS, IN_SCORES, LABELS, Plan, examples_from_batch, make_plan
+from reportgen.engines.batches import (CODE, ID, IN_LABELS, IN_SCORES, LABELS, Plan, examples_from_batch, make_plan,
+                                       MatrixBuffer, raw_columns)
 from reportgen.errors import InputError
 from reportgen.options import Options
 from reportgen.stats import Statistics
 from reportgen.validate import Note, _show
 
 BATCH_ROWS = 1 << 21
+LARGE_BATCH_ROWS = 1 << 20  # above LARGE rows DuckDB needs its memory limit: smaller batches
+LARGE = 50_000_000
 PREVIEW = 3
 MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
 
 
 def default_memory_limit() -> str:
-    """A safe share of this machine's memory for DuckDB: half of it, at most 3 GB."""
+    """A safe share of this machine's memory for DuckDB: half of it, at most 2 GB."""
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
         total = 8 << 30
-    return f"{max(256, min(3 << 10, total // 2 >> 20))}MB"
+    return f"{max(256, min(2 << 10, total // 2 >> 20))}MB"
 
 
 def check_memory_limit(value: str) -> str:
@@ -111,6 +114,7 @@ class DuckEngine:
         config = {"memory_limit": check_memory_limit(memory_limit or default_memory_limit()),
                   "temp_directory": self.temp}
         self.con = duckdb.connect(config=config)
+        self.con.execute("SET enable_progress_bar = false")  # progress is ours, on stderr
 
     def close(self) -> None:
         self.con.close()
@@ -155,7 +159,7 @@ class DuckEngine:
                          lambda: self._present(labels, label_types))
         query = Query(plan, opts.id_column, labels, scores, label_types, score_types, same)
         acc = Accumulator(opts.threshold, opts.class_thresholds, opts.grid, expected_rows=n_scores, budget=self.budget)
-        seen = self._stream(query, plan, acc, n_scores)
+        seen = self._stream(query, plan, acc, n_scores, LARGE_BATCH_ROWS if n_scores > LARGE else BATCH_ROWS)
         notes = list(plan.notes)
         self._check_join(query, seen, n_labels, n_scores, notes)
         return acc.statistics(), tuple(notes)
@@ -167,25 +171,27 @@ class DuckEngine:
                          labels)
         return [r[0] for r in rows]
 
-    def _stream(self, query: "Query", plan: Plan, acc: Accumulator, total: int) -> dict[str, int]:
+    def _stream(self, query: "Query", plan: Plan, acc: Accumulator, total: int, rows: int) -> dict[str, int]:
         seen = {"joined": 0, "only_labels": 0, "only_scores": 0}
-        for batch in self._batches(query.sql, query):
+        buffer = MatrixBuffer()
+        for batch in self._batches(query.sql, query, rows):
             table = pa.Table.from_batches([batch])
             table = self._matched(table, query, seen)
             if table.num_rows:
-                acc.add(examples_from_batch(table, plan, lambda row_id: self._label_of(query, row_id)))
+                examples = examples_from_batch(table, plan, lambda row_id: self._label_of(query, row_id), buffer)
+                acc.add(examples, raw_columns(table, plan))
                 seen["joined"] += table.num_rows
             if self.progress:
                 self.progress(seen["joined"] + seen["only_scores"], total)
         return seen
 
-    def _batches(self, sql: str, query: "Query") -> Iterator[pa.RecordBatch]:
+    def _batches(self, sql: str, query: "Query", rows: int) -> Iterator[pa.RecordBatch]:
         """DuckDB's batches, read ahead on a thread so it works while the caller counts."""
         try:
-            reader = self.con.sql(sql).to_arrow_reader(BATCH_ROWS)
+            reader = self.con.sql(sql).to_arrow_reader(rows)
         except self.duckdb.Error as err:
             raise _input_error(err, query.scores) from None
-        ahead: queue.Queue = queue.Queue(maxsize=2)
+        ahead: queue.Queue = queue.Queue(maxsize=1)
         stop = threading.Event()
 
         def produce() -> None:

@@ -16,7 +16,8 @@ import pyarrow as pa
 
 from reportgen import io
 from reportgen.accumulate import DISTINCT_BUDGET, Accumulator
-from reportgen.engines.batches import CODE, ID, IN_LABELS, IN_SCORES, LABELS, Plan, examples_from_batch, make_plan
+from reportgen.engines.batches import (CODE, ID, IN_LABELS, IN_SCORES, LABELS, Plan, examples_from_batch, make_plan,
+                                       MatrixBuffer, raw_columns)
 from reportgen.errors import InputError
 from reportgen.options import Options
 from reportgen.stats import Statistics
@@ -192,11 +193,12 @@ def _partition_reducer(plan: Plan, opts: Options, expected_rows: int, budget: in
         acc = Accumulator(opts.threshold, opts.class_thresholds, opts.grid, expected_rows=expected_rows, budget=budget)
         seen = {"joined": 0, "only_labels": 0, "only_scores": 0}
         error = None
+        buffer = MatrixBuffer()
         try:
             for batch in batches:
                 table = _matched(pa.Table.from_batches([batch]), seen)
                 if table.num_rows:
-                    acc.add(examples_from_batch(table, plan))
+                    acc.add(examples_from_batch(table, plan, buffer=buffer), raw_columns(table, plan))
                     seen["joined"] += table.num_rows
         except InputError as err:
             error = str(err)
