@@ -18,7 +18,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 import reportgen
-from conftest import PROJECT_ROOT, run_reportgen
+from conftest import PROJECT_ROOT, assert_json_close, run_reportgen
 from reportgen.report.json import check as check_schema
 
 CLASSES = ["naïve, bayes", "日本", "plain"]
@@ -280,15 +280,4 @@ def test_int_ids_in_parquet_match_text_ids_in_csv(tmp_path: Path) -> None:
 
 
 def assert_nearly_equal(a: Any, b: Any, where: str) -> None:
-    if isinstance(a, dict):
-        assert a.keys() == b.keys(), where
-        for key in a:
-            assert_nearly_equal(a[key], b[key], f"{where}.{key}")
-    elif isinstance(a, list):
-        assert len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b)):
-            assert_nearly_equal(x, y, f"{where}[{i}]")
-    elif isinstance(a, float) and isinstance(b, float):
-        assert abs(a - b) <= 1e-12, f"{where}: {a!r} != {b!r}"
-    else:
-        assert a == b and type(a) is type(b), f"{where}: {a!r} != {b!r}"
+    assert_json_close(a, b, where, lambda _, x, y: abs(x - y) <= 1e-12)

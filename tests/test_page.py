@@ -350,17 +350,7 @@ def chromium():
 
 
 def _tiles_after_moving(chromium, tmp_path, report: dict, value: float, *, dark: bool = False) -> tuple[dict, list]:
-    from reportgen.report.page import PageMeta, render_page
-
-    path = tmp_path / "page.html"
-    path.write_text(render_page(report, PageMeta(title="t")), "utf-8")
-    context = chromium.new_context(color_scheme="dark" if dark else "light")
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.goto(path.as_uri())
-    page.wait_for_function("document.querySelectorAll('.vega-embed.live').length === 7", timeout=20000)
+    context, page, problems = _live(chromium, tmp_path, report, dark=dark)
     page.evaluate("""(v) => { const s = document.getElementById('threshold'); s.value = String(v);
                              s.dispatchEvent(new Event('input', {bubbles: true})); }""", value)
     page.wait_for_timeout(100)
@@ -397,13 +387,13 @@ def test_multilabel_tiles_follow_the_slider_in_dark_mode(chromium, tmp_path):
     assert problems == []
 
 
-def _live(chromium, tmp_path, report: dict, *, width: int = 1280):
+def _live(chromium, tmp_path, report: dict, *, width: int = 1280, dark: bool = False):
     """The page of ``report`` open in Chromium, every chart live; returns (context, page, problems)."""
     from reportgen.report.page import PageMeta, render_page
 
     path = tmp_path / "live.html"
     path.write_text(render_page(report, PageMeta(title="live")), "utf-8")
-    context = chromium.new_context(viewport={"width": width, "height": 900})
+    context = chromium.new_context(viewport={"width": width, "height": 900}, color_scheme="dark" if dark else "light")
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
