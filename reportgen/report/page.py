@@ -96,7 +96,9 @@ def _engine(report: dict[str, Any]) -> dict[str, Any] | None:
     if not engine:
         return None
     bounds = [b for b in engine.get("auc_error_bound", {}).values() if b is not None]
-    return {"name": engine["name"], "mode": engine["mode"], "largest": f"{max(bounds, default=0.0):.1g}"}
+    largest = max(bounds, default=0.0)
+    shown = f"{largest:.7f}".rstrip("0").rstrip(".") if largest >= 1e-6 else f"{largest:.1e}"
+    return {"name": engine["name"], "mode": engine["mode"], "largest": shown}  # e.g. 0.000004
 
 
 def _tiles(report: dict[str, Any]) -> list[dict[str, Any]]:
