@@ -66,7 +66,7 @@ def _curve_chart(report, dataset: str, x: str, y: str, x_title: str, y_title: st
             y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(domain=[0, 1])),
             color=_curve_color(),
             strokeDash=alt.StrokeDash("model:N", title=None, sort="descending",
-                                      legend=alt.Legend(orient="bottom") if report.get("baseline") else None),
+                                      legend=alt.Legend(orient="top", direction="horizontal") if report.get("baseline") else None),
             detail="key:N",
             strokeWidth=alt.condition("datum.macro", alt.value(3), alt.value(1.75)),
             opacity=alt.value(1) if many(report) else alt.condition(DIM, alt.value(1), alt.value(0.15)),
