@@ -40,6 +40,13 @@ class EngineInfo:
         return cls(name=name, mode="binned" if binned else "exact", auc_error_bound=bounds)
 
 
+def anchor_thresholds(grid: Sequence[float], classes: Sequence[str], threshold: float,
+                      class_thresholds: Mapping[str, float] | None) -> np.ndarray:
+    """Where binned counts stay exact: the grid and every class's decision threshold."""
+    cuts = decision_thresholds(tuple(classes), threshold, class_thresholds)
+    return np.unique(np.array([*grid, *cuts], dtype=np.float64))
+
+
 class Accumulator:
     """Adds chunks (validated ``Examples``) into statistics; see the module's docstring.
 
@@ -109,8 +116,7 @@ class Accumulator:
         return False
 
     def anchors(self, classes: Sequence[str]) -> np.ndarray:
-        cuts = decision_thresholds(tuple(classes), self.threshold, self.class_thresholds)
-        return np.unique(np.array([*self.grid, *cuts, self.threshold], dtype=np.float64))
+        return anchor_thresholds(self.grid, classes, self.threshold, self.class_thresholds)
 
     def _to_binned(self) -> None:
         """Exact counts so far become bin counts; later chunks are binned directly."""

@@ -34,7 +34,6 @@ from reportgen.validate import Source, build_examples
 if TYPE_CHECKING:
     import pandas as pd
 
-LABEL_STRINGS = ("label", "labels")
 MAX_COMPARED = 5
 PathLike = str | os.PathLike[str]
 Loader = Callable[[], Source]
@@ -131,8 +130,7 @@ def evaluate_files(
         evaluation = _run_streamed(engine, str(labels), str(scores), opts, memory_limit, spark_master, progress,
                                    distinct_budget)
         return evaluation if history is None else evaluation.with_extras(history=history_section(str(history)))
-    text_columns = (opts.id_column, *(c for c in (opts.label_column,) if c), *LABEL_STRINGS)
-    label_source = Source(io.read_table(labels, string_columns=text_columns), str(labels))
+    label_source = Source(io.read_table(labels, string_columns=opts.text_columns), str(labels))
     others = [(baseline_name, baseline)] if baseline is not None else []
     others += list(compare)
 

@@ -73,16 +73,18 @@ class BinCounter:
         self.hist += np.bincount(key, minlength=2 * N_BINS)
         rows = np.flatnonzero(self.split[bins])
         if len(rows):
-            self._add_within(y_true[rows], y_score[rows].astype(np.float64), bins[rows])
+            truth = y_true[rows]
+            self._add_within(y_score[rows].astype(np.float64), bins[rows], truth, ~truth)
 
-    def _add_within(self, y_true: np.ndarray, values: np.ndarray, bins: np.ndarray) -> None:
-        """Rows sharing a bin with an anchor: each is above the anchors of its bin below it."""
+    def _add_within(self, values: np.ndarray, bins: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> None:
+        """Rows sharing a bin with an anchor: each is above the anchors of its bin below it.
+        ``pos`` and ``neg`` say how many positives and negatives each row stands for."""
         start = self.first_anchor[bins]
         stop = np.searchsorted(self.anchors, values, side="left")  # anchors strictly below
         size = len(self.within_pos)
-        for mask, target in ((y_true, self.within_pos), (~y_true, self.within_neg)):
-            target += np.bincount(start[mask], minlength=size)
-            target -= np.bincount(stop[mask], minlength=size)
+        for weights, target in ((pos, self.within_pos), (neg, self.within_neg)):
+            target += np.bincount(start, weights=weights, minlength=size).astype(np.int64)
+            target -= np.bincount(stop, weights=weights, minlength=size).astype(np.int64)
 
     def merge(self, other: "BinCounter") -> None:
         if not np.array_equal(self.anchors, other.anchors):
@@ -98,12 +100,7 @@ class BinCounter:
         self.hist[0::2] += np.bincount(bins, weights=neg, minlength=N_BINS).astype(np.int64)
         rows = np.flatnonzero(self.split[bins])
         if len(rows):
-            start = self.first_anchor[bins[rows]]
-            stop = np.searchsorted(self.anchors, scores[rows], side="left")
-            size = len(self.within_pos)
-            for weights, target in ((pos[rows], self.within_pos), (neg[rows], self.within_neg)):
-                target += np.bincount(start, weights=weights, minlength=size).astype(np.int64)
-                target -= np.bincount(stop, weights=weights, minlength=size).astype(np.int64)
+            self._add_within(scores[rows], bins[rows], pos[rows], neg[rows])
 
     def score_counts(self):
         """The totals as binned ``ScoreCounts``: the bins in use, exact at the anchors."""

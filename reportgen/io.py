@@ -41,6 +41,16 @@ def file_format(path: str | os.PathLike[str]) -> str:
         ) from None
 
 
+def folder_format(path: str | os.PathLike[str]) -> tuple[str, str]:
+    """(extension, format) of the first data file found in a folder, for readers of whole folders."""
+    for _, _, files in sorted(os.walk(path)):
+        for file in sorted(files):
+            suffix = Path(file).suffix.lower()
+            if suffix in FORMATS:
+                return suffix, FORMATS[suffix]
+    raise InputError("no data files in this folder", file=str(path))
+
+
 def read_table(path: str | os.PathLike[str], string_columns: tuple[str, ...] = ()) -> pa.Table:
     """Read one file into an Arrow table; ``string_columns`` are kept as text.
 
@@ -54,7 +64,7 @@ def read_table(path: str | os.PathLike[str], string_columns: tuple[str, ...] = (
     except InputError:
         raise
     except (pa.ArrowException, OSError, ValueError, UnicodeError) as err:
-        raise InputError(f"cannot read as {fmt.upper()}: {_first_line(err)}", file=name) from None
+        raise InputError(f"cannot read as {fmt.upper()}: {first_line(err)}", file=name) from None
     try:
         table.column_names
     except UnicodeDecodeError:
@@ -75,7 +85,7 @@ def from_dataframe(frame: "pd.DataFrame", name: str) -> pa.Table:
     try:
         table = pa.Table.from_pandas(frame, preserve_index=False)
     except (pa.ArrowException, ValueError, TypeError) as err:
-        raise InputError(f"cannot convert to Arrow: {_first_line(err)}", file=name) from None
+        raise InputError(f"cannot convert to Arrow: {first_line(err)}", file=name) from None
     if table.num_rows == 0:
         raise InputError("no rows", file=name)
     return table
@@ -124,6 +134,7 @@ def _read_parquet(name: str, string_columns: tuple[str, ...]) -> pa.Table:
 _READERS = {"csv": _read_csv, "tsv": _read_tsv, "jsonl": _read_jsonl, "parquet": _read_parquet}
 
 
-def _first_line(err: BaseException) -> str:
+def first_line(err: BaseException) -> str:
+    """The first line of an exception's message (its type when it has none)."""
     text = str(err).strip() or type(err).__name__
     return text.splitlines()[0]

@@ -54,6 +54,11 @@ class Options:
             _check_unit(f"class threshold of {name!r}", value, allow_zero=True)
 
     @property
+    def text_columns(self) -> tuple[str, ...]:
+        """Columns read as text whatever they hold: the id and the label column(s)."""
+        return (self.id_column, *(c for c in (self.label_column,) if c), "label", "labels")
+
+    @property
     def grid(self) -> tuple[float, ...]:
         """Grid thresholds 0..1 by grid_step, with the report threshold added."""
         count = int(math.floor(1.0 / self.grid_step + 1e-9))

@@ -171,7 +171,7 @@ def _join(labels, scores, label_ids, score_ids, options, same, notes):
     keep = np.flatnonzero(take.is_valid().to_numpy(zero_copy_only=False))
     if len(keep) == 0:
         raise InputError("no id appears in both files", file=f"{labels.name}, {scores.name}")
-    notes.append(Note("partial_ids", _dropped(labels, scores, extra, missing)))
+    notes.append(partial_note(labels.name, scores.name, extra, missing))
     return keep, take.take(pa.array(keep)).to_numpy(zero_copy_only=False)
 
 
@@ -180,28 +180,36 @@ def _check_unique(ids: pa.Array, source: Source) -> None:
         return
     counts = pc.value_counts(ids)
     repeated = counts.filter(pc.greater(counts.field("counts"), 1))
-    first = repeated[0]["values"].as_py()
-    raise InputError(f"duplicate id {first!r} ({len(repeated)} ids appear more than once)", file=source.name)
+    raise duplicate_id_error(repeated[0]["values"].as_py(), len(repeated), source.name)
+
+
+def duplicate_id_error(value, repeated: int, file: str) -> InputError:
+    """The error for ids that appear more than once (``value`` is the first of them)."""
+    return InputError(f"duplicate id {value!r} ({repeated} ids appear more than once)", file=file)
 
 
 def _partial_message(labels, scores, label_ids, score_ids, take, missing, extra) -> str:
     """``missing``: score ids without a label; ``extra``: label ids without scores."""
-    parts = []
+    only_labels = only_scores = []
     if extra:
         found = pc.is_in(label_ids, value_set=score_ids)
-        only = label_ids.filter(pc.invert(found))[:PREVIEW].to_pylist()
-        parts.append(f"{extra} ids of {labels.name} are not in {scores.name} (e.g. {_show(only)})")
+        only_labels = label_ids.filter(pc.invert(found))[:PREVIEW].to_pylist()
     if missing:
-        only = score_ids.filter(take.is_null())[:PREVIEW].to_pylist()
-        parts.append(f"{missing} ids of {scores.name} are not in {labels.name} (e.g. {_show(only)})")
+        only_scores = score_ids.filter(take.is_null())[:PREVIEW].to_pylist()
+    return missing_ids_message(labels.name, scores.name, (extra, only_labels), (missing, only_scores))
+
+
+def missing_ids_message(labels: str, scores: str, only_labels: tuple[int, list], only_scores: tuple[int, list]) -> str:
+    """Ids found in one file only: (how many, a few of them) for each side."""
+    parts = [f"{count} ids of {mine} are not in {other} (e.g. {_show(shown)})"
+             for (count, shown), mine, other in ((only_labels, labels, scores), (only_scores, scores, labels)) if count]
     return "; ".join(parts) + "; use --allow-partial to keep the ids in both"
 
 
-def _dropped(labels: Source, scores: Source, missing: int, extra: int) -> str:
-    return (
-        f"kept only ids in both files: dropped {missing} rows of {labels.name} "
-        f"and {extra} rows of {scores.name}"
-    )
+def partial_note(labels: str, scores: str, dropped_labels: int, dropped_scores: int) -> Note:
+    """The warning of a build that kept only the ids found in both files."""
+    return Note("partial_ids", f"kept only ids in both files: dropped {dropped_labels} rows of {labels} "
+                               f"and {dropped_scores} rows of {scores}")
 
 
 def _show(values: list) -> str:

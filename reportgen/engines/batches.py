@@ -7,7 +7,7 @@ label that is not a class), or the raw label text (multilabel), and the score co
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, NoReturn, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -15,7 +15,7 @@ import pyarrow as pa
 from reportgen import validate
 from reportgen.errors import InputError
 from reportgen.options import Options
-from reportgen.validate import Examples, Note, Source
+from reportgen.validate import Examples, Note, Source, missing_ids_message, partial_note
 
 ID, CODE, LABELS = "__id", "__code", "__labels"
 IN_LABELS, IN_SCORES = "__in_labels", "__in_scores"
@@ -50,10 +50,10 @@ def make_plan(
     scores_name: str,
     opts: Options,
     same: bool,
-    present_labels=None,
+    present_labels: Callable[[str], list] | None = None,
 ) -> Plan:
     """Decide the task and classes from column names (and, for binary, the label values,
-    fetched by ``present_labels()`` only when needed), with the memory engine's rules."""
+    fetched by ``present_labels(label_column)`` only when needed), with the memory engine's rules."""
     labels = Source(_empty(label_names), labels_name)
     scores = Source(_empty(score_names), scores_name)
     for source in (labels, scores):
@@ -67,7 +67,7 @@ def make_plan(
     if multilabel:
         return Plan(task="multilabel", classes=columns, positive_class=None, score_columns=columns, **common)
     if len(columns) == 1 or opts.positive_class is not None:
-        present = [str(v) for v in present_labels()]
+        present = [str(v) for v in present_labels(label_column)]
         positive, negative, column = validate._binary_classes(labels_name, columns, present, opts)
         notes = ()
         if negative.lower() not in {v.lower() for v in present}:
@@ -177,3 +177,50 @@ def _codes(table: pa.Table, plan: Plan, ids: LazyIds, label_of) -> np.ndarray:
         shown = validate._show(list(plan.classes[:8])) + (", ..." if len(plan.classes) > 8 else "")
         raise InputError(f"label {value!r} {why} ({shown})", file=plan.labels_name, row_id=ids[row].as_py())
     return codes.to_numpy().astype(np.int64)
+
+
+# ---------------------------------------------------------------- the join's bookkeeping
+
+CheckUnique = Callable[[str], None]  # raises for a repeated id in "labels" or "scores"
+MissingIds = Callable[[], tuple[tuple[int, list], tuple[int, list]]]  # (count, a few ids) for each side
+
+
+def new_counts() -> dict[str, int]:
+    return {"joined": 0, "only_labels": 0, "only_scores": 0}
+
+
+def matched_rows(table: pa.Table, seen: dict[str, int]) -> pa.Table:
+    """The rows found in both files; the others are counted in ``seen``."""
+    import pyarrow.compute as pc
+
+    in_labels, in_scores = table.column(IN_LABELS), table.column(IN_SCORES)
+    if in_labels.null_count or in_scores.null_count:
+        seen["only_scores"] += in_labels.null_count
+        seen["only_labels"] += in_scores.null_count
+        table = table.filter(pc.and_(pc.is_valid(in_labels), pc.is_valid(in_scores)))
+    seen["joined"] += table.num_rows
+    return table
+
+
+def refuse_unmatched(plan: Plan, check_unique: CheckUnique, missing_ids: MissingIds) -> NoReturn:
+    """Ids found in one file only, without --allow-partial: as the memory engine, a repeated
+    id is reported first, then how many ids each file lacks."""
+    check_unique("labels")
+    check_unique("scores")
+    raise InputError(missing_ids_message(plan.labels_name, plan.scores_name, *missing_ids()))
+
+
+def settle_join(seen: dict[str, int], n_labels: int, n_scores: int, plan: Plan, same: bool, allow_partial: bool,
+                check_unique: CheckUnique, missing_ids: MissingIds) -> tuple[Note, ...]:
+    """Once every row is counted. Ids are unique on both sides when the full join left nothing
+    unmatched and has as many rows as each file; otherwise look for a repeated id. Returns
+    the warning of a partial join."""
+    clean = seen["only_labels"] == 0 and seen["only_scores"] == 0
+    if not clean and not allow_partial:
+        refuse_unmatched(plan, check_unique, missing_ids)
+    if seen["joined"] == 0:
+        raise InputError("no id appears in both files", file=f"{plan.labels_name}, {plan.scores_name}")
+    if same or not (clean and seen["joined"] == n_labels == n_scores):
+        for side in ("labels",) if same else ("labels", "scores"):
+            check_unique(side)
+    return () if clean else (partial_note(plan.labels_name, plan.scores_name, seen["only_labels"], seen["only_scores"]),)

@@ -19,17 +19,16 @@ import pyarrow as pa
 
 from reportgen import io
 from reportgen.accumulate import DISTINCT_BUDGET, Accumulator
-from reportgen.engines.batches import (CODE, ID, IN_LABELS, IN_SCORES, LABELS, Plan, examples_from_batch, make_plan,
-                                       MatrixBuffer, raw_columns)
+from reportgen.engines.batches import (CODE, ID, IN_LABELS, IN_SCORES, LABELS, MatrixBuffer, Plan, examples_from_batch, make_plan,
+                                       matched_rows, new_counts, raw_columns, refuse_unmatched, settle_join)
 from reportgen.errors import InputError
 from reportgen.options import Options
 from reportgen.stats import Statistics
-from reportgen.validate import Note, _show
+from reportgen.validate import PREVIEW, Note, duplicate_id_error
 
 BATCH_ROWS = 1 << 21
 LARGE_BATCH_ROWS = 1 << 20  # above LARGE rows DuckDB needs its memory limit: smaller batches
 LARGE = 50_000_000
-PREVIEW = 3
 MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
 
 
@@ -88,12 +87,8 @@ class DuckSource:
 def _pattern(name: str) -> tuple[str, str]:
     """(what DuckDB reads, its format) for a file, a glob or a folder of files."""
     if os.path.isdir(name):
-        for root, _, files in os.walk(name):
-            for file in sorted(files):
-                if Path(file).suffix.lower() in io.FORMATS:
-                    fmt = io.FORMATS[Path(file).suffix.lower()]
-                    return os.path.join(name, "**", "*" + Path(file).suffix), fmt
-        raise InputError("no data files in this folder", file=name)
+        suffix, fmt = io.folder_format(name)
+        return os.path.join(name, "**", "*" + suffix), fmt
     if not any(ch in name for ch in "*?["):
         io._check_readable(Path(name), name)
     return name, io.file_format(name)
@@ -144,8 +139,7 @@ class DuckEngine:
 
     def statistics(self, labels_path, scores_path, same: bool) -> tuple[Statistics, tuple[Note, ...]]:
         opts = self.opts
-        text = (opts.id_column, *(c for c in (opts.label_column,) if c), "label", "labels")
-        labels = DuckSource(labels_path, text)
+        labels = DuckSource(labels_path, opts.text_columns)
         scores = labels if same else DuckSource(scores_path, (opts.id_column,))
         label_types = dict(self.columns(labels))
         score_types = label_types if same else dict(self.columns(scores))
@@ -156,31 +150,30 @@ class DuckEngine:
         if n_scores == 0:
             raise InputError("no rows (header only)", file=scores.name)
         plan = make_plan(list(label_types), list(score_types), labels.name, scores.name, opts, same,
-                         lambda: self._present(labels, label_types))
+                         lambda column: self._present(labels, column, label_types))
         query = Query(plan, opts.id_column, labels, scores, label_types, score_types, same)
         acc = Accumulator(opts.threshold, opts.class_thresholds, opts.grid, expected_rows=n_scores, budget=self.budget)
         seen = self._stream(query, plan, acc, n_scores, LARGE_BATCH_ROWS if n_scores > LARGE else BATCH_ROWS)
-        notes = list(plan.notes)
-        self._check_join(query, seen, n_labels, n_scores, notes)
-        return acc.statistics(), tuple(notes)
+        notes = settle_join(seen, n_labels, n_scores, plan, same, opts.allow_partial,
+                            lambda side: self._check_unique(query, side), lambda: self._missing_ids(query))
+        return acc.statistics(), plan.notes + notes
 
-    def _present(self, labels: DuckSource, types: dict[str, str]) -> list[str]:
-        column = self.opts.label_column or ("label" if "label" in types else "labels")
+    def _present(self, labels: DuckSource, column: str, types: dict[str, str]) -> list[str]:
         text = label_text(column, types.get(column, "VARCHAR"))
         rows = self.rows(f"SELECT DISTINCT {text} FROM {labels.sql} WHERE {quote(column)} IS NOT NULL LIMIT 1000",
                          labels)
         return [r[0] for r in rows]
 
     def _stream(self, query: "Query", plan: Plan, acc: Accumulator, total: int, rows: int) -> dict[str, int]:
-        seen = {"joined": 0, "only_labels": 0, "only_scores": 0}
+        seen = new_counts()
         buffer = MatrixBuffer()
         for batch in self._batches(query.sql, query, rows):
-            table = pa.Table.from_batches([batch])
-            table = self._matched(table, query, seen)
+            table = matched_rows(pa.Table.from_batches([batch]), seen)
+            if seen["only_labels"] + seen["only_scores"] and not self.opts.allow_partial:
+                refuse_unmatched(plan, lambda side: self._check_unique(query, side), lambda: self._missing_ids(query))
             if table.num_rows:
                 examples = examples_from_batch(table, plan, lambda row_id: self._label_of(query, row_id), buffer)
                 acc.add(examples, raw_columns(table, plan))
-                seen["joined"] += table.num_rows
             if self.progress:
                 self.progress(seen["joined"] + seen["only_scores"], total)
         return seen
@@ -225,54 +218,26 @@ class DuckEngine:
             stop.set()
             thread.join(timeout=5)
 
-    def _matched(self, table: pa.Table, query: "Query", seen: dict[str, int]) -> pa.Table:
-        """Rows found in both files; unmatched rows are an error unless --allow-partial."""
-        in_labels, in_scores = table.column(IN_LABELS), table.column(IN_SCORES)
-        if in_labels.null_count == 0 and in_scores.null_count == 0:
-            return table
-        if not self.opts.allow_partial:
-            for source in (query.labels, query.scores):  # as the memory engine: repeated ids first
-                self._check_unique(query, source)
-            raise InputError(self._partial_message(query))
-        seen["only_scores"] += in_labels.null_count
-        seen["only_labels"] += in_scores.null_count
-        import pyarrow.compute as pc
-
-        both = pc.and_(pc.is_valid(in_labels), pc.is_valid(in_scores))
-        return table.filter(both)
-
-    def _partial_message(self, query: "Query") -> str:
-        parts = []
+    def _missing_ids(self, query: "Query") -> tuple[tuple[int, list], tuple[int, list]]:
+        """(how many, a few) ids of the labels missing from the scores, and the other way round."""
+        found = []
         for mine, other in ((query.labels, query.scores), (query.scores, query.labels)):
             ids = query.id_expr(mine)
             sql = (f"SELECT count(*), list({ids} ORDER BY {ids})[1:{PREVIEW}] FROM {mine.sql} "
                    f"WHERE {ids} NOT IN (SELECT {query.id_expr(other)} FROM {other.sql})")
             count, shown = self.rows(sql, mine)[0]
-            if count:
-                parts.append(f"{count} ids of {mine.name} are not in {other.name} (e.g. {_show([str(v) for v in shown])})")
-        return "; ".join(parts) + "; use --allow-partial to keep the ids in both"
+            found.append((count, [str(v) for v in shown or []]))
+        return found[0], found[1]
 
-    def _check_join(self, query: "Query", seen: dict[str, int], n_labels: int, n_scores: int, notes: list) -> None:
-        """Unique ids on both sides: a full join with nothing unmatched and as many rows as each
-        file proves it; otherwise (or with --allow-partial) look for a repeated id."""
-        if seen["joined"] == 0:
-            raise InputError("no id appears in both files", file=f"{query.labels.name}, {query.scores.name}")
-        clean = seen["only_labels"] == 0 and seen["only_scores"] == 0
-        if not (clean and seen["joined"] == n_labels == n_scores) or query.same:
-            for source in (query.labels,) if query.same else (query.labels, query.scores):
-                self._check_unique(query, source)
-        if not clean:
-            notes.append(Note("partial_ids", f"kept only ids in both files: dropped {seen['only_labels']} rows of "
-                                             f"{query.labels.name} and {seen['only_scores']} rows of {query.scores.name}"))
-
-    def _check_unique(self, query: "Query", source: DuckSource) -> None:
+    def _check_unique(self, query: "Query", side: str) -> None:
+        source = query.labels if side == "labels" else query.scores
         ids = query.id_expr(source)
         sql = (f"SELECT count(*) OVER (), i FROM (SELECT {ids} AS i FROM {source.sql} GROUP BY 1 "
                f"HAVING count(*) > 1) ORDER BY i LIMIT 1")
         found = self.rows(sql, source)
         if found:
-            row = found[0]
-            raise InputError(f"duplicate id {str(row[1])!r} ({row[0]} ids appear more than once)", file=source.name)
+            repeated, value = found[0]
+            raise duplicate_id_error(str(value), repeated, source.name)
 
     def _label_of(self, query: "Query", row_id) -> str | None:
         column = query.plan.label_column
@@ -330,6 +295,5 @@ class Query:
 
 
 def _input_error(err: Exception, source: DuckSource | None) -> InputError:
-    first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    first = first.split("Error: ", 1)[-1]
+    first = io.first_line(err).split("Error: ", 1)[-1]
     return InputError(f"cannot read: {first}", file=source.name if source else None)

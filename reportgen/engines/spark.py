@@ -15,16 +15,15 @@ from typing import Iterator
 import pyarrow as pa
 
 from reportgen import io
-from reportgen.accumulate import DISTINCT_BUDGET, Accumulator
-from reportgen.engines.batches import (CODE, ID, IN_LABELS, IN_SCORES, LABELS, Plan, examples_from_batch, make_plan,
-                                       MatrixBuffer, raw_columns)
+from reportgen.accumulate import DISTINCT_BUDGET, Accumulator, anchor_thresholds
+from reportgen.engines.batches import (CODE, ID, IN_LABELS, IN_SCORES, LABELS, MatrixBuffer, Plan, examples_from_batch,
+                                       make_plan, matched_rows, new_counts, raw_columns, settle_join)
 from reportgen.errors import InputError
 from reportgen.options import Options
 from reportgen.stats import Statistics
-from reportgen.validate import Note, _show
+from reportgen.validate import PREVIEW, Note, duplicate_id_error
 
 ROWS_PER_CHUNK = 1 << 20  # rows gathered in a partition before they are counted
-PREVIEW = 3
 RESULT = pa.schema([("stats", pa.binary()), ("error", pa.string()), ("joined", pa.int64()),
                     ("only_labels", pa.int64()), ("only_scores", pa.int64())])
 RESULT_DDL = "stats binary, error string, joined long, only_labels long, only_scores long"
@@ -50,7 +49,7 @@ def session(master: str | None = None):
     try:
         spark = builder.getOrCreate()
     except Exception as err:  # no Java, or a master that cannot be reached
-        raise InputError(f"cannot start Spark ({_first_line(err)}); Java 17 is required: java -version") from None
+        raise InputError(f"cannot start Spark ({io.first_line(err)[:200]}); Java 17 is required: java -version") from None
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 
@@ -67,7 +66,7 @@ def statistics_from_paths(labels: str, scores: str, opts: Options, same: bool, m
 def _read(spark, path: str):
     if not any(ch in path for ch in "*?[") and not os.path.exists(path):
         raise InputError("no such file", file=path)
-    fmt = _folder_format(path) if os.path.isdir(path) else io.file_format(path)
+    fmt = io.folder_format(path)[1] if os.path.isdir(path) else io.file_format(path)
     try:
         if fmt == "parquet":
             return spark.read.parquet(path)
@@ -75,16 +74,7 @@ def _read(spark, path: str):
             return spark.read.json(path)
         return spark.read.csv(path, header=True, inferSchema=True, sep="\t" if fmt == "tsv" else ",")
     except Exception as err:
-        raise InputError(f"cannot read: {_first_line(err)}", file=path) from None
-
-
-def _folder_format(path: str) -> str:
-    for _, _, files in os.walk(path):
-        for file in sorted(files):
-            suffix = os.path.splitext(file)[1].lower()
-            if suffix in io.FORMATS:
-                return io.FORMATS[suffix]
-    raise InputError("no data files in this folder", file=path)
+        raise InputError(f"cannot read: {io.first_line(err)[:200]}", file=path) from None
 
 
 def statistics(labels, scores, opts: Options, same: bool = False, labels_name: str = "labels",
@@ -93,7 +83,7 @@ def statistics(labels, scores, opts: Options, same: bool = False, labels_name: s
     from pyspark.sql import functions as F
 
     plan = make_plan(labels.columns, scores.columns, labels_name, scores_name, opts, same,
-                     lambda: _present(labels, opts, F))
+                     lambda column: _present(labels, column, F))
     joined = _joined(labels, scores, plan, opts, same, F)
     spark = joined.sparkSession
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(ROWS_PER_CHUNK))
@@ -106,24 +96,16 @@ def statistics(labels, scores, opts: Options, same: bool = False, labels_name: s
     errors = [r["error"] for r in rows if r["error"]]
     if errors:
         raise InputError(errors[0])
-    seen = {key: sum(r[key] for r in rows) for key in ("joined", "only_labels", "only_scores")}
-    if (seen["only_labels"] or seen["only_scores"]) and not opts.allow_partial:
-        raise InputError(_partial_message(labels, scores, plan, opts, F))
-    if seen["joined"] == 0:
-        raise InputError("no id appears in both files", file=f"{labels_name}, {scores_name}")
-    clean = not (seen["only_labels"] or seen["only_scores"])
-    if same or not (clean and seen["joined"] == n_labels == n_scores):
-        for frame, name in ((labels, labels_name),) if same else ((labels, labels_name), (scores, scores_name)):
-            _check_unique(frame, opts.id_column, name, F)
+    seen = {key: sum(r[key] for r in rows) for key in new_counts()}
+    frames = {"labels": (labels, labels_name), "scores": (scores, scores_name)}
+    notes = settle_join(seen, n_labels, n_scores, plan, same, opts.allow_partial,
+                        lambda side: _check_unique(*frames[side], opts.id_column, F),
+                        lambda: _missing_ids(labels, scores, opts))
     parts = [pickle.loads(r["stats"]) for r in rows if r["stats"]]
     total = parts[0]
     for part in parts[1:]:
         total = total.merge(part)
-    notes = list(plan.notes)
-    if not clean:
-        notes.append(Note("partial_ids", f"kept only ids in both files: dropped {seen['only_labels']} rows of "
-                                         f"{labels_name} and {seen['only_scores']} rows of {scores_name}"))
-    return _within_budget(total, opts, budget), tuple(notes)
+    return _within_budget(total, opts, budget), plan.notes + notes
 
 
 def _within_budget(stats: Statistics, opts: Options, budget: int) -> Statistics:
@@ -134,14 +116,13 @@ def _within_budget(stats: Statistics, opts: Options, budget: int) -> Statistics:
 
     if any(c.binned for c in stats.per_class) or max(len(c.scores) for c in stats.per_class) <= budget:
         return stats
-    anchors = Accumulator(opts.threshold, opts.class_thresholds, opts.grid).anchors(stats.classes)
+    anchors = anchor_thresholds(opts.grid, stats.classes, opts.threshold, opts.class_thresholds)
     per_class = tuple(binned_counts(c, anchors) for c in stats.per_class)
     confidence = binned_counts(stats.confidence, anchors)
     return replace(stats, per_class=per_class, confidence=confidence)
 
 
-def _present(labels, opts: Options, F) -> list[str]:
-    column = opts.label_column or ("label" if "label" in labels.columns else "labels")
+def _present(labels, column: str, F) -> list[str]:
     rows = labels.select(_text(F.col(column), labels.schema[column].dataType).alias("v")).where(
         F.col(column).isNotNull()).distinct().limit(1000).collect()
     return [r["v"] for r in rows]
@@ -157,7 +138,7 @@ def _text(column, kind):
     return column.cast("string")
 
 
-def _id(frame, column: str, both_int: bool):
+def _id(column: str, both_int: bool):
     from pyspark.sql import functions as F
 
     return F.col(column) if both_int else F.col(column).cast("string")
@@ -172,7 +153,7 @@ def _both_int(labels, scores, column: str) -> bool:
 def _joined(labels, scores, plan: Plan, opts: Options, same: bool, F):
     both_int = _both_int(labels, scores, opts.id_column)
     text = _text(F.col(plan.label_column), labels.schema[plan.label_column].dataType)
-    label_cols = [_id(labels, opts.id_column, both_int).alias(ID), text.alias(LABELS)]
+    label_cols = [_id(opts.id_column, both_int).alias(ID), text.alias(LABELS)]
     if plan.task != "multilabel":
         values = F.array(*[F.lit(v) for v in plan.code_labels])
         key = F.lower(text) if plan.task == "binary" else text
@@ -182,7 +163,7 @@ def _joined(labels, scores, plan: Plan, opts: Options, same: bool, F):
     if same:
         return labels.select(*label_cols, *scores_cols, F.lit(True).alias(IN_LABELS), F.lit(True).alias(IN_SCORES))
     left = labels.select(*label_cols, F.lit(True).alias(IN_LABELS))
-    right = scores.select(_id(scores, opts.id_column, both_int).alias(ID), *scores_cols, F.lit(True).alias(IN_SCORES))
+    right = scores.select(_id(opts.id_column, both_int).alias(ID), *scores_cols, F.lit(True).alias(IN_SCORES))
     return left.join(right, on=ID, how="full_outer")
 
 
@@ -191,15 +172,14 @@ def _partition_reducer(plan: Plan, opts: Options, expected_rows: int, budget: in
 
     def reduce(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         acc = Accumulator(opts.threshold, opts.class_thresholds, opts.grid, expected_rows=expected_rows, budget=budget)
-        seen = {"joined": 0, "only_labels": 0, "only_scores": 0}
+        seen = new_counts()
         error = None
         buffer = MatrixBuffer()
         try:
             for batch in batches:
-                table = _matched(pa.Table.from_batches([batch]), seen)
+                table = matched_rows(pa.Table.from_batches([batch]), seen)
                 if table.num_rows:
                     acc.add(examples_from_batch(table, plan, buffer=buffer), raw_columns(table, plan))
-                    seen["joined"] += table.num_rows
         except InputError as err:
             error = str(err)
         blob = pickle.dumps(acc.statistics(), protocol=5) if acc.total is not None and error is None else None
@@ -208,38 +188,19 @@ def _partition_reducer(plan: Plan, opts: Options, expected_rows: int, budget: in
     return reduce
 
 
-def _matched(table: pa.Table, seen: dict[str, int]) -> pa.Table:
-    import pyarrow.compute as pc
-
-    in_labels, in_scores = table.column(IN_LABELS), table.column(IN_SCORES)
-    if in_labels.null_count == 0 and in_scores.null_count == 0:
-        return table
-    seen["only_scores"] += in_labels.null_count
-    seen["only_labels"] += in_scores.null_count
-    return table.filter(pc.and_(pc.is_valid(in_labels), pc.is_valid(in_scores)))
-
-
-def _partial_message(labels, scores, plan: Plan, opts: Options, F) -> str:
+def _missing_ids(labels, scores, opts: Options) -> tuple[tuple[int, list], tuple[int, list]]:
+    """(how many, a few) ids of the labels missing from the scores, and the other way round."""
     both_int = _both_int(labels, scores, opts.id_column)
-    ids = [frame.select(_id(frame, opts.id_column, both_int).alias(ID)) for frame in (labels, scores)]
-    parts = []
-    for (mine, name), (other, other_name) in (((ids[0], plan.labels_name), (ids[1], plan.scores_name)),
-                                              ((ids[1], plan.scores_name), (ids[0], plan.labels_name))):
+    ids = [frame.select(_id(opts.id_column, both_int).alias(ID)) for frame in (labels, scores)]
+    found = []
+    for mine, other in ((ids[0], ids[1]), (ids[1], ids[0])):
         only = mine.join(other, on=ID, how="left_anti")
-        count = only.count()
-        if count:
-            shown = [str(r[ID]) for r in only.orderBy(ID).limit(PREVIEW).collect()]
-            parts.append(f"{count} ids of {name} are not in {other_name} (e.g. {_show(shown)})")
-    return "; ".join(parts) + "; use --allow-partial to keep the ids in both"
+        found.append((only.count(), [str(r[ID]) for r in only.orderBy(ID).limit(PREVIEW).collect()]))
+    return found[0], found[1]
 
 
-def _check_unique(frame, column: str, name: str, F) -> None:
+def _check_unique(frame, name: str, column: str, F) -> None:
     repeated = frame.groupBy(F.col(column).cast("string").alias("i")).count().where(F.col("count") > 1)
     first = repeated.orderBy("i").limit(1).collect()
     if first:
-        raise InputError(f"duplicate id {first[0]['i']!r} ({repeated.count()} ids appear more than once)", file=name)
-
-
-def _first_line(err: Exception) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0][:200] if text else type(err).__name__
+        raise duplicate_id_error(first[0]["i"], repeated.count(), name)
