@@ -1,15 +1,20 @@
-"""Shared test helpers: running the command line in a subprocess."""
+"""Shared test helpers: running the command line in a subprocess, comparing JSON, Chromium."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # Debian's package, driven by Playwright
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"]
 
 
 def run_reportgen(*args: str | os.PathLike[str], cwd: str | os.PathLike[str] | None = None,
@@ -20,6 +25,15 @@ def run_reportgen(*args: str | os.PathLike[str], cwd: str | os.PathLike[str] | N
         capture_output=True, text=True, cwd=cwd, timeout=timeout,
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )
+
+
+def softmax_scores(rng: np.random.Generator, y: np.ndarray, k: int, strength: float) -> np.ndarray:
+    """A synthetic model: softmax of standard-normal logits, ``strength`` added to each row's
+    true class (the draws come from ``rng``, so the same seed gives the same scores)."""
+    logits = rng.normal(0.0, 1.0, (len(y), k))
+    logits[np.arange(len(y)), y] += strength
+    p = np.exp(logits)
+    return p / p.sum(axis=1, keepdims=True)
 
 
 @pytest.fixture
@@ -43,3 +57,16 @@ def assert_json_close(a: Any, b: Any, where: str = "", close: Callable[[str, flo
         assert close(where, a, b), f"{where}: {a!r} != {b!r}"
     else:
         assert a == b and type(a) is type(b), f"{where}: {a!r} != {b!r}"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the whole run (skipped where Debian's chromium is missing)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("needs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as play:
+        browser = play.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()

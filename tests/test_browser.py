@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +15,10 @@ import pandas as pd
 import pytest
 
 import reportgen
+from conftest import CHROMIUM, softmax_scores
 from reportgen.report.output import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync"]
 AXE_CANDIDATES = [os.environ.get("AXE_CORE_PATH", ""), str(ROOT / ".ci/node/node_modules/axe-core/axe.min.js"),
                   str(ROOT / "node_modules/axe-core/axe.min.js")]
 
@@ -30,15 +27,11 @@ if not os.path.exists(CHROMIUM):
         raise RuntimeError("CI needs Debian's chromium for the browser tests (apt-get install -y chromium)")
     pytest.skip("needs Debian's chromium", allow_module_level=True)
 
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as play:
-        chromium = play.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
+def browser(chromium):
+    return chromium
 
 
 def _build(folder: Path, name: str, **kwargs) -> tuple[Path, dict]:
@@ -64,10 +57,7 @@ def many(tmp_path_factory):
     rng = np.random.default_rng(0)
     n, k = 20000, 50
     y = rng.integers(0, k, n)
-    logits = rng.normal(0, 1, (n, k))
-    logits[np.arange(n), y] += 2.0
-    p = np.exp(logits)
-    p /= p.sum(axis=1, keepdims=True)
+    p = softmax_scores(rng, y, k, 2.0)
     names = [f"class_{j:02d}" for j in range(k)]
     pd.DataFrame({"id": range(n), "label": np.array(names)[y]}).to_csv(folder / "l.csv", index=False)
     pd.DataFrame({"id": range(n), **{c: p[:, j].round(5) for j, c in enumerate(names)}}).to_csv(folder / "s.csv", index=False)

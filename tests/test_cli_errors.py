@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -36,14 +34,6 @@ def _edit_line(path: Path, row_id: str, new_line: str) -> None:
     index = next(i for i, line in enumerate(lines) if line.split(",")[0] == row_id)
     lines[index] = new_line
     path.write_text("\n".join(lines) + "\n")
-
-
-@dataclass
-class Bad:
-    """Build a broken input in a folder; return the build arguments and what stderr must mention."""
-
-    setup: Callable[[Path], tuple[list[str], list[str]]]
-    any_of: tuple[str, ...] = ()  # at least one of these must appear too
 
 
 def _args(labels: Path | str, scores: Path | str, *extra: str) -> list[str]:
@@ -80,58 +70,27 @@ def no_id_column(tmp: Path):
     return _args(tmp / "noid.csv", scores), ["noid.csv", "'id'"]
 
 
-def duplicate_ids(tmp: Path):
-    labels, scores = write_good(tmp)
-    _edit_line(labels, "r5", "r4,c")
-    return _args(labels, scores), ["labels.csv", "r4"]
+# A valid pair with one line of one file replaced: (file, row id, its new line, what stderr must mention).
+EDITS = {
+    "duplicate_ids": ("labels", "r5", "r4,c", ["labels.csv", "r4"]),
+    "duplicate_ids_in_scores": ("scores", "r7", "r2,0.2,0.3,0.5", ["scores.csv", "r2"]),
+    "malformed_row": ("scores", "r3", "r3,0.1,0.2,0.7,0.9", ["scores.csv", "r3"]),
+    "missing_score_cell": ("scores", "r2", "r2,0.1,,0.9", ["scores.csv", "r2", "'b'"]),
+    "nan_score": ("scores", "r2", "r2,0.1,NaN,0.9", ["scores.csv", "r2", "'b'"]),
+    "non_numeric_score": ("scores", "r6", "r6,0.1,high,0.9", ["scores.csv", "r6", "'b'", "high"]),
+    "score_above_one": ("scores", "r8", "r8,0.1,1.7,0.2", ["scores.csv", "r8", "1.7"]),
+    "score_below_zero": ("scores", "r9", "r9,0.6,-0.1,0.5", ["scores.csv", "r9", "-0.1"]),
+    "label_not_a_score_column": ("labels", "r4", "r4,zebra", ["zebra"]),
+}
 
 
-def duplicate_ids_in_scores(tmp: Path):
-    labels, scores = write_good(tmp)
-    _edit_line(scores, "r7", "r2,0.2,0.3,0.5")
-    return _args(labels, scores), ["scores.csv", "r2"]
+def _edited(file: str, row_id: str, line: str, mention: list[str]):
+    def setup(tmp: Path):
+        labels, scores = write_good(tmp)
+        _edit_line(labels if file == "labels" else scores, row_id, line)
+        return _args(labels, scores), mention
 
-
-def malformed_row(tmp: Path):
-    labels, scores = write_good(tmp)
-    _edit_line(scores, "r3", "r3,0.1,0.2,0.7,0.9")
-    return _args(labels, scores), ["scores.csv", "r3"]
-
-
-def missing_score_cell(tmp: Path):
-    labels, scores = write_good(tmp)
-    _edit_line(scores, "r2", "r2,0.1,,0.9")
-    return _args(labels, scores), ["scores.csv", "r2", "'b'"]
-
-
-def nan_score(tmp: Path):
-    labels, scores = write_good(tmp)
-    _edit_line(scores, "r2", "r2,0.1,NaN,0.9")
-    return _args(labels, scores), ["scores.csv", "r2", "'b'"]
-
-
-def non_numeric_score(tmp: Path):
-    labels, scores = write_good(tmp)
-    _edit_line(scores, "r6", "r6,0.1,high,0.9")
-    return _args(labels, scores), ["scores.csv", "r6", "'b'", "high"]
-
-
-def score_above_one(tmp: Path):
-    labels, scores = write_good(tmp)
-    _edit_line(scores, "r8", "r8,0.1,1.7,0.2")
-    return _args(labels, scores), ["scores.csv", "r8", "1.7"]
-
-
-def score_below_zero(tmp: Path):
-    labels, scores = write_good(tmp)
-    _edit_line(scores, "r9", "r9,0.6,-0.1,0.5")
-    return _args(labels, scores), ["scores.csv", "r9", "-0.1"]
-
-
-def label_not_a_score_column(tmp: Path):
-    labels, scores = write_good(tmp)
-    _edit_line(labels, "r4", "r4,zebra")
-    return _args(labels, scores), ["zebra"]
+    return setup
 
 
 def threshold_above_one(tmp: Path):
@@ -218,10 +177,8 @@ def binary_labels_not_01(tmp: Path):
     return _args(tmp / "labels.csv", tmp / "scores.csv"), ["score"]
 
 
-CASES = {fn.__name__: fn for fn in (
-    missing_file, directory, empty_file, header_only, no_id_column, duplicate_ids,
-    duplicate_ids_in_scores, malformed_row, missing_score_cell, nan_score, non_numeric_score,
-    score_above_one, score_below_zero, label_not_a_score_column, threshold_above_one,
+CASES = {name: _edited(*edit) for name, edit in EDITS.items()} | {fn.__name__: fn for fn in (
+    missing_file, directory, empty_file, header_only, no_id_column, threshold_above_one,
     threshold_negative, threshold_not_a_number, garbage_csv, garbage_parquet, csv_named_parquet,
     ids_only_in_one_file, unknown_extension, unknown_option, missing_required_option,
     positive_class_unknown, positive_class_with_three_columns, grid_step_zero, binary_labels_not_01,

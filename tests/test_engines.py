@@ -15,7 +15,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 import reportgen
-from conftest import assert_json_close
+from conftest import assert_json_close, softmax_scores
 from reportgen.accumulate import Accumulator, EngineInfo
 from reportgen.binning import BinCounter
 from reportgen.metrics import evaluate_statistics
@@ -66,9 +66,7 @@ def _synthetic(tmp_path: Path, n: int = 5000, k: int = 4, seed: int = 3, fmt: st
     """Ties (rounded scores), scores exactly at grid thresholds, shuffled rows, integer ids."""
     rng = np.random.default_rng(seed)
     y = rng.integers(0, k, n)
-    logits = rng.normal(0, 1, (n, k))
-    logits[np.arange(n), y] += 1.5
-    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    p = softmax_scores(rng, y, k, 1.5)
     if round_to is not None:
         p = np.round(p, round_to)
     p[:50, 0] = 0.5

@@ -36,6 +36,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 import reportgen
+from conftest import softmax_scores
 from reportgen.report.json import check as check_schema
 
 TOL = 1e-9
@@ -209,10 +210,7 @@ def case_120_classes() -> Case:
     rng = np.random.default_rng(8)
     k, n = 120, 1500
     y = rng.integers(0, k, n)
-    logits = rng.normal(size=(n, k))
-    logits[np.arange(n), y] += 2.5
-    p = np.exp(logits)
-    p /= p.sum(axis=1, keepdims=True)
+    p = softmax_scores(rng, y, k, 2.5)
     return multiclass_case(y, p, [f"class_{i:03d}" for i in range(k)])
 
 

@@ -14,6 +14,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 import reportgen
+from conftest import softmax_scores
 from reportgen.report.output import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,10 +148,7 @@ def test_page_stays_under_budget_with_twenty_classes(tmp_path):
     rng = np.random.default_rng(0)
     n, k = 100_000, 20
     y = rng.integers(0, k, n)
-    logits = rng.normal(0, 1, (n, k))
-    logits[np.arange(n), y] += 2
-    p = np.exp(logits)
-    p /= p.sum(axis=1, keepdims=True)
+    p = softmax_scores(rng, y, k, 2)
     names = [f"class_{j:02d}" for j in range(k)]
     pd.DataFrame({"id": range(n), "label": np.array(names)[y]}).to_parquet(tmp_path / "l.parquet")
     pd.DataFrame({"id": range(n), **{c: p[:, j] for j, c in enumerate(names)}}).to_parquet(tmp_path / "s.parquet")
@@ -332,23 +330,6 @@ def _macro(truth: np.ndarray, predicted: np.ndarray) -> tuple[float, float, floa
     return precision.mean(), recall.mean(), f1.mean()
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    import shutil
-
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(executable).exists():
-        pytest.skip("needs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-             "--disable-sync"]
-    with sync_playwright() as play:
-        browser = play.chromium.launch(executable_path=executable, args=flags)
-        yield browser
-        browser.close()
-
-
 def _tiles_after_moving(chromium, tmp_path, report: dict, value: float, *, dark: bool = False) -> tuple[dict, list]:
     context, page, problems = _live(chromium, tmp_path, report, dark=dark)
     page.evaluate("""(v) => { const s = document.getElementById('threshold'); s.value = String(v);
@@ -414,9 +395,7 @@ def _many_report(k: int = 30) -> dict:
     rng = np.random.default_rng(5)
     n = 3000
     y = rng.integers(0, k, n)
-    logits = rng.normal(0, 1, (n, k))
-    logits[np.arange(n), y] += 2.0
-    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    p = softmax_scores(rng, y, k, 2.0)
     names = [f"c{j:02d}" for j in range(k)]
     labels = pd.DataFrame({"id": range(n), "label": np.array(names)[y]})
     scores = pd.DataFrame({"id": range(n), **{c: p[:, j] for j, c in enumerate(names)}})

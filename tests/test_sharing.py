@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import email
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 from email import policy
@@ -20,7 +18,6 @@ from reportgen.report.email import build_message
 from reportgen.report.embed import script_json
 from reportgen.report.index import build_index
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 def _binary_report(tmp_path, *, baseline=True):
@@ -72,10 +69,7 @@ def test_email_message_parts(tmp_path):
     assert len(raw) < 3_000_000
 
 
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium")
-def test_email_body_reads_with_javascript_off(tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_email_body_reads_with_javascript_off(tmp_path, chromium):
     from reportgen.report.charts import email_charts
 
     report = _binary_report(tmp_path)
@@ -91,15 +85,12 @@ def test_email_body_reads_with_javascript_off(tmp_path):
             (folder / f"{cid}.png").write_bytes(part.get_content())
             body = body.replace(f"cid:{cid}", f"{cid}.png")
     (folder / "body.html").write_text(body, "utf-8")
-    with sync_playwright() as play:
-        browser = play.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        page = browser.new_context(java_script_enabled=False, viewport={"width": 700, "height": 900}).new_page()
-        page.goto((folder / "body.html").as_uri())
-        text = page.inner_text("body")
-        widths = page.eval_on_selector_all("img", "els => els.map(e => e.naturalWidth)")
-        browser.close()
+    context = chromium.new_context(java_script_enabled=False, viewport={"width": 700, "height": 900})
+    page = context.new_page()
+    page.goto((folder / "body.html").as_uri())
+    text = page.inner_text("body")
+    widths = page.eval_on_selector_all("img", "els => els.map(e => e.naturalWidth)")
+    context.close()
     assert f"{report['summary']['macro_f1']:.3f}" in text
     assert "Per class at threshold 0.5" in text
     assert len(widths) == 3 and all(w > 100 for w in widths)  # every chart image decoded
