@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 import pyarrow as pa
@@ -28,7 +28,7 @@ from reportgen.inputs import Inputs
 from reportgen.metrics import evaluate_statistics
 from reportgen.options import Options
 from reportgen.selection import select_examples
-from reportgen.stats import from_examples
+from reportgen.stats import Statistics, from_examples
 from reportgen.validate import Source, build_examples
 
 if TYPE_CHECKING:
@@ -173,19 +173,23 @@ def _run_streamed(engine: str, labels: str, scores: str, opts: Options, memory_l
     return finish_streamed(engine, stats, notes, opts)
 
 
-def finish_streamed(engine: str, stats, notes, opts: Options) -> Evaluation:
+def finish_streamed(engine: str, stats: Statistics, notes, opts: Options) -> Evaluation:
     """The evaluation of statistics from a streaming engine, with its engine section."""
     evaluation = evaluate_statistics(stats, opts.grid, notes, opts.max_curve_points)
-    report = evaluation.to_dict()
-    return evaluation.with_extras(
-        engine=EngineInfo.of(engine, stats).to_dict(),
-        top_confusions=top_confusions(report),
-        advice=advice(report["threshold_grid"], opts.target_precision, opts.target_recall),
-        advice_overall=overall_advice(
-            report["threshold_grid"], report["classes"], report["task"], opts.target_precision, opts.target_recall
-        ),
-        class_thresholds=dict(zip(stats.classes, stats.class_thresholds)) if opts.class_thresholds else None,
-    )
+    return evaluation.with_extras(**_statistics_sections(engine, stats, evaluation.to_dict(), opts))
+
+
+def _statistics_sections(engine: str, stats: Statistics, report: dict[str, Any], opts: Options) -> dict[str, Any]:
+    """The sections every engine derives from its statistics and the report alone."""
+    grid = report["threshold_grid"]
+    return {
+        "engine": EngineInfo.of(engine, stats).to_dict(),
+        "top_confusions": top_confusions(report),
+        "advice": advice(grid, opts.target_precision, opts.target_recall),
+        "advice_overall": overall_advice(grid, report["classes"], report["task"], opts.target_precision,
+                                         opts.target_recall),
+        "class_thresholds": dict(zip(stats.classes, stats.class_thresholds)) if opts.class_thresholds else None,
+    }
 
 
 def _slicing(metadata, slice_by, bins, min_size, fdr) -> tuple[str, SliceOptions] | None:
@@ -244,15 +248,9 @@ def _run(
         sections.update(slice_section(model.examples, columns, slicing[1], opts, thresholds, old_right))
     return model.evaluation.with_extras(
         **sections,
-        engine=EngineInfo.of("memory", model.stats).to_dict(),
-        top_confusions=top_confusions(report),
+        **_statistics_sections("memory", model.stats, report, opts),
         confident_mistakes=confident_mistakes(model.examples, thresholds, opts.list_limit, table),
         label_issues=label_issues(model.examples, opts.list_limit, table),
-        advice=advice(report["threshold_grid"], opts.target_precision, opts.target_recall),
-        advice_overall=overall_advice(
-            report["threshold_grid"], report["classes"], report["task"], opts.target_precision, opts.target_recall
-        ),
-        class_thresholds=dict(zip(model.examples.classes, cuts)) if opts.class_thresholds else None,
         splits=split_section(model.examples, opts) if opts.split_column else None,
         selection=select_examples(model.examples, cuts, opts.inputs_per_cell, opts.inputs_total, table),
     )

@@ -322,20 +322,17 @@ def _single_label(name, ids, raw, matrix, columns, options, notes) -> Examples:
     if len(columns) == 1 or options.positive_class is not None:
         return _binary(name, ids, raw, matrix, columns, present, options, notes)
     classes = tuple(columns)
-    y_true = _class_index(name, ids, raw, classes, "is not a score column")
+    y_true = _class_index(name, ids, raw, classes, "multiclass")
     return Examples("multiclass", classes, None, ids, matrix, y_true, None, tuple(notes))
 
 
 def _binary(name, ids, raw, matrix, columns, present, options, notes) -> Examples:
     positive, negative, column = _binary_classes(name, columns, present, options)
-    p = matrix[:, columns.index(column)]
-    y_score = np.empty((len(p), 2), dtype=np.float64, order="F")
-    y_score[:, 0] = 1.0 - p
-    y_score[:, 1] = p
+    y_score = binary_scores(matrix[:, columns.index(column)])
     classes = (negative, positive)
     if negative not in present:
         notes.append(Note("single_class", f"no example is labeled {negative!r}: every label is {positive!r}"))
-    y_true = _class_index(name, ids, _fold_words(raw, classes), classes, "is not one of the two classes")
+    y_true = _class_index(name, ids, _fold_words(raw, classes), classes, "binary")
     return Examples("binary", classes, positive, ids, y_score, y_true, None, tuple(notes))
 
 
@@ -393,17 +390,27 @@ def _fold_words(raw: pa.Array, classes: tuple[str, str]) -> pa.Array:
     return out
 
 
-def _class_index(name: str, ids: pa.Array, raw: pa.Array, classes: tuple[str, ...], why: str) -> np.ndarray:
+def _class_index(name: str, ids: pa.Array, raw: pa.Array, classes: tuple[str, ...], task: str) -> np.ndarray:
     index = pc.index_in(raw, value_set=pa.array(classes, pa.string()))
     if index.null_count:
         row = _first_true(index.is_null())
-        value = raw[row].as_py()
-        raise InputError(
-            f"label {value!r} {why} ({_show(list(classes[:8]))}{', ...' if len(classes) > 8 else ''})",
-            file=name,
-            row_id=ids[row].as_py(),
-        )
+        raise unknown_label_error(raw[row].as_py(), classes, task, name, ids[row].as_py())
     return index.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def unknown_label_error(value, classes: tuple[str, ...], task: str, file: str, row_id) -> InputError:
+    """A single-label value that is none of the classes."""
+    why = "is not one of the two classes" if task == "binary" else "is not a score column"
+    shown = _show(list(classes[:8])) + (", ..." if len(classes) > 8 else "")
+    return InputError(f"label {value!r} {why} ({shown})", file=file, row_id=row_id)
+
+
+def binary_scores(p: np.ndarray) -> np.ndarray:
+    """The positive class's scores ``p`` as the two-column ``[1 - p, p]`` of a binary task."""
+    y_score = np.empty((len(p), 2), dtype=np.float64, order="F")
+    y_score[:, 0] = 1.0 - p
+    y_score[:, 1] = p
+    return y_score
 
 
 def _multilabel(name, ids, raw, matrix, columns, options, notes) -> Examples:

@@ -38,6 +38,17 @@ def choose_engine(paths: list[str]) -> tuple[str, str]:
     return "duckdb", f"{size}, more than {have / 2**30:.1f} GB"
 
 
+def locate(path: str) -> tuple[str, str]:
+    """(what to read, its format) for a file, a glob, or a folder of files (read recursively);
+    a plain path must be a readable, non-empty file."""
+    if os.path.isdir(path):
+        suffix, fmt = io.folder_format(path)
+        return os.path.join(path, "**", "*" + suffix), fmt
+    if not any(ch in path for ch in "*?["):
+        io._check_readable(Path(path), path)
+    return path, io.file_format(path)
+
+
 def _cells(path: str) -> int:
     """Rows × columns of a file: exact for Parquet, estimated from bytes for text."""
     fmt = io.file_format(path)

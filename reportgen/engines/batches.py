@@ -126,10 +126,7 @@ def examples_from_batch(batch: pa.RecordBatch | pa.Table, plan: Plan, label_of=N
                                     Options(label_sep=plan.label_sep), [])
     y_true = _codes(table, plan, ids, label_of)
     if plan.task == "binary":
-        p = matrix[:, 0]
-        matrix = np.empty((len(p), 2), dtype=np.float64, order="F")
-        matrix[:, 0] = 1.0 - p
-        matrix[:, 1] = p
+        matrix = validate.binary_scores(matrix[:, 0])
     return Examples(plan.task, plan.classes, plan.positive_class, table.column(ID), matrix, y_true, None)
 
 
@@ -173,9 +170,7 @@ def _codes(table: pa.Table, plan: Plan, ids: LazyIds, label_of) -> np.ndarray:
         if value is None:
             raise InputError("missing label", file=plan.labels_name, column=plan.label_column,
                              row_id=ids[row].as_py())
-        why = "is not one of the two classes" if plan.task == "binary" else "is not a score column"
-        shown = validate._show(list(plan.classes[:8])) + (", ..." if len(plan.classes) > 8 else "")
-        raise InputError(f"label {value!r} {why} ({shown})", file=plan.labels_name, row_id=ids[row].as_py())
+        raise validate.unknown_label_error(value, plan.classes, plan.task, plan.labels_name, ids[row].as_py())
     return codes.to_numpy().astype(np.int64)
 
 

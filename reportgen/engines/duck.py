@@ -10,15 +10,16 @@ from __future__ import annotations
 import os
 import queue
 import re
+import shutil
 import tempfile
 import threading
-from pathlib import Path
 from typing import Callable, Iterator
 
 import pyarrow as pa
 
 from reportgen import io
 from reportgen.accumulate import DISTINCT_BUDGET, Accumulator
+from reportgen.engines import locate
 from reportgen.engines.batches import (CODE, ID, IN_LABELS, IN_SCORES, LABELS, MatrixBuffer, Plan, examples_from_batch, make_plan,
                                        matched_rows, new_counts, raw_columns, refuse_unmatched, settle_join)
 from reportgen.errors import InputError
@@ -62,17 +63,16 @@ class DuckSource:
 
     def __init__(self, path: str | os.PathLike[str], string_columns: tuple[str, ...]) -> None:
         self.name = str(path)
-        pattern, fmt = _pattern(self.name)
-        self.format = fmt
+        pattern, fmt = locate(self.name)
         lit = literal(pattern)
         if fmt == "parquet":
             self.sql = f"read_parquet({lit}, hive_partitioning = {'true' if os.path.isdir(self.name) else 'false'})"
         elif fmt == "jsonl":
             self.sql = f"read_json({lit}, format = 'newline_delimited')"
         else:
-            delim = "\\t" if fmt == "tsv" else ","
-            types = self._text_types(pattern, string_columns, "\t" if fmt == "tsv" else ",")
-            self.sql = f"read_csv({lit}, header = true, delim = E'{delim}'{types})"
+            delim = "\t" if fmt == "tsv" else ","
+            types = self._text_types(pattern, string_columns, delim)
+            self.sql = f"read_csv({lit}, header = true, delim = {literal(delim)}{types})"
 
     def _text_types(self, pattern: str, columns: tuple[str, ...], delim: str) -> str:
         if not os.path.isfile(pattern):
@@ -82,16 +82,6 @@ class DuckSource:
         if not chosen:
             return ""
         return ", types = {" + ", ".join(f"{literal(c)}: 'VARCHAR'" for c in chosen) + "}"
-
-
-def _pattern(name: str) -> tuple[str, str]:
-    """(what DuckDB reads, its format) for a file, a glob or a folder of files."""
-    if os.path.isdir(name):
-        suffix, fmt = io.folder_format(name)
-        return os.path.join(name, "**", "*" + suffix), fmt
-    if not any(ch in name for ch in "*?["):
-        io._check_readable(Path(name), name)
-    return name, io.file_format(name)
 
 
 class DuckEngine:
@@ -113,8 +103,6 @@ class DuckEngine:
 
     def close(self) -> None:
         self.con.close()
-        import shutil
-
         shutil.rmtree(self.temp, ignore_errors=True)
 
     def rows(self, text: str, source: DuckSource | None = None, params: list | None = None) -> list[tuple]:
@@ -125,17 +113,10 @@ class DuckEngine:
             raise _input_error(err, source) from None
 
     def columns(self, source: DuckSource) -> list[tuple[str, str]]:
-        try:
-            rows = self.con.execute(f"DESCRIBE SELECT * FROM {source.sql}").fetchall()
-        except self.duckdb.Error as err:
-            raise _input_error(err, source) from None
-        return [(r[0], r[1]) for r in rows]
+        return [(r[0], r[1]) for r in self.rows(f"DESCRIBE SELECT * FROM {source.sql}", source)]
 
     def count(self, source: DuckSource) -> int:
-        try:
-            return int(self.con.execute(f"SELECT count(*) FROM {source.sql}").fetchall()[0][0])
-        except self.duckdb.Error as err:
-            raise _input_error(err, source) from None
+        return int(self.rows(f"SELECT count(*) FROM {source.sql}", source)[0][0])
 
     def statistics(self, labels_path, scores_path, same: bool) -> tuple[Statistics, tuple[Note, ...]]:
         opts = self.opts

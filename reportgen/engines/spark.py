@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from reportgen import io
 from reportgen.accumulate import DISTINCT_BUDGET, Accumulator, anchor_thresholds
+from reportgen.engines import locate
 from reportgen.engines.batches import (CODE, ID, IN_LABELS, IN_SCORES, LABELS, MatrixBuffer, Plan, examples_from_batch,
                                        make_plan, matched_rows, new_counts, raw_columns, settle_join)
 from reportgen.errors import InputError
@@ -64,9 +65,7 @@ def statistics_from_paths(labels: str, scores: str, opts: Options, same: bool, m
 
 
 def _read(spark, path: str):
-    if not any(ch in path for ch in "*?[") and not os.path.exists(path):
-        raise InputError("no such file", file=path)
-    fmt = io.folder_format(path)[1] if os.path.isdir(path) else io.file_format(path)
+    fmt = locate(path)[1]  # Spark reads folders itself
     try:
         if fmt == "parquet":
             return spark.read.parquet(path)
