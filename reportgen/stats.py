@@ -6,10 +6,11 @@ these and never looks at examples again.
 """
 from __future__ import annotations
 
+import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -94,17 +95,23 @@ class ScoreCounts:
         return int(self.neg.sum())
 
     def merge(self, other: "ScoreCounts") -> "ScoreCounts":
-        if self.binned != other.binned:
+        return ScoreCounts.combine([self, other])
+
+    @staticmethod
+    def combine(parts: Sequence["ScoreCounts"]) -> "ScoreCounts":
+        """Every part's counts in one ScoreCounts: one ``unique`` over all their scores.
+        Exact parts meeting binned ones are binned first (at the same anchors)."""
+        binned = [p for p in parts if p.binned]
+        if binned and len(binned) < len(parts):
             from reportgen.binning import binned_counts  # only when modes meet
 
-            anchors = (self.anchors or other.anchors).thresholds
-            mine, theirs = (binned_counts(c, anchors) for c in (self, other))
-            return mine.merge(theirs)
-        scores, inverse = np.unique(np.concatenate([self.scores, other.scores]), return_inverse=True)
+            anchors = binned[0].anchors.thresholds
+            parts = [binned_counts(p, anchors) for p in parts]
+        scores, inverse = np.unique(np.concatenate([p.scores for p in parts]), return_inverse=True)
         size = len(scores)
-        pos = np.bincount(inverse, weights=np.concatenate([self.pos, other.pos]), minlength=size)
-        neg = np.bincount(inverse, weights=np.concatenate([self.neg, other.neg]), minlength=size)
-        anchors = self.anchors.merge(other.anchors) if self.binned else None
+        pos = np.bincount(inverse, weights=np.concatenate([p.pos for p in parts]), minlength=size)
+        neg = np.bincount(inverse, weights=np.concatenate([p.neg for p in parts]), minlength=size)
+        anchors = functools.reduce(Anchors.merge, [p.anchors for p in parts]) if binned else None
         return ScoreCounts(scores, pos.astype(np.int64), neg.astype(np.int64), anchors)
 
     def above(self, thresholds: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
@@ -251,10 +258,7 @@ def _confidence(ex: Examples, per_class: tuple[ScoreCounts, ...], predicted: np.
     if ex.task == "multiclass":
         top = ex.y_score[np.arange(ex.n_examples), predicted]
         return ScoreCounts.from_arrays(predicted == ex.y_true, top)
-    pooled = per_class[0]
-    for counts in per_class[1:]:
-        pooled = pooled.merge(counts)
-    return pooled
+    return ScoreCounts.combine(per_class)
 
 
 def _confusion(ex: Examples, predicted: np.ndarray) -> np.ndarray:
