@@ -4,8 +4,10 @@ Every problem raises InputError naming the file, the column, the row id or the v
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cached_property
+from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -91,10 +93,21 @@ def build_examples(labels: Source, scores: Source, options: Options, same: bool)
     label_column, multilabel = _label_column(labels, options)
     score_columns = _score_columns(scores, options, label_column, same)
     notes: list[Note] = []
-    keep, take = _join(labels, scores, label_ids, score_ids, options, same, notes)
+    # The join (Arrow hashing) and the score matrix (numpy copies) release the GIL: they
+    # run side by side. Errors keep their order: ids, then labels, then scores.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        joined = pool.submit(_join, labels, scores, label_ids, score_ids, options, same, notes)
+        try:
+            matrix, bad_score = _score_matrix(scores, score_columns, score_ids), None
+        except InputError as err:
+            matrix, bad_score = None, err
+        keep, take = joined.result()
     ids = score_ids if keep is None else score_ids.take(pa.array(keep))
     raw = _label_values(labels, label_column, take, ids, multilabel)
-    matrix = _score_matrix(scores, score_columns, score_ids, keep)
+    if bad_score is not None:
+        raise bad_score
+    if keep is not None:
+        matrix = np.asfortranarray(matrix[keep])
     if multilabel:
         examples = _multilabel(labels.name, ids, raw, matrix, score_columns, options, notes)
     else:
@@ -247,33 +260,40 @@ def _score_columns(scores: Source, options: Options, label_column: str, same: bo
     return chosen
 
 
-def _score_matrix(scores: Source, columns: tuple[str, ...], ids: pa.Array, keep) -> np.ndarray:
-    n = len(ids) if keep is None else len(keep)
-    matrix = np.empty((n, len(columns)), dtype=np.float64, order="F")
+def _score_matrix(scores: Source, columns: tuple[str, ...], ids, out: np.ndarray | None = None) -> np.ndarray:
+    """Rows × classes as float64 (column-major, into ``out`` when given), each column
+    checked: numbers in [0, 1]."""
+    shape = (scores.table.num_rows, len(columns))
+    matrix = np.empty(shape, dtype=np.float64, order="F") if out is None else out
     for j, name in enumerate(columns):
-        values = _numeric(scores, name, ids)
-        _check_range(values, scores.name, name, ids)
-        matrix[:, j] = values if keep is None else values[keep]
-    matrix += 0.0  # turns -0.0 into 0.0
+        column = matrix[:, j]
+        start = 0
+        for chunk in _numeric_chunks(scores, name, ids):
+            np.add(chunk, 0.0, out=column[start:start + len(chunk)])  # a copy that turns -0.0 into 0.0
+            start += len(chunk)
+        _check_range(column, scores.name, name, ids)
     return matrix
 
 
-def _numeric(scores: Source, name: str, ids: pa.Array) -> np.ndarray:
-    column = scores.table.column(name).combine_chunks()
+def _numeric_chunks(scores: Source, name: str, ids: pa.Array) -> Iterator[np.ndarray]:
+    """The column's values chunk by chunk, as numbers (no copy for float64)."""
+    column = scores.table.column(name)
     kind = column.type
     if pa.types.is_dictionary(kind):
-        column = column.dictionary_decode()
+        column = pa.chunked_array([chunk.dictionary_decode() for chunk in column.chunks], kind.value_type)
         kind = column.type
     if column.null_count:
-        row = _first_true(column.is_null())
+        row = _first_true(column.combine_chunks().is_null())
         raise InputError("missing score", file=scores.name, column=name, row_id=ids[row].as_py())
     if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
-        return column.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        if pa.types.is_decimal(kind):
+            column = pc.cast(column, pa.float64())
+        return (chunk.to_numpy(zero_copy_only=False) for chunk in column.chunks)
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         try:
-            return pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
+            return (chunk.to_numpy(zero_copy_only=False) for chunk in pc.cast(column, pa.float64()).chunks)
         except pa.ArrowInvalid:
-            _raise_not_number(scores, name, ids, column)
+            _raise_not_number(scores, name, ids, column.combine_chunks())
     raise InputError(f"score column has type {kind}, not numbers", file=scores.name, column=name)
 
 
@@ -289,6 +309,8 @@ def _raise_not_number(scores: Source, name: str, ids: pa.Array, column: pa.Array
 
 
 def _check_range(values: np.ndarray, file: str, column: str, ids: pa.Array) -> None:
+    if values.size == 0 or (values.min() >= 0.0 and values.max() <= 1.0):  # NaN fails both
+        return
     bad = np.isnan(values)
     if bad.any():
         row = int(np.argmax(bad))

@@ -117,9 +117,8 @@ def examples_from_batch(batch: pa.RecordBatch | pa.Table, plan: Plan, label_of=N
     table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
     ids = LazyIds(table.column(ID))
     scores = Source(table, plan.scores_name)
-    matrix = _score_matrix(table, plan.score_columns, buffer)
-    if matrix is None:  # something is wrong: the memory engine's checks name it
-        matrix = validate._score_matrix(scores, plan.score_columns, ids, None)
+    shape = (table.num_rows, len(plan.score_columns))
+    matrix = validate._score_matrix(scores, plan.score_columns, ids, buffer.get(*shape) if buffer else None)
     if plan.task == "multilabel":
         raw = validate._label_values(Source(table, plan.labels_name), LABELS, None, ids, True)
         return validate._multilabel(plan.labels_name, ids, raw, matrix, plan.classes,
@@ -140,22 +139,6 @@ def raw_columns(table: pa.Table, plan: Plan) -> list[np.ndarray | None] | None:
             return None
         arrays.append(column.chunk(0).to_numpy())
     return [None, arrays[0]] if plan.task == "binary" else arrays
-
-
-def _score_matrix(table: pa.Table, columns: tuple[str, ...], buffer: MatrixBuffer | None) -> np.ndarray | None:
-    """Float columns, all in [0, 1], as one float64 matrix (one pass per column); None when
-    a column is not such, so the caller's slower checks find and name the problem."""
-    shape = (table.num_rows, len(columns))
-    matrix = buffer.get(*shape) if buffer is not None else np.empty(shape, dtype=np.float64, order="F")
-    for j, name in enumerate(columns):
-        column = table.column(name)
-        if column.null_count or not pa.types.is_floating(column.type):
-            return None
-        values = column.to_numpy()
-        if len(values) and not (values.min() >= 0.0 and values.max() <= 1.0):  # NaN fails too
-            return None
-        np.add(values, 0.0, out=matrix[:, j])  # float64, and -0.0 becomes 0.0
-    return matrix
 
 
 def _codes(table: pa.Table, plan: Plan, ids: LazyIds, label_of) -> np.ndarray:
