@@ -16,7 +16,7 @@ from reportgen import io
 from reportgen.accumulate import DISTINCT_BUDGET, EngineInfo
 from reportgen.engines import check_engine, choose_engine
 from reportgen.analysis.advice import advice, overall_advice
-from reportgen.analysis.compare import Model, compare_sections
+from reportgen.analysis.compare import Model, compare_sections, interval_sections
 from reportgen.analysis.churn import churn_section, correct
 from reportgen.analysis.history import history_section
 from reportgen.analysis.mistakes import confident_mistakes, label_issues, top_confusions
@@ -103,6 +103,7 @@ def evaluate_files(
     distinct_budget: int = DISTINCT_BUDGET,
     progress: Callable[[int, int], None] | None = None,
     on_choice: Callable[[str], None] | None = None,
+    on_metrics: Callable[[dict[str, Any]], None] | None = None,
     **options,
 ) -> Evaluation:
     """Evaluate from files (.csv, .tsv, .jsonl/.ndjson, .parquet); labels and scores may be one file.
@@ -114,6 +115,10 @@ def evaluate_files(
     (memory when the inputs comfortably fit; ``on_choice`` hears why). The streaming
     engines keep each class's scores exact up to ``distinct_budget`` distinct values,
     and bin them beyond.
+
+    ``on_metrics`` hears the report as soon as its metrics and the sections drawn from
+    them exist, before the bootstrap and the per-example analyses (a caller can start
+    drawing the charts meanwhile).
     """
     if class_thresholds is not None:
         options["class_thresholds"] = read_class_thresholds(class_thresholds)
@@ -129,7 +134,11 @@ def evaluate_files(
             raise InputError(f"usage: --distinct-budget {distinct_budget} must be at least 1")
         evaluation = _run_streamed(engine, str(labels), str(scores), opts, memory_limit, spark_master, progress,
                                    distinct_budget)
-        return evaluation if history is None else evaluation.with_extras(history=history_section(str(history)))
+        if history is not None:
+            evaluation = evaluation.with_extras(history=history_section(str(history)))
+        if on_metrics is not None:
+            on_metrics(evaluation.to_dict())
+        return evaluation
     label_source = Source(io.read_table(labels, string_columns=opts.text_columns), str(labels))
     others = [(baseline_name, baseline)] if baseline is not None else []
     others += list(compare)
@@ -139,10 +148,7 @@ def evaluate_files(
 
     loaders = [(name, file_loader(path)) for name, path in others]
     slicing = _slicing(metadata, slice_by, slice_bins, min_slice_size, fdr)
-    evaluation = _run(label_source, (model_name, file_loader(scores)), loaders, opts, inputs, slicing)
-    if history is None:
-        return evaluation
-    return evaluation.with_extras(history=history_section(str(history)))
+    return _run(label_source, (model_name, file_loader(scores)), loaders, opts, inputs, slicing, history, on_metrics)
 
 
 def _check_streamable(engine, baseline, compare, inputs, metadata, slice_by, opts: Options) -> None:
@@ -228,15 +234,25 @@ def _run(
     opts: Options,
     inputs,
     slicing: tuple[str, SliceOptions] | None = None,
+    history: PathLike | None = None,
+    on_metrics: Callable[[dict[str, Any]], None] | None = None,
 ) -> Evaluation:
     if len(others) > MAX_COMPARED - 1:
         raise InputError(f"at most {MAX_COMPARED} models on one page ({len(others) + 1} given)")
     model = _model(labels, main, opts)
     _check_class_thresholds(opts, model)
     compared = [_model(labels, other, opts) for other in others]
-    targets = (opts.at_precision, opts.at_recall)
-    sections = compare_sections(model, compared, opts.n_bootstrap, opts.seed, targets)
     report = model.evaluation.to_dict()
+    metrics = model.evaluation.with_extras(
+        **compare_sections(model, compared),
+        **_statistics_sections("memory", model.stats, report, opts),
+        splits=split_section(model.examples, opts) if opts.split_column else None,
+        history=history_section(str(history)) if history is not None else None,
+    )
+    if on_metrics is not None:
+        on_metrics(metrics.to_dict())
+    targets = (opts.at_precision, opts.at_recall)
+    sections = interval_sections(model, compared[0] if compared else None, opts.n_bootstrap, opts.seed, targets)
     table = Inputs(str(inputs), opts.id_column) if inputs is not None else None
     cuts = model.stats.class_thresholds
     thresholds = np.asarray(cuts)
@@ -246,12 +262,10 @@ def _run(
     if slicing is not None:
         columns = metadata_columns(slicing[0], model.examples, opts, {c for spec in slicing[1].specs for c in spec})
         sections.update(slice_section(model.examples, columns, slicing[1], opts, thresholds, old_right))
-    return model.evaluation.with_extras(
+    return metrics.with_extras(
         **sections,
-        **_statistics_sections("memory", model.stats, report, opts),
         confident_mistakes=confident_mistakes(model.examples, thresholds, opts.list_limit, table),
         label_issues=label_issues(model.examples, opts.list_limit, table),
-        splits=split_section(model.examples, opts) if opts.split_column else None,
         selection=select_examples(model.examples, cuts, opts.inputs_per_cell, opts.inputs_total, table),
     )
 

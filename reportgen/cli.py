@@ -8,12 +8,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import threading
 from datetime import datetime, timezone
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import reportgen
 from reportgen.errors import InputError
+
+if TYPE_CHECKING:
+    from reportgen.report.render_worker import FigureWorker
 
 EXIT_OK, EXIT_GATE, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
 
@@ -137,26 +139,34 @@ def _names(text: str) -> tuple[str, ...]:
     return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
-def _warm_up_renderer() -> None:
-    """Start the chart renderer while the data is read (its start-up costs ~0.4 s)."""
-    from reportgen.report import vega  # imported here, not in the thread: imports hold a lock
+WORKER_BYTES = 8 << 20  # inputs from this size up draw their figures in a child process
 
-    def work() -> None:
-        try:
-            vega.warm_up()
-            vega.javascript_bundle()
-        except Exception:  # rendering reports its own errors later
-            pass
 
-    threading.Thread(target=work, name="reportgen-warm-up", daemon=True).start()
+def _large_input(paths: list[str]) -> bool:
+    """Whether the inputs are large enough to repay a figure process (about 1 s of the other core)."""
+    total = 0
+    for path in paths:
+        if not os.path.isfile(path):  # a folder or a pattern: data for the streaming engines
+            return os.path.isdir(path) or any(ch in path for ch in "*?[")
+        total += os.path.getsize(path)
+    return total >= WORKER_BYTES
 
 
 def run_build(args: argparse.Namespace) -> int:
+    from reportgen.report.render_worker import FigureWorker
+
+    worker = FigureWorker.start() if _large_input([args.labels, args.scores]) else None
+    try:
+        return _build(args, worker)
+    finally:
+        if worker is not None:
+            worker.close()
+
+
+def _build(args: argparse.Namespace, worker: "FigureWorker | None") -> int:
+    from reportgen.engines.progress import Progress
     from reportgen.report.output import write_report
 
-    from reportgen.engines.progress import Progress
-
-    _warm_up_renderer()
     progress = Progress(enabled=False if args.quiet else None)
     notices: list[str] = []  # printed once the build succeeded: a failed build says one line only
     evaluation = reportgen.evaluate_files(
@@ -198,6 +208,7 @@ def run_build(args: argparse.Namespace) -> int:
         distinct_budget=args.distinct_budget,
         progress=progress.update,
         on_choice=notices.append,
+        on_metrics=worker.submit if worker is not None else None,
     )
     progress.stage("rendering the page")
     write_report(
@@ -207,6 +218,7 @@ def run_build(args: argparse.Namespace) -> int:
         eml_path=args.eml,
         subject=args.subject,
         to=tuple(args.to),
+        figures=worker.figures if worker is not None else None,
     )
     progress.close()
     if not args.quiet:

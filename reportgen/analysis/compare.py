@@ -30,14 +30,8 @@ class Model:
     evaluation: Evaluation
 
 
-def compare_sections(
-    main: Model,
-    others: list[Model],
-    n_resamples: int,
-    seed: int,
-    targets: tuple[float, float],
-) -> dict[str, Any]:
-    """Extra report sections: baseline, deltas, models, intervals, operating_points."""
+def compare_sections(main: Model, others: list[Model]) -> dict[str, Any]:
+    """Extra report sections: models, baseline and deltas (the first of ``others`` is the baseline)."""
     baseline = others[0] if others else None
     sections: dict[str, Any] = {}
     if others:
@@ -54,8 +48,6 @@ def compare_sections(
         if len(main.examples.classes) <= OVERLAY_CLASSES:
             sections["baseline"]["curves"] = baseline.evaluation.curves
         sections["deltas"] = _deltas(main.evaluation, baseline.evaluation)
-    sampled = _bootstrap(main, baseline, n_resamples, seed, targets) if n_resamples else {}
-    sections.update(sampled)
     return sections
 
 
@@ -96,7 +88,12 @@ def aligned_groups(main: Examples, other: Examples, groups: np.ndarray, name: st
     return out
 
 
-def _bootstrap(main: Model, baseline: Model | None, n_resamples: int, seed: int, targets) -> dict[str, Any]:
+def interval_sections(
+    main: Model, baseline: Model | None, n_resamples: int, seed: int, targets: tuple[float, float]
+) -> dict[str, Any]:
+    """Paired bootstrap sections: intervals and operating_points (none without resamples)."""
+    if not n_resamples:
+        return {}
     plan = bootstrap.plan(main.examples.n_examples, n_resamples, seed)
     new = _replicates(main, plan.groups, plan, targets)
     points = _points(main, targets)

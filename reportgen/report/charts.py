@@ -12,8 +12,9 @@ from typing import Any, Callable, Iterator
 
 import altair as alt
 
+from reportgen.report.figures import MANY_CLASSES, many
+
 MACRO = "macro average"
-MANY_CLASSES = 12
 WIDTH, HEIGHT = 420, 300
 # Colour-blind safe: Okabe-Ito without its pale yellow (too faint on white), then Paul Tol's darker hues.
 PALETTE = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#997700",
@@ -34,10 +35,6 @@ def _highlight() -> alt.Parameter:
 
 
 DIM = "highlight == '' || datum['class'] == highlight"  # a test: true keeps a mark at full strength
-
-
-def many(report: dict[str, Any]) -> bool:
-    return len(report["classes"]) > MANY_CLASSES
 
 
 def roc_chart(report: dict[str, Any]) -> alt.Chart:

@@ -20,20 +20,23 @@ def write_report(
     eml_path: PathLike | None = None,
     subject: str | None = None,
     to: tuple[str, ...] = (),
+    figures: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> None:
-    """A classification report's page, JSON and email; nothing is written if anything fails."""
+    """A classification report's page, JSON and email; nothing is written if anything fails.
+
+    ``figures`` makes the page's charts from the report (see ``render_page``)."""
     report = evaluation.to_dict()
     extra = []
     if eml_path is not None:
         from reportgen.report.charts import email_charts
         from reportgen.report.email import build_message
 
-        page = render_html(report)
+        page = render_html(report, figures)
         message = build_message(report, page, subject=subject, to=to, charts=email_charts(report))
         extra.append((eml_path, message.as_bytes()))
         _write(report, lambda _: page, html_path, json_path, extra)
     else:
-        _write(report, render_html, html_path, json_path)
+        _write(report, lambda r: render_html(r, figures), html_path, json_path)
 
 
 def write_generative(report: dict[str, Any], *, html_path: PathLike | None, json_path: PathLike | None = None) -> None:
@@ -71,11 +74,11 @@ def page_meta(report: dict[str, Any]):
     )
 
 
-def render_html(report: dict[str, Any]) -> str:
+def render_html(report: dict[str, Any], figures=None) -> str:
     """The interactive page of a classification report."""
     from reportgen.report.page import render_page
 
-    return render_page(report, page_meta(report))
+    return render_page(report, page_meta(report), figures)
 
 
 def _check_writable(path: PathLike) -> None:

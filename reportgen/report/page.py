@@ -6,12 +6,12 @@ The template knows nothing of charts beyond "a spec and its static SVG".
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
-from reportgen.report import charts, vega
-from reportgen.report.embed import data_island, script_json
+from reportgen.report import vega
+from reportgen.report.embed import data_island
+from reportgen.report.figures import build_figures, chart_view, many
 from reportgen.report.sections import analysis_context
 from reportgen.report.templating import render_template, template_folder
 
@@ -50,9 +50,13 @@ class PageMeta:
     version: str = ""
 
 
-def render_page(report: dict[str, Any], meta: PageMeta) -> str:
-    """The whole page for a checked report dict."""
-    chart_list = _charts(report)
+Figures = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None = None) -> str:
+    """The whole page for a checked report dict. ``figures`` makes the charts from the
+    report (default: ``build_figures`` of its chart view, in this process)."""
+    made = figures(report) if figures is not None else build_figures(chart_view(report))
     folder = template_folder()
     return render_template(
         "page.html.j2",
@@ -64,30 +68,17 @@ def render_page(report: dict[str, Any], meta: PageMeta) -> str:
         rows=_rows(report),
         macro=_macro_row(report),
         grid=_slider(report),
-        charts=chart_list,
+        charts=made["charts"],
         cells=_cells(report),
         selection_rows=SELECTION_ROWS,
         engine=_engine(report),
-        many_classes=charts.many(report),
-        analysis=analysis_context(report, vega.to_svg),
+        many_classes=many(report),
+        analysis=analysis_context(report, made),
         css=(folder / "report.css").read_text("utf-8") + (folder / "analysis.css").read_text("utf-8"),
         script=(folder / "report.js").read_text("utf-8") + (folder / "analysis.js").read_text("utf-8"),
         vega_bundle=vega.javascript_bundle(),
         data_json=data_island(report),
     )
-
-
-def _charts(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each chart's spec and static SVG. A conversion releases the GIL, so one worker
-    renders chart i while this thread builds the spec of chart i + 1."""
-    data = charts.datasets(report, report["threshold"])
-    pending = []
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        for key, title, spec in charts.iter_chart_specs(report):
-            static = charts.with_data(spec, data, report["threshold"])
-            pending.append((key, title, spec, pool.submit(vega.to_svg, static)))
-        return [{"id": k, "title": t, "note": charts.chart_note(report, k), "spec": script_json(s), "svg": svg.result()}
-                for k, t, s, svg in pending]
 
 
 def _engine(report: dict[str, Any]) -> dict[str, Any] | None:

@@ -6,24 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from reportgen.report.analysis_charts import history_charts, split_chart
-
 SLICE_ROWS = 200  # slices listed in the table (flagged ones always first)
 
 
-def analysis_context(report: dict[str, Any], to_svg) -> dict[str, Any]:
-    """What ``_analysis.html.j2`` needs; ``to_svg`` renders a Vega-Lite spec."""
+def analysis_context(report: dict[str, Any], figures: dict[str, Any]) -> dict[str, Any]:
+    """What ``_analysis.html.j2`` needs; ``figures`` holds the static charts (see ``figures``)."""
     keys = ("splits", "history", "slices", "top_confusions", "confident_mistakes", "label_issues", "churn")
     context: dict[str, Any] = dict.fromkeys(keys)
     splits = report.get("splits")
     if splits:
-        context["splits"] = {**splits, "svg": to_svg(split_chart(splits).to_dict(validate=False))}
+        context["splits"] = {**splits, "svg": figures["splits_svg"]}
     history = report.get("history")
     if history:
-        context["history"] = {
-            **history,
-            "charts": [{"metric": m, "svg": to_svg(c.to_dict(validate=False))} for m, c in history_charts(history)],
-        }
+        context["history"] = {**history, "charts": figures["history_svgs"]}
     slices = report.get("slices")
     if slices is not None:
         context["slices"] = {

@@ -8,8 +8,6 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-import vl_convert
-
 NO_NETWORK: list[str] = []  # conversions may not fetch anything
 
 
@@ -30,6 +28,8 @@ def javascript_bundle() -> str:
         return path.read_text("utf-8")
     except OSError:
         pass
+    import vl_convert  # loaded only to build the bundle or to render
+
     bundle = vl_convert.javascript_bundle()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -43,9 +43,7 @@ def javascript_bundle() -> str:
 
 
 def _version() -> str:
-    version = getattr(vl_convert, "__version__", None)
-    if version:
-        return str(version)
+    """vl-convert's version, read from its package metadata (without loading the library)."""
     from importlib.metadata import version as dist_version
 
     return dist_version("vl-convert-python")
@@ -58,6 +56,8 @@ def warm_up() -> None:
 
 def to_svg(spec: dict) -> str:
     """Static SVG of a Vega-Lite spec, made lean for inlining (see ``lean_svg``)."""
+    import vl_convert
+
     return lean_svg(vl_convert.vegalite_to_svg(spec, allowed_base_urls=NO_NETWORK))
 
 
@@ -90,6 +90,20 @@ _PLAIN_RUN = re.compile(f"(?:{_PLAIN}){{2,}}")
 _PLAIN_PARTS = re.compile(r'<path d="(M[^"]*)" fill="(#[0-9a-f]{6})"/>')
 
 
+_ID = re.compile(r' id="([^"]+)"')
+
+
+def scoped_ids(svg: str, scope: str) -> str:
+    """The SVG's own ids (gradients, clip paths) renamed ``svg-{scope}-{n}`` in order of
+    appearance: unique among the page's SVGs, and the same whatever was rendered before
+    (vl-convert numbers them per process)."""
+    names = {name: f"svg-{scope}-{n}" for n, name in enumerate(dict.fromkeys(_ID.findall(svg)))}
+    if not names:
+        return svg
+    uses = re.compile(r'( id="|url\(#|href="#)(' + "|".join(map(re.escape, names)) + r')(?=[")])')
+    return uses.sub(lambda m: m.group(1) + names[m.group(2)], svg)
+
+
 def _merge_run(match: re.Match) -> str:
     by_fill: dict[str, list[str]] = {}
     for d, fill in _PLAIN_PARTS.findall(match.group(0)):
@@ -103,4 +117,6 @@ def _short(match: re.Match) -> str:
 
 
 def to_png(spec: dict, scale: float = 1.0) -> bytes:
+    import vl_convert
+
     return vl_convert.vegalite_to_png(spec, scale=scale, allowed_base_urls=NO_NETWORK)

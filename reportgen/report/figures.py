@@ -1,0 +1,50 @@
+"""The page's figures: every chart's Vega-Lite spec and static SVG, from the chart view.
+
+The chart view is the part of a report the charts read. It is complete as soon as the
+metrics are, before the bootstrap and the per-example analyses, so the figures can be
+made meanwhile in another process (``reportgen.report.render_worker``). Chart building
+(altair) and rendering (vl-convert) are imported only when figures are made here.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+MANY_CLASSES = 12  # beyond this, curves show the macro average and the picked class only
+
+CHART_KEYS = (
+    "task", "classes", "threshold", "n_examples", "summary", "per_class", "curves", "macro_curves",
+    "threshold_grid", "confusion_matrix", "probability_matrix", "calibration", "baseline", "advice",
+    "advice_overall", "splits", "history",
+)
+
+
+def many(report: dict[str, Any]) -> bool:
+    return len(report["classes"]) > MANY_CLASSES
+
+
+def chart_view(report: dict[str, Any]) -> dict[str, Any]:
+    """The keys of a report that the figures are made from (absent ones as None)."""
+    return {key: report.get(key) for key in CHART_KEYS}
+
+
+def build_figures(view: dict[str, Any]) -> dict[str, Any]:
+    """Every figure of the page, JSON-ready: ``charts`` (id, title, note, spec as script
+    JSON text, svg), ``splits_svg`` and ``history_svgs`` (metric, svg)."""
+    from reportgen.report import charts, vega
+    from reportgen.report.analysis_charts import history_charts, split_chart
+    from reportgen.report.embed import script_json
+
+    data = charts.datasets(view, view["threshold"])
+    made = [
+        {"id": key, "title": title, "note": charts.chart_note(view, key), "spec": script_json(spec),
+         "svg": vega.scoped_ids(vega.to_svg(charts.with_data(spec, data, view["threshold"])), key)}
+        for key, title, spec in charts.iter_chart_specs(view)
+    ]
+    splits, history = view.get("splits"), view.get("history")
+    return {
+        "charts": made,
+        "splits_svg": vega.scoped_ids(vega.to_svg(split_chart(splits).to_dict(validate=False)), "splits")
+        if splits else None,
+        "history_svgs": [{"metric": m, "svg": vega.scoped_ids(vega.to_svg(c.to_dict(validate=False)), f"history-{i}")}
+                         for i, (m, c) in enumerate(history_charts(history))] if history else [],
+    }

@@ -1,0 +1,120 @@
+"""The page's figures made in a child process while this one finishes the report.
+
+vl-convert keeps Python's global lock while it renders, so a thread cannot overlap it
+with anything; a child process can. For a large input the CLI starts one before reading
+the data: the child loads altair and vl-convert and warms the renderer up while the data
+is read, receives the chart view as soon as the metrics exist, and draws the figures
+while the bootstrap and the per-example analyses run here.
+
+Whatever goes wrong in the child (it cannot start, dies, answers garbage, or was sent a
+view other than the final report's), the figures are made in this process instead, so
+the page is the same and errors surface the usual way.
+
+Protocol: the parent writes one chart view as JSON to the child's stdin and closes it;
+the child writes the figures as JSON to its stdout and exits.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from typing import Any
+
+from reportgen.report.figures import build_figures, chart_view
+
+
+def _payload(view: dict[str, Any]) -> bytes:
+    return json.dumps(view, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+class FigureWorker:
+    """One child process that makes the figures of one report."""
+
+    def __init__(self, process: subprocess.Popen) -> None:
+        self._process = process
+        self._sent: bytes | None = None
+        self._writer: threading.Thread | None = None
+
+    @classmethod
+    def start(cls) -> "FigureWorker | None":
+        """A started worker, or None when no child process can be started."""
+        command = [sys.executable, "-m", "reportgen.report.render_worker"]
+        try:
+            process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                       stderr=subprocess.DEVNULL)
+        except OSError:
+            return None
+        return cls(process)
+
+    def submit(self, report: dict[str, Any]) -> None:
+        """Send the chart view of ``report`` (the first call only); the child draws meanwhile."""
+        if self._sent is not None:
+            return
+        self._sent = _payload(chart_view(report))
+        # The child reads only once warmed up: a thread writes, so the caller goes on at once.
+        self._writer = threading.Thread(target=self._write, args=(self._sent,), name="reportgen-figures", daemon=True)
+        self._writer.start()
+
+    def figures(self, report: dict[str, Any]) -> dict[str, Any]:
+        """The figures of ``report``: the child's when it drew this very view, else made here."""
+        view = chart_view(report)
+        self.submit(report)
+        made = self._collect() if self._sent == _payload(view) else None
+        return made if made is not None else build_figures(view)
+
+    def close(self) -> None:
+        """Stop the child if it still runs (a failed build never collects its figures)."""
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        for stream in (self._process.stdin, self._process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+    def _write(self, payload: bytes) -> None:
+        try:
+            self._process.stdin.write(payload)
+            self._process.stdin.close()
+        except (OSError, ValueError):  # the child is gone: collecting notices
+            pass
+
+    def _collect(self) -> dict[str, Any] | None:
+        self._writer.join()
+        try:
+            out = self._process.stdout.read()
+        except (OSError, ValueError):
+            return None
+        if self._process.wait() != 0:
+            return None
+        try:
+            made = json.loads(out)
+        except ValueError:
+            return None
+        return made if isinstance(made, dict) and "charts" in made else None
+
+
+def main() -> int:
+    """The child: warm up, read one chart view from stdin, write its figures to stdout."""
+    import importlib
+
+    from reportgen.report import vega
+
+    for module in ("reportgen.report.charts", "reportgen.report.analysis_charts"):  # altair, while the parent reads
+        importlib.import_module(module)
+    vega.warm_up()
+    vega.javascript_bundle()  # on the first run ever, cached on disk for the parent
+
+    try:
+        view = json.loads(sys.stdin.buffer.read())
+    except ValueError:  # the parent stopped without sending anything
+        return 1
+    sys.stdout.buffer.write(_payload(build_figures(view)))
+    sys.stdout.buffer.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
