@@ -152,10 +152,22 @@ def _large_input(paths: list[str]) -> bool:
     return total >= WORKER_BYTES
 
 
+def _preload(module: str) -> None:
+    """Import ``module`` on a thread while the files are read (the reader leaves Python's
+    lock free), so that it is not imported later, on the critical path."""
+    import importlib
+    import threading
+
+    threading.Thread(target=importlib.import_module, args=(module,), name="reportgen-preload").start()
+
+
 def run_build(args: argparse.Namespace) -> int:
     from reportgen.report.render_worker import FigureWorker
 
-    worker = FigureWorker.start() if _large_input([args.labels, args.scores]) else None
+    large = _large_input([args.labels, args.scores])
+    worker = FigureWorker.start() if large else None
+    if large:
+        _preload("pandas")  # pyarrow loads it on its first conversion to or from numpy
     try:
         return _build(args, worker)
     finally:

@@ -7,6 +7,8 @@ threshold, as scikit-learn's ``_binary_clf_curve`` does.
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -25,31 +27,36 @@ def evaluate_statistics(
     max_curve_points: int = 200,
 ) -> Evaluation:
     """Derive every metric, curve, table and grid from ``stats``."""
-    at_threshold = [
-        _at_threshold(c, cut, stats.n_examples) for c, cut in zip(stats.per_class, stats.class_thresholds)
-    ]
-    decision = _decision_counts(stats, at_threshold)
-    ranking = [_ranking(c) for c in stats.per_class]
-    per_class = [
-        _class_entry(name, c, dec, rank, at)
-        for name, c, dec, rank, at in zip(stats.classes, stats.per_class, decision, ranking, at_threshold)
-    ]
-    return Evaluation(
-        task=stats.task,
-        classes=list(stats.classes),
-        positive_class=stats.positive_class,
-        n_examples=int(stats.n_examples),
-        threshold=float(stats.threshold),
-        summary=_summary(stats, per_class, decision, at_threshold),
-        per_class=per_class,
-        confusion_matrix=_confusion_matrix(stats),
-        probability_matrix=_probability_matrix(stats),
-        curves={name: _curves(c, max_curve_points) for name, c in zip(stats.classes, stats.per_class)},
-        threshold_grid=_grid(stats, grid),
-        calibration=_calibration(stats),
-        warnings=_warnings(stats, per_class, notes),
-        extras={"macro_curves": _macro_curves(stats)},
-    )
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        # the per-class curve work is numpy on long arrays: it runs on the pool meanwhile
+        curves = pool.map(lambda c: _curves(c, max_curve_points), stats.per_class)
+        macro_curves = pool.submit(_macro_curves, stats)
+        calibration = pool.submit(_calibration, stats)
+        ranking = [_ranking(c) for c in stats.per_class]
+        at_threshold = [
+            _at_threshold(c, cut, stats.n_examples) for c, cut in zip(stats.per_class, stats.class_thresholds)
+        ]
+        decision = _decision_counts(stats, at_threshold)
+        per_class = [
+            _class_entry(name, c, dec, rank, at)
+            for name, c, dec, rank, at in zip(stats.classes, stats.per_class, decision, ranking, at_threshold)
+        ]
+        return Evaluation(
+            task=stats.task,
+            classes=list(stats.classes),
+            positive_class=stats.positive_class,
+            n_examples=int(stats.n_examples),
+            threshold=float(stats.threshold),
+            summary=_summary(stats, per_class, decision, at_threshold),
+            per_class=per_class,
+            confusion_matrix=_confusion_matrix(stats),
+            probability_matrix=_probability_matrix(stats),
+            curves=dict(zip(stats.classes, curves)),
+            threshold_grid=_grid(stats, grid),
+            calibration=calibration.result(),
+            warnings=_warnings(stats, per_class, notes),
+            extras={"macro_curves": macro_curves.result()},
+        )
 
 
 # ---------------------------------------------------------------- the curve kernel

@@ -187,12 +187,23 @@ def from_examples(
     ex = examples
     k = len(ex.classes)
     cuts = decision_thresholds(ex.classes, threshold, class_thresholds)
-    if score_counts:
-        with ThreadPoolExecutor(max_workers=min(k, os.cpu_count() or 1)) as pool:
-            per_class = tuple(pool.map(lambda j: ScoreCounts.from_arrays(ex.truth(j), ex.y_score[:, j]), range(k)))
-    else:
-        per_class = tuple(ScoreCounts.empty() for _ in range(k))
-    predicted = predicted_classes(ex, np.asarray(cuts))
+    with ThreadPoolExecutor(max_workers=min(k, os.cpu_count() or 1)) as pool:
+        # the per-class sorts run on the pool while this thread sums over the rows
+        sorted_counts = pool.map(lambda j: ScoreCounts.from_arrays(ex.truth(j), ex.y_score[:, j]),
+                                 range(k) if score_counts else ())
+        predicted = predicted_classes(ex, np.asarray(cuts))
+        sums = _score_sums(ex)
+        rows = dict(
+            confusion=_confusion(ex, predicted),
+            score_sums=sums,
+            actual_counts=_actual_counts(ex),
+            log_loss_sum=_log_loss_sum(ex),
+            brier_sum=_brier_sum(ex, sums),
+            top_k_hits=_top_k_hits(ex, columns),
+            exact_match=_exact_match(ex, predicted),
+            unnormalized_rows=_unnormalized_rows(ex),
+        )
+        per_class = tuple(sorted_counts) if score_counts else tuple(ScoreCounts.empty() for _ in range(k))
     return Statistics(
         task=ex.task,
         classes=ex.classes,
@@ -202,14 +213,7 @@ def from_examples(
         n_examples=ex.n_examples,
         per_class=per_class,
         confidence=_confidence(ex, per_class, predicted) if score_counts else ScoreCounts.empty(),
-        confusion=_confusion(ex, predicted),
-        score_sums=(sums := _score_sums(ex)),
-        actual_counts=_actual_counts(ex),
-        log_loss_sum=_log_loss_sum(ex),
-        brier_sum=_brier_sum(ex, sums),
-        top_k_hits=_top_k_hits(ex, columns),
-        exact_match=_exact_match(ex, predicted),
-        unnormalized_rows=_unnormalized_rows(ex),
+        **rows,
     )
 
 
@@ -313,10 +317,15 @@ def _brier_sum(ex: Examples, score_sums: np.ndarray) -> float:
     """
     if ex.task == "binary":
         p = ex.y_score[:, 1]
-        return float(np.dot(p, p) - 2.0 * score_sums[1, 1] + np.count_nonzero(ex.y_true == 1))
-    squares = sum(float(np.dot(ex.y_score[:, j], ex.y_score[:, j])) for j in range(len(ex.classes)))
+        return float(_square_sum(p) - 2.0 * score_sums[1, 1] + np.count_nonzero(ex.y_true == 1))
+    squares = sum(_square_sum(ex.y_score[:, j]) for j in range(len(ex.classes)))
     positives = ex.n_examples if ex.y_multi is None else int(np.count_nonzero(ex.y_multi))
     return float(squares - 2.0 * np.trace(score_sums) + positives)
+
+
+def _square_sum(values: np.ndarray) -> float:
+    """Sum of squares in one pass, without BLAS (whose threads would spin beside the sorts)."""
+    return float(np.einsum("i,i->", values, values))
 
 
 def _top_k_hits(ex: Examples, columns: list[np.ndarray] | None = None) -> tuple[int, ...]:

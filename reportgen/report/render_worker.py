@@ -99,8 +99,14 @@ class FigureWorker:
 def main() -> int:
     """The child: warm up, read one chart view from stdin, write its figures to stdout."""
     import importlib
+    import os
 
     from reportgen.report import vega
+
+    try:  # the parent's work is the critical path: on a busy machine it comes first
+        os.nice(10)
+    except (AttributeError, OSError):
+        pass
 
     for module in ("reportgen.report.charts", "reportgen.report.analysis_charts"):  # altair, while the parent reads
         importlib.import_module(module)
