@@ -7,7 +7,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Iterator
+from typing import Iterable
 
 import numpy as np
 import pyarrow as pa
@@ -275,7 +275,7 @@ def _score_matrix(scores: Source, columns: tuple[str, ...], ids, out: np.ndarray
     return matrix
 
 
-def _numeric_chunks(scores: Source, name: str, ids: pa.Array) -> Iterator[np.ndarray]:
+def _numeric_chunks(scores: Source, name: str, ids: pa.Array) -> Iterable[np.ndarray]:
     """The column's values chunk by chunk, as numbers (no copy for float64)."""
     column = scores.table.column(name)
     kind = column.type
@@ -285,9 +285,9 @@ def _numeric_chunks(scores: Source, name: str, ids: pa.Array) -> Iterator[np.nda
     if column.null_count:
         row = _first_true(column.combine_chunks().is_null())
         raise InputError("missing score", file=scores.name, column=name, row_id=ids[row].as_py())
-    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
-        if pa.types.is_decimal(kind):
-            column = pc.cast(column, pa.float64())
+    if pa.types.is_decimal(kind):  # through Python's decimals: each value correctly rounded
+        return [column.combine_chunks().to_numpy(zero_copy_only=False).astype(np.float64)]
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
         return (chunk.to_numpy(zero_copy_only=False) for chunk in column.chunks)
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         try:
