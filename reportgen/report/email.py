@@ -8,16 +8,10 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any, Sequence
 
+from reportgen.report.page import TILES
 from reportgen.report.templating import render_template
 
-HEADLINE = (
-    ("accuracy", "Accuracy", False),
-    ("macro_precision", "Macro precision", False),
-    ("macro_recall", "Macro recall", False),
-    ("macro_f1", "Macro F1", False),
-    ("roc_auc_macro", "ROC AUC", False),
-    ("log_loss", "Log loss", True),
-)
+HEADLINE = tuple((key, label, lower_better) for key, label, lower_better, _ in TILES)  # the page's tiles
 TABLE = ("total_labeled", "total_predicted", "tp", "fp", "fn", "precision", "recall", "f1")
 PNG_SCALE = 1.5
 

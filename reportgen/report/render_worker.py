@@ -49,18 +49,15 @@ class FigureWorker:
 
     def submit(self, report: dict[str, Any]) -> None:
         """Send the chart view of ``report`` (the first call only); the child draws meanwhile."""
-        if self._sent is not None:
-            return
-        self._sent = _payload(chart_view(report))
-        # The child reads only once warmed up: a thread writes, so the caller goes on at once.
-        self._writer = threading.Thread(target=self._write, args=(self._sent,), name="reportgen-figures", daemon=True)
-        self._writer.start()
+        if self._sent is None:
+            self._send(_payload(chart_view(report)))
 
     def figures(self, report: dict[str, Any]) -> dict[str, Any]:
         """The figures of ``report``: the child's when it drew this very view, else made here."""
         view = chart_view(report)
-        self.submit(report)
-        made = self._collect() if self._sent == _payload(view) else None
+        payload = _payload(view)
+        self._send(payload)
+        made = self._collect() if self._sent == payload else None
         return made if made is not None else build_figures(view)
 
     def close(self) -> None:
@@ -73,6 +70,14 @@ class FigureWorker:
                 stream.close()
             except OSError:
                 pass
+
+    def _send(self, payload: bytes) -> None:
+        if self._sent is not None:
+            return
+        self._sent = payload
+        # The child reads only once warmed up: a thread writes, so the caller goes on at once.
+        self._writer = threading.Thread(target=self._write, args=(payload,), name="reportgen-figures", daemon=True)
+        self._writer.start()
 
     def _write(self, payload: bytes) -> None:
         try:
