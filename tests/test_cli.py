@@ -71,13 +71,17 @@ def build(tmp: Path, labels: Path, scores: Path, *extra: str, name: str = "repor
 FORMATS = [".csv", ".tsv", ".jsonl", ".ndjson", ".parquet"]
 
 
-def test_formats_give_identical_metrics_api(tmp_path: Path) -> None:
+def files_in_every_format(tmp_path: Path) -> dict[str, tuple[Path, Path]]:
+    """The example frames written as (labels, scores) files in each format."""
     labels, scores = example_frames()
-    reports = {}
-    for suffix in FORMATS:
-        lp = write_frame(labels, tmp_path / f"labels{suffix}")
-        sp = write_frame(scores, tmp_path / f"scores{suffix}")
-        reports[suffix] = reportgen.evaluate_files(lp, sp, n_bootstrap=0).to_dict()
+    return {suffix: (write_frame(labels, tmp_path / f"labels{suffix}"), write_frame(scores, tmp_path / f"scores{suffix}"))
+            for suffix in FORMATS}
+
+
+def test_formats_give_identical_metrics_api(tmp_path: Path) -> None:
+    reports = {suffix: reportgen.evaluate_files(lp, sp, n_bootstrap=0).to_dict()
+               for suffix, (lp, sp) in files_in_every_format(tmp_path).items()}
+    labels, scores = example_frames()
     first = reports[".csv"]
     assert first["classes"] == CLASSES and first["n_examples"] == 90
     direct = reportgen.evaluate(labels, scores, n_bootstrap=0).to_dict()
@@ -87,12 +91,8 @@ def test_formats_give_identical_metrics_api(tmp_path: Path) -> None:
 
 
 def test_formats_give_identical_metrics_cli(tmp_path: Path) -> None:
-    labels, scores = example_frames()
-    reports = {}
-    for suffix in FORMATS:
-        lp = write_frame(labels, tmp_path / f"labels{suffix}")
-        sp = write_frame(scores, tmp_path / f"scores{suffix}")
-        reports[suffix], _ = build(tmp_path, lp, sp, name=f"r{suffix[1:]}")
+    reports = {suffix: build(tmp_path, lp, sp, name=f"r{suffix[1:]}")[0]
+               for suffix, (lp, sp) in files_in_every_format(tmp_path).items()}
     first = without_meta(reports[".csv"])
     assert first["classes"] == CLASSES
     for suffix, report in reports.items():

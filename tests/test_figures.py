@@ -33,13 +33,28 @@ def never_here(view):
     raise AssertionError("the figures were drawn in this process")
 
 
+@pytest.fixture
+def large_inputs(monkeypatch):
+    """Call it to make every input count as large; it returns the list of workers the CLI starts."""
+    def enable() -> list:
+        workers: list = []
+
+        def record(cls):
+            workers.append(start())
+            return workers[-1]
+
+        monkeypatch.setattr(cli, "WORKER_BYTES", 0)
+        monkeypatch.setattr(FigureWorker, "start", classmethod(record))
+        return workers
+
+    return enable
+
+
 @pytest.mark.parametrize("args", [MULTICLASS, SPLITS], ids=["baseline-history", "splits"])
-def test_the_child_process_draws_the_same_page(tmp_path, monkeypatch, args) -> None:
+def test_the_child_process_draws_the_same_page(tmp_path, monkeypatch, large_inputs, args) -> None:
     here = build_page(tmp_path, "here", args)
-    monkeypatch.setattr(cli, "WORKER_BYTES", 0)
+    started = large_inputs()
     monkeypatch.setattr(render_worker, "build_figures", never_here)  # no silent fallback
-    started = []
-    monkeypatch.setattr(FigureWorker, "start", classmethod(lambda cls: started.append(start()) or started[-1]))
     there = build_page(tmp_path, "there", args)
     assert len(started) == 1 and started[0] is not None
     assert there == here
@@ -79,12 +94,10 @@ def test_a_view_other_than_the_final_one_is_drawn_again_here(report, monkeypatch
     assert made == build_figures(chart_view(report))
 
 
-def test_a_failed_build_stops_its_child(tmp_path, monkeypatch, capsys) -> None:
+def test_a_failed_build_stops_its_child(tmp_path, large_inputs, capsys) -> None:
     bad = tmp_path / "scores.csv"
     bad.write_text((EXAMPLES / "binary/scores.csv").read_text("utf-8").replace("bc-0420,0.005426", "bc-0420,1.7"), "utf-8")
-    monkeypatch.setattr(cli, "WORKER_BYTES", 0)
-    started = []
-    monkeypatch.setattr(FigureWorker, "start", classmethod(lambda cls: started.append(start()) or started[-1]))
+    started = large_inputs()
     code = cli.main(["build", "--labels", str(EXAMPLES / "binary/labels.csv"), "--scores", str(bad),
                      "--out", str(tmp_path / "r.html")])
     assert code == 2 and "1.7" in capsys.readouterr().err

@@ -373,20 +373,15 @@ class Oracle:
         return self.case.y.astype(int)
 
     def per_class_auc(self) -> list[float | None]:
-        T, S = self.T, self.S
-        out = []
-        for j in range(T.shape[1]):
-            t = T[:, j]
-            out.append(float(roc_auc_score(t, S[:, j])) if 0 < t.sum() < len(t) else None)
-        return out
+        return self._one_vs_rest(roc_auc_score)
 
     def per_class_ap(self) -> list[float | None]:
+        return self._one_vs_rest(average_precision_score)
+
+    def _one_vs_rest(self, score) -> list[float | None]:
+        """``score`` of each class against the rest; None without both outcomes."""
         T, S = self.T, self.S
-        out = []
-        for j in range(T.shape[1]):
-            t = T[:, j]
-            out.append(float(average_precision_score(t, S[:, j])) if 0 < t.sum() < len(t) else None)
-        return out
+        return [float(score(T[:, j], S[:, j])) if 0 < T[:, j].sum() < len(T) else None for j in range(T.shape[1])]
 
     def prfs(self, average: str | None):
         labels = list(range(len(self.case.classes)))
