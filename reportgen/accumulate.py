@@ -14,7 +14,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from reportgen.binning import BinCounter
-from reportgen.stats import ScoreCounts, Statistics, argmax_columns, decision_thresholds, from_examples
+from reportgen.stats import (ScoreCounts, Statistics, argmax_columns, decision_thresholds, from_examples,
+                             top_scores)
 from reportgen.validate import Examples
 
 DISTINCT_BUDGET = 2_000_000
@@ -36,7 +37,7 @@ class EngineInfo:
     @classmethod
     def of(cls, name: str, stats: Statistics) -> "EngineInfo":
         binned = any(c.binned for c in stats.per_class)
-        bounds = {c: (s.auc_error_bound if binned else 0.0) for c, s in zip(stats.classes, stats.per_class)}
+        bounds = {c: s.auc_error_bound for c, s in zip(stats.classes, stats.per_class)}
         return cls(name=name, mode="binned" if binned else "exact", auc_error_bound=bounds)
 
 
@@ -75,7 +76,7 @@ class Accumulator:
         self.expected_rows = expected_rows
         self.total: Statistics | None = None
         self.counters: list[BinCounter] | None = None
-        self.confidence: BinCounter | None = None
+        self.top_class: BinCounter | None = None
         self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
 
     @property
@@ -126,9 +127,9 @@ class Accumulator:
         for counter, counts in zip(self.counters, stats.per_class):
             counter.add_counts(counts.scores, counts.pos, counts.neg)
         if stats.task == "multiclass":
-            self.confidence = BinCounter(anchors)
-            c = stats.confidence
-            self.confidence.add_counts(c.scores, c.pos, c.neg)
+            self.top_class = BinCounter(anchors)
+            c = stats.top_class
+            self.top_class.add_counts(c.scores, c.pos, c.neg)
         self.total = _without_score_counts(stats)
 
     def _add_binned(self, ex: Examples, columns: Sequence[np.ndarray | None] | None = None) -> None:
@@ -136,7 +137,7 @@ class Accumulator:
         if self.counters is None:
             anchors = self.anchors(ex.classes)
             self.counters = [BinCounter(anchors) for _ in ex.classes]
-            self.confidence = BinCounter(anchors) if ex.task == "multiclass" else None
+            self.top_class = BinCounter(anchors) if ex.task == "multiclass" else None
         scores = [ex.y_score[:, j] if not columns or columns[j] is None else columns[j] for j in range(len(ex.classes))]
         if ex.task == "multiclass" and columns and "argmax" not in ex.__dict__:
             ex.__dict__["argmax"] = argmax_columns(scores)  # the same answer, from the narrower columns
@@ -144,9 +145,8 @@ class Accumulator:
         part = from_examples(ex, self.threshold, self.class_thresholds, score_counts=False,
                              columns=scores if columns else None)
         self.total = part if self.total is None else self.total.merge(part)
-        if self.confidence is not None:
-            top = ex.y_score[np.arange(ex.n_examples), ex.argmax]
-            self.confidence.add(ex.argmax == ex.y_true, top)
+        if self.top_class is not None:
+            self.top_class.add(*top_scores(ex, ex.argmax))
         for job in jobs:
             job.result()
 
@@ -158,18 +158,10 @@ class Accumulator:
         if not self.binned:
             return self.total
         per_class = tuple(c.score_counts() for c in self.counters)
-        if self.total.task == "binary":
-            confidence = per_class[1]
-        elif self.total.task == "multiclass":
-            confidence = self.confidence.score_counts()
-        else:
-            pooled = BinCounter(self.counters[0].anchors)
-            for counter in self.counters:
-                pooled.merge(counter)
-            confidence = pooled.score_counts()
-        return replace(self.total, per_class=per_class, confidence=confidence)
+        top_class = self.top_class.score_counts() if self.top_class is not None else ScoreCounts.empty()
+        return replace(self.total, per_class=per_class, top_class=top_class)
 
 
 def _without_score_counts(stats: Statistics) -> Statistics:
     return replace(stats, per_class=tuple(ScoreCounts.empty() for _ in stats.per_class),
-                   confidence=ScoreCounts.empty())
+                   top_class=ScoreCounts.empty())

@@ -86,13 +86,6 @@ class BinCounter:
             target += np.bincount(start, weights=weights, minlength=size).astype(np.int64)
             target -= np.bincount(stop, weights=weights, minlength=size).astype(np.int64)
 
-    def merge(self, other: "BinCounter") -> None:
-        if not np.array_equal(self.anchors, other.anchors):
-            raise ValueError("cannot merge bin counts kept at different thresholds")
-        self.hist += other.hist
-        self.within_pos += other.within_pos
-        self.within_neg += other.within_neg
-
     def add_counts(self, scores: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> None:
         """Fold exact counts (distinct scores with their positives and negatives) in."""
         bins = bins_of(scores).astype(np.intp)

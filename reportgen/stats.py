@@ -140,7 +140,7 @@ class Statistics:
     class_thresholds: tuple[float, ...]  # the decision threshold of each class
     n_examples: int
     per_class: tuple[ScoreCounts, ...]
-    confidence: ScoreCounts          # calibration stream: see ``confidence_stream``
+    top_class: ScoreCounts           # multiclass: each row's top score, positive when right (else empty)
     confusion: np.ndarray            # rows actual, columns predicted (multilabel: co-occurrence)
     score_sums: np.ndarray           # rows actual class, columns the class scored
     actual_counts: np.ndarray        # examples per actual class
@@ -150,23 +150,41 @@ class Statistics:
     exact_match: int                 # multilabel: rows whose predicted set is the label set
     unnormalized_rows: int           # multiclass: rows whose scores do not sum to 1
 
+    @functools.cached_property
+    def confidence(self) -> ScoreCounts:
+        """The calibration stream: binary, the positive class's scores; multiclass, the top
+        score of each row (positive when it is the right class); multilabel, every cell."""
+        if self.task == "binary":
+            return self.per_class[1]
+        if self.task == "multilabel":
+            return ScoreCounts.combine(self.per_class)
+        return self.top_class
+
     def merge(self, other: "Statistics") -> "Statistics":
-        mine = (self.task, self.classes, self.class_thresholds)
-        if mine != (other.task, other.classes, other.class_thresholds):
+        return Statistics.combine([self, other])
+
+    @staticmethod
+    def combine(parts: Sequence["Statistics"]) -> "Statistics":
+        """The statistics of every part together (score counts pooled by one ``unique`` each)."""
+        first = parts[0]
+        mine = (first.task, first.classes, first.class_thresholds)
+        if any((p.task, p.classes, p.class_thresholds) != mine for p in parts[1:]):
             raise ValueError("cannot merge statistics of different tasks, classes or thresholds")
+        if len(parts) == 1:
+            return first
         return replace(
-            self,
-            n_examples=self.n_examples + other.n_examples,
-            per_class=tuple(a.merge(b) for a, b in zip(self.per_class, other.per_class)),
-            confidence=self.confidence.merge(other.confidence),
-            confusion=self.confusion + other.confusion,
-            score_sums=self.score_sums + other.score_sums,
-            actual_counts=self.actual_counts + other.actual_counts,
-            log_loss_sum=self.log_loss_sum + other.log_loss_sum,
-            brier_sum=self.brier_sum + other.brier_sum,
-            top_k_hits=tuple(a + b for a, b in zip(self.top_k_hits, other.top_k_hits)),
-            exact_match=self.exact_match + other.exact_match,
-            unnormalized_rows=self.unnormalized_rows + other.unnormalized_rows,
+            first,
+            n_examples=sum(p.n_examples for p in parts),
+            per_class=tuple(ScoreCounts.combine(counts) for counts in zip(*(p.per_class for p in parts))),
+            top_class=ScoreCounts.combine([p.top_class for p in parts]),
+            confusion=sum(p.confusion for p in parts),
+            score_sums=sum(p.score_sums for p in parts),
+            actual_counts=sum(p.actual_counts for p in parts),
+            log_loss_sum=sum(p.log_loss_sum for p in parts),
+            brier_sum=sum(p.brier_sum for p in parts),
+            top_k_hits=tuple(sum(hits) for hits in zip(*(p.top_k_hits for p in parts))),
+            exact_match=sum(p.exact_match for p in parts),
+            unnormalized_rows=sum(p.unnormalized_rows for p in parts),
         )
 
 
@@ -212,7 +230,7 @@ def from_examples(
         class_thresholds=cuts,
         n_examples=ex.n_examples,
         per_class=per_class,
-        confidence=_confidence(ex, per_class, predicted) if score_counts else ScoreCounts.empty(),
+        top_class=_top_class(ex, predicted) if score_counts else ScoreCounts.empty(),
         **rows,
     )
 
@@ -255,14 +273,15 @@ def argmax_columns(columns: list[np.ndarray]) -> np.ndarray:
     return index
 
 
-def _confidence(ex: Examples, per_class: tuple[ScoreCounts, ...], predicted: np.ndarray) -> ScoreCounts:
-    """Binary: the positive class's score; multiclass: top score vs correct; multilabel: all cells."""
-    if ex.task == "binary":
-        return per_class[1]
-    if ex.task == "multiclass":
-        top = ex.y_score[np.arange(ex.n_examples), predicted]
-        return ScoreCounts.from_arrays(predicted == ex.y_true, top)
-    return ScoreCounts.combine(per_class)
+def top_scores(ex: Examples, predicted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Multiclass: (whether the predicted class is right, its score) of each row."""
+    return predicted == ex.y_true, ex.y_score[np.arange(ex.n_examples), predicted]
+
+
+def _top_class(ex: Examples, predicted: np.ndarray) -> ScoreCounts:
+    if ex.task != "multiclass":
+        return ScoreCounts.empty()
+    return ScoreCounts.from_arrays(*top_scores(ex, predicted))
 
 
 def _confusion(ex: Examples, predicted: np.ndarray) -> np.ndarray:

@@ -219,6 +219,11 @@ def missing_ids_message(labels: str, scores: str, only_labels: tuple[int, list],
     return "; ".join(parts) + "; use --allow-partial to keep the ids in both"
 
 
+def single_class_note(positive: str, negative: str) -> Note:
+    """The warning of a binary task whose labels are all the positive class."""
+    return Note("single_class", f"no example is labeled {negative!r}: every label is {positive!r}")
+
+
 def partial_note(labels: str, scores: str, dropped_labels: int, dropped_scores: int) -> Note:
     """The warning of a build that kept only the ids found in both files."""
     return Note("partial_ids", f"kept only ids in both files: dropped {dropped_labels} rows of {labels} "
@@ -315,11 +320,8 @@ def _check_range(values: np.ndarray, file: str, column: str, ids: pa.Array) -> N
     if bad.any():
         row = int(np.argmax(bad))
         raise InputError("score is NaN", file=file, column=column, row_id=ids[row].as_py())
-    if values.size and (values.min() < 0.0 or values.max() > 1.0):
-        row = int(np.argmax((values < 0.0) | (values > 1.0)))
-        raise InputError(
-            f"score {float(values[row])!r} is outside [0, 1]", file=file, column=column, row_id=ids[row].as_py()
-        )
+    row = int(np.argmax((values < 0.0) | (values > 1.0)))
+    raise InputError(f"score {float(values[row])!r} is outside [0, 1]", file=file, column=column, row_id=ids[row].as_py())
 
 
 def _label_values(labels: Source, column: str, take, ids: pa.Array, multilabel: bool) -> pa.Array:
@@ -353,7 +355,7 @@ def _binary(name, ids, raw, matrix, columns, present, options, notes) -> Example
     y_score = binary_scores(matrix[:, columns.index(column)])
     classes = (negative, positive)
     if negative not in present:
-        notes.append(Note("single_class", f"no example is labeled {negative!r}: every label is {positive!r}"))
+        notes.append(single_class_note(positive, negative))
     y_true = _class_index(name, ids, _fold_words(raw, classes), classes, "binary")
     return Examples("binary", classes, positive, ids, y_score, y_true, None, tuple(notes))
 
@@ -427,10 +429,11 @@ def unknown_label_error(value, classes: tuple[str, ...], task: str, file: str, r
     return InputError(f"label {value!r} {why} ({shown})", file=file, row_id=row_id)
 
 
-def binary_scores(p: np.ndarray) -> np.ndarray:
-    """The positive class's scores ``p`` as the two-column ``[1 - p, p]`` of a binary task."""
-    y_score = np.empty((len(p), 2), dtype=np.float64, order="F")
-    y_score[:, 0] = 1.0 - p
+def binary_scores(p: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """The positive class's scores ``p`` as the two-column ``[1 - p, p]`` of a binary task
+    (into ``out`` when given; ``p`` may already be its second column)."""
+    y_score = np.empty((len(p), 2), dtype=np.float64, order="F") if out is None else out
+    np.subtract(1.0, p, out=y_score[:, 0])
     y_score[:, 1] = p
     return y_score
 

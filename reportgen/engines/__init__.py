@@ -31,7 +31,7 @@ def choose_engine(paths: list[str]) -> tuple[str, str]:
             return "duckdb", f"{path} is a folder or a pattern"
         cells += _cells(path)
     need = cells * BYTES_PER_CELL
-    have = _memory() * SHARE_OF_MEMORY
+    have = physical_memory() * SHARE_OF_MEMORY
     size = f"about {cells:,} score cells, ~{need / 2**30:.2f} GB in memory"
     if need <= have:
         return "memory", size
@@ -63,7 +63,8 @@ def _cells(path: str) -> int:
     return Path(path).stat().st_size // 8  # ~8 bytes of text per number and separator
 
 
-def _memory() -> int:
+def physical_memory() -> int:
+    """This machine's memory in bytes (8 GB when the system does not say)."""
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):

@@ -57,9 +57,7 @@ def make_plan(
     labels = Source(_empty(label_names), labels_name)
     scores = Source(_empty(score_names), scores_name)
     for source in (labels, scores):
-        if opts.id_column not in source.table.column_names:
-            shown = ", ".join(source.table.column_names[:8])
-            raise InputError(f"no id column {opts.id_column!r} (columns: {shown})", file=source.name)
+        validate._ids(source, opts.id_column)  # the memory engine's check that the id column exists
     label_column, multilabel = validate._label_column(labels, opts)
     columns = validate._score_columns(scores, opts, label_column, same)
     common = dict(label_column=label_column, labels_name=labels_name, scores_name=scores_name,
@@ -71,7 +69,7 @@ def make_plan(
         positive, negative, column = validate._binary_classes(labels_name, columns, present, opts)
         notes = ()
         if negative.lower() not in {v.lower() for v in present}:
-            notes = (Note("single_class", f"no example is labeled {negative!r}: every label is {positive!r}"),)
+            notes = (validate.single_class_note(positive, negative),)
         return Plan(task="binary", classes=(negative, positive), positive_class=positive,
                     score_columns=(column,), notes=notes, **common)
     return Plan(task="multiclass", classes=columns, positive_class=None, score_columns=columns, **common)
@@ -117,15 +115,16 @@ def examples_from_batch(batch: pa.RecordBatch | pa.Table, plan: Plan, label_of=N
     table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
     ids = LazyIds(table.column(ID))
     scores = Source(table, plan.scores_name)
-    shape = (table.num_rows, len(plan.score_columns))
-    matrix = validate._score_matrix(scores, plan.score_columns, ids, buffer.get(*shape) if buffer else None)
+    binary = plan.task == "binary"  # one score column, stored as the second of [1 - p, p]
+    out = buffer.get(table.num_rows, 2 if binary else len(plan.score_columns)) if buffer else None
+    matrix = validate._score_matrix(scores, plan.score_columns, ids, out[:, 1:] if binary and out is not None else out)
     if plan.task == "multilabel":
         raw = validate._label_values(Source(table, plan.labels_name), LABELS, None, ids, True)
         return validate._multilabel(plan.labels_name, ids, raw, matrix, plan.classes,
                                     Options(label_sep=plan.label_sep), [])
     y_true = _codes(table, plan, ids, label_of)
-    if plan.task == "binary":
-        matrix = validate.binary_scores(matrix[:, 0])
+    if binary:
+        matrix = validate.binary_scores(matrix[:, 0], out)
     return Examples(plan.task, plan.classes, plan.positive_class, table.column(ID), matrix, y_true, None)
 
 

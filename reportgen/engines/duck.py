@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from reportgen import io
 from reportgen.accumulate import DISTINCT_BUDGET, Accumulator
-from reportgen.engines import locate
+from reportgen.engines import locate, physical_memory
 from reportgen.engines.batches import (CODE, ID, IN_LABELS, IN_SCORES, LABELS, MatrixBuffer, Plan, examples_from_batch, make_plan,
                                        matched_rows, new_counts, raw_columns, refuse_unmatched, settle_join)
 from reportgen.errors import InputError
@@ -35,11 +35,7 @@ MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re
 
 def default_memory_limit() -> str:
     """A safe share of this machine's memory for DuckDB: half of it, at most 2 GB."""
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        total = 8 << 30
-    return f"{max(256, min(2 << 10, total // 2 >> 20))}MB"
+    return f"{max(256, min(2 << 10, physical_memory() // 2 >> 20))}MB"
 
 
 def check_memory_limit(value: str) -> str:
@@ -203,16 +199,16 @@ class DuckEngine:
         """(how many, a few) ids of the labels missing from the scores, and the other way round."""
         found = []
         for mine, other in ((query.labels, query.scores), (query.scores, query.labels)):
-            ids = query.id_expr(mine)
+            ids = query.ids
             sql = (f"SELECT count(*), list({ids} ORDER BY {ids})[1:{PREVIEW}] FROM {mine.sql} "
-                   f"WHERE {ids} NOT IN (SELECT {query.id_expr(other)} FROM {other.sql})")
+                   f"WHERE {ids} NOT IN (SELECT {query.ids} FROM {other.sql})")
             count, shown = self.rows(sql, mine)[0]
             found.append((count, [str(v) for v in shown or []]))
         return found[0], found[1]
 
     def _check_unique(self, query: "Query", side: str) -> None:
         source = query.labels if side == "labels" else query.scores
-        ids = query.id_expr(source)
+        ids = query.ids
         sql = (f"SELECT count(*) OVER (), i FROM (SELECT {ids} AS i FROM {source.sql} GROUP BY 1 "
                f"HAVING count(*) > 1) ORDER BY i LIMIT 1")
         found = self.rows(sql, source)
@@ -223,7 +219,7 @@ class DuckEngine:
     def _label_of(self, query: "Query", row_id) -> str | None:
         column = query.plan.label_column
         text = label_text(column, query.label_types.get(column, "VARCHAR"))
-        found = self.rows(f"SELECT {text} FROM {query.labels.sql} WHERE {query.id_expr(query.labels)} = ? LIMIT 1",
+        found = self.rows(f"SELECT {text} FROM {query.labels.sql} WHERE {query.ids} = ? LIMIT 1",
                           query.labels, [row_id])
         return found[0][0] if found else None
 
@@ -245,11 +241,12 @@ class Query:
 
     def __init__(self, plan: Plan, id_column: str, labels: DuckSource, scores: DuckSource,
                  label_types: dict[str, str], score_types: dict[str, str], same: bool) -> None:
-        self.plan, self.labels, self.scores, self.same = plan, labels, scores, same
+        self.plan, self.labels, self.scores = plan, labels, scores
         self.label_types = label_types
         self.id_column = id_column
-        both_int = all(t.get(id_column, "").upper() in INTEGER_TYPES for t in (label_types, score_types))
-        self.id_as_int = both_int
+        self.id_as_int = all(t.get(id_column, "").upper() in INTEGER_TYPES for t in (label_types, score_types))
+        # the id of a row in either file, as the join compares it
+        self.ids = quote(id_column) if self.id_as_int else f"CAST({quote(id_column)} AS VARCHAR)"
         text = label_text(plan.label_column, label_types.get(plan.label_column, "VARCHAR"))
         if plan.task == "multilabel":
             label_part = f"{text} AS {LABELS}"
@@ -258,21 +255,17 @@ class Query:
             key = f"lower({text})" if plan.task == "binary" else text
             label_part = f"CAST(list_position({values}, {key}) - 1 AS SMALLINT) AS {CODE}"
         scores_part = ", ".join(quote(c) for c in plan.score_columns)
-        ids = self.id_expr(labels)
+        ids = self.ids
         if same:
             self.sql = (f"SELECT {ids} AS {ID}, {label_part}, {scores_part}, TRUE AS {IN_LABELS}, "
                         f"TRUE AS {IN_SCORES} FROM {labels.sql}")
             return
         self.sql = (
             f"WITH l AS (SELECT {ids} AS {ID}, {label_part}, TRUE AS {IN_LABELS} FROM {labels.sql}), "
-            f"s AS (SELECT {self.id_expr(scores)} AS {ID}, {scores_part}, TRUE AS {IN_SCORES} FROM {scores.sql}) "
+            f"s AS (SELECT {ids} AS {ID}, {scores_part}, TRUE AS {IN_SCORES} FROM {scores.sql}) "
             f"SELECT coalesce(l.{ID}, s.{ID}) AS {ID}, l.* EXCLUDE ({ID}), s.* EXCLUDE ({ID}) "
             f"FROM l FULL OUTER JOIN s ON l.{ID} = s.{ID}"
         )
-
-    def id_expr(self, source: DuckSource) -> str:
-        name = quote(self.id_column)
-        return name if self.id_as_int else f"CAST({name} AS VARCHAR)"
 
 
 def _input_error(err: Exception, source: DuckSource | None) -> InputError:

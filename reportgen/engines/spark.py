@@ -100,10 +100,7 @@ def statistics(labels, scores, opts: Options, same: bool = False, labels_name: s
     notes = settle_join(seen, n_labels, n_scores, plan, same, opts.allow_partial,
                         lambda side: _check_unique(*frames[side], opts.id_column, F),
                         lambda: _missing_ids(labels, scores, opts))
-    parts = [pickle.loads(r["stats"]) for r in rows if r["stats"]]
-    total = parts[0]
-    for part in parts[1:]:
-        total = total.merge(part)
+    total = Statistics.combine([pickle.loads(r["stats"]) for r in rows if r["stats"]])
     return _within_budget(total, opts, budget), plan.notes + notes
 
 
@@ -117,8 +114,7 @@ def _within_budget(stats: Statistics, opts: Options, budget: int) -> Statistics:
         return stats
     anchors = anchor_thresholds(opts.grid, stats.classes, opts.threshold, opts.class_thresholds)
     per_class = tuple(binned_counts(c, anchors) for c in stats.per_class)
-    confidence = binned_counts(stats.confidence, anchors)
-    return replace(stats, per_class=per_class, confidence=confidence)
+    return replace(stats, per_class=per_class, top_class=binned_counts(stats.top_class, anchors))
 
 
 def _present(labels, column: str, F) -> list[str]:
