@@ -36,12 +36,6 @@ def softmax_scores(rng: np.random.Generator, y: np.ndarray, k: int, strength: fl
     return p / p.sum(axis=1, keepdims=True)
 
 
-@pytest.fixture
-def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
-    """The command line as a function: ``cli("build", "--labels", ...)``."""
-    return run_reportgen
-
-
 def assert_json_close(a: Any, b: Any, where: str = "", close: Callable[[str, float, float], bool] | None = None) -> None:
     """Equal JSON values, walked key by key; two floats pass when ``close(where, a, b)`` says
     so (default: equal)."""

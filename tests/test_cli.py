@@ -86,7 +86,7 @@ def test_formats_give_identical_metrics_api(tmp_path: Path) -> None:
     assert first["classes"] == CLASSES and first["n_examples"] == 90
     direct = reportgen.evaluate(labels, scores, n_bootstrap=0).to_dict()
     assert first == direct
-    for suffix, report in reports.items():
+    for suffix, report in list(reports.items())[1:]:
         assert report == first, f"{suffix} differs from .csv"
 
 

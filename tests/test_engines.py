@@ -4,8 +4,6 @@ from __future__ import annotations
 import json
 import math
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +13,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 import reportgen
-from conftest import assert_json_close, softmax_scores
+from conftest import assert_json_close, run_reportgen, softmax_scores
 from reportgen.accumulate import Accumulator, EngineInfo
 from reportgen.binning import BinCounter
 from reportgen.metrics import evaluate_statistics
@@ -131,13 +129,12 @@ def _counts_equal(a: ScoreCounts, b: ScoreCounts) -> None:
 @pytest.mark.parametrize("task", ["multiclass", "binary", "multilabel"])
 def test_chunks_in_any_order_add_up_to_the_whole(tmp_path, task):
     _, _, labels, scores = _synthetic(tmp_path, n=3000)
-    options = {}
     if task == "binary":
         labels = labels.assign(label=np.where(labels["label"] == "c0", "c0", "other"))
         scores = scores[["id", "c0"]]
     if task == "multilabel":
         labels = labels.assign(labels=labels["label"] + np.where(labels["id"] % 3 == 0, "|c1", ""))[["id", "labels"]]
-    ex, opts = _examples(labels, scores, **options)
+    ex, opts = _examples(labels, scores)
     whole = from_examples(ex, opts.threshold)
     rng = np.random.default_rng(0)
     binned = []
@@ -152,9 +149,10 @@ def test_chunks_in_any_order_add_up_to_the_whole(tmp_path, task):
         assert math.isclose(whole.log_loss_sum, exact.log_loss_sum, rel_tol=1e-12)
         binned.append(_chunked(ex, opts, order, parts, "binned"))
     grid = np.asarray(opts.grid)
-    for stats in binned:
+    for stats in binned[1:]:
         for a, b in zip(binned[0].per_class, stats.per_class):
             _counts_equal(a, b)
+    for stats in binned:
         for exact_counts, binned_counts in zip(whole.per_class, stats.per_class):
             for got, want in zip(binned_counts.above(grid), exact_counts.above(grid)):
                 assert np.array_equal(got, want)  # grid counts stay exact in binned mode
@@ -233,8 +231,8 @@ def test_duckdb_binned_report_states_its_bounds_and_the_page_shows_them(tmp_path
     assert not stats.per_class[0].binned  # 6,000 rows stay exact under the default budget
     out = tmp_path / "r.html"
     metrics = tmp_path / "m.json"
-    result = _cli("build", "--labels", labels, "--scores", scores, "--out", out, "--metrics-json", metrics,
-                  "--engine", "duckdb", "--distinct-budget", "1000", "-q")
+    result = run_reportgen("build", "--labels", labels, "--scores", scores, "--out", out, "--metrics-json", metrics,
+                           "--engine", "duckdb", "--distinct-budget", "1000", "-q", timeout=300)
     assert result.returncode == 0, result.stderr
     report = json.loads(metrics.read_text())
     assert report["engine"]["name"] == "duckdb" and report["engine"]["mode"] == "binned"
@@ -242,10 +240,6 @@ def test_duckdb_binned_report_states_its_bounds_and_the_page_shows_them(tmp_path
     html = out.read_text()
     assert 'data-engine="duckdb"' in html and 'data-mode="binned"' in html and 'id="auc-bounds"' in html
 
-
-def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "reportgen", *map(str, args)], capture_output=True, text=True,
-                          timeout=300)
 
 
 BAD = [
@@ -268,7 +262,8 @@ def test_duckdb_bad_input_is_one_line_and_exit_2(tmp_path, case):
     scores.to_parquet(spath, index=False)
     out = tmp_path / "r.html"
     out.write_text("earlier report")
-    result = _cli("build", "--labels", lpath, "--scores", spath, "--out", out, "--engine", "duckdb", "-q")
+    result = run_reportgen("build", "--labels", lpath, "--scores", spath, "--out", out, "--engine", "duckdb", "-q",
+                           timeout=300)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr and expected in lines[0], lines
@@ -278,14 +273,14 @@ def test_duckdb_bad_input_is_one_line_and_exit_2(tmp_path, case):
 def test_duckdb_refuses_per_example_analyses_and_bad_memory_limits(tmp_path):
     labels, scores = _example("multiclass")
     for extra in (["--baseline-scores", str(scores)], ["--memory-limit", "lots"]):
-        result = _cli("build", "--labels", labels, "--scores", scores, "--out", tmp_path / "r.html",
-                      "--engine", "duckdb", *extra)
+        result = run_reportgen("build", "--labels", labels, "--scores", scores, "--out", tmp_path / "r.html",
+                               "--engine", "duckdb", *extra, timeout=300)
         assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
 
 
 def test_auto_engine_says_what_it_chose(tmp_path):
     labels, scores = _example("binary")
-    result = _cli("build", "--labels", labels, "--scores", scores, "--out", tmp_path / "r.html")
+    result = run_reportgen("build", "--labels", labels, "--scores", scores, "--out", tmp_path / "r.html", timeout=300)
     assert result.returncode == 0
     assert "engine memory" in result.stderr
 
