@@ -14,11 +14,11 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from reportgen.binning import BinCounter
+from reportgen.options import DISTINCT_BUDGET
 from reportgen.stats import (ScoreCounts, Statistics, argmax_columns, decision_thresholds, from_examples,
                              top_scores)
 from reportgen.validate import Examples
 
-DISTINCT_BUDGET = 2_000_000
 SAMPLE = 1 << 16  # rows of the first chunk sampled to judge how many distinct scores to expect
 MODES = ("auto", "exact", "binned")
 

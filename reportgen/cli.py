@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import reportgen
 from reportgen.errors import InputError
+from reportgen.options import DISTINCT_BUDGET, Options
 
 if TYPE_CHECKING:
     from reportgen.report.render_worker import FigureWorker
@@ -71,34 +72,34 @@ def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scores", required=True, help="scores file: id plus one probability column per class")
     p.add_argument("--out", required=True, help="the HTML report to write")
     p.add_argument("--metrics-json", help="also write the metrics JSON here")
-    p.add_argument("--threshold", type=_number("--threshold"), default=0.5, help="decision threshold (default 0.5)")
+    p.add_argument("--threshold", type=_number("--threshold"), default=Options.threshold, help="decision threshold (default %(default)s)")
     p.add_argument("--title", default="Classifier evaluation", help="report title")
     p.add_argument("--model", help="model name or version shown in the header")
     p.add_argument("--dataset", help="dataset name shown in the header")
     p.add_argument("--multilabel", action="store_true", help="labels hold several classes joined by --label-sep")
     p.add_argument("--positive-class", help="the positive class of a binary task")
-    p.add_argument("--id-column", default="id", help="id column name in every file (default id)")
+    p.add_argument("--id-column", default=Options.id_column, help="id column name in every file (default %(default)s)")
     p.add_argument("--label-column", help="label column name (default label, or labels)")
-    p.add_argument("--label-sep", default="|", help="separator of multilabel names (default |)")
+    p.add_argument("--label-sep", default=Options.label_sep, help="separator of multilabel names (default %(default)s)")
     p.add_argument("--score-columns", type=_names, help="comma-separated score columns (default: every other column)")
-    p.add_argument("--grid-step", type=_number("--grid-step"), default=0.01, help="threshold grid step (default 0.01)")
+    p.add_argument("--grid-step", type=_number("--grid-step"), default=Options.grid_step, help="threshold grid step (default %(default)s)")
     p.add_argument("--allow-partial", action="store_true", help="keep only ids present in both files")
     p.add_argument("--inputs", help="per-example inputs: id plus text and/or image (and overlay) columns")
-    p.add_argument("--examples-per-cell", type=int, default=25, help="examples embedded per confusion cell (default 25)")
-    p.add_argument("--examples-total", type=int, default=1000, help="examples embedded in all (default 1000)")
+    p.add_argument("--examples-per-cell", type=int, default=Options.inputs_per_cell, help="examples embedded per confusion cell (default %(default)s)")
+    p.add_argument("--examples-total", type=int, default=Options.inputs_total, help="examples embedded in all (default %(default)s)")
     p.add_argument("--baseline-scores", help="scores of the model this one replaces (same ids and classes)")
     p.add_argument("--baseline-name", default="baseline", help="name of the baseline model (default baseline)")
     p.add_argument(
         "--compare", action="append", default=[], type=_named_path, metavar="NAME=FILE",
         help="another model's scores to compare (repeatable; up to 5 models in all)",
     )
-    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for intervals (default 1000)")
+    p.add_argument("--bootstrap", type=int, default=Options.n_bootstrap, help="bootstrap resamples for intervals (default %(default)s)")
     p.add_argument("--no-bootstrap", action="store_true", help="no confidence intervals")
-    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
-    p.add_argument("--at-precision", type=_number("--at-precision"), default=0.9, help="precision at which models' recall is compared (default 0.9)")
-    p.add_argument("--at-recall", type=_number("--at-recall"), default=0.9, help="recall at which models' precision is compared (default 0.9)")
-    p.add_argument("--target-precision", type=_number("--target-precision"), default=0.9, help="threshold advice: lowest threshold reaching this precision (default 0.9)")
-    p.add_argument("--target-recall", type=_number("--target-recall"), default=0.9, help="threshold advice: highest threshold keeping this recall (default 0.9)")
+    p.add_argument("--seed", type=int, default=Options.seed, help="bootstrap seed (default %(default)s)")
+    p.add_argument("--at-precision", type=_number("--at-precision"), default=Options.at_precision, help="precision at which models' recall is compared (default %(default)s)")
+    p.add_argument("--at-recall", type=_number("--at-recall"), default=Options.at_recall, help="recall at which models' precision is compared (default %(default)s)")
+    p.add_argument("--target-precision", type=_number("--target-precision"), default=Options.target_precision, help="threshold advice: lowest threshold reaching this precision (default %(default)s)")
+    p.add_argument("--target-recall", type=_number("--target-recall"), default=Options.target_recall, help="threshold advice: highest threshold keeping this recall (default %(default)s)")
     p.add_argument("--class-thresholds", help="file of class,threshold: per-class decision thresholds")
     p.add_argument("--eml", help="also write an email-ready message (.eml) with the report attached")
     p.add_argument("--subject", help="subject of the --eml message")
@@ -112,8 +113,8 @@ def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fdr", type=_number("--fdr"), default=0.05, help="false-discovery rate for weak slices (default 0.05)")
     p.add_argument("--engine", default="auto", help="auto (default), memory, duckdb (out of core) or spark")
     p.add_argument("--memory-limit", help="DuckDB's memory limit, e.g. 4GB (default: half the memory, at most 2GB)")
-    p.add_argument("--distinct-budget", type=int, default=2_000_000,
-                   help="duckdb/spark: scores kept exact up to this many distinct values per class, binned beyond (default 2,000,000)")
+    p.add_argument("--distinct-budget", type=int, default=DISTINCT_BUDGET,
+                   help=f"duckdb/spark: scores kept exact up to this many distinct values per class, binned beyond (default {DISTINCT_BUDGET:,})")
     p.add_argument("--spark-master", help="Spark master URL for --engine spark (default local[2])")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no engine notice")
 

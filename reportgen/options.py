@@ -7,6 +7,8 @@ from typing import Mapping
 
 from reportgen.errors import InputError
 
+DISTINCT_BUDGET = 2_000_000  # streaming engines: distinct scores per class kept exact, binned beyond
+
 
 @dataclass(frozen=True)
 class Options:

@@ -106,10 +106,12 @@
     return rows;
   }
 
+  // multiclass predictions (argmax) do not depend on the threshold: summed once
+  var predictedArgmax = task === "multiclass" ? classes.map(function (_, j) {
+    return report.confusion_matrix.counts.reduce(function (s, row) { return s + row[j]; }, 0);
+  }) : null;
+
   function counts(at) {
-    var predictedArgmax = classes.map(function (_, j) {
-      return report.confusion_matrix.counts.reduce(function (s, row) { return s + row[j]; }, 0);
-    });
     var rows = [];
     report.per_class.forEach(function (entry, j) {
       var g = grid.classes[entry["class"]], predicted;
@@ -194,6 +196,21 @@
   function setCount(td, value) { setCell(td, value, String(value)); }
   function setRatio(td, value) { setCell(td, value, fmt(value)); }
 
+  // The analysis section's slice rows: their TP, FP and FN follow the slider too.
+  var slices = report.slices || [];
+  var sliceRows = Array.prototype.slice.call(document.querySelectorAll("tr[data-slice-index]"));
+  function updateSlices(at) {
+    sliceRows.forEach(function (row) {
+      var s = slices[+row.getAttribute("data-slice-index")];
+      if (!s || !s.grid) return;
+      ["tp", "fp", "fn"].forEach(function (key) {
+        var cell = row.querySelector('td[data-slice-metric="' + key + '"]');
+        var text = String(s.grid[key][at]);
+        if (cell && cell.textContent !== text) { cell.textContent = text; cell.setAttribute("data-value", text); }
+      });
+    });
+  }
+
   function updateTable(at) {
     var sums = { tp: 0, fp: 0, fn: 0, total_labeled: 0, total_predicted: 0 }, means = { precision: 0, recall: 0, f1: 0 };
     rows.forEach(function (row) {
@@ -265,6 +282,7 @@
     setText(output, T[at].toFixed(2));
     updateTable(at);
     updateTiles(at);
+    updateSlices(at);
     updateCharts(at);
   }
   if (slider) {

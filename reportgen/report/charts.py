@@ -355,8 +355,8 @@ def email_charts(report: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
 def datasets(report: dict[str, Any], threshold: float) -> dict[str, list]:
     at = report["threshold_grid"]["thresholds"].index(threshold)
     return {
-        "roc_curves": _curves(report, "roc", "fpr", "tpr", "roc_auc", "AUC"),
-        "pr_curves": _curves(report, "pr", "recall", "precision", "average_precision", "AP"),
+        "roc_curves": _curves(report, "roc", "fpr", "tpr", "AUC"),
+        "pr_curves": _curves(report, "pr", "recall", "precision", "AP"),
         "points": _points(report, at),
         "grid_rows": _grid_rows(report),
         "advice_marks": _advice_marks(report),
@@ -375,8 +375,9 @@ def _classes_shown(report: dict[str, Any]) -> list[int]:
 NO_CURVE = "no curve to draw"
 
 
-def _curves(report, kind: str, x: str, y: str, area: str, short: str) -> list[dict[str, Any]]:
-    rows = _curves_of_model(report, kind, x, y, short) + _baseline_curves(report, kind, x, y, short)
+def _curves(report, kind: str, x: str, y: str, short: str) -> list[dict[str, Any]]:
+    model = _curves_of_model(report, kind, x, y, short)
+    rows = model + _baseline_curves(report, model, kind, x, y)
     if not any(r["macro"] or not many(report) for r in rows):
         # A colour legend with nothing in it makes Vega's layout infinitely tall: one entry says why
         # (a single point draws no line).
@@ -396,26 +397,24 @@ def _curves_of_model(report, kind: str, x: str, y: str, short: str) -> list[dict
         curve = report["curves"][name][kind]
         if curve is None:
             continue
-        value = report["per_class"][j][area]
-        label = name if value is None else f"{name} ({short} {value:.3f})"
+        label = _labeled(name, short, report["per_class"][j][area])
         rows.append({"class": name, "label": label, "order": j, "model": "model", "key": f"model:{name}",
                      "macro": False, x: curve[x], y: curve[y]})
     macro = (report.get("macro_curves") or {}).get(kind)
     if macro and (many(report) or report["task"] != "binary"):
         summary = report["summary"]["roc_auc_macro" if kind == "roc" else "average_precision_macro"]
-        label = MACRO if summary is None else f"{MACRO} ({short} {summary:.3f})"
-        rows.append({"class": MACRO, "label": label, "order": len(report["classes"]), "model": "model",
+        rows.append({"class": MACRO, "label": _labeled(MACRO, short, summary), "order": len(report["classes"]), "model": "model",
                      "key": "macro:model", "macro": True, x: macro[x], y: macro[y]})
     return rows
 
 
-def _baseline_curves(report, kind, x, y, short) -> list[dict[str, Any]]:
+def _baseline_curves(report, model: list[dict[str, Any]], kind, x, y) -> list[dict[str, Any]]:
     """The baseline's curves share their class's colour (label) and differ by dash."""
     baseline = report.get("baseline")
     if not baseline:
         return []
     name = baseline["name"]
-    labels = {r["class"]: r["label"] for r in _curves_of_model(report, kind, x, y, short)}
+    labels = {r["class"]: r["label"] for r in model}
     rows = []
     curves = baseline.get("curves")
     if curves and not many(report):
@@ -432,6 +431,11 @@ def _baseline_curves(report, kind, x, y, short) -> list[dict[str, Any]]:
     return rows
 
 
+def _labeled(name: str, short: str, value: float | None) -> str:
+    """A curve's legend entry: the class and its area (AUC or AP) when it has one."""
+    return name if value is None else f"{name} ({short} {value:.3f})"
+
+
 def _points(report: dict[str, Any], at: int) -> list[dict[str, Any]]:
     rows = []
     threshold = report["threshold_grid"]["thresholds"][at]
@@ -442,7 +446,7 @@ def _points(report: dict[str, Any], at: int) -> list[dict[str, Any]]:
         if tp + fn == 0 or fp + tn == 0:
             continue
         labels = {
-            f"{kind}_label": name if value is None else f"{name} ({short} {value:.3f})"
+            f"{kind}_label": _labeled(name, short, value)
             for kind, short, value in (("roc", "AUC", report["per_class"][j]["roc_auc"]),
                                        ("pr", "AP", report["per_class"][j]["average_precision"]))
         }

@@ -8,10 +8,9 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any, Sequence
 
-from reportgen.report.page import TILES
+from reportgen.report.page import headline_tiles
 from reportgen.report.templating import render_template
 
-HEADLINE = tuple((key, label, lower_better) for key, label, lower_better, _ in TILES)  # the page's tiles
 TABLE = ("total_labeled", "total_predicted", "tp", "fp", "fn", "precision", "recall", "f1")
 PNG_SCALE = 1.5
 
@@ -66,17 +65,7 @@ def _filename(title: str) -> str:
 
 
 def _context(report: dict[str, Any], meta: dict[str, Any], title: str, images) -> dict[str, Any]:
-    summary = report["summary"]
-    deltas = (report.get("deltas") or {}).get("summary", {})
-    intervals = (report.get("intervals") or {}).get("summary", {})
-    tiles = []
-    for key, label, lower_better in HEADLINE:
-        delta = deltas.get(key)
-        tiles.append({
-            "key": key, "label": label, "value": summary.get(key), "delta": delta,
-            "interval": intervals.get(key), "lower_better": lower_better,
-            "better": None if delta in (None, 0) else ((delta < 0) if lower_better else (delta > 0)),
-        })
+    tiles = headline_tiles(report)  # the page's tiles: the same metrics, changes and intervals
     rows = [
         {"class": c["class"], "roc_auc": c["roc_auc"], **{k: c["at_threshold"][k] for k in TABLE}}
         for c in report["per_class"]

@@ -62,7 +62,7 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
         "page.html.j2",
         meta=meta,
         report=report,
-        tiles=_tiles(report),
+        tiles=headline_tiles(report),
         verdict=_verdict(report),
         columns=TABLE_COLUMNS,
         rows=_rows(report),
@@ -75,7 +75,7 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
         many_classes=many(report),
         analysis=analysis_context(report, made),
         css=(folder / "report.css").read_text("utf-8") + (folder / "analysis.css").read_text("utf-8"),
-        script=(folder / "report.js").read_text("utf-8") + (folder / "analysis.js").read_text("utf-8"),
+        script=(folder / "report.js").read_text("utf-8"),
         vega_bundle=vega.javascript_bundle(),
         data_json=data_island(report),
     )
@@ -92,7 +92,8 @@ def _engine(report: dict[str, Any]) -> dict[str, Any] | None:
     return {"name": engine["name"], "mode": engine["mode"], "largest": shown}  # e.g. 0.000004
 
 
-def _tiles(report: dict[str, Any]) -> list[dict[str, Any]]:
+def headline_tiles(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The headline metrics with their change from the baseline and intervals (page and email)."""
     summary = report["summary"]
     deltas = (report.get("deltas") or {}).get("summary", {})
     intervals = report.get("intervals") or {}

@@ -11,8 +11,7 @@ SLICE_ROWS = 200  # slices listed in the table (flagged ones always first)
 
 def analysis_context(report: dict[str, Any], figures: dict[str, Any]) -> dict[str, Any]:
     """What ``_analysis.html.j2`` needs; ``figures`` holds the static charts (see ``figures``)."""
-    keys = ("splits", "history", "slices", "top_confusions", "confident_mistakes", "label_issues", "churn")
-    context: dict[str, Any] = dict.fromkeys(keys)
+    context: dict[str, Any] = {}
     splits = report.get("splits")
     if splits:
         context["splits"] = {**splits, "svg": figures["splits_svg"]}
