@@ -14,7 +14,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 import reportgen
-from conftest import softmax_scores
+from conftest import PROJECT_ROOT, softmax_scores
 from reportgen.report.output import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -332,9 +332,7 @@ def _macro(truth: np.ndarray, predicted: np.ndarray) -> tuple[float, float, floa
 
 def _tiles_after_moving(chromium, tmp_path, report: dict, value: float, *, dark: bool = False) -> tuple[dict, list]:
     context, page, problems = _live(chromium, tmp_path, report, dark=dark)
-    page.evaluate("""(v) => { const s = document.getElementById('threshold'); s.value = String(v);
-                             s.dispatchEvent(new Event('input', {bubbles: true})); }""", value)
-    page.wait_for_timeout(100)
+    _move_to(page, value)
     tiles = {k: page.inner_text(f'[data-tile-value="{k}"]') for k in ("accuracy", "macro_precision", "macro_recall",
                                                                        "macro_f1")}
     tiles["shown"] = page.inner_text("#threshold-value")
@@ -368,13 +366,32 @@ def test_multilabel_tiles_follow_the_slider_in_dark_mode(chromium, tmp_path):
     assert problems == []
 
 
-def _live(chromium, tmp_path, report: dict, *, width: int = 1280, dark: bool = False):
+def test_slice_counts_follow_the_slider(chromium, tmp_path):
+    binary = PROJECT_ROOT / "examples" / "binary"
+    report = reportgen.evaluate_files(binary / "labels.csv", binary / "scores.csv", metadata=binary / "metadata.csv",
+                                      slice_by=["texture_group"], n_bootstrap=0).to_dict()
+    assert any(s.get("grid") for s in report["slices"])
+    context, page, problems = _live(chromium, tmp_path, report)
+    _move_to(page, 0.3)
+    at = report["threshold_grid"]["thresholds"].index(0.3)
+    shown = page.eval_on_selector_all(
+        "tr[data-slice-index]", """rows => rows.map(r => [+r.dataset.sliceIndex,
+            ...['tp', 'fp', 'fn'].map(k => r.querySelector(`td[data-slice-metric="${k}"]`).textContent)])""")
+    context.close()
+    assert shown, "no slice rows on the page"
+    for index, tp, fp, fn in shown:
+        grid = report["slices"][index]["grid"]
+        assert (tp, fp, fn) == tuple(str(grid[k][at]) for k in ("tp", "fp", "fn"))
+    assert problems == []
+
+
+def _live(chromium, tmp_path, report: dict, *, dark: bool = False):
     """The page of ``report`` open in Chromium, every chart live; returns (context, page, problems)."""
     from reportgen.report.page import PageMeta, render_page
 
     path = tmp_path / "live.html"
     path.write_text(render_page(report, PageMeta(title="live")), "utf-8")
-    context = chromium.new_context(viewport={"width": width, "height": 900}, color_scheme="dark" if dark else "light")
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, color_scheme="dark" if dark else "light")
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
