@@ -27,6 +27,25 @@ def run_reportgen(*args: str | os.PathLike[str], cwd: str | os.PathLike[str] | N
     )
 
 
+def write_frame(frame, path: Path) -> Path:
+    """A pandas DataFrame written in the format ``path``'s suffix names (csv, tsv, jsonl/ndjson, parquet)."""
+    suffix = path.suffix
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif suffix == ".tsv":
+        frame.to_csv(path, index=False, sep="\t")
+    elif suffix in (".jsonl", ".ndjson"):
+        frame.to_json(path, orient="records", lines=True, force_ascii=False)
+    elif suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    else:
+        raise ValueError(suffix)
+    return path
+
+
 def softmax_scores(rng: np.random.Generator, y: np.ndarray, k: int, strength: float) -> np.ndarray:
     """A synthetic model: softmax of standard-normal logits, ``strength`` added to each row's
     true class (the draws come from ``rng``, so the same seed gives the same scores)."""
@@ -55,8 +74,11 @@ def assert_json_close(a: Any, b: Any, where: str = "", close: Callable[[str, flo
 
 @pytest.fixture(scope="session")
 def chromium():
-    """One headless Chromium for the whole run (skipped where Debian's chromium is missing)."""
+    """One headless Chromium for the whole run (skipped where Debian's chromium is missing,
+    except in CI, which must run the browser tests)."""
     if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI needs Debian's chromium for the browser tests (apt-get install -y chromium)")
         pytest.skip("needs Debian's chromium")
     from playwright.sync_api import sync_playwright
 

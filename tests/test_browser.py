@@ -15,24 +15,12 @@ import pandas as pd
 import pytest
 
 import reportgen
-from conftest import CHROMIUM, softmax_scores
+from conftest import softmax_scores
 from reportgen.report.output import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE_CANDIDATES = [os.environ.get("AXE_CORE_PATH", ""), str(ROOT / ".ci/node/node_modules/axe-core/axe.min.js"),
                   str(ROOT / "node_modules/axe-core/axe.min.js")]
-
-if not os.path.exists(CHROMIUM):
-    if os.environ.get("CI"):
-        raise RuntimeError("CI needs Debian's chromium for the browser tests (apt-get install -y chromium)")
-    pytest.skip("needs Debian's chromium", allow_module_level=True)
-
-
-
-@pytest.fixture(scope="module")
-def browser(chromium):
-    return chromium
-
 
 def _build(folder: Path, name: str, **kwargs) -> tuple[Path, dict]:
     ev = reportgen.evaluate_files(**kwargs)
@@ -64,8 +52,8 @@ def many(tmp_path_factory):
     return _build(folder, "many", labels=folder / "l.csv", scores=folder / "s.csv", n_bootstrap=0)
 
 
-def _open(browser, path: Path, *, width=1280, js=True):
-    context = browser.new_context(viewport={"width": width, "height": 900}, java_script_enabled=js)
+def _open(chromium, path: Path, *, width=1280, js=True):
+    context = chromium.new_context(viewport={"width": width, "height": 900}, java_script_enabled=js)
     page = context.new_page()
     problems, requests = [], []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -93,9 +81,9 @@ def _move(page, value: float) -> float:
     )
 
 
-def test_live_page_has_no_errors_no_network_and_live_charts(browser, digits):
+def test_live_page_has_no_errors_no_network_and_live_charts(chromium, digits):
     path, report = digits
-    context, page, problems, requests = _open(browser, path)
+    context, page, problems, requests = _open(chromium, path)
     assert problems == [] and requests == []
     containers = page.eval_on_selector_all(".vega-embed", "els => els.length")
     live = page.eval_on_selector_all(".vega-embed", "els => els.filter(e => e.querySelector('svg, canvas')).length")
@@ -103,9 +91,9 @@ def test_live_page_has_no_errors_no_network_and_live_charts(browser, digits):
     context.close()
 
 
-def test_slider_drives_the_table_from_the_grid(browser, digits):
+def test_slider_drives_the_table_from_the_grid(chromium, digits):
     path, report = digits
-    context, page, problems, _ = _open(browser, path)
+    context, page, problems, _ = _open(chromium, path)
     slider = page.locator("#threshold")
     grid = report["threshold_grid"]
     assert float(slider.get_attribute("min")) == grid["thresholds"][0]
@@ -126,9 +114,9 @@ def test_slider_drives_the_table_from_the_grid(browser, digits):
     context.close()
 
 
-def test_slider_is_fast_with_fifty_classes(browser, many):
+def test_slider_is_fast_with_fifty_classes(chromium, many):
     path, report = many
-    context, page, problems, _ = _open(browser, path)
+    context, page, problems, _ = _open(chromium, path)
     times = [_move(page, t) for t in np.round(np.linspace(0.05, 0.95, 40), 2)]
     median = float(np.median(times))
     print(f"slider: median {median:.2f} ms per move, max {max(times):.2f} ms, 50 classes")
@@ -140,9 +128,9 @@ def test_slider_is_fast_with_fifty_classes(browser, many):
     context.close()
 
 
-def test_readable_with_javascript_off(browser, digits):
+def test_readable_with_javascript_off(chromium, digits):
     path, report = digits
-    context, page, _, _ = _open(browser, path, js=False)
+    context, page, _, _ = _open(chromium, path, js=False)
     text = page.inner_text("body")
     assert f"{report['summary']['accuracy']:.3f}"[:4] in text
     name = report["classes"][3]
@@ -154,9 +142,9 @@ def test_readable_with_javascript_off(browser, digits):
 
 
 @pytest.mark.parametrize("width", [1280, 375])
-def test_no_sideways_scrolling(browser, digits, width, tmp_path):
+def test_no_sideways_scrolling(chromium, digits, width, tmp_path):
     path, _ = digits
-    context, page, problems, _ = _open(browser, path, width=width)
+    context, page, problems, _ = _open(chromium, path, width=width)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     page.screenshot(path=str(tmp_path / f"page-{width}.png"), full_page=True)
     assert overflow <= 0
@@ -164,14 +152,14 @@ def test_no_sideways_scrolling(browser, digits, width, tmp_path):
     context.close()
 
 
-def test_no_serious_accessibility_violations(browser, digits):
+def test_no_serious_accessibility_violations(chromium, digits):
     axe = next((p for p in AXE_CANDIDATES if p and os.path.exists(p)), None)
     if axe is None:
         if os.environ.get("CI"):
             raise RuntimeError("CI needs axe-core (npm install --prefix .ci/node axe-core@4)")
         pytest.skip("needs axe-core from npm")
     path, _ = digits
-    context, page, _, _ = _open(browser, path)
+    context, page, _, _ = _open(chromium, path)
     page.add_script_tag(path=axe)
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     serious = [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]
@@ -180,7 +168,7 @@ def test_no_serious_accessibility_violations(browser, digits):
     context.close()
 
 
-def test_hostile_class_name_opens_no_dialog(browser, tmp_path):
+def test_hostile_class_name_opens_no_dialog(chromium, tmp_path):
     hostile = "</script><script>alert(1)</script>"
     names = [hostile, 'quo"te \'s', "{{ x }} ${y}"]
     rng = np.random.default_rng(3)
@@ -189,7 +177,7 @@ def test_hostile_class_name_opens_no_dialog(browser, tmp_path):
     pd.DataFrame({"id": range(90), "label": np.array(names, dtype=object)[y]}).to_parquet(tmp_path / "l.parquet")
     pd.DataFrame({"id": range(90), **{c: p[:, j] for j, c in enumerate(names)}}).to_parquet(tmp_path / "s.parquet")
     path, report = _build(tmp_path, "hostile", labels=tmp_path / "l.parquet", scores=tmp_path / "s.parquet", n_bootstrap=0)
-    context, page, problems, requests = _open(browser, path)
+    context, page, problems, requests = _open(chromium, path)
     assert problems == [] and requests == []
     data = json.loads(page.eval_on_selector("#report-data", "e => e.textContent"))
     assert data["classes"] == names
@@ -197,9 +185,9 @@ def test_hostile_class_name_opens_no_dialog(browser, tmp_path):
     context.close()
 
 
-def test_sorting_the_summary_table(browser, digits):
+def test_sorting_the_summary_table(chromium, digits):
     path, report = digits
-    context, page, problems, _ = _open(browser, path)
+    context, page, problems, _ = _open(chromium, path)
     header = page.locator("#summary-table thead th", has=page.locator("button", has_text="FN"))
     header.locator("button").click()
     assert header.get_attribute("aria-sort") == "ascending"

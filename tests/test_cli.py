@@ -18,7 +18,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 import reportgen
-from conftest import PROJECT_ROOT, assert_json_close, run_reportgen
+from conftest import PROJECT_ROOT, assert_json_close, run_reportgen, write_frame
 from reportgen.report.json import check as check_schema
 
 CLASSES = ["naïve, bayes", "日本", "plain"]
@@ -35,21 +35,6 @@ def example_frames(n: int = 90, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFra
     labels = pd.DataFrame({"id": ids, "label": [CLASSES[i] for i in y]})
     scores = pd.DataFrame({"id": ids, **{c: p[:, j] for j, c in enumerate(CLASSES)}})
     return labels, scores
-
-
-def write_frame(frame: pd.DataFrame, path: Path) -> Path:
-    suffix = path.suffix
-    if suffix == ".csv":
-        frame.to_csv(path, index=False)
-    elif suffix == ".tsv":
-        frame.to_csv(path, index=False, sep="\t")
-    elif suffix in (".jsonl", ".ndjson"):
-        frame.to_json(path, orient="records", lines=True, force_ascii=False)
-    elif suffix == ".parquet":
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
-    else:
-        raise ValueError(suffix)
-    return path
 
 
 def without_meta(report: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 import reportgen
-from conftest import assert_json_close, run_reportgen, softmax_scores
+from conftest import assert_json_close, run_reportgen, softmax_scores, write_frame
 from reportgen.accumulate import Accumulator, EngineInfo
 from reportgen.binning import BinCounter
 from reportgen.metrics import evaluate_statistics
@@ -72,17 +72,7 @@ def _synthetic(tmp_path: Path, n: int = 5000, k: int = 4, seed: int = 3, fmt: st
     labels = pd.DataFrame({"id": np.arange(n), "label": np.array(names)[y]})
     order = rng.permutation(n)
     scores = pd.DataFrame({"id": np.arange(n)[order], **{c: p[order, j] for j, c in enumerate(names)}})
-    paths = []
-    for frame, stem in ((labels, "labels"), (scores, "scores")):
-        path = tmp_path / f"{stem}.{fmt}"
-        if fmt == "parquet":
-            frame.to_parquet(path, index=False)
-        elif fmt == "jsonl":
-            frame.to_json(path, orient="records", lines=True)
-        else:
-            frame.to_csv(path, index=False, sep="\t" if fmt == "tsv" else ",")
-        paths.append(path)
-    return paths[0], paths[1], labels, scores
+    return write_frame(labels, tmp_path / f"labels.{fmt}"), write_frame(scores, tmp_path / f"scores.{fmt}"), labels, scores
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "csv", "tsv", "jsonl"])
