@@ -5,7 +5,7 @@ import copy
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping, Sequence
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 
 @dataclass(frozen=True)

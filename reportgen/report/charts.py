@@ -1,4 +1,7 @@
-"""Chart specs of the report page, one function per chart (altair; no HTML here).
+"""Every chart spec of reportgen, one function per chart, one palette (altair; no HTML here).
+
+The report page's charts come first, then the analysis sections' (splits, training
+history), the index's release history and the generative report's loss histogram.
 
 Every chart reads named datasets (``datasets(report)`` builds them from the report; the
 page's script builds the same ones from the embedded report data, so the data is not
@@ -525,3 +528,105 @@ def _binary_predicted(report: dict[str, Any], j: int, at: int) -> int:
     g = report["threshold_grid"]["classes"][report["classes"][1]]
     positive = g["tp"][at] + g["fp"][at]
     return positive if j == 1 else report["n_examples"] - positive
+
+
+# The analysis sections: splits and training history.
+
+def split_chart(splits: dict[str, Any]) -> alt.Chart:
+    """Per-split accuracy, macro F1 and ROC AUC, with the mean across splits."""
+    metrics = [m for m in ("accuracy", "macro_f1", "roc_auc_macro") if splits["mean"].get(m) is not None]
+    rows = [
+        {"split": name, "metric": m, "value": part["summary"][m]}
+        for name, part in splits["per_split"].items()
+        for m in metrics
+        if part["summary"][m] is not None
+    ]
+    means = [{"metric": m, "mean": splits["mean"][m]} for m in metrics]
+    points = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_point(filled=True, size=70)
+        .encode(
+            x=alt.X("split:N", title=splits["column"], sort=splits["names"]),
+            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
+            color=alt.Color("metric:N", scale=alt.Scale(range=PALETTE), legend=alt.Legend(title=None, orient="bottom")),
+            shape=alt.Shape("metric:N", legend=None),
+            tooltip=["split:N", "metric:N", alt.Tooltip("value:Q", format=".4f")],
+        )
+    )
+    rule = (
+        alt.Chart(alt.Data(values=means))
+        .mark_rule(strokeDash=[4, 3])
+        .encode(y="mean:Q", color=alt.Color("metric:N", scale=alt.Scale(range=PALETTE), legend=None),
+                tooltip=["metric:N", alt.Tooltip("mean:Q", format=".4f", title="mean across splits")])
+    )
+    return (points + rule).properties(width=520, height=220, title="Metrics per split (dashed: mean)")
+
+
+def history_charts(history: dict[str, Any]) -> list[tuple[str, alt.Chart]]:
+    """One chart per metric: a line per split, a rule at the best validation step."""
+    charts = []
+    for metric in history["metrics"]:
+        rows = [
+            {"step": step, "value": value, "split": split}
+            for split, series in history["series"][metric].items()
+            for step, value in zip(series["steps"], series["values"])
+        ]
+        lines = (
+            alt.Chart(alt.Data(values=rows))
+            .mark_line(point=alt.OverlayMarkDef(size=18))
+            .encode(
+                x=alt.X("step:Q", title=history["step_column"]),
+                y=alt.Y("value:Q", title=metric, scale=alt.Scale(zero=False)),
+                color=alt.Color("split:N", scale=alt.Scale(range=PALETTE), legend=alt.Legend(title=None, orient="bottom")),
+                strokeDash=alt.StrokeDash("split:N", legend=None),
+                tooltip=["split:N", "step:Q", alt.Tooltip("value:Q", format=".4f")],
+            )
+        )
+        layers = [lines]
+        if history.get("best_step") is not None:
+            best = alt.Chart(alt.Data(values=[{"step": history["best_step"], "label": "best validation step"}]))
+            layers.append(best.mark_rule(color="#57606a", strokeDash=[2, 2]).encode(x="step:Q", tooltip=["label:N", "step:Q"]))
+        start = (history.get("overfitting") or {}).get("start_step")
+        if start is not None:
+            over = alt.Chart(alt.Data(values=[{"step": start, "label": "overfitting starts"}]))
+            layers.append(over.mark_rule(color="#a40e26").encode(x="step:Q", tooltip=["label:N", "step:Q"]))
+        charts.append((metric, alt.layer(*layers).properties(width=360, height=200, title=metric)))
+    return charts
+
+
+# The index of releases.
+
+def release_history_chart(rows: list[dict[str, Any]]) -> alt.Chart:
+    """The index: each headline metric across releases (rows: release, generated_at, metric, value)."""
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        x=alt.X("generated_at:T", title="generated"),
+        y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
+        tooltip=["release:N", "generated_at:T", "metric:N", alt.Tooltip("value:Q", format=".4f")],
+    )
+    lines = base.mark_line(point=True)
+    return (
+        lines.properties(width=220, height=110)
+        .facet(facet=alt.Facet("metric:N", title=None), columns=4)
+        .resolve_scale(y="independent")
+    )
+
+
+# The generative report.
+
+def loss_histogram(report: dict[str, Any]) -> alt.Chart:
+    hist = report["examples"]["loss_histogram"]
+    rows = [
+        {"low": lo, "high": hi, "examples": n}
+        for lo, hi, n in zip(hist["edges"][:-1], hist["edges"][1:], hist["counts"])
+    ]
+    return (
+        alt.Chart(alt.Data(values=rows), title="Loss per example (nats per token)")
+        .mark_bar(color=PALETTE[0])
+        .encode(
+            x=alt.X("low:Q", bin="binned", title="mean loss of the example"),
+            x2="high:Q",
+            y=alt.Y("examples:Q", title="examples"),
+            tooltip=[alt.Tooltip("low:Q", format=".3f"), alt.Tooltip("high:Q", format=".3f"), "examples:Q"],
+        )
+        .properties(width=560, height=220)
+    )

@@ -31,7 +31,6 @@ def build_figures(view: dict[str, Any]) -> dict[str, Any]:
     """Every figure of the page, JSON-ready: ``charts`` (id, title, note, spec as script
     JSON text, svg), ``splits_svg`` and ``history_svgs`` (metric, svg)."""
     from reportgen.report import charts, vega
-    from reportgen.report.analysis_charts import history_charts, split_chart
     from reportgen.report.embed import script_json
 
     data = charts.datasets(view, view["threshold"])
@@ -43,8 +42,8 @@ def build_figures(view: dict[str, Any]) -> dict[str, Any]:
     splits, history = view.get("splits"), view.get("history")
     return {
         "charts": made,
-        "splits_svg": vega.scoped_ids(vega.to_svg(split_chart(splits).to_dict(validate=False)), "splits")
+        "splits_svg": vega.scoped_ids(vega.to_svg(charts.split_chart(splits).to_dict(validate=False)), "splits")
         if splits else None,
         "history_svgs": [{"metric": m, "svg": vega.scoped_ids(vega.to_svg(c.to_dict(validate=False)), f"history-{i}")}
-                         for i, (m, c) in enumerate(history_charts(history))] if history else [],
+                         for i, (m, c) in enumerate(charts.history_charts(history))] if history else [],
     }

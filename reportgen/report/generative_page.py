@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import altair as alt
-
+from reportgen.report.charts import loss_histogram
 from reportgen.report.embed import data_island
 from reportgen.report.templating import render_template, template_folder
 
@@ -41,25 +40,6 @@ def _tiles(report: dict[str, Any]) -> list[dict[str, Any]]:
         tiles.append({"key": key, "value": value, "delta": delta, "better": better, "help": HELP[key],
                       "percent": key == "token_accuracy"})
     return tiles
-
-
-def loss_histogram(report: dict[str, Any]) -> alt.Chart:
-    hist = report["examples"]["loss_histogram"]
-    rows = [
-        {"low": lo, "high": hi, "examples": n}
-        for lo, hi, n in zip(hist["edges"][:-1], hist["edges"][1:], hist["counts"])
-    ]
-    return (
-        alt.Chart(alt.Data(values=rows), title="Loss per example (nats per token)")
-        .mark_bar(color="#0b5cad")
-        .encode(
-            x=alt.X("low:Q", bin="binned", title="mean loss of the example"),
-            x2="high:Q",
-            y=alt.Y("examples:Q", title="examples"),
-            tooltip=[alt.Tooltip("low:Q", format=".3f"), alt.Tooltip("high:Q", format=".3f"), "examples:Q"],
-        )
-        .properties(width=560, height=220)
-    )
 
 
 def _stylesheet() -> str:

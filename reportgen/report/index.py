@@ -11,8 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import altair as alt
-
+from reportgen.report.charts import release_history_chart
 from reportgen.report.templating import render_template
 from reportgen.report.write import write_atomic
 
@@ -125,25 +124,11 @@ def _histories(entries: list[Entry]) -> list[dict[str, Any]]:
     for dataset, group in sorted(by_dataset.items()):
         if len(group) < 2:
             continue
-        out.append({"dataset": dataset, "svg": to_svg(history_chart(group).to_dict(validate=False))})
+        rows = [
+            {"release": e.model or e.title, "generated_at": e.generated_at, "metric": m, "value": v}
+            for e in sorted(group, key=lambda e: e.generated_at)
+            for m, v in e.metrics.items()
+            if v is not None
+        ]
+        out.append({"dataset": dataset, "svg": to_svg(release_history_chart(rows).to_dict(validate=False))})
     return out
-
-
-def history_chart(group: list[Entry]) -> alt.Chart:
-    rows = [
-        {"release": e.model or e.title, "generated_at": e.generated_at, "metric": m, "value": v}
-        for e in sorted(group, key=lambda e: e.generated_at)
-        for m, v in e.metrics.items()
-        if v is not None
-    ]
-    base = alt.Chart(alt.Data(values=rows)).encode(
-        x=alt.X("generated_at:T", title="generated"),
-        y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
-        tooltip=["release:N", "generated_at:T", "metric:N", alt.Tooltip("value:Q", format=".4f")],
-    )
-    lines = base.mark_line(point=True)
-    return (
-        lines.properties(width=220, height=110)
-        .facet(facet=alt.Facet("metric:N", title=None), columns=4)
-        .resolve_scale(y="independent")
-    )

@@ -113,8 +113,7 @@ def main() -> int:
     except (AttributeError, OSError):
         pass
 
-    for module in ("reportgen.report.charts", "reportgen.report.analysis_charts"):  # altair, while the parent reads
-        importlib.import_module(module)
+    importlib.import_module("reportgen.report.charts")  # altair, while the parent reads
     vega.warm_up()
     vega.javascript_bundle()  # on the first run ever, cached on disk for the parent
 
