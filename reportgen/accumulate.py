@@ -15,8 +15,8 @@ import numpy as np
 
 from reportgen.binning import BinCounter
 from reportgen.options import DISTINCT_BUDGET
-from reportgen.stats import (ScoreCounts, Statistics, argmax_columns, decision_thresholds, from_examples,
-                             top_scores)
+from reportgen.rows import argmax_columns
+from reportgen.stats import ScoreCounts, Statistics, decision_thresholds, from_examples, top_scores
 from reportgen.validate import Examples
 
 SAMPLE = 1 << 16  # rows of the first chunk sampled to judge how many distinct scores to expect
@@ -157,8 +157,8 @@ class Accumulator:
         self._pool.shutdown(wait=True)
         if not self.binned:
             return self.total
-        per_class = tuple(c.score_counts() for c in self.counters)
-        top_class = self.top_class.score_counts() if self.top_class is not None else ScoreCounts.empty()
+        per_class = tuple(ScoreCounts.from_counter(c) for c in self.counters)
+        top_class = ScoreCounts.from_counter(self.top_class) if self.top_class is not None else ScoreCounts.empty()
         return replace(self.total, per_class=per_class, top_class=top_class)
 
 

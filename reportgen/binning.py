@@ -95,16 +95,15 @@ class BinCounter:
         if len(rows):
             self._add_within(scores[rows], bins[rows], pos[rows], neg[rows])
 
-    def score_counts(self):
-        """The totals as binned ``ScoreCounts``: the bins in use, exact at the anchors."""
-        from reportgen.stats import Anchors, ScoreCounts
-
+    def totals(self) -> tuple[np.ndarray, ...]:
+        """(scores, pos, neg, anchors, pos_above, neg_above): one representative score per
+        bin in use with its positives and negatives (each (bins,)), and the exact counts
+        above each anchor (each (anchors,)); ``ScoreCounts.from_counter`` wraps them."""
         neg_all, pos_all = self.hist[0::2], self.hist[1::2]
         used = np.flatnonzero(neg_all + pos_all)
         pos_above = _above_bins(pos_all, self.anchor_bins) + np.cumsum(self.within_pos)[:-1]
         neg_above = _above_bins(neg_all, self.anchor_bins) + np.cumsum(self.within_neg)[:-1]
-        anchors = Anchors(self.anchors, pos_above, neg_above)
-        return ScoreCounts(representatives(used), pos_all[used].copy(), neg_all[used].copy(), anchors)
+        return representatives(used), pos_all[used].copy(), neg_all[used].copy(), self.anchors, pos_above, neg_above
 
 
 def _above_bins(per_bin: np.ndarray, bins: np.ndarray) -> np.ndarray:
@@ -112,12 +111,3 @@ def _above_bins(per_bin: np.ndarray, bins: np.ndarray) -> np.ndarray:
     after = np.cumsum(per_bin[::-1])[::-1]  # after[b] = total in bins >= b
     after = np.append(after, 0)
     return after[bins + 1]
-
-
-def binned_counts(counts, anchors: np.ndarray):
-    """``counts`` (exact or binned) as binned ScoreCounts kept exact at ``anchors``."""
-    if counts.binned:
-        return counts
-    counter = BinCounter(anchors)
-    counter.add_counts(counts.scores, counts.pos, counts.neg)
-    return counter.score_counts()

@@ -14,6 +14,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from reportgen.binning import BinCounter
 from reportgen.validate import Examples
 
 TOP_K = (3, 5)
@@ -83,6 +84,20 @@ class ScoreCounts:
         return cls(values[ends], pos, neg)
 
     @classmethod
+    def from_counter(cls, counter: BinCounter) -> "ScoreCounts":
+        """A ``BinCounter``'s totals: the bins in use, exact at its anchors."""
+        scores, pos, neg, thresholds, pos_above, neg_above = counter.totals()
+        return cls(scores, pos, neg, Anchors(thresholds, pos_above, neg_above))
+
+    def binned_at(self, anchors: np.ndarray) -> "ScoreCounts":
+        """These counts binned (see ``reportgen.binning``), kept exact at ``anchors``."""
+        if self.binned:
+            return self
+        counter = BinCounter(anchors)
+        counter.add_counts(self.scores, self.pos, self.neg)
+        return ScoreCounts.from_counter(counter)
+
+    @classmethod
     def empty(cls) -> "ScoreCounts":
         return cls(np.empty(0), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
 
@@ -103,10 +118,8 @@ class ScoreCounts:
         Exact parts meeting binned ones are binned first (at the same anchors)."""
         binned = [p for p in parts if p.binned]
         if binned and len(binned) < len(parts):
-            from reportgen.binning import binned_counts  # only when modes meet
-
             anchors = binned[0].anchors.thresholds
-            parts = [binned_counts(p, anchors) for p in parts]
+            parts = [p.binned_at(anchors) for p in parts]
         scores, inverse = np.unique(np.concatenate([p.scores for p in parts]), return_inverse=True)
         size = len(scores)
         pos = np.bincount(inverse, weights=np.concatenate([p.pos for p in parts]), minlength=size)
@@ -254,23 +267,6 @@ def predicted_classes(ex: Examples, threshold: float | np.ndarray) -> np.ndarray
     if ex.task == "binary":
         return (ex.y_score[:, 1] > (cut if cut.ndim == 0 else cut[1])).astype(np.int64)
     return ex.y_score > cut
-
-
-def argmax_rows(matrix: np.ndarray) -> np.ndarray:
-    """Row-wise argmax, first maximum wins; a pass per column (fast on column-major data)."""
-    return argmax_columns([matrix[:, j] for j in range(matrix.shape[1])])
-
-
-def argmax_columns(columns: list[np.ndarray]) -> np.ndarray:
-    """Row-wise argmax over separate columns (of any one float type), first maximum wins."""
-    best = columns[0].copy()
-    index = np.zeros(len(best), dtype=np.int64)
-    better = np.empty(len(best), dtype=bool)
-    for j in range(1, len(columns)):
-        np.greater(columns[j], best, out=better)
-        index[better] = j
-        np.maximum(best, columns[j], out=best)
-    return index
 
 
 def top_scores(ex: Examples, predicted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

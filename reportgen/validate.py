@@ -1,6 +1,13 @@
 """Arrow tables in, validated Examples out: ids joined, task decided, classes fixed.
 
 Every problem raises InputError naming the file, the column, the row id or the value.
+
+``build_examples`` is the memory engine's one entry. The streaming engines decide their
+plan and validate each batch with the same public pieces: ``id_values``,
+``find_label_column``, ``find_score_columns``, ``binary_classes``, ``score_matrix`` (the
+one per-batch check of the scores), ``label_values``, ``multilabel_examples``,
+``unknown_label_error``, ``first_true`` and the join's messages (``duplicate_id_error``,
+``missing_ids_message``, ``partial_note``, ``single_class_note``).
 """
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ import pyarrow.compute as pc
 
 from reportgen.errors import InputError
 from reportgen.options import Options
+from reportgen.rows import argmax_rows, binary_scores
 
 TRUE_WORDS = ("1", "true")
 FALSE_WORDS = ("0", "false")
@@ -67,8 +75,6 @@ class Examples:
     @cached_property
     def argmax(self) -> np.ndarray:
         """Row-wise argmax of the scores, first maximum wins (computed once)."""
-        from reportgen.stats import argmax_rows
-
         return argmax_rows(self.y_score)
 
     def truth(self, j: int) -> np.ndarray:
@@ -88,28 +94,28 @@ class Source:
 
 def build_examples(labels: Source, scores: Source, options: Options, same: bool) -> Examples:
     """Join labels and scores by id and decide the task; the one validation entry."""
-    label_ids = _ids(labels, options.id_column)
-    score_ids = label_ids if same else _ids(scores, options.id_column)
-    label_column, multilabel = _label_column(labels, options)
-    score_columns = _score_columns(scores, options, label_column, same)
+    label_ids = id_values(labels, options.id_column)
+    score_ids = label_ids if same else id_values(scores, options.id_column)
+    label_column, multilabel = find_label_column(labels, options)
+    score_columns = find_score_columns(scores, options, label_column, same)
     notes: list[Note] = []
     # The join (Arrow hashing) and the score matrix (numpy copies) release the GIL: they
     # run side by side. Errors keep their order: ids, then labels, then scores.
     with ThreadPoolExecutor(max_workers=1) as pool:
         joined = pool.submit(_join, labels, scores, label_ids, score_ids, options, same, notes)
         try:
-            matrix, bad_score = _score_matrix(scores, score_columns, score_ids), None
+            matrix, bad_score = score_matrix(scores, score_columns, score_ids), None
         except InputError as err:
             matrix, bad_score = None, err
         keep, take = joined.result()
     ids = score_ids if keep is None else score_ids.take(pa.array(keep))
-    raw = _label_values(labels, label_column, take, ids, multilabel)
+    raw = label_values(labels, label_column, take, ids, multilabel)
     if bad_score is not None:
         raise bad_score
     if keep is not None:
         matrix = np.asfortranarray(matrix[keep])
     if multilabel:
-        examples = _multilabel(labels.name, ids, raw, matrix, score_columns, options, notes)
+        examples = multilabel_examples(labels.name, ids, raw, matrix, score_columns, options, notes)
     else:
         examples = _single_label(labels.name, ids, raw, matrix, score_columns, options, notes)
     if options.split_column is None:
@@ -129,7 +135,7 @@ def _split_values(labels: Source, scores: Source, column: str, keep, take, ids: 
     if rows is not None:
         values = values.take(pa.array(rows))
     if values.null_count:
-        row = _first_true(values.is_null())
+        row = first_true(values.is_null())
         raise InputError("missing split", file=source.name, column=column, row_id=ids[row].as_py())
     return _as_strings(values)
 
@@ -137,14 +143,14 @@ def _split_values(labels: Source, scores: Source, column: str, keep, take, ids: 
 # ---------------------------------------------------------------- ids and joins
 
 
-def _ids(source: Source, id_column: str) -> pa.Array:
+def id_values(source: Source, id_column: str) -> pa.Array:
     table = source.table
     if id_column not in table.column_names:
         shown = ", ".join(table.column_names[:8])
         raise InputError(f"no id column {id_column!r} (columns: {shown})", file=source.name)
     column = table.column(id_column)
     if column.null_count:
-        row = _first_true(column.is_null())
+        row = first_true(column.is_null())
         raise InputError(f"row {row + 2}: missing id", file=source.name, column=id_column)
     return _as_strings(column)
 
@@ -237,7 +243,7 @@ def _show(values: list) -> str:
 # ---------------------------------------------------------------- columns
 
 
-def _label_column(labels: Source, options: Options) -> tuple[str, bool]:
+def find_label_column(labels: Source, options: Options) -> tuple[str, bool]:
     """The label column and whether the task is multilabel."""
     names = labels.table.column_names
     if options.label_column is not None:
@@ -251,7 +257,7 @@ def _label_column(labels: Source, options: Options) -> tuple[str, bool]:
     raise InputError("no label column: expected 'label' or 'labels' (or --label-column)", file=labels.name)
 
 
-def _score_columns(scores: Source, options: Options, label_column: str, same: bool) -> tuple[str, ...]:
+def find_score_columns(scores: Source, options: Options, label_column: str, same: bool) -> tuple[str, ...]:
     names = scores.table.column_names
     if options.score_columns:
         for name in options.score_columns:
@@ -265,7 +271,7 @@ def _score_columns(scores: Source, options: Options, label_column: str, same: bo
     return chosen
 
 
-def _score_matrix(scores: Source, columns: tuple[str, ...], ids, out: np.ndarray | None = None) -> np.ndarray:
+def score_matrix(scores: Source, columns: tuple[str, ...], ids, out: np.ndarray | None = None) -> np.ndarray:
     """Rows × classes as float64 (column-major, into ``out`` when given), each column
     checked: numbers in [0, 1]."""
     shape = (scores.table.num_rows, len(columns))
@@ -288,7 +294,7 @@ def _numeric_chunks(scores: Source, name: str, ids: pa.Array) -> Iterable[np.nda
         column = pa.chunked_array([chunk.dictionary_decode() for chunk in column.chunks], kind.value_type)
         kind = column.type
     if column.null_count:
-        row = _first_true(column.combine_chunks().is_null())
+        row = first_true(column.combine_chunks().is_null())
         raise InputError("missing score", file=scores.name, column=name, row_id=ids[row].as_py())
     if pa.types.is_decimal(kind):  # through Python's decimals: each value correctly rounded
         return [column.combine_chunks().to_numpy(zero_copy_only=False).astype(np.float64)]
@@ -324,12 +330,12 @@ def _check_range(values: np.ndarray, file: str, column: str, ids: pa.Array) -> N
     raise InputError(f"score {float(values[row])!r} is outside [0, 1]", file=file, column=column, row_id=ids[row].as_py())
 
 
-def _label_values(labels: Source, column: str, take, ids: pa.Array, multilabel: bool) -> pa.Array:
+def label_values(labels: Source, column: str, take, ids: pa.Array, multilabel: bool) -> pa.Array:
     values = labels.table.column(column).combine_chunks()
     if take is not None:
         values = values.take(pa.array(take))
     if values.null_count and not multilabel:
-        row = _first_true(values.is_null())
+        row = first_true(values.is_null())
         raise InputError("missing label", file=labels.name, column=column, row_id=ids[row].as_py())
     if pa.types.is_floating(values.type):
         whole = pc.equal(values, pc.floor(values))
@@ -351,7 +357,7 @@ def _single_label(name, ids, raw, matrix, columns, options, notes) -> Examples:
 
 
 def _binary(name, ids, raw, matrix, columns, present, options, notes) -> Examples:
-    positive, negative, column = _binary_classes(name, columns, present, options)
+    positive, negative, column = binary_classes(name, columns, present, options)
     y_score = binary_scores(matrix[:, columns.index(column)])
     classes = (negative, positive)
     if negative not in present:
@@ -360,7 +366,7 @@ def _binary(name, ids, raw, matrix, columns, present, options, notes) -> Example
     return Examples("binary", classes, positive, ids, y_score, y_true, None, tuple(notes))
 
 
-def _binary_classes(name, columns, present, options) -> tuple[str, str, str]:
+def binary_classes(name, columns, present, options) -> tuple[str, str, str]:
     """(positive, negative, score column) for a binary task."""
     wanted = options.positive_class
     if len(columns) == 2:
@@ -417,7 +423,7 @@ def _fold_words(raw: pa.Array, classes: tuple[str, str]) -> pa.Array:
 def _class_index(name: str, ids: pa.Array, raw: pa.Array, classes: tuple[str, ...], task: str) -> np.ndarray:
     index = pc.index_in(raw, value_set=pa.array(classes, pa.string()))
     if index.null_count:
-        row = _first_true(index.is_null())
+        row = first_true(index.is_null())
         raise unknown_label_error(raw[row].as_py(), classes, task, name, ids[row].as_py())
     return index.to_numpy(zero_copy_only=False).astype(np.int64)
 
@@ -429,16 +435,7 @@ def unknown_label_error(value, classes: tuple[str, ...], task: str, file: str, r
     return InputError(f"label {value!r} {why} ({shown})", file=file, row_id=row_id)
 
 
-def binary_scores(p: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """The positive class's scores ``p`` as the two-column ``[1 - p, p]`` of a binary task
-    (into ``out`` when given; ``p`` may already be its second column)."""
-    y_score = np.empty((len(p), 2), dtype=np.float64, order="F") if out is None else out
-    np.subtract(1.0, p, out=y_score[:, 0])
-    y_score[:, 1] = p
-    return y_score
-
-
-def _multilabel(name, ids, raw, matrix, columns, options, notes) -> Examples:
+def multilabel_examples(name, ids, raw, matrix, columns, options, notes) -> Examples:
     classes = tuple(columns)
     lists = pc.split_pattern(pc.fill_null(raw, ""), options.label_sep)
     flat = pc.list_flatten(lists)
@@ -449,7 +446,7 @@ def _multilabel(name, ids, raw, matrix, columns, options, notes) -> Examples:
     parents = parents[used.to_numpy(zero_copy_only=False)]
     index = pc.index_in(flat, value_set=pa.array(classes, pa.string()))
     if index.null_count:
-        at = _first_true(index.is_null())
+        at = first_true(index.is_null())
         raise InputError(
             f"label {flat[at].as_py()!r} is not a score column ({_show(list(classes[:8]))})",
             file=name,
@@ -460,7 +457,7 @@ def _multilabel(name, ids, raw, matrix, columns, options, notes) -> Examples:
     return Examples("multilabel", classes, None, ids, matrix, None, y_multi, tuple(notes))
 
 
-def _first_true(mask: pa.Array | pa.ChunkedArray) -> int:
+def first_true(mask: pa.Array | pa.ChunkedArray) -> int:
     if isinstance(mask, pa.ChunkedArray):
         mask = mask.combine_chunks()
     return int(np.argmax(mask.to_numpy(zero_copy_only=False)))

@@ -191,7 +191,7 @@ def test_equal_width_bins_would_fail_where_float_bins_do_not():
     assert exact - coarse > 0.01
     counter = BinCounter(np.array([0.5]))
     counter.add(truth, s)
-    counts = counter.score_counts()
+    counts = ScoreCounts.from_counter(counter)
     assert counts.auc_error_bound <= 1e-5
 
 

@@ -11,10 +11,12 @@ from typing import Callable, NoReturn, Sequence
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from reportgen import validate
 from reportgen.errors import InputError
 from reportgen.options import Options
+from reportgen.rows import binary_scores
 from reportgen.validate import Examples, Note, Source, missing_ids_message, partial_note
 
 ID, CODE, LABELS = "__id", "__code", "__labels"
@@ -57,16 +59,16 @@ def make_plan(
     labels = Source(_empty(label_names), labels_name)
     scores = Source(_empty(score_names), scores_name)
     for source in (labels, scores):
-        validate._ids(source, opts.id_column)  # the memory engine's check that the id column exists
-    label_column, multilabel = validate._label_column(labels, opts)
-    columns = validate._score_columns(scores, opts, label_column, same)
+        validate.id_values(source, opts.id_column)  # the memory engine's check that the id column exists
+    label_column, multilabel = validate.find_label_column(labels, opts)
+    columns = validate.find_score_columns(scores, opts, label_column, same)
     common = dict(label_column=label_column, labels_name=labels_name, scores_name=scores_name,
                   label_sep=opts.label_sep)
     if multilabel:
         return Plan(task="multilabel", classes=columns, positive_class=None, score_columns=columns, **common)
     if len(columns) == 1 or opts.positive_class is not None:
         present = [str(v) for v in present_labels(label_column)]
-        positive, negative, column = validate._binary_classes(labels_name, columns, present, opts)
+        positive, negative, column = validate.binary_classes(labels_name, columns, present, opts)
         notes = ()
         if negative.lower() not in {v.lower() for v in present}:
             notes = (validate.single_class_note(positive, negative),)
@@ -117,14 +119,14 @@ def examples_from_batch(batch: pa.RecordBatch | pa.Table, plan: Plan, label_of=N
     scores = Source(table, plan.scores_name)
     binary = plan.task == "binary"  # one score column, stored as the second of [1 - p, p]
     out = buffer.get(table.num_rows, 2 if binary else len(plan.score_columns)) if buffer else None
-    matrix = validate._score_matrix(scores, plan.score_columns, ids, out[:, 1:] if binary and out is not None else out)
+    matrix = validate.score_matrix(scores, plan.score_columns, ids, out[:, 1:] if binary and out is not None else out)
     if plan.task == "multilabel":
-        raw = validate._label_values(Source(table, plan.labels_name), LABELS, None, ids, True)
-        return validate._multilabel(plan.labels_name, ids, raw, matrix, plan.classes,
+        raw = validate.label_values(Source(table, plan.labels_name), LABELS, None, ids, True)
+        return validate.multilabel_examples(plan.labels_name, ids, raw, matrix, plan.classes,
                                     Options(label_sep=plan.label_sep), [])
     y_true = _codes(table, plan, ids, label_of)
     if binary:
-        matrix = validate.binary_scores(matrix[:, 0], out)
+        matrix = binary_scores(matrix[:, 0], out)
     return Examples(plan.task, plan.classes, plan.positive_class, table.column(ID), matrix, y_true, None)
 
 
@@ -144,7 +146,7 @@ def _codes(table: pa.Table, plan: Plan, ids: LazyIds, label_of) -> np.ndarray:
     """Class index of each row; a null code is a label that is not a class."""
     codes = table.column(CODE)
     if codes.null_count:
-        row = validate._first_true(codes.is_null())
+        row = validate.first_true(codes.is_null())
         if LABELS in table.column_names:
             value = table.column(LABELS)[row].as_py()
         else:
@@ -168,8 +170,6 @@ def new_counts() -> dict[str, int]:
 
 def matched_rows(table: pa.Table, seen: dict[str, int]) -> pa.Table:
     """The rows found in both files; the others are counted in ``seen``."""
-    import pyarrow.compute as pc
-
     in_labels, in_scores = table.column(IN_LABELS), table.column(IN_SCORES)
     if in_labels.null_count or in_scores.null_count:
         seen["only_scores"] += in_labels.null_count

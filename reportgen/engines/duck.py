@@ -73,7 +73,7 @@ class DuckSource:
     def _text_types(self, pattern: str, columns: tuple[str, ...], delim: str) -> str:
         if not os.path.isfile(pattern):
             return ""
-        present = io._header_names(pattern, delim)
+        present = io.header_names(pattern, delim)
         chosen = [c for c in columns if c in present]
         if not chosen:
             return ""

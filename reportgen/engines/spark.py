@@ -10,6 +10,7 @@ import os
 import pickle
 import sys
 import warnings
+from dataclasses import replace
 from typing import Iterator
 
 import pyarrow as pa
@@ -106,15 +107,11 @@ def statistics(labels, scores, opts: Options, same: bool = False, labels_name: s
 
 def _within_budget(stats: Statistics, opts: Options, budget: int) -> Statistics:
     """Partitions counted exactly may add up to more distinct scores than the budget: bin them."""
-    from dataclasses import replace
-
-    from reportgen.binning import binned_counts
-
     if any(c.binned for c in stats.per_class) or max(len(c.scores) for c in stats.per_class) <= budget:
         return stats
     anchors = anchor_thresholds(opts.grid, stats.classes, opts.threshold, opts.class_thresholds)
-    per_class = tuple(binned_counts(c, anchors) for c in stats.per_class)
-    return replace(stats, per_class=per_class, top_class=binned_counts(stats.top_class, anchors))
+    per_class = tuple(c.binned_at(anchors) for c in stats.per_class)
+    return replace(stats, per_class=per_class, top_class=stats.top_class.binned_at(anchors))
 
 
 def _present(labels, column: str, F) -> list[str]:
