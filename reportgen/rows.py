@@ -34,3 +34,33 @@ def binary_scores(p: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     np.subtract(1.0, p, out=y_score[:, 0])
     y_score[:, 1] = p
     return y_score
+
+
+def softmax_rows(matrix: np.ndarray) -> np.ndarray:
+    """Softmax of each row of a rows × classes matrix of logits, in place (column by
+    column, stable: the row's maximum is subtracted first). Returns ``matrix``."""
+    columns = [matrix[:, j] for j in range(matrix.shape[1])]
+    top = columns[0].copy()
+    for column in columns[1:]:
+        np.maximum(top, column, out=top)
+    total = np.zeros_like(top)
+    for column in columns:
+        np.subtract(column, top, out=column)
+        np.exp(column, out=column)
+        total += column
+    for column in columns:
+        np.divide(column, total, out=column)
+    return matrix
+
+
+def sigmoid(values: np.ndarray) -> np.ndarray:
+    """The logistic function of logits, in place, for any shape (stable for both signs:
+    exp of minus the absolute value only). Returns ``values``."""
+    negative = values < 0
+    np.negative(np.abs(values, out=values), out=values)  # -|x|
+    np.exp(values, out=values)                            # e^-|x|, in (0, 1]
+    # x >= 0: 1 / (1 + e^-x); x < 0: e^x / (1 + e^x)
+    ratio = values / (1.0 + values)
+    np.divide(1.0, 1.0 + values, out=values)
+    np.copyto(values, ratio, where=negative)
+    return values
