@@ -34,13 +34,16 @@ def evaluate_statistics(
         calibration = pool.submit(_calibration, stats)
         ranking = [_ranking(c) for c in stats.per_class]
         at_threshold = [
-            _at_threshold(c, cut, stats.n_examples) for c, cut in zip(stats.per_class, stats.class_thresholds)
+            _at_threshold(c, cut, stats.total) for c, cut in zip(stats.per_class, stats.class_thresholds)
         ]
         decision = _decision_counts(stats, at_threshold)
         per_class = [
             _class_entry(name, c, dec, rank, at)
             for name, c, dec, rank, at in zip(stats.classes, stats.per_class, decision, ranking, at_threshold)
         ]
+        if stats.weighted:
+            for entry, rows in zip(per_class, stats.actual_rows):
+                entry["rows"] = int(rows)
         return Evaluation(
             task=stats.task,
             classes=list(stats.classes),
@@ -161,7 +164,7 @@ def _thresholds(values: np.ndarray) -> list[float | None]:
 
 def _at_threshold(counts: ScoreCounts, threshold: float, n: int) -> dict[str, Any]:
     """One-vs-rest counts with score > threshold, and the ratios built on them."""
-    tp, fp = (int(v) for v in counts.above(threshold))
+    tp, fp = (_count(v) for v in counts.above(threshold))
     fn, tn = counts.n_pos - tp, counts.n_neg - fp
     return {
         "tp": tp,
@@ -187,7 +190,7 @@ def _decision_counts(stats: Statistics, at_threshold: list[dict]) -> list[tuple[
     tp = np.diag(matrix)
     fp = matrix.sum(axis=0) - tp
     fn = matrix.sum(axis=1) - tp
-    return [(int(a), int(b), int(c)) for a, b, c in zip(tp, fp, fn)]
+    return [(_count(a), _count(b), _count(c)) for a, b, c in zip(tp, fp, fn)]
 
 
 def _class_entry(name, counts: ScoreCounts, decision, ranking, at_threshold) -> dict[str, Any]:
@@ -204,6 +207,11 @@ def _class_entry(name, counts: ScoreCounts, decision, ranking, at_threshold) -> 
     }
 
 
+def _count(value) -> int | float:
+    """A count as JSON: an integer, or a float sum of weights when weighted."""
+    return value.item() if hasattr(value, "item") else value
+
+
 def _ratio(numerator: float, denominator: float) -> float:
     """numerator / denominator, with 0/0 = 0 as scikit-learn's zero_division=0."""
     return float(numerator / denominator) if denominator else 0.0
@@ -213,9 +221,9 @@ def _ratio(numerator: float, denominator: float) -> float:
 
 
 def _summary(stats, per_class, decision, at_threshold) -> dict[str, Any]:
-    n, k = stats.n_examples, len(stats.classes)
-    tp, fp, fn = (np.array(v, dtype=np.int64) for v in zip(*decision))
-    support = np.array([c["support"] for c in per_class], dtype=np.int64)
+    n, k = stats.total, len(stats.classes)
+    tp, fp, fn = (np.array(v) for v in zip(*decision))
+    support = np.array([c["support"] for c in per_class])
     f1 = np.array([c["f1"] for c in per_class])
     cells = n * k if stats.task == "multilabel" else n
     summary = {
@@ -251,17 +259,17 @@ def _macro(stats: Statistics, per_class: list[dict], key: str) -> float | None:
 def _top_k(stats: Statistics) -> dict[str, float | None]:
     k = len(stats.classes)
     return {
-        str(top): (_ratio(hits, stats.n_examples) if stats.task == "multiclass" and k > top else None)
+        str(top): (_ratio(hits, stats.total) if stats.task == "multiclass" and k > top else None)
         for top, hits in zip(TOP_K, stats.top_k_hits)
     }
 
 
 def _single_label_summary(matrix: np.ndarray, support: np.ndarray) -> dict[str, Any]:
-    n = int(matrix.sum())
+    n = matrix.sum().item()
     diag = np.diag(matrix)
     recall = diag[support > 0] / support[support > 0]
     return {
-        "accuracy": _ratio(int(diag.sum()), n),
+        "accuracy": _ratio(diag.sum().item(), n),
         "balanced_accuracy": float(np.mean(recall)) if len(recall) else None,
         "mcc": _mcc(matrix),
         "cohen_kappa": _kappa(matrix),
@@ -269,11 +277,11 @@ def _single_label_summary(matrix: np.ndarray, support: np.ndarray) -> dict[str, 
 
 
 def _multilabel_summary(stats: Statistics, at_threshold: list[dict]) -> dict[str, Any]:
-    n, k = stats.n_examples, len(stats.classes)
+    n, k = stats.total, len(stats.classes)
     total = {key: sum(a[key] for a in at_threshold) for key in ("tp", "fp", "fn", "tn")}
     hamming = _ratio(total["fp"] + total["fn"], n * k)
     balanced = [(a["recall"] + a["specificity"]) / 2 for a in at_threshold]
-    flat = np.array([[total["tn"], total["fp"]], [total["fn"], total["tp"]]], dtype=np.int64)
+    flat = np.array([[total["tn"], total["fp"]], [total["fn"], total["tp"]]])
     return {
         "accuracy": 1.0 - hamming,
         "balanced_accuracy": float(np.mean(balanced)),
@@ -317,7 +325,7 @@ def _confusion_matrix(stats: Statistics) -> dict[str, Any]:
     normalized = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
     return {
         "classes": list(stats.classes),
-        "counts": counts.astype(int).tolist(),
+        "counts": counts.tolist() if stats.weighted else counts.astype(int).tolist(),
         "normalized": normalized.tolist(),
     }
 
@@ -325,7 +333,7 @@ def _confusion_matrix(stats: Statistics) -> dict[str, Any]:
 def _probability_matrix(stats: Statistics) -> dict[str, Any]:
     rows = []
     for sums, count in zip(stats.score_sums, stats.actual_counts):
-        rows.append([float(v) / int(count) if count else None for v in sums])
+        rows.append([float(v) / float(count) if count else None for v in sums])
     return {"classes": list(stats.classes), "mean_score": rows}
 
 
@@ -379,7 +387,7 @@ def _bins(counts: ScoreCounts, edges: np.ndarray) -> dict[str, Any]:
         bins.append({
             "lower": float(edges[i]),
             "upper": float(edges[i + 1]),
-            "count": int(count[i]),
+            "count": count[i].item() if counts.weighted else int(count[i]),
             "mean_score": None if mean is None else float(mean),
             "fraction_positive": None if fraction is None else float(fraction),
         })
@@ -389,6 +397,8 @@ def _bins(counts: ScoreCounts, edges: np.ndarray) -> dict[str, Any]:
 def _quantile_edges(counts: ScoreCounts, size: int) -> np.ndarray:
     """numpy's linear percentiles of every score, found from the counts alone."""
     total = counts.pos + counts.neg
+    if counts.weighted and len(total):
+        return _weighted_quantile_edges(counts.scores, total, size)
     n = int(total.sum())
     if n == 0:
         return np.linspace(0.0, 1.0, size + 1)
@@ -399,6 +409,16 @@ def _quantile_edges(counts: ScoreCounts, size: int) -> np.ndarray:
     value_high = counts.scores[np.searchsorted(cumulative, high, side="right")]
     frac = position - low
     return np.where(frac >= 0.5, value_high - (value_high - value_low) * (1 - frac), value_low + (value_high - value_low) * frac)
+
+
+def _weighted_quantile_edges(scores: np.ndarray, weight: np.ndarray, size: int) -> np.ndarray:
+    """Weighted equal-mass edges: the lowest score whose cumulative weight reaches each
+    share of the total (the first and last edges are the lowest and highest scores)."""
+    cumulative = np.cumsum(weight)
+    shares = np.linspace(0.0, 1.0, size + 1) * cumulative[-1]
+    edges = scores[np.minimum(np.searchsorted(cumulative, shares, side="left"), len(scores) - 1)]
+    edges[0], edges[-1] = scores[0], scores[-1]
+    return edges
 
 
 # ---------------------------------------------------------------- warnings
@@ -428,7 +448,7 @@ def _predicted_total(stats: Statistics, entry: dict) -> int:
     if stats.task == "multilabel":
         return entry["at_threshold"]["total_predicted"]
     j = stats.classes.index(entry["class"])
-    return int(stats.confusion[:, j].sum())
+    return stats.confusion[:, j].sum().item()
 
 
 def _class_note(code: str, names: list[str], lead: str, consequence: str) -> dict[str, str]:

@@ -41,7 +41,8 @@ class ScoreCounts:
     """Positives and negatives at each distinct score of one class (one-vs-rest).
 
     ``scores`` is ascending and distinct; ``pos[i]`` / ``neg[i]`` count the examples
-    with score ``scores[i]`` that are / are not of the class.
+    with score ``scores[i]`` that are / are not of the class (all three (distinct,);
+    counts int64, or float64 sums of weights when the examples are weighted).
 
     Binned counts (``anchors`` set) hold one entry per score bin, standing at the bin's
     middle (see ``reportgen.binning``); counts above the anchor thresholds stay exact.
@@ -66,12 +67,19 @@ class ScoreCounts:
             return None
         return float(np.dot(self.pos.astype(np.float64), self.neg.astype(np.float64)) / 2.0 / pairs)
 
+    @property
+    def weighted(self) -> bool:
+        return self.pos.dtype.kind == "f"
+
     @classmethod
-    def from_arrays(cls, y_true: np.ndarray, y_score: np.ndarray) -> "ScoreCounts":
-        """One sort: scores in [0, 1] and the truth bit packed into one uint64 key."""
+    def from_arrays(cls, y_true: np.ndarray, y_score: np.ndarray, weight: np.ndarray | None = None) -> "ScoreCounts":
+        """One sort: scores in [0, 1] and the truth bit packed into one uint64 key
+        (``y_true``, ``y_score``, ``weight``: (rows,))."""
         y_score = np.ascontiguousarray(y_score, dtype=np.float64)
         keys = np.left_shift(y_score.view(np.uint64), np.uint64(1))
         keys |= np.asarray(y_true, dtype=np.uint64)
+        if weight is not None:
+            return cls._weighted(keys, weight)
         keys.sort()
         values = np.right_shift(keys, np.uint64(1)).view(np.float64)
         if len(values) == 0:
@@ -84,6 +92,23 @@ class ScoreCounts:
         return cls(values[ends], pos, neg)
 
     @classmethod
+    def _weighted(cls, keys: np.ndarray, weight: np.ndarray) -> "ScoreCounts":
+        """Sums of weights per distinct score; scores whose rows all weigh 0 are left out
+        (as scikit-learn drops zero weights)."""
+        order = np.argsort(keys)
+        keys = keys[order]
+        weight = weight[order]
+        values = np.right_shift(keys, np.uint64(1)).view(np.float64)
+        if len(values) == 0:
+            return cls(np.empty(0), np.empty(0), np.empty(0))
+        starts = np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]]))
+        truth = (keys & np.uint64(1)).astype(bool)
+        pos = np.add.reduceat(np.where(truth, weight, 0.0), starts)
+        neg = np.add.reduceat(np.where(truth, 0.0, weight), starts)
+        used = (pos + neg) > 0
+        return cls(values[starts][used], pos[used], neg[used])
+
+    @classmethod
     def from_counter(cls, counter: BinCounter) -> "ScoreCounts":
         """A ``BinCounter``'s totals: the bins in use, exact at its anchors."""
         scores, pos, neg, thresholds, pos_above, neg_above = counter.totals()
@@ -93,7 +118,7 @@ class ScoreCounts:
         """These counts binned (see ``reportgen.binning``), kept exact at ``anchors``."""
         if self.binned:
             return self
-        counter = BinCounter(anchors)
+        counter = BinCounter(anchors, weighted=self.weighted)
         counter.add_counts(self.scores, self.pos, self.neg)
         return ScoreCounts.from_counter(counter)
 
@@ -102,12 +127,12 @@ class ScoreCounts:
         return cls(np.empty(0), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
 
     @property
-    def n_pos(self) -> int:
-        return int(self.pos.sum())
+    def n_pos(self) -> int | float:
+        return self.pos.sum().item()
 
     @property
-    def n_neg(self) -> int:
-        return int(self.neg.sum())
+    def n_neg(self) -> int | float:
+        return self.neg.sum().item()
 
     def merge(self, other: "ScoreCounts") -> "ScoreCounts":
         return ScoreCounts.combine([self, other])
@@ -125,6 +150,8 @@ class ScoreCounts:
         pos = np.bincount(inverse, weights=np.concatenate([p.pos for p in parts]), minlength=size)
         neg = np.bincount(inverse, weights=np.concatenate([p.neg for p in parts]), minlength=size)
         anchors = functools.reduce(Anchors.merge, [p.anchors for p in parts]) if binned else None
+        if any(p.weighted for p in parts):
+            return ScoreCounts(scores, pos, neg, anchors)
         return ScoreCounts(scores, pos.astype(np.int64), neg.astype(np.int64), anchors)
 
     def above(self, thresholds: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
@@ -144,7 +171,14 @@ class ScoreCounts:
 
 @dataclass(frozen=True, eq=False)
 class Statistics:
-    """Everything the metrics need, as sums over examples (see ``merge``)."""
+    """Everything the metrics need, as sums over examples (see ``merge``).
+
+    Counts (``confusion`` k × k, ``actual_counts`` (k,), ``top_k_hits``, ``exact_match``)
+    are int64 row counts, or float64 sums of weights when weighted; ``score_sums`` (k × k)
+    and the loss sums are weighted too. ``n_examples`` stays the row count;
+    ``weight_total`` (weighted only) is the sum of weights and ``actual_rows`` ((k,)
+    int64, weighted only) the unweighted rows per actual class.
+    """
 
     task: str
     classes: tuple[str, ...]
@@ -162,6 +196,18 @@ class Statistics:
     top_k_hits: tuple[int, ...]      # aligned with TOP_K
     exact_match: int                 # multilabel: rows whose predicted set is the label set
     unnormalized_rows: int           # multiclass: rows whose scores do not sum to 1
+    weight_total: float | None = None  # sum of weights, when weighted
+    actual_rows: np.ndarray | None = None  # rows per actual class, when weighted
+    fractional_weights: bool = False  # some weight is not a whole number (counts get decimals)
+
+    @property
+    def weighted(self) -> bool:
+        return self.weight_total is not None
+
+    @property
+    def total(self) -> int | float:
+        """What every ratio over examples divides by: rows, or the sum of their weights."""
+        return self.weight_total if self.weighted else self.n_examples
 
     @functools.cached_property
     def confidence(self) -> ScoreCounts:
@@ -198,6 +244,9 @@ class Statistics:
             top_k_hits=tuple(sum(hits) for hits in zip(*(p.top_k_hits for p in parts))),
             exact_match=sum(p.exact_match for p in parts),
             unnormalized_rows=sum(p.unnormalized_rows for p in parts),
+            weight_total=sum(p.weight_total for p in parts) if first.weighted else None,
+            actual_rows=sum(p.actual_rows for p in parts) if first.weighted else None,
+            fractional_weights=any(p.fractional_weights for p in parts),
         )
 
 
@@ -220,7 +269,7 @@ def from_examples(
     cuts = decision_thresholds(ex.classes, threshold, class_thresholds)
     with ThreadPoolExecutor(max_workers=min(k, os.cpu_count() or 1)) as pool:
         # the per-class sorts run on the pool while this thread sums over the rows
-        sorted_counts = pool.map(lambda j: ScoreCounts.from_arrays(ex.truth(j), ex.y_score[:, j]),
+        sorted_counts = pool.map(lambda j: ScoreCounts.from_arrays(ex.truth(j), ex.y_score[:, j], ex.weight),
                                  range(k) if score_counts else ())
         predicted = predicted_classes(ex, np.asarray(cuts))
         sums = _score_sums(ex)
@@ -244,6 +293,9 @@ def from_examples(
         n_examples=ex.n_examples,
         per_class=per_class,
         top_class=_top_class(ex, predicted) if score_counts else ScoreCounts.empty(),
+        weight_total=None if ex.weight is None else float(ex.weight.sum()),
+        actual_rows=None if ex.weight is None else _actual_counts(replace(ex, weight=None)),
+        fractional_weights=ex.weight is not None and not np.array_equal(ex.weight, np.floor(ex.weight)),
         **rows,
     )
 
@@ -277,10 +329,12 @@ def top_scores(ex: Examples, predicted: np.ndarray) -> tuple[np.ndarray, np.ndar
 def _top_class(ex: Examples, predicted: np.ndarray) -> ScoreCounts:
     if ex.task != "multiclass":
         return ScoreCounts.empty()
-    return ScoreCounts.from_arrays(*top_scores(ex, predicted))
+    return ScoreCounts.from_arrays(*top_scores(ex, predicted), ex.weight)
 
 
 def _confusion(ex: Examples, predicted: np.ndarray) -> np.ndarray:
+    if ex.weight is not None:
+        return _weighted_confusion(ex, predicted)
     k = len(ex.classes)
     if ex.y_multi is None:
         flat = np.bincount(ex.y_true * k + predicted, minlength=k * k)
@@ -289,6 +343,8 @@ def _confusion(ex: Examples, predicted: np.ndarray) -> np.ndarray:
 
 
 def _score_sums(ex: Examples) -> np.ndarray:
+    if ex.weight is not None:
+        return _weighted_score_sums(ex)
     k = len(ex.classes)
     if ex.y_multi is None:
         columns = [np.bincount(ex.y_true, weights=ex.y_score[:, j], minlength=k) for j in range(k)]
@@ -297,12 +353,16 @@ def _score_sums(ex: Examples) -> np.ndarray:
 
 
 def _actual_counts(ex: Examples) -> np.ndarray:
+    if ex.weight is not None:
+        return _weighted_actual_counts(ex)
     if ex.y_multi is None:
         return np.bincount(ex.y_true, minlength=len(ex.classes)).astype(np.int64)
     return ex.y_multi.sum(axis=0).astype(np.int64)
 
 
 def _log_loss_sum(ex: Examples) -> float:
+    if ex.weight is not None:
+        return float(np.dot(row_log_loss(ex), ex.weight))
     return float(row_log_loss(ex).sum())
 
 
@@ -330,6 +390,8 @@ def _brier_sum(ex: Examples, score_sums: np.ndarray) -> float:
     Each cell is s^2 - 2 s y + y (y is 0 or 1); the s y terms add up to the diagonal of
     the score sums, so this is one dot product per class.
     """
+    if ex.weight is not None:
+        return _weighted_brier_sum(ex, score_sums)
     if ex.task == "binary":
         p = ex.y_score[:, 1]
         return float(_square_sum(p) - 2.0 * score_sums[1, 1] + np.count_nonzero(ex.y_true == 1))
@@ -369,12 +431,16 @@ def _top_k_hits(ex: Examples, columns: list[np.ndarray] | None = None) -> tuple[
         y = ex.y_true[tied]
         for j in range(k):
             above[tied] += (cols[j][tied] == true_score[tied]) & (j > y)
+    if ex.weight is not None:
+        return tuple(_weight_of(above < top, ex.weight) for top in TOP_K)
     return tuple(int(np.count_nonzero(above < top)) for top in TOP_K)
 
 
 def _exact_match(ex: Examples, predicted: np.ndarray) -> int:
     if ex.y_multi is None:
         return 0
+    if ex.weight is not None:
+        return _weight_of(np.all(predicted == ex.y_multi, axis=1), ex.weight)
     return int(np.count_nonzero(np.all(predicted == ex.y_multi, axis=1)))
 
 
@@ -382,3 +448,44 @@ def _unnormalized_rows(ex: Examples) -> int:
     if ex.task != "multiclass":
         return 0
     return int(np.count_nonzero(np.abs(ex.y_score.sum(axis=1) - 1.0) > SUM_TOLERANCE))
+
+
+# ---------------------------------------------------------------- weighted examples: sums of weights
+
+
+def _weight_of(mask: np.ndarray, weight: np.ndarray) -> float:
+    """The weight of the rows in ``mask`` ((rows,) bool)."""
+    return float(np.sum(weight, where=mask))
+
+
+def _weighted_confusion(ex: Examples, predicted: np.ndarray) -> np.ndarray:
+    """k × k float64: sums of weights (multilabel: rows with label i and j predicted)."""
+    k = len(ex.classes)
+    if ex.y_multi is None:
+        return np.bincount(ex.y_true * k + predicted, weights=ex.weight, minlength=k * k).reshape(k, k)
+    return np.stack([ex.weight[ex.y_multi[:, i]] @ predicted[ex.y_multi[:, i]] for i in range(k)]).astype(np.float64)
+
+
+def _weighted_score_sums(ex: Examples) -> np.ndarray:
+    k = len(ex.classes)
+    if ex.y_multi is None:
+        columns = [np.bincount(ex.y_true, weights=ex.y_score[:, j] * ex.weight, minlength=k) for j in range(k)]
+        return np.stack(columns, axis=1)
+    return np.stack([ex.weight[ex.y_multi[:, i]] @ ex.y_score[ex.y_multi[:, i]] for i in range(k)])
+
+
+def _weighted_actual_counts(ex: Examples) -> np.ndarray:
+    if ex.y_multi is None:
+        return np.bincount(ex.y_true, weights=ex.weight, minlength=len(ex.classes))
+    return ex.weight @ ex.y_multi.astype(np.float64)
+
+
+def _weighted_brier_sum(ex: Examples, score_sums: np.ndarray) -> float:
+    """As ``_brier_sum``, each row's cells counted with its weight."""
+    w = ex.weight
+    if ex.task == "binary":
+        p = ex.y_score[:, 1]
+        return float(np.einsum("i,i,i->", w, p, p) - 2.0 * score_sums[1, 1] + _weight_of(ex.y_true == 1, w))
+    squares = sum(float(np.einsum("i,i,i->", w, ex.y_score[:, j], ex.y_score[:, j])) for j in range(len(ex.classes)))
+    positives = float(w.sum()) if ex.y_multi is None else float(w @ ex.y_multi.sum(axis=1))
+    return float(squares - 2.0 * np.trace(score_sums) + positives)
