@@ -165,7 +165,7 @@ def _thresholds(values: np.ndarray) -> list[float | None]:
 def _at_threshold(counts: ScoreCounts, threshold: float, n: int) -> dict[str, Any]:
     """One-vs-rest counts with score > threshold, and the ratios built on them."""
     tp, fp = (_count(v) for v in counts.above(threshold))
-    fn, tn = counts.n_pos - tp, counts.n_neg - fp
+    fn, tn = max(counts.n_pos - tp, 0), max(counts.n_neg - fp, 0)  # sums of weights: no rounding below 0
     return {
         "tp": tp,
         "fp": fp,
@@ -345,8 +345,8 @@ def _grid(stats: Statistics, grid: tuple[float, ...]) -> dict[str, Any]:
         classes[name] = {
             "tp": tp.tolist(),
             "fp": fp.tolist(),
-            "fn": (counts.n_pos - tp).tolist(),
-            "tn": (counts.n_neg - fp).tolist(),
+            "fn": np.maximum(counts.n_pos - tp, 0).tolist(),
+            "tn": np.maximum(counts.n_neg - fp, 0).tolist(),
         }
     return {"thresholds": [float(t) for t in grid], "classes": classes}
 

@@ -75,10 +75,6 @@ class Options:
         return (self.id_column, *(c for c in (self.label_column,) if c), "label", "labels")
 
     @property
-    def logits(self) -> bool:
-        return self.scores_are == "logits"
-
-    @property
     def grid(self) -> tuple[float, ...]:
         """Grid thresholds 0..1 by grid_step, with the report threshold added."""
         count = int(math.floor(1.0 / self.grid_step + 1e-9))

@@ -128,11 +128,11 @@ class ScoreCounts:
 
     @property
     def n_pos(self) -> int | float:
-        return self.pos.sum().item()
+        return _suffix_sums(self.pos)[0].item() if self.weighted else self.pos.sum().item()
 
     @property
     def n_neg(self) -> int | float:
-        return self.neg.sum().item()
+        return _suffix_sums(self.neg)[0].item() if self.weighted else self.neg.sum().item()
 
     def merge(self, other: "ScoreCounts") -> "ScoreCounts":
         return ScoreCounts.combine([self, other])
@@ -157,9 +157,12 @@ class ScoreCounts:
     def above(self, thresholds: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
         """(positives, negatives) with score > t, for each t (exact at anchors when binned)."""
         at_or_below = np.searchsorted(self.scores, thresholds, side="right")
-        cum_pos = np.concatenate([[0], np.cumsum(self.pos)])
-        cum_neg = np.concatenate([[0], np.cumsum(self.neg)])
-        pos, neg = cum_pos[-1] - cum_pos[at_or_below], cum_neg[-1] - cum_neg[at_or_below]
+        if self.weighted:  # sums from the top, so that none exceeds the total (n_pos, n_neg)
+            pos, neg = _suffix_sums(self.pos)[at_or_below], _suffix_sums(self.neg)[at_or_below]
+        else:
+            cum_pos = np.concatenate([[0], np.cumsum(self.pos)])
+            cum_neg = np.concatenate([[0], np.cumsum(self.neg)])
+            pos, neg = cum_pos[-1] - cum_pos[at_or_below], cum_neg[-1] - cum_neg[at_or_below]
         if self.anchors is None:
             return pos, neg
         known = self.anchors.thresholds
@@ -167,6 +170,12 @@ class ScoreCounts:
         hit = known[where] == thresholds if len(known) else np.zeros(np.shape(thresholds), dtype=bool)
         return (np.where(hit, self.anchors.pos_above[where], pos),
                 np.where(hit, self.anchors.neg_above[where], neg))
+
+
+def _suffix_sums(values: np.ndarray) -> np.ndarray:
+    """(len + 1,): the sum of ``values[i:]`` for each i, and 0 at the end; added from the
+    top as the curves add them, so every partial sum is at most the total."""
+    return np.append(np.cumsum(values[::-1])[::-1], 0.0)
 
 
 @dataclass(frozen=True, eq=False)

@@ -114,8 +114,8 @@ def build_examples(labels: Source, scores: Source, options: Options, same: bool)
     with ThreadPoolExecutor(max_workers=1) as pool:
         joined = pool.submit(_join, labels, scores, label_ids, score_ids, options, same, notes)
         try:
-            matrix, bad_score = score_matrix(scores, score_columns, score_ids, options=options, task=task,
-                                             list_column=list_column), None
+            matrix, bad_score = score_matrix(scores, score_columns, score_ids, scores_are=options.scores_are,
+                                             task=task, list_column=list_column), None
         except InputError as err:
             matrix, bad_score = None, err
         keep, take = joined.result()
@@ -344,16 +344,16 @@ def find_score_columns(scores: Source, options: Options, label_column: str, same
 
 
 def score_matrix(scores: Source, columns: tuple[str, ...], ids, out: np.ndarray | None = None, *,
-                 options: Options | None = None, task: str = "multiclass", list_column: str | None = None) -> np.ndarray:
+                 scores_are: str = "probabilities", task: str = "multiclass", list_column: str | None = None) -> np.ndarray:
     """Rows × classes probabilities as float64 (column-major, into ``out`` when given); the
     one check of scores, for the memory engine and every streaming batch alike.
 
     ``columns`` names the classes: separate score columns, or the positions of the list
     column ``list_column`` (see ``find_list_column``). Probabilities must be numbers in
-    [0, 1]; logits (``options.scores_are``) must be finite and become probabilities here:
+    [0, 1]; logits (``scores_are="logits"``) must be finite and become probabilities here:
     softmax over each row for multiclass, sigmoid per cell otherwise.
     """
-    logits = options is not None and options.logits
+    logits = scores_are == "logits"
     shape = (scores.table.num_rows, len(columns))
     matrix = np.empty(shape, dtype=np.float64, order="F") if out is None else out
     if list_column is not None:
