@@ -395,30 +395,20 @@ def _bins(counts: ScoreCounts, edges: np.ndarray) -> dict[str, Any]:
 
 
 def _quantile_edges(counts: ScoreCounts, size: int) -> np.ndarray:
-    """numpy's linear percentiles of every score, found from the counts alone."""
+    """numpy's linear percentiles of every score, found from the counts alone (weighted
+    counts: of the scores with each row repeated by its weight)."""
     total = counts.pos + counts.neg
-    if counts.weighted and len(total):
-        return _weighted_quantile_edges(counts.scores, total, size)
-    n = int(total.sum())
-    if n == 0:
+    if len(total) == 0 or total.sum() == 0:
         return np.linspace(0.0, 1.0, size + 1)
     cumulative = np.cumsum(total)
-    position = np.linspace(0.0, 100.0, size + 1) / 100.0 * (n - 1)
+    n = cumulative[-1].item()  # weighted: as if each row were repeated by its weight
+    position = np.linspace(0.0, 100.0, size + 1) / 100.0 * max(n - 1, 0)
     low, high = np.floor(position).astype(np.int64), np.ceil(position).astype(np.int64)
-    value_low = counts.scores[np.searchsorted(cumulative, low, side="right")]
-    value_high = counts.scores[np.searchsorted(cumulative, high, side="right")]
+    last = len(counts.scores) - 1
+    value_low = counts.scores[np.minimum(np.searchsorted(cumulative, low, side="right"), last)]
+    value_high = counts.scores[np.minimum(np.searchsorted(cumulative, high, side="right"), last)]
     frac = position - low
     return np.where(frac >= 0.5, value_high - (value_high - value_low) * (1 - frac), value_low + (value_high - value_low) * frac)
-
-
-def _weighted_quantile_edges(scores: np.ndarray, weight: np.ndarray, size: int) -> np.ndarray:
-    """Weighted equal-mass edges: the lowest score whose cumulative weight reaches each
-    share of the total (the first and last edges are the lowest and highest scores)."""
-    cumulative = np.cumsum(weight)
-    shares = np.linspace(0.0, 1.0, size + 1) * cumulative[-1]
-    edges = scores[np.minimum(np.searchsorted(cumulative, shares, side="left"), len(scores) - 1)]
-    edges[0], edges[-1] = scores[0], scores[-1]
-    return edges
 
 
 # ---------------------------------------------------------------- warnings
