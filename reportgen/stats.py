@@ -76,10 +76,10 @@ class ScoreCounts:
         """One sort: scores in [0, 1] and the truth bit packed into one uint64 key
         (``y_true``, ``y_score``, ``weight``: (rows,))."""
         y_score = np.ascontiguousarray(y_score, dtype=np.float64)
+        if weight is not None:
+            return cls._weighted(y_score, np.asarray(y_true, dtype=bool), weight)
         keys = np.left_shift(y_score.view(np.uint64), np.uint64(1))
         keys |= np.asarray(y_true, dtype=np.uint64)
-        if weight is not None:
-            return cls._weighted(keys, weight)
         keys.sort()
         values = np.right_shift(keys, np.uint64(1)).view(np.float64)
         if len(values) == 0:
@@ -92,19 +92,18 @@ class ScoreCounts:
         return cls(values[ends], pos, neg)
 
     @classmethod
-    def _weighted(cls, keys: np.ndarray, weight: np.ndarray) -> "ScoreCounts":
-        """Sums of weights per distinct score; scores whose rows all weigh 0 are left out
-        (as scikit-learn drops zero weights)."""
-        order = np.argsort(keys)
-        keys = keys[order]
-        weight = weight[order]
-        values = np.right_shift(keys, np.uint64(1)).view(np.float64)
-        if len(values) == 0:
+    def _weighted(cls, y_score: np.ndarray, y_true: np.ndarray, weight: np.ndarray) -> "ScoreCounts":
+        """Sums of weights per distinct score (one argsort; the truth rides along as the
+        weight's sign); scores whose rows all weigh 0 are left out (as scikit-learn drops
+        zero weights)."""
+        if len(y_score) == 0:
             return cls(np.empty(0), np.empty(0), np.empty(0))
+        order = np.argsort(y_score)
+        values = y_score[order]
+        signed = np.where(y_true, weight, -weight)[order]
         starts = np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]]))
-        truth = (keys & np.uint64(1)).astype(bool)
-        pos = np.add.reduceat(np.where(truth, weight, 0.0), starts)
-        neg = np.add.reduceat(np.where(truth, 0.0, weight), starts)
+        pos = np.add.reduceat(np.maximum(signed, 0.0), starts)
+        neg = np.add.reduceat(np.maximum(-signed, 0.0), starts)
         used = (pos + neg) > 0
         return cls(values[starts][used], pos[used], neg[used])
 
@@ -126,13 +125,18 @@ class ScoreCounts:
     def empty(cls) -> "ScoreCounts":
         return cls(np.empty(0), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
 
+    @functools.cached_property
+    def _from_the_top(self) -> tuple[np.ndarray, np.ndarray]:
+        """Weighted: positives and negatives above each distinct score (computed once)."""
+        return _suffix_sums(self.pos), _suffix_sums(self.neg)
+
     @property
     def n_pos(self) -> int | float:
-        return _suffix_sums(self.pos)[0].item() if self.weighted else self.pos.sum().item()
+        return self._from_the_top[0][0].item() if self.weighted else self.pos.sum().item()
 
     @property
     def n_neg(self) -> int | float:
-        return _suffix_sums(self.neg)[0].item() if self.weighted else self.neg.sum().item()
+        return self._from_the_top[1][0].item() if self.weighted else self.neg.sum().item()
 
     def merge(self, other: "ScoreCounts") -> "ScoreCounts":
         return ScoreCounts.combine([self, other])
@@ -158,7 +162,7 @@ class ScoreCounts:
         """(positives, negatives) with score > t, for each t (exact at anchors when binned)."""
         at_or_below = np.searchsorted(self.scores, thresholds, side="right")
         if self.weighted:  # sums from the top, so that none exceeds the total (n_pos, n_neg)
-            pos, neg = _suffix_sums(self.pos)[at_or_below], _suffix_sums(self.neg)[at_or_below]
+            pos, neg = self._from_the_top[0][at_or_below], self._from_the_top[1][at_or_below]
         else:
             cum_pos = np.concatenate([[0], np.cumsum(self.pos)])
             cum_neg = np.concatenate([[0], np.cumsum(self.neg)])
