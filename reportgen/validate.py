@@ -429,42 +429,56 @@ def _first_labels(scores: Source, column: str) -> list:
 
 def _fill_from_list(scores: Source, name: str, classes: tuple[str, ...], ids, matrix: np.ndarray) -> None:
     """Rows × classes scores out of one list column (a list of numbers by position, or of
-    ``{label, score}`` records in any order), flattened by Arrow, never row by row."""
-    array = scores.table.column(name).combine_chunks()
+    ``{label, score}`` records in any order), flattened by Arrow chunk by chunk, never row
+    by row; each chunk is written straight into its rows of ``matrix`` (as float64)."""
+    start = 0
+    for chunk in scores.table.column(name).chunks:
+        _fill_chunk(scores.name, name, classes, _RowIds(ids, start), chunk, matrix[start:start + len(chunk)])
+        start += len(chunk)
+
+
+class _RowIds:
+    """The ids of a chunk's rows: row ``i`` of the chunk is row ``start + i`` of the table."""
+
+    def __init__(self, ids, start: int) -> None:
+        self.ids, self.start = ids, start
+
+    def __getitem__(self, row: int):
+        return self.ids[self.start + int(row)]
+
+
+def _fill_chunk(file: str, name: str, classes: tuple[str, ...], ids: _RowIds, array: pa.Array, out: np.ndarray) -> None:
     n, k = len(array), len(classes)
     if array.null_count:
-        raise InputError("missing score list", file=scores.name, column=name, row_id=ids[first_true(array.is_null())].as_py())
+        raise InputError("missing score list", file=file, column=name, row_id=ids[first_true(array.is_null())].as_py())
     lengths = pc.list_value_length(array).to_numpy(zero_copy_only=False)
     if n and (lengths.min() != k or lengths.max() != k):
         row = int(np.argmax(lengths != k))
         raise InputError(f"the list holds {int(lengths[row])} scores, but there are {k} classes",
-                         file=scores.name, column=name, row_id=ids[row].as_py())
+                         file=file, column=name, row_id=ids[row].as_py())
     flat = pc.list_flatten(array)
-    if pa.types.is_struct(flat.type):
-        fields = {flat.type.field(i).name for i in range(flat.type.num_fields)}
-        if not {"label", "score"} <= fields:
-            raise InputError(f"records need 'label' and 'score' fields (found {_show(sorted(fields))})",
-                             file=scores.name, column=name)
-        codes = pc.index_in(pc.cast(pc.struct_field(flat, "label"), pa.string()), value_set=pa.array(classes, pa.string()))
-        if codes.null_count:
-            at = first_true(codes.is_null())
-            value = pc.struct_field(flat, "label")[at].as_py()
-            raise InputError(f"label {value!r} is not one of the {k} classes ({_show(list(classes[:8]))})",
-                             file=scores.name, column=name, row_id=ids[at // k].as_py())
-        positions = np.arange(n * k, dtype=np.int64) // k * k + codes.to_numpy(zero_copy_only=False)
-        seen = np.zeros(n * k, dtype=bool)
-        seen[positions] = True
-        if not seen.all():
-            at = int(np.argmax(~seen))
-            raise InputError(f"no record for class {classes[at % k]!r} (the list holds {k} records for {k} classes, "
-                             f"one of them twice)", file=scores.name, column=name, row_id=ids[at // k].as_py())
-        values = _list_numbers(pc.struct_field(flat, "score"), scores.name, name, ids, k)
-        ordered = np.empty(n * k, dtype=np.float64)
-        ordered[positions] = values
-        values = ordered
-    else:
-        values = _list_numbers(flat, scores.name, name, ids, k)
-    np.add(values.reshape(n, k), 0.0, out=matrix)  # one transposing copy; -0.0 becomes 0.0
+    if not pa.types.is_struct(flat.type):
+        np.add(_list_numbers(flat, file, name, ids, k).reshape(n, k), 0.0, out=out)  # -0.0 becomes 0.0
+        return
+    fields = {flat.type.field(i).name for i in range(flat.type.num_fields)}
+    if not {"label", "score"} <= fields:
+        raise InputError(f"records need 'label' and 'score' fields (found {_show(sorted(fields))})", file=file, column=name)
+    labels = pc.struct_field(flat, "label")
+    codes = pc.index_in(pc.cast(labels, pa.string()), value_set=pa.array(classes, pa.string()))
+    if codes.null_count:
+        at = first_true(codes.is_null())
+        raise InputError(f"label {labels[at].as_py()!r} is not one of the {k} classes ({_show(list(classes[:8]))})",
+                         file=file, column=name, row_id=ids[at // k].as_py())
+    positions = np.arange(n * k, dtype=np.int64) // k * k + codes.to_numpy(zero_copy_only=False)
+    seen = np.zeros(n * k, dtype=bool)
+    seen[positions] = True
+    if not seen.all():
+        at = int(np.argmax(~seen))
+        raise InputError(f"no record for class {classes[at % k]!r} (the list holds {k} records for {k} classes, "
+                         f"one of them twice)", file=file, column=name, row_id=ids[at // k].as_py())
+    ordered = np.empty(n * k, dtype=np.float64)
+    ordered[positions] = _list_numbers(pc.struct_field(flat, "score"), file, name, ids, k)
+    np.add(ordered.reshape(n, k), 0.0, out=out)
 
 
 def _list_numbers(values: pa.Array, file: str, column: str, ids, k: int) -> np.ndarray:
@@ -475,7 +489,9 @@ def _list_numbers(values: pa.Array, file: str, column: str, ids, k: int) -> np.n
     if values.null_count:
         raise InputError("missing score in the list", file=file, column=column,
                          row_id=ids[first_true(values.is_null()) // k].as_py())
-    return values.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+    if pa.types.is_decimal(kind):  # through Python's decimals, as a decimal score column
+        return values.to_numpy(zero_copy_only=False).astype(np.float64)
+    return values.to_numpy(zero_copy_only=False)  # float64 or float32 as stored: converted when written
 
 
 def _numeric_chunks(scores: Source, name: str, ids: pa.Array) -> Iterable[np.ndarray]:
