@@ -453,3 +453,24 @@ def test_format_count_rounds_as_javascript_to_fixed():
     """The page script prints live counts with toFixed: the server-side cells agree."""
     assert [format_count(v, 2) for v in (2.125, 0.005, 1.0, 12.344999)] == ["2.13", "0.01", "1.00", "12.34"]
     assert [format_count(v, 0) for v in (3, 3.0, 2.5)] == ["3", "3", "3"]
+
+
+def test_many_classes_pool_weighted_negatives_without_changing_a_number():
+    """Past the pooling limit the per-class counts pool negatives: weighted, the AUC, AP,
+    counts at the threshold and calibration still equal scikit-learn's."""
+    rng = np.random.default_rng(12)
+    n, k = 3000, 45
+    y = rng.integers(0, k, n)
+    logits = np.round(rng.normal(0, 1, (n, k)) + 2.0 * np.eye(k)[y], 1)
+    w = _weights(rng, n)
+    classes = [f"k{j:02d}" for j in range(k)]
+    labels = pd.DataFrame({"id": _ids(n), "label": np.array(classes)[y], "w": w})
+    scores = pd.DataFrame({"id": _ids(n), **{c: logits[:, j] for j, c in enumerate(classes)}})
+    report = _evaluate(labels, scores, scores_are="logits", weight_column="w")
+    p = softmax(logits, axis=1)
+    _close(report["summary"]["log_loss"], log_loss(y, p, sample_weight=w, labels=range(k)), "log loss")
+    for j in (0, 7, 44):
+        entry = report["per_class"][j]
+        _close(entry["roc_auc"], roc_auc_score(y == j, p[:, j], sample_weight=w), f"AUC {j}")
+        _close(entry["average_precision"], average_precision_score(y == j, p[:, j], sample_weight=w), f"AP {j}")
+        _close(entry["at_threshold"]["tp"], w[(p[:, j] > 0.5) & (y == j)].sum(), f"tp {j}")
