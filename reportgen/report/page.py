@@ -13,7 +13,7 @@ from reportgen.report import vega
 from reportgen.report.embed import data_island
 from reportgen.report.figures import build_figures, chart_view, many
 from reportgen.report.sections import analysis_context
-from reportgen.report.templating import render_template, template_folder
+from reportgen.report.templating import count_digits, render_template, template_folder
 
 TILES = (
     ("accuracy", "Accuracy", False,
@@ -78,6 +78,7 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
         script=(folder / "report.js").read_text("utf-8"),
         vega_bundle=vega.javascript_bundle(),
         data_json=data_island(report),
+        count_digits=count_digits(report),
     )
 
 
