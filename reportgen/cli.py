@@ -65,6 +65,12 @@ def _add_check(p: argparse.ArgumentParser) -> None:
                    help="fail when any slice at or above the minimum slice size has METRIC below VALUE")
     p.add_argument("--max-broken", action="append", default=[], metavar="SHARE",
                    help="fail when more than SHARE of the examples are newly wrong against the baseline")
+    _add_summary(p)
+
+
+def _add_summary(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--markdown", metavar="FILE", help="also write a GitHub-flavoured Markdown summary (pull requests, CI job summaries)")
+    p.add_argument("--report-url", metavar="URL", help="link to the full page in the Markdown summary and the model card")
 
 
 def _add_build(p: argparse.ArgumentParser) -> None:
@@ -117,6 +123,11 @@ def _add_build(p: argparse.ArgumentParser) -> None:
                    help=f"duckdb/spark: scores kept exact up to this many distinct values per class, binned beyond (default {DISTINCT_BUDGET:,})")
     p.add_argument("--spark-master", help="Spark master URL for --engine spark (default local[2])")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no engine notice")
+    _add_summary(p)
+    p.add_argument("--model-card", metavar="FILE", help="write the metrics as Hugging Face model-index metadata into FILE's front matter (created if missing)")
+    p.add_argument("--hf-task", default="text-classification", help="task type in the model card (default %(default)s)")
+    p.add_argument("--dataset-split", help="dataset split in the model card, e.g. test")
+    p.add_argument("--export", metavar="DIR", help="write every label issue, confident mistake and changed example as CSV into DIR")
 
 
 def _number(option: str):
@@ -224,8 +235,10 @@ def _build(args: argparse.Namespace, worker: "FigureWorker | None") -> int:
         on_metrics=worker.submit if worker is not None else None,
     )
     progress.stage("rendering the page")
+    evaluation = evaluation.with_extras(meta=_meta(args))
     write_report(
-        evaluation.with_extras(meta=_meta(args)),
+        evaluation,
+        also=_summaries(evaluation, args),
         html_path=args.out,
         json_path=args.metrics_json,
         eml_path=args.eml,
@@ -240,6 +253,44 @@ def _build(args: argparse.Namespace, worker: "FigureWorker | None") -> int:
     return EXIT_OK
 
 
+def _summaries(evaluation: "reportgen.Evaluation", args: argparse.Namespace) -> list[tuple[str, str | bytes]]:
+    """The Markdown summary, the model card and the exported lists, as (path, contents)."""
+    from reportgen.report.markdown import summary_markdown
+
+    out: list[tuple[str, str | bytes]] = []
+    report = evaluation.to_dict() if args.markdown or args.model_card else None
+    if args.model_card:
+        from reportgen.report.model_card import CardEntry, updated_card
+
+        entry = CardEntry.of(report, model=args.model, dataset=args.dataset, split=args.dataset_split,
+                             task=args.hf_task, url=args.report_url)
+        out.append((args.model_card, updated_card(_read_card(args.model_card), entry, args.model_card)))
+    if args.markdown:
+        out.append((args.markdown, summary_markdown(report, report_url=args.report_url)))
+    if args.export:
+        from reportgen.report.export import export_files
+
+        if evaluation.example_lists is None:
+            raise InputError(f"usage: --export needs the memory engine (--engine memory), not {args.engine}")
+        out += [(str(path), data) for path, data in export_files(evaluation.example_lists, args.export)]
+    return out
+
+
+def _read_card(path: str) -> str | None:
+    """The card's text, or None when there is none yet (bytes kept: no newline translation)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise InputError(f"cannot read the model card: {err.strerror}", file=path) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("the model card is not UTF-8 text", file=path) from None
+
+
 def run_check(args: argparse.Namespace) -> int:
     from reportgen import gate
 
@@ -248,7 +299,16 @@ def run_check(args: argparse.Namespace) -> int:
     if not rules:
         raise InputError("usage: give at least one rule (--min, --max, --max-drop, --min-slice or --max-broken)")
     report = gate.load_report(args.metrics_json)
-    failed = gate.failures(report, rules, args.metrics_json)
+    outcomes = gate.outcomes(report, rules, args.metrics_json)
+    if args.markdown:
+        from reportgen.report.markdown import summary_markdown
+        from reportgen.report.write import write_atomic
+
+        try:
+            write_atomic(args.markdown, summary_markdown(report, gate=outcomes, report_url=args.report_url))
+        except OSError as err:
+            raise InputError(f"cannot write the Markdown summary: {err.strerror}", file=args.markdown) from None
+    failed = [o.text for o in outcomes if not o.passed]
     for line in failed:
         print(f"reportgen check: FAIL {line}", file=sys.stderr)
     if failed:

@@ -2,10 +2,32 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field, fields
-from typing import Any, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+import pyarrow as pa
+
+from reportgen.report.markdown import summary_markdown
+
+if TYPE_CHECKING:
+    from reportgen.inputs import Inputs
 
 SCHEMA_VERSION = "1.1.0"
+
+
+@dataclass(frozen=True, eq=False)
+class ExampleLists:
+    """The full ranked example lists behind the JSON's first entries (``--export``).
+
+    Each table has one row per candidate, best first (see ``analysis.mistakes`` and
+    ``analysis.churn`` for the columns); None where the task has no such list.
+    ``inputs`` gives the examples' text, when an inputs file was given.
+    """
+
+    label_issues: pa.Table | None = None
+    confident_mistakes: pa.Table | None = None
+    churn: pa.Table | None = None
+    inputs: "Inputs | None" = None
 
 
 @dataclass(frozen=True)
@@ -31,12 +53,13 @@ class Evaluation:
     warnings: Sequence[Mapping[str, str]]
     schema_version: str = SCHEMA_VERSION
     extras: Mapping[str, Any] = field(default_factory=dict)
+    example_lists: ExampleLists | None = field(default=None, compare=False, repr=False)  # not in the JSON
 
     def to_dict(self) -> dict[str, Any]:
         """The metrics JSON as a dict: contract keys first, then any extra sections."""
         out: dict[str, Any] = {"schema_version": self.schema_version}
         for f in fields(self):
-            if f.name not in ("schema_version", "extras"):
+            if f.name not in ("schema_version", "extras", "example_lists"):
                 out[f.name] = copy.deepcopy(getattr(self, f.name))
         out["classes"] = list(out["classes"])
         out["per_class"] = list(out["per_class"])
@@ -45,7 +68,15 @@ class Evaluation:
             out[key] = copy.deepcopy(value)
         return out
 
+    def to_markdown(self, *, report_url: str | None = None) -> str:
+        """The GitHub-flavoured Markdown summary that ``build --markdown`` writes."""
+        return summary_markdown(self.to_dict(), report_url=report_url)
+
     def with_extras(self, **sections: Any) -> "Evaluation":
         """A copy with more top-level sections (e.g. ``selection``, ``meta``)."""
         merged = {**self.extras, **{k: v for k, v in sections.items() if v is not None}}
-        return Evaluation(**{f.name: getattr(self, f.name) for f in fields(self) if f.name != "extras"}, extras=merged)
+        return replace(self, extras=merged)
+
+    def with_example_lists(self, lists: ExampleLists) -> "Evaluation":
+        """A copy that carries the full example lists (for ``--export``)."""
+        return replace(self, example_lists=lists)

@@ -6,7 +6,10 @@ import math
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from reportgen.analysis.mistakes import listed, ranked_table
 from reportgen.inputs import Inputs
 from reportgen.stats import predicted_classes
 from reportgen.validate import Examples
@@ -24,15 +27,19 @@ def correct(ex: Examples, thresholds: np.ndarray) -> np.ndarray:
 
 def churn_section(
     new: Examples, old_right: np.ndarray, thresholds: np.ndarray, limit: int, inputs: Inputs | None = None
-) -> dict[str, Any]:
-    """``old_right`` is the baseline's correctness aligned to ``new``'s rows."""
+) -> tuple[dict[str, Any], pa.Table]:
+    """The ``churn`` section and the full list of changed examples (see ``changed``).
+
+    ``old_right`` (rows,) is the baseline's correctness aligned to ``new``'s rows."""
     new_right = correct(new, thresholds)
     section = counts(new_right, old_right)
     section["mcnemar_p"] = mcnemar_p(section["fixed"], section["broken"])
     section["broken_share"] = section["broken"] / new.n_examples
     section["per_class"] = _per_class(new, new_right, old_right)
-    section["broken_examples"] = _broken(new, new_right, old_right, thresholds, limit, inputs)
-    return section
+    table = changed(new, new_right, old_right, thresholds)
+    broken = table.filter(pc.equal(table.column("change"), "broken"))
+    section["broken_examples"] = listed(broken.drop_columns(["change"]), limit, inputs)
+    return section, table
 
 
 def counts(new_right: np.ndarray, old_right: np.ndarray) -> dict[str, int]:
@@ -66,21 +73,24 @@ def _per_class(ex: Examples, new_right, old_right) -> dict[str, dict[str, int]]:
     return out
 
 
-def _broken(ex, new_right, old_right, thresholds, limit, inputs) -> list[dict[str, Any]]:
-    rows = np.flatnonzero(~new_right & old_right)
+def changed(ex: Examples, new_right: np.ndarray, old_right: np.ndarray, thresholds: np.ndarray) -> pa.Table:
+    """Every broken example, then every fixed one, each most confident first (the new
+    model's score for its predicted class; multilabel: its most decided score).
+
+    Columns ``rank`` (within its change), ``id``, ``change`` (``broken`` | ``fixed``) and,
+    single-label, ``actual``, ``predicted``, ``score``."""
     predicted = predicted_classes(ex, thresholds)
-    if ex.y_multi is None:
-        confidence = ex.y_score[rows, predicted[rows]]
-    else:
-        confidence = np.abs(ex.y_score[rows] - 0.5).max(axis=1)
-    order = rows[np.argsort(-confidence, kind="stable")][:limit]
-    out = []
-    for r in order:
-        item = {"id": ex.ids[int(r)].as_py()}
+    parts = []
+    for change, rows in (("broken", np.flatnonzero(~new_right & old_right)),
+                         ("fixed", np.flatnonzero(new_right & ~old_right))):
         if ex.y_multi is None:
-            item.update(actual=ex.classes[ex.y_true[r]], predicted=ex.classes[predicted[r]],
-                        score=float(ex.y_score[r, predicted[r]]))
-        if inputs is not None:
-            item.update(inputs.get(item["id"]))
-        out.append(item)
-    return out
+            confidence = ex.y_score[rows, predicted[rows]]
+        else:
+            confidence = np.abs(ex.y_score[rows] - 0.5).max(axis=1) if len(rows) else np.zeros(0)
+        ranking = np.argsort(-confidence, kind="stable")
+        order = rows[ranking]
+        columns = {} if ex.y_multi is not None else {
+            "actual": ex.y_true[order], "predicted": predicted[order], "score": confidence[ranking]}
+        table = ranked_table(ex, order, **columns)
+        parts.append(table.add_column(2, "change", pa.array([change] * len(order), pa.string())))
+    return pa.concat_tables(parts)
