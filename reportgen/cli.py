@@ -263,7 +263,7 @@ def _summaries(evaluation: "reportgen.Evaluation", args: argparse.Namespace) -> 
         from reportgen.report.model_card import CardEntry, updated_card
 
         entry = CardEntry.of(report, model=args.model, dataset=args.dataset, split=args.dataset_split,
-                             task=args.hf_task, url=args.report_url)
+                             task=args.hf_task, url=args.report_url or _relative(args.out, args.model_card))
         out.append((args.model_card, updated_card(_read_card(args.model_card), entry, args.model_card)))
     if args.markdown:
         out.append((args.markdown, summary_markdown(report, report_url=args.report_url)))
@@ -274,6 +274,12 @@ def _summaries(evaluation: "reportgen.Evaluation", args: argparse.Namespace) -> 
             raise InputError(f"usage: --export needs the memory engine (--engine memory), not {args.engine}")
         out += [(str(path), data) for path, data in export_files(evaluation.example_lists, args.export)]
     return out
+
+
+def _relative(target: str, card: str) -> str:
+    """``target``'s path seen from the card's folder, with forward slashes."""
+    folder = os.path.dirname(os.path.abspath(card))
+    return os.path.relpath(os.path.abspath(target), folder).replace(os.sep, "/")
 
 
 def _read_card(path: str) -> str | None:

@@ -1,7 +1,7 @@
 """Hugging Face model cards: the report's headline metrics as ``model-index`` metadata in
 the card's YAML front matter.
 
-reportgen's entry is one item of the model's ``results``, marked ``source: {name: reportgen}``
+reportgen's entry is one item of the model's ``results``, marked ``source: {name: reportgen, url}``
 and identified by the model name, the task type and the dataset (type and split). Writing
 it again replaces that item only; every other line of the card stays byte for byte. The
 entry is emitted here (every string double-quoted, JSON-escaped, which YAML reads as the
@@ -43,11 +43,11 @@ class CardEntry:
     dataset: str
     split: str | None
     metrics: tuple[tuple[str, str, dict[str, str] | None, float], ...]  # (type, name, args, value)
-    url: str | None = None
+    url: str  # the full report: Hugging Face requires a source's url beside its name
 
     @classmethod
-    def of(cls, report: dict[str, Any], *, model: str | None, dataset: str | None, split: str | None = None,
-           task: str | None = None, url: str | None = None) -> "CardEntry":
+    def of(cls, report: dict[str, Any], *, model: str | None, dataset: str | None, url: str,
+           split: str | None = None, task: str | None = None) -> "CardEntry":
         if not model or not dataset:
             raise InputError("usage: --model-card needs --model NAME and --dataset NAME (the model-index requires both)")
         metrics = tuple(
@@ -61,11 +61,11 @@ class CardEntry:
 def updated_card(text: str | None, entry: CardEntry, path: str = "README.md") -> str:
     """The card ``text`` (None: no card yet) with reportgen's entry written or replaced."""
     if text is None:
-        return f"{FENCE}\n{_model_block(entry, 0)}{FENCE}\n\n# {entry.model}\n\nEvaluation results written by reportgen.\n"
+        return f"{FENCE}\nmodel-index:\n{_model_block(entry, 0)}{FENCE}\n\n# {entry.model}\n\nEvaluation results written by reportgen.\n"
     newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].rstrip("\r\n") != FENCE:
-        return f"{FENCE}{newline}{_model_block(entry, 0, newline)}{FENCE}{newline}" + text
+        return f"{FENCE}{newline}model-index:{newline}{_model_block(entry, 0, newline)}{FENCE}{newline}" + text
     close = next((i for i in range(1, len(lines)) if lines[i].rstrip("\r\n") == FENCE), None)
     if close is None:
         raise InputError("the YAML front matter has no closing '---' line", file=path)
@@ -201,7 +201,5 @@ def _result_block(entry: CardEntry, dash: int, newline: str = "\n") -> str:
         if args:
             lines.append(f"{inner}  args:")
             lines += [f"{inner}    {k}: {_quote(v)}" for k, v in args.items()]
-    lines += [f"{inner}source:", f"{inner}  name: {_quote(SOURCE)}"]
-    if entry.url:
-        lines.append(f"{inner}  url: {_quote(entry.url)}")
+    lines += [f"{inner}source:", f"{inner}  name: {_quote(SOURCE)}", f"{inner}  url: {_quote(entry.url)}"]
     return newline.join(lines) + newline
