@@ -88,13 +88,15 @@ def test_marker_tables_and_numbers(compared):
             assert [float(v) for v in shown] == pytest.approx([low, high], abs=5e-5)
 
     attention = tables["Classes that need attention"]
-    f1 = sorted((c["f1"], c["class"]) for c in compared["per_class"])
-    assert [r["Class"] for r in attention] == [name for _, name in f1]
-    for row in attention:
-        entry = next(c for c in compared["per_class"] if c["class"] == row["Class"])
+    assert [r["Class"] for r in attention] == [a["class"] for a in compared["attention"]]
+    for row, entry in zip(attention, compared["attention"]):
         assert number(row["F1"]) == pytest.approx(entry["f1"], abs=5e-5)
-        assert int(row["Support"]) == entry["support"]
-        assert int(row["Errors"]) == round(entry["support"] * (1 - entry["recall"]))
+        assert number(row["Recall"]) == pytest.approx(entry["recall"], abs=5e-5)
+        assert (int(row["Support"]), int(row["Errors"])) == (entry["support"], entry["errors"])
+        other = entry["confused_with"]
+        assert row["Most often predicted as"] == f"{other['predicted']} ({other['count']}, {100 * other['share_of_actual']:.1f}%)"
+    without = {k: v for k, v in compared.items() if k != "attention"}  # an older JSON: the same list, derived
+    assert parse_tables(summary_markdown(without))["Classes that need attention"] == attention
 
     confusions = tables["Top confusions"]
     assert [(r["Actual"], r["Predicted"], int(r["Examples"])) for r in confusions] == [
@@ -146,8 +148,9 @@ def _huge_report(k: int = 1000, slices: int = 3000) -> dict:
     sliced = [{"by": by, "value": ["<r>" * 80, "d|" * 100, f"{i}`" * 60, "&" * 300, "<" * 300, "|" * 300],
                "n_examples": 50 + i, "summary": {"accuracy": 0.4, "macro_f1": 0.3}, "flagged": True,
                "q_value": 0.001} for i in range(slices)]
+    attention = [{**c, "errors": 3, "confused_with": None} for c in sorted(per_class, key=lambda c: c["f1"])[:10]]
     return {"task": "multiclass", "classes": names, "n_examples": 10 ** 6, "summary": summary,
-            "per_class": per_class, "top_confusions": confusions, "slices": sliced,
+            "per_class": per_class, "top_confusions": confusions, "slices": sliced, "attention": attention,
             "meta": {"title": "big", "model": "m"}}
 
 

@@ -15,13 +15,13 @@ from dataclasses import dataclass, replace
 from typing import Any, Iterable, Protocol, Sequence
 
 from reportgen import registry
+from reportgen.analysis.attention import attention
 
 MARKER = "<!-- reportgen-summary -->"
 LIMIT = 65_536  # characters in a GitHub comment
 HEADLINE = ("accuracy", "macro_precision", "macro_recall", "macro_f1", "roc_auc_macro",
             "average_precision_macro", "log_loss", "top_k_accuracy.3", "top_k_accuracy.5",
             "subset_accuracy", "hamming_loss")
-ATTENTION = 10  # classes listed when the report has no ``attention`` section
 CONFUSIONS = 10
 SLICES = 25
 CELL = 200  # characters of a user-given string kept in a cell
@@ -193,33 +193,10 @@ def _interval(key: str, pair: Sequence[float] | None, delta: bool = False) -> st
 
 
 def attention_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """The classes that need attention: the report's ``attention`` section, or else the
-    lowest-F1 classes (with their commonest confusion)."""
-    if report.get("attention") is not None:
-        return list(report["attention"])
-    confusions: dict[str, dict[str, Any]] = {}
-    for cell in report.get("top_confusions") or []:
-        confusions.setdefault(cell["actual"], cell)
-    ranked = sorted(
-        (c for c in report["per_class"] if c.get("f1") is not None and c.get("support")),
-        key=lambda c: (c["f1"], -c["support"]),
-    )[:ATTENTION]
-    out = []
-    for c in ranked:
-        cell = confusions.get(c["class"])
-        out.append({
-            "class": c["class"], "support": c["support"], "precision": c["precision"], "recall": c["recall"],
-            "f1": c["f1"], "errors": _errors(c),
-            "confused_with": None if cell is None else {
-                "predicted": cell["predicted"], "count": cell["count"], "share_of_actual": cell["share_of_actual"]},
-        })
-    return out
-
-
-def _errors(entry: dict[str, Any]) -> float:
-    """Examples of the class not predicted as it (support × (1 − recall))."""
-    value = entry["support"] * (1.0 - (entry.get("recall") or 0.0))
-    return round(value) if abs(value - round(value)) < 1e-6 else value
+    """The classes that need attention: the report's ``attention`` section (reports from
+    before it was recorded: the same list, derived from the report)."""
+    rows = report.get("attention")
+    return list(rows) if rows is not None else attention(report)
 
 
 def _attention(report: dict[str, Any]) -> Table:
@@ -233,7 +210,7 @@ def _attention(report: dict[str, Any]) -> Table:
     return Table("Classes that need attention", ("Class", "Support", "Precision", "Recall", "F1", "Errors",
                                                  "Most often predicted as"),
                  ("l", "r", "r", "r", "r", "r", "l"), tuple(rows),
-                 intro="Lowest F1 first.")
+                 intro="Lowest F1 first; errors are misses and false alarms under the decision rule.")
 
 
 def _confusions(report: dict[str, Any]) -> Table:
