@@ -20,11 +20,12 @@ from reportgen.analysis.attention import attention
 from reportgen.analysis.compare import Model, compare_sections, interval_sections
 from reportgen.analysis.churn import churn_section, correct
 from reportgen.analysis.history import history_section
-from reportgen.analysis.mistakes import confident_mistakes, label_issues, listed, top_confusions
+from reportgen.analysis.lists import ExampleLists, Ranked, listed
+from reportgen.analysis.mistakes import confident_mistakes, label_issues, top_confusions
 from reportgen.analysis.slices import SliceOptions, metadata_columns, parse_specs, slice_section
 from reportgen.analysis.splits import split_section
 from reportgen.errors import InputError
-from reportgen.evaluation import Evaluation, ExampleLists
+from reportgen.evaluation import Evaluation
 from reportgen.inputs import Inputs
 from reportgen.metrics import evaluate_statistics
 from reportgen.options import Options
@@ -259,30 +260,31 @@ def _run(
     cuts = model.stats.class_thresholds
     thresholds = np.asarray(cuts)
     old_right = _baseline_right(model, compared[0], thresholds) if compared else None
-    changed = None
+    broken = fixed = None
     if old_right is not None:
-        sections["churn"], changed = churn_section(model.examples, old_right, thresholds, opts.list_limit, table)
+        sections["churn"], broken, fixed = churn_section(model.examples, old_right, thresholds, opts.list_limit, table)
     if slicing is not None:
         columns = metadata_columns(slicing[0], model.examples, opts, {c for spec in slicing[1].specs for c in spec})
         sections.update(slice_section(model.examples, columns, slicing[1], opts, thresholds, old_right))
     lists = ExampleLists(
         label_issues=label_issues(model.examples),
         confident_mistakes=confident_mistakes(model.examples, thresholds),
-        churn=changed,
+        broken=broken,
+        fixed=fixed,
         inputs=table,
     )
     return metrics.with_extras(
         **sections,
         confident_mistakes=listed(lists.confident_mistakes, opts.list_limit, table),
-        confident_mistakes_total=_rows(lists.confident_mistakes),
+        confident_mistakes_total=_total(lists.confident_mistakes),
         label_issues=listed(lists.label_issues, opts.list_limit, table),
-        label_issues_total=_rows(lists.label_issues),
+        label_issues_total=_total(lists.label_issues),
         selection=select_examples(model.examples, cuts, opts.inputs_per_cell, opts.inputs_total, table),
     ).with_example_lists(lists)
 
 
-def _rows(table: pa.Table | None) -> int | None:
-    return None if table is None else table.num_rows
+def _total(ranked: Ranked | None) -> int | None:
+    return None if ranked is None else ranked.total
 
 
 def _model(labels: Source, scores: tuple[str, Loader], opts: Options) -> Model:

@@ -5,29 +5,12 @@ import copy
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-import pyarrow as pa
-
 from reportgen.report.markdown import summary_markdown
 
 if TYPE_CHECKING:
-    from reportgen.inputs import Inputs
+    from reportgen.analysis.lists import ExampleLists
 
 SCHEMA_VERSION = "1.1.0"
-
-
-@dataclass(frozen=True, eq=False)
-class ExampleLists:
-    """The full ranked example lists behind the JSON's first entries (``--export``).
-
-    Each table has one row per candidate, best first (see ``analysis.mistakes`` and
-    ``analysis.churn`` for the columns); None where the task has no such list.
-    ``inputs`` gives the examples' text, when an inputs file was given.
-    """
-
-    label_issues: pa.Table | None = None
-    confident_mistakes: pa.Table | None = None
-    churn: pa.Table | None = None
-    inputs: "Inputs | None" = None
 
 
 @dataclass(frozen=True)
@@ -53,7 +36,7 @@ class Evaluation:
     warnings: Sequence[Mapping[str, str]]
     schema_version: str = SCHEMA_VERSION
     extras: Mapping[str, Any] = field(default_factory=dict)
-    example_lists: ExampleLists | None = field(default=None, compare=False, repr=False)  # not in the JSON
+    example_lists: "ExampleLists | None" = field(default=None, compare=False, repr=False)  # not in the JSON
 
     def to_dict(self) -> dict[str, Any]:
         """The metrics JSON as a dict: contract keys first, then any extra sections."""
@@ -77,6 +60,6 @@ class Evaluation:
         merged = {**self.extras, **{k: v for k, v in sections.items() if v is not None}}
         return replace(self, extras=merged)
 
-    def with_example_lists(self, lists: ExampleLists) -> "Evaluation":
+    def with_example_lists(self, lists: "ExampleLists") -> "Evaluation":
         """A copy that carries the full example lists (for ``--export``)."""
         return replace(self, example_lists=lists)

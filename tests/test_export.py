@@ -139,3 +139,19 @@ def test_a_bad_export_folder_is_one_line_and_writes_nothing(tmp_path: Path, wher
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "--export" in result.stderr
     assert not (tmp_path / "r.html").exists() and target.read_text() == "a file"
+
+
+@pytest.mark.parametrize("limit", [0, 1, 3, 7, 25, 40, 41, 100])
+def test_the_first_entries_are_the_full_ranking_cut_even_with_ties(limit):
+    import pyarrow as pa
+
+    from reportgen.analysis.lists import Ranked
+
+    rng = np.random.default_rng(limit)
+    rows = np.sort(rng.choice(1000, 41, replace=False))
+    key = rng.integers(0, 4, len(rows)).astype(float)  # many ties, across every cut
+    ranked = Ranked(pa.array([str(i) for i in range(1000)]), ("a", "b"), rows, key,
+                    {"given": rng.integers(0, 2, len(rows)), "score": rng.random(len(rows))})
+    full = ranked.table()
+    assert full.column("id").to_pylist() == [str(r) for r in sorted(rows, key=lambda r: (key[rows == r][0], r))]
+    assert ranked.table(limit).to_pylist() == full.slice(0, limit).to_pylist()

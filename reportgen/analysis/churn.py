@@ -6,10 +6,8 @@ import math
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from reportgen.analysis.mistakes import listed, ranked_table
+from reportgen.analysis.lists import Ranked, listed
 from reportgen.inputs import Inputs
 from reportgen.stats import predicted_classes
 from reportgen.validate import Examples
@@ -27,8 +25,8 @@ def correct(ex: Examples, thresholds: np.ndarray) -> np.ndarray:
 
 def churn_section(
     new: Examples, old_right: np.ndarray, thresholds: np.ndarray, limit: int, inputs: Inputs | None = None
-) -> tuple[dict[str, Any], pa.Table]:
-    """The ``churn`` section and the full list of changed examples (see ``changed``).
+) -> tuple[dict[str, Any], Ranked, Ranked]:
+    """The ``churn`` section, and every broken and every fixed example (see ``changed``).
 
     ``old_right`` (rows,) is the baseline's correctness aligned to ``new``'s rows."""
     new_right = correct(new, thresholds)
@@ -36,10 +34,9 @@ def churn_section(
     section["mcnemar_p"] = mcnemar_p(section["fixed"], section["broken"])
     section["broken_share"] = section["broken"] / new.n_examples
     section["per_class"] = _per_class(new, new_right, old_right)
-    table = changed(new, new_right, old_right, thresholds)
-    broken = table.filter(pc.equal(table.column("change"), "broken"))
-    section["broken_examples"] = listed(broken.drop_columns(["change"]), limit, inputs)
-    return section, table
+    broken = changed(new, ~new_right & old_right, thresholds)
+    section["broken_examples"] = listed(broken, limit, inputs)
+    return section, broken, changed(new, new_right & ~old_right, thresholds)
 
 
 def counts(new_right: np.ndarray, old_right: np.ndarray) -> dict[str, int]:
@@ -73,24 +70,16 @@ def _per_class(ex: Examples, new_right, old_right) -> dict[str, dict[str, int]]:
     return out
 
 
-def changed(ex: Examples, new_right: np.ndarray, old_right: np.ndarray, thresholds: np.ndarray) -> pa.Table:
-    """Every broken example, then every fixed one, each most confident first (the new
-    model's score for its predicted class; multilabel: its most decided score).
+def changed(ex: Examples, mask: np.ndarray, thresholds: np.ndarray) -> Ranked:
+    """The examples where ``mask`` (rows,) holds, most confident first: the new model's
+    score for its predicted class (multilabel: its most decided score).
 
-    Columns ``rank`` (within its change), ``id``, ``change`` (``broken`` | ``fixed``) and,
-    single-label, ``actual``, ``predicted``, ``score``."""
-    predicted = predicted_classes(ex, thresholds)
-    parts = []
-    for change, rows in (("broken", np.flatnonzero(~new_right & old_right)),
-                         ("fixed", np.flatnonzero(new_right & ~old_right))):
-        if ex.y_multi is None:
-            confidence = ex.y_score[rows, predicted[rows]]
-        else:
-            confidence = np.abs(ex.y_score[rows] - 0.5).max(axis=1) if len(rows) else np.zeros(0)
-        ranking = np.argsort(-confidence, kind="stable")
-        order = rows[ranking]
-        columns = {} if ex.y_multi is not None else {
-            "actual": ex.y_true[order], "predicted": predicted[order], "score": confidence[ranking]}
-        table = ranked_table(ex, order, **columns)
-        parts.append(table.add_column(2, "change", pa.array([change] * len(order), pa.string())))
-    return pa.concat_tables(parts)
+    Columns, single-label: ``actual``, ``predicted``, ``score``; multilabel: none."""
+    rows = np.flatnonzero(mask)
+    if ex.y_multi is not None:
+        confidence = np.abs(ex.y_score[rows] - 0.5).max(axis=1) if len(rows) else np.zeros(0)
+        return Ranked(ex.ids, ex.classes, rows, -confidence, {})
+    predicted = predicted_classes(ex, thresholds)[rows]
+    confidence = ex.y_score[rows, predicted]
+    return Ranked(ex.ids, ex.classes, rows, -confidence,
+                  {"actual": ex.y_true[rows], "predicted": predicted, "score": confidence})

@@ -7,9 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
-from reportgen.inputs import Inputs
+from reportgen.analysis.lists import Ranked
 from reportgen.matrices import confusion_cells
 from reportgen.stats import predicted_classes
 from reportgen.validate import Examples
@@ -33,22 +32,21 @@ def top_confusions(report: dict[str, Any], limit: int = TOP_CONFUSIONS) -> list[
     return cells
 
 
-def confident_mistakes(ex: Examples, thresholds: np.ndarray) -> pa.Table | None:
+def confident_mistakes(ex: Examples, thresholds: np.ndarray) -> Ranked | None:
     """Every wrong single-label prediction, most confident in the wrong class first.
 
-    Columns ``rank``, ``id``, ``actual``, ``predicted``, ``score``; None for multilabel.
+    Columns ``actual``, ``predicted``, ``score``; None for multilabel.
     """
     if ex.y_multi is not None:
         return None
     predicted = predicted_classes(ex, thresholds)
     wrong = np.flatnonzero(predicted != ex.y_true)
     score = ex.y_score[wrong, predicted[wrong]]
-    ranking = np.argsort(-score, kind="stable")
-    order = wrong[ranking]
-    return ranked_table(ex, order, actual=ex.y_true[order], predicted=predicted[order], score=score[ranking])
+    return Ranked(ex.ids, ex.classes, wrong, -score,
+                  {"actual": ex.y_true[wrong], "predicted": predicted[wrong], "score": score})
 
 
-def label_issues(ex: Examples) -> pa.Table | None:
+def label_issues(ex: Examples) -> Ranked | None:
     """Every likely label error, most likely first, as in confident learning.
 
     Each class's threshold is the mean score the model gives it on the examples labeled
@@ -58,8 +56,8 @@ def label_issues(ex: Examples) -> pa.Table | None:
     label's score relative to that label's threshold, lowest first. Only meaningful for
     out-of-sample scores.
 
-    Columns ``rank``, ``id``, ``given``, ``suggested``, ``self_confidence``,
-    ``suggested_score``; None for multilabel.
+    Columns ``given``, ``suggested``, ``self_confidence``, ``suggested_score``; None for
+    multilabel.
     """
     if ex.y_multi is not None:
         return None
@@ -77,36 +75,9 @@ def label_issues(ex: Examples) -> pa.Table | None:
         suggested[better] = j
         best[better] = score[better]
     candidate = np.flatnonzero((best >= 0) | (ex.argmax != ex.y_true))
-    cut = threshold[ex.y_true[candidate]]
+    given, other = ex.y_true[candidate], suggested[candidate]
+    cut = threshold[given]
     relative = np.divide(own[candidate], cut, out=np.zeros(len(candidate)), where=cut > 0)
-    order = candidate[np.argsort(relative, kind="stable")]
-    return ranked_table(
-        ex, order, given=ex.y_true[order], suggested=suggested[order], self_confidence=own[order],
-        suggested_score=ex.y_score[order, suggested[order]],
-    )
-
-
-def ranked_table(ex: Examples, order: np.ndarray, **columns: np.ndarray) -> pa.Table:
-    """A ranked example list: ``order`` (candidate rows, best first) with their ids;
-    integer ``columns`` become class names, float ones stay numbers."""
-    names = pa.array(ex.classes, pa.string())
-    data = {"rank": pa.array(np.arange(1, len(order) + 1)), "id": ex.ids.take(pa.array(order, pa.int64()))}
-    for key, values in columns.items():
-        if np.issubdtype(values.dtype, np.integer):
-            data[key] = names.take(pa.array(values, pa.int64()))
-        else:
-            data[key] = pa.array(values, pa.float64())
-    return pa.table(data)
-
-
-def listed(table: pa.Table | None, limit: int, inputs: Inputs | None = None) -> list[dict[str, Any]]:
-    """The first ``limit`` entries of a ranked list as JSON items (with their inputs),
-    without the rank."""
-    if table is None:
-        return []
-    items = table.slice(0, limit).drop_columns(["rank"]).to_pylist()
-    return [{**item, **_inputs(inputs, item["id"])} for item in items]
-
-
-def _inputs(inputs: Inputs | None, item_id: str) -> dict[str, Any]:
-    return {} if inputs is None else inputs.get(item_id)
+    return Ranked(ex.ids, ex.classes, candidate, relative, {
+        "given": given, "suggested": other, "self_confidence": own[candidate],
+        "suggested_score": ex.y_score[candidate, other]})

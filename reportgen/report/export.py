@@ -15,20 +15,23 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from reportgen.errors import InputError
-from reportgen.evaluation import ExampleLists
+from reportgen.analysis.lists import ExampleLists
 
-FILES = ("label_issues", "confident_mistakes", "churn")
 FORMULA = r"^[=+\-@\t\r]"  # a leading character that makes a spreadsheet cell a formula
 
 
 def export_tables(lists: ExampleLists) -> dict[str, pa.Table]:
     """The tables to write, by file stem: each list present, its user-given cells made
-    safe for spreadsheets, with a ``text`` column when the inputs have texts."""
+    safe for spreadsheets, with a ``text`` column when the inputs have texts. ``churn``
+    is every broken example, then every fixed one, each ranked within its ``change``."""
+    found = {"label_issues": lists.label_issues, "confident_mistakes": lists.confident_mistakes}
+    found = {name: ranked.table() for name, ranked in found.items() if ranked is not None}
+    if lists.broken is not None and lists.fixed is not None:
+        found["churn"] = pa.concat_tables([
+            ranked.table().add_column(2, "change", pa.array([change] * ranked.total, pa.string()))
+            for change, ranked in (("broken", lists.broken), ("fixed", lists.fixed))])
     out = {}
-    for name in FILES:
-        table = getattr(lists, name)
-        if table is None:
-            continue
+    for name, table in found.items():
         if lists.inputs is not None:
             texts = lists.inputs.texts(table.column("id").combine_chunks())
             if texts is not None:
