@@ -86,8 +86,9 @@ def _holds(report: dict[str, Any], rule: Rule, path: str) -> str:
         return f"{rule.metric} = {value:.4f} is at most {rule.limit:g}"
     old = _metric(report["baseline"]["summary"], rule.metric, path)
     name = report["baseline"].get("name", "baseline")
-    return (f"{rule.metric} dropped by {_drop(rule.metric, value, old):.4f} from {name} ({old:.4f} -> {value:.4f}), "
-            f"at most {rule.limit:g}")
+    drop = _drop(rule.metric, value, old)
+    change = f"dropped by {drop:.4f}" if drop > 0 else f"improved by {-drop:.4f}" if drop < 0 else "is unchanged"
+    return f"{rule.metric} {change} from {name} ({old:.4f} -> {value:.4f}); the largest drop allowed is {rule.limit:g}"
 
 
 def _drop(metric: str, value: float, old: float) -> float:

@@ -26,7 +26,7 @@ CONFUSIONS = 10
 SLICES = 25
 CELL = 200  # characters of a user-given string kept in a cell
 DIGITS = 4
-ESCAPED = set("\\`*_[]|~>$")  # markup characters, escaped with a backslash
+ESCAPED = set("\\`*_[]|~$")  # markup characters, escaped with a backslash
 
 
 class Outcome(Protocol):
