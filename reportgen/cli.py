@@ -80,8 +80,8 @@ def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--metrics-json", help="also write the metrics JSON here")
     p.add_argument("--threshold", type=_number("--threshold"), default=Options.threshold, help="decision threshold (default %(default)s)")
     p.add_argument("--title", default="Classifier evaluation", help="report title")
-    p.add_argument("--model", help="model name or version shown in the header")
-    p.add_argument("--dataset", help="dataset name shown in the header")
+    p.add_argument("--model", help="model name or version shown in the header (and named in the model card)")
+    p.add_argument("--dataset", help="dataset name shown in the header (and the model card's dataset)")
     p.add_argument("--multilabel", action="store_true", help="labels hold several classes joined by --label-sep")
     p.add_argument("--positive-class", help="the positive class of a binary task")
     p.add_argument("--id-column", default=Options.id_column, help="id column name in every file (default %(default)s)")
@@ -271,7 +271,7 @@ def _summaries(evaluation: "reportgen.Evaluation", args: argparse.Namespace) -> 
         from reportgen.report.export import export_files
 
         if evaluation.example_lists is None:
-            raise InputError(f"usage: --export needs the memory engine (--engine memory), not {args.engine}")
+            raise InputError("usage: --export needs the memory engine (--engine memory): the lists need every example")
         out += [(str(path), data) for path, data in export_files(evaluation.example_lists, args.export)]
     return out
 

@@ -207,3 +207,15 @@ def test_check_markdown_into_a_missing_folder_is_one_line(tmp_path):
                            tmp_path / "nowhere" / "gate.md")
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "gate.md" in result.stderr
+
+
+def test_a_generative_report(tmp_path):
+    report = {"task": "generative", "summary": {"token_accuracy": 0.41, "loss": 2.5, "perplexity": 12.18,
+                                                 "uniform_loss": 10.8, "n_tokens": 900, "n_examples": 30},
+              "baseline": {"name": "old", "summary": {"token_accuracy": 0.40, "loss": 2.6, "perplexity": 13.46,
+                                                       "uniform_loss": 10.8, "n_tokens": 900, "n_examples": 30}},
+              "deltas": {"summary": {"token_accuracy": 0.01, "loss": -0.1, "perplexity": -1.28, "uniform_loss": 0.0}}}
+    rows = parse_tables(summary_markdown(report))["Headline metrics"]
+    assert [(r["Metric"], r["Value"]) for r in rows] == [
+        ("Token accuracy", "0.4100"), ("Loss", "2.5000"), ("Perplexity", "12.1800"), ("Uniform loss", "10.8000")]
+    assert rows[1]["Change"] == "−0.1000 (better)" and rows[3]["Change"] == "+0.0000"

@@ -22,6 +22,7 @@ LIMIT = 65_536  # characters in a GitHub comment
 HEADLINE = ("accuracy", "macro_precision", "macro_recall", "macro_f1", "roc_auc_macro",
             "average_precision_macro", "log_loss", "top_k_accuracy.3", "top_k_accuracy.5",
             "subset_accuracy", "hamming_loss")
+GENERATIVE = ("token_accuracy", "loss", "perplexity", "uniform_loss")
 CONFUSIONS = 10
 SLICES = 25
 CELL = 200  # characters of a user-given string kept in a cell
@@ -123,8 +124,11 @@ def _header(report: dict[str, Any]) -> str:
         facts.append(f"model **{escape(meta['model'])}**")
     if meta.get("dataset"):
         facts.append(f"dataset **{escape(meta['dataset'])}**")
-    facts.append(f"{report['n_examples']:,} examples")
-    facts.append(f"{len(report['classes']):,} classes, {report['task']}")
+    n = report.get("n_examples", report["summary"].get("n_examples"))
+    if n is not None:
+        facts.append(f"{n:,} examples")
+    if report.get("classes"):
+        facts.append(f"{len(report['classes']):,} classes, {report['task']}")
     if report.get("baseline"):
         facts.append(f"against **{escape(report['baseline'].get('name', 'baseline'))}**")
     return f"{MARKER}\n## {title}\n\n{' · '.join(facts)}\n"
@@ -160,7 +164,7 @@ def _headline(report: dict[str, Any]) -> Table:
     if baseline is not None:
         header += ["Baseline", "Change", "95% interval of the change"]
     rows = []
-    for key in HEADLINE:
+    for key in GENERATIVE if report.get("task") == "generative" else HEADLINE:
         value = metric_value(summary, key)
         if value is None:
             continue
@@ -196,6 +200,8 @@ def attention_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     """The classes that need attention: the report's ``attention`` section (reports from
     before it was recorded: the same list, derived from the report)."""
     rows = report.get("attention")
+    if rows is None and "per_class" not in report:  # a generative report
+        return []
     return list(rows) if rows is not None else attention(report)
 
 
