@@ -191,6 +191,9 @@ def _build(args: argparse.Namespace, worker: "FigureWorker | None") -> int:
     from reportgen.engines.progress import Progress
     from reportgen.report.output import write_report
 
+    if args.export and args.engine in ("duckdb", "spark"):
+        raise InputError(f"usage: --export needs the memory engine (--engine memory), not {args.engine}: "
+                         "the lists need every example")
     progress = Progress(enabled=False if args.quiet else None)
     notices: list[str] = []  # printed once the build succeeded: a failed build says one line only
     evaluation = reportgen.evaluate_files(

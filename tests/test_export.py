@@ -126,6 +126,13 @@ def test_export_from_the_command_line(tmp_path: Path):
     assert all(a["score"] >= b["score"] for a, b in zip(broken, broken[1:]))
 
 
+def test_export_on_a_streaming_engine_is_refused_before_reading(tmp_path: Path):
+    result = run_reportgen("build", "--labels", tmp_path / "none.csv", "--scores", tmp_path / "none.csv", "--out",
+                           tmp_path / "r.html", "--engine", "duckdb", "--export", tmp_path / "lists")
+    assert result.returncode == 2 and "--export needs the memory engine" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "lists").exists()
+
+
 @pytest.mark.parametrize("where", ["file", "missing parent"])
 def test_a_bad_export_folder_is_one_line_and_writes_nothing(tmp_path: Path, where):
     given, scores, _ = _flipped(100, 3, 1.5, seed=1)

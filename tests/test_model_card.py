@@ -155,6 +155,15 @@ def test_a_card_without_front_matter_and_with_crlf(tmp_path, report):
     _check_values(path, report)
 
 
+def test_a_byte_order_mark_stays_first(tmp_path, report):
+    text = updated_card("\ufeff---\nlicense: mit\n---\nbody\n", _entry(report))
+    assert text.startswith("\ufeff---\nlicense: mit\nmodel-index:\n") and text.endswith("---\nbody\n")
+    path = tmp_path / "README.md"
+    path.write_text(text, "utf-8")
+    _check_values(path, report)
+    assert metadata_load(path)["license"] == "mit"
+
+
 def test_tiny_and_whole_floats_read_back_as_floats(tmp_path, report):
     odd = dict(report, summary={**report["summary"], "log_loss": 1e-05, "accuracy": 1.0, "macro_f1": 3.3e-300})
     path = tmp_path / "README.md"

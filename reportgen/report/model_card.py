@@ -32,6 +32,7 @@ CARD_METRICS = (
     ("log_loss", "log_loss", None),
 )
 FENCE = "---"
+BOM = "\ufeff"
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ def updated_card(text: str | None, entry: CardEntry, path: str = "README.md") ->
     """The card ``text`` (None: no card yet) with reportgen's entry written or replaced."""
     if text is None:
         return f"{FENCE}\nmodel-index:\n{_model_block(entry, 0)}{FENCE}\n\n# {entry.model}\n\nEvaluation results written by reportgen.\n"
+    if text.startswith(BOM):  # kept where it was, before the front matter
+        return BOM + updated_card(text[len(BOM):], entry, path)
     newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].rstrip("\r\n") != FENCE:
