@@ -162,3 +162,28 @@ def test_the_first_entries_are_the_full_ranking_cut_even_with_ties(limit):
     full = ranked.table()
     assert full.column("id").to_pylist() == [str(r) for r in sorted(rows, key=lambda r: (key[rows == r][0], r))]
     assert ranked.table(limit).to_pylist() == full.slice(0, limit).to_pylist()
+
+
+def test_multilabel_has_churn_but_no_label_lists():
+    rng = np.random.default_rng(8)
+    truth = rng.random((200, 3)) < 0.4
+    new = np.clip(truth * 0.45 + rng.random((200, 3)) * 0.55, 0, 1)
+    old = np.clip(truth * 0.2 + rng.random((200, 3)) * 0.8, 0, 1)
+    labels = pd.DataFrame({"id": [str(i) for i in range(200)],
+                           "labels": ["|".join(n for n, t in zip("abc", row) if t) for row in truth]})
+    frame = lambda s: pd.DataFrame({"id": labels["id"], **{n: s[:, j] for j, n in enumerate("abc")}})  # noqa: E731
+    evaluation = reportgen.evaluate(labels, frame(new), baseline=frame(old), multilabel=True, n_bootstrap=0)
+    report = evaluation.to_dict()
+    assert "label_issues_total" not in report and "confident_mistakes_total" not in report
+    tables = export_tables(evaluation.example_lists)
+    assert set(tables) == {"churn"}
+    churn = tables["churn"]
+    assert churn.column_names == ["rank", "id", "change"]
+    new_right = ((new > 0.5) == truth).all(axis=1)
+    old_right = ((old > 0.5) == truth).all(axis=1)
+    changes = churn.column("change").to_pylist()
+    assert min(changes.count("broken"), changes.count("fixed")) > 0
+    assert changes.count("broken") == report["churn"]["broken"] == int((~new_right & old_right).sum())
+    assert changes.count("fixed") == report["churn"]["fixed"] == int((new_right & ~old_right).sum())
+    assert [r["id"] for r in report["churn"]["broken_examples"]] == churn.column("id").to_pylist()[:len(
+        report["churn"]["broken_examples"])]
