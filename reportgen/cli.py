@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from reportgen.report.render_worker import FigureWorker
 
 EXIT_OK, EXIT_GATE, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
+EXPORT_ENGINE = "usage: --export needs the memory engine (--engine memory): the lists need every example"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -192,8 +193,7 @@ def _build(args: argparse.Namespace, worker: "FigureWorker | None") -> int:
     from reportgen.report.output import write_report
 
     if args.export and args.engine in ("duckdb", "spark"):
-        raise InputError(f"usage: --export needs the memory engine (--engine memory), not {args.engine}: "
-                         "the lists need every example")
+        raise InputError(EXPORT_ENGINE)
     progress = Progress(enabled=False if args.quiet else None)
     notices: list[str] = []  # printed once the build succeeded: a failed build says one line only
     evaluation = reportgen.evaluate_files(
@@ -274,7 +274,7 @@ def _summaries(evaluation: "reportgen.Evaluation", args: argparse.Namespace) -> 
         from reportgen.report.export import export_files
 
         if evaluation.example_lists is None:
-            raise InputError("usage: --export needs the memory engine (--engine memory): the lists need every example")
+            raise InputError(EXPORT_ENGINE)
         out += [(str(path), data) for path, data in export_files(evaluation.example_lists, args.export)]
     return out
 

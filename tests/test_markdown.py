@@ -110,6 +110,16 @@ def test_marker_tables_and_numbers(compared):
     assert link["href"] == "https://ci.example/run%201/report.html"
 
 
+def test_the_evaluation_writes_the_same_summary():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 3, 120)
+    labels, table = _frames(y, softmax_scores(rng, y, 3, 1.0), NAMES[:3])
+    evaluation = reportgen.evaluate(labels, table, n_bootstrap=0)
+    text = evaluation.to_markdown(report_url="https://e.org/r")
+    assert text == summary_markdown(evaluation.to_dict(), report_url="https://e.org/r")
+    assert text.startswith(MARKER + "\n") and "[Full report](<https://e.org/r>)" in text
+
+
 def test_user_strings_stay_data(compared):
     hostile = dict(compared, meta={"title": "T <img src=x onerror=alert(1)> | `t`", "model": "m\n# not a heading"})
     text = summary_markdown(hostile)
