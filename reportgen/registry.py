@@ -123,6 +123,15 @@ def improvement(key: str, delta: float | None) -> bool | None:
     return (delta < 0) if lower_is_better(key) else (delta > 0)
 
 
+def summary_value(summary: dict, key: str) -> float | None:
+    """A summary metric by registry key (dotted for nested ones: ``top_k_accuracy.3``)."""
+    head, _, tail = key.partition(".")
+    value = summary.get(head)
+    if isinstance(value, dict):
+        value = value.get(tail)
+    return None if value is None or isinstance(value, dict) else float(value)
+
+
 def format_value(key: str, value: float | None, digits: int = 3) -> str:
     """``value`` printed as the registry says: ratios and losses with ``digits`` decimals,
     counts as integers with thousands separators; ``—`` for null."""

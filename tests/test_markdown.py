@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 import reportgen
 from conftest import run_reportgen, softmax_scores, write_frame
 from reportgen import gate, registry
-from reportgen.report.markdown import LIMIT, MARKER, metric_value, summary_markdown
+from reportgen.report.markdown import LIMIT, MARKER, summary_markdown
 
 NAMES = ["cat", "dog", "emu", "a|b <script>alert(1)</script> `x` *y* [z](http://e)"]
 
@@ -73,12 +73,12 @@ def test_marker_tables_and_numbers(compared):
     assert [by_label[r["Metric"]] for r in headline] == [
         k for k in ("accuracy", "macro_precision", "macro_recall", "macro_f1", "roc_auc_macro",
                     "average_precision_macro", "log_loss", "top_k_accuracy.3")
-        if metric_value(compared["summary"], k) is not None]
+        if registry.summary_value(compared["summary"], k) is not None]
     for row in headline:
         key = by_label[row["Metric"]]
-        assert number(row["Value"]) == pytest.approx(metric_value(compared["summary"], key), abs=5e-5)
-        assert number(row["Baseline"]) == pytest.approx(metric_value(compared["baseline"]["summary"], key), abs=5e-5)
-        delta = metric_value(compared["deltas"]["summary"], key)
+        assert number(row["Value"]) == pytest.approx(registry.summary_value(compared["summary"], key), abs=5e-5)
+        assert number(row["Baseline"]) == pytest.approx(registry.summary_value(compared["baseline"]["summary"], key), abs=5e-5)
+        delta = registry.summary_value(compared["deltas"]["summary"], key)
         scale = 100 if registry.METRICS[key].format == "ratio" else 1
         assert number(row["Change"]) == pytest.approx(scale * delta, abs=0.05 if scale == 100 else 5e-5)
         assert row["Change"].endswith("(better)" if registry.improvement(key, delta) else "(worse)")

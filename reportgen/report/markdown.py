@@ -142,15 +142,6 @@ def _gate(outcomes: Iterable[Outcome]) -> str:
     return "\n".join([verdict, "", *lines]) + "\n"
 
 
-def metric_value(summary: dict[str, Any], key: str) -> float | None:
-    """A summary metric by registry key (dotted for nested ones: ``top_k_accuracy.3``)."""
-    head, _, tail = key.partition(".")
-    value = summary.get(head)
-    if isinstance(value, dict):
-        value = value.get(tail)
-    return None if value is None or isinstance(value, dict) else float(value)
-
-
 def _number(key: str, value: float | None) -> str:
     return registry.format_value(key, value, DIGITS)
 
@@ -165,17 +156,17 @@ def _headline(report: dict[str, Any]) -> Table:
         header += ["Baseline", "Change", "95% interval of the change"]
     rows = []
     for key in GENERATIVE if report.get("task") == "generative" else HEADLINE:
-        value = metric_value(summary, key)
+        value = registry.summary_value(summary, key)
         if value is None:
             continue
         row = [registry.label(key), _number(key, value), _interval(key, _nested(intervals.get("summary"), key))]
         if baseline is not None:
-            delta = metric_value(deltas, key) if deltas else None
+            delta = registry.summary_value(deltas, key) if deltas else None
             better = registry.improvement(key, delta)
             change = registry.format_delta(key, delta, DIGITS)
             if better is not None:
                 change += " (better)" if better else " (worse)"
-            row += [_number(key, metric_value(baseline, key)), change,
+            row += [_number(key, registry.summary_value(baseline, key)), change,
                     _interval(key, _nested(intervals.get("deltas"), key), delta=True)]
         rows.append(tuple(row))
     return Table("Headline metrics", tuple(header), ("l",) + ("r",) * (len(header) - 1), tuple(rows))

@@ -18,7 +18,6 @@ import yaml
 
 from reportgen import registry
 from reportgen.errors import InputError
-from reportgen.report.markdown import metric_value
 
 SOURCE = "reportgen"
 DEFAULT_TASK = "text-classification"
@@ -54,7 +53,7 @@ class CardEntry:
         metrics = tuple(
             (kind, registry.label(key), args, value)
             for key, kind, args in CARD_METRICS
-            if (value := metric_value(report["summary"], key)) is not None and math.isfinite(value)
+            if (value := registry.summary_value(report["summary"], key)) is not None and math.isfinite(value)
         )
         return cls(model=model, task=task or DEFAULT_TASK, dataset=dataset, split=split, metrics=metrics, url=url)
 
