@@ -261,7 +261,7 @@ def _summaries(evaluation: "reportgen.Evaluation", args: argparse.Namespace) -> 
     from reportgen.report.markdown import summary_markdown
 
     out: list[tuple[str, str | bytes]] = []
-    report = evaluation.to_dict() if args.markdown or args.model_card else None
+    report = evaluation.sections() if args.markdown or args.model_card else None  # read only
     if args.model_card:
         from reportgen.report.model_card import CardEntry, updated_card
 

@@ -278,9 +278,8 @@ def _multilabel_summary(stats: Statistics, at_threshold: list[dict]) -> dict[str
 
 def _mcc(matrix: np.ndarray) -> float:
     """Matthews correlation from a confusion matrix, as scikit-learn computes it."""
-    m = matrix.astype(np.float64)
-    t_sum, p_sum = m.sum(axis=1), m.sum(axis=0)
-    n_correct, n = np.trace(m), m.sum()
+    t_sum, p_sum = matrix.sum(axis=1).astype(np.float64), matrix.sum(axis=0).astype(np.float64)
+    n_correct, n = float(np.trace(matrix)), float(t_sum.sum())
     cov_ytyp = n_correct * n - np.dot(t_sum, p_sum)
     cov_ypyp = n * n - np.dot(p_sum, p_sum)
     cov_ytyt = n * n - np.dot(t_sum, t_sum)
@@ -291,13 +290,14 @@ def _mcc(matrix: np.ndarray) -> float:
 
 def _kappa(matrix: np.ndarray) -> float | None:
     """Cohen's kappa from a confusion matrix, as scikit-learn computes it."""
-    m = matrix.astype(np.float64)
-    expected = np.outer(m.sum(axis=1), m.sum(axis=0)) / m.sum()
-    weights = 1.0 - np.eye(len(m))
-    denominator = np.sum(weights * expected)
+    rows, cols = matrix.sum(axis=1).astype(np.float64), matrix.sum(axis=0).astype(np.float64)
+    n = rows.sum()
+    # off-diagonal sums of the observed and the expected (outer(rows, cols) / n) matrices,
+    # without forming the classes x classes expected matrix
+    denominator = n - np.dot(rows, cols) / n
     if denominator == 0:
         return None
-    return float(1.0 - np.sum(weights * m) / denominator)
+    return float(1.0 - (n - float(np.trace(matrix))) / denominator)
 
 
 # ---------------------------------------------------------------- matrices, grid
