@@ -20,6 +20,7 @@ from reportgen.analysis.attention import attention
 from reportgen.analysis.compare import Model, compare_sections, interval_sections
 from reportgen.analysis.churn import churn_section, correct
 from reportgen.analysis.history import history_section
+from reportgen.analysis.lists import ExampleLists, Ranked, listed
 from reportgen.analysis.mistakes import confident_mistakes, label_issues, top_confusions
 from reportgen.analysis.slices import SliceOptions, metadata_columns, parse_specs, slice_section
 from reportgen.analysis.splits import split_section
@@ -263,17 +264,31 @@ def _run(
     cuts = model.stats.class_thresholds
     thresholds = np.asarray(cuts)
     old_right = _baseline_right(model, compared[0], thresholds) if compared else None
+    broken = fixed = None
     if old_right is not None:
-        sections["churn"] = churn_section(model.examples, old_right, thresholds, opts.list_limit, table)
+        sections["churn"], broken, fixed = churn_section(model.examples, old_right, thresholds, opts.list_limit, table)
     if slicing is not None:
         columns = metadata_columns(slicing[0], model.examples, opts, {c for spec in slicing[1].specs for c in spec})
         sections.update(slice_section(model.examples, columns, slicing[1], opts, thresholds, old_right))
+    lists = ExampleLists(
+        label_issues=label_issues(model.examples),
+        confident_mistakes=confident_mistakes(model.examples, thresholds),
+        broken=broken,
+        fixed=fixed,
+        inputs=table,
+    )
     return metrics.with_extras(
         **sections,
-        confident_mistakes=confident_mistakes(model.examples, thresholds, opts.list_limit, table),
-        label_issues=label_issues(model.examples, opts.list_limit, table),
+        confident_mistakes=listed(lists.confident_mistakes, opts.list_limit, table),
+        confident_mistakes_total=_total(lists.confident_mistakes),
+        label_issues=listed(lists.label_issues, opts.list_limit, table),
+        label_issues_total=_total(lists.label_issues),
         selection=select_examples(model.examples, cuts, opts.inputs_per_cell, opts.inputs_total, table),
-    )
+    ).with_example_lists(lists)
+
+
+def _total(ranked: Ranked | None) -> int | None:
+    return None if ranked is None else ranked.total
 
 
 def _model(labels: Source, scores: tuple[str, Loader], opts: Options) -> Model:

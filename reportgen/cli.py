@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from reportgen.report.render_worker import FigureWorker
 
 EXIT_OK, EXIT_GATE, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
+EXPORT_ENGINE = "usage: --export needs the memory engine (--engine memory): the lists need every example"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -65,6 +66,12 @@ def _add_check(p: argparse.ArgumentParser) -> None:
                    help="fail when any slice at or above the minimum slice size has METRIC below VALUE")
     p.add_argument("--max-broken", action="append", default=[], metavar="SHARE",
                    help="fail when more than SHARE of the examples are newly wrong against the baseline")
+    _add_summary(p)
+
+
+def _add_summary(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--markdown", metavar="FILE", help="also write a GitHub-flavoured Markdown summary (pull requests, CI job summaries)")
+    p.add_argument("--report-url", metavar="URL", help="link to the full page in the Markdown summary and the model card")
 
 
 def _add_build(p: argparse.ArgumentParser) -> None:
@@ -74,8 +81,8 @@ def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--metrics-json", help="also write the metrics JSON here")
     p.add_argument("--threshold", type=_number("--threshold"), default=Options.threshold, help="decision threshold (default %(default)s)")
     p.add_argument("--title", default="Classifier evaluation", help="report title")
-    p.add_argument("--model", help="model name or version shown in the header")
-    p.add_argument("--dataset", help="dataset name shown in the header")
+    p.add_argument("--model", help="model name or version shown in the header (and named in the model card)")
+    p.add_argument("--dataset", help="dataset name shown in the header (and the model card's dataset)")
     p.add_argument("--multilabel", action="store_true", help="labels hold several classes joined by --label-sep")
     p.add_argument("--positive-class", help="the positive class of a binary task")
     p.add_argument("--id-column", default=Options.id_column, help="id column name in every file (default %(default)s)")
@@ -122,6 +129,11 @@ def _add_build(p: argparse.ArgumentParser) -> None:
                    help=f"duckdb/spark: scores kept exact up to this many distinct values per class, binned beyond (default {DISTINCT_BUDGET:,})")
     p.add_argument("--spark-master", help="Spark master URL for --engine spark (default local[2])")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no engine notice")
+    _add_summary(p)
+    p.add_argument("--model-card", metavar="FILE", help="write the metrics as Hugging Face model-index metadata into FILE's front matter (created if missing)")
+    p.add_argument("--hf-task", default="text-classification", help="task type in the model card (default %(default)s)")
+    p.add_argument("--dataset-split", help="dataset split in the model card, e.g. test")
+    p.add_argument("--export", metavar="DIR", help="write every label issue, confident mistake and changed example as CSV into DIR")
 
 
 def _number(option: str):
@@ -197,6 +209,8 @@ def _build(args: argparse.Namespace, worker: "FigureWorker | None") -> int:
     from reportgen.engines.progress import Progress
     from reportgen.report.output import write_report
 
+    if args.export and args.engine in ("duckdb", "spark"):
+        raise InputError(EXPORT_ENGINE)
     progress = Progress(enabled=False if args.quiet else None)
     notices: list[str] = []  # printed once the build succeeded: a failed build says one line only
     evaluation = reportgen.evaluate_files(
@@ -244,8 +258,10 @@ def _build(args: argparse.Namespace, worker: "FigureWorker | None") -> int:
         on_metrics=worker.submit if worker is not None else None,
     )
     progress.stage("rendering the page")
+    evaluation = evaluation.with_extras(meta=_meta(args))
     write_report(
-        evaluation.with_extras(meta=_meta(args)),
+        evaluation,
+        also=_summaries(evaluation, args),
         html_path=args.out,
         json_path=args.metrics_json,
         eml_path=args.eml,
@@ -260,6 +276,50 @@ def _build(args: argparse.Namespace, worker: "FigureWorker | None") -> int:
     return EXIT_OK
 
 
+def _summaries(evaluation: "reportgen.Evaluation", args: argparse.Namespace) -> list[tuple[str, str | bytes]]:
+    """The Markdown summary, the model card and the exported lists, as (path, contents)."""
+    from reportgen.report.markdown import summary_markdown
+
+    out: list[tuple[str, str | bytes]] = []
+    report = evaluation.sections() if args.markdown or args.model_card else None  # read only
+    if args.model_card:
+        from reportgen.report.model_card import CardEntry, updated_card
+
+        entry = CardEntry.of(report, model=args.model, dataset=args.dataset, split=args.dataset_split,
+                             task=args.hf_task, url=args.report_url or _relative(args.out, args.model_card))
+        out.append((args.model_card, updated_card(_read_card(args.model_card), entry, args.model_card)))
+    if args.markdown:
+        out.append((args.markdown, summary_markdown(report, report_url=args.report_url)))
+    if args.export:
+        from reportgen.report.export import export_files
+
+        if evaluation.example_lists is None:
+            raise InputError(EXPORT_ENGINE)
+        out += [(str(path), data) for path, data in export_files(evaluation.example_lists, args.export)]
+    return out
+
+
+def _relative(target: str, card: str) -> str:
+    """``target``'s path seen from the card's folder, with forward slashes."""
+    folder = os.path.dirname(os.path.abspath(card))
+    return os.path.relpath(os.path.abspath(target), folder).replace(os.sep, "/")
+
+
+def _read_card(path: str) -> str | None:
+    """The card's text, or None when there is none yet (bytes kept: no newline translation)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise InputError(f"cannot read the model card: {err.strerror}", file=path) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("the model card is not UTF-8 text", file=path) from None
+
+
 def run_check(args: argparse.Namespace) -> int:
     from reportgen import gate
 
@@ -268,7 +328,16 @@ def run_check(args: argparse.Namespace) -> int:
     if not rules:
         raise InputError("usage: give at least one rule (--min, --max, --max-drop, --min-slice or --max-broken)")
     report = gate.load_report(args.metrics_json)
-    failed = gate.failures(report, rules, args.metrics_json)
+    outcomes = gate.outcomes(report, rules, args.metrics_json)
+    if args.markdown:
+        from reportgen.report.markdown import summary_markdown
+        from reportgen.report.write import write_atomic
+
+        try:
+            write_atomic(args.markdown, summary_markdown(report, gate=outcomes, report_url=args.report_url))
+        except OSError as err:
+            raise InputError(f"cannot write the Markdown summary: {err.strerror}", file=args.markdown) from None
+    failed = [o.text for o in outcomes if not o.passed]
     for line in failed:
         print(f"reportgen check: FAIL {line}", file=sys.stderr)
     if failed:

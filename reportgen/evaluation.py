@@ -1,8 +1,13 @@
 """The evaluation result: frozen, JSON-ready, shared by the JSON writer and the page."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from typing import Any, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+from reportgen.report.markdown import summary_markdown
+
+if TYPE_CHECKING:
+    from reportgen.analysis.lists import ExampleLists
 
 SCHEMA_VERSION = "1.1.0"
 
@@ -30,6 +35,7 @@ class Evaluation:
     warnings: Sequence[Mapping[str, str]]
     schema_version: str = SCHEMA_VERSION
     extras: Mapping[str, Any] = field(default_factory=dict)
+    example_lists: "ExampleLists | None" = field(default=None, compare=False, repr=False)  # not in the JSON
 
     def to_dict(self) -> dict[str, Any]:
         """The metrics JSON as a dict: contract keys first, then any extra sections."""
@@ -40,15 +46,23 @@ class Evaluation:
         (``to_dict`` is the copy a caller may change)."""
         out: dict[str, Any] = {"schema_version": self.schema_version}
         for f in fields(self):
-            if f.name not in ("schema_version", "extras"):
+            if f.name not in ("schema_version", "extras", "example_lists"):
                 out[f.name] = getattr(self, f.name)
         out.update(self.extras)
         return out
 
+    def to_markdown(self, *, report_url: str | None = None) -> str:
+        """The GitHub-flavoured Markdown summary that ``build --markdown`` writes."""
+        return summary_markdown(self.sections(), report_url=report_url)
+
     def with_extras(self, **sections: Any) -> "Evaluation":
         """A copy with more top-level sections (e.g. ``selection``, ``meta``)."""
         merged = {**self.extras, **{k: v for k, v in sections.items() if v is not None}}
-        return Evaluation(**{f.name: getattr(self, f.name) for f in fields(self) if f.name != "extras"}, extras=merged)
+        return replace(self, extras=merged)
+
+    def with_example_lists(self, lists: "ExampleLists") -> "Evaluation":
+        """A copy that carries the full example lists (for ``--export``)."""
+        return replace(self, example_lists=lists)
 
 
 _CONTAINERS = (dict, list, tuple)

@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from reportgen.analysis.compare import LOWER_IS_BETTER
+from reportgen import registry
 from reportgen.errors import InputError
 
 
@@ -49,9 +49,51 @@ def load_report(path: str) -> dict[str, Any]:
     return report
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """One rule's result: whether it holds, and one line saying so (or why not)."""
+
+    rule: Rule
+    passed: bool
+    text: str
+
+
+def outcomes(report: dict[str, Any], rules: Iterable[Rule], path: str) -> list[Outcome]:
+    """Every rule's outcome, in the order given."""
+    out = []
+    for rule in rules:
+        line = _judge(report, rule, path)
+        out.append(Outcome(rule, line is None, line or _holds(report, rule, path)))
+    return out
+
+
 def failures(report: dict[str, Any], rules: Iterable[Rule], path: str) -> list[str]:
     """One line per failed rule (empty when every rule holds)."""
-    return [line for rule in rules if (line := _judge(report, rule, path))]
+    return [o.text for o in outcomes(report, rules, path) if not o.passed]
+
+
+def _holds(report: dict[str, Any], rule: Rule, path: str) -> str:
+    """The line for a rule that holds."""
+    if rule.kind == "min_slice":
+        return f"every slice has {rule.metric} at least {rule.limit:g}"
+    if rule.kind == "max_broken":
+        share = report["churn"]["broken"] / report["n_examples"]
+        return f"{share:.2%} of the examples are newly wrong against the baseline, at most {rule.limit:.2%}"
+    value = _metric(report["summary"], rule.metric, path)
+    if rule.kind == "min":
+        return f"{rule.metric} = {value:.4f} is at least {rule.limit:g}"
+    if rule.kind == "max":
+        return f"{rule.metric} = {value:.4f} is at most {rule.limit:g}"
+    old = _metric(report["baseline"]["summary"], rule.metric, path)
+    name = report["baseline"].get("name", "baseline")
+    drop = _drop(rule.metric, value, old)
+    change = f"dropped by {drop:.4f}" if drop > 0 else f"improved by {-drop:.4f}" if drop < 0 else "is unchanged"
+    return f"{rule.metric} {change} from {name} ({old:.4f} -> {value:.4f}); the largest drop allowed is {rule.limit:g}"
+
+
+def _drop(metric: str, value: float, old: float) -> float:
+    """How much worse ``value`` is than ``old`` (negative: better); a rise is a drop where lower is better."""
+    return (value - old) if registry.lower_is_better(metric) else (old - value)
 
 
 def _judge(report: dict[str, Any], rule: Rule, path: str) -> str | None:
@@ -78,7 +120,7 @@ def _judge_drop(report: dict[str, Any], rule: Rule, value: float, path: str) -> 
     old = _metric(baseline["summary"], rule.metric, path)
     if old is None:
         return f"{rule.metric} of the baseline is undefined (null), so the drop cannot be measured"
-    drop = (value - old) if rule.metric in LOWER_IS_BETTER else (old - value)
+    drop = _drop(rule.metric, value, old)
     if drop > rule.limit:
         name = baseline.get("name", "baseline")
         return f"{rule.metric} dropped by {drop:.4f} from {name} ({old:.4f} -> {value:.4f}), more than {rule.limit:g}"

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from reportgen.errors import InputError
 from reportgen.io import read_table
@@ -32,8 +33,8 @@ class Inputs:
             raise InputError("no 'text', 'image' or 'overlay' column", file=path)
         self.path = path
         self.folder = Path(path).resolve().parent
-        ids = table.column(id_column).cast(pa.string()).to_pylist()
-        self._row = {value: i for i, value in enumerate(ids)}
+        self._ids = table.column(id_column).cast(pa.string()).combine_chunks()
+        self._row = {value: i for i, value in enumerate(self._ids.to_pylist())}
         self._columns = {c: table.column(c) for c in present}
         self.skipped: list[str] = []
 
@@ -48,6 +49,14 @@ class Inputs:
                 continue
             found[name] = str(value)[:TEXT_LIMIT] if name == "text" else self._image(str(value))
         return found
+
+    def texts(self, ids: pa.Array) -> pa.Array | None:
+        """The whole text of each of ``ids`` (n,), null where an id has none; None
+        without a text column."""
+        if "text" not in self._columns:
+            return None
+        where = pc.index_in(ids.cast(pa.string()), value_set=self._ids)
+        return self._columns["text"].combine_chunks().take(where)
 
     def _image(self, relative: str) -> str | None:
         path = (self.folder / relative).resolve()

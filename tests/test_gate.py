@@ -77,3 +77,20 @@ def test_unreadable_report_exits_two(tmp_path):
     path.write_text("{not json")
     code, _, err = _check(path, "--min", "accuracy=0.5")
     assert code == 2 and "m.json" in err and "Traceback" not in err
+
+
+def test_every_rule_has_an_outcome_in_order(metrics):
+    from reportgen import gate
+
+    report = gate.load_report(str(metrics))
+    rules = [gate.Rule.parse("min", "macro_f1=0.75"), gate.Rule.parse("max_drop", "accuracy=0.05"),
+             gate.Rule.parse("max_drop", "macro_f1=0.0"), gate.Rule.parse("max_drop", "log_loss=0.01"),
+             gate.Rule.parse("max", "log_loss=0.2")]
+    outcomes = gate.outcomes(report, rules, str(metrics))
+    assert [o.rule for o in outcomes] == rules
+    assert [o.passed for o in outcomes] == [True, True, True, False, False]
+    assert outcomes[0].text == "macro_f1 = 0.8000 is at least 0.75"
+    assert outcomes[1].text.startswith("accuracy dropped by 0.0300 from v1 (0.9300 -> 0.9000)")
+    assert outcomes[2].text.startswith("macro_f1 improved by 0.0200 from v1")
+    assert "log_loss dropped by 0.0500" in outcomes[3].text  # a rise in a loss is a drop
+    assert [o.text for o in outcomes if not o.passed] == gate.failures(report, rules, str(metrics))

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from reportgen.analysis.lists import Ranked, listed
 from reportgen.inputs import Inputs
 from reportgen.stats import predicted_classes
 from reportgen.validate import Examples
@@ -24,16 +25,19 @@ def correct(ex: Examples, thresholds: np.ndarray) -> np.ndarray:
 
 def churn_section(
     new: Examples, old_right: np.ndarray, thresholds: np.ndarray, limit: int, inputs: Inputs | None = None
-) -> dict[str, Any]:
-    """``old_right`` is the baseline's correctness aligned to ``new``'s rows."""
+) -> tuple[dict[str, Any], Ranked, Ranked]:
+    """The ``churn`` section, and every broken and every fixed example (see ``changed``).
+
+    ``old_right`` (rows,) is the baseline's correctness aligned to ``new``'s rows."""
     new_right = correct(new, thresholds)
     section = counts(new_right, old_right, new.weight)
     section["mcnemar_p"] = mcnemar_p(section["fixed"], section["broken"])
     total = new.n_examples if new.weight is None else float(new.weight.sum())
     section["broken_share"] = section["broken"] / total
     section["per_class"] = _per_class(new, new_right, old_right)
-    section["broken_examples"] = _broken(new, new_right, old_right, thresholds, limit, inputs)
-    return section
+    broken = changed(new, ~new_right & old_right, thresholds)
+    section["broken_examples"] = listed(broken, limit, inputs)
+    return section, broken, changed(new, new_right & ~old_right, thresholds)
 
 
 def counts(new_right: np.ndarray, old_right: np.ndarray, weight: np.ndarray | None = None) -> dict[str, int | float]:
@@ -75,21 +79,16 @@ def _per_class(ex: Examples, new_right, old_right) -> dict[str, dict[str, int]]:
     return out
 
 
-def _broken(ex, new_right, old_right, thresholds, limit, inputs) -> list[dict[str, Any]]:
-    rows = np.flatnonzero(~new_right & old_right)
-    predicted = predicted_classes(ex, thresholds)
-    if ex.y_multi is None:
-        confidence = ex.y_score[rows, predicted[rows]]
-    else:
-        confidence = np.abs(ex.y_score[rows] - 0.5).max(axis=1)
-    order = rows[np.argsort(-confidence, kind="stable")][:limit]
-    out = []
-    for r in order:
-        item = {"id": ex.ids[int(r)].as_py()}
-        if ex.y_multi is None:
-            item.update(actual=ex.classes[ex.y_true[r]], predicted=ex.classes[predicted[r]],
-                        score=float(ex.y_score[r, predicted[r]]))
-        if inputs is not None:
-            item.update(inputs.get(item["id"]))
-        out.append(item)
-    return out
+def changed(ex: Examples, mask: np.ndarray, thresholds: np.ndarray) -> Ranked:
+    """The examples where ``mask`` (rows,) holds, most confident first: the new model's
+    score for its predicted class (multilabel: its most decided score).
+
+    Columns, single-label: ``actual``, ``predicted``, ``score``; multilabel: none."""
+    rows = np.flatnonzero(mask)
+    if ex.y_multi is not None:
+        confidence = np.abs(ex.y_score[rows] - 0.5).max(axis=1) if len(rows) else np.zeros(0)
+        return Ranked(ex.ids, ex.classes, rows, -confidence, {})
+    predicted = predicted_classes(ex, thresholds)[rows]
+    confidence = ex.y_score[rows, predicted]
+    return Ranked(ex.ids, ex.classes, rows, -confidence,
+                  {"actual": ex.y_true[rows], "predicted": predicted, "score": confidence})

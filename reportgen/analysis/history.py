@@ -8,13 +8,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from reportgen import registry
 from reportgen.errors import InputError
 from reportgen.io import read_table
 
 STEP_COLUMNS = ("step", "epoch")
 VALIDATION = ("validation", "val", "valid", "eval", "dev", "test")
 TRAINING = ("train", "training")
-LOWER_IS_BETTER = ("loss", "error", "perplexity")
+LOWER_IS_BETTER = ("loss", "error", "perplexity")  # words of a metric name the registry does not know
 PATIENCE = 3
 
 
@@ -106,6 +107,11 @@ def _validation_split(splits: list[str]) -> str | None:
 
 
 def _lower_is_better(metric: str) -> bool:
+    """The registry's direction for a known metric; else guessed from the name (a training
+    history names its own metrics: ``val_loss``, ``error_rate``)."""
+    entry = registry.info(metric)
+    if entry is not None:
+        return not entry.higher_is_better
     return any(word in metric.lower() for word in LOWER_IS_BETTER)
 
 

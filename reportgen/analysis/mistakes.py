@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from reportgen.inputs import Inputs
+from reportgen.analysis.lists import Ranked
 from reportgen.matrices import confusion_cells
 from reportgen.stats import predicted_classes
 from reportgen.validate import Examples
@@ -32,38 +32,35 @@ def top_confusions(report: dict[str, Any], limit: int = TOP_CONFUSIONS) -> list[
     return cells
 
 
-def confident_mistakes(
-    ex: Examples, thresholds: np.ndarray, limit: int, inputs: Inputs | None = None
-) -> list[dict[str, Any]]:
-    """Wrong single-label predictions, most confident in the wrong class first."""
+def confident_mistakes(ex: Examples, thresholds: np.ndarray) -> Ranked | None:
+    """Every wrong single-label prediction, most confident in the wrong class first.
+
+    Columns ``actual``, ``predicted``, ``score``; None for multilabel.
+    """
     if ex.y_multi is not None:
-        return []
+        return None
     predicted = predicted_classes(ex, thresholds)
     wrong = np.flatnonzero(predicted != ex.y_true)
     score = ex.y_score[wrong, predicted[wrong]]
-    order = wrong[np.argsort(-score, kind="stable")][:limit]
-    return [
-        {
-            "id": ex.ids[int(r)].as_py(),
-            "actual": ex.classes[ex.y_true[r]],
-            "predicted": ex.classes[predicted[r]],
-            "score": float(ex.y_score[r, predicted[r]]),
-            **_inputs(ex, inputs, r),
-        }
-        for r in order
-    ]
+    return Ranked(ex.ids, ex.classes, wrong, -score,
+                  {"actual": ex.y_true[wrong], "predicted": predicted[wrong], "score": score})
 
 
-def label_issues(ex: Examples, limit: int, inputs: Inputs | None = None) -> list[dict[str, Any]]:
-    """Likely label errors, as in confident learning.
+def label_issues(ex: Examples) -> Ranked | None:
+    """Every likely label error, most likely first, as in confident learning.
 
     Each class's threshold is the mean score the model gives it on the examples labeled
-    with it. An example is suspect when another class reaches its own threshold (the
-    likeliest such class is suggested); suspects are ranked by how far the given label's
-    score falls below that label's threshold. Only meaningful for out-of-sample scores.
+    with it. An example is a candidate when the model's top class is not its given label,
+    or when another class reaches its own threshold; the suggested class is the likeliest
+    class reaching its threshold (else the top class). Candidates are ranked by the given
+    label's score relative to that label's threshold, lowest first. Only meaningful for
+    out-of-sample scores.
+
+    Columns ``given``, ``suggested``, ``self_confidence``, ``suggested_score``; None for
+    multilabel.
     """
     if ex.y_multi is not None:
-        return []
+        return None
     k = len(ex.classes)
     rows = np.arange(ex.n_examples)
     counts = np.bincount(ex.y_true, minlength=k)
@@ -71,29 +68,16 @@ def label_issues(ex: Examples, limit: int, inputs: Inputs | None = None) -> list
     own_sums = np.bincount(ex.y_true, weights=own, minlength=k)
     threshold = np.where(counts > 0, own_sums / np.maximum(counts, 1), np.inf)
     best = np.full(ex.n_examples, -1.0)  # score of the likeliest other class at its threshold
-    suggested = np.zeros(ex.n_examples, dtype=np.int64)
+    suggested = ex.argmax.copy()
     for j in range(k):  # one pass per class over a column: no rows × classes temporaries
         score = ex.y_score[:, j]
         better = (score >= threshold[j]) & (ex.y_true != j) & (score > best)
         suggested[better] = j
         best[better] = score[better]
-    suspect = np.flatnonzero(best >= 0)
-    margin = own[suspect] / threshold[ex.y_true[suspect]]
-    order = suspect[np.argsort(margin, kind="stable")][:limit]
-    return [
-        {
-            "id": ex.ids[int(r)].as_py(),
-            "given": ex.classes[ex.y_true[r]],
-            "suggested": ex.classes[suggested[r]],
-            "self_confidence": float(own[r]),
-            "suggested_score": float(ex.y_score[r, suggested[r]]),
-            **_inputs(ex, inputs, r),
-        }
-        for r in order
-    ]
-
-
-def _inputs(ex: Examples, inputs: Inputs | None, row: int) -> dict[str, Any]:
-    if inputs is None:
-        return {}
-    return inputs.get(ex.ids[int(row)].as_py())
+    candidate = np.flatnonzero((best >= 0) | (ex.argmax != ex.y_true))
+    given, other = ex.y_true[candidate], suggested[candidate]
+    cut = threshold[given]
+    relative = np.divide(own[candidate], cut, out=np.zeros(len(candidate)), where=cut > 0)
+    return Ranked(ex.ids, ex.classes, candidate, relative, {
+        "given": given, "suggested": other, "self_confidence": own[candidate],
+        "suggested_score": ex.y_score[candidate, other]})

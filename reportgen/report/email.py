@@ -8,9 +8,11 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any, Sequence
 
+from reportgen import registry
 from reportgen.report.page import headline_tiles
 from reportgen.report.templating import count_digits, render_template
 
+SUBJECT = ("macro_f1", "accuracy")  # registry keys named in the default subject
 TABLE = ("total_labeled", "total_predicted", "tp", "fp", "fn", "precision", "recall", "f1")
 PNG_SCALE = 1.5
 EMAIL_CLASSES = 30  # per-class rows in the message body; past this many classes, the lowest F1 first
@@ -51,11 +53,8 @@ def build_message(
 
 def _subject(report: dict[str, Any], title: str) -> str:
     summary = report["summary"]
-    parts = [title]
-    if summary.get("macro_f1") is not None:
-        parts.append(f"macro F1 {summary['macro_f1']:.3f}")
-    if summary.get("accuracy") is not None:
-        parts.append(f"accuracy {summary['accuracy']:.3f}")
+    parts = [title] + [f"{registry.label(key)} {registry.format_value(key, summary[key])}"
+                       for key in SUBJECT if summary.get(key) is not None]
     return " · ".join(parts)
 
 

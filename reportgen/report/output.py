@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from reportgen.errors import InputError
 from reportgen.evaluation import Evaluation
@@ -21,12 +21,15 @@ def write_report(
     subject: str | None = None,
     to: tuple[str, ...] = (),
     figures: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    also: Sequence[tuple[PathLike, str | bytes]] = (),
 ) -> None:
     """A classification report's page, JSON and email; nothing is written if anything fails.
 
-    ``figures`` makes the page's charts from the report (see ``render_page``)."""
+    ``figures`` makes the page's charts from the report (see ``render_page``); ``also``
+    are more (path, contents) written with them (the Markdown summary, the model card,
+    the exported lists)."""
     report = evaluation.to_dict()
-    extra = []
+    extra = list(also)
     if eml_path is not None:
         from reportgen.report.charts import email_charts
         from reportgen.report.email import build_message
@@ -36,7 +39,7 @@ def write_report(
         extra.append((eml_path, message.as_bytes()))
         _write(report, lambda _: page, html_path, json_path, extra)
     else:
-        _write(report, lambda r: render_html(r, figures), html_path, json_path)
+        _write(report, lambda r: render_html(r, figures), html_path, json_path, extra)
 
 
 def write_generative(report: dict[str, Any], *, html_path: PathLike | None, json_path: PathLike | None = None) -> None:

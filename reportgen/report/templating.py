@@ -9,6 +9,8 @@ from typing import Any
 
 import jinja2
 
+from reportgen import registry
+
 
 def template_folder() -> Path:
     """The installed templates, or the repository's top-level templates/ in a checkout."""
@@ -30,6 +32,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["count"] = format_count
+    env.globals["metric_label"] = registry.label  # every metric's name comes from the registry
     return env
 
 
