@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Sequence
 
 import reportgen
@@ -281,13 +280,9 @@ def run_generate(args: argparse.Namespace) -> int:
 
 
 def _meta(args: argparse.Namespace) -> dict[str, str | None]:
-    return {
-        "title": args.title,
-        "model": args.model,
-        "dataset": args.dataset,
-        "generated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-        "reportgen_version": reportgen.__version__,
-    }
+    from reportgen.report.output import meta
+
+    return meta(args.title, args.model, args.dataset)
 
 
 COMMANDS = {"build": run_build, "check": run_check, "index": run_index, "build-generate": run_generate}
