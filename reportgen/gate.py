@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from reportgen.analysis.compare import LOWER_IS_BETTER
+from reportgen import registry
 from reportgen.errors import InputError
 
 
@@ -78,7 +78,7 @@ def _judge_drop(report: dict[str, Any], rule: Rule, value: float, path: str) -> 
     old = _metric(baseline["summary"], rule.metric, path)
     if old is None:
         return f"{rule.metric} of the baseline is undefined (null), so the drop cannot be measured"
-    drop = (value - old) if rule.metric in LOWER_IS_BETTER else (old - value)
+    drop = (value - old) if registry.lower_is_better(rule.metric) else (old - value)
     if drop > rule.limit:
         name = baseline.get("name", "baseline")
         return f"{rule.metric} dropped by {drop:.4f} from {name} ({old:.4f} -> {value:.4f}), more than {rule.limit:g}"

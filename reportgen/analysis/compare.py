@@ -15,7 +15,6 @@ from reportgen.stats import Statistics
 from reportgen.validate import Examples
 
 HEADLINE = ("accuracy", "macro_precision", "macro_recall", "macro_f1", "roc_auc_macro", "log_loss")
-LOWER_IS_BETTER = frozenset({"log_loss", "brier_score", "hamming_loss"})
 CLASS_METRICS = ("precision", "recall", "f1", "roc_auc", "average_precision")
 OVERLAY_CLASSES = 12  # baseline curves per class are kept up to this many classes
 
@@ -201,9 +200,3 @@ def _mean(values: list) -> float | None:
     numbers = [v for v in values if v is not None]
     return float(np.mean(numbers)) if numbers else None
 
-
-def improvement(metric: str, delta: float | None) -> bool | None:
-    """Whether a change of ``delta`` in ``metric`` is for the better."""
-    if delta is None or delta == 0:
-        return None
-    return (delta < 0) if metric in LOWER_IS_BETTER else (delta > 0)

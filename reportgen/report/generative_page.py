@@ -3,17 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from reportgen import registry
 from reportgen.report.charts import loss_histogram
 from reportgen.report.embed import data_island
 from reportgen.report.templating import render_template, template_folder
 
-HELP = {
-    "token_accuracy": "Share of positions where the model's top token is the true token.",
-    "loss": "Mean negative log-probability of the true token, in nats per token; lower is better.",
-    "perplexity": "exp(loss): the model is as unsure as a uniform pick among this many tokens.",
-    "uniform_loss": "The loss of guessing uniformly over the vocabulary, ln(vocab size): a loss near it reads as random.",
-}
-LOWER_IS_BETTER = {"loss", "perplexity"}
+TILES = ("token_accuracy", "loss", "perplexity", "uniform_loss")  # registry keys
 
 
 def render_generative(report: dict[str, Any]) -> str:
@@ -34,11 +29,11 @@ def render_generative(report: dict[str, Any]) -> str:
 def _tiles(report: dict[str, Any]) -> list[dict[str, Any]]:
     summary, deltas = report["summary"], (report.get("deltas") or {}).get("summary", {})
     tiles = []
-    for key in ("token_accuracy", "loss", "perplexity", "uniform_loss"):
-        value, delta = summary.get(key), deltas.get(key)
-        better = None if delta in (None, 0) else (delta < 0 if key in LOWER_IS_BETTER else delta > 0)
-        tiles.append({"key": key, "value": value, "delta": delta, "better": better, "help": HELP[key],
-                      "percent": key == "token_accuracy"})
+    for key in TILES:
+        value, delta, metric = summary.get(key), deltas.get(key), registry.METRICS[key]
+        tiles.append({"key": key, "label": metric.label, "value": value, "delta": delta,
+                      "better": registry.improvement(key, delta), "help": metric.help,
+                      "percent": metric.format == "ratio"})
     return tiles
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from reportgen import registry
 from reportgen.report.charts import release_history_chart
 from reportgen.report.templating import render_template
 from reportgen.report.write import write_atomic
@@ -125,7 +126,7 @@ def _histories(entries: list[Entry]) -> list[dict[str, Any]]:
         if len(group) < 2:
             continue
         rows = [
-            {"release": e.model or e.title, "generated_at": e.generated_at, "metric": m, "value": v}
+            {"release": e.model or e.title, "generated_at": e.generated_at, "metric": registry.label(m), "value": v}
             for e in sorted(group, key=lambda e: e.generated_at)
             for m, v in e.metrics.items()
             if v is not None

@@ -9,26 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from reportgen import registry
 from reportgen.report import vega
 from reportgen.report.embed import data_island
 from reportgen.report.figures import build_figures, chart_view, many
 from reportgen.report.sections import analysis_context
 from reportgen.report.templating import render_template, template_folder
 
-TILES = (
-    ("accuracy", "Accuracy", False,
-     "Share of examples predicted right. Misleads under class imbalance: always answering the majority class scores high."),
-    ("macro_precision", "Macro precision", False,
-     "When the model names a class, how often it is right; every class weighs the same."),
-    ("macro_recall", "Macro recall", False,
-     "Share of each class's examples the model finds; a missed rare class counts as much as a common one."),
-    ("macro_f1", "Macro F1", False,
-     "Precision and recall combined per class, then averaged. Low when a class is missed or over-predicted."),
-    ("roc_auc_macro", "ROC AUC", False,
-     "Chance a random positive outscores a random negative (0.5 is a coin toss). Ignores the threshold; flatters rare classes."),
-    ("log_loss", "Log loss", True,
-     "Penalty on the probability given to the true class; lower is better. Confident mistakes cost the most."),
-)
+TILES = ("accuracy", "macro_precision", "macro_recall", "macro_f1", "roc_auc_macro", "log_loss")  # registry keys
 TABLE_COLUMNS = (
     ("roc_auc", "ROC AUC", "ratio"), ("average_precision", "AP", "ratio"),
     ("total_labeled", "labeled", "count"), ("total_predicted", "predicted", "count"),
@@ -99,15 +87,17 @@ def headline_tiles(report: dict[str, Any]) -> list[dict[str, Any]]:
     intervals = report.get("intervals") or {}
     live = report["task"] != "multiclass"
     out = []
-    for key, label, lower_better, help_text in TILES:
+    for key in TILES:
+        metric = registry.METRICS[key]
+        lower_better = not metric.higher_is_better
         delta = deltas.get(key)
         interval = (intervals.get("summary") or {}).get(key)
         delta_interval = (intervals.get("deltas") or {}).get(key)
         out.append({
-            "key": key, "label": label, "value": summary.get(key), "help": help_text,
+            "key": key, "label": metric.label, "value": summary.get(key), "help": metric.help,
             "lower_better": lower_better, "delta": delta, "interval": interval,
             "delta_interval": delta_interval,
-            "better": None if not delta else ((delta < 0) if lower_better else (delta > 0)),
+            "better": registry.improvement(key, delta),
             "holds": bool(delta_interval and (delta_interval[0] > 0 or delta_interval[1] < 0)),
             "live": live and key in ("accuracy", "macro_precision", "macro_recall", "macro_f1"),
         })

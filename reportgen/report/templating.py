@@ -8,6 +8,8 @@ from typing import Any
 
 import jinja2
 
+from reportgen import registry
+
 
 def template_folder() -> Path:
     """The installed templates, or the repository's top-level templates/ in a checkout."""
@@ -22,12 +24,14 @@ def template_folder() -> Path:
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_folder())),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["metric_label"] = registry.label  # every metric's name comes from the registry
+    return env
 
 
 def render_template(name: str, **context: Any) -> str:

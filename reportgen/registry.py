@@ -1,0 +1,148 @@
+"""One description of each metric: its label, its direction, its format and one line of help.
+
+Every view (the page's tiles, the model comparison, slices, splits, the index, the email,
+the Markdown summary, the model card and the release gate) reads labels, directions,
+formats and help from here; which metrics a view shows stays with the view, as a tuple
+of keys. Keys are the summary keys of the metrics JSON; nested ones are dotted
+(``top_k_accuracy.3``).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+FORMATS = ("ratio", "count", "loss", "number")
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """How to name, judge and print one metric.
+
+    ``format``: ``ratio`` (a share in [0, 1]), ``count`` (an integer, or a sum of weights),
+    ``loss`` (non-negative, unbounded; lower is better) or ``number`` (anything else).
+    """
+
+    key: str
+    label: str
+    higher_is_better: bool
+    format: str
+    help: str
+
+    def __post_init__(self) -> None:
+        if self.format not in FORMATS:
+            raise ValueError(f"metric {self.key!r}: format {self.format!r} is not one of {FORMATS}")
+
+
+def _metric(key: str, label: str, format: str, help: str, *, lower_is_better: bool = False) -> MetricInfo:
+    return MetricInfo(key=key, label=label, higher_is_better=not lower_is_better, format=format, help=help)
+
+
+METRICS: dict[str, MetricInfo] = {m.key: m for m in (
+    _metric("accuracy", "Accuracy", "ratio",
+            "Share of examples predicted right. Misleads under class imbalance: always answering the majority class scores high."),
+    _metric("macro_precision", "Macro precision", "ratio",
+            "When the model names a class, how often it is right; every class weighs the same."),
+    _metric("macro_recall", "Macro recall", "ratio",
+            "Share of each class's examples the model finds; a missed rare class counts as much as a common one."),
+    _metric("macro_f1", "Macro F1", "ratio",
+            "Precision and recall combined per class, then averaged. Low when a class is missed or over-predicted."),
+    _metric("micro_f1", "Micro F1", "ratio",
+            "F1 over every decision pooled: dominated by the common classes."),
+    _metric("weighted_f1", "Weighted F1", "ratio",
+            "Per-class F1 averaged with each class weighed by its support."),
+    _metric("roc_auc_macro", "ROC AUC", "ratio",
+            "Chance a random positive outscores a random negative (0.5 is a coin toss). Ignores the threshold; flatters rare classes."),
+    _metric("average_precision_macro", "Average precision", "ratio",
+            "Area under each class's precision-recall curve, averaged over classes; sensitive to rare classes."),
+    _metric("log_loss", "Log loss", "loss",
+            "Penalty on the probability given to the true class; lower is better. Confident mistakes cost the most.",
+            lower_is_better=True),
+    _metric("balanced_accuracy", "Balanced accuracy", "ratio",
+            "Recall averaged over classes: accuracy as if every class were equally common."),
+    _metric("mcc", "MCC", "number",
+            "Matthews correlation between predictions and labels, from −1 to 1 (0 is chance); robust to imbalance."),
+    _metric("cohen_kappa", "Cohen's kappa", "number",
+            "Agreement between predictions and labels beyond chance, from −1 to 1 (0 is chance)."),
+    _metric("brier_score", "Brier score", "loss",
+            "Mean squared difference between the scores and the outcomes; lower is better.",
+            lower_is_better=True),
+    _metric("top_k_accuracy.3", "Top-3 accuracy", "ratio",
+            "Share of examples whose true class is among the three highest scores."),
+    _metric("top_k_accuracy.5", "Top-5 accuracy", "ratio",
+            "Share of examples whose true class is among the five highest scores."),
+    _metric("subset_accuracy", "Subset accuracy", "ratio",
+            "Share of examples whose whole label set is predicted exactly."),
+    _metric("hamming_loss", "Hamming loss", "loss",
+            "Share of example-label decisions that are wrong; lower is better.",
+            lower_is_better=True),
+    _metric("broken_share", "Newly wrong", "ratio",
+            "Share of the examples the baseline got right that this model gets wrong; lower is better.",
+            lower_is_better=True),
+    _metric("token_accuracy", "Token accuracy", "ratio",
+            "Share of positions where the model's top token is the true token."),
+    _metric("loss", "Loss", "loss",
+            "Mean negative log-probability of the true token, in nats per token; lower is better.",
+            lower_is_better=True),
+    _metric("perplexity", "Perplexity", "number",
+            "exp(loss): the model is as unsure as a uniform pick among this many tokens.",
+            lower_is_better=True),
+    _metric("uniform_loss", "Uniform loss", "loss",
+            "The loss of guessing uniformly over the vocabulary, ln(vocab size): a loss near it reads as random.",
+            lower_is_better=True),
+    _metric("n_tokens", "Tokens", "count", "Tokens scored."),
+    _metric("n_examples", "Examples", "count", "Examples scored."),
+)}
+
+
+def info(key: str) -> MetricInfo | None:
+    """The description of ``key``, or None for a metric the registry does not know."""
+    return METRICS.get(key)
+
+
+def label(key: str) -> str:
+    """The metric's label; an unknown key is its own label."""
+    entry = METRICS.get(key)
+    return entry.label if entry is not None else key
+
+
+def help_text(key: str) -> str:
+    entry = METRICS.get(key)
+    return entry.help if entry is not None else ""
+
+
+def lower_is_better(key: str) -> bool:
+    """Whether a fall in ``key`` is an improvement (unknown keys: higher is better)."""
+    entry = METRICS.get(key)
+    return entry is not None and not entry.higher_is_better
+
+
+def improvement(key: str, delta: float | None) -> bool | None:
+    """Whether a change of ``delta`` in ``key`` is for the better (None: no change or unknown)."""
+    if delta is None or delta == 0 or (isinstance(delta, float) and math.isnan(delta)):
+        return None
+    return (delta < 0) if lower_is_better(key) else (delta > 0)
+
+
+def format_value(key: str, value: float | None, digits: int = 3) -> str:
+    """``value`` printed as the registry says: ratios and losses with ``digits`` decimals,
+    counts as integers with thousands separators; ``—`` for null."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    kind = METRICS[key].format if key in METRICS else "number"
+    if kind == "count":
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.{digits}f}"
+    return f"{value:.{digits}f}".replace("-", "−")
+
+
+def format_delta(key: str, delta: float | None, digits: int = 3) -> str:
+    """A change, signed; ratios in percentage points (``+1.2 pts``), others in their unit."""
+    if delta is None or (isinstance(delta, float) and not math.isfinite(delta)):
+        return "—"
+    kind = METRICS[key].format if key in METRICS else "number"
+    if kind == "ratio":
+        text = f"{100 * delta:+.1f} pts"
+    elif kind == "count":
+        text = f"{delta:+,.0f}"
+    else:
+        text = f"{delta:+.{digits}f}"
+    return text.replace("-", "−")
