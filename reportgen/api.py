@@ -93,12 +93,12 @@ def evaluate_arrays(y_true, y_score=None, *, y_pred=None, classes=None, sample_w
     ``sample_weight``: (n,) example weights. Rows get the ids "0".."n-1". Other keyword
     options are ``evaluate``'s (threshold, n_bootstrap, scores_are, ...).
     """
-    taken = sorted(set(options) & {"id_column", "label_column", "label_sep", "multilabel", "score_columns",
-                                   "weight_column", "prediction_column"})
+    taken = sorted(set(options) & {"id_column", "label_column", "label_sep", "score_columns", "weight_column",
+                                   "prediction_column"})
     if taken:
         raise InputError(f"usage: evaluate_arrays names its own columns; drop {', '.join(taken)}")
     made = arrays.tables(y_true, y_score, y_pred=y_pred, classes=classes, sample_weight=sample_weight,
-                         positive_class=options.pop("positive_class", None))
+                         positive_class=options.pop("positive_class", None), multilabel=options.pop("multilabel", None))
     if made.predictions is not None:
         options["predictions"] = made.predictions
     return evaluate(made.labels, made.scores, **options, **made.options)

@@ -37,18 +37,20 @@ class Tables:
 
 
 def tables(y_true, y_score=None, *, y_pred=None, classes: Sequence[str] | None = None, sample_weight=None,
-           positive_class: str | None = None) -> Tables:
+           positive_class: str | None = None, multilabel: bool | None = None) -> Tables:
     """Arrow tables for ``evaluate`` from scikit-learn-shaped arrays.
 
     ``y_true``: (n,) labels, or (n, k) 0/1 for multilabel. ``y_score``: (n,) the positive
     class's score (binary), or (n, k) one column per class, named by ``classes`` (default:
     the sorted distinct labels, as scikit-learn's ``unique_labels``; "0".."k-1" for
     multilabel). ``y_pred``: the predicted labels, shaped as ``y_true``. ``sample_weight``:
-    (n,) weights.
+    (n,) weights. ``multilabel``, when given, must agree with the shape of ``y_true``.
     """
     truth = _array(y_true, LABELS)
     if truth.ndim not in (1, 2) or len(truth) == 0:
         raise InputError(f"expected shape (n,) or (n, k) with n >= 1, got {truth.shape}", file=LABELS)
+    if multilabel is not None and bool(multilabel) != (truth.ndim == 2):
+        raise InputError(f"multilabel={multilabel} needs y_true of shape (n, k) 0/1, got {truth.shape}", file=LABELS)
     n = len(truth)
     score = None if y_score is None else _array(y_score, SCORES)
     pred = None if y_pred is None else _array(y_pred, PREDICTIONS)
@@ -84,12 +86,13 @@ def _single_label(truth, score, pred, classes, weight, positive_class) -> Tables
             if positive not in columns:
                 raise InputError(f"positive_class {positive!r} is not one of the classes ({_preview(columns)})")
             p = _numbers(score)
-            by_name = {columns[1 - columns.index(positive)]: 1.0 - p, positive: p}
-            score_table = _score_table(ident, ids, [by_name[c] for c in columns], columns)
+            order = [positive, columns[1 - columns.index(positive)]]  # the given scores are checked first
+            score_table = _score_table(ident, ids, [p, 1.0 - p], order)
             options["positive_class"] = positive
+            options["score_columns"] = tuple(order)
         else:
             score_table = _score_table(ident, ids, _columns(score, columns), columns)
-        options["score_columns"] = tuple(columns)
+            options["score_columns"] = tuple(columns)
     predictions = None
     if pred is not None:
         predicted = pc.take(names, pa.array(codes[len(truth):]))
@@ -234,7 +237,7 @@ def _indicator(values: np.ndarray, name: str) -> np.ndarray:
     bad = (values != 0) & (values != 1)
     if bad.any():
         row, column = np.argwhere(bad)[0]
-        raise InputError(f"value {values[row, column]!r} is not 0 or 1", file=name, column=str(column),
+        raise InputError(f"value {values[row, column].item()!r} is not 0 or 1", file=name, column=str(column),
                          row_id=str(row))
     return values.astype(bool)
 

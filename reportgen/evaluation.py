@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import copy
+import os
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping, Sequence
 
 SCHEMA_VERSION = "1.1.0"
+DEFAULT_TITLE = "Evaluation report"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Evaluation:
     """Every number of a report, in the shapes of the metrics JSON (see CONTRACT.md).
 
@@ -49,3 +51,49 @@ class Evaluation:
         """A copy with more top-level sections (e.g. ``selection``, ``meta``)."""
         merged = {**self.extras, **{k: v for k, v in sections.items() if v is not None}}
         return Evaluation(**{f.name: getattr(self, f.name) for f in fields(self) if f.name != "extras"}, extras=merged)
+
+    def to_html(self, path: str | os.PathLike[str] | None = None, *, title: str = DEFAULT_TITLE,
+                model: str | None = None, dataset: str | None = None) -> str | None:
+        """The page ``reportgen build`` writes: returned as text, or written (atomically) to ``path``."""
+        from reportgen.report import output
+
+        text = output.page_text(self.with_extras(meta=output.meta(title, model, dataset)).to_dict())
+        return _give(text, path)
+
+    def to_json(self, path: str | os.PathLike[str] | None = None) -> str | None:
+        """The metrics JSON, checked against the schema: returned as text, or written to ``path``."""
+        from reportgen.report import output
+
+        return _give(output.json_text(self.to_dict()), path)
+
+    def to_markdown(self) -> str:
+        """The GitHub-flavoured summary ``--markdown`` writes."""
+        from reportgen.report.markdown import summary_markdown
+
+        return summary_markdown(self.to_dict())
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the headline numbers, then the whole page in a sandboxed iframe."""
+        from reportgen.report import output
+        from reportgen.report.notebook import notebook_html
+
+        report = self.to_dict()
+        if "meta" not in report:
+            report["meta"] = output.meta(DEFAULT_TITLE)
+        return notebook_html(report)
+
+    def __repr__(self) -> str:
+        summary = self.summary
+        shown = ", ".join(f"{k}={summary[k]:.4f}" for k in ("accuracy", "macro_f1", "roc_auc_macro")
+                          if isinstance(summary.get(k), (int, float)))
+        return (f"Evaluation(task={self.task!r}, n_examples={self.n_examples}, classes={len(self.classes)}"
+                f"{', ' + shown if shown else ''})")
+
+
+def _give(text: str, path: str | os.PathLike[str] | None) -> str | None:
+    if path is None:
+        return text
+    from reportgen.report.output import write_text
+
+    write_text(path, text)
+    return None
