@@ -82,14 +82,15 @@ def _single_label(truth, score, pred, classes, weight, positive_class) -> Tables
             if len(columns) != 2:
                 raise InputError(f"a 1-d y_score is the positive class's score (binary), but there are "
                                  f"{len(columns)} classes ({_preview(columns)})", file=SCORES)
+            _check_known(names.to_pylist(), codes[: len(truth)], columns)
             positive = positive_class if positive_class is not None else columns[1]
             if positive not in columns:
                 raise InputError(f"positive_class {positive!r} is not one of the classes ({_preview(columns)})")
-            p = _numbers(score)
-            order = [positive, columns[1 - columns.index(positive)]]  # the given scores are checked first
-            score_table = _score_table(ident, ids, [p, 1.0 - p], order)
+            # One column, as a file of id,score: validation derives the negative class's scores
+            # (and reads logits as logits); the negative is the other label.
+            score_table = _score_table(ident, ids, [_numbers(score)], [positive])
             options["positive_class"] = positive
-            options["score_columns"] = tuple(order)
+            options["score_columns"] = (positive,)
         else:
             score_table = _score_table(ident, ids, _columns(score, columns), columns)
             options["score_columns"] = tuple(columns)
@@ -197,6 +198,16 @@ def _binary_pair(uniques: np.ndarray, names: list[str]) -> list[str]:
                          file=LABELS)
     raise InputError(f"a 1-d y_score is the positive class's score (binary), but y_true has {len(names)} "
                      f"classes ({_preview(names)})", file=SCORES)
+
+
+def _check_known(names: list[str], codes: np.ndarray, columns: list[str]) -> None:
+    """Every label of ``y_true`` is one of ``columns`` (the first row of an unknown one is named)."""
+    known = set(columns)
+    unknown = np.isin(codes, [code for code, name in enumerate(names) if name not in known])
+    if unknown.any():
+        row = int(np.argmax(unknown))
+        raise InputError(f"label {names[codes[row]]!r} is not one of the classes ({_preview(columns)})",
+                         file=LABELS, row_id=str(row))
 
 
 def _names(classes: Sequence[Any]) -> list[str]:

@@ -127,7 +127,7 @@ def test_constant_scores_and_one_class_only():
     with pytest.raises(reportgen.InputError, match="name both classes"):
         reportgen.evaluate_arrays(["cat", "cat"], [0.2, 0.4])
     named = reportgen.evaluate_arrays(["cat", "cat"], [0.2, 0.4], classes=["dog", "cat"], n_bootstrap=0)
-    assert (named.classes, named.positive_class) == (["dog", "cat"], "cat")
+    assert named.positive_class == "cat" and named.summary["accuracy"] == 0.0
 
 
 def test_class_without_positives_and_one_row():
@@ -193,6 +193,8 @@ def test_class_names_that_are_column_names():
     (lambda: reportgen.evaluate_arrays([], []), "y_true: expected shape"),
     (lambda: reportgen.evaluate_arrays([0, 1], [["a", "b"]] * 2, classes=["x", "y"]), "scores must be numbers"),
     (lambda: reportgen.evaluate_arrays([0, 1], [0.4, 0.6], positive_class="7"), "positive_class '7' is not one"),
+    (lambda: reportgen.evaluate_arrays(["a", "y", "q"], [0.4, 0.6, 0.1], classes=["x", "y"]),
+     "y_true: row id '0': label 'a' is not one of the classes"),
 ])
 def test_bad_arrays_raise_one_clear_error(call, match):
     with pytest.raises(reportgen.InputError, match=match):
