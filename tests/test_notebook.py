@@ -18,6 +18,7 @@ from nbconvert import HTMLExporter
 
 import reportgen
 from reportgen.report.notebook import FRAME_HEIGHT
+from reportgen.report.output import write_report
 
 SETUP = """\
 import sys
@@ -133,6 +134,8 @@ def test_to_html_and_to_json_match_the_build(tmp_path):
     soup = BeautifulSoup(page, "html.parser")
     data = json.loads(soup.select_one("#report-data").string)
     assert data["meta"]["title"] == "Spam <v2>" and data["meta"]["dataset"] == "mail"
+    write_report(ev.with_extras(meta=data["meta"]), html_path=tmp_path / "build.html")  # what `build` writes
+    assert (tmp_path / "build.html").read_text("utf-8") == page
     assert "Spam &lt;v2&gt;" in page
     assert ev.to_html(tmp_path / "r.html", title="Spam <v2>") is None
     assert (tmp_path / "r.html").read_text("utf-8").startswith("<!doctype html>")
