@@ -53,9 +53,8 @@ def evaluate(
     engine: str = "memory",
     **options,
 ) -> Evaluation:
-    """Evaluate a classifier from DataFrames (pandas, or Arrow tables): ``labels`` (id +
-    label/labels) and ``scores`` (id + one column per class). ``scores=None`` means ``labels``
-    holds both.
+    """Evaluate a classifier from DataFrames: ``labels`` (id + label/labels) and ``scores``
+    (id + one column per class). ``scores=None`` means ``labels`` holds both.
 
     ``engine="spark"`` takes Spark DataFrames and computes on the cluster of their session.
 
