@@ -201,10 +201,12 @@ def test_bad_arrays_raise_one_clear_error(call, match):
         call()
 
 
-FIXED_NAMES = "needs the predictions= argument of evaluate and Options.weight_column (other branches)"
+NEEDS_PREDICTIONS = "needs evaluate(predictions=...) and Options.prediction_column (hard-label predictions)"
+NEEDS_WEIGHTS = "needs Options.weight_column (example weights)"
+NEEDS_LOGITS = "needs Options.scores_are (logits)"
 
 
-@pytest.mark.xfail(strict=True, reason=FIXED_NAMES)
+@pytest.mark.xfail(strict=True, reason=NEEDS_PREDICTIONS)
 def test_predictions_without_scores():
     y = np.array(["a", "b", "c", "a", "b", "c", "a"])
     y_pred = np.array(["a", "b", "b", "a", "c", "c", "b"])
@@ -214,7 +216,7 @@ def test_predictions_without_scores():
     assert ev.summary["roc_auc_macro"] is None and ev.to_dict()["inputs"]["kind"] == "labels"
 
 
-@pytest.mark.xfail(strict=True, reason=FIXED_NAMES)
+@pytest.mark.xfail(strict=True, reason=NEEDS_WEIGHTS)
 def test_sample_weight_matches_sklearn():
     rng = np.random.default_rng(9)
     y = rng.integers(0, 3, 400)
@@ -225,3 +227,20 @@ def test_sample_weight_matches_sklearn():
     assert abs(ev.summary["log_loss"] - log_loss(y, p, sample_weight=w)) < TOL
     assert abs(ev.to_dict()["weight_total"] - w.sum()) < 1e-6
     assert [c["rows"] for c in ev.per_class] == np.bincount(y).tolist()
+
+
+@pytest.mark.xfail(strict=True, reason=NEEDS_LOGITS)
+def test_logits_match_sklearn_on_their_sigmoid_and_softmax():
+    rng = np.random.default_rng(10)
+    y = rng.integers(0, 2, 300)
+    z = rng.normal(size=300) + y
+    binary = reportgen.evaluate_arrays(y, z, scores_are="logits", n_bootstrap=0)
+    p = 1 / (1 + np.exp(-z))
+    assert abs(binary.summary["log_loss"] - log_loss(y, p)) < TOL
+    assert abs(binary.summary["roc_auc_macro"] - roc_auc_score(y, z)) < TOL
+    y = rng.integers(0, 3, 300)
+    Z = rng.normal(size=(300, 3))
+    Z[np.arange(300), y] += 1
+    multi = reportgen.evaluate_arrays(y, Z, scores_are="logits", n_bootstrap=0)
+    P = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
+    assert abs(multi.summary["log_loss"] - log_loss(y, P)) < TOL
