@@ -15,9 +15,11 @@ import pytest
 from bs4 import BeautifulSoup
 
 import reportgen
+from reportgen import registry
 from reportgen.report.charts import time_format
 from reportgen.report.embed import script_json
 from reportgen.report.index import build_index
+from test_browser import AXE_CANDIDATES
 
 START = datetime(2026, 3, 1, 9, 18, 43, tzinfo=timezone.utc)
 
@@ -61,10 +63,13 @@ def _axis_labels(svg: str) -> list[str]:
     return re.findall(r">([^<>]+)</text>", svg)
 
 
-def _time_ticks(svg) -> list[str]:
-    """The tick labels of a chart's time axis (its title left out)."""
-    axis = svg.find("g", attrs={"aria-label": re.compile(r"^X-axis")})
-    return [t.get_text() for t in axis.find_all("text") if t.get_text() != "generated (UTC)"]
+def _time_ticks(figure) -> list[str]:
+    """The tick labels of a history chart's time axis: its texts less the title, the axis
+    title and the value axis's numbers (decimals, or integers of up to three digits)."""
+    title = figure["data-metric"]
+    texts = [t.get_text() for t in figure.find_all("text")]
+    value = re.compile(r"^[−-]?(\d*\.\d+|\d{1,3})$")
+    return [t for t in texts if t not in ("generated (UTC)", registry.label(title)) and not value.match(t)]
 
 
 @pytest.mark.parametrize("seconds, expected", [
@@ -110,7 +115,7 @@ def test_time_axes_read_at_any_spacing(tmp_path, step, label):
     _site(tmp_path, step)  # each history spans one step: its two reports
     build_index(tmp_path, "x")
     soup = BeautifulSoup((tmp_path / "index.html").read_text("utf-8"), "html.parser")
-    ticks = _time_ticks(soup.select_one('section.history[data-task="multiclass"] figure[data-metric="accuracy"] svg'))
+    ticks = _time_ticks(soup.select_one('section.history[data-task="multiclass"] figure[data-metric="accuracy"]'))
     assert ticks and all(label.match(t) for t in ticks), ticks
     assert not any(t.startswith((":", ".")) for t in ticks)
 
@@ -122,7 +127,7 @@ def test_time_axis_is_utc_whatever_the_local_zone(tmp_path):
                           text=True, env=env)
     assert done.returncode == 0, done.stderr
     soup = BeautifulSoup((tmp_path / "index.html").read_text("utf-8"), "html.parser")
-    ticks = _time_ticks(soup.select_one('section.history[data-task="binary"] svg'))
+    ticks = _time_ticks(soup.select_one('section.history[data-task="binary"] figure[data-metric="accuracy"]'))
     assert any(t.startswith("10:") for t in ticks) and not any(t.startswith("05:") for t in ticks), ticks
 
 
@@ -157,6 +162,7 @@ def test_layout_at_desktop_and_phone_width(tmp_path, chromium):
                   rows: [...document.querySelectorAll('.charts')].map(c => new Set([...c.children].map(f => f.offsetTop)).size)};
         }""")
         page.screenshot(path=str(tmp_path / f"index-{width}.png"), full_page=True)
+        sizes[width]["serious"] = _serious_violations(page)
         context.close()
     desk, phone = sizes[1280], sizes[390]
     assert desk["box"][0] <= desk["box"][1] and desk["table"][0] <= desk["table"][1]
@@ -165,3 +171,16 @@ def test_layout_at_desktop_and_phone_width(tmp_path, chromium):
     assert phone["overflow"] == "auto" and phone["box"][0] > phone["box"][1]  # the table scrolls in its box
     assert max(phone["figures"]) <= 390 and max(desk["figures"]) <= 1280
     assert desk["rows"] == [1, 1, 1]  # a history's four charts side by side at desktop width
+    assert desk["serious"] == phone["serious"] == []
+
+
+def _serious_violations(page) -> list[tuple[str, str, int]]:
+    """axe-core's serious and critical findings on the open page."""
+    axe = next((p for p in AXE_CANDIDATES if p and os.path.exists(p)), None)
+    if axe is None:
+        if os.environ.get("CI"):
+            raise RuntimeError("CI needs axe-core (npm install --prefix .ci/node axe-core@4)")
+        pytest.skip("needs axe-core from npm")
+    page.add_script_tag(path=axe)
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"] if v["impact"] in ("serious", "critical")]

@@ -639,6 +639,7 @@ def release_history_chart(rows: list[dict[str, Any]], title: str) -> alt.Chart:
                      alt.Tooltip("value:Q", format=".4f")],
         )
         .properties(width=180, height=110)
+        .configure(aria=False)  # a static figure, described once by its container
     )
 
 
