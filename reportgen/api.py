@@ -302,7 +302,7 @@ def _model(labels: Source, scores: tuple[str, Loader], opts: Options) -> Model:
     examples = build_examples(labels, source, opts, source is labels)
     del source
     pa.default_memory_pool().release_unused()
-    stats = from_examples(examples, opts.threshold, opts.class_thresholds)
+    stats = from_examples(examples, opts.threshold, opts.class_thresholds, grid=opts.grid)
     evaluation = evaluate_statistics(stats, opts.grid, examples.notes, opts.max_curve_points)
     return Model(name=name, examples=examples, stats=stats, evaluation=evaluation)
 
