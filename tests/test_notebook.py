@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import sys
 
 import nbformat
@@ -52,8 +53,10 @@ def notebook(tmp_path_factory):
     assert specs["argv"][0] == sys.executable
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(SETUP), nbformat.v4.new_code_cell("ev")]
-    manager = KernelManager(kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]))
-    NotebookClient(nb, km=manager, timeout=240, resources={"metadata": {"path": str(folder)}}).execute()
+    manager = KernelManager(kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]),
+                            connection_file=str(folder / "connection.json"))
+    env = {**os.environ, "IPYTHONDIR": str(folder / "ipython")}  # nothing written to the home folder
+    NotebookClient(nb, km=manager, timeout=240, resources={"metadata": {"path": str(folder)}}).execute(env=env)
     nbformat.write(nb, folder / "report.ipynb")
     body, _ = HTMLExporter().from_notebook_node(nb)
     page = folder / "report.html"
