@@ -109,9 +109,9 @@ def test_exported_notebook_draws_live_charts_inside_the_frame(notebook, chromium
     handle = page.wait_for_selector("iframe[srcdoc]")
     frame = handle.content_frame()
     assert frame is not None and frame in page.frames
-    frame.wait_for_selector(".vega-embed svg, .vega-embed canvas", timeout=60_000)
-    live = frame.eval_on_selector_all(".vega-embed svg, .vega-embed canvas", "els => els.length")
-    assert live >= 3
+    views = frame.evaluate("() => window.reportgenPage.ready")  # resolves once every chart is live
+    live = frame.eval_on_selector_all(".vega-embed svg.marks, .vega-embed canvas", "els => els.length")
+    assert views >= 3 and live == views  # drawn by Vega in the frame, not the static SVGs
     tiles = frame.inner_text("body")
     assert report["summary"]["accuracy"] is not None and f"{report['summary']['accuracy']:.3f}" in tiles
     assert frame.eval_on_selector("#report-data", "e => JSON.parse(e.textContent).n_examples") == 600
