@@ -66,12 +66,6 @@ class Evaluation:
 
         return _give(output.json_text(self.to_dict()), path)
 
-    def to_markdown(self) -> str:
-        """The GitHub-flavoured summary ``--markdown`` writes."""
-        from reportgen.report.markdown import summary_markdown
-
-        return summary_markdown(self.to_dict())
-
     def _repr_html_(self) -> str:
         """Jupyter's view: the headline numbers, then the whole page in a sandboxed iframe."""
         from reportgen.report import output
