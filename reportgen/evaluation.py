@@ -14,7 +14,10 @@ class Evaluation:
     """Every number of a report, in the shapes of the metrics JSON (see CONTRACT.md).
 
     Values are plain JSON types (str, int, float, None, lists, dicts). ``to_dict``
-    returns a fresh copy, so callers cannot change the result through it.
+    returns a fresh copy, so callers cannot change the result through it. ``to_html`` and
+    ``to_json`` give the outputs of ``reportgen build``; in a notebook the report shows
+    inline (``_repr_html_``). The report modules load on first use, so that importing this
+    one stays light.
     """
 
     task: str
