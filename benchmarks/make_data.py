@@ -32,7 +32,11 @@ def write(table: pa.Table, path: Path, fmt: str) -> None:
 
 
 def make(rows: int, classes: int, out: Path, fmt: str = "csv", seed: int = 0, int_ids: bool = False,
-         skewed: bool = False, baseline: bool = False) -> None:
+         skewed: bool = False, baseline: bool = False, weights: bool = False, list_column: bool = False) -> None:
+    """``weights``: a ``w`` column of fractional example weights in the labels file.
+    ``list_column``: the model's scores also as Parquet twice, ``scores_columns.parquet``
+    (one float32 column per class) and ``scores_list.parquet`` (the same values in one
+    list column ``scores``), to compare the two shapes."""
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
     names = [f"class_{j:02d}" for j in range(classes)]
@@ -40,7 +44,10 @@ def make(rows: int, classes: int, out: Path, fmt: str = "csv", seed: int = 0, in
     ids = pa.array(np.arange(rows))
     if not int_ids:
         ids = pc.binary_join_element_wise("r", pc.utf8_lpad(ids.cast(pa.string()), 7, "0"), "")
-    write(pa.table({"id": ids, "label": pa.array(np.array(names)[y])}), out / "labels", fmt)
+    label_columns = {"id": ids, "label": pa.array(np.array(names)[y])}
+    if weights:
+        label_columns["w"] = pa.array(np.round(rng.uniform(0.5, 2.0, rows), 3))
+    write(pa.table(label_columns), out / "labels", fmt)
     order = rng.permutation(rows)
     models = [("scores", 2.5)] + ([("baseline_scores", 1.5)] if baseline else [])
     for name, strength in models:
@@ -53,6 +60,14 @@ def make(rows: int, classes: int, out: Path, fmt: str = "csv", seed: int = 0, in
             values = p[:, j] if fmt == "parquet" else np.round(p[:, j].astype(np.float64), 6)
             columns[c] = pa.array(values)
         write(pa.table(columns), out / name, fmt)
+        if list_column and name == "scores":
+            pq.write_table(pa.table({"id": columns["id"], **{c: pa.array(p[:, j]) for j, c in enumerate(names)}}),
+                           out / "scores_columns.parquet")
+            flat = pa.array(np.ascontiguousarray(p).ravel())
+            offsets = pa.array(np.arange(0, rows * classes + 1, classes, dtype=np.int32))
+            pq.write_table(pa.table({"id": columns["id"], "scores": pa.ListArray.from_arrays(offsets, flat)}),
+                           out / "scores_list.parquet")
+            (out / "classes.txt").write_text("\n".join(names) + "\n")
 
 
 def make_large(rows: int, classes: int, out: Path, seed: int = 0, skewed: bool = False,
@@ -94,6 +109,9 @@ def main() -> None:
     parser.add_argument("--int-ids", action="store_true")
     parser.add_argument("--skewed", action="store_true", help="raise every score to the 8th power")
     parser.add_argument("--baseline", action="store_true", help="also a weaker model's scores")
+    parser.add_argument("--weights", action="store_true", help="a column w of fractional example weights in the labels")
+    parser.add_argument("--list-column", action="store_true",
+                        help="also the scores as Parquet: one column per class, and one list column")
     parser.add_argument("--large", action="store_true",
                         help="Parquet with integer ids written in chunks: any --rows in bounded memory")
     args = parser.parse_args()
@@ -101,7 +119,8 @@ def main() -> None:
     if args.large:
         make_large(args.rows, args.classes, Path(args.out), args.seed, args.skewed)
     else:
-        make(args.rows, args.classes, Path(args.out), args.format, args.seed, args.int_ids, args.skewed, args.baseline)
+        make(args.rows, args.classes, Path(args.out), args.format, args.seed, args.int_ids, args.skewed, args.baseline,
+             args.weights, args.list_column)
     print(f"wrote {args.rows:,} rows x {args.classes} classes to {args.out} in {time.perf_counter() - start:.1f} s")
 
 

@@ -207,7 +207,11 @@
     if (node && node.nodeType === 3 && !node.nextSibling) { if (node.data !== text) node.data = text; }
     else if (td.textContent !== text) td.textContent = text;
   }
-  function setCount(td, value) { setCell(td, value, String(value)); }
+  // Counts (sums of weights when weighted) with the report's one rule: inputs.count_digits
+  // decimals, as the page's server-side cells (format_count in report/templating.py).
+  var countDigits = (report.inputs && report.inputs.count_digits) || 0;
+  function formatCount(value) { return value === null || value === undefined ? "—" : Number(value).toFixed(countDigits); }
+  function setCount(td, value) { setCell(td, value, formatCount(value)); }
   function setRatio(td, value) { setCell(td, value, fmt(value)); }
 
   // The analysis section's slice rows: their TP, FP and FN follow the slider too.
@@ -219,7 +223,7 @@
       if (!s || !s.grid) return;
       ["tp", "fp", "fn"].forEach(function (key) {
         var cell = row.querySelector('td[data-slice-metric="' + key + '"]');
-        var text = String(s.grid[key][at]);
+        var text = formatCount(s.grid[key][at]);
         if (cell && cell.textContent !== text) { cell.textContent = text; cell.setAttribute("data-value", text); }
       });
     });

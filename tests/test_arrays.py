@@ -202,8 +202,6 @@ def test_bad_arrays_raise_one_clear_error(call, match):
 
 
 NEEDS_PREDICTIONS = "needs evaluate(predictions=...) and Options.prediction_column (hard-label predictions)"
-NEEDS_WEIGHTS = "needs Options.weight_column (example weights)"
-NEEDS_LOGITS = "needs Options.scores_are (logits)"
 
 
 @pytest.mark.xfail(strict=True, reason=NEEDS_PREDICTIONS)
@@ -216,7 +214,6 @@ def test_predictions_without_scores():
     assert ev.summary["roc_auc_macro"] is None and ev.to_dict()["inputs"]["kind"] == "labels"
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS_WEIGHTS)
 def test_sample_weight_matches_sklearn():
     rng = np.random.default_rng(9)
     y = rng.integers(0, 3, 400)
@@ -229,7 +226,6 @@ def test_sample_weight_matches_sklearn():
     assert [c["rows"] for c in ev.per_class] == np.bincount(y).tolist()
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS_LOGITS)
 def test_logits_match_sklearn_on_their_sigmoid_and_softmax():
     rng = np.random.default_rng(10)
     y = rng.integers(0, 2, 300)

@@ -14,7 +14,7 @@ from reportgen.report import vega
 from reportgen.report.embed import data_island
 from reportgen.report.figures import build_figures, chart_view, many
 from reportgen.report.sections import analysis_context
-from reportgen.report.templating import render_template, template_folder
+from reportgen.report.templating import count_digits, render_template, template_folder
 
 TILES = ("accuracy", "macro_precision", "macro_recall", "macro_f1", "roc_auc_macro", "log_loss")  # registry keys
 TABLE_COLUMNS = (
@@ -66,6 +66,7 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
         script=(folder / "report.js").read_text("utf-8"),
         vega_bundle=vega.javascript_bundle(),
         data_json=data_island(report),
+        count_digits=count_digits(report),
     )
 
 
