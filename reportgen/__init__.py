@@ -4,15 +4,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["evaluate", "evaluate_files", "Evaluation", "InputError", "__version__"]
+__all__ = ["evaluate", "evaluate_files", "evaluate_arrays", "Evaluation", "InputError", "__version__"]
 
 # The public names load their modules (numpy, pyarrow) on first use, so that a process
 # needing only part of the package, such as the chart renderer, starts quickly.
-_HOMES = {"evaluate": "reportgen.api", "evaluate_files": "reportgen.api",
+_HOMES = {"evaluate": "reportgen.api", "evaluate_files": "reportgen.api", "evaluate_arrays": "reportgen.api",
           "Evaluation": "reportgen.evaluation", "InputError": "reportgen.errors"}
 
 if TYPE_CHECKING:
-    from reportgen.api import evaluate, evaluate_files
+    from reportgen.api import evaluate, evaluate_arrays, evaluate_files
     from reportgen.errors import InputError
     from reportgen.evaluation import Evaluation
 

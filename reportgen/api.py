@@ -1,4 +1,5 @@
-"""The public Python entry: ``evaluate`` on DataFrames, ``evaluate_files`` on paths.
+"""The public Python entry: ``evaluate`` on DataFrames, ``evaluate_files`` on paths,
+``evaluate_arrays`` on NumPy arrays and lists.
 
 load -> validate -> statistics -> metrics -> analysis; the result is one Evaluation.
 """
@@ -12,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from reportgen import io
+from reportgen import arrays, io
 from reportgen.accumulate import DISTINCT_BUDGET, EngineInfo
 from reportgen.engines import check_engine, choose_engine
 from reportgen.analysis.advice import advice, overall_advice
@@ -82,6 +83,28 @@ def evaluate(
 
     loaders = [(name, frame_loader(name, frame)) for name, frame in others]
     return _run(label_source, (model_name, frame_loader("scores", scores)), loaders, opts, inputs)
+
+
+def evaluate_arrays(y_true, y_score=None, *, y_pred=None, classes=None, sample_weight=None, **options) -> Evaluation:
+    """Evaluate from arrays shaped as scikit-learn's metrics take them.
+
+    ``y_true``: (n,) labels, or (n, k) 0/1 indicators for multilabel. ``y_score``: (n,)
+    the positive class's score (binary; the greater label is positive unless
+    ``positive_class`` says otherwise), or (n, k) one column per class. ``classes`` names
+    the columns (default: the sorted distinct labels, as scikit-learn's ``unique_labels``;
+    "0".."k-1" for multilabel). ``y_pred``: predicted labels shaped as ``y_true``;
+    ``sample_weight``: (n,) example weights. Rows get the ids "0".."n-1". Other keyword
+    options are ``evaluate``'s (threshold, n_bootstrap, scores_are, ...).
+    """
+    taken = sorted(set(options) & {"id_column", "label_column", "label_sep", "score_columns", "weight_column",
+                                   "prediction_column"})
+    if taken:
+        raise InputError(f"usage: evaluate_arrays names its own columns; drop {', '.join(taken)}")
+    made = arrays.tables(y_true, y_score, y_pred=y_pred, classes=classes, sample_weight=sample_weight,
+                         positive_class=options.pop("positive_class", None), multilabel=options.pop("multilabel", None))
+    if made.predictions is not None:
+        options["predictions"] = made.predictions
+    return evaluate(made.labels, made.scores, **options, **made.options)
 
 
 def evaluate_files(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Sequence
 
 import reportgen
@@ -33,25 +32,46 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="reportgen", description=reportgen.__doc__)
     parser.add_argument("--version", action="version", version=f"reportgen {reportgen.__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
-    _add_build(commands.add_parser("build", help="build an HTML report (and metrics JSON) from label and score files"))
-    _add_check(commands.add_parser("check", help="release gate: exit 1 when a rule fails on a metrics JSON"))
-    index = commands.add_parser("index", help="write DIR/index.html listing every report under DIR")
+    common = _common_options()
+    build = commands.add_parser("build", parents=[common, _output_options()],
+                                help="build an HTML report (and metrics JSON) from label and score files")
+    build.set_defaults(title="Classifier evaluation")
+    _add_build(build)
+    _add_check(commands.add_parser("check", parents=[common],
+                                   help="release gate: exit 1 when a rule fails on a metrics JSON"))
+    index = commands.add_parser("index", parents=[common], help="write DIR/index.html listing every report under DIR")
     index.add_argument("folder", metavar="DIR", help="folder of reports (searched recursively)")
-    generate = commands.add_parser("build-generate", help="report on a language model's next-token predictions")
+    generate = commands.add_parser("build-generate", parents=[common, _output_options()],
+                                   help="report on a language model's next-token predictions")
+    generate.set_defaults(title="Language model evaluation")
     _add_generate(generate)
     return parser
 
 
-def _add_generate(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--tokens", required=True, help="tokens file: example_id,target,predicted,logprob")
+def _common_options() -> argparse.ArgumentParser:
+    """What every subcommand takes."""
+    p = _Parser(add_help=False)
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no notices, no summary line")
+    return p
+
+
+def _output_options() -> argparse.ArgumentParser:
+    """The outputs and page header shared by the commands that build a report (a new parser
+    for each: argparse shares a parent's actions, and each command sets its own title)."""
+    p = _Parser(add_help=False)
     p.add_argument("--out", required=True, help="the HTML report to write")
     p.add_argument("--metrics-json", help="also write the metrics JSON here")
+    p.add_argument("--title", help="report title")
+    p.add_argument("--model", help="model name or version shown in the header")
+    p.add_argument("--dataset", help="dataset name shown in the header")
+    return p
+
+
+def _add_generate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tokens", required=True, help="tokens file: example_id,target,predicted,logprob")
     p.add_argument("--vocab-size", type=int, help="vocabulary size, for the loss of a uniform guess")
     p.add_argument("--baseline-tokens", help="the baseline model's tokens file")
     p.add_argument("--baseline-name", default="baseline", help="name of the baseline model")
-    p.add_argument("--title", default="Language model evaluation", help="report title")
-    p.add_argument("--model", help="model name or version shown in the header")
-    p.add_argument("--dataset", help="dataset name shown in the header")
 
 
 def _add_check(p: argparse.ArgumentParser) -> None:
@@ -77,12 +97,7 @@ def _add_summary(p: argparse.ArgumentParser) -> None:
 def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--labels", required=True, help="labels file: id,label (or id,labels for multilabel)")
     p.add_argument("--scores", required=True, help="scores file: id plus one probability column per class")
-    p.add_argument("--out", required=True, help="the HTML report to write")
-    p.add_argument("--metrics-json", help="also write the metrics JSON here")
     p.add_argument("--threshold", type=_number("--threshold"), default=Options.threshold, help="decision threshold (default %(default)s)")
-    p.add_argument("--title", default="Classifier evaluation", help="report title")
-    p.add_argument("--model", help="model name or version shown in the header (and named in the model card)")
-    p.add_argument("--dataset", help="dataset name shown in the header (and the model card's dataset)")
     p.add_argument("--multilabel", action="store_true", help="labels hold several classes joined by --label-sep")
     p.add_argument("--positive-class", help="the positive class of a binary task")
     p.add_argument("--id-column", default=Options.id_column, help="id column name in every file (default %(default)s)")
@@ -128,7 +143,6 @@ def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--distinct-budget", type=int, default=DISTINCT_BUDGET,
                    help=f"duckdb/spark: scores kept exact up to this many distinct values per class, binned beyond (default {DISTINCT_BUDGET:,})")
     p.add_argument("--spark-master", help="Spark master URL for --engine spark (default local[2])")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no engine notice")
     _add_summary(p)
     p.add_argument("--model-card", metavar="FILE", help="write the metrics as Hugging Face model-index metadata into FILE's front matter (created if missing)")
     p.add_argument("--hf-task", default="text-classification", help="task type in the model card (default %(default)s)")
@@ -342,7 +356,8 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"reportgen check: FAIL {line}", file=sys.stderr)
     if failed:
         return EXIT_GATE
-    print(f"reportgen check: {len(rules)} rules passed")
+    if not args.quiet:
+        print(f"reportgen check: {len(rules)} rules passed")
     return EXIT_OK
 
 
@@ -352,8 +367,9 @@ def run_index(args: argparse.Namespace) -> int:
     if not os.path.isdir(args.folder):
         raise InputError("not a folder", file=args.folder)
     entries, skipped = build_index(args.folder, reportgen.__version__)
-    print(f"reportgen index: {len(entries)} reports listed, {len(skipped)} files skipped -> "
-          f"{os.path.join(args.folder, 'index.html')}")
+    if not args.quiet:
+        print(f"reportgen index: {len(entries)} reports listed, {len(skipped)} files skipped -> "
+              f"{os.path.join(args.folder, 'index.html')}")
     return EXIT_OK
 
 
@@ -370,13 +386,9 @@ def run_generate(args: argparse.Namespace) -> int:
 
 
 def _meta(args: argparse.Namespace) -> dict[str, str | None]:
-    return {
-        "title": args.title,
-        "model": args.model,
-        "dataset": args.dataset,
-        "generated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-        "reportgen_version": reportgen.__version__,
-    }
+    from reportgen.report.output import meta
+
+    return meta(args.title, args.model, args.dataset)
 
 
 COMMANDS = {"build": run_build, "check": run_check, "index": run_index, "build-generate": run_generate}

@@ -1,6 +1,7 @@
 """The evaluation result: frozen, JSON-ready, shared by the JSON writer and the page."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
@@ -10,14 +11,18 @@ if TYPE_CHECKING:
     from reportgen.analysis.lists import ExampleLists
 
 SCHEMA_VERSION = "1.1.0"
+DEFAULT_TITLE = "Evaluation report"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Evaluation:
     """Every number of a report, in the shapes of the metrics JSON (see CONTRACT.md).
 
     Values are plain JSON types (str, int, float, None, lists, dicts). ``to_dict``
-    returns a fresh copy, so callers cannot change the result through it.
+    returns a fresh copy, so callers cannot change the result through it. ``to_html`` and
+    ``to_json`` give the outputs of ``reportgen build``; in a notebook the report shows
+    inline (``_repr_html_``). The report modules load on first use, so that importing this
+    one stays light.
     """
 
     task: str
@@ -63,6 +68,46 @@ class Evaluation:
     def with_example_lists(self, lists: "ExampleLists") -> "Evaluation":
         """A copy that carries the full example lists (for ``--export``)."""
         return replace(self, example_lists=lists)
+
+    def to_html(self, path: str | os.PathLike[str] | None = None, *, title: str = DEFAULT_TITLE,
+                model: str | None = None, dataset: str | None = None) -> str | None:
+        """The page ``reportgen build`` writes: returned as text, or written (atomically) to ``path``."""
+        from reportgen.report import output
+
+        text = output.page_text(self.with_extras(meta=output.meta(title, model, dataset)).to_dict())
+        return _give(text, path)
+
+    def to_json(self, path: str | os.PathLike[str] | None = None) -> str | None:
+        """The metrics JSON, checked against the schema: returned as text, or written to ``path``."""
+        from reportgen.report import output
+
+        return _give(output.json_text(self.to_dict()), path)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the headline numbers, then the whole page in a sandboxed iframe."""
+        from reportgen.report import output
+        from reportgen.report.notebook import notebook_html
+
+        report = self.to_dict()
+        if "meta" not in report:
+            report["meta"] = output.meta(DEFAULT_TITLE)
+        return notebook_html(report)
+
+    def __repr__(self) -> str:
+        summary = self.summary
+        shown = ", ".join(f"{k}={summary[k]:.4f}" for k in ("accuracy", "macro_f1", "roc_auc_macro")
+                          if isinstance(summary.get(k), (int, float)))
+        return (f"Evaluation(task={self.task!r}, n_examples={self.n_examples}, classes={len(self.classes)}"
+                f"{', ' + shown if shown else ''})")
+
+
+def _give(text: str, path: str | os.PathLike[str] | None) -> str | None:
+    if path is None:
+        return text
+    from reportgen.report.output import write_text
+
+    write_text(path, text)
+    return None
 
 
 _CONTAINERS = (dict, list, tuple)

@@ -76,8 +76,12 @@ def read_table(path: str | os.PathLike[str], string_columns: tuple[str, ...] = (
     return table
 
 
-def from_dataframe(frame: "pd.DataFrame", name: str) -> pa.Table:
-    """An Arrow table from a pandas DataFrame given to the Python API."""
+def from_dataframe(frame: "pd.DataFrame | pa.Table", name: str) -> pa.Table:
+    """An Arrow table from a pandas DataFrame (or an Arrow table) given to the Python API."""
+    if isinstance(frame, pa.Table):
+        if frame.num_rows == 0:
+            raise InputError("no rows", file=name)
+        return frame
     import pandas as pd
 
     if not isinstance(frame, pd.DataFrame):

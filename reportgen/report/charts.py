@@ -11,6 +11,7 @@ class picked by the reader, "" for none).
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Callable, Iterator
 
 import altair as alt
@@ -603,18 +604,42 @@ def history_charts(history: dict[str, Any]) -> list[tuple[str, alt.Chart]]:
 
 # The index of releases.
 
-def release_history_chart(rows: list[dict[str, Any]]) -> alt.Chart:
-    """The index: each headline metric across releases (rows: release, generated_at, metric, value)."""
-    base = alt.Chart(alt.Data(values=rows)).encode(
-        x=alt.X("generated_at:T", title="generated"),
-        y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
-        tooltip=["release:N", "generated_at:T", "metric:N", alt.Tooltip("value:Q", format=".4f")],
-    )
-    lines = base.mark_line(point=True)
+# Axis label formats for a time axis, by the span of the data: (longest span in seconds, format).
+TIME_FORMATS = (
+    (120, "%H:%M:%S"),
+    (12 * 3600, "%H:%M"),
+    (4 * 86400, "%b %d %H:%M"),
+    (120 * 86400, "%b %d"),
+    (3 * 365 * 86400, "%b %Y"),
+)
+
+
+def time_format(span_seconds: float) -> str:
+    """The Vega time format that tells apart the ticks of a time axis spanning ``span_seconds``."""
+    for longest, fmt in TIME_FORMATS:
+        if span_seconds <= longest:
+            return fmt
+    return "%Y"
+
+
+def release_history_chart(rows: list[dict[str, Any]], title: str) -> alt.Chart:
+    """The index: one headline metric across the releases of one dataset and task (rows:
+    release, generated_at as ISO 8601 in UTC, value). The time axis is labelled for the span
+    of the data, from seconds to years."""
+    times = [datetime.fromisoformat(r["generated_at"]) for r in rows]
+    fmt = time_format((max(times) - min(times)).total_seconds())
+    axis = alt.Axis(format=fmt, tickCount=3, labelOverlap=True, labelSeparation=8, labelFlush=True)  # a utc scale formats in UTC
     return (
-        lines.properties(width=220, height=110)
-        .facet(facet=alt.Facet("metric:N", title=None), columns=4)
-        .resolve_scale(y="independent")
+        alt.Chart(alt.Data(values=rows), title=alt.Title(title, anchor="start", fontSize=13))
+        .mark_line(point=True, color=PALETTE[0])
+        .encode(
+            x=alt.X("generated_at:T", title="generated (UTC)", scale=alt.Scale(type="utc"), axis=axis),
+            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(tickCount=4)),
+            tooltip=["release:N", alt.Tooltip("generated_at:T", format="%Y-%m-%d %H:%M:%S"),
+                     alt.Tooltip("value:Q", format=".4f")],
+        )
+        .properties(width=180, height=110)
+        .configure(aria=False)  # a static figure, described once by its container
     )
 
 

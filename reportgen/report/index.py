@@ -1,6 +1,6 @@
 """An index page for a folder of reports (static hosting): read each page's embedded
 report-data, list the reports newest first, and chart each headline metric across the
-releases of the same dataset. Pages that are not reports are listed as skipped."""
+releases of the same dataset and task. Pages that are not reports are listed as skipped."""
 from __future__ import annotations
 
 import json
@@ -39,6 +39,20 @@ class Entry:
     task: str
     metrics: dict[str, float | None]
 
+    @property
+    def when(self) -> datetime | None:
+        """``generated_at`` as an aware UTC time (None when it is not an ISO time)."""
+        return parse_time(self.generated_at)
+
+    @property
+    def generated_label(self) -> str:
+        """``generated_at`` to the second, in UTC, for the table."""
+        when = self.when
+        return when.strftime("%Y-%m-%d %H:%M:%S UTC") if when is not None else self.generated_at
+
+    def metric_text(self, key: str) -> str:
+        return registry.format_value(key, self.metrics.get(key), digits=4)
+
 
 @dataclass(frozen=True)
 class Skipped:
@@ -71,7 +85,7 @@ def scan(root: Path) -> tuple[list[Entry], list[Skipped]]:
             continue
         result = read_entry(path, relative)
         (entries if isinstance(result, Entry) else skipped).append(result)
-    entries.sort(key=lambda e: e.generated_at, reverse=True)
+    entries.sort(key=_order, reverse=True)
     return entries, skipped
 
 
@@ -113,23 +127,41 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+def parse_time(text: str) -> datetime | None:
+    """An ISO 8601 time as aware UTC (a time without offset is taken as UTC)."""
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except (ValueError, AttributeError):
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def _order(entry: Entry) -> tuple[int, str]:
+    """Newest first by time; stamps that are not times sort as text, below every time."""
+    when = entry.when
+    return (1, when.isoformat()) if when is not None else (0, entry.generated_at)
+
+
 def _histories(entries: list[Entry]) -> list[dict[str, Any]]:
-    """Per dataset with two or more reports: a static SVG chart of its headline metrics."""
+    """Per dataset and task with two or more dated reports: one static SVG chart per
+    headline metric (a binary and a multiclass report of one dataset are two histories)."""
     from reportgen.report.vega import to_svg
 
-    by_dataset: dict[str, list[Entry]] = {}
+    groups: dict[tuple[str, str], list[Entry]] = {}
     for e in entries:
-        if e.dataset:
-            by_dataset.setdefault(e.dataset, []).append(e)
+        if e.dataset and e.when is not None:
+            groups.setdefault((e.dataset, e.task), []).append(e)
     out = []
-    for dataset, group in sorted(by_dataset.items()):
+    for (dataset, task), group in sorted(groups.items()):
         if len(group) < 2:
             continue
-        rows = [
-            {"release": e.model or e.title, "generated_at": e.generated_at, "metric": registry.label(m), "value": v}
-            for e in sorted(group, key=lambda e: e.generated_at)
-            for m, v in e.metrics.items()
-            if v is not None
-        ]
-        out.append({"dataset": dataset, "svg": to_svg(release_history_chart(rows).to_dict(validate=False))})
+        group.sort(key=lambda e: e.when)
+        charts = []
+        for metric in group[0].metrics:
+            rows = [{"release": e.model or e.title, "generated_at": e.when.isoformat(), "value": e.metrics[metric]}
+                    for e in group if e.metrics.get(metric) is not None]
+            if rows:
+                spec = release_history_chart(rows, registry.label(metric)).to_dict(validate=False)
+                charts.append({"metric": metric, "label": registry.label(metric), "svg": to_svg(spec)})
+        out.append({"dataset": dataset, "task": task, "count": len(group), "charts": charts})
     return out

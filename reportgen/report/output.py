@@ -1,19 +1,53 @@
-"""Write a report's outputs: the HTML page and the metrics JSON, each atomically."""
+"""A report's outputs: the HTML page and the metrics JSON (written atomically, or returned
+as text to the Python API), and the header facts of the ``meta`` section."""
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Sequence
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from reportgen import __version__
 from reportgen.errors import InputError
-from reportgen.evaluation import Evaluation
 from reportgen.report import json as report_json
 from reportgen.report.write import write_atomic
+
+if TYPE_CHECKING:
+    from reportgen.evaluation import Evaluation
 
 PathLike = str | os.PathLike[str]
 
 
+def meta(title: str, model: str | None = None, dataset: str | None = None) -> dict[str, str | None]:
+    """The ``meta`` section: the header's facts, stamped now."""
+    return {
+        "title": title,
+        "model": model,
+        "dataset": dataset,
+        "generated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "reportgen_version": __version__,
+    }
+
+
+def page_text(report: dict[str, Any]) -> str:
+    """The page ``reportgen build`` writes, as text, for a report checked here."""
+    report_json.check_shape(report)
+    return render_html(report)
+
+
+def json_text(report: dict[str, Any]) -> str:
+    """The metrics JSON ``--metrics-json`` writes, as text, for a report checked here."""
+    report_json.check_shape(report)
+    return _json(report)
+
+
+def write_text(path: PathLike, text: str) -> None:
+    """One output file, written atomically into a folder that must exist."""
+    _check_writable(path)
+    write_atomic(path, text)
+
+
 def write_report(
-    evaluation: Evaluation,
+    evaluation: "Evaluation",
     *,
     html_path: PathLike | None,
     json_path: PathLike | None = None,
@@ -54,13 +88,17 @@ def _write(report: dict[str, Any], render: Callable[[dict[str, Any]], str], html
     report_json.check_shape(report)
     outputs: list[tuple[Any, str | bytes]] = list(extra)
     if json_path is not None:
-        outputs.append((json_path, report_json.dumps(report) + "\n"))
+        outputs.append((json_path, _json(report)))
     if html_path is not None:
         outputs.append((html_path, render(report)))
     for path, _ in outputs:
         _check_writable(path)
     for path, text in outputs:
         write_atomic(path, text)
+
+
+def _json(report: dict[str, Any]) -> str:
+    return report_json.dumps(report) + "\n"
 
 
 def page_meta(report: dict[str, Any]):
