@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterator
 
 import altair as alt
+import numpy as np
 
 from reportgen.report.figures import MANY_CLASSES, many
 
@@ -98,17 +99,11 @@ def _curve_chart(report, dataset: str, x: str, y: str, x_title: str, y_title: st
 
 
 def threshold_chart(report: dict[str, Any]) -> alt.Chart:
-    """Macro precision, recall and F1 against the threshold (and the picked class's)."""
-    base = (
-        alt.Chart(alt.NamedData("grid_rows"))
-        .transform_flatten(["t", "tp", "fp", "fn"])
-        .transform_calculate(
-            precision="datum.tp + datum.fp > 0 ? datum.tp / (datum.tp + datum.fp) : 0",
-            recall="datum.tp + datum.fn > 0 ? datum.tp / (datum.tp + datum.fn) : 0",
-            f1="2 * datum.tp + datum.fp + datum.fn > 0 ? 2 * datum.tp / (2 * datum.tp + datum.fp + datum.fn) : 0",
-        )
-        .transform_fold(["precision", "recall", "f1"], as_=["metric", "value"])
-    )
+    """Macro precision, recall and F1 against the threshold (and the picked class's).
+
+    Reads ``threshold_rows``: one row per threshold and metric, ``class`` "" for the macro
+    average (the ratios are computed once from the grid's counts, see ``_threshold_rows``)."""
+    base = alt.Chart(alt.NamedData("threshold_rows"))
     x = alt.X("t:Q", title="Threshold", scale=alt.Scale(domain=[0, 1]))
     y = alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, 1]))
     binary = report["task"] == "binary"
@@ -116,7 +111,7 @@ def threshold_chart(report: dict[str, Any]) -> alt.Chart:
     color = alt.Color("metric:N", scale=METRIC_COLORS, legend=legend)
     dash = alt.StrokeDash("metric:N", scale=METRIC_DASHES, legend=legend)  # merged with colour into one legend
     macro = (
-        base.transform_aggregate(value="mean(value)", groupby=["t", "metric"])
+        base.transform_filter("datum['class'] == ''")
         .mark_line()
         .encode(x=x, y=y, color=color, strokeDash=dash,
                 strokeWidth=alt.condition("highlight == ''", alt.value(2.25), alt.value(1.25)),
@@ -126,7 +121,7 @@ def threshold_chart(report: dict[str, Any]) -> alt.Chart:
                                      format=".3f")])
     )
     picked = (
-        base.transform_filter("datum['class'] == highlight")
+        base.transform_filter("highlight != '' && datum['class'] == highlight")
         .mark_line(strokeWidth=2.25)
         .encode(x=x, y=y, color=color, strokeDash=dash,
                 tooltip=[alt.Tooltip("class:N"), alt.Tooltip("metric:N"),
@@ -150,6 +145,11 @@ def threshold_chart(report: dict[str, Any]) -> alt.Chart:
             .properties(width=FLUID, height=HEIGHT))
 
 
+# Matrix axes follow the order fields of the rows (class names stay data, never in the spec).
+_ORDER_ACTUAL = alt.EncodingSortField("row", op="min")
+_ORDER_PREDICTED = alt.EncodingSortField("col", op="min")
+
+
 def confusion_chart(report: dict[str, Any]) -> alt.Chart:
     multilabel = report["task"] == "multilabel"
     normalize = alt.param(name="normalize", value=False, bind=alt.binding_checkbox(name="show shares of each row "))
@@ -157,9 +157,9 @@ def confusion_chart(report: dict[str, Any]) -> alt.Chart:
     base = alt.Chart(alt.NamedData("confusion")).transform_calculate(
         value="normalize ? datum.share : datum.count")
     rect = base.mark_rect().encode(
-        x=alt.X("predicted:N", sort=report["classes"], axis=_matrix_axis(report),
+        x=alt.X("predicted:N", sort=_ORDER_PREDICTED, axis=_matrix_axis(report),
                 title=_matrix_title(report, "predicted at threshold" if multilabel else "predicted")),
-        y=alt.Y("actual:N", sort=report["classes"], axis=_matrix_axis(report),
+        y=alt.Y("actual:N", sort=_ORDER_ACTUAL, axis=_matrix_axis(report),
                 title=_matrix_title(report, "actual label" if multilabel else "actual")),
         color=alt.Color("value:Q", scale=alt.Scale(scheme="blues"), title=None, legend=alt.Legend(orient="right")),
         opacity=alt.condition("highlight == '' || datum.actual == highlight || datum.predicted == highlight",
@@ -168,9 +168,9 @@ def confusion_chart(report: dict[str, Any]) -> alt.Chart:
                  alt.Tooltip("share:Q", title="share of row", format=".1%")],
     )
     layers = [rect]
-    if len(report["classes"]) <= MANY_CLASSES:
+    if matrix_size(report) <= MANY_CLASSES:
         layers.append(base.mark_text(fontSize=11).encode(
-            x=alt.X("predicted:N", sort=report["classes"]), y=alt.Y("actual:N", sort=report["classes"]),
+            x=alt.X("predicted:N", sort=_ORDER_PREDICTED), y=alt.Y("actual:N", sort=_ORDER_ACTUAL),
             text=alt.Text("label:N"),
             # white on the darker half of the colour scale, whichever view (counts or shares) is shown
             color=alt.condition("datum.value - datum.low > 0.5 * (datum.top - datum.low)", alt.value("white"),
@@ -185,9 +185,9 @@ def confusion_chart(report: dict[str, Any]) -> alt.Chart:
 def probability_chart(report: dict[str, Any]) -> alt.Chart:
     size = _cell_size(report)
     rect = alt.Chart(alt.NamedData("probability")).mark_rect().encode(
-        x=alt.X("class:N", sort=report["classes"], title=_matrix_title(report, "class scored"),
+        x=alt.X("class:N", sort=_ORDER_PREDICTED, title=_matrix_title(report, "class scored"),
                 axis=_matrix_axis(report)),
-        y=alt.Y("actual:N", sort=report["classes"], title=_matrix_title(report, "actual class"),
+        y=alt.Y("actual:N", sort=_ORDER_ACTUAL, title=_matrix_title(report, "actual class"),
                 axis=_matrix_axis(report)),
         color=alt.Color("mean:Q", scale=alt.Scale(scheme="purples", domain=[0, 1]), title="mean score"),
         tooltip=["actual:N", alt.Tooltip("class:N", title="class scored"), alt.Tooltip("mean:Q", format=".3f")],
@@ -238,13 +238,13 @@ def _counts_scatter(report: dict[str, Any]) -> alt.Chart:
 
 def _matrix_axis(report: dict[str, Any]) -> alt.Axis:
     """Class names on a matrix's axes while they fit; beyond that, they are in the tooltips."""
-    if _cell_size(report) // len(report["classes"]) >= 10:
+    if _cell_size(report) // matrix_size(report) >= 10:
         return alt.Axis(labelLimit=120)
     return alt.Axis(labels=False, ticks=False)
 
 
 def _matrix_title(report: dict[str, Any], title: str) -> str:
-    return title if _cell_size(report) // len(report["classes"]) >= 10 else f"{title} (names in tooltips)"
+    return title if _cell_size(report) // matrix_size(report) >= 10 else f"{title} (names in tooltips)"
 
 
 def calibration_chart(report: dict[str, Any]) -> alt.Chart:
@@ -269,8 +269,14 @@ def _calibration_axis(report: dict[str, Any]) -> str:
 
 def _cell_size(report: dict[str, Any]) -> int:
     """Side of a matrix chart: a whole number of pixels per cell (crisp, lean SVG)."""
-    k = len(report["classes"])
+    k = matrix_size(report)
     return k * max(2, round(max(220, min(420, 26 * k)) / k))
+
+
+def matrix_size(report: dict[str, Any]) -> int:
+    """Rows (and columns) drawn in the matrix charts: every class, or the shown ones and "other"."""
+    shown = (report.get("confusion_matrix") or {}).get("shown")
+    return len(shown["index"]) + 1 if shown else len(report["classes"])
 
 
 CHARTS: list[tuple[str, str, Callable[[dict[str, Any]], alt.Chart]]] = [
@@ -287,7 +293,10 @@ CHARTS: list[tuple[str, str, Callable[[dict[str, Any]], alt.Chart]]] = [
 def chart_note(report: dict[str, Any], key: str) -> str:
     """One plain sentence under a chart's title: how to read it."""
     task, k = report["task"], len(report["classes"])
-    curves = f"With {k} classes only the macro average is drawn; pick a class to add its curve. " if many(report) else ""
+    curves = f"With {k:,} classes only the macro average is drawn; pick a class to add its curve. " if many(report) else ""
+    shown = (report.get("confusion_matrix") or {}).get("shown")
+    top = (f"The {len(shown['index'])} classes with the most errors (as actual or predicted) and one row and column "
+           f"for the other {shown['other']['classes']:,}; colours only, hover a cell for its value. ") if shown else ""
     notes = {
         "roc": curves + ("The positive class; the dot is its operating point at the current threshold. "
                          if task == "binary" else "One-vs-rest; each dot is a class at the current threshold. ")
@@ -301,9 +310,11 @@ def chart_note(report: dict[str, Any], key: str) -> str:
                      + "The solid rule is the current threshold, dotted ones the suggested thresholds.",
         "confusion": ("Rows: actual label; columns: label predicted at the threshold (an example counts in "
                       "several cells). " if task == "multilabel" else "Rows: actual class; columns: predicted class. ")
-                     + "Click a cell to list its examples.",
+                     + top + "Click a cell to list its examples.",
         "probability": "Mean score given to each class (columns) on the examples of each actual class (rows); "
-                       "a strong diagonal means confident, well separated classes.",
+                       "a strong diagonal means confident, well separated classes. "
+                       + ("The last row averages the other actual classes, the last column sums the scores of the "
+                          "other classes. " if shown else ""),
         "counts": ("Each point is a class; on the dashed line it is predicted as often as it is labeled. "
                    if many(report) else "A gap between the bars means the class is over- or under-predicted. ")
                   + ("Predicted = highest score." if task == "multiclass" else "Predicted = score above the threshold."),
@@ -352,7 +363,8 @@ def email_charts(report: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
 
 
 # ---------------------------------------------------------------- datasets
-# report/js mirrors these builders in templates/report.js (buildDatasets).
+# templates/report.js mirrors these builders (its `datasets`); past MANY_CLASSES the page adds
+# the picked class's curves, point and threshold lines, which the static charts never show.
 
 
 def datasets(report: dict[str, Any], threshold: float) -> dict[str, list]:
@@ -361,7 +373,7 @@ def datasets(report: dict[str, Any], threshold: float) -> dict[str, list]:
         "roc_curves": _curves(report, "roc", "fpr", "tpr", "AUC"),
         "pr_curves": _curves(report, "pr", "recall", "precision", "AP"),
         "points": _points(report, at),
-        "grid_rows": _grid_rows(report),
+        "threshold_rows": _threshold_rows(report),
         "advice_marks": _advice_marks(report),
         "confusion": _confusion(report),
         "probability": _probability(report),
@@ -371,7 +383,10 @@ def datasets(report: dict[str, Any], threshold: float) -> dict[str, list]:
 
 
 def _classes_shown(report: dict[str, Any]) -> list[int]:
-    """Binary reports draw the positive class only."""
+    """Binary reports draw the positive class only; past MANY_CLASSES no class is drawn
+    until the reader picks one (in the page)."""
+    if many(report):
+        return []
     return [1] if report["task"] == "binary" else list(range(len(report["classes"])))
 
 
@@ -461,13 +476,31 @@ def _points(report: dict[str, Any], at: int) -> list[dict[str, Any]]:
     return rows
 
 
-def _grid_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+def ratios(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Precision, recall and F1 from counts of any (equal) shape; 0/0 is 0 (scikit-learn's
+    ``zero_division=0``). The page's script has the same helper (``ratios``)."""
+    def divide(a, b):
+        return np.divide(a, b, out=np.zeros(np.shape(a)), where=b > 0)
+
+    return divide(tp, tp + fp), divide(tp, tp + fn), divide(2 * tp, 2 * tp + fp + fn)
+
+
+def _threshold_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Precision, recall and F1 at every grid threshold: the macro average over the classes
+    (class "", the positive class's own for binary) and each class drawn (none past MANY_CLASSES)."""
     grid = report["threshold_grid"]
-    return [
-        {"class": report["classes"][j], "t": grid["thresholds"], **{k: grid["classes"][report["classes"][j]][k]
-                                                                     for k in ("tp", "fp", "fn")}}
-        for j in _classes_shown(report)
-    ]
+    names = [report["classes"][1]] if report["task"] == "binary" else report["classes"]
+    tp, fp, fn = (np.array([grid["classes"][n][key] for n in names], dtype=np.float64) for key in ("tp", "fp", "fn"))
+    per = ratios(tp, fp, fn)  # each (classes, thresholds)
+    macro = [np.add.reduce(m, axis=0) / len(names) for m in per]  # summed class by class, as the page does
+    t = grid["thresholds"]
+    rows = [{"class": "", "t": t[i], "metric": metric, "value": float(values[i])}
+            for metric, values in zip(METRICS, macro) for i in range(len(t))]
+    for j in _classes_shown(report):
+        row = names.index(report["classes"][j])
+        rows += [{"class": report["classes"][j], "t": t[i], "metric": metric, "value": float(values[row, i])}
+                 for metric, values in zip(METRICS, per) for i in range(len(t))]
+    return rows
 
 
 ADVICE_LABELS = {"max_f1": "best F1", "target_precision": "precision ≥ {target}", "target_recall": "recall ≥ {target}"}
@@ -486,34 +519,59 @@ def _advice_marks(report: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def matrix_labels(report: dict[str, Any]) -> tuple[list[str], list[bool]]:
+    """The matrix charts' row (and column) labels, and which of them stands for "other"."""
+    shown = report["confusion_matrix"].get("shown")
+    if not shown:
+        return list(report["classes"]), [False] * len(report["classes"])
+    labels = [report["classes"][i] for i in shown["index"]] + [f"other ({shown['other']['classes']:,} classes)"]
+    return labels, [False] * len(shown["index"]) + [True]
+
+
+def _cells(report: dict[str, Any], values: list[list], **extra: list[list]) -> list[dict[str, Any]]:
+    labels, other = matrix_labels(report)
+    return [
+        {"actual": labels[i], "predicted": labels[j], "row": i, "col": j, "actual_other": other[i],
+         "predicted_other": other[j], "count": value, **{k: v[i][j] for k, v in extra.items()}}
+        for i, row in enumerate(values)
+        for j, value in enumerate(row)
+    ]
+
+
 def _confusion(report: dict[str, Any]) -> list[dict[str, Any]]:
     matrix = report["confusion_matrix"]
-    classes = matrix["classes"]
-    return [
-        {"actual": classes[i], "predicted": classes[j], "count": count, "share": matrix["normalized"][i][j]}
-        for i, row in enumerate(matrix["counts"])
-        for j, count in enumerate(row)
-    ]
+    shown = matrix.get("shown") or matrix
+    return _cells(report, shown["counts"], share=shown["normalized"])
 
 
 def _probability(report: dict[str, Any]) -> list[dict[str, Any]]:
     m = report["probability_matrix"]
-    return [
-        {"actual": m["classes"][i], "class": m["classes"][j], "mean": value}
-        for i, row in enumerate(m["mean_score"])
-        for j, value in enumerate(row)
-        if value is not None
-    ]
+    values = (m.get("shown") or m)["mean_score"]
+    return [{"actual": c["actual"], "class": c["predicted"], "row": c["row"], "col": c["col"],
+             "actual_other": c["actual_other"], "predicted_other": c["predicted_other"], "mean": c["count"]}
+            for c in _cells(report, values) if c["count"] is not None]
+
+
+def predicted_argmax(report: dict[str, Any]) -> list:
+    """Examples predicted as each class (the confusion matrix's column sums, dense or sparse)."""
+    matrix = report["confusion_matrix"]
+    if matrix.get("counts") is not None:
+        return [sum(col) for col in zip(*matrix["counts"])]
+    sparse = matrix["sparse"]
+    count = np.asarray(sparse["count"])
+    out = np.zeros(len(report["classes"]), dtype=count.dtype)
+    np.add.at(out, np.asarray(sparse["predicted"], dtype=np.int64), count)
+    return out.tolist()
 
 
 def _counts(report: dict[str, Any], at: int) -> list[dict[str, Any]]:
     rows = []
-    predicted_argmax = [sum(col) for col in zip(*report["confusion_matrix"]["counts"])]
+    argmax = predicted_argmax(report) if report["task"] == "multiclass" else None
     for j, entry in enumerate(report["per_class"]):
         name = entry["class"]
         g = report["threshold_grid"]["classes"][name]
-        if report["task"] == "multiclass":
-            predicted = predicted_argmax[j]
+        if argmax is not None:
+            predicted = argmax[j]
         elif report["task"] == "binary":
             predicted = _binary_predicted(report, j, at)
         else:
