@@ -11,6 +11,7 @@ class picked by the reader, "" for none).
 """
 from __future__ import annotations
 
+import json
 from typing import Any, Callable, Iterator
 
 import altair as alt
@@ -344,7 +345,9 @@ def with_data(spec: dict[str, Any], data: dict[str, list], threshold: float) -> 
     out = dict(spec)
     if out.get("width") == FLUID:
         out["width"] = WIDTH
-    out["datasets"] = {**spec.get("datasets", {}), **data}
+    text = json.dumps(spec)
+    used = {name: rows for name, rows in data.items() if f'"name": {json.dumps(name)}' in text}  # only its own
+    out["datasets"] = {**spec.get("datasets", {}), **used}
     out["config"] = {**spec.get("config", {}), "aria": False}  # the figure is described once, not per mark
     out["params"] = [
         {**p, "value": threshold} if p.get("name") == "threshold" else p for p in spec.get("params", [])

@@ -1,6 +1,6 @@
-"""JSON inside a <script> element, and the page's compact data island.
+"""JSON inside a <script> element, and the report page's compact data island.
 
-``script_json`` escapes JSON so that no user string can end the element. ``data_island``
+``script_json`` escapes JSON so that no user string can end the element. ``packed_island``
 writes a report for the page: the small sections as plain JSON, the large ones (the
 threshold grid, the curves, the per-class table, ...) in the *packed* form below, which
 the page's script decodes once at start-up with the browser's own
@@ -38,7 +38,7 @@ PACKED_SECTIONS = ("per_class", "curves", "macro_curves", "threshold_grid", "cal
 MIN_PACKED = 64  # number lists shorter than this stay plain JSON
 DTYPES = {"uint8": "<u1", "uint16": "<u2", "int32": "<i4", "float64": "<f8"}
 SCALES = (1, 10, 100, 1_000, 10_000, 100_000, 1_000_000)  # value = stored integer / scale
-LEVEL = 9
+LEVEL = 6
 
 
 def script_json(value: Any) -> str:
@@ -50,7 +50,12 @@ def script_json(value: Any) -> str:
 
 
 def data_island(report: dict[str, Any]) -> Markup:
-    """The escaped island of a report (large sections packed), marked safe for the template."""
+    """The escaped JSON of a report, marked safe for the template."""
+    return Markup(script_json(report))
+
+
+def packed_island(report: dict[str, Any]) -> Markup:
+    """The escaped island of a report with its large sections packed, marked safe for the template."""
     return Markup(script_json(island(report)))
 
 
@@ -104,6 +109,15 @@ def _records(rows: list[dict | None]) -> Any:
 
 def _numbers(values: list) -> bool:
     """A list of numbers and nulls (booleans excluded) with at least one number."""
+    if values and not isinstance(values[0], (list, dict, str)):
+        try:
+            kind = np.array(values).dtype.kind
+        except ValueError:  # lists among the values
+            return False
+        if kind in "iuf":
+            return True
+        if kind != "O":
+            return False
     seen = False
     for v in values:
         if v is None:

@@ -14,7 +14,7 @@ from typing import Any, Callable
 import numpy as np
 
 from reportgen.report import vega
-from reportgen.report.embed import data_island
+from reportgen.report.embed import packed_island
 from reportgen.report.figures import build_figures, chart_view, many
 from reportgen.report.sections import analysis_context
 from reportgen.report.templating import render_template, template_folder
@@ -91,7 +91,7 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
         script=script,
         vega_bundle=bundle,
         csp=content_security_policy([bundle, script]),
-        data_json=data_island(report),
+        data_json=packed_island(report),
     )
 
 
