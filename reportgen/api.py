@@ -16,6 +16,7 @@ from reportgen import io
 from reportgen.accumulate import DISTINCT_BUDGET, EngineInfo
 from reportgen.engines import check_engine, choose_engine
 from reportgen.analysis.advice import advice, overall_advice
+from reportgen.analysis.attention import attention
 from reportgen.analysis.compare import Model, compare_sections, interval_sections
 from reportgen.analysis.churn import churn_section, correct
 from reportgen.analysis.history import history_section
@@ -191,6 +192,7 @@ def _statistics_sections(engine: str, stats: Statistics, report: dict[str, Any],
     return {
         "engine": EngineInfo.of(engine, stats).to_dict(),
         "top_confusions": top_confusions(report),
+        "attention": attention(report),
         "advice": advice(grid, opts.target_precision, opts.target_recall),
         "advice_overall": overall_advice(grid, report["classes"], report["task"], opts.target_precision,
                                          opts.target_recall),

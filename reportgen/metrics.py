@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from reportgen.evaluation import Evaluation
+from reportgen.matrices import MATRIX_LIMIT, TOP_SCORED, fold, shown_classes
 from reportgen.stats import TOP_K, ScoreCounts, Statistics
 from reportgen.validate import Note
 
@@ -312,21 +313,61 @@ def _kappa(matrix: np.ndarray) -> float | None:
 
 
 def _confusion_matrix(stats: Statistics) -> dict[str, Any]:
+    """Dense up to ``MATRIX_LIMIT`` classes; past it, the non-zero cells and the top classes
+    by errors with an "other" row and column that sums every class not shown."""
     counts = stats.confusion
-    totals = counts.sum(axis=1, keepdims=True)
-    normalized = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
+    k = len(stats.classes)
+    if k <= MATRIX_LIMIT:
+        return {"classes": list(stats.classes), "counts": counts.astype(int).tolist(),
+                "normalized": _row_shares(counts).tolist()}
+    cells = np.flatnonzero(counts)
+    index = shown_classes(counts, MATRIX_LIMIT - 1)
+    folded = fold(counts, index)
     return {
         "classes": list(stats.classes),
-        "counts": counts.astype(int).tolist(),
-        "normalized": normalized.tolist(),
+        "counts": None,
+        "normalized": None,
+        "sparse": {"actual": (cells // k).tolist(), "predicted": (cells % k).tolist(),
+                   "count": counts.ravel()[cells].astype(int).tolist()},
+        "shown": {"index": index.tolist(), "counts": folded.astype(int).tolist(),
+                  "normalized": _row_shares(folded).tolist(), "other": {"classes": k - len(index)}},
     }
 
 
+def _row_shares(counts: np.ndarray) -> np.ndarray:
+    totals = counts.sum(axis=1, keepdims=True)
+    return np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
+
+
 def _probability_matrix(stats: Statistics) -> dict[str, Any]:
-    rows = []
-    for sums, count in zip(stats.score_sums, stats.actual_counts):
-        rows.append([float(v) / int(count) if count else None for v in sums])
-    return {"classes": list(stats.classes), "mean_score": rows}
+    """Mean score of each class over the examples of each actual class. Past
+    ``MATRIX_LIMIT`` classes: per actual class its ``TOP_SCORED`` best-scored classes and
+    the rest summed, and the shown classes with "other" (mean over the other actual
+    classes' examples; the mean scores of the other scored classes summed)."""
+    sums, rows = stats.score_sums, stats.actual_counts
+    k = len(stats.classes)
+    filled = rows > 0
+    means = np.divide(sums, rows[:, None], out=np.zeros(sums.shape), where=filled[:, None])
+    if k <= MATRIX_LIMIT:
+        mean_score = [row if has else [None] * k for row, has in zip(means.tolist(), filled)]
+        return {"classes": list(stats.classes), "mean_score": mean_score}
+    actual = np.flatnonzero(filled)
+    top = min(TOP_SCORED, k)
+    scored = np.argsort(-means[actual], axis=1, kind="stable")[:, :top]
+    best = np.take_along_axis(means[actual], scored, axis=1)
+    index = shown_classes(stats.confusion, MATRIX_LIMIT - 1)
+    folded_sums = fold(sums, index)
+    folded_rows = np.append(rows[index], rows.sum() - rows[index].sum())
+    shown = np.divide(folded_sums, folded_rows[:, None], out=np.zeros(folded_sums.shape),
+                      where=folded_rows[:, None] > 0)
+    shown_rows = [row if n else [None] * len(row) for row, n in zip(shown.tolist(), folded_rows)]
+    return {
+        "classes": list(stats.classes),
+        "mean_score": None,
+        "top": {"actual": actual.tolist(), "scored": scored.tolist(), "mean": best.tolist(),
+                "rest": (means[actual].sum(axis=1) - best.sum(axis=1)).tolist()},
+        "shown": {"index": index.tolist(), "mean_score": shown_rows},
+    }
 
 
 def _grid(stats: Statistics, grid: tuple[float, ...]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterator
 import altair as alt
 import numpy as np
 
+from reportgen.matrices import confusion_cells, displayed
 from reportgen.report.figures import MANY_CLASSES, many
 
 MACRO = "macro average"
@@ -154,7 +155,7 @@ _ORDER_PREDICTED = alt.EncodingSortField("col", op="min")
 def confusion_chart(report: dict[str, Any]) -> alt.Chart:
     multilabel = report["task"] == "multilabel"
     normalize = alt.param(name="normalize", value=False, bind=alt.binding_checkbox(name="show shares of each row "))
-    size = _cell_size(report)
+    size = _cell_size(matrix_size(report))
     base = alt.Chart(alt.NamedData("confusion")).transform_calculate(
         value="normalize ? datum.share : datum.count")
     rect = base.mark_rect().encode(
@@ -184,7 +185,7 @@ def confusion_chart(report: dict[str, Any]) -> alt.Chart:
 
 
 def probability_chart(report: dict[str, Any]) -> alt.Chart:
-    size = _cell_size(report)
+    size = _cell_size(matrix_size(report))
     rect = alt.Chart(alt.NamedData("probability")).mark_rect().encode(
         x=alt.X("class:N", sort=_ORDER_PREDICTED, title=_matrix_title(report, "class scored"),
                 axis=_matrix_axis(report)),
@@ -239,13 +240,13 @@ def _counts_scatter(report: dict[str, Any]) -> alt.Chart:
 
 def _matrix_axis(report: dict[str, Any]) -> alt.Axis:
     """Class names on a matrix's axes while they fit; beyond that, they are in the tooltips."""
-    if _cell_size(report) // matrix_size(report) >= 10:
+    if _cell_size(matrix_size(report)) // matrix_size(report) >= 10:
         return alt.Axis(labelLimit=120)
     return alt.Axis(labels=False, ticks=False)
 
 
 def _matrix_title(report: dict[str, Any], title: str) -> str:
-    return title if _cell_size(report) // matrix_size(report) >= 10 else f"{title} (names in tooltips)"
+    return title if _cell_size(matrix_size(report)) // matrix_size(report) >= 10 else f"{title} (names in tooltips)"
 
 
 def calibration_chart(report: dict[str, Any]) -> alt.Chart:
@@ -268,16 +269,14 @@ def _calibration_axis(report: dict[str, Any]) -> str:
             "multilabel": "mean predicted probability (all labels)"}[report["task"]]
 
 
-def _cell_size(report: dict[str, Any]) -> int:
-    """Side of a matrix chart: a whole number of pixels per cell (crisp, lean SVG)."""
-    k = matrix_size(report)
+def _cell_size(k: int) -> int:
+    """Side of a matrix chart of ``k`` rows: a whole number of pixels per cell (crisp, lean SVG)."""
     return k * max(2, round(max(220, min(420, 26 * k)) / k))
 
 
 def matrix_size(report: dict[str, Any]) -> int:
     """Rows (and columns) drawn in the matrix charts: every class, or the shown ones and "other"."""
-    shown = (report.get("confusion_matrix") or {}).get("shown")
-    return len(shown["index"]) + 1 if shown else len(report["classes"])
+    return len(displayed(report["confusion_matrix"], "counts")[0])
 
 
 CHARTS: list[tuple[str, str, Callable[[dict[str, Any]], alt.Chart]]] = [
@@ -524,11 +523,9 @@ def _advice_marks(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 def matrix_labels(report: dict[str, Any]) -> tuple[list[str], list[bool]]:
     """The matrix charts' row (and column) labels, and which of them stands for "other"."""
-    shown = report["confusion_matrix"].get("shown")
-    if not shown:
-        return list(report["classes"]), [False] * len(report["classes"])
-    labels = [report["classes"][i] for i in shown["index"]] + [f"other ({shown['other']['classes']:,} classes)"]
-    return labels, [False] * len(shown["index"]) + [True]
+    names = displayed(report["confusion_matrix"], "counts")[0]
+    compact = report["confusion_matrix"].get("shown") is not None
+    return names, [compact and i == len(names) - 1 for i in range(len(names))]
 
 
 def _cells(report: dict[str, Any], values: list[list], **extra: list[list]) -> list[dict[str, Any]]:
@@ -543,27 +540,21 @@ def _cells(report: dict[str, Any], values: list[list], **extra: list[list]) -> l
 
 def _confusion(report: dict[str, Any]) -> list[dict[str, Any]]:
     matrix = report["confusion_matrix"]
-    shown = matrix.get("shown") or matrix
-    return _cells(report, shown["counts"], share=shown["normalized"])
+    return _cells(report, displayed(matrix, "counts")[1], share=displayed(matrix, "normalized")[1])
 
 
 def _probability(report: dict[str, Any]) -> list[dict[str, Any]]:
-    m = report["probability_matrix"]
-    values = (m.get("shown") or m)["mean_score"]
+    values = displayed(report["probability_matrix"], "mean_score")[1]
     return [{"actual": c["actual"], "class": c["predicted"], "row": c["row"], "col": c["col"],
              "actual_other": c["actual_other"], "predicted_other": c["predicted_other"], "mean": c["count"]}
             for c in _cells(report, values) if c["count"] is not None]
 
 
-def predicted_argmax(report: dict[str, Any]) -> list:
+def predicted_argmax(report: dict[str, Any]) -> list[int]:
     """Examples predicted as each class (the confusion matrix's column sums, dense or sparse)."""
-    matrix = report["confusion_matrix"]
-    if matrix.get("counts") is not None:
-        return [sum(col) for col in zip(*matrix["counts"])]
-    sparse = matrix["sparse"]
-    count = np.asarray(sparse["count"])
-    out = np.zeros(len(report["classes"]), dtype=count.dtype)
-    np.add.at(out, np.asarray(sparse["predicted"], dtype=np.int64), count)
+    _, predicted, count = confusion_cells(report["confusion_matrix"])
+    out = np.zeros(len(report["classes"]), dtype=np.int64)
+    np.add.at(out, predicted, count)
     return out.tolist()
 
 
