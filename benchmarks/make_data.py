@@ -1,6 +1,11 @@
 """Synthetic label/score files for the benchmarks (vectorised; no loop over rows).
 
     python benchmarks/make_data.py --rows 1000000 --classes 20 --out /tmp/rg-bench
+    python benchmarks/make_data.py --rows 50000 --classes 1000 --format parquet --round significant --out /tmp/rg-1k
+
+Many classes: a softmax model whose true class gets ``--strength`` (default 2.5) added to a
+standard-normal logit; ``--round decimals`` (6 decimals, the CSV default) or ``significant``
+(6 significant digits, as many exporters write small probabilities).
 """
 from __future__ import annotations
 
@@ -24,6 +29,17 @@ def softmax_scores(rng: np.random.Generator, y: np.ndarray, k: int, strength: fl
     return logits
 
 
+def rounded(p: np.ndarray, how: str) -> np.ndarray:
+    """Scores as float64, rounded to 6 decimals or 6 significant digits (``none``: as drawn)."""
+    p = p.astype(np.float64)
+    if how == "decimals":
+        return np.round(p, 6)
+    if how == "significant":
+        scale = 10.0 ** (5 - np.floor(np.log10(np.maximum(p, 1e-300))))
+        return np.round(p * scale) / scale
+    return p
+
+
 def write(table: pa.Table, path: Path, fmt: str) -> None:
     if fmt == "csv":
         pacsv.write_csv(table, path.with_suffix(".csv"))
@@ -32,26 +48,26 @@ def write(table: pa.Table, path: Path, fmt: str) -> None:
 
 
 def make(rows: int, classes: int, out: Path, fmt: str = "csv", seed: int = 0, int_ids: bool = False,
-         skewed: bool = False, baseline: bool = False) -> None:
+         skewed: bool = False, baseline: bool = False, strength: float = 2.5, round_to: str | None = None) -> None:
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
-    names = [f"class_{j:02d}" for j in range(classes)]
+    names = [f"class_{j:0{max(2, len(str(classes - 1)))}d}" for j in range(classes)]
     y = rng.integers(0, classes, rows)
     ids = pa.array(np.arange(rows))
     if not int_ids:
         ids = pc.binary_join_element_wise("r", pc.utf8_lpad(ids.cast(pa.string()), 7, "0"), "")
     write(pa.table({"id": ids, "label": pa.array(np.array(names)[y])}), out / "labels", fmt)
     order = rng.permutation(rows)
-    models = [("scores", 2.5)] + ([("baseline_scores", 1.5)] if baseline else [])
+    models = [("scores", strength)] + ([("baseline_scores", strength - 1.0)] if baseline else [])
     for name, strength in models:
         p = softmax_scores(rng, y, classes, strength)
         if skewed:
             p **= 8
         p = p[order]
         columns = {"id": ids.take(pa.array(order))}
+        how = round_to or ("none" if fmt == "parquet" else "decimals")
         for j, c in enumerate(names):
-            values = p[:, j] if fmt == "parquet" else np.round(p[:, j].astype(np.float64), 6)
-            columns[c] = pa.array(values)
+            columns[c] = pa.array(rounded(p[:, j], how) if how != "none" else p[:, j])
         write(pa.table(columns), out / name, fmt)
 
 
@@ -94,6 +110,9 @@ def main() -> None:
     parser.add_argument("--int-ids", action="store_true")
     parser.add_argument("--skewed", action="store_true", help="raise every score to the 8th power")
     parser.add_argument("--baseline", action="store_true", help="also a weaker model's scores")
+    parser.add_argument("--strength", type=float, default=2.5, help="logit added to the true class")
+    parser.add_argument("--round", choices=("decimals", "significant", "none"), default=None,
+                        help="6 decimals or 6 significant digits (default: decimals in CSV, none in Parquet)")
     parser.add_argument("--large", action="store_true",
                         help="Parquet with integer ids written in chunks: any --rows in bounded memory")
     args = parser.parse_args()
@@ -101,7 +120,8 @@ def main() -> None:
     if args.large:
         make_large(args.rows, args.classes, Path(args.out), args.seed, args.skewed)
     else:
-        make(args.rows, args.classes, Path(args.out), args.format, args.seed, args.int_ids, args.skewed, args.baseline)
+        make(args.rows, args.classes, Path(args.out), args.format, args.seed, args.int_ids, args.skewed, args.baseline,
+             args.strength, args.round)
     print(f"wrote {args.rows:,} rows x {args.classes} classes to {args.out} in {time.perf_counter() - start:.1f} s")
 
 

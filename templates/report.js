@@ -16,8 +16,12 @@
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
     return new Response(stream).arrayBuffer();
   }
+  var POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+               1e18, 1e19, 1e20, 1e21, 1e22];  // exact, as embed.POW10
   function unpackArray(node) {
-    return inflate(bytesOf(node.data)).then(function (buffer) {
+    var exponents = node.exponents ? unpackArray(node.exponents) : Promise.resolve(null);
+    return Promise.all([inflate(bytesOf(node.data)), exponents]).then(function (parts) {
+      var buffer = parts[0], powers = parts[1];
       var stored = new TYPES[node.dtype](buffer), n = stored.length, shape = node.shape;
       var row = shape.length > 1 ? shape[shape.length - 1] : n, out = new Array(n), i;
       if (node.delta) {
@@ -27,6 +31,7 @@
         for (i = 0; i < n; i++) out[i] = stored[i];
       }
       if (node.scale) { for (i = 0; i < n; i++) out[i] = out[i] / node.scale; }
+      else if (powers) { for (i = 0; i < n; i++) out[i] = out[i] / POW10[powers[i]]; }
       (node.nulls || []).forEach(function (at) { out[at] = null; });
       for (var d = shape.length - 1; d >= 1; d--) {
         var size = shape[d], nested = [];
@@ -62,6 +67,9 @@
         }
         return out;
       });
+    }
+    if (node.kind === "strings") {
+      return unpackArray(node.index).then(function (index) { return index.map(function (i) { return node.values[i]; }); });
     }
     if (node.kind === "ragged") {
       return Promise.all([unpack(node.lengths), unpack(node.values)]).then(function (parts) {

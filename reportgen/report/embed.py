@@ -17,6 +17,8 @@ The packed form of a section is a tree of nodes; a node is a JSON scalar, a plai
   holding ``null`` instead of an object; the columns cover the other rows);
 * ``{"kind": "ragged", "lengths": node, "values": node}``: a list of lists (of numbers, or of
   objects), stored as one list cut into pieces of the given lengths;
+* ``{"kind": "strings", "values": [...], "index": array}``: a list of strings that repeat,
+  as the distinct ones and each item's position among them;
 * ``{"kind": "array", "encoding": "deflate-base64", "dtype", "shape", "data", ...}``: numbers
   (see ``pack_array``).
 """
@@ -39,6 +41,7 @@ MIN_PACKED = 64  # number lists shorter than this stay plain JSON
 DTYPES = {"uint8": "<u1", "uint16": "<u2", "int32": "<i4", "float64": "<f8"}
 SCALES = (1, 10, 100, 1_000, 10_000, 100_000, 1_000_000)  # value = stored integer / scale
 LEVEL = 6
+POW10 = np.array([float(f"1e{e}") for e in range(23)])  # exact powers of ten, as the page's table
 
 
 def script_json(value: Any) -> str:
@@ -85,6 +88,10 @@ def _node(value: Any) -> Any:
         return _records(value)
     if _numbers(value):
         return pack_array(value) if len(value) >= MIN_PACKED else value
+    if len(value) >= MIN_PACKED and all(isinstance(v, str) for v in value):
+        unique, index = np.unique(np.array(value, dtype=object), return_inverse=True)
+        if 2 * len(unique) <= len(value):  # repeated names (each cell's classes, say)
+            return {"kind": "strings", "values": unique.tolist(), "index": pack_array(index.reshape(-1))}
     if value and all(isinstance(v, list) for v in value):
         lengths = [len(v) for v in value]
         flat = [x for v in value for x in v]
@@ -135,7 +142,9 @@ def pack_array(values: list) -> dict[str, Any]:
     uint16 or int32 for integers, float64 otherwise. Floats that are all whole multiples of
     1/scale for a power of ten up to 10^6 (the curves' four decimals, six-decimal scores)
     are stored as integers with ``scale``: the value is the stored integer divided by it,
-    which gives back the very same float64. ``delta``: each row (last axis) is stored as
+    which gives back the very same float64. Otherwise, when every value has at most nine
+    significant digits after the point (six-significant-digit scores), ``exponents`` (a packed
+    array) gives each value its own power of ten: value = stored / 10^exponent. ``delta``: each row (last axis) is stored as
     differences from its previous value (counts along the threshold grid). ``nulls``: flat
     positions of nulls (stored as 0). ``float``: the values are floats (JSON 1.0, not 1).
     """
@@ -157,6 +166,10 @@ def pack_array(values: list) -> dict[str, Any]:
         scale = next((s for s in SCALES if np.all(np.abs(x) * s < 2**31) and np.array_equal(np.round(x * s) / s, x)),
                      None)
         stored = np.round(x * scale).astype(np.int64) if scale is not None else x
+        exponents = _exponents(x) if scale is None else None
+        if exponents is not None:  # each value its own power of ten (six significant digits, say)
+            stored = np.round(x * POW10[exponents]).astype(np.int64)
+            out["exponents"] = pack_array(exponents)
     if stored.dtype == np.int64 and (len(stored) == 0 or (stored.min() > -2**31 and stored.max() < 2**31)):
         rows = stored.reshape(-1, shape[-1]) if len(shape) > 1 and shape[-1] > 0 else stored.reshape(1, -1)
         deltas = np.diff(rows, axis=1, prepend=0).reshape(-1)
@@ -174,6 +187,22 @@ def pack_array(values: list) -> dict[str, Any]:
     if missing.any():
         out["nulls"] = np.flatnonzero(missing).tolist()
     return out
+
+
+def _exponents(x: np.ndarray) -> np.ndarray | None:
+    """For each value the smallest e in 0..18 with x == round(x * 10^e) / 10^e (and the
+    integer within int32), or None when some value has none."""
+    e = np.full(len(x), -1, dtype=np.int64)
+    left = np.arange(len(x))
+    for power in range(19):
+        v = x[left]
+        m = np.round(v * POW10[power])
+        ok = (np.abs(m) < 2**31) & (m / POW10[power] == v)
+        e[left[ok]] = power
+        left = left[~ok]
+        if not len(left):
+            return e
+    return None
 
 
 def _flatten(values: list) -> list:
@@ -209,6 +238,8 @@ def _value(node: Any) -> Any:
         present = iter([dict(zip(node["keys"], row)) for row in zip(*columns)] if columns else [])
         nulls = set(node["nulls"])
         return [None if i in nulls else next(present) for i in range(node["length"])]
+    if kind == "strings":
+        return [node["values"][i] for i in unpack_array(node["index"])]
     if kind == "ragged":
         lengths, flat = _value(node["lengths"]), _value(node["values"])  # lists of numbers or of objects
         ends = np.cumsum([0, *lengths])
@@ -223,7 +254,11 @@ def unpack_array(node: dict[str, Any]) -> list:
     shape = node["shape"]
     if node.get("delta"):
         x = np.cumsum(x.reshape(-1, shape[-1]) if len(shape) > 1 and shape[-1] > 0 else x, axis=-1).reshape(-1)
-    flat: list = (x / node["scale"]).tolist() if "scale" in node else x.tolist()
+    if "scale" in node:
+        x = x / node["scale"]
+    elif "exponents" in node:
+        x = x / POW10[np.asarray(unpack_array(node["exponents"]), dtype=np.int64)]
+    flat: list = x.tolist()
     for i in node.get("nulls", ()):
         flat[i] = None
     for size in reversed(shape[1:]):
