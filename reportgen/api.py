@@ -268,7 +268,8 @@ def _run(
         **sections,
         confident_mistakes=confident_mistakes(model.examples, thresholds, opts.list_limit, table),
         label_issues=label_issues(model.examples, opts.list_limit, table),
-        selection=select_examples(model.examples, cuts, opts.inputs_per_cell, opts.inputs_total, table),
+        selection=select_examples(model.examples, cuts, opts.inputs_per_cell, opts.inputs_total, table,
+                                  shown=(report["confusion_matrix"].get("shown") or {}).get("index")),
     )
 
 

@@ -629,7 +629,7 @@
 
   // ---------------------------------------------------------------- selection details
   var live = document.getElementById("selection-live");
-  var inShown = {};
+  var inShown = Object.create(null);  // a class named "__proto__" is a key like any other
   (matrix.index || []).forEach(function (i) { inShown[classes[i]] = true; });
   // A matrix cell's examples: one cell, or every embedded cell behind an "other" row or column.
   function showCell(datum) {

@@ -87,7 +87,7 @@ def _curve_chart(report, dataset: str, x: str, y: str, x_title: str, y_title: st
         alt.Chart(alt.NamedData("points"))
         .transform_filter(show)
         .transform_calculate(label=f"datum.{dataset.split('_')[0]}_label")
-        .mark_point(filled=True, size=70, stroke="#ffffff", strokeWidth=1.5)
+        .mark_point(filled=True, size=70, stroke="#ffffff", strokeWidth=1.5, aria=False)  # empty until a pick: no role
         .encode(
             x=f"{x}:Q", y=f"{y}:Q",
             color=_curve_color(),
@@ -154,7 +154,9 @@ _ORDER_PREDICTED = alt.EncodingSortField("col", op="min")
 
 def confusion_chart(report: dict[str, Any]) -> alt.Chart:
     multilabel = report["task"] == "multilabel"
-    normalize = alt.param(name="normalize", value=False, bind=alt.binding_checkbox(name="show shares of each row "))
+    # A compact matrix opens on shares: its "other" corner holds most examples and would pale every other cell.
+    compact = report["confusion_matrix"].get("shown") is not None
+    normalize = alt.param(name="normalize", value=compact, bind=alt.binding_checkbox(name="show shares of each row "))
     size = _cell_size(matrix_size(report))
     base = alt.Chart(alt.NamedData("confusion")).transform_calculate(
         value="normalize ? datum.share : datum.count")
@@ -299,10 +301,11 @@ def chart_note(report: dict[str, Any], key: str) -> str:
            f"for the other {shown['other']['classes']:,}; colours only, hover a cell for its value. ") if shown else ""
     notes = {
         "roc": curves + ("The positive class; the dot is its operating point at the current threshold. "
-                         if task == "binary" else "One-vs-rest; each dot is a class at the current threshold. ")
+                         if task == "binary" else "One-vs-rest; the dot is the picked class at the current threshold. "
+                         if many(report) else "One-vs-rest; each dot is a class at the current threshold. ")
                        + "The dashed diagonal is chance.",
-        "pr": curves + ("Precision as recall grows; the dot is the current threshold. " if task == "binary" else
-                        "Precision as recall grows; each dot is a class at the current threshold. ")
+        "pr": curves + ("Precision as recall grows; the dot is the current threshold. " if task == "binary" or many(report)
+                        else "Precision as recall grows; each dot is a class at the current threshold. ")
                      + "A rare class starts low: compare AP with its prevalence.",
         "threshold": ("Positive-class precision, recall and F1 at every threshold. "
                       if task == "binary" else

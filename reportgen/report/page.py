@@ -159,15 +159,19 @@ def content_security_policy(scripts: list[str]) -> str:
 
 def _rows(report: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
     """The table's rows in the HTML (every class up to TABLE_ALL; beyond, the TABLE_WORST
-    classes with the lowest F1 and the TABLE_BEST with the highest), and a note when some
-    are left to the script."""
+    classes with the lowest F1 and the TABLE_BEST with the highest, classes with examples
+    first), and a note when some are left to the script."""
     per_class = report["per_class"]
     chosen = range(len(per_class))
     note = None
-    if len(per_class) > TABLE_ALL:
+    if len(per_class) > TABLE_ALL:  # classes with examples first, ties to the bigger class
         f1 = np.array([np.nan if e["f1"] is None else e["f1"] for e in per_class], dtype=np.float64)
-        ranked = np.argsort(np.nan_to_num(f1, nan=-1.0), kind="stable")
-        chosen = [*ranked[:TABLE_WORST].tolist(), *ranked[-TABLE_BEST:][::-1].tolist()]
+        f1 = np.nan_to_num(f1, nan=-1.0)
+        support = np.array([e["support"] for e in per_class], dtype=np.float64)
+        worst = np.lexsort((-support, f1, support == 0))[:TABLE_WORST]
+        best = np.lexsort((-support, -f1, support == 0))
+        best = best[~np.isin(best, worst)][:TABLE_BEST]
+        chosen = [*worst.tolist(), *best.tolist()]
         note = (f"The {TABLE_WORST} classes with the lowest F1 and the {TABLE_BEST} with the highest; the table of all "
                 f"{len(per_class):,} classes needs scripts (every number is also in the report data, #report-data).")
     deltas = (report.get("deltas") or {}).get("per_class", {})
