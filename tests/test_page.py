@@ -519,3 +519,72 @@ def test_static_heatmap_cells_merge_into_one_path_per_colour():
     assert lean_svg(svg) == ('<g><path d="M0,0h8v8h-8ZM16,0h8v8h-8Z" fill="#010203"/><path d="M8,0h8v8h-8Z" fill="#aabbcc"/>'
                              '</g><path d="M1,1" fill="#010203"/><path d="m1,1h2" fill="#010203"/>'
                              '<path d="m3,1h2" fill="#010203"/>')
+
+
+# ----------------------------------------------------------------------------- the packed data island
+
+
+@pytest.mark.parametrize("values", [
+    list(range(200)),                                                # uint8
+    [0, 70000, 3] * 30,                                              # int32
+    [-5, 4, 1000] * 30,                                              # negative: int32
+    [2**40 + 1, 7] * 40,                                             # beyond int32: float64 storage, ints back
+    [round(x, 4) for x in np.random.default_rng(1).uniform(0, 1, 300)],  # four decimals: scale 10,000
+    [float(f"{x:.6g}") for x in np.random.default_rng(2).uniform(1e-7, 1, 300)],  # 6 significant digits: exponents
+    list(np.random.default_rng(3).normal(0, 1, 300)),               # any float64
+    [1.0, 2.0, 3.0] * 30,                                            # floats stay floats
+    [None, 0.5, 0.25] * 30,                                          # nulls
+    [[1, 2, 3, 4]] * 40,                                             # a matrix
+    [list(range(i % 7)) for i in range(100)],                        # ragged lists, some empty
+    [f"class_{i % 9}" for i in range(300)],                          # repeated strings
+    [{"a": i, "b": None if i % 3 else [i, 0.5], "c": f"x{i}"} if i % 5 else None for i in range(200)],
+    [True, False] * 40,                                              # booleans stay plain
+    [],
+], ids=["uint8", "int32", "negative", "big", "decimals", "significant", "float64", "whole-floats", "nulls",
+        "matrix", "ragged", "strings", "records", "booleans", "empty"])
+def test_the_packed_island_gives_back_every_value_exactly(values):
+    from reportgen.report.embed import island, read_island, script_json
+
+    report = {"summary": {"x": 1}, "curves": {"__proto__": values, "kind": values, "c": {"v": values}}}
+    data = json.loads(script_json(island(report)))
+    assert data["packed"] == ["curves"] and data["summary"] == {"x": 1}
+    back = read_island(data)
+    assert back == report
+    assert json.dumps(back) == json.dumps(report)  # ints stay ints, floats floats, to the last bit
+
+
+def test_packed_arrays_take_the_smallest_type():
+    from reportgen.report.embed import pack_array, unpack_array
+
+    cases = [(np.random.default_rng(0).integers(0, 256, 300).tolist(), "uint8"), ([0, 65535] * 40, "uint16"), ([0, 65536] * 40, "int32"),
+             (list(np.random.default_rng(0).normal(size=100)), "float64")]
+    for values, dtype in cases:
+        node = pack_array(values)
+        assert node["dtype"] == dtype and unpack_array(node) == values
+    counts = np.cumsum(np.random.default_rng(0).integers(0, 3, (30, 101)), axis=1)[:, ::-1].tolist()
+    assert pack_array(counts)["delta"] is True  # counts along the threshold grid: differences compress best
+
+
+def test_the_page_island_follows_the_schema(built):
+    from reportgen.report.json import schema
+
+    soup, _, report = built
+    data = json.loads(soup.find(id="report-data").string)
+    defs = schema()["$defs"]
+    root = {"$defs": defs}
+    jsonschema.validate(data, {**root, "$ref": "#/$defs/island"})
+
+    def walk(node):
+        jsonschema.validate(node, {**root, "$ref": "#/$defs/island_node"})
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            for key in ("values", "columns", "lengths", "index", "exponents"):
+                if key in node:
+                    walk(node[key])
+
+    for key in data["packed"]:
+        walk(data[key])
+    assert {"per_class", "curves", "threshold_grid"} <= set(data["packed"])
+    assert "summary" not in data["packed"] and data["summary"] == report["summary"]  # other readers scan it
