@@ -20,7 +20,7 @@
                1e18, 1e19, 1e20, 1e21, 1e22];  // exact, as embed.POW10
   function unpackArray(node) {
     var exponents = node.exponents ? unpackArray(node.exponents) : Promise.resolve(null);
-    return Promise.all([inflate(bytesOf(node.data)), exponents]).then(function (parts) {
+    return Promise.all([inflate(bytesOf(node.data)), exponents, unpack(node.nulls || [], null)]).then(function (parts) {
       var buffer = parts[0], powers = parts[1];
       var stored = new TYPES[node.dtype](buffer), n = stored.length, shape = node.shape;
       var row = shape.length > 1 ? shape[shape.length - 1] : n, out = new Array(n), i;
@@ -32,7 +32,7 @@
       }
       if (node.scale) { for (i = 0; i < n; i++) out[i] = out[i] / node.scale; }
       else if (powers) { for (i = 0; i < n; i++) out[i] = out[i] / POW10[powers[i]]; }
-      (node.nulls || []).forEach(function (at) { out[at] = null; });
+      (parts[2] || []).forEach(function (at) { out[at] = null; });
       for (var d = shape.length - 1; d >= 1; d--) {
         var size = shape[d], nested = [];
         for (i = 0; i < out.length; i += size) nested.push(out.slice(i, i + size));
@@ -42,22 +42,27 @@
     });
   }
   function own(object, key, value) {  // a key named "__proto__" stays an ordinary key
-    Object.defineProperty(object, key, { value: value, enumerable: true, writable: true, configurable: true });
+    if (key === "__proto__") {
+      Object.defineProperty(object, key, { value: value, enumerable: true, writable: true, configurable: true });
+    } else object[key] = value;
   }
-  function unpack(node) {
-    if (Array.isArray(node)) return Promise.all(node.map(unpack));
+  // A node of the island (see embed.py); `names` is the report's classes.
+  function unpack(node, names) {
+    if (Array.isArray(node)) return Promise.all(node.map(function (item) { return unpack(item, names); }));
     if (node === null || typeof node !== "object") return Promise.resolve(node);
+    if (node.kind === "classes") return Promise.resolve(names.slice());
     if (node.kind === "map") {
-      return unpack(node.values).then(function (values) {
-        var out = {};
-        node.keys.forEach(function (key, i) { own(out, key, values[i]); });
+      return Promise.all([unpack(node.keys, names), unpack(node.values, names)]).then(function (parts) {
+        var out = {}, values = parts[1];
+        parts[0].forEach(function (key, i) { own(out, key, values[i]); });
         return out;
       });
     }
     if (node.kind === "records") {
-      return Promise.all(node.columns.map(unpack)).then(function (columns) {
-        var out = new Array(node.length), nulls = {}, r = 0;
-        node.nulls.forEach(function (i) { nulls[i] = true; });
+      return Promise.all([Promise.all(node.columns.map(function (c) { return unpack(c, names); })),
+                          unpack(node.nulls, names)]).then(function (parts) {
+        var columns = parts[0], out = new Array(node.length), nulls = {}, r = 0;
+        parts[1].forEach(function (i) { nulls[i] = true; });
         for (var i = 0; i < node.length; i++) {
           if (nulls[i]) { out[i] = null; continue; }
           var item = {};
@@ -72,7 +77,7 @@
       return unpackArray(node.index).then(function (index) { return index.map(function (i) { return node.values[i]; }); });
     }
     if (node.kind === "ragged") {
-      return Promise.all([unpack(node.lengths), unpack(node.values)]).then(function (parts) {
+      return Promise.all([unpack(node.lengths, names), unpack(node.values, names)]).then(function (parts) {
         var start = 0;
         return parts[0].map(function (length) { start += length; return parts[1].slice(start - length, start); });
       });
@@ -82,7 +87,7 @@
   // The report as --metrics-json wrote it.
   function readReport(data) {
     var packed = data.packed || [];
-    return Promise.all(packed.map(function (key) { return unpack(data[key]); })).then(function (sections) {
+    return Promise.all(packed.map(function (key) { return unpack(data[key], data.classes); })).then(function (sections) {
       var report = {};
       Object.keys(data).forEach(function (key) { if (key !== "packed") own(report, key, data[key]); });
       packed.forEach(function (key, i) { own(report, key, sections[i]); });

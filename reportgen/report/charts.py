@@ -220,15 +220,25 @@ def counts_chart(report: dict[str, Any]) -> alt.Chart:
     )
 
 
+COUNTS_BY_CLASS = 200  # beyond, the scatter draws one point per distinct (labeled, predicted) pair
+
+
 def _counts_scatter(report: dict[str, Any]) -> alt.Chart:
     tooltip = ["class:N", alt.Tooltip("labeled:Q", format=","), alt.Tooltip("predicted:Q", format=",")]
+    points = alt.Chart(alt.NamedData("counts")).transform_pivot("kind", value="count", groupby=["class"])
+    size, opacity = alt.value(55), alt.condition(DIM, alt.value(0.85), alt.value(0.15))
+    if len(report["classes"]) > COUNTS_BY_CLASS:  # classes sharing counts share a point (its area: how many)
+        points = points.transform_aggregate(classes="count()", groupby=["labeled", "predicted"])
+        tooltip = [alt.Tooltip("labeled:Q", format=","), alt.Tooltip("predicted:Q", format=","),
+                   alt.Tooltip("classes:Q", format=",", title="classes")]
+        size = alt.Size("classes:Q", title="classes", scale=alt.Scale(range=[30, 400]),
+                        legend=alt.Legend(orient="bottom"))
+        opacity = alt.value(0.7)
     points = (
-        alt.Chart(alt.NamedData("counts"))
-        .transform_pivot("kind", value="count", groupby=["class"])
-        .mark_circle(size=55, color="#0072b2")
+        points.mark_circle(color="#0072b2")
         .encode(x=alt.X("labeled:Q", title="labeled examples", scale=alt.Scale(zero=False, nice=True)),
                 y=alt.Y("predicted:Q", title="predicted examples", scale=alt.Scale(zero=False, nice=True)),
-                opacity=alt.condition(DIM, alt.value(0.85), alt.value(0.15)), tooltip=tooltip)
+                size=size, opacity=opacity, tooltip=tooltip)
     )
     diagonal = (  # from the smallest count to the largest: where predicted equals labeled
         alt.Chart(alt.NamedData("counts"))
@@ -319,7 +329,9 @@ def chart_note(report: dict[str, Any], key: str) -> str:
                        + ("The last row averages the other actual classes, the last column sums the scores of the "
                           "other classes. " if shown else ""),
         "counts": ("Each point is a class; on the dashed line it is predicted as often as it is labeled. "
-                   if many(report) else "A gap between the bars means the class is over- or under-predicted. ")
+                   if many(report) and k <= COUNTS_BY_CLASS else
+                   "Each point is the classes with the same labeled and predicted counts (its size: how many); on "
+                   "the dashed line a class is predicted as often as it is labeled. " if many(report) else "A gap between the bars means the class is over- or under-predicted. ")
                   + ("Predicted = highest score." if task == "multiclass" else "Predicted = score above the threshold."),
         "calibration": "Observed frequency against mean score in each bin (dot size: examples). On the diagonal the "
                        "scores are honest probabilities; below it the model is over-confident.",

@@ -10,9 +10,10 @@ result equals the metrics JSON exactly (the tests check it, in Python and in Chr
 The packed form of a section is a tree of nodes; a node is a JSON scalar, a plain JSON list
 (strings, or a few numbers), or an object with ``kind``:
 
-* ``{"kind": "map", "keys": [...], "values": node}``: a JSON object (its keys, often class
+* ``{"kind": "map", "keys": node, "values": node}``: a JSON object (its keys, often class
   names, become data; ``values`` decodes to the list of its values, in order);
-* ``{"kind": "records", "length": n, "keys": [...], "columns": [node, ...], "nulls": [i, ...]}``:
+* ``{"kind": "classes"}``: a list equal to the report's ``classes`` (written once, plain);
+* ``{"kind": "records", "length": n, "keys": [...], "columns": [node, ...], "nulls": node}``:
   a list of objects with the same keys, stored column by column (``nulls``: the positions
   holding ``null`` instead of an object; the columns cover the other rows);
 * ``{"kind": "ragged", "lengths": node, "values": node}``: a list of lists (of numbers, or of
@@ -65,7 +66,8 @@ def packed_island(report: dict[str, Any]) -> Markup:
 def island(report: dict[str, Any]) -> dict[str, Any]:
     """The report with its large sections packed; ``packed`` lists them."""
     packed = [key for key in PACKED_SECTIONS if report.get(key) is not None]
-    out = {key: (_node(value) if key in packed else value) for key, value in report.items()}
+    names = report.get("classes")
+    out = {key: (_node(value, names) if key in packed else value) for key, value in report.items()}
     out["packed"] = packed
     return out
 
@@ -73,19 +75,23 @@ def island(report: dict[str, Any]) -> dict[str, Any]:
 def read_island(data: dict[str, Any]) -> dict[str, Any]:
     """The report an island was made from (the inverse of ``island``)."""
     packed = set(data.get("packed", ()))
-    return {key: (_value(value) if key in packed else value) for key, value in data.items() if key != "packed"}
+    names = data.get("classes")
+    return {key: (_value(value, names) if key in packed else value) for key, value in data.items() if key != "packed"}
 
 
 # ---------------------------------------------------------------- packing
 
 
-def _node(value: Any) -> Any:
+def _node(value: Any, names: list[str] | None) -> Any:
+    """``value`` as a node; ``names``: the report's classes (a list equal to them is written once)."""
     if isinstance(value, dict):
-        return {"kind": "map", "keys": list(value), "values": _node(list(value.values()))}
+        return {"kind": "map", "keys": _node(list(value), names), "values": _node(list(value.values()), names)}
     if not isinstance(value, list):
         return value
+    if names and len(value) == len(names) and value == names:
+        return {"kind": "classes"}
     if value and all(v is None or isinstance(v, dict) for v in value) and any(isinstance(v, dict) for v in value):
-        return _records(value)
+        return _records(value, names)
     if _numbers(value):
         return pack_array(value) if len(value) >= MIN_PACKED else value
     if len(value) >= MIN_PACKED and all(isinstance(v, str) for v in value):
@@ -100,18 +106,23 @@ def _node(value: Any) -> Any:
                 return pack_array(value)
             return {"kind": "ragged", "lengths": pack_array(lengths), "values": pack_array(flat)}
         if flat and all(isinstance(x, dict) for x in flat):  # e.g. each class's calibration bins
-            return {"kind": "ragged", "lengths": _node(lengths), "values": _records(flat)}
-    return [_node(v) for v in value]
+            return {"kind": "ragged", "lengths": _node(lengths, names), "values": _records(flat, names)}
+    return [_node(v, names) for v in value]
 
 
-def _records(rows: list[dict | None]) -> Any:
+def _records(rows: list[dict | None], names: list[str] | None) -> Any:
     present = [r for r in rows if r is not None]
     keys = list(present[0])
     if any(list(r) != keys for r in present):
-        return [_node(r) for r in rows]  # objects of different shapes: one by one
+        return [_node(r, names) for r in rows]  # objects of different shapes: one by one
     return {"kind": "records", "length": len(rows), "keys": keys,
-            "columns": [_node([r[k] for r in present]) for k in keys],
-            "nulls": [i for i, r in enumerate(rows) if r is None]}
+            "columns": [_node([r[k] for r in present], names) for k in keys],
+            "nulls": _positions([i for i, r in enumerate(rows) if r is None])}
+
+
+def _positions(at: list[int]) -> Any:
+    """Positions of nulls: a plain list, packed when long."""
+    return pack_array(at) if len(at) >= MIN_PACKED else at
 
 
 def _numbers(values: list) -> bool:
@@ -185,7 +196,7 @@ def pack_array(values: list) -> dict[str, Any]:
     if is_float:
         out["float"] = True
     if missing.any():
-        out["nulls"] = np.flatnonzero(missing).tolist()
+        out["nulls"] = _positions(np.flatnonzero(missing).tolist())
     return out
 
 
@@ -225,23 +236,25 @@ def _deflate(raw: bytes) -> bytes:
 # ---------------------------------------------------------------- reading (tests, other tools)
 
 
-def _value(node: Any) -> Any:
+def _value(node: Any, names: list[str] | None) -> Any:
     if isinstance(node, list):
-        return [_value(v) for v in node]
+        return [_value(v, names) for v in node]
     if not isinstance(node, dict):
         return node
     kind = node["kind"]
     if kind == "map":
-        return dict(zip(node["keys"], _value(node["values"])))
+        return dict(zip(_value(node["keys"], names), _value(node["values"], names)))
+    if kind == "classes":
+        return list(names)
     if kind == "records":
-        columns = [_value(c) for c in node["columns"]]
+        columns = [_value(c, names) for c in node["columns"]]
         present = iter([dict(zip(node["keys"], row)) for row in zip(*columns)] if columns else [])
-        nulls = set(node["nulls"])
+        nulls = set(_value(node["nulls"], names))
         return [None if i in nulls else next(present) for i in range(node["length"])]
     if kind == "strings":
         return [node["values"][i] for i in unpack_array(node["index"])]
     if kind == "ragged":
-        lengths, flat = _value(node["lengths"]), _value(node["values"])  # lists of numbers or of objects
+        lengths, flat = _value(node["lengths"], names), _value(node["values"], names)  # lists of numbers or of objects
         ends = np.cumsum([0, *lengths])
         return [flat[a:b] for a, b in zip(ends[:-1], ends[1:])]
     return unpack_array(node)
@@ -259,7 +272,7 @@ def unpack_array(node: dict[str, Any]) -> list:
     elif "exponents" in node:
         x = x / POW10[np.asarray(unpack_array(node["exponents"]), dtype=np.int64)]
     flat: list = x.tolist()
-    for i in node.get("nulls", ()):
+    for i in _value(node.get("nulls", []), None):
         flat[i] = None
     for size in reversed(shape[1:]):
         flat = [flat[i:i + size] for i in range(0, len(flat), size)]
