@@ -378,3 +378,29 @@ def test_a_thousand_classes_fit_the_screen(chromium, thousand, tmp_path, width, 
     assert overflow <= 0
     assert problems == []
     context.close()
+
+
+def test_the_page_runs_in_a_sandboxed_srcdoc_frame(chromium, thousand, tmp_path):
+    """A notebook shows the page in <iframe srcdoc sandbox="allow-scripts">: an opaque origin, the
+    page's own policy; the island still decodes and every chart goes live."""
+    from html import escape
+
+    path, report = thousand
+    host = tmp_path / "host.html"
+    host.write_text(f'<!doctype html><iframe id="f" sandbox="allow-scripts" width="1200" height="800" '
+                    f'srcdoc="{escape(path.read_text("utf-8"), quote=True)}"></iframe>', "utf-8")
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(CSP_LISTENER)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.goto(host.as_uri())
+    page.wait_for_function("() => document.getElementById('f').contentWindow !== null")
+    inner = page.frames[1]
+    inner.wait_for_function("() => window.reportgenPage !== undefined", timeout=30000)
+    assert inner.evaluate("() => window.reportgenPage.ready") == 7
+    assert inner.evaluate("() => document.querySelectorAll('.vega-embed.live').length") == 7
+    assert inner.evaluate("() => reportgenPage.report.classes.length") == len(report["classes"])
+    assert inner.evaluate("() => window.__violations") == []
+    assert problems == []
+    context.close()

@@ -42,6 +42,7 @@ MIN_PACKED = 64  # number lists shorter than this stay plain JSON
 DTYPES = {"uint8": "<u1", "uint16": "<u2", "int32": "<i4", "float64": "<f8"}
 SCALES = (1, 10, 100, 1_000, 10_000, 100_000, 1_000_000)  # value = stored integer / scale
 LEVEL = 6
+TRIAL = 1  # the quick compression that decides between plain and delta storage
 POW10 = np.array([float(f"1e{e}") for e in range(23)])  # exact powers of ten, as the page's table
 
 
@@ -102,7 +103,7 @@ def _node(value: Any, names: list[str] | None) -> Any:
         lengths = [len(v) for v in value]
         flat = [x for v in value for x in v]
         if _numbers(flat) and len(flat) >= MIN_PACKED:
-            if len(set(lengths)) == 1 and all(_numbers(v) for v in value):
+            if len(set(lengths)) == 1:
                 return pack_array(value)
             return {"kind": "ragged", "lengths": pack_array(lengths), "values": pack_array(flat)}
         if flat and all(isinstance(x, dict) for x in flat):  # e.g. each class's calibration bins
@@ -184,10 +185,10 @@ def pack_array(values: list) -> dict[str, Any]:
     if stored.dtype == np.int64 and (len(stored) == 0 or (stored.min() > -2**31 and stored.max() < 2**31)):
         rows = stored.reshape(-1, shape[-1]) if len(shape) > 1 and shape[-1] > 0 else stored.reshape(1, -1)
         deltas = np.diff(rows, axis=1, prepend=0).reshape(-1)
-        plain, delta = _integers(stored), _integers(deltas)
+        plain, delta = _integers(stored, TRIAL), _integers(deltas, TRIAL)  # a quick trial picks the form
         if len(delta[1]) < len(plain[1]):
             out["delta"] = True
-        dtype, data = delta if len(delta[1]) < len(plain[1]) else plain
+        dtype, data = _integers(deltas if out.get("delta") else stored)
     else:  # floats with no decimal scale (or integers beyond int32: exact in float64 up to 2^53)
         dtype, data = "float64", _deflate(stored.astype(DTYPES["float64"]).tobytes())
     out.update(dtype=dtype, data=base64.b64encode(data).decode("ascii"))
@@ -222,15 +223,15 @@ def _flatten(values: list) -> list:
     return values
 
 
-def _integers(x: np.ndarray) -> tuple[str, bytes]:
+def _integers(x: np.ndarray, level: int = LEVEL) -> tuple[str, bytes]:
     """The smallest dtype holding ``x`` and the deflated bytes."""
     low, high = (int(x.min()), int(x.max())) if len(x) else (0, 0)
     dtype = "uint8" if 0 <= low and high < 256 else "uint16" if 0 <= low and high < 65536 else "int32"
-    return dtype, _deflate(x.astype(DTYPES[dtype]).tobytes())
+    return dtype, _deflate(x.astype(DTYPES[dtype]).tobytes(), level)
 
 
-def _deflate(raw: bytes) -> bytes:
-    return zlib.compress(raw, LEVEL)
+def _deflate(raw: bytes, level: int = LEVEL) -> bytes:
+    return zlib.compress(raw, level)
 
 
 # ---------------------------------------------------------------- reading (tests, other tools)
