@@ -590,3 +590,29 @@ def test_the_page_island_follows_the_schema(built):
         walk(data[key])
     assert {"per_class", "curves", "threshold_grid"} <= set(data["packed"])
     assert "summary" not in data["packed"] and data["summary"] == report["summary"]  # other readers scan it
+
+
+def test_every_other_cell_of_a_compact_matrix_keeps_examples():
+    """Past 40 classes each cell of the "other" row and column keeps some examples, even when the
+    total budget is spent on the other cells."""
+    rng = np.random.default_rng(7)
+    n, k = 2000, 60
+    y = rng.integers(0, k, n)
+    p = softmax_scores(rng, y, k, 1.0)
+    names = [f"c{j:02d}" for j in range(k)]
+    labels = pd.DataFrame({"id": range(n), "label": np.array(names)[y]})
+    scores = pd.DataFrame({"id": range(n), **{c: p[:, j] for j, c in enumerate(names)}})
+    report = reportgen.evaluate(labels, scores, n_bootstrap=0, inputs_total=10).to_dict()
+    shown = report["confusion_matrix"]["shown"]
+    inside = {names[i] for i in shown["index"]}
+    labels_of = [names[i] for i in shown["index"]] + [None]
+    embedded = {}
+    for cell in report["selection"]["cells"]:
+        group = (cell["actual"] if cell["actual"] in inside else None, cell["predicted"] if cell["predicted"] in inside else None)
+        embedded[group] = embedded.get(group, 0) + len(cell["examples"])
+    counts = shown["counts"]
+    for i, a in enumerate(labels_of):
+        for j, b in enumerate(labels_of):
+            if (a is None or b is None) and counts[i][j] > 0:
+                assert embedded.get((a, b), 0) > 0, (a, b)
+    assert sum(embedded.values()) < 10 + 5 * (2 * len(inside) + 1)
