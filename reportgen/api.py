@@ -183,7 +183,7 @@ def _run_streamed(engine: str, labels: str, scores: str, opts: Options, memory_l
 def finish_streamed(engine: str, stats: Statistics, notes, opts: Options) -> Evaluation:
     """The evaluation of statistics from a streaming engine, with its engine section."""
     evaluation = evaluate_statistics(stats, opts.grid, notes, opts.max_curve_points)
-    return evaluation.with_extras(**_statistics_sections(engine, stats, evaluation.to_dict(), opts))
+    return evaluation.with_extras(**_statistics_sections(engine, stats, evaluation.sections(), opts))
 
 
 def _statistics_sections(engine: str, stats: Statistics, report: dict[str, Any], opts: Options) -> dict[str, Any]:
@@ -244,7 +244,7 @@ def _run(
     model = _model(labels, main, opts)
     _check_class_thresholds(opts, model)
     compared = [_model(labels, other, opts) for other in others]
-    report = model.evaluation.to_dict()
+    report = model.evaluation.sections()
     metrics = model.evaluation.with_extras(
         **compare_sections(model, compared),
         **_statistics_sections("memory", model.stats, report, opts),
@@ -280,7 +280,7 @@ def _model(labels: Source, scores: tuple[str, Loader], opts: Options) -> Model:
     examples = build_examples(labels, source, opts, source is labels)
     del source
     pa.default_memory_pool().release_unused()
-    stats = from_examples(examples, opts.threshold, opts.class_thresholds)
+    stats = from_examples(examples, opts.threshold, opts.class_thresholds, grid=opts.grid)
     evaluation = evaluate_statistics(stats, opts.grid, examples.notes, opts.max_curve_points)
     return Model(name=name, examples=examples, stats=stats, evaluation=evaluation)
 

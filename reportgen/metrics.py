@@ -15,10 +15,10 @@ import numpy as np
 
 from reportgen.evaluation import Evaluation
 from reportgen.matrices import MATRIX_LIMIT, TOP_SCORED, fold, shown_classes
-from reportgen.stats import TOP_K, ScoreCounts, Statistics
+from reportgen.ratios import divide, precision_recall_f1
+from reportgen.stats import CALIBRATION_BINS, TOP_K, ScoreCounts, Statistics, calibration_edges
 from reportgen.validate import Note
 
-CALIBRATION_BINS = 15
 
 
 def evaluate_statistics(
@@ -34,14 +34,9 @@ def evaluate_statistics(
         macro_curves = pool.submit(_macro_curves, stats)
         calibration = pool.submit(_calibration, stats)
         ranking = [_ranking(c) for c in stats.per_class]
-        at_threshold = [
-            _at_threshold(c, cut, stats.n_examples) for c, cut in zip(stats.per_class, stats.class_thresholds)
-        ]
+        at_threshold = _at_threshold(stats)
         decision = _decision_counts(stats, at_threshold)
-        per_class = [
-            _class_entry(name, c, dec, rank, at)
-            for name, c, dec, rank, at in zip(stats.classes, stats.per_class, decision, ranking, at_threshold)
-        ]
+        per_class = _class_entries(stats, decision, ranking, at_threshold)
         return Evaluation(
             task=stats.task,
             classes=list(stats.classes),
@@ -160,54 +155,50 @@ def _thresholds(values: np.ndarray) -> list[float | None]:
 # ---------------------------------------------------------------- counts
 
 
-def _at_threshold(counts: ScoreCounts, threshold: float, n: int) -> dict[str, Any]:
-    """One-vs-rest counts with score > threshold, and the ratios built on them."""
-    tp, fp = (int(v) for v in counts.above(threshold))
-    fn, tn = counts.n_pos - tp, counts.n_neg - fp
-    return {
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
-        "tn": tn,
-        "total_labeled": tp + fn,
-        "total_predicted": tp + fp,
-        "precision": _ratio(tp, tp + fp),
-        "recall": _ratio(tp, tp + fn),
-        "f1": _ratio(2 * tp, 2 * tp + fp + fn),
-        "fpr": _ratio(fp, fp + tn),
-        "specificity": _ratio(tn, fp + tn),
-        "prevalence": _ratio(tp + fn, n),
+def _at_threshold(stats: Statistics) -> list[dict[str, Any]]:
+    """Per class, one-vs-rest counts with score > its threshold, and the ratios built on them."""
+    above = [c.above(cut) for c, cut in zip(stats.per_class, stats.class_thresholds)]
+    tp = np.array([int(pos) for pos, _ in above], dtype=np.int64)
+    fp = np.array([int(neg) for _, neg in above], dtype=np.int64)
+    fn = np.array([c.n_pos for c in stats.per_class], dtype=np.int64) - tp
+    tn = np.array([c.n_neg for c in stats.per_class], dtype=np.int64) - fp
+    precision, recall, f1 = precision_recall_f1(tp, fp, fn)
+    columns = {
+        "tp": tp, "fp": fp, "fn": fn, "tn": tn, "total_labeled": tp + fn, "total_predicted": tp + fp,
+        "precision": precision, "recall": recall, "f1": f1, "fpr": divide(fp, fp + tn),
+        "specificity": divide(tn, fp + tn), "prevalence": divide(tp + fn, stats.n_examples),
     }
+    return _rows(columns)
 
 
-def _decision_counts(stats: Statistics, at_threshold: list[dict]) -> list[tuple[int, int, int]]:
-    """(tp, fp, fn) per class under the task's decision rule."""
+def _rows(columns: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    """Aligned arrays (one value per class) as one dict per class, as Python numbers."""
+    lists = {key: values.tolist() for key, values in columns.items()}
+    return [dict(zip(lists, row)) for row in zip(*lists.values())]
+
+
+def _decision_counts(stats: Statistics, at_threshold: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(tp, fp, fn) per class under the task's decision rule, each of shape (classes,)."""
     if stats.task == "multilabel":
-        return [(a["tp"], a["fp"], a["fn"]) for a in at_threshold]
+        return tuple(np.array([a[key] for a in at_threshold], dtype=np.int64) for key in ("tp", "fp", "fn"))
     matrix = stats.confusion
     tp = np.diag(matrix)
-    fp = matrix.sum(axis=0) - tp
-    fn = matrix.sum(axis=1) - tp
-    return [(int(a), int(b), int(c)) for a, b, c in zip(tp, fp, fn)]
+    return tp, matrix.sum(axis=0) - tp, matrix.sum(axis=1) - tp
 
 
-def _class_entry(name, counts: ScoreCounts, decision, ranking, at_threshold) -> dict[str, Any]:
-    tp, fp, fn = decision
-    return {
-        "class": name,
-        "support": counts.n_pos,
-        "precision": _ratio(tp, tp + fp),
-        "recall": _ratio(tp, tp + fn),
-        "f1": _ratio(2 * tp, 2 * tp + fp + fn),
-        "roc_auc": ranking["roc_auc"],
-        "average_precision": ranking["average_precision"],
-        "at_threshold": at_threshold,
-    }
+def _class_entries(stats: Statistics, decision, ranking: list[dict], at_threshold: list[dict]) -> list[dict[str, Any]]:
+    precision, recall, f1 = (v.tolist() for v in precision_recall_f1(*decision))
+    return [
+        {"class": name, "support": counts.n_pos, "precision": p, "recall": r, "f1": f,
+         "roc_auc": rank["roc_auc"], "average_precision": rank["average_precision"], "at_threshold": at}
+        for name, counts, p, r, f, rank, at in zip(stats.classes, stats.per_class, precision, recall, f1,
+                                                   ranking, at_threshold)
+    ]
 
 
 def _ratio(numerator: float, denominator: float) -> float:
     """numerator / denominator, with 0/0 = 0 as scikit-learn's zero_division=0."""
-    return float(numerator / denominator) if denominator else 0.0
+    return float(divide(numerator, denominator))
 
 
 # ---------------------------------------------------------------- summary
@@ -215,7 +206,7 @@ def _ratio(numerator: float, denominator: float) -> float:
 
 def _summary(stats, per_class, decision, at_threshold) -> dict[str, Any]:
     n, k = stats.n_examples, len(stats.classes)
-    tp, fp, fn = (np.array(v, dtype=np.int64) for v in zip(*decision))
+    tp, fp, fn = decision
     support = np.array([c["support"] for c in per_class], dtype=np.int64)
     f1 = np.array([c["f1"] for c in per_class])
     cells = n * k if stats.task == "multilabel" else n
@@ -287,9 +278,8 @@ def _multilabel_summary(stats: Statistics, at_threshold: list[dict]) -> dict[str
 
 def _mcc(matrix: np.ndarray) -> float:
     """Matthews correlation from a confusion matrix, as scikit-learn computes it."""
-    m = matrix.astype(np.float64)
-    t_sum, p_sum = m.sum(axis=1), m.sum(axis=0)
-    n_correct, n = np.trace(m), m.sum()
+    t_sum, p_sum = matrix.sum(axis=1).astype(np.float64), matrix.sum(axis=0).astype(np.float64)
+    n_correct, n = float(np.trace(matrix)), float(t_sum.sum())
     cov_ytyp = n_correct * n - np.dot(t_sum, p_sum)
     cov_ypyp = n * n - np.dot(p_sum, p_sum)
     cov_ytyt = n * n - np.dot(t_sum, t_sum)
@@ -300,13 +290,14 @@ def _mcc(matrix: np.ndarray) -> float:
 
 def _kappa(matrix: np.ndarray) -> float | None:
     """Cohen's kappa from a confusion matrix, as scikit-learn computes it."""
-    m = matrix.astype(np.float64)
-    expected = np.outer(m.sum(axis=1), m.sum(axis=0)) / m.sum()
-    weights = 1.0 - np.eye(len(m))
-    denominator = np.sum(weights * expected)
+    rows, cols = matrix.sum(axis=1).astype(np.float64), matrix.sum(axis=0).astype(np.float64)
+    n = rows.sum()
+    # off-diagonal sums of the observed and the expected (outer(rows, cols) / n) matrices,
+    # without forming the classes x classes expected matrix
+    denominator = n - np.dot(rows, cols) / n
     if denominator == 0:
         return None
-    return float(1.0 - np.sum(weights * m) / denominator)
+    return float(1.0 - (n - float(np.trace(matrix))) / denominator)
 
 
 # ---------------------------------------------------------------- matrices, grid
@@ -389,7 +380,7 @@ def _grid(stats: Statistics, grid: tuple[float, ...]) -> dict[str, Any]:
 
 def _calibration(stats: Statistics) -> dict[str, Any]:
     """Reliability bins and expected calibration error (equal-width and equal-mass)."""
-    uniform = np.linspace(0.0, 1.0, CALIBRATION_BINS + 1)
+    uniform = calibration_edges()
     overall = _bins(stats.confidence, uniform)
     equal_mass = _bins(stats.confidence, _quantile_edges(stats.confidence, CALIBRATION_BINS))
     return {
@@ -449,7 +440,11 @@ def _warnings(stats: Statistics, per_class: list[dict], notes: tuple[Note, ...])
     found = [{"code": note.code, "message": note.message} for note in notes]
     no_pos = [c["class"] for c in per_class if c["support"] == 0]
     no_neg = [c["class"] for c, s in zip(per_class, stats.per_class) if c["support"] > 0 and s.n_neg == 0]
-    never = [c["class"] for c in per_class if _predicted_total(stats, c) == 0]
+    if stats.task == "multilabel":
+        predicted = [c["at_threshold"]["total_predicted"] for c in per_class]
+    else:
+        predicted = stats.confusion.sum(axis=0).tolist()
+    never = [c["class"] for c, made in zip(per_class, predicted) if made == 0]
     if no_pos:
         found.append(_class_note("no_positives", no_pos, "no example is labeled with", "ROC AUC and average precision are null and left out of the macro averages"))
     if no_neg:
@@ -463,13 +458,6 @@ def _warnings(stats: Statistics, per_class: list[dict], notes: tuple[Note, ...])
             "log loss renormalises each row",
         })
     return found
-
-
-def _predicted_total(stats: Statistics, entry: dict) -> int:
-    if stats.task == "multilabel":
-        return entry["at_threshold"]["total_predicted"]
-    j = stats.classes.index(entry["class"])
-    return int(stats.confusion[:, j].sum())
 
 
 def _class_note(code: str, names: list[str], lead: str, consequence: str) -> dict[str, str]:

@@ -150,7 +150,7 @@ def _groups(coded: list[tuple[np.ndarray, list[str]]]):
 
 def _slice(ex, spec, value, rows, score, settings, opts, thresholds, old_right) -> dict[str, Any]:
     part = ex.subset(rows)
-    stats = from_examples(part, opts.threshold, opts.class_thresholds)
+    stats = from_examples(part, opts.threshold, opts.class_thresholds, grid=opts.grid)
     evaluation = evaluate_statistics(stats, opts.grid, (), max_curve_points=2)
     summary = {m: evaluation.summary[m] for m in HEADLINE}
     at = evaluation.per_class
@@ -201,7 +201,7 @@ def _test(score: np.ndarray, rows: np.ndarray) -> dict[str, Any]:
 def _intervals(part: Examples, stats, summary, opts: Options, thresholds) -> dict[str, Any] | None:
     if not opts.n_bootstrap:
         return None
-    plan = bootstrap.plan(part.n_examples, min(opts.n_bootstrap, SLICE_RESAMPLES), opts.seed)
+    plan = bootstrap.plan(part.n_examples, min(opts.n_bootstrap, SLICE_RESAMPLES), opts.seed, len(part.classes))
     reps = bootstrap.replicate(part, plan.groups, plan, thresholds, stats.per_class, (opts.at_precision, opts.at_recall))
     return {m: bootstrap.interval(reps.values[m], _shift(summary[m], reps.full_binned[m])) for m in HEADLINE}
 
