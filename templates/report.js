@@ -117,7 +117,7 @@
     return Math.abs(T[hi] - value) < Math.abs(T[lo] - value) ? hi : lo;
   }
   // The one counts -> ratios helper (arrays of equal length): precision, recall and F1, a 0/0
-  // ratio is 0 (scikit-learn's zero_division=0). Mirrors charts.ratios in Python.
+  // ratio is 0 (scikit-learn's zero_division=0). Mirrors reportgen/ratios.py.
   function ratios(tp, fp, fn) {
     var n = tp.length, precision = new Array(n), recall = new Array(n), f1 = new Array(n);
     for (var i = 0; i < n; i++) {

@@ -18,6 +18,7 @@ import altair as alt
 import numpy as np
 
 from reportgen.matrices import confusion_cells, displayed
+from reportgen.ratios import precision_recall_f1
 from reportgen.report.figures import MANY_CLASSES, many
 
 MACRO = "macro average"
@@ -493,22 +494,13 @@ def _points(report: dict[str, Any], at: int) -> list[dict[str, Any]]:
     return rows
 
 
-def ratios(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Precision, recall and F1 from counts of any (equal) shape; 0/0 is 0 (scikit-learn's
-    ``zero_division=0``). The page's script has the same helper (``ratios``)."""
-    def divide(a, b):
-        return np.divide(a, b, out=np.zeros(np.shape(a)), where=b > 0)
-
-    return divide(tp, tp + fp), divide(tp, tp + fn), divide(2 * tp, 2 * tp + fp + fn)
-
-
 def _threshold_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     """Precision, recall and F1 at every grid threshold: the macro average over the classes
     (class "", the positive class's own for binary) and each class drawn (none past MANY_CLASSES)."""
     grid = report["threshold_grid"]
     names = [report["classes"][1]] if report["task"] == "binary" else report["classes"]
     tp, fp, fn = (np.array([grid["classes"][n][key] for n in names], dtype=np.float64) for key in ("tp", "fp", "fn"))
-    per = ratios(tp, fp, fn)  # each (classes, thresholds)
+    per = precision_recall_f1(tp, fp, fn)  # each (classes, thresholds)
     macro = [np.add.reduce(m, axis=0) / len(names) for m in per]  # summed class by class, as the page does
     t = grid["thresholds"]
     rows = [{"class": "", "t": t[i], "metric": metric, "value": float(values[i])}
