@@ -42,7 +42,6 @@ MIN_PACKED = 64  # number lists shorter than this stay plain JSON
 DTYPES = {"uint8": "<u1", "uint16": "<u2", "int32": "<i4", "float64": "<f8"}
 SCALES = (1, 10, 100, 1_000, 10_000, 100_000, 1_000_000)  # value = stored integer / scale
 LEVEL = 6
-TRIAL = 1  # the quick compression that decides between plain and delta storage
 POW10 = np.array([float(f"1e{e}") for e in range(23)])  # exact powers of ten, as the page's table
 
 
@@ -185,10 +184,10 @@ def pack_array(values: list) -> dict[str, Any]:
     if stored.dtype == np.int64 and (len(stored) == 0 or (stored.min() > -2**31 and stored.max() < 2**31)):
         rows = stored.reshape(-1, shape[-1]) if len(shape) > 1 and shape[-1] > 0 else stored.reshape(1, -1)
         deltas = np.diff(rows, axis=1, prepend=0).reshape(-1)
-        plain, delta = _integers(stored, TRIAL), _integers(deltas, TRIAL)  # a quick trial picks the form
+        plain, delta = _integers(stored), _integers(deltas)
         if len(delta[1]) < len(plain[1]):
             out["delta"] = True
-        dtype, data = _integers(deltas if out.get("delta") else stored)
+        dtype, data = delta if out.get("delta") else plain
     else:  # floats with no decimal scale (or integers beyond int32: exact in float64 up to 2^53)
         dtype, data = "float64", _deflate(stored.astype(DTYPES["float64"]).tobytes())
     out.update(dtype=dtype, data=base64.b64encode(data).decode("ascii"))
@@ -223,15 +222,15 @@ def _flatten(values: list) -> list:
     return values
 
 
-def _integers(x: np.ndarray, level: int = LEVEL) -> tuple[str, bytes]:
+def _integers(x: np.ndarray) -> tuple[str, bytes]:
     """The smallest dtype holding ``x`` and the deflated bytes."""
     low, high = (int(x.min()), int(x.max())) if len(x) else (0, 0)
     dtype = "uint8" if 0 <= low and high < 256 else "uint16" if 0 <= low and high < 65536 else "int32"
-    return dtype, _deflate(x.astype(DTYPES[dtype]).tobytes(), level)
+    return dtype, _deflate(x.astype(DTYPES[dtype]).tobytes())
 
 
-def _deflate(raw: bytes, level: int = LEVEL) -> bytes:
-    return zlib.compress(raw, level)
+def _deflate(raw: bytes) -> bytes:
+    return zlib.compress(raw, LEVEL)
 
 
 # ---------------------------------------------------------------- reading (tests, other tools)
