@@ -338,14 +338,12 @@ def _probability_matrix(stats: Statistics) -> dict[str, Any]:
     sums, rows = stats.score_sums, stats.actual_counts
     k = len(stats.classes)
     filled = rows > 0
-    means = np.divide(sums, rows[:, None], out=np.zeros(sums.shape), where=filled[:, None])
     if k <= MATRIX_LIMIT:
+        means = np.divide(sums, rows[:, None], out=np.zeros(sums.shape), where=filled[:, None])
         mean_score = [row if has else [None] * k for row, has in zip(means.tolist(), filled)]
         return {"classes": list(stats.classes), "mean_score": mean_score}
     actual = np.flatnonzero(filled)
-    top = min(TOP_SCORED, k)
-    scored = np.argsort(-means[actual], axis=1, kind="stable")[:, :top]
-    best = np.take_along_axis(means[actual], scored, axis=1)
+    scored, best, rest = _top_scored(sums, rows, actual, min(TOP_SCORED, k))
     index = shown_classes(stats.confusion, MATRIX_LIMIT - 1)
     folded_sums = fold(sums, index)
     folded_rows = np.append(rows[index], rows.sum() - rows[index].sum())
@@ -355,10 +353,30 @@ def _probability_matrix(stats: Statistics) -> dict[str, Any]:
     return {
         "classes": list(stats.classes),
         "mean_score": None,
-        "top": {"actual": actual.tolist(), "scored": scored.tolist(), "mean": best.tolist(),
-                "rest": (means[actual].sum(axis=1) - best.sum(axis=1)).tolist()},
+        "top": {"actual": actual.tolist(), "scored": scored.tolist(), "mean": best.tolist(), "rest": rest.tolist()},
         "shown": {"index": index.tolist(), "mean_score": shown_rows},
     }
+
+
+def _top_scored(sums: np.ndarray, rows: np.ndarray, actual: np.ndarray, top: int, block: int = 256):
+    """Per actual class in ``actual``: its ``top`` best-scored classes (best first, ties to
+    the lower index), their mean scores and the other classes' mean scores summed.
+
+    sums: (k, k) score sums, rows actual; rows: (k,) examples per actual class. Returns
+    arrays of shapes (len(actual), top), (len(actual), top) and (len(actual),); worked
+    out a block of actual classes at a time, so no k x k temporary is made.
+    """
+    scored = np.empty((len(actual), top), dtype=np.int64)
+    best = np.empty((len(actual), top))
+    rest = np.empty(len(actual))
+    for start in range(0, len(actual), block):
+        part = actual[start:start + block]
+        means = sums[part] / rows[part, None]
+        order = np.argsort(-means, axis=1, kind="stable")[:, :top]
+        scored[start:start + block] = order
+        best[start:start + block] = np.take_along_axis(means, order, axis=1)
+        rest[start:start + block] = means.sum(axis=1) - best[start:start + block].sum(axis=1)
+    return scored, best, rest
 
 
 def _grid(stats: Statistics, grid: tuple[float, ...]) -> dict[str, Any]:

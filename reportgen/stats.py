@@ -337,7 +337,7 @@ def _confusion(ex: Examples, predicted: np.ndarray) -> np.ndarray:
     k = len(ex.classes)
     if ex.y_multi is None:
         flat = np.bincount(ex.y_true * k + predicted, minlength=k * k)
-        return flat.reshape(k, k).astype(np.int64)
+        return flat.reshape(k, k).astype(np.int64, copy=False)
     return np.stack([np.count_nonzero(predicted[ex.y_multi[:, i]], axis=0) for i in range(k)]).astype(np.int64)
 
 
