@@ -65,12 +65,12 @@ def read_time(data: Path) -> float:
     return time.perf_counter() - start
 
 
-def build(data: Path, out: Path, extra: list[str]) -> tuple[float, float, int]:
+def build(data: Path, out: Path, extra: list[str], scores: str = "scores.csv") -> tuple[float, float, int]:
     """(seconds, peak memory in MB, HTML bytes) of one build in a fresh process. The peak
     is the larger of the build process's own peak RSS and the sampled (every 10 ms) sum over
     it and the figure process it starts for large inputs."""
     command = [*reportgen_command(), "build", "--labels", str(data / "labels.csv"), "--scores",
-               str(data / "scores.csv"), "--out", str(out / "r.html"), "--metrics-json", str(out / "m.json"), *extra]
+               str(data / scores), "--out", str(out / "r.html"), "--metrics-json", str(out / "m.json"), *extra]
     done = subprocess.run([sys.executable, "-c", CHILD, *command], capture_output=True, text=True, check=True)
     wall, rss_kb, tree_kb, code = done.stdout.split()
     if code != "0":
@@ -111,7 +111,7 @@ def main() -> None:
     data = Path(args.data)
     if not (data / "scores.csv").exists():
         subprocess.run([sys.executable, str(HERE / "make_data.py"), "--rows", str(args.rows), "--classes",
-                        str(args.classes), "--out", str(data), "--baseline"], check=True)
+                        str(args.classes), "--out", str(data), "--baseline", "--weights", "--list-column"], check=True)
     out = Path(tempfile.mkdtemp(prefix="rg-bench-out-"))
     build(data, out, ["--no-bootstrap"])  # warm the file cache and the renderer's bundle cache
     reads = [read_time(data) for _ in range(args.repeat)]
@@ -122,6 +122,17 @@ def main() -> None:
     if (data / "baseline_scores.csv").exists():
         runs["build with baseline (paired bootstrap)"] = [
             build(data, out, ["--baseline-scores", str(data / "baseline_scores.csv")]) for _ in range(args.repeat)]
+    if (data / "scores_list.parquet").exists():  # the same scores as Parquet columns and as one list column
+        runs["build, Parquet score columns (no bootstrap)"] = [
+            build(data, out, ["--no-bootstrap"], "scores_columns.parquet") for _ in range(args.repeat)]
+        runs["build, one Parquet list column (no bootstrap)"] = [
+            build(data, out, ["--no-bootstrap", "--classes", f"@{data / 'classes.txt'}"], "scores_list.parquet")
+            for _ in range(args.repeat)]
+    if "w" in (data / "labels.csv").open().readline().strip().split(","):
+        runs["build weighted (no bootstrap)"] = [build(data, out, ["--no-bootstrap", "--weight-column", "w"])
+                                                 for _ in range(args.repeat)]
+        runs["build weighted (1,000 bootstrap resamples)"] = [build(data, out, ["--weight-column", "w"])
+                                                              for _ in range(args.repeat)]
     read = statistics.median(reads)
     figures = {"rows": args.rows, "classes": args.classes, "read_s": read, "runs": {}}
     print(f"a fresh process reads both files with pyarrow in {read:.2f} s (median of {args.repeat})\n")
@@ -140,6 +151,13 @@ def main() -> None:
         ("peak memory under 1.5 GB", max(r["peak_rss_mb"] for r in figures["runs"].values()) < 1536),
         ("intervals add under 2x to the build", boot["seconds"] < 2 * plain["seconds"]),
     ]
+    weighted = figures["runs"].get("build weighted (no bootstrap)")
+    if weighted:
+        checks.append(("weights add at most 30% to the build", weighted["seconds"] <= 1.3 * plain["seconds"]))
+    listed = figures["runs"].get("build, one Parquet list column (no bootstrap)")
+    if listed:
+        columns = figures["runs"]["build, Parquet score columns (no bootstrap)"]
+        checks.append(("a list column builds as fast as separate columns", listed["seconds"] <= columns["seconds"] * 1.05))
     if args.sklearn:
         figures["sklearn_s"] = sklearn_time(data)
         print(f"\npandas + scikit-learn metrics (no grid, no page): {figures['sklearn_s']:.1f} s")

@@ -48,7 +48,12 @@ def write(table: pa.Table, path: Path, fmt: str) -> None:
 
 
 def make(rows: int, classes: int, out: Path, fmt: str = "csv", seed: int = 0, int_ids: bool = False,
-         skewed: bool = False, baseline: bool = False, strength: float = 2.5, round_to: str | None = None) -> None:
+         skewed: bool = False, baseline: bool = False, weights: bool = False, list_column: bool = False,
+         strength: float = 2.5, round_to: str | None = None) -> None:
+    """``weights``: a ``w`` column of fractional example weights in the labels file.
+    ``list_column``: the model's scores also as Parquet twice, ``scores_columns.parquet``
+    (one float32 column per class) and ``scores_list.parquet`` (the same values in one
+    list column ``scores``), to compare the two shapes."""
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
     names = [f"class_{j:0{max(2, len(str(classes - 1)))}d}" for j in range(classes)]
@@ -56,7 +61,10 @@ def make(rows: int, classes: int, out: Path, fmt: str = "csv", seed: int = 0, in
     ids = pa.array(np.arange(rows))
     if not int_ids:
         ids = pc.binary_join_element_wise("r", pc.utf8_lpad(ids.cast(pa.string()), 7, "0"), "")
-    write(pa.table({"id": ids, "label": pa.array(np.array(names)[y])}), out / "labels", fmt)
+    label_columns = {"id": ids, "label": pa.array(np.array(names)[y])}
+    if weights:
+        label_columns["w"] = pa.array(np.round(rng.uniform(0.5, 2.0, rows), 3))
+    write(pa.table(label_columns), out / "labels", fmt)
     order = rng.permutation(rows)
     models = [("scores", strength)] + ([("baseline_scores", strength - 1.0)] if baseline else [])
     for name, strength in models:
@@ -69,6 +77,14 @@ def make(rows: int, classes: int, out: Path, fmt: str = "csv", seed: int = 0, in
         for j, c in enumerate(names):
             columns[c] = pa.array(rounded(p[:, j], how) if how != "none" else p[:, j])
         write(pa.table(columns), out / name, fmt)
+        if list_column and name == "scores":
+            pq.write_table(pa.table({"id": columns["id"], **{c: pa.array(p[:, j]) for j, c in enumerate(names)}}),
+                           out / "scores_columns.parquet")
+            flat = pa.array(np.ascontiguousarray(p).ravel())
+            offsets = pa.array(np.arange(0, rows * classes + 1, classes, dtype=np.int32))
+            pq.write_table(pa.table({"id": columns["id"], "scores": pa.ListArray.from_arrays(offsets, flat)}),
+                           out / "scores_list.parquet")
+            (out / "classes.txt").write_text("\n".join(names) + "\n")
 
 
 def make_large(rows: int, classes: int, out: Path, seed: int = 0, skewed: bool = False,
@@ -113,6 +129,9 @@ def main() -> None:
     parser.add_argument("--strength", type=float, default=2.5, help="logit added to the true class")
     parser.add_argument("--round", choices=("decimals", "significant", "none"), default=None,
                         help="6 decimals or 6 significant digits (default: decimals in CSV, none in Parquet)")
+    parser.add_argument("--weights", action="store_true", help="a column w of fractional example weights in the labels")
+    parser.add_argument("--list-column", action="store_true",
+                        help="also the scores as Parquet: one column per class, and one list column")
     parser.add_argument("--large", action="store_true",
                         help="Parquet with integer ids written in chunks: any --rows in bounded memory")
     args = parser.parse_args()
@@ -121,7 +140,7 @@ def main() -> None:
         make_large(args.rows, args.classes, Path(args.out), args.seed, args.skewed)
     else:
         make(args.rows, args.classes, Path(args.out), args.format, args.seed, args.int_ids, args.skewed, args.baseline,
-             args.strength, args.round)
+             args.weights, args.list_column, strength=args.strength, round_to=args.round)
     print(f"wrote {args.rows:,} rows x {args.classes} classes to {args.out} in {time.perf_counter() - start:.1f} s")
 
 

@@ -15,8 +15,8 @@ import numpy as np
 
 from reportgen.binning import BinCounter
 from reportgen.options import DISTINCT_BUDGET
-from reportgen.stats import (ScoreCounts, Statistics, argmax_columns, decision_thresholds, from_examples,
-                             top_scores)
+from reportgen.rows import argmax_columns
+from reportgen.stats import ScoreCounts, Statistics, decision_thresholds, from_examples, top_scores
 from reportgen.validate import Examples
 
 SAMPLE = 1 << 16  # rows of the first chunk sampled to judge how many distinct scores to expect
@@ -123,11 +123,11 @@ class Accumulator:
         """Exact counts so far become bin counts; later chunks are binned directly."""
         stats = self.total
         anchors = self.anchors(stats.classes)
-        self.counters = [BinCounter(anchors) for _ in stats.classes]
+        self.counters = [BinCounter(anchors, stats.weighted) for _ in stats.classes]
         for counter, counts in zip(self.counters, stats.per_class):
             counter.add_counts(counts.scores, counts.pos, counts.neg)
         if stats.task == "multiclass":
-            self.top_class = BinCounter(anchors)
+            self.top_class = BinCounter(anchors, stats.weighted)
             c = stats.top_class
             self.top_class.add_counts(c.scores, c.pos, c.neg)
         self.total = _without_score_counts(stats)
@@ -136,17 +136,18 @@ class Accumulator:
         """Scores binned on the pool's threads while the row sums are taken here."""
         if self.counters is None:
             anchors = self.anchors(ex.classes)
-            self.counters = [BinCounter(anchors) for _ in ex.classes]
-            self.top_class = BinCounter(anchors) if ex.task == "multiclass" else None
+            weighted = ex.weight is not None
+            self.counters = [BinCounter(anchors, weighted) for _ in ex.classes]
+            self.top_class = BinCounter(anchors, weighted) if ex.task == "multiclass" else None
         scores = [ex.y_score[:, j] if not columns or columns[j] is None else columns[j] for j in range(len(ex.classes))]
         if ex.task == "multiclass" and columns and "argmax" not in ex.__dict__:
             ex.__dict__["argmax"] = argmax_columns(scores)  # the same answer, from the narrower columns
-        jobs = [self._pool.submit(c.add, ex.truth(j), scores[j]) for j, c in enumerate(self.counters)]
+        jobs = [self._pool.submit(c.add, ex.truth(j), scores[j], ex.weight) for j, c in enumerate(self.counters)]
         part = from_examples(ex, self.threshold, self.class_thresholds, score_counts=False,
                              columns=scores if columns else None)
         self.total = part if self.total is None else self.total.merge(part)
         if self.top_class is not None:
-            self.top_class.add(*top_scores(ex, ex.argmax))
+            self.top_class.add(*top_scores(ex, ex.argmax), ex.weight)
         for job in jobs:
             job.result()
 
@@ -157,8 +158,8 @@ class Accumulator:
         self._pool.shutdown(wait=True)
         if not self.binned:
             return self.total
-        per_class = tuple(c.score_counts() for c in self.counters)
-        top_class = self.top_class.score_counts() if self.top_class is not None else ScoreCounts.empty()
+        per_class = tuple(ScoreCounts.from_counter(c) for c in self.counters)
+        top_class = ScoreCounts.from_counter(self.top_class) if self.top_class is not None else ScoreCounts.empty()
         return replace(self.total, per_class=per_class, top_class=top_class)
 
 

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 MAX_COMPARED = 5
+COUNT_DIGITS = 2  # decimals of every count on the page when some weight is not a whole number
 PathLike = str | os.PathLike[str]
 Loader = Callable[[], Source]
 
@@ -190,6 +191,9 @@ def _statistics_sections(engine: str, stats: Statistics, report: dict[str, Any],
     """The sections every engine derives from its statistics and the report alone."""
     grid = report["threshold_grid"]
     return {
+        "inputs": {"kind": "scores", "scores_are": opts.scores_are, "weighted": stats.weighted,
+                   "count_digits": COUNT_DIGITS if stats.fractional_weights else 0},
+        "weight_total": stats.weight_total,
         "engine": EngineInfo.of(engine, stats).to_dict(),
         "top_confusions": top_confusions(report),
         "attention": attention(report),

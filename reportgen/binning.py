@@ -50,9 +50,10 @@ class BinCounter:
     ``ScoreCounts``. Mutable on purpose: it lives only while chunks stream in.
     """
 
-    def __init__(self, anchors: np.ndarray) -> None:
+    def __init__(self, anchors: np.ndarray, weighted: bool = False) -> None:
         self.anchors = np.unique(np.asarray(anchors, dtype=np.float64))
-        self.hist = np.zeros(2 * N_BINS, dtype=np.int64)  # index: bin * 2 + is_positive
+        self.dtype = np.float64 if weighted else np.int64  # sums of weights, or row counts
+        self.hist = np.zeros(2 * N_BINS, dtype=self.dtype)  # index: bin * 2 + is_positive
         anchor_bins = bins_of(self.anchors).astype(np.int64)
         self.anchor_bins = anchor_bins
         self.split = np.zeros(N_BINS, dtype=bool)
@@ -62,19 +63,22 @@ class BinCounter:
         starts = np.flatnonzero(np.diff(anchor_bins, prepend=-1))
         self.first_anchor[anchor_bins[starts]] = starts
         size = len(self.anchors) + 1
-        self.within_pos = np.zeros(size, dtype=np.int64)  # difference arrays over anchors
-        self.within_neg = np.zeros(size, dtype=np.int64)
+        self.within_pos = np.zeros(size, dtype=self.dtype)  # difference arrays over anchors
+        self.within_neg = np.zeros(size, dtype=self.dtype)
 
-    def add(self, y_true: np.ndarray, y_score: np.ndarray) -> None:
-        """Count one chunk: ``y_true`` bool, ``y_score`` in [0, 1] (float32 or float64)."""
+    def add(self, y_true: np.ndarray, y_score: np.ndarray, weight: np.ndarray | None = None) -> None:
+        """Count one chunk: ``y_true`` bool, ``y_score`` in [0, 1] (float32 or float64),
+        ``weight`` (float64, only for a weighted counter); all (rows,)."""
         bins = bins_of(y_score)
         key = np.left_shift(bins, 1)  # int32 until bincount: half the memory traffic
         key |= y_true
-        self.hist += np.bincount(key, minlength=2 * N_BINS)
+        self.hist += np.bincount(key, weights=weight, minlength=2 * N_BINS).astype(self.dtype, copy=False)
         rows = np.flatnonzero(self.split[bins])
         if len(rows):
             truth = y_true[rows]
-            self._add_within(y_score[rows].astype(np.float64), bins[rows], truth, ~truth)
+            pos, neg = (truth, ~truth) if weight is None else (np.where(truth, weight[rows], 0.0),
+                                                                np.where(truth, 0.0, weight[rows]))
+            self._add_within(y_score[rows].astype(np.float64), bins[rows], pos, neg)
 
     def _add_within(self, values: np.ndarray, bins: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> None:
         """Rows sharing a bin with an anchor: each is above the anchors of its bin below it.
@@ -83,28 +87,27 @@ class BinCounter:
         stop = np.searchsorted(self.anchors, values, side="left")  # anchors strictly below
         size = len(self.within_pos)
         for weights, target in ((pos, self.within_pos), (neg, self.within_neg)):
-            target += np.bincount(start, weights=weights, minlength=size).astype(np.int64)
-            target -= np.bincount(stop, weights=weights, minlength=size).astype(np.int64)
+            target += np.bincount(start, weights=weights, minlength=size).astype(self.dtype)
+            target -= np.bincount(stop, weights=weights, minlength=size).astype(self.dtype)
 
     def add_counts(self, scores: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> None:
         """Fold exact counts (distinct scores with their positives and negatives) in."""
         bins = bins_of(scores).astype(np.intp)
-        self.hist[1::2] += np.bincount(bins, weights=pos, minlength=N_BINS).astype(np.int64)
-        self.hist[0::2] += np.bincount(bins, weights=neg, minlength=N_BINS).astype(np.int64)
+        self.hist[1::2] += np.bincount(bins, weights=pos, minlength=N_BINS).astype(self.dtype)
+        self.hist[0::2] += np.bincount(bins, weights=neg, minlength=N_BINS).astype(self.dtype)
         rows = np.flatnonzero(self.split[bins])
         if len(rows):
             self._add_within(scores[rows], bins[rows], pos[rows], neg[rows])
 
-    def score_counts(self):
-        """The totals as binned ``ScoreCounts``: the bins in use, exact at the anchors."""
-        from reportgen.stats import Anchors, ScoreCounts
-
+    def totals(self) -> tuple[np.ndarray, ...]:
+        """(scores, pos, neg, anchors, pos_above, neg_above): one representative score per
+        bin in use with its positives and negatives (each (bins,)), and the exact counts
+        above each anchor (each (anchors,)); ``ScoreCounts.from_counter`` wraps them."""
         neg_all, pos_all = self.hist[0::2], self.hist[1::2]
         used = np.flatnonzero(neg_all + pos_all)
         pos_above = _above_bins(pos_all, self.anchor_bins) + np.cumsum(self.within_pos)[:-1]
         neg_above = _above_bins(neg_all, self.anchor_bins) + np.cumsum(self.within_neg)[:-1]
-        anchors = Anchors(self.anchors, pos_above, neg_above)
-        return ScoreCounts(representatives(used), pos_all[used].copy(), neg_all[used].copy(), anchors)
+        return representatives(used), pos_all[used].copy(), neg_all[used].copy(), self.anchors, pos_above, neg_above
 
 
 def _above_bins(per_bin: np.ndarray, bins: np.ndarray) -> np.ndarray:
@@ -112,12 +115,3 @@ def _above_bins(per_bin: np.ndarray, bins: np.ndarray) -> np.ndarray:
     after = np.cumsum(per_bin[::-1])[::-1]  # after[b] = total in bins >= b
     after = np.append(after, 0)
     return after[bins + 1]
-
-
-def binned_counts(counts, anchors: np.ndarray):
-    """``counts`` (exact or binned) as binned ScoreCounts kept exact at ``anchors``."""
-    if counts.binned:
-        return counts
-    counter = BinCounter(anchors)
-    counter.add_counts(counts.scores, counts.pos, counts.neg)
-    return counter.score_counts()

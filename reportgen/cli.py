@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import reportgen
 from reportgen.errors import InputError
-from reportgen.options import DISTINCT_BUDGET, Options
+from reportgen.options import DISTINCT_BUDGET, SCORES_ARE, Options
 
 if TYPE_CHECKING:
     from reportgen.report.render_worker import FigureWorker
@@ -81,7 +81,12 @@ def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--id-column", default=Options.id_column, help="id column name in every file (default %(default)s)")
     p.add_argument("--label-column", help="label column name (default label, or labels)")
     p.add_argument("--label-sep", default=Options.label_sep, help="separator of multilabel names (default %(default)s)")
-    p.add_argument("--score-columns", type=_names, help="comma-separated score columns (default: every other column)")
+    p.add_argument("--score-columns", type=_names, help="comma-separated score columns, or the one list column "
+                   "(default: every other column, or the only list column)")
+    p.add_argument("--scores-are", choices=SCORES_ARE, default=Options.scores_are,
+                   help="probabilities (default) or logits: softmax over each row (multiclass), sigmoid per column otherwise")
+    p.add_argument("--classes", type=_classes, help="a,b,c or @FILE (one per line): the classes of a list column's positions")
+    p.add_argument("--weight-column", help="column of the labels file holding each example's weight")
     p.add_argument("--grid-step", type=_number("--grid-step"), default=Options.grid_step, help="threshold grid step (default %(default)s)")
     p.add_argument("--allow-partial", action="store_true", help="keep only ids present in both files")
     p.add_argument("--inputs", help="per-example inputs: id plus text and/or image (and overlay) columns")
@@ -140,6 +145,18 @@ def _names(text: str) -> tuple[str, ...]:
     return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
+def _classes(text: str) -> tuple[str, ...]:
+    """``a,b,c``, or ``@FILE`` with one class per line (blank lines skipped)."""
+    if not text.startswith("@"):
+        return _names(text)
+    path = text[1:]
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            return tuple(line.strip() for line in handle if line.strip())
+    except (OSError, UnicodeError) as err:
+        raise argparse.ArgumentTypeError(f"--classes {text!r}: cannot read {path} ({type(err).__name__})") from None
+
+
 WORKER_BYTES = 8 << 20  # inputs from this size up draw their figures in a child process
 
 
@@ -195,6 +212,9 @@ def _build(args: argparse.Namespace, worker: "FigureWorker | None") -> int:
         grid_step=args.grid_step,
         allow_partial=args.allow_partial,
         score_columns=args.score_columns,
+        scores_are=args.scores_are,
+        classes=args.classes,
+        weight_column=args.weight_column,
         inputs_per_cell=args.examples_per_cell,
         inputs_total=args.examples_total,
         baseline=args.baseline_scores,

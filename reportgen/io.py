@@ -58,7 +58,7 @@ def read_table(path: str | os.PathLike[str], string_columns: tuple[str, ...] = (
     """
     name = str(path)
     fmt = file_format(path)
-    _check_readable(Path(path), name)
+    check_readable(Path(path), name)
     try:
         table = _READERS[fmt](name, string_columns)
     except InputError:
@@ -91,7 +91,7 @@ def from_dataframe(frame: "pd.DataFrame", name: str) -> pa.Table:
     return table
 
 
-def _check_readable(path: Path, name: str) -> None:
+def check_readable(path: Path, name: str) -> None:
     if not path.exists():
         raise InputError("no such file", file=name)
     if not path.is_file():
@@ -103,7 +103,7 @@ def _check_readable(path: Path, name: str) -> None:
 
 
 def _read_csv(name: str, string_columns: tuple[str, ...], delimiter: str = ",") -> pa.Table:
-    column_names = _header_names(name, delimiter)
+    column_names = header_names(name, delimiter)
     types = {c: pa.string() for c in string_columns if c in column_names}
     return pacsv.read_csv(
         name,
@@ -112,7 +112,7 @@ def _read_csv(name: str, string_columns: tuple[str, ...], delimiter: str = ",") 
     )
 
 
-def _header_names(name: str, delimiter: str) -> set[str]:
+def header_names(name: str, delimiter: str) -> set[str]:
     with open(name, "rb") as handle:
         head = handle.readline(1 << 20)
     text = head.decode("utf-8-sig", errors="replace").rstrip("\r\n")

@@ -37,6 +37,9 @@ def evaluate_statistics(
         at_threshold = _at_threshold(stats)
         decision = _decision_counts(stats, at_threshold)
         per_class = _class_entries(stats, decision, ranking, at_threshold)
+        if stats.weighted:
+            for entry, rows in zip(per_class, stats.actual_rows):
+                entry["rows"] = int(rows)
         return Evaluation(
             task=stats.task,
             classes=list(stats.classes),
@@ -158,15 +161,16 @@ def _thresholds(values: np.ndarray) -> list[float | None]:
 def _at_threshold(stats: Statistics) -> list[dict[str, Any]]:
     """Per class, one-vs-rest counts with score > its threshold, and the ratios built on them."""
     above = [c.above(cut) for c, cut in zip(stats.per_class, stats.class_thresholds)]
-    tp = np.array([int(pos) for pos, _ in above], dtype=np.int64)
-    fp = np.array([int(neg) for _, neg in above], dtype=np.int64)
-    fn = np.array([c.n_pos for c in stats.per_class], dtype=np.int64) - tp
-    tn = np.array([c.n_neg for c in stats.per_class], dtype=np.int64) - fp
+    kind = np.float64 if stats.weighted else np.int64  # sums of weights, or row counts
+    tp = np.array([pos for pos, _ in above], dtype=kind)
+    fp = np.array([neg for _, neg in above], dtype=kind)
+    fn = np.maximum(np.array([c.n_pos for c in stats.per_class], dtype=kind) - tp, 0)  # weights: never rounded below 0
+    tn = np.maximum(np.array([c.n_neg for c in stats.per_class], dtype=kind) - fp, 0)
     precision, recall, f1 = precision_recall_f1(tp, fp, fn)
     columns = {
         "tp": tp, "fp": fp, "fn": fn, "tn": tn, "total_labeled": tp + fn, "total_predicted": tp + fp,
         "precision": precision, "recall": recall, "f1": f1, "fpr": divide(fp, fp + tn),
-        "specificity": divide(tn, fp + tn), "prevalence": divide(tp + fn, stats.n_examples),
+        "specificity": divide(tn, fp + tn), "prevalence": divide(tp + fn, stats.total),
     }
     return _rows(columns)
 
@@ -180,7 +184,8 @@ def _rows(columns: dict[str, np.ndarray]) -> list[dict[str, Any]]:
 def _decision_counts(stats: Statistics, at_threshold: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(tp, fp, fn) per class under the task's decision rule, each of shape (classes,)."""
     if stats.task == "multilabel":
-        return tuple(np.array([a[key] for a in at_threshold], dtype=np.int64) for key in ("tp", "fp", "fn"))
+        kind = np.float64 if stats.weighted else np.int64
+        return tuple(np.array([a[key] for a in at_threshold], dtype=kind) for key in ("tp", "fp", "fn"))
     matrix = stats.confusion
     tp = np.diag(matrix)
     return tp, matrix.sum(axis=0) - tp, matrix.sum(axis=1) - tp
@@ -196,6 +201,11 @@ def _class_entries(stats: Statistics, decision, ranking: list[dict], at_threshol
     ]
 
 
+def _count(value) -> int | float:
+    """A count as JSON: an integer, or a float sum of weights when weighted."""
+    return value.item() if hasattr(value, "item") else value
+
+
 def _ratio(numerator: float, denominator: float) -> float:
     """numerator / denominator, with 0/0 = 0 as scikit-learn's zero_division=0."""
     return float(divide(numerator, denominator))
@@ -205,9 +215,9 @@ def _ratio(numerator: float, denominator: float) -> float:
 
 
 def _summary(stats, per_class, decision, at_threshold) -> dict[str, Any]:
-    n, k = stats.n_examples, len(stats.classes)
+    n, k = stats.total, len(stats.classes)
     tp, fp, fn = decision
-    support = np.array([c["support"] for c in per_class], dtype=np.int64)
+    support = np.array([c["support"] for c in per_class])
     f1 = np.array([c["f1"] for c in per_class])
     cells = n * k if stats.task == "multilabel" else n
     summary = {
@@ -243,17 +253,17 @@ def _macro(stats: Statistics, per_class: list[dict], key: str) -> float | None:
 def _top_k(stats: Statistics) -> dict[str, float | None]:
     k = len(stats.classes)
     return {
-        str(top): (_ratio(hits, stats.n_examples) if stats.task == "multiclass" and k > top else None)
+        str(top): (_ratio(hits, stats.total) if stats.task == "multiclass" and k > top else None)
         for top, hits in zip(TOP_K, stats.top_k_hits)
     }
 
 
 def _single_label_summary(matrix: np.ndarray, support: np.ndarray) -> dict[str, Any]:
-    n = int(matrix.sum())
+    n = matrix.sum().item()
     diag = np.diag(matrix)
     recall = diag[support > 0] / support[support > 0]
     return {
-        "accuracy": _ratio(int(diag.sum()), n),
+        "accuracy": _ratio(diag.sum().item(), n),
         "balanced_accuracy": float(np.mean(recall)) if len(recall) else None,
         "mcc": _mcc(matrix),
         "cohen_kappa": _kappa(matrix),
@@ -261,11 +271,11 @@ def _single_label_summary(matrix: np.ndarray, support: np.ndarray) -> dict[str, 
 
 
 def _multilabel_summary(stats: Statistics, at_threshold: list[dict]) -> dict[str, Any]:
-    n, k = stats.n_examples, len(stats.classes)
+    n, k = stats.total, len(stats.classes)
     total = {key: sum(a[key] for a in at_threshold) for key in ("tp", "fp", "fn", "tn")}
     hamming = _ratio(total["fp"] + total["fn"], n * k)
     balanced = [(a["recall"] + a["specificity"]) / 2 for a in at_threshold]
-    flat = np.array([[total["tn"], total["fp"]], [total["fn"], total["tp"]]], dtype=np.int64)
+    flat = np.array([[total["tn"], total["fp"]], [total["fn"], total["tp"]]])
     return {
         "accuracy": 1.0 - hamming,
         "balanced_accuracy": float(np.mean(balanced)),
@@ -309,7 +319,7 @@ def _confusion_matrix(stats: Statistics) -> dict[str, Any]:
     counts = stats.confusion
     k = len(stats.classes)
     if k <= MATRIX_LIMIT:
-        return {"classes": list(stats.classes), "counts": counts.astype(int).tolist(),
+        return {"classes": list(stats.classes), "counts": _counts(counts, stats),
                 "normalized": _row_shares(counts).tolist()}
     cells = np.flatnonzero(counts)
     index = shown_classes(counts, MATRIX_LIMIT - 1)
@@ -319,10 +329,15 @@ def _confusion_matrix(stats: Statistics) -> dict[str, Any]:
         "counts": None,
         "normalized": None,
         "sparse": {"actual": (cells // k).tolist(), "predicted": (cells % k).tolist(),
-                   "count": counts.ravel()[cells].astype(int).tolist()},
-        "shown": {"index": index.tolist(), "counts": folded.astype(int).tolist(),
+                   "count": _counts(counts.ravel()[cells], stats)},
+        "shown": {"index": index.tolist(), "counts": _counts(folded, stats),
                   "normalized": _row_shares(folded).tolist(), "other": {"classes": k - len(index)}},
     }
+
+
+def _counts(values: np.ndarray, stats: Statistics) -> list:
+    """Counts as JSON: integers, or sums of weights (floats) when weighted."""
+    return values.tolist() if stats.weighted else values.astype(int).tolist()
 
 
 def _row_shares(counts: np.ndarray) -> np.ndarray:
@@ -387,8 +402,8 @@ def _grid(stats: Statistics, grid: tuple[float, ...]) -> dict[str, Any]:
         classes[name] = {
             "tp": tp.tolist(),
             "fp": fp.tolist(),
-            "fn": (counts.n_pos - tp).tolist(),
-            "tn": (counts.n_neg - fp).tolist(),
+            "fn": np.maximum(counts.n_pos - tp, 0).tolist(),
+            "tn": np.maximum(counts.n_neg - fp, 0).tolist(),
         }
     return {"thresholds": [float(t) for t in grid], "classes": classes}
 
@@ -429,7 +444,7 @@ def _bins(counts: ScoreCounts, edges: np.ndarray) -> dict[str, Any]:
         bins.append({
             "lower": float(edges[i]),
             "upper": float(edges[i + 1]),
-            "count": int(count[i]),
+            "count": count[i].item() if counts.weighted else int(count[i]),
             "mean_score": None if mean is None else float(mean),
             "fraction_positive": None if fraction is None else float(fraction),
         })
@@ -437,16 +452,18 @@ def _bins(counts: ScoreCounts, edges: np.ndarray) -> dict[str, Any]:
 
 
 def _quantile_edges(counts: ScoreCounts, size: int) -> np.ndarray:
-    """numpy's linear percentiles of every score, found from the counts alone."""
+    """numpy's linear percentiles of every score, found from the counts alone (weighted
+    counts: of the scores with each row repeated by its weight)."""
     total = counts.pos + counts.neg
-    n = int(total.sum())
-    if n == 0:
+    if len(total) == 0 or total.sum() == 0:
         return np.linspace(0.0, 1.0, size + 1)
     cumulative = np.cumsum(total)
-    position = np.linspace(0.0, 100.0, size + 1) / 100.0 * (n - 1)
+    n = cumulative[-1].item()  # weighted: as if each row were repeated by its weight
+    position = np.linspace(0.0, 100.0, size + 1) / 100.0 * max(n - 1, 0)
     low, high = np.floor(position).astype(np.int64), np.ceil(position).astype(np.int64)
-    value_low = counts.scores[np.searchsorted(cumulative, low, side="right")]
-    value_high = counts.scores[np.searchsorted(cumulative, high, side="right")]
+    last = len(counts.scores) - 1
+    value_low = counts.scores[np.minimum(np.searchsorted(cumulative, low, side="right"), last)]
+    value_high = counts.scores[np.minimum(np.searchsorted(cumulative, high, side="right"), last)]
     frac = position - low
     return np.where(frac >= 0.5, value_high - (value_high - value_low) * (1 - frac), value_low + (value_high - value_low) * frac)
 

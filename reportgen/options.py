@@ -7,6 +7,7 @@ from typing import Mapping
 
 from reportgen.errors import InputError
 
+SCORES_ARE = ("probabilities", "logits")
 DISTINCT_BUDGET = 2_000_000  # streaming engines: distinct scores per class kept exact, binned beyond
 
 
@@ -35,6 +36,9 @@ class Options:
     class_thresholds: Mapping[str, float] | None = None
     split_column: str | None = None
     list_limit: int = 25  # examples listed as confident mistakes, label issues, broken
+    scores_are: str = "probabilities"  # or "logits": softmax (multiclass) / sigmoid (binary, multilabel)
+    classes: tuple[str, ...] | None = None  # names of the positions of a list-valued score column
+    weight_column: str | None = None  # example weights, in the labels file
 
     def __post_init__(self) -> None:
         _check_unit("--threshold", self.threshold, allow_zero=True)
@@ -52,6 +56,16 @@ class Options:
                 raise InputError(f"{name} must not be negative")
         for option in ("at_precision", "at_recall", "target_precision", "target_recall"):
             _check_unit(f"--{option.replace('_', '-')}", getattr(self, option), allow_zero=False)
+        if self.scores_are not in SCORES_ARE:
+            raise InputError(f"usage: --scores-are {self.scores_are!r} is not one of {', '.join(SCORES_ARE)}")
+        if self.classes is not None:
+            if not self.classes or any(not c for c in self.classes):
+                raise InputError("usage: --classes needs class names, none of them empty")
+            if len(set(self.classes)) != len(self.classes):
+                repeated = next(c for c in self.classes if self.classes.count(c) > 1)
+                raise InputError(f"usage: --classes names {repeated!r} twice")
+        if self.weight_column is not None and not self.weight_column:
+            raise InputError("--weight-column must not be empty")
         for name, value in (self.class_thresholds or {}).items():
             _check_unit(f"class threshold of {name!r}", value, allow_zero=True)
 

@@ -14,6 +14,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from reportgen.binning import BinCounter
 from reportgen.validate import Examples
 
 TOP_K = (3, 5)
@@ -42,7 +43,8 @@ class ScoreCounts:
     """Positives and negatives at each distinct score of one class (one-vs-rest).
 
     ``scores`` is ascending and distinct; ``pos[i]`` / ``neg[i]`` count the examples
-    with score ``scores[i]`` that are / are not of the class.
+    with score ``scores[i]`` that are / are not of the class (all three (distinct,);
+    counts int64, or float64 sums of weights when the examples are weighted).
 
     Binned counts (``anchors`` set) hold one entry per score bin, standing at the bin's
     middle (see ``reportgen.binning``); counts above the anchor thresholds stay exact.
@@ -67,10 +69,17 @@ class ScoreCounts:
             return None
         return float(np.dot(self.pos.astype(np.float64), self.neg.astype(np.float64)) / 2.0 / pairs)
 
+    @property
+    def weighted(self) -> bool:
+        return self.pos.dtype.kind == "f"
+
     @classmethod
-    def from_arrays(cls, y_true: np.ndarray, y_score: np.ndarray) -> "ScoreCounts":
-        """One sort: scores in [0, 1] and the truth bit packed into one uint64 key."""
+    def from_arrays(cls, y_true: np.ndarray, y_score: np.ndarray, weight: np.ndarray | None = None) -> "ScoreCounts":
+        """One sort: scores in [0, 1] and the truth bit packed into one uint64 key
+        (``y_true``, ``y_score``, ``weight``: (rows,))."""
         y_score = np.ascontiguousarray(y_score, dtype=np.float64)
+        if weight is not None:
+            return cls._weighted(y_score, np.asarray(y_true, dtype=bool), weight)
         keys = np.left_shift(y_score.view(np.uint64), np.uint64(1))
         keys |= np.asarray(y_true, dtype=np.uint64)
         keys.sort()
@@ -85,11 +94,43 @@ class ScoreCounts:
         return cls(values[ends], pos, neg)
 
     @classmethod
-    def pooled(cls, y_true: np.ndarray, y_score: np.ndarray, anchors: np.ndarray) -> "ScoreCounts":
+    def _weighted(cls, y_score: np.ndarray, y_true: np.ndarray, weight: np.ndarray) -> "ScoreCounts":
+        """Sums of weights per distinct score (one argsort; the truth rides along as the
+        weight's sign); scores whose rows all weigh 0 are left out (as scikit-learn drops
+        zero weights)."""
+        if len(y_score) == 0:
+            return cls(np.empty(0), np.empty(0), np.empty(0))
+        order = np.argsort(y_score)
+        values = y_score[order]
+        signed = np.where(y_true, weight, -weight)[order]
+        starts = np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]]))
+        pos = np.add.reduceat(np.maximum(signed, 0.0), starts)
+        neg = np.add.reduceat(np.maximum(-signed, 0.0), starts)
+        used = (pos + neg) > 0
+        return cls(values[starts][used], pos[used], neg[used])
+
+    @classmethod
+    def from_counter(cls, counter: BinCounter) -> "ScoreCounts":
+        """A ``BinCounter``'s totals: the bins in use, exact at its anchors."""
+        scores, pos, neg, thresholds, pos_above, neg_above = counter.totals()
+        return cls(scores, pos, neg, Anchors(thresholds, pos_above, neg_above))
+
+    def binned_at(self, anchors: np.ndarray) -> "ScoreCounts":
+        """These counts binned (see ``reportgen.binning``), kept exact at ``anchors``."""
+        if self.binned:
+            return self
+        counter = BinCounter(anchors, weighted=self.weighted)
+        counter.add_counts(self.scores, self.pos, self.neg)
+        return ScoreCounts.from_counter(counter)
+
+    @classmethod
+    def pooled(cls, y_true: np.ndarray, y_score: np.ndarray, anchors: np.ndarray,
+               weight: np.ndarray | None = None) -> "ScoreCounts":
         """Counts that keep every distinct score holding a positive and every anchor exact,
         and pool the negatives between two of them into one entry at their mean score.
 
-        y_true: (n,) bool; y_score: (n,) scores in [0, 1]; anchors: ascending distinct
+        y_true: (n,) bool; y_score: (n,) scores in [0, 1]; weight: (n,) or None (then
+        sums of weights, and each pool stands at its weighted mean); anchors: ascending distinct
         thresholds (the grid's, the decision's, the calibration bins' edges). Every number
         the metrics take from counts is unchanged by the pooling: ROC AUC, average precision
         and the curves' vertices (a run of negatives moves along one straight segment),
@@ -106,9 +147,16 @@ class ScoreCounts:
         # slot 2i + 1: exactly cuts[i]; slot 2i: strictly between cuts[i - 1] and cuts[i]
         slot = np.searchsorted(cuts, y_score, side="left") + np.searchsorted(cuts, y_score, side="right")
         size = 2 * len(cuts) + 1
-        total = np.bincount(slot, minlength=size)
-        pos = np.bincount(slot, weights=y_true, minlength=size).astype(np.int64)
-        sums = np.bincount(slot, weights=y_score, minlength=size)
+        if weight is None:
+            total = np.bincount(slot, minlength=size)
+            pos = np.bincount(slot, weights=y_true, minlength=size).astype(np.int64)
+            sums = np.bincount(slot, weights=y_score, minlength=size)
+            neg = total - pos
+        else:
+            pos = np.bincount(slot, weights=np.where(y_true, weight, 0.0), minlength=size)
+            neg = np.bincount(slot, weights=np.where(y_true, 0.0, weight), minlength=size)
+            total = pos + neg
+            sums = np.bincount(slot, weights=y_score * weight, minlength=size)
         filled = np.flatnonzero(total)
         exact = filled % 2 == 1
         index = filled // 2
@@ -116,19 +164,24 @@ class ScoreCounts:
         high = np.nextafter(np.concatenate([cuts, [np.inf]])[index], -np.inf)
         between = np.clip(sums[filled] / total[filled], low, high)
         scores = np.where(exact, cuts[np.minimum(index, len(cuts) - 1)], between)
-        return cls(scores, pos[filled], total[filled] - pos[filled])
+        return cls(scores, pos[filled], neg[filled])
 
     @classmethod
     def empty(cls) -> "ScoreCounts":
         return cls(np.empty(0), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
 
-    @property
-    def n_pos(self) -> int:
-        return int(self.pos.sum())
+    @functools.cached_property
+    def _from_the_top(self) -> tuple[np.ndarray, np.ndarray]:
+        """Weighted: positives and negatives above each distinct score (computed once)."""
+        return _suffix_sums(self.pos), _suffix_sums(self.neg)
 
     @property
-    def n_neg(self) -> int:
-        return int(self.neg.sum())
+    def n_pos(self) -> int | float:
+        return self._from_the_top[0][0].item() if self.weighted else self.pos.sum().item()
+
+    @property
+    def n_neg(self) -> int | float:
+        return self._from_the_top[1][0].item() if self.weighted else self.neg.sum().item()
 
     def merge(self, other: "ScoreCounts") -> "ScoreCounts":
         return ScoreCounts.combine([self, other])
@@ -139,23 +192,26 @@ class ScoreCounts:
         Exact parts meeting binned ones are binned first (at the same anchors)."""
         binned = [p for p in parts if p.binned]
         if binned and len(binned) < len(parts):
-            from reportgen.binning import binned_counts  # only when modes meet
-
             anchors = binned[0].anchors.thresholds
-            parts = [binned_counts(p, anchors) for p in parts]
+            parts = [p.binned_at(anchors) for p in parts]
         scores, inverse = np.unique(np.concatenate([p.scores for p in parts]), return_inverse=True)
         size = len(scores)
         pos = np.bincount(inverse, weights=np.concatenate([p.pos for p in parts]), minlength=size)
         neg = np.bincount(inverse, weights=np.concatenate([p.neg for p in parts]), minlength=size)
         anchors = functools.reduce(Anchors.merge, [p.anchors for p in parts]) if binned else None
+        if any(p.weighted for p in parts):
+            return ScoreCounts(scores, pos, neg, anchors)
         return ScoreCounts(scores, pos.astype(np.int64), neg.astype(np.int64), anchors)
 
     def above(self, thresholds: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
         """(positives, negatives) with score > t, for each t (exact at anchors when binned)."""
         at_or_below = np.searchsorted(self.scores, thresholds, side="right")
-        cum_pos = np.concatenate([[0], np.cumsum(self.pos)])
-        cum_neg = np.concatenate([[0], np.cumsum(self.neg)])
-        pos, neg = cum_pos[-1] - cum_pos[at_or_below], cum_neg[-1] - cum_neg[at_or_below]
+        if self.weighted:  # sums from the top, so that none exceeds the total (n_pos, n_neg)
+            pos, neg = self._from_the_top[0][at_or_below], self._from_the_top[1][at_or_below]
+        else:
+            cum_pos = np.concatenate([[0], np.cumsum(self.pos)])
+            cum_neg = np.concatenate([[0], np.cumsum(self.neg)])
+            pos, neg = cum_pos[-1] - cum_pos[at_or_below], cum_neg[-1] - cum_neg[at_or_below]
         if self.anchors is None:
             return pos, neg
         known = self.anchors.thresholds
@@ -165,9 +221,22 @@ class ScoreCounts:
                 np.where(hit, self.anchors.neg_above[where], neg))
 
 
+def _suffix_sums(values: np.ndarray) -> np.ndarray:
+    """(len + 1,): the sum of ``values[i:]`` for each i, and 0 at the end; added from the
+    top as the curves add them, so every partial sum is at most the total."""
+    return np.append(np.cumsum(values[::-1])[::-1], 0.0)
+
+
 @dataclass(frozen=True, eq=False)
 class Statistics:
-    """Everything the metrics need, as sums over examples (see ``merge``)."""
+    """Everything the metrics need, as sums over examples (see ``merge``).
+
+    Counts (``confusion`` k × k, ``actual_counts`` (k,), ``top_k_hits``, ``exact_match``)
+    are int64 row counts, or float64 sums of weights when weighted; ``score_sums`` (k × k)
+    and the loss sums are weighted too. ``n_examples`` stays the row count;
+    ``weight_total`` (weighted only) is the sum of weights and ``actual_rows`` ((k,)
+    int64, weighted only) the unweighted rows per actual class.
+    """
 
     task: str
     classes: tuple[str, ...]
@@ -185,6 +254,18 @@ class Statistics:
     top_k_hits: tuple[int, ...]      # aligned with TOP_K
     exact_match: int                 # multilabel: rows whose predicted set is the label set
     unnormalized_rows: int           # multiclass: rows whose scores do not sum to 1
+    weight_total: float | None = None  # sum of weights, when weighted
+    actual_rows: np.ndarray | None = None  # rows per actual class, when weighted
+    fractional_weights: bool = False  # some weight is not a whole number (counts get decimals)
+
+    @property
+    def weighted(self) -> bool:
+        return self.weight_total is not None
+
+    @property
+    def total(self) -> int | float:
+        """What every ratio over examples divides by: rows, or the sum of their weights."""
+        return self.weight_total if self.weighted else self.n_examples
 
     @functools.cached_property
     def confidence(self) -> ScoreCounts:
@@ -221,6 +302,9 @@ class Statistics:
             top_k_hits=tuple(sum(hits) for hits in zip(*(p.top_k_hits for p in parts))),
             exact_match=sum(p.exact_match for p in parts),
             unnormalized_rows=sum(p.unnormalized_rows for p in parts),
+            weight_total=sum(p.weight_total for p in parts) if first.weighted else None,
+            actual_rows=sum(p.actual_rows for p in parts) if first.weighted else None,
+            fractional_weights=any(p.fractional_weights for p in parts),
         )
 
 
@@ -247,9 +331,9 @@ def from_examples(
     cuts = decision_thresholds(ex.classes, threshold, class_thresholds)
     if grid is not None and k > POOL_CLASSES:
         anchors = np.union1d(np.union1d(np.asarray(grid, dtype=np.float64), calibration_edges()), cuts)
-        count = lambda j: ScoreCounts.pooled(ex.truth(j), ex.y_score[:, j], anchors)  # noqa: E731
+        count = lambda j: ScoreCounts.pooled(ex.truth(j), ex.y_score[:, j], anchors, ex.weight)  # noqa: E731
     else:
-        count = lambda j: ScoreCounts.from_arrays(ex.truth(j), ex.y_score[:, j])  # noqa: E731
+        count = lambda j: ScoreCounts.from_arrays(ex.truth(j), ex.y_score[:, j], ex.weight)  # noqa: E731
     with ThreadPoolExecutor(max_workers=min(k, os.cpu_count() or 1)) as pool:
         # the per-class counts run on the pool while this thread sums over the rows
         sorted_counts = pool.map(count, range(k) if score_counts else ())
@@ -275,6 +359,9 @@ def from_examples(
         n_examples=ex.n_examples,
         per_class=per_class,
         top_class=_top_class(ex, predicted) if score_counts else ScoreCounts.empty(),
+        weight_total=None if ex.weight is None else float(ex.weight.sum()),
+        actual_rows=None if ex.weight is None else _actual_counts(replace(ex, weight=None)),
+        fractional_weights=ex.weight is not None and not np.array_equal(ex.weight, np.floor(ex.weight)),
         **rows,
     )
 
@@ -305,23 +392,6 @@ def predicted_classes(ex: Examples, threshold: float | np.ndarray) -> np.ndarray
     return ex.y_score > cut
 
 
-def argmax_rows(matrix: np.ndarray) -> np.ndarray:
-    """Row-wise argmax, first maximum wins; a pass per column (fast on column-major data)."""
-    return argmax_columns([matrix[:, j] for j in range(matrix.shape[1])])
-
-
-def argmax_columns(columns: list[np.ndarray]) -> np.ndarray:
-    """Row-wise argmax over separate columns (of any one float type), first maximum wins."""
-    best = columns[0].copy()
-    index = np.zeros(len(best), dtype=np.int64)
-    better = np.empty(len(best), dtype=bool)
-    for j in range(1, len(columns)):
-        np.greater(columns[j], best, out=better)
-        index[better] = j
-        np.maximum(best, columns[j], out=best)
-    return index
-
-
 def top_scores(ex: Examples, predicted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Multiclass: (whether the predicted class is right, its score) of each row."""
     return predicted == ex.y_true, ex.y_score[np.arange(ex.n_examples), predicted]
@@ -330,10 +400,12 @@ def top_scores(ex: Examples, predicted: np.ndarray) -> tuple[np.ndarray, np.ndar
 def _top_class(ex: Examples, predicted: np.ndarray) -> ScoreCounts:
     if ex.task != "multiclass":
         return ScoreCounts.empty()
-    return ScoreCounts.from_arrays(*top_scores(ex, predicted))
+    return ScoreCounts.from_arrays(*top_scores(ex, predicted), ex.weight)
 
 
 def _confusion(ex: Examples, predicted: np.ndarray) -> np.ndarray:
+    if ex.weight is not None:
+        return _weighted_confusion(ex, predicted)
     k = len(ex.classes)
     if ex.y_multi is None:
         flat = np.bincount(ex.y_true * k + predicted, minlength=k * k)
@@ -342,6 +414,8 @@ def _confusion(ex: Examples, predicted: np.ndarray) -> np.ndarray:
 
 
 def _score_sums(ex: Examples) -> np.ndarray:
+    if ex.weight is not None:
+        return _weighted_score_sums(ex)
     k = len(ex.classes)
     if ex.y_multi is None:
         sums = np.empty((k, k))
@@ -352,12 +426,16 @@ def _score_sums(ex: Examples) -> np.ndarray:
 
 
 def _actual_counts(ex: Examples) -> np.ndarray:
+    if ex.weight is not None:
+        return _weighted_actual_counts(ex)
     if ex.y_multi is None:
         return np.bincount(ex.y_true, minlength=len(ex.classes)).astype(np.int64)
     return ex.y_multi.sum(axis=0).astype(np.int64)
 
 
 def _log_loss_sum(ex: Examples) -> float:
+    if ex.weight is not None:
+        return float(np.dot(row_log_loss(ex), ex.weight))
     return float(row_log_loss(ex).sum())
 
 
@@ -385,6 +463,8 @@ def _brier_sum(ex: Examples, score_sums: np.ndarray) -> float:
     Each cell is s^2 - 2 s y + y (y is 0 or 1); the s y terms add up to the diagonal of
     the score sums, so this is one dot product per class.
     """
+    if ex.weight is not None:
+        return _weighted_brier_sum(ex, score_sums)
     if ex.task == "binary":
         p = ex.y_score[:, 1]
         return float(_square_sum(p) - 2.0 * score_sums[1, 1] + np.count_nonzero(ex.y_true == 1))
@@ -424,12 +504,16 @@ def _top_k_hits(ex: Examples, columns: list[np.ndarray] | None = None) -> tuple[
         y = ex.y_true[tied]
         for j in range(k):
             above[tied] += (cols[j][tied] == true_score[tied]) & (j > y)
+    if ex.weight is not None:
+        return tuple(_weight_of(above < top, ex.weight) for top in TOP_K)
     return tuple(int(np.count_nonzero(above < top)) for top in TOP_K)
 
 
 def _exact_match(ex: Examples, predicted: np.ndarray) -> int:
     if ex.y_multi is None:
         return 0
+    if ex.weight is not None:
+        return _weight_of(np.all(predicted == ex.y_multi, axis=1), ex.weight)
     return int(np.count_nonzero(np.all(predicted == ex.y_multi, axis=1)))
 
 
@@ -437,3 +521,44 @@ def _unnormalized_rows(ex: Examples) -> int:
     if ex.task != "multiclass":
         return 0
     return int(np.count_nonzero(np.abs(ex.y_score.sum(axis=1) - 1.0) > SUM_TOLERANCE))
+
+
+# ---------------------------------------------------------------- weighted examples: sums of weights
+
+
+def _weight_of(mask: np.ndarray, weight: np.ndarray) -> float:
+    """The weight of the rows in ``mask`` ((rows,) bool)."""
+    return float(np.sum(weight, where=mask))
+
+
+def _weighted_confusion(ex: Examples, predicted: np.ndarray) -> np.ndarray:
+    """k × k float64: sums of weights (multilabel: rows with label i and j predicted)."""
+    k = len(ex.classes)
+    if ex.y_multi is None:
+        return np.bincount(ex.y_true * k + predicted, weights=ex.weight, minlength=k * k).reshape(k, k)
+    return np.stack([ex.weight[ex.y_multi[:, i]] @ predicted[ex.y_multi[:, i]] for i in range(k)]).astype(np.float64)
+
+
+def _weighted_score_sums(ex: Examples) -> np.ndarray:
+    k = len(ex.classes)
+    if ex.y_multi is None:
+        columns = [np.bincount(ex.y_true, weights=ex.y_score[:, j] * ex.weight, minlength=k) for j in range(k)]
+        return np.stack(columns, axis=1)
+    return np.stack([ex.weight[ex.y_multi[:, i]] @ ex.y_score[ex.y_multi[:, i]] for i in range(k)])
+
+
+def _weighted_actual_counts(ex: Examples) -> np.ndarray:
+    if ex.y_multi is None:
+        return np.bincount(ex.y_true, weights=ex.weight, minlength=len(ex.classes))
+    return ex.weight @ ex.y_multi.astype(np.float64)
+
+
+def _weighted_brier_sum(ex: Examples, score_sums: np.ndarray) -> float:
+    """As ``_brier_sum``, each row's cells counted with its weight."""
+    w = ex.weight
+    if ex.task == "binary":
+        p = ex.y_score[:, 1]
+        return float(np.einsum("i,i,i->", w, p, p) - 2.0 * score_sums[1, 1] + _weight_of(ex.y_true == 1, w))
+    squares = sum(float(np.einsum("i,i,i->", w, ex.y_score[:, j], ex.y_score[:, j])) for j in range(len(ex.classes)))
+    positives = float(w.sum()) if ex.y_multi is None else float(w @ ex.y_multi.sum(axis=1))
+    return float(squares - 2.0 * np.trace(score_sums) + positives)

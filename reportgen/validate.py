@@ -1,13 +1,20 @@
 """Arrow tables in, validated Examples out: ids joined, task decided, classes fixed.
 
 Every problem raises InputError naming the file, the column, the row id or the value.
+
+``build_examples`` is the memory engine's one entry. The streaming engines decide their
+plan and validate each batch with the same public pieces: ``id_values``,
+``find_label_column``, ``find_score_columns``, ``binary_classes``, ``score_matrix`` (the
+one per-batch check of the scores), ``label_values``, ``multilabel_examples``,
+``unknown_label_error``, ``first_true`` and the join's messages (``duplicate_id_error``,
+``missing_ids_message``, ``partial_note``, ``single_class_note``).
 """
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Iterable
+from typing import Callable, Iterable, Mapping, NoReturn, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -15,6 +22,7 @@ import pyarrow.compute as pc
 
 from reportgen.errors import InputError
 from reportgen.options import Options
+from reportgen.rows import argmax_rows, binary_scores, sigmoid, softmax_rows
 
 TRUE_WORDS = ("1", "true")
 FALSE_WORDS = ("0", "false")
@@ -33,9 +41,10 @@ class Note:
 class Examples:
     """Validated examples, in the order of the scores file.
 
-    ``y_score`` has one column per class (binary: ``[1 - p, p]``); the truth is
-    ``y_true`` (class index per row) for single-label tasks and ``y_multi``
-    (rows × classes, bool) for multilabel.
+    ``y_score`` (rows × classes, float64 probabilities) has one column per class
+    (binary: ``[1 - p, p]``); the truth is ``y_true`` ((rows,) class index) for
+    single-label tasks and ``y_multi`` (rows × classes, bool) for multilabel;
+    ``weight`` ((rows,) float64, non-negative) when the examples are weighted.
     """
 
     task: str
@@ -47,6 +56,7 @@ class Examples:
     y_multi: np.ndarray | None
     notes: tuple[Note, ...] = ()
     split: pa.Array | None = None  # split / fold of each example, when asked for
+    weight: np.ndarray | None = None  # example weights, when asked for
 
     def subset(self, rows: np.ndarray) -> "Examples":
         """The examples at ``rows`` (positions), as a new Examples."""
@@ -58,6 +68,7 @@ class Examples:
             y_true=None if self.y_true is None else self.y_true[rows],
             y_multi=None if self.y_multi is None else np.asfortranarray(self.y_multi[rows]),
             split=None if self.split is None else self.split.take(take),
+            weight=None if self.weight is None else self.weight[rows],
         )
 
     @property
@@ -67,8 +78,6 @@ class Examples:
     @cached_property
     def argmax(self) -> np.ndarray:
         """Row-wise argmax of the scores, first maximum wins (computed once)."""
-        from reportgen.stats import argmax_rows
-
         return argmax_rows(self.y_score)
 
     def truth(self, j: int) -> np.ndarray:
@@ -88,33 +97,102 @@ class Source:
 
 def build_examples(labels: Source, scores: Source, options: Options, same: bool) -> Examples:
     """Join labels and scores by id and decide the task; the one validation entry."""
-    label_ids = _ids(labels, options.id_column)
-    score_ids = label_ids if same else _ids(scores, options.id_column)
-    label_column, multilabel = _label_column(labels, options)
-    score_columns = _score_columns(scores, options, label_column, same)
+    label_ids = id_values(labels, options.id_column)
+    score_ids = label_ids if same else id_values(scores, options.id_column)
+    label_column, multilabel = find_label_column(labels, options)
+    list_column = find_list_column(scores.table.column_names, list_kinds(scores.table.schema), options,
+                                   label_column, scores.name)
+    if list_column is None:
+        score_columns = find_score_columns(scores, options, label_column, same)
+    else:
+        score_columns = list_classes(list_kinds(scores.table.schema)[list_column], lambda: _first_labels(scores, list_column),
+                                     options, scores.name, list_column)
+    task = score_task(len(score_columns), options, multilabel)
     notes: list[Note] = []
     # The join (Arrow hashing) and the score matrix (numpy copies) release the GIL: they
     # run side by side. Errors keep their order: ids, then labels, then scores.
     with ThreadPoolExecutor(max_workers=1) as pool:
         joined = pool.submit(_join, labels, scores, label_ids, score_ids, options, same, notes)
         try:
-            matrix, bad_score = _score_matrix(scores, score_columns, score_ids), None
+            matrix, bad_score = score_matrix(scores, score_columns, score_ids, scores_are=options.scores_are,
+                                             task=task, list_column=list_column), None
         except InputError as err:
             matrix, bad_score = None, err
         keep, take = joined.result()
     ids = score_ids if keep is None else score_ids.take(pa.array(keep))
-    raw = _label_values(labels, label_column, take, ids, multilabel)
+    raw = label_values(labels, label_column, take, ids, multilabel)
     if bad_score is not None:
         raise bad_score
     if keep is not None:
         matrix = np.asfortranarray(matrix[keep])
     if multilabel:
-        examples = _multilabel(labels.name, ids, raw, matrix, score_columns, options, notes)
+        examples = multilabel_examples(labels.name, ids, raw, matrix, score_columns, options, notes)
     else:
         examples = _single_label(labels.name, ids, raw, matrix, score_columns, options, notes)
+    if options.weight_column is not None:
+        examples = replace(examples, weight=weight_values(labels, options.weight_column, take, ids))
     if options.split_column is None:
         return examples
     return replace(examples, split=_split_values(labels, scores, options.split_column, keep, take, ids))
+
+
+def score_task(n_columns: int, options: Options, multilabel: bool) -> str:
+    """The task that ``n_columns`` score columns make: one column, or --positive-class,
+    is binary; a ``labels`` column (or --multilabel) multilabel; otherwise multiclass."""
+    if multilabel:
+        return "multilabel"
+    if n_columns == 1 or options.positive_class is not None:
+        return "binary"
+    return "multiclass"
+
+
+# ---------------------------------------------------------------- weights
+
+
+def weight_values(labels: Source, column: str, take, ids) -> np.ndarray:
+    """The weight of each example ((rows,) float64), from the labels file, checked."""
+    if column not in labels.table.column_names:
+        raise InputError(f"no weight column {column!r} (--weight-column)", file=labels.name)
+    values = labels.table.column(column).combine_chunks()
+    if take is not None:
+        values = values.take(pa.array(take))
+    weights = check_weights(values, labels.name, column, ids)
+    if not weights.any():
+        raise_all_zero_weights(labels.name, column)
+    return weights
+
+
+def check_weights(values: pa.Array | pa.ChunkedArray, file: str, column: str, ids) -> np.ndarray:
+    """Weights as (rows,) float64: numbers (or number text), none missing, NaN, infinite or
+    negative; the error names the row. The caller checks that not all of them are 0."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if pa.types.is_dictionary(values.type):
+        values = values.dictionary_decode()
+    if values.null_count:
+        raise InputError("missing weight", file=file, column=column, row_id=ids[first_true(values.is_null())].as_py())
+    kind = values.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        try:
+            values = pc.cast(values, pa.float64())
+        except pa.ArrowInvalid:
+            _raise_not_number(file, column, ids, values, "weight")
+    elif pa.types.is_boolean(kind) or not (pa.types.is_integer(kind) or pa.types.is_floating(kind)
+                                           or pa.types.is_decimal(kind)):
+        raise InputError(f"weight column has type {kind}, not numbers", file=file, column=column)
+    weights = values.to_numpy(zero_copy_only=False).astype(np.float64)
+    if weights.size and np.isfinite(weights).all() and weights.min() >= 0.0:
+        return weights + 0.0  # a copy; -0.0 becomes 0.0
+    bad = ~np.isfinite(weights) | (weights < 0)
+    row = int(np.argmax(bad))
+    value = float(weights[row])
+    why = "is not finite" if np.isinf(value) else "is negative"
+    raise InputError("weight is NaN" if np.isnan(value) else f"weight {value!r} {why}",
+                     file=file, column=column, row_id=ids[row].as_py())
+
+
+def raise_all_zero_weights(file: str, column: str) -> NoReturn:
+    raise InputError("every weight is 0: nothing to evaluate", file=file, column=column)
 
 
 def _split_values(labels: Source, scores: Source, column: str, keep, take, ids: pa.Array) -> pa.Array:
@@ -129,7 +207,7 @@ def _split_values(labels: Source, scores: Source, column: str, keep, take, ids: 
     if rows is not None:
         values = values.take(pa.array(rows))
     if values.null_count:
-        row = _first_true(values.is_null())
+        row = first_true(values.is_null())
         raise InputError("missing split", file=source.name, column=column, row_id=ids[row].as_py())
     return _as_strings(values)
 
@@ -137,14 +215,14 @@ def _split_values(labels: Source, scores: Source, column: str, keep, take, ids: 
 # ---------------------------------------------------------------- ids and joins
 
 
-def _ids(source: Source, id_column: str) -> pa.Array:
+def id_values(source: Source, id_column: str) -> pa.Array:
     table = source.table
     if id_column not in table.column_names:
         shown = ", ".join(table.column_names[:8])
         raise InputError(f"no id column {id_column!r} (columns: {shown})", file=source.name)
     column = table.column(id_column)
     if column.null_count:
-        row = _first_true(column.is_null())
+        row = first_true(column.is_null())
         raise InputError(f"row {row + 2}: missing id", file=source.name, column=id_column)
     return _as_strings(column)
 
@@ -237,7 +315,7 @@ def _show(values: list) -> str:
 # ---------------------------------------------------------------- columns
 
 
-def _label_column(labels: Source, options: Options) -> tuple[str, bool]:
+def find_label_column(labels: Source, options: Options) -> tuple[str, bool]:
     """The label column and whether the task is multilabel."""
     names = labels.table.column_names
     if options.label_column is not None:
@@ -251,33 +329,169 @@ def _label_column(labels: Source, options: Options) -> tuple[str, bool]:
     raise InputError("no label column: expected 'label' or 'labels' (or --label-column)", file=labels.name)
 
 
-def _score_columns(scores: Source, options: Options, label_column: str, same: bool) -> tuple[str, ...]:
+def find_score_columns(scores: Source, options: Options, label_column: str, same: bool) -> tuple[str, ...]:
     names = scores.table.column_names
     if options.score_columns:
         for name in options.score_columns:
             if name not in names:
                 raise InputError(f"no score column {name!r}", file=scores.name)
         return tuple(options.score_columns)
-    reserved = {options.id_column, label_column, "label", "labels", options.split_column}
+    reserved = {options.id_column, label_column, "label", "labels", options.split_column, options.weight_column}
     chosen = tuple(n for n in names if n not in reserved)
     if not chosen:
         raise InputError("no score columns besides the id and label columns", file=scores.name)
     return chosen
 
 
-def _score_matrix(scores: Source, columns: tuple[str, ...], ids, out: np.ndarray | None = None) -> np.ndarray:
-    """Rows × classes as float64 (column-major, into ``out`` when given), each column
-    checked: numbers in [0, 1]."""
+def score_matrix(scores: Source, columns: tuple[str, ...], ids, out: np.ndarray | None = None, *,
+                 scores_are: str = "probabilities", task: str = "multiclass", list_column: str | None = None) -> np.ndarray:
+    """Rows × classes probabilities as float64 (column-major, into ``out`` when given); the
+    one check of scores, for the memory engine and every streaming batch alike.
+
+    ``columns`` names the classes: separate score columns, or the positions of the list
+    column ``list_column`` (see ``find_list_column``). Probabilities must be numbers in
+    [0, 1]; logits (``scores_are="logits"``) must be finite and become probabilities here:
+    softmax over each row for multiclass, sigmoid per cell otherwise.
+    """
+    logits = scores_are == "logits"
     shape = (scores.table.num_rows, len(columns))
     matrix = np.empty(shape, dtype=np.float64, order="F") if out is None else out
+    if list_column is not None:
+        _fill_from_list(scores, list_column, columns, ids, matrix)
     for j, name in enumerate(columns):
         column = matrix[:, j]
-        start = 0
-        for chunk in _numeric_chunks(scores, name, ids):
-            np.add(chunk, 0.0, out=column[start:start + len(chunk)])  # a copy that turns -0.0 into 0.0
-            start += len(chunk)
-        _check_range(column, scores.name, name, ids)
+        if list_column is None:
+            start = 0
+            for chunk in _numeric_chunks(scores, name, ids):
+                np.add(chunk, 0.0, out=column[start:start + len(chunk)])  # a copy that turns -0.0 into 0.0
+                start += len(chunk)
+        label = name if list_column is None else f"{list_column}[{name!r}]"
+        (_check_finite if logits else _check_range)(column, scores.name, label, ids)
+    if logits:
+        if task == "multiclass":
+            softmax_rows(matrix)
+        else:
+            sigmoid(matrix)
     return matrix
+
+
+# ---------------------------------------------------------------- a list column of scores
+
+
+def list_kinds(schema: pa.Schema) -> dict[str, str]:
+    """The list-typed columns of an Arrow schema: ``numbers`` (a list of scores) or
+    ``records`` (a list of ``{label, score}``)."""
+    kinds = {}
+    for field in schema:
+        kind = field.type
+        if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
+            kinds[field.name] = "records" if pa.types.is_struct(kind.value_type) else "numbers"
+    return kinds
+
+
+def find_list_column(names: Sequence[str], kinds: Mapping[str, str], options: Options, label_column: str,
+                     file: str) -> str | None:
+    """The one list-typed score column (``kinds`` from ``list_kinds``), or None when the
+    scores are separate columns: named by --score-columns, or the only list column."""
+    if options.score_columns:
+        if len(options.score_columns) == 1 and options.score_columns[0] in kinds:
+            return options.score_columns[0]
+        return None
+    reserved = {options.id_column, label_column, "label", "labels", options.split_column, options.weight_column}
+    found = [n for n in names if n in kinds and n not in reserved]
+    if len(found) > 1:
+        raise InputError(f"{len(found)} list columns ({_show(found[:4])}): name the scores with --score-columns",
+                         file=file)
+    return found[0] if found else None
+
+
+def list_classes(kind: str, first_labels: Callable[[], list], options: Options, file: str, column: str) -> tuple[str, ...]:
+    """The classes of a list column: --classes, or for records the labels of the first row
+    in sorted order (every row must hold the same set)."""
+    if options.classes is not None:
+        return tuple(options.classes)
+    if kind == "numbers":
+        raise InputError("a list of scores needs --classes a,b,c (or @FILE) to name its positions",
+                         file=file, column=column)
+    labels = first_labels()
+    if any(v is None for v in labels) or not labels:
+        raise InputError("the first row's records have no labels", file=file, column=column)
+    return tuple(sorted(str(v) for v in labels))
+
+
+def _first_labels(scores: Source, column: str) -> list:
+    """The labels of the first row of a record list column."""
+    first = scores.table.column(column).slice(0, 1).combine_chunks()
+    if first.null_count:
+        return []
+    return pc.struct_field(pc.list_flatten(first), "label").to_pylist()
+
+
+def _fill_from_list(scores: Source, name: str, classes: tuple[str, ...], ids, matrix: np.ndarray) -> None:
+    """Rows × classes scores out of one list column (a list of numbers by position, or of
+    ``{label, score}`` records in any order), flattened by Arrow chunk by chunk, never row
+    by row; each chunk is written straight into its rows of ``matrix`` (as float64)."""
+    start = 0
+    for chunk in scores.table.column(name).chunks:
+        _fill_chunk(scores.name, name, classes, _RowIds(ids, start), chunk, matrix[start:start + len(chunk)])
+        start += len(chunk)
+
+
+class _RowIds:
+    """The ids of a chunk's rows: row ``i`` of the chunk is row ``start + i`` of the table."""
+
+    def __init__(self, ids, start: int) -> None:
+        self.ids, self.start = ids, start
+
+    def __getitem__(self, row: int):
+        return self.ids[self.start + int(row)]
+
+
+def _fill_chunk(file: str, name: str, classes: tuple[str, ...], ids: _RowIds, array: pa.Array, out: np.ndarray) -> None:
+    n, k = len(array), len(classes)
+    if array.null_count:
+        raise InputError("missing score list", file=file, column=name, row_id=ids[first_true(array.is_null())].as_py())
+    lengths = pc.list_value_length(array).to_numpy(zero_copy_only=False)
+    if n and (lengths.min() != k or lengths.max() != k):
+        row = int(np.argmax(lengths != k))
+        raise InputError(f"the list holds {int(lengths[row])} scores, but there are {k} classes",
+                         file=file, column=name, row_id=ids[row].as_py())
+    flat = pc.list_flatten(array)
+    if not pa.types.is_struct(flat.type):
+        np.add(_list_numbers(flat, file, name, ids, k).reshape(n, k), 0.0, out=out)  # -0.0 becomes 0.0
+        return
+    fields = {flat.type.field(i).name for i in range(flat.type.num_fields)}
+    if not {"label", "score"} <= fields:
+        raise InputError(f"records need 'label' and 'score' fields (found {_show(sorted(fields))})", file=file, column=name)
+    labels = pc.struct_field(flat, "label")
+    codes = pc.index_in(pc.cast(labels, pa.string()), value_set=pa.array(classes, pa.string()))
+    if codes.null_count:
+        at = first_true(codes.is_null())
+        raise InputError(f"label {labels[at].as_py()!r} is not one of the {k} classes ({_show(list(classes[:8]))})",
+                         file=file, column=name, row_id=ids[at // k].as_py())
+    positions = np.arange(n * k, dtype=np.int64) // k * k + codes.to_numpy(zero_copy_only=False)
+    seen = np.zeros(n * k, dtype=bool)
+    seen[positions] = True
+    if not seen.all():
+        at = int(np.argmax(~seen))
+        raise InputError(f"no record for class {classes[at % k]!r} (the list holds {k} records for {k} classes, "
+                         f"one of them twice)", file=file, column=name, row_id=ids[at // k].as_py())
+    ordered = np.empty(n * k, dtype=np.float64)
+    ordered[positions] = _list_numbers(pc.struct_field(flat, "score"), file, name, ids, k)
+    np.add(ordered.reshape(n, k), 0.0, out=out)
+
+
+def _list_numbers(values: pa.Array, file: str, column: str, ids, k: int) -> np.ndarray:
+    """The flat scores of a list column as float64 (the row of cell ``i`` is ``i // k``)."""
+    kind = values.type
+    if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)):
+        raise InputError(f"the score list holds type {kind}, not numbers", file=file, column=column)
+    if values.null_count:
+        raise InputError("missing score in the list", file=file, column=column,
+                         row_id=ids[first_true(values.is_null()) // k].as_py())
+    if pa.types.is_decimal(kind):  # through Python's decimals, as a decimal score column
+        return values.to_numpy(zero_copy_only=False).astype(np.float64)
+    return values.to_numpy(zero_copy_only=False)  # float64 or float32 as stored: converted when written
 
 
 def _numeric_chunks(scores: Source, name: str, ids: pa.Array) -> Iterable[np.ndarray]:
@@ -288,7 +502,7 @@ def _numeric_chunks(scores: Source, name: str, ids: pa.Array) -> Iterable[np.nda
         column = pa.chunked_array([chunk.dictionary_decode() for chunk in column.chunks], kind.value_type)
         kind = column.type
     if column.null_count:
-        row = _first_true(column.combine_chunks().is_null())
+        row = first_true(column.combine_chunks().is_null())
         raise InputError("missing score", file=scores.name, column=name, row_id=ids[row].as_py())
     if pa.types.is_decimal(kind):  # through Python's decimals: each value correctly rounded
         return [column.combine_chunks().to_numpy(zero_copy_only=False).astype(np.float64)]
@@ -298,19 +512,18 @@ def _numeric_chunks(scores: Source, name: str, ids: pa.Array) -> Iterable[np.nda
         try:
             return (chunk.to_numpy(zero_copy_only=False) for chunk in pc.cast(column, pa.float64()).chunks)
         except pa.ArrowInvalid:
-            _raise_not_number(scores, name, ids, column.combine_chunks())
+            _raise_not_number(scores.name, name, ids, column.combine_chunks())
     raise InputError(f"score column has type {kind}, not numbers", file=scores.name, column=name)
 
 
-def _raise_not_number(scores: Source, name: str, ids: pa.Array, column: pa.Array) -> None:
+def _raise_not_number(file: str, name: str, ids: pa.Array, column: pa.Array, what: str = "score") -> NoReturn:
+    """The first text value of ``column`` that is not a number, named with its row."""
     text = column.to_numpy(zero_copy_only=False)
     import pandas as pd  # local: only on this error path
 
     parsed = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy()
     row = int(np.flatnonzero(np.isnan(parsed.astype(float)))[0])
-    raise InputError(
-        f"score {text[row]!r} is not a number", file=scores.name, column=name, row_id=ids[row].as_py()
-    )
+    raise InputError(f"{what} {text[row]!r} is not a number", file=file, column=name, row_id=ids[row].as_py())
 
 
 def _check_range(values: np.ndarray, file: str, column: str, ids: pa.Array) -> None:
@@ -321,15 +534,26 @@ def _check_range(values: np.ndarray, file: str, column: str, ids: pa.Array) -> N
         row = int(np.argmax(bad))
         raise InputError("score is NaN", file=file, column=column, row_id=ids[row].as_py())
     row = int(np.argmax((values < 0.0) | (values > 1.0)))
-    raise InputError(f"score {float(values[row])!r} is outside [0, 1]", file=file, column=column, row_id=ids[row].as_py())
+    raise InputError(f"score {float(values[row])!r} is outside [0, 1] (logits? use --scores-are logits)",
+                     file=file, column=column, row_id=ids[row].as_py())
 
 
-def _label_values(labels: Source, column: str, take, ids: pa.Array, multilabel: bool) -> pa.Array:
+def _check_finite(values: np.ndarray, file: str, column: str, ids: pa.Array) -> None:
+    """Logits: any finite number."""
+    if values.size == 0 or (np.isfinite(values.min()) and np.isfinite(values.max())):  # NaN and inf fail
+        return
+    row = int(np.argmax(~np.isfinite(values)))
+    value = float(values[row])
+    message = "score is NaN" if np.isnan(value) else f"logit {value!r} is not finite"
+    raise InputError(message, file=file, column=column, row_id=ids[row].as_py())
+
+
+def label_values(labels: Source, column: str, take, ids: pa.Array, multilabel: bool) -> pa.Array:
     values = labels.table.column(column).combine_chunks()
     if take is not None:
         values = values.take(pa.array(take))
     if values.null_count and not multilabel:
-        row = _first_true(values.is_null())
+        row = first_true(values.is_null())
         raise InputError("missing label", file=labels.name, column=column, row_id=ids[row].as_py())
     if pa.types.is_floating(values.type):
         whole = pc.equal(values, pc.floor(values))
@@ -351,7 +575,7 @@ def _single_label(name, ids, raw, matrix, columns, options, notes) -> Examples:
 
 
 def _binary(name, ids, raw, matrix, columns, present, options, notes) -> Examples:
-    positive, negative, column = _binary_classes(name, columns, present, options)
+    positive, negative, column = binary_classes(name, columns, present, options)
     y_score = binary_scores(matrix[:, columns.index(column)])
     classes = (negative, positive)
     if negative not in present:
@@ -360,7 +584,7 @@ def _binary(name, ids, raw, matrix, columns, present, options, notes) -> Example
     return Examples("binary", classes, positive, ids, y_score, y_true, None, tuple(notes))
 
 
-def _binary_classes(name, columns, present, options) -> tuple[str, str, str]:
+def binary_classes(name, columns, present, options) -> tuple[str, str, str]:
     """(positive, negative, score column) for a binary task."""
     wanted = options.positive_class
     if len(columns) == 2:
@@ -417,7 +641,7 @@ def _fold_words(raw: pa.Array, classes: tuple[str, str]) -> pa.Array:
 def _class_index(name: str, ids: pa.Array, raw: pa.Array, classes: tuple[str, ...], task: str) -> np.ndarray:
     index = pc.index_in(raw, value_set=pa.array(classes, pa.string()))
     if index.null_count:
-        row = _first_true(index.is_null())
+        row = first_true(index.is_null())
         raise unknown_label_error(raw[row].as_py(), classes, task, name, ids[row].as_py())
     return index.to_numpy(zero_copy_only=False).astype(np.int64)
 
@@ -429,16 +653,7 @@ def unknown_label_error(value, classes: tuple[str, ...], task: str, file: str, r
     return InputError(f"label {value!r} {why} ({shown})", file=file, row_id=row_id)
 
 
-def binary_scores(p: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """The positive class's scores ``p`` as the two-column ``[1 - p, p]`` of a binary task
-    (into ``out`` when given; ``p`` may already be its second column)."""
-    y_score = np.empty((len(p), 2), dtype=np.float64, order="F") if out is None else out
-    np.subtract(1.0, p, out=y_score[:, 0])
-    y_score[:, 1] = p
-    return y_score
-
-
-def _multilabel(name, ids, raw, matrix, columns, options, notes) -> Examples:
+def multilabel_examples(name, ids, raw, matrix, columns, options, notes) -> Examples:
     classes = tuple(columns)
     lists = pc.split_pattern(pc.fill_null(raw, ""), options.label_sep)
     flat = pc.list_flatten(lists)
@@ -449,7 +664,7 @@ def _multilabel(name, ids, raw, matrix, columns, options, notes) -> Examples:
     parents = parents[used.to_numpy(zero_copy_only=False)]
     index = pc.index_in(flat, value_set=pa.array(classes, pa.string()))
     if index.null_count:
-        at = _first_true(index.is_null())
+        at = first_true(index.is_null())
         raise InputError(
             f"label {flat[at].as_py()!r} is not a score column ({_show(list(classes[:8]))})",
             file=name,
@@ -460,7 +675,7 @@ def _multilabel(name, ids, raw, matrix, columns, options, notes) -> Examples:
     return Examples("multilabel", classes, None, ids, matrix, None, y_multi, tuple(notes))
 
 
-def _first_true(mask: pa.Array | pa.ChunkedArray) -> int:
+def first_true(mask: pa.Array | pa.ChunkedArray) -> int:
     if isinstance(mask, pa.ChunkedArray):
         mask = mask.combine_chunks()
     return int(np.argmax(mask.to_numpy(zero_copy_only=False)))

@@ -365,7 +365,10 @@
   var pageStart = 0;
   var visible = [];  // [{j, tr, cells}] of the rows in the DOM
 
-  function countText(v) { return v === null || v === undefined ? "\u2014" : String(Math.trunc(v)); }
+  // Counts (sums of weights when weighted) with the report's one rule: inputs.count_digits
+  // decimals, as the page's server-side cells (format_count in report/templating.py).
+  var countDigits = (report.inputs && report.inputs.count_digits) || 0;
+  function countText(value) { return value === null || value === undefined ? "\u2014" : Number(value).toFixed(countDigits); }
   function signed(x) {
     if (x === null || x === undefined) return "\u2014";
     var text = Math.abs(x).toFixed(3);
@@ -504,7 +507,7 @@
       if (!s || !s.grid) return;
       ["tp", "fp", "fn"].forEach(function (key) {
         var cell = row.querySelector('td[data-slice-metric="' + key + '"]');
-        var text = String(s.grid[key][at]);
+        var text = countText(s.grid[key][at]);
         if (cell && cell.textContent !== text) { cell.textContent = text; cell.setAttribute("data-value", text); }
       });
     });

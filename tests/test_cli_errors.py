@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import reportgen
@@ -177,7 +179,130 @@ def binary_labels_not_01(tmp: Path):
     return _args(tmp / "labels.csv", tmp / "scores.csv"), ["score"]
 
 
+def _weighted(tmp: Path, row_id: str, value: str):
+    """The good pair with a weight column in the labels file, ``value`` at ``row_id``."""
+    labels, scores = write_good(tmp)
+    frame = pd.read_csv(labels)
+    frame["w"] = ["1.5"] * len(frame)
+    frame.loc[frame["id"] == row_id, "w"] = value
+    frame.to_csv(labels, index=False)
+    return _args(labels, scores, "--weight-column", "w")
+
+
+def weight_negative(tmp: Path):
+    return _weighted(tmp, "r3", "-1"), ["labels.csv", "'w'", "'r3'", "-1.0", "negative"]
+
+
+def weight_nan(tmp: Path):
+    """A real NaN (CSV reads "NaN" as a missing value): the labels as Parquet."""
+    labels, scores = write_good(tmp)
+    frame = pd.read_csv(labels)
+    weights = pa.array(np.where(frame["id"] == "r5", np.nan, 2.0))  # a NaN value, not a null
+    pq.write_table(pa.table({"id": frame["id"].tolist(), "label": frame["label"].tolist(), "w": weights}),
+                   tmp / "labels.parquet")
+    labels.unlink()
+    return _args(tmp / "labels.parquet", scores, "--weight-column", "w"), ["labels.parquet", "'w'", "'r5'", "weight is NaN"]
+
+
+def weight_not_a_number(tmp: Path):
+    return _weighted(tmp, "r2", "heavy"), ["labels.csv", "'w'", "'r2'", "heavy"]
+
+
+def weight_missing(tmp: Path):
+    return _weighted(tmp, "r7", ""), ["labels.csv", "'w'", "'r7'", "missing weight"]
+
+
+def weight_infinite(tmp: Path):
+    return _weighted(tmp, "r1", "inf"), ["labels.csv", "'w'", "'r1'", "inf"]
+
+
+def weights_all_zero(tmp: Path):
+    labels, scores = write_good(tmp)
+    frame = pd.read_csv(labels)
+    frame["w"] = 0
+    frame.to_csv(labels, index=False)
+    return _args(labels, scores, "--weight-column", "w"), ["labels.csv", "'w'", "every weight is 0"]
+
+
+def weight_column_absent(tmp: Path):
+    labels, scores = write_good(tmp)
+    return _args(labels, scores, "--weight-column", "importance"), ["labels.csv", "'importance'"]
+
+
+def logits_given_as_probabilities(tmp: Path):
+    labels, scores = write_good(tmp)
+    _edit_line(scores, "r4", "r4,-1.01,2.5,0.3")
+    return _args(labels, scores), ["scores.csv", "'a'", "'r4'", "-1.01", "--scores-are logits"]
+
+
+def logit_infinite(tmp: Path):
+    labels, scores = write_good(tmp)
+    _edit_line(scores, "r6", "r6,0.5,inf,0.3")
+    return _args(labels, scores, "--scores-are", "logits"), ["scores.csv", "'b'", "'r6'", "inf"]
+
+
+def scores_are_unknown(tmp: Path):
+    labels, scores = write_good(tmp)
+    return _args(labels, scores, "--scores-are", "odds"), ["--scores-are", "odds"]
+
+
+def _list_scores(tmp: Path, rows: list) -> Path:
+    path = tmp / "scores.jsonl"
+    path.write_text("".join(json.dumps({"id": f"r{i}", "s": row}) + "\n" for i, row in enumerate(rows)))
+    return path
+
+
+def _good_lists(n: int = 12) -> list:
+    return [[0.2, 0.3, 0.5] for _ in range(n)]
+
+
+def list_of_another_length(tmp: Path):
+    labels, _ = write_good(tmp)
+    rows = _good_lists()
+    rows[5] = [0.2, 0.8]
+    return _args(labels, _list_scores(tmp, rows), "--classes", "a,b,c"), ["scores.jsonl", "'s'", "'r5'", "2", "3 classes"]
+
+
+def list_without_classes(tmp: Path):
+    labels, _ = write_good(tmp)
+    return _args(labels, _list_scores(tmp, _good_lists())), ["scores.jsonl", "'s'", "--classes"]
+
+
+def classes_file_missing(tmp: Path):
+    labels, _ = write_good(tmp)
+    return _args(labels, _list_scores(tmp, _good_lists()), "--classes", "@nope.txt"), ["--classes", "nope.txt"]
+
+
+def _records(n: int = 12) -> list:
+    return [[{"label": c, "score": p} for c, p in zip("cab", (0.5, 0.2, 0.3))] for _ in range(n)]
+
+
+def record_outside_the_classes(tmp: Path):
+    labels, _ = write_good(tmp)
+    rows = _records()
+    rows[3][1]["label"] = "zebra"
+    return _args(labels, _list_scores(tmp, rows)), ["scores.jsonl", "'s'", "'r3'", "zebra"]
+
+
+def record_missing_a_class(tmp: Path):
+    labels, _ = write_good(tmp)
+    rows = _records()
+    rows[8][0]["label"] = "a"  # a twice, c missing
+    return _args(labels, _list_scores(tmp, rows)), ["scores.jsonl", "'s'", "'r8'", "'c'", "3 records"]
+
+
+def record_list_too_short(tmp: Path):
+    labels, _ = write_good(tmp)
+    rows = _records()
+    rows[9] = rows[9][:2]
+    return _args(labels, _list_scores(tmp, rows)), ["scores.jsonl", "'s'", "'r9'", "holds 2", "3 classes"]
+
+
 CASES = {name: _edited(*edit) for name, edit in EDITS.items()} | {fn.__name__: fn for fn in (
+    weight_negative, weight_nan, weight_not_a_number, weight_missing, weight_infinite, weights_all_zero,
+    weight_column_absent, logits_given_as_probabilities, logit_infinite, scores_are_unknown,
+    list_of_another_length, list_without_classes, classes_file_missing, record_outside_the_classes,
+    record_missing_a_class, record_list_too_short,
     missing_file, directory, empty_file, header_only, no_id_column, threshold_above_one,
     threshold_negative, threshold_not_a_number, garbage_csv, garbage_parquet, csv_named_parquet,
     ids_only_in_one_file, unknown_extension, unknown_option, missing_required_option,

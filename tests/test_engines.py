@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from sklearn.metrics import roc_auc_score
 
@@ -191,7 +192,7 @@ def test_equal_width_bins_would_fail_where_float_bins_do_not():
     assert exact - coarse > 0.01
     counter = BinCounter(np.array([0.5]))
     counter.add(truth, s)
-    counts = counter.score_counts()
+    counts = ScoreCounts.from_counter(counter)
     assert counts.auc_error_bound <= 1e-5
 
 
@@ -341,3 +342,119 @@ def test_spark_bad_input_names_the_row(spark_session, tmp_path):
     scores.to_parquet(spath, index=False)
     with pytest.raises(reportgen.InputError, match=r"row id '21'.*-0\.5"):
         reportgen.evaluate_files(lpath, spath, engine="spark")
+
+
+# ---------------------------------------------------------------- weights, logits, list columns
+
+
+def _near(a, b) -> None:
+    """Weighted reports: sums of weights added in another order agree to 1e-12."""
+    assert_json_close(a, b, "", lambda where, x, y: math.isclose(x, y, rel_tol=1e-12, abs_tol=1e-12))
+
+
+def _shaped(tmp_path: Path, shape: str, task: str = "multiclass", n: int = 4000, seed: int = 5):
+    """Weighted labels (fractional weights, some 0) and logits as separate columns, one list
+    column or {label, score} records in shuffled order; rows of the two files shuffled."""
+    rng = np.random.default_rng(seed)
+    k = 2 if task == "binary" else 4
+    names = [f"c{j}" for j in range(k)]
+    y = rng.integers(0, k, n)
+    logits = np.round(rng.normal(0, 1.5, (n, k)) + 1.5 * np.eye(k)[y], 2)
+    weight = np.round(rng.uniform(0, 2.5, n), 2)
+    weight[::31] = 0.0
+    if task == "multilabel":
+        truth = ["|".join(np.array(names)[(rng.uniform(size=k) < 0.3) | (np.arange(k) == c)]) for c in y]
+        labels = pa.table({"id": np.arange(n), "labels": truth, "w": weight})
+    else:
+        labels = pa.table({"id": np.arange(n), "label": np.array(names)[y], "w": weight})
+    order = rng.permutation(n)
+    ids, rows = np.arange(n)[order], logits[order]
+    if task == "binary":
+        scores = pa.table({"id": ids, "c1": rows[:, 1]})
+    elif shape == "columns":
+        scores = pa.table({"id": ids, **{c: rows[:, j] for j, c in enumerate(names)}})
+    elif shape == "list":
+        scores = pa.table({"id": ids, "logits": pa.array(list(rows), pa.list_(pa.float64()))})
+    else:
+        scores = pa.table({"id": ids, "preds": [[{"label": names[j], "score": float(row[j])} for j in rng.permutation(k)]
+                                                for row in rows]})
+    pq.write_table(labels, tmp_path / "labels.parquet", row_group_size=1500)
+    pq.write_table(scores, tmp_path / "scores.parquet", row_group_size=1500)
+    options = {"scores_are": "logits", "weight_column": "w"}
+    if shape == "list":
+        options["classes"] = tuple(names)
+    if task == "multilabel":
+        options["multilabel"] = True
+    return tmp_path / "labels.parquet", tmp_path / "scores.parquet", options
+
+
+SHAPES = [("columns", "multiclass"), ("list", "multiclass"), ("records", "multiclass"), ("columns", "binary"),
+          ("columns", "multilabel"), ("list", "multilabel")]
+
+
+@pytest.mark.parametrize("shape,task", SHAPES)
+def test_duckdb_matches_memory_on_weighted_logits_and_list_columns(tmp_path, shape, task):
+    labels, scores, options = _shaped(tmp_path, shape, task)
+    memory, duck = _report("memory", labels, scores, **options), _report("duckdb", labels, scores, **options)
+    _near(_comparable(memory), _comparable(duck))
+    for key in ("inputs", "weight_total"):
+        _near(memory[key], duck[key])
+    assert duck["inputs"] == {"kind": "scores", "scores_are": "logits", "weighted": True, "count_digits": 2}
+    assert [c["rows"] for c in duck["per_class"]] == [c["rows"] for c in memory["per_class"]]
+
+
+def test_weighted_chunks_add_up_to_the_whole_in_exact_and_binned_modes(tmp_path):
+    labels, scores, options = _shaped(tmp_path, "columns")
+    opts = Options(**options)
+    ex = build_examples(Source(pq.read_table(labels), "l"), Source(pq.read_table(scores), "s"),
+                        opts, False)
+    whole = from_examples(ex, opts.threshold)
+    for mode in ("exact", "binned"):
+        acc = Accumulator(opts.threshold, None, opts.grid, mode=mode)
+        for chunk in np.array_split(np.random.default_rng(0).permutation(ex.n_examples), 5):
+            acc.add(ex.subset(np.sort(chunk)))
+        stats = acc.statistics()
+        assert stats.weighted and math.isclose(stats.weight_total, whole.weight_total, rel_tol=1e-12)
+        np.testing.assert_allclose(stats.confusion, whole.confusion, rtol=1e-12)
+        grid = np.asarray(opts.grid)
+        for got, want in zip(stats.per_class, whole.per_class):
+            for a, b in zip(got.above(grid), want.above(grid)):
+                np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9)  # exact at the grid in both modes
+        report = evaluate_statistics(stats, opts.grid).to_dict()
+        exact = evaluate_statistics(whole, opts.grid).to_dict()
+        for got, want, bound in zip(report["per_class"], exact["per_class"], (c.auc_error_bound for c in stats.per_class)):
+            assert abs(got["roc_auc"] - want["roc_auc"]) <= bound + 1e-12
+
+
+def test_duckdb_weighted_binned_mode_keeps_the_grid_exact(tmp_path):
+    labels, scores, options = _shaped(tmp_path, "list", n=6000)
+    memory = _report("memory", labels, scores, **options)
+    duck = reportgen.evaluate_files(labels, scores, engine="duckdb", n_bootstrap=0, distinct_budget=500,
+                                    **options).to_dict()
+    assert duck["engine"]["mode"] == "binned"
+    _near(memory["threshold_grid"], duck["threshold_grid"])
+    _near(memory["confusion_matrix"], duck["confusion_matrix"])
+    for got, want in zip(duck["per_class"], memory["per_class"]):
+        assert abs(got["roc_auc"] - want["roc_auc"]) <= duck["engine"]["auc_error_bound"][got["class"]] + 1e-12
+
+
+def test_duckdb_bad_weight_and_bad_list_name_the_row(tmp_path):
+    labels, scores, options = _shaped(tmp_path, "list", n=300)
+    table = pq.read_table(labels)
+    weights = table.column("w").to_numpy().copy()
+    weights[17] = -2.0
+    pq.write_table(table.set_column(2, "w", pa.array(weights)), tmp_path / "bad.parquet")
+    with pytest.raises(reportgen.InputError, match=r"bad\.parquet.*column 'w', row id '17'.*-2\.0 is negative"):
+        reportgen.evaluate_files(tmp_path / "bad.parquet", scores, engine="duckdb", **options)
+    with pytest.raises(reportgen.InputError, match=r"holds 4 scores, but there are 3 classes"):
+        reportgen.evaluate_files(labels, scores, engine="duckdb", **{**options, "classes": ("c0", "c1", "c2")})
+
+
+@pytest.mark.parametrize("shape,task", [("columns", "multiclass"), ("list", "multiclass"), ("records", "multiclass"),
+                                        ("list", "multilabel")])
+def test_spark_matches_memory_on_weighted_logits_and_list_columns(spark_session, tmp_path, shape, task):
+    labels, scores, options = _shaped(tmp_path, shape, task, n=3000)
+    memory, sparked = _report("memory", labels, scores, **options), _report("spark", labels, scores, **options)
+    _near(_comparable(memory), _comparable(sparked))
+    _near(memory["weight_total"], sparked["weight_total"])
+    assert [c["rows"] for c in sparked["per_class"]] == [c["rows"] for c in memory["per_class"]]

@@ -108,24 +108,27 @@ def sum_columns(n_classes: int) -> int:
 
 
 def _decision_sums(ex: Examples, groups: np.ndarray, size: int, thresholds: np.ndarray) -> np.ndarray:
-    """Per group: rows, correct decisions, log-loss sum, then tp, predicted, actual per class."""
+    """(groups, 3 + 3k): per group, rows (sum of weights when weighted), correct
+    decisions, log-loss sum, then tp, predicted, actual per class — each a sum of weights."""
     k = len(ex.classes)
     predicted = predicted_classes(ex, thresholds)
-    columns = [np.bincount(groups, minlength=size).astype(np.float64)]
+    w = np.ones(ex.n_examples) if ex.weight is None else ex.weight
+    columns = [np.bincount(groups, weights=w, minlength=size)]
     if ex.y_multi is None:
-        right = predicted == ex.y_true
+        right = np.where(predicted == ex.y_true, w, 0.0)
         columns.append(np.bincount(groups, weights=right, minlength=size))
-        columns.append(np.bincount(groups, weights=row_log_loss(ex), minlength=size))
+        columns.append(np.bincount(groups, weights=row_log_loss(ex) * w, minlength=size))
         tp = np.bincount(groups * k + ex.y_true, weights=right, minlength=size * k).reshape(size, k)
-        made = np.bincount(groups * k + predicted, minlength=size * k).reshape(size, k)
-        actual = np.bincount(groups * k + ex.y_true, minlength=size * k).reshape(size, k)
+        made = np.bincount(groups * k + predicted, weights=w, minlength=size * k).reshape(size, k)
+        actual = np.bincount(groups * k + ex.y_true, weights=w, minlength=size * k).reshape(size, k)
     else:
         right_cells = np.count_nonzero(predicted == ex.y_multi, axis=1)
-        columns.append(np.bincount(groups, weights=right_cells, minlength=size))
-        columns.append(np.bincount(groups, weights=row_log_loss(ex), minlength=size))
-        tp = np.stack([np.bincount(groups, weights=predicted[:, j] & ex.y_multi[:, j], minlength=size) for j in range(k)], 1)
-        made = np.stack([np.bincount(groups, weights=predicted[:, j], minlength=size) for j in range(k)], 1)
-        actual = np.stack([np.bincount(groups, weights=ex.y_multi[:, j], minlength=size) for j in range(k)], 1)
+        columns.append(np.bincount(groups, weights=right_cells * w, minlength=size))
+        columns.append(np.bincount(groups, weights=row_log_loss(ex) * w, minlength=size))
+        tp = np.stack([np.bincount(groups, weights=(predicted[:, j] & ex.y_multi[:, j]) * w, minlength=size)
+                       for j in range(k)], 1)
+        made = np.stack([np.bincount(groups, weights=predicted[:, j] * w, minlength=size) for j in range(k)], 1)
+        actual = np.stack([np.bincount(groups, weights=ex.y_multi[:, j] * w, minlength=size) for j in range(k)], 1)
     return np.concatenate([np.stack(columns, axis=1), tp, made, actual], axis=1).astype(np.float64)
 
 
@@ -145,14 +148,15 @@ def _inner_edges(counts: ScoreCounts, bins: int) -> np.ndarray:
 
 
 def _rank_sums(ex: Examples, groups: np.ndarray, size: int, edges: list[np.ndarray]) -> np.ndarray:
-    """(groups, classes, bins, 2): negatives and positives per score bin per class."""
+    """(groups, classes, bins, 2): negatives and positives per score bin per class (sums of
+    weights when weighted)."""
     width = max(len(e) for e in edges) + 1
     out = np.zeros((size, len(ex.classes), width, 2))
 
     def fill(j: int) -> None:
         which = np.searchsorted(edges[j], ex.y_score[:, j], side="left")
         key = (groups * width + which) * 2 + ex.truth(j)
-        out[:, j] = np.bincount(key, minlength=size * width * 2).reshape(size, width, 2)
+        out[:, j] = np.bincount(key, weights=ex.weight, minlength=size * width * 2).reshape(size, width, 2)
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         list(pool.map(fill, range(len(ex.classes))))

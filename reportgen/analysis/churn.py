@@ -27,15 +27,21 @@ def churn_section(
 ) -> dict[str, Any]:
     """``old_right`` is the baseline's correctness aligned to ``new``'s rows."""
     new_right = correct(new, thresholds)
-    section = counts(new_right, old_right)
+    section = counts(new_right, old_right, new.weight)
     section["mcnemar_p"] = mcnemar_p(section["fixed"], section["broken"])
-    section["broken_share"] = section["broken"] / new.n_examples
+    total = new.n_examples if new.weight is None else float(new.weight.sum())
+    section["broken_share"] = section["broken"] / total
     section["per_class"] = _per_class(new, new_right, old_right)
     section["broken_examples"] = _broken(new, new_right, old_right, thresholds, limit, inputs)
     return section
 
 
-def counts(new_right: np.ndarray, old_right: np.ndarray) -> dict[str, int]:
+def counts(new_right: np.ndarray, old_right: np.ndarray, weight: np.ndarray | None = None) -> dict[str, int | float]:
+    """Fixed, broken, still right and still wrong: rows, or sums of ``weight`` ((rows,))."""
+    if weight is not None:
+        return {name: float(np.sum(weight, where=mask)) for name, mask in (
+            ("fixed", new_right & ~old_right), ("broken", ~new_right & old_right),
+            ("still_right", new_right & old_right), ("still_wrong", ~new_right & ~old_right))}
     return {
         "fixed": int(np.count_nonzero(new_right & ~old_right)),
         "broken": int(np.count_nonzero(~new_right & old_right)),
@@ -44,13 +50,16 @@ def counts(new_right: np.ndarray, old_right: np.ndarray) -> dict[str, int]:
     }
 
 
-def mcnemar_p(fixed: int, broken: int) -> float:
+def mcnemar_p(fixed: int | float, broken: int | float) -> float:
     """Two-sided McNemar p-value: exact binomial up to EXACT_LIMIT discordant pairs,
-    else the chi-squared test with continuity correction."""
+    else (and for sums of weights that are not whole numbers) the chi-squared test with
+    continuity correction."""
     n = fixed + broken
     if n == 0:
         return 1.0
-    if n <= EXACT_LIMIT:
+    whole = float(fixed).is_integer() and float(broken).is_integer()
+    if n <= EXACT_LIMIT and whole:
+        fixed, broken, n = int(fixed), int(broken), int(n)
         low = min(fixed, broken)
         tail = sum(math.comb(n, i) for i in range(low + 1)) / 2.0**n
         return float(min(1.0, 2.0 * tail))
@@ -62,7 +71,7 @@ def _per_class(ex: Examples, new_right, old_right) -> dict[str, dict[str, int]]:
     out = {}
     for j, name in enumerate(ex.classes):
         rows = ex.truth(j)
-        out[name] = counts(new_right[rows], old_right[rows])
+        out[name] = counts(new_right[rows], old_right[rows], None if ex.weight is None else ex.weight[rows])
     return out
 
 

@@ -75,6 +75,7 @@ def slice_section(
 ) -> dict[str, Any]:
     """The ``slices`` list, flagged first, and what the page needs to say about it."""
     score = _per_example_correctness(ex, thresholds)
+    weight = np.ones(ex.n_examples) if ex.weight is None else ex.weight
     coded = {c: _codes(values, settings.bins) for c, values in columns.items()}
     found, seen = [], set()
     for spec in settings.specs:
@@ -83,7 +84,7 @@ def slice_section(
             if key in seen:
                 continue
             seen.add(key)
-            found.append(_slice(ex, spec, value, rows, score, settings, opts, thresholds, old_right))
+            found.append(_slice(ex, spec, value, rows, score, weight, settings, opts, thresholds, old_right))
     _benjamini_hochberg(found, settings.fdr)
     found.sort(key=lambda s: (not s["flagged"], s["gap"] if s["flagged"] else -s["n_examples"]))
     _keep_grids(found)
@@ -148,7 +149,7 @@ def _groups(coded: list[tuple[np.ndarray, list[str]]]):
         yield list(reversed(value)), np.sort(order[start:end])
 
 
-def _slice(ex, spec, value, rows, score, settings, opts, thresholds, old_right) -> dict[str, Any]:
+def _slice(ex, spec, value, rows, score, weight, settings, opts, thresholds, old_right) -> dict[str, Any]:
     part = ex.subset(rows)
     stats = from_examples(part, opts.threshold, opts.class_thresholds, grid=opts.grid)
     evaluation = evaluate_statistics(stats, opts.grid, (), max_curve_points=2)
@@ -159,7 +160,7 @@ def _slice(ex, spec, value, rows, score, settings, opts, thresholds, old_right) 
         "value": value,
         "n_examples": part.n_examples,
         "summary": summary,
-        "counts": {k: int(sum(c["at_threshold"][k] for c in at)) for k in ("tp", "fp", "fn")},
+        "counts": {k: sum(c["at_threshold"][k] for c in at) for k in ("tp", "fp", "fn")},
         "intervals": None,
         "tested": part.n_examples >= settings.min_size and part.n_examples < ex.n_examples,
         "flagged": False,
@@ -167,14 +168,14 @@ def _slice(ex, spec, value, rows, score, settings, opts, thresholds, old_right) 
         "q_value": None,
         "gap": None,
         "gap_interval": None,
-        "_grid": {k: [int(sum(v)) for v in zip(*(g[k] for g in evaluation.threshold_grid["classes"].values()))]
+        "_grid": {k: [sum(v) for v in zip(*(g[k] for g in evaluation.threshold_grid["classes"].values()))]
                   for k in ("tp", "fp", "fn")},
     }
     if old_right is not None:
         entry["churn"] = churn_counts(score[rows] == 1.0 if ex.y_multi is None else _exact(ex, rows, thresholds),
-                                      old_right[rows])
+                                      old_right[rows], None if ex.weight is None else ex.weight[rows])
     if entry["tested"]:
-        entry.update(_test(score, rows))
+        entry.update(_test(score, weight, rows))
         entry["intervals"] = _intervals(part, stats, summary, opts, thresholds)
     return entry
 
@@ -184,18 +185,35 @@ def _exact(ex, rows, thresholds):
     return np.all(predicted == ex.y_multi[rows], axis=1)
 
 
-def _test(score: np.ndarray, rows: np.ndarray) -> dict[str, Any]:
-    """Welch-style z-test of mean correctness, slice against the rest (one-sided: worse)."""
+def _test(score: np.ndarray, weight: np.ndarray, rows: np.ndarray) -> dict[str, Any]:
+    """Welch-style z-test of mean correctness, slice against the rest (one-sided: worse).
+    Weighted examples: weighted means, and variances over Kish's effective sizes (the
+    ordinary test when every weight is 1)."""
     inside = np.zeros(len(score), dtype=bool)
     inside[rows] = True
-    a, b = score[inside], score[~inside]
-    gap = float(a.mean() - b.mean())
-    se = math.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)) if len(a) > 1 and len(b) > 1 else 0.0
+    (mean_a, var_a), (mean_b, var_b) = _weighted_moments(score[inside], weight[inside]), \
+        _weighted_moments(score[~inside], weight[~inside])
+    gap = float(mean_a - mean_b)
+    se = math.sqrt(var_a + var_b) if np.isfinite(var_a) and np.isfinite(var_b) else 0.0
     if se == 0:
         p = 0.0 if gap < 0 else 1.0
     else:
         p = 0.5 * math.erfc(-(gap / se) / math.sqrt(2.0))
     return {"gap": gap, "gap_interval": [gap - 1.96 * se, gap + 1.96 * se], "p_value": float(p)}
+
+
+def _weighted_moments(values: np.ndarray, weight: np.ndarray) -> tuple[float, float]:
+    """(weighted mean, variance of that mean): the sample variance over the effective size
+    (sum w)^2 / sum w^2; the variance is NaN below two effective examples."""
+    total = float(weight.sum())
+    if total == 0:
+        return float("nan"), float("nan")
+    mean = float(np.dot(weight, values) / total)
+    size = total * total / float(np.dot(weight, weight))
+    if size <= 1:
+        return mean, float("nan")
+    variance = float(np.dot(weight, (values - mean) ** 2) / total) * size / (size - 1)
+    return mean, variance / size
 
 
 def _intervals(part: Examples, stats, summary, opts: Options, thresholds) -> dict[str, Any] | None:

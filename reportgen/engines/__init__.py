@@ -50,7 +50,7 @@ def locate(path: str) -> tuple[str, str]:
         suffix, fmt = io.folder_format(path)
         return os.path.join(path, "**", "*" + suffix), fmt
     if not any(ch in path for ch in "*?["):
-        io._check_readable(Path(path), path)
+        io.check_readable(Path(path), path)
     return path, io.file_format(path)
 
 

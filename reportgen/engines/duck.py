@@ -20,8 +20,9 @@ import pyarrow as pa
 from reportgen import io
 from reportgen.accumulate import DISTINCT_BUDGET, Accumulator
 from reportgen.engines import locate, physical_memory
-from reportgen.engines.batches import (CODE, ID, IN_LABELS, IN_SCORES, LABELS, MatrixBuffer, Plan, examples_from_batch, make_plan,
-                                       matched_rows, new_counts, raw_columns, refuse_unmatched, settle_join)
+from reportgen.engines.batches import (CODE, ID, IN_LABELS, IN_SCORES, LABELS, WEIGHT, MatrixBuffer, Plan, check_weight_total,
+                                       examples_from_batch, make_plan, matched_rows, new_counts, raw_columns,
+                                       refuse_unmatched, settle_join)
 from reportgen.errors import InputError
 from reportgen.options import Options
 from reportgen.stats import Statistics
@@ -73,7 +74,7 @@ class DuckSource:
     def _text_types(self, pattern: str, columns: tuple[str, ...], delim: str) -> str:
         if not os.path.isfile(pattern):
             return ""
-        present = io._header_names(pattern, delim)
+        present = io.header_names(pattern, delim)
         chosen = [c for c in columns if c in present]
         if not chosen:
             return ""
@@ -127,13 +128,21 @@ class DuckEngine:
         if n_scores == 0:
             raise InputError("no rows (header only)", file=scores.name)
         plan = make_plan(list(label_types), list(score_types), labels.name, scores.name, opts, same,
-                         lambda column: self._present(labels, column, label_types))
+                         lambda column: self._present(labels, column, label_types), duck_list_kinds(score_types),
+                         lambda column: self._first_labels(scores, column))
         query = Query(plan, opts.id_column, labels, scores, label_types, score_types, same)
         acc = Accumulator(opts.threshold, opts.class_thresholds, opts.grid, expected_rows=n_scores, budget=self.budget)
         seen = self._stream(query, plan, acc, n_scores, LARGE_BATCH_ROWS if n_scores > LARGE else BATCH_ROWS)
         notes = settle_join(seen, n_labels, n_scores, plan, same, opts.allow_partial,
                             lambda side: self._check_unique(query, side), lambda: self._missing_ids(query))
-        return acc.statistics(), plan.notes + notes
+        stats = acc.statistics()
+        check_weight_total(stats, plan)
+        return stats, plan.notes + notes
+
+    def _first_labels(self, scores: DuckSource, column: str) -> list:
+        """The record labels of the first row of a list column."""
+        found = self.rows(f"SELECT list_transform({quote(column)}, lambda x: x.label) FROM {scores.sql} LIMIT 1", scores)
+        return list(found[0][0] or []) if found else []
 
     def _present(self, labels: DuckSource, column: str, types: dict[str, str]) -> list[str]:
         text = label_text(column, types.get(column, "VARCHAR"))
@@ -224,6 +233,13 @@ class DuckEngine:
         return found[0][0] if found else None
 
 
+def duck_list_kinds(types: dict[str, str]) -> dict[str, str]:
+    """DuckDB's list and array columns (``DOUBLE[]``, ``FLOAT[3]``, ``STRUCT(...)[]``) as
+    ``validate.list_kinds`` names them."""
+    return {name: "records" if kind.upper().startswith("STRUCT") else "numbers"
+            for name, kind in types.items() if kind.rstrip().endswith("]")}
+
+
 def label_text(column: str, kind: str) -> str:
     """A label column as text: whole floats as integers (1.0 -> '1'), booleans as true/false."""
     name = quote(column)
@@ -254,7 +270,9 @@ class Query:
             values = "[" + ", ".join(literal(v) for v in plan.code_labels) + "]"
             key = f"lower({text})" if plan.task == "binary" else text
             label_part = f"CAST(list_position({values}, {key}) - 1 AS SMALLINT) AS {CODE}"
-        scores_part = ", ".join(quote(c) for c in plan.score_columns)
+        scores_part = ", ".join(quote(c) for c in plan.read_columns)
+        if plan.weight_column is not None:
+            label_part += f", {quote(plan.weight_column)} AS {WEIGHT}"
         ids = self.ids
         if same:
             self.sql = (f"SELECT {ids} AS {ID}, {label_part}, {scores_part}, TRUE AS {IN_LABELS}, "

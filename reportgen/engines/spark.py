@@ -10,6 +10,7 @@ import os
 import pickle
 import sys
 import warnings
+from dataclasses import replace
 from typing import Iterator
 
 import pyarrow as pa
@@ -17,8 +18,9 @@ import pyarrow as pa
 from reportgen import io
 from reportgen.accumulate import DISTINCT_BUDGET, Accumulator, anchor_thresholds
 from reportgen.engines import locate
-from reportgen.engines.batches import (CODE, ID, IN_LABELS, IN_SCORES, LABELS, MatrixBuffer, Plan, examples_from_batch,
-                                       make_plan, matched_rows, new_counts, raw_columns, settle_join)
+from reportgen.engines.batches import (CODE, ID, IN_LABELS, IN_SCORES, LABELS, WEIGHT, MatrixBuffer, Plan, check_weight_total,
+                                       examples_from_batch, make_plan, matched_rows, new_counts, raw_columns,
+                                       settle_join)
 from reportgen.errors import InputError
 from reportgen.options import Options
 from reportgen.stats import Statistics
@@ -82,7 +84,8 @@ def statistics(labels, scores, opts: Options, same: bool = False, labels_name: s
     from pyspark.sql import functions as F
 
     plan = make_plan(labels.columns, scores.columns, labels_name, scores_name, opts, same,
-                     lambda column: _present(labels, column, F))
+                     lambda column: _present(labels, column, F), _list_kinds(scores),
+                     lambda column: _first_labels(scores, column))
     joined = _joined(labels, scores, plan, opts, same, F)
     spark = joined.sparkSession
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(ROWS_PER_CHUNK))
@@ -101,20 +104,30 @@ def statistics(labels, scores, opts: Options, same: bool = False, labels_name: s
                         lambda side: _check_unique(*frames[side], opts.id_column, F),
                         lambda: _missing_ids(labels, scores, opts))
     total = Statistics.combine([pickle.loads(r["stats"]) for r in rows if r["stats"]])
+    check_weight_total(total, plan)
     return _within_budget(total, opts, budget), plan.notes + notes
+
+
+def _list_kinds(frame) -> dict[str, str]:
+    """Spark's array columns as ``validate.list_kinds`` names them."""
+    from pyspark.sql.types import ArrayType, StructType
+
+    return {f.name: "records" if isinstance(f.dataType.elementType, StructType) else "numbers"
+            for f in frame.schema.fields if isinstance(f.dataType, ArrayType)}
+
+
+def _first_labels(frame, column: str) -> list:
+    first = frame.select(column).first()
+    return [] if first is None or first[0] is None else [record["label"] for record in first[0]]
 
 
 def _within_budget(stats: Statistics, opts: Options, budget: int) -> Statistics:
     """Partitions counted exactly may add up to more distinct scores than the budget: bin them."""
-    from dataclasses import replace
-
-    from reportgen.binning import binned_counts
-
     if any(c.binned for c in stats.per_class) or max(len(c.scores) for c in stats.per_class) <= budget:
         return stats
     anchors = anchor_thresholds(opts.grid, stats.classes, opts.threshold, opts.class_thresholds)
-    per_class = tuple(binned_counts(c, anchors) for c in stats.per_class)
-    return replace(stats, per_class=per_class, top_class=binned_counts(stats.top_class, anchors))
+    per_class = tuple(c.binned_at(anchors) for c in stats.per_class)
+    return replace(stats, per_class=per_class, top_class=stats.top_class.binned_at(anchors))
 
 
 def _present(labels, column: str, F) -> list[str]:
@@ -149,12 +162,14 @@ def _joined(labels, scores, plan: Plan, opts: Options, same: bool, F):
     both_int = _both_int(labels, scores, opts.id_column)
     text = _text(F.col(plan.label_column), labels.schema[plan.label_column].dataType)
     label_cols = [_id(opts.id_column, both_int).alias(ID), text.alias(LABELS)]
+    if plan.weight_column is not None:
+        label_cols.append(F.col(plan.weight_column).alias(WEIGHT))
     if plan.task != "multilabel":
         values = F.array(*[F.lit(v) for v in plan.code_labels])
         key = F.lower(text) if plan.task == "binary" else text
         position = F.array_position(values, key)
         label_cols.append(F.when(position > 0, (position - 1).cast("short")).alias(CODE))
-    scores_cols = [F.col(c).alias(c) for c in plan.score_columns]
+    scores_cols = [F.col(c).alias(c) for c in plan.read_columns]
     if same:
         return labels.select(*label_cols, *scores_cols, F.lit(True).alias(IN_LABELS), F.lit(True).alias(IN_SCORES))
     left = labels.select(*label_cols, F.lit(True).alias(IN_LABELS))

@@ -9,7 +9,7 @@ from email.utils import formatdate, make_msgid
 from typing import Any, Sequence
 
 from reportgen.report.page import headline_tiles
-from reportgen.report.templating import render_template
+from reportgen.report.templating import count_digits, render_template
 
 TABLE = ("total_labeled", "total_predicted", "tp", "fp", "fn", "precision", "recall", "f1")
 PNG_SCALE = 1.5
@@ -79,6 +79,7 @@ def _context(report: dict[str, Any], meta: dict[str, Any], title: str, images) -
         "report": report,
         "tiles": tiles,
         "rows": rows,
+        "count_digits": count_digits(report),
         "n_classes": len(report["per_class"]),
         "baseline": (report.get("baseline") or {}).get("name"),
         "images": [{"name": n, "title": t, "cid": cid} for n, t, cid, _ in images],

@@ -17,7 +17,7 @@ from reportgen.report import vega
 from reportgen.report.embed import packed_island
 from reportgen.report.figures import build_figures, chart_view, many
 from reportgen.report.sections import analysis_context
-from reportgen.report.templating import render_template, template_folder
+from reportgen.report.templating import count_digits, render_template, template_folder
 
 TILES = (
     ("accuracy", "Accuracy", False,
@@ -92,6 +92,7 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
         vega_bundle=bundle,
         csp=content_security_policy([bundle, script]),
         data_json=packed_island(report),
+        count_digits=count_digits(report),
     )
 
 

@@ -1,6 +1,7 @@
 """The jinja2 environment: templates shipped as the package ``reportgen.templates``."""
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -22,12 +23,29 @@ def template_folder() -> Path:
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_folder())),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["count"] = format_count
+    return env
+
+
+def count_digits(report: dict[str, Any]) -> int:
+    """Decimals of every count in a report: 0 unless it is weighted by some fractional weight."""
+    return int((report.get("inputs") or {}).get("count_digits") or 0)
+
+
+def format_count(value: Any, digits: int = 0) -> str:
+    """A count (or sum of weights) as the page and the email print it: ``digits`` decimals
+    (``count_digits``), halves rounded up as JavaScript's ``toFixed`` does (``formatCount``
+    in report.js applies the same rule)."""
+    if value is None:
+        return "—"
+    exact = Decimal(float(value))  # the binary value itself, as toFixed rounds it
+    return str(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
 
 def render_template(name: str, **context: Any) -> str:

@@ -1,0 +1,66 @@
+"""Row-wise array kernels shared by validation, statistics and the engines.
+
+Every function works on whole columns (numpy, no Python loop over rows); a matrix is
+rows × classes.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def argmax_rows(matrix: np.ndarray) -> np.ndarray:
+    """Row-wise argmax of a rows × classes matrix, first maximum wins; a pass per column
+    (fast on column-major data). Returns (rows,) int64."""
+    return argmax_columns([matrix[:, j] for j in range(matrix.shape[1])])
+
+
+def argmax_columns(columns: list[np.ndarray]) -> np.ndarray:
+    """Row-wise argmax over separate (rows,) columns (of any one float type), first maximum
+    wins. Returns (rows,) int64."""
+    best = columns[0].copy()
+    index = np.zeros(len(best), dtype=np.int64)
+    better = np.empty(len(best), dtype=bool)
+    for j in range(1, len(columns)):
+        np.greater(columns[j], best, out=better)
+        index[better] = j
+        np.maximum(best, columns[j], out=best)
+    return index
+
+
+def binary_scores(p: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """The positive class's scores ``p`` (rows,) as the rows × 2 matrix ``[1 - p, p]`` of a
+    binary task (into ``out`` when given; ``p`` may already be its second column)."""
+    y_score = np.empty((len(p), 2), dtype=np.float64, order="F") if out is None else out
+    np.subtract(1.0, p, out=y_score[:, 0])
+    y_score[:, 1] = p
+    return y_score
+
+
+def softmax_rows(matrix: np.ndarray) -> np.ndarray:
+    """Softmax of each row of a rows × classes matrix of logits, in place (column by
+    column, stable: the row's maximum is subtracted first). Returns ``matrix``."""
+    columns = [matrix[:, j] for j in range(matrix.shape[1])]
+    top = columns[0].copy()
+    for column in columns[1:]:
+        np.maximum(top, column, out=top)
+    total = np.zeros_like(top)
+    for column in columns:
+        np.subtract(column, top, out=column)
+        np.exp(column, out=column)
+        total += column
+    for column in columns:
+        np.divide(column, total, out=column)
+    return matrix
+
+
+def sigmoid(values: np.ndarray) -> np.ndarray:
+    """The logistic function of logits, in place, for any shape (stable for both signs:
+    exp of minus the absolute value only). Returns ``values``."""
+    negative = values < 0
+    np.negative(np.abs(values, out=values), out=values)  # -|x|
+    np.exp(values, out=values)                            # e^-|x|, in (0, 1]
+    # x >= 0: 1 / (1 + e^-x); x < 0: e^x / (1 + e^x)
+    ratio = values / (1.0 + values)
+    np.divide(1.0, 1.0 + values, out=values)
+    np.copyto(values, ratio, where=negative)
+    return values
