@@ -1,6 +1,11 @@
 """Synthetic label/score files for the benchmarks (vectorised; no loop over rows).
 
     python benchmarks/make_data.py --rows 1000000 --classes 20 --out /tmp/rg-bench
+    python benchmarks/make_data.py --rows 50000 --classes 1000 --format parquet --round significant --out /tmp/rg-1k
+
+Many classes: a softmax model whose true class gets ``--strength`` (default 2.5) added to a
+standard-normal logit; ``--round decimals`` (6 decimals, the CSV default) or ``significant``
+(6 significant digits, as many exporters write small probabilities).
 """
 from __future__ import annotations
 
@@ -24,6 +29,17 @@ def softmax_scores(rng: np.random.Generator, y: np.ndarray, k: int, strength: fl
     return logits
 
 
+def rounded(p: np.ndarray, how: str) -> np.ndarray:
+    """Scores as float64, rounded to 6 decimals or 6 significant digits (``none``: as drawn)."""
+    p = p.astype(np.float64)
+    if how == "decimals":
+        return np.round(p, 6)
+    if how == "significant":
+        scale = 10.0 ** (5 - np.floor(np.log10(np.maximum(p, 1e-300))))
+        return np.round(p * scale) / scale
+    return p
+
+
 def write(table: pa.Table, path: Path, fmt: str) -> None:
     if fmt == "csv":
         pacsv.write_csv(table, path.with_suffix(".csv"))
@@ -32,14 +48,15 @@ def write(table: pa.Table, path: Path, fmt: str) -> None:
 
 
 def make(rows: int, classes: int, out: Path, fmt: str = "csv", seed: int = 0, int_ids: bool = False,
-         skewed: bool = False, baseline: bool = False, weights: bool = False, list_column: bool = False) -> None:
+         skewed: bool = False, baseline: bool = False, weights: bool = False, list_column: bool = False,
+         strength: float = 2.5, round_to: str | None = None) -> None:
     """``weights``: a ``w`` column of fractional example weights in the labels file.
     ``list_column``: the model's scores also as Parquet twice, ``scores_columns.parquet``
     (one float32 column per class) and ``scores_list.parquet`` (the same values in one
     list column ``scores``), to compare the two shapes."""
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
-    names = [f"class_{j:02d}" for j in range(classes)]
+    names = [f"class_{j:0{max(2, len(str(classes - 1)))}d}" for j in range(classes)]
     y = rng.integers(0, classes, rows)
     ids = pa.array(np.arange(rows))
     if not int_ids:
@@ -49,16 +66,16 @@ def make(rows: int, classes: int, out: Path, fmt: str = "csv", seed: int = 0, in
         label_columns["w"] = pa.array(np.round(rng.uniform(0.5, 2.0, rows), 3))
     write(pa.table(label_columns), out / "labels", fmt)
     order = rng.permutation(rows)
-    models = [("scores", 2.5)] + ([("baseline_scores", 1.5)] if baseline else [])
+    models = [("scores", strength)] + ([("baseline_scores", strength - 1.0)] if baseline else [])
     for name, strength in models:
         p = softmax_scores(rng, y, classes, strength)
         if skewed:
             p **= 8
         p = p[order]
         columns = {"id": ids.take(pa.array(order))}
+        how = round_to or ("none" if fmt == "parquet" else "decimals")
         for j, c in enumerate(names):
-            values = p[:, j] if fmt == "parquet" else np.round(p[:, j].astype(np.float64), 6)
-            columns[c] = pa.array(values)
+            columns[c] = pa.array(rounded(p[:, j], how) if how != "none" else p[:, j])
         write(pa.table(columns), out / name, fmt)
         if list_column and name == "scores":
             pq.write_table(pa.table({"id": columns["id"], **{c: pa.array(p[:, j]) for j, c in enumerate(names)}}),
@@ -109,6 +126,9 @@ def main() -> None:
     parser.add_argument("--int-ids", action="store_true")
     parser.add_argument("--skewed", action="store_true", help="raise every score to the 8th power")
     parser.add_argument("--baseline", action="store_true", help="also a weaker model's scores")
+    parser.add_argument("--strength", type=float, default=2.5, help="logit added to the true class")
+    parser.add_argument("--round", choices=("decimals", "significant", "none"), default=None,
+                        help="6 decimals or 6 significant digits (default: decimals in CSV, none in Parquet)")
     parser.add_argument("--weights", action="store_true", help="a column w of fractional example weights in the labels")
     parser.add_argument("--list-column", action="store_true",
                         help="also the scores as Parquet: one column per class, and one list column")
@@ -120,7 +140,7 @@ def main() -> None:
         make_large(args.rows, args.classes, Path(args.out), args.seed, args.skewed)
     else:
         make(args.rows, args.classes, Path(args.out), args.format, args.seed, args.int_ids, args.skewed, args.baseline,
-             args.weights, args.list_column)
+             args.weights, args.list_column, strength=args.strength, round_to=args.round)
     print(f"wrote {args.rows:,} rows x {args.classes} classes to {args.out} in {time.perf_counter() - start:.1f} s")
 
 

@@ -306,7 +306,8 @@ def _run(
         confident_mistakes_total=_total(lists.confident_mistakes),
         label_issues=listed(lists.label_issues, opts.list_limit, table),
         label_issues_total=_total(lists.label_issues),
-        selection=select_examples(model.examples, cuts, opts.inputs_per_cell, opts.inputs_total, table),
+        selection=select_examples(model.examples, cuts, opts.inputs_per_cell, opts.inputs_total, table,
+                                  shown=(report["confusion_matrix"].get("shown") or {}).get("index")),
     ).with_example_lists(lists)
 
 

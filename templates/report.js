@@ -1,9 +1,105 @@
 // The report page's script: everything comes from the embedded report data.
-// The threshold slider recounts every threshold-dependent number from the grid; the
-// charts are embedded live (replacing their static SVG) and follow the slider too.
+// The data island carries its large sections packed (typed arrays, deflated, base64; see
+// reportgen/report/embed.py): they are decoded once, then the page starts. The threshold
+// slider recounts every threshold-dependent number from the grid; the charts are embedded
+// live (replacing their static SVG) and follow the slider too.
 (function () {
   "use strict";
-  var report = JSON.parse(document.getElementById("report-data").textContent);
+  var TYPES = { uint8: Uint8Array, uint16: Uint16Array, int32: Int32Array, float64: Float64Array };
+
+  function bytesOf(base64) {
+    var text = atob(base64), n = text.length, out = new Uint8Array(n);
+    for (var i = 0; i < n; i++) out[i] = text.charCodeAt(i);
+    return out;
+  }
+  function inflate(bytes) {  // the browser's own zlib ("deflate" is RFC 1950, as Python's zlib.compress)
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return new Response(stream).arrayBuffer();
+  }
+  var POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+               1e18, 1e19, 1e20, 1e21, 1e22];  // exact, as embed.POW10
+  function unpackArray(node) {
+    var exponents = node.exponents ? unpackArray(node.exponents) : Promise.resolve(null);
+    return Promise.all([inflate(bytesOf(node.data)), exponents, unpack(node.nulls || [], null)]).then(function (parts) {
+      var buffer = parts[0], powers = parts[1];
+      var stored = new TYPES[node.dtype](buffer), n = stored.length, shape = node.shape;
+      var row = shape.length > 1 ? shape[shape.length - 1] : n, out = new Array(n), i;
+      if (node.delta) {
+        var sum = 0;
+        for (i = 0; i < n; i++) { if (i % row === 0) sum = 0; sum += stored[i]; out[i] = sum; }
+      } else {
+        for (i = 0; i < n; i++) out[i] = stored[i];
+      }
+      if (node.scale) { for (i = 0; i < n; i++) out[i] = out[i] / node.scale; }
+      else if (powers) { for (i = 0; i < n; i++) out[i] = out[i] / POW10[powers[i]]; }
+      (parts[2] || []).forEach(function (at) { out[at] = null; });
+      for (var d = shape.length - 1; d >= 1; d--) {
+        var size = shape[d], nested = [];
+        for (i = 0; i < out.length; i += size) nested.push(out.slice(i, i + size));
+        out = nested;
+      }
+      return out;
+    });
+  }
+  function own(object, key, value) {  // a key named "__proto__" stays an ordinary key
+    if (key === "__proto__") {
+      Object.defineProperty(object, key, { value: value, enumerable: true, writable: true, configurable: true });
+    } else object[key] = value;
+  }
+  // A node of the island (see embed.py); `names` is the report's classes.
+  function unpack(node, names) {
+    if (Array.isArray(node)) return Promise.all(node.map(function (item) { return unpack(item, names); }));
+    if (node === null || typeof node !== "object") return Promise.resolve(node);
+    if (node.kind === "classes") return Promise.resolve(names.slice());
+    if (node.kind === "map") {
+      return Promise.all([unpack(node.keys, names), unpack(node.values, names)]).then(function (parts) {
+        var out = {}, values = parts[1];
+        parts[0].forEach(function (key, i) { own(out, key, values[i]); });
+        return out;
+      });
+    }
+    if (node.kind === "records") {
+      return Promise.all([Promise.all(node.columns.map(function (c) { return unpack(c, names); })),
+                          unpack(node.nulls, names)]).then(function (parts) {
+        var columns = parts[0], out = new Array(node.length), nulls = {}, r = 0;
+        parts[1].forEach(function (i) { nulls[i] = true; });
+        for (var i = 0; i < node.length; i++) {
+          if (nulls[i]) { out[i] = null; continue; }
+          var item = {};
+          for (var c = 0; c < columns.length; c++) own(item, node.keys[c], columns[c][r]);
+          out[i] = item;
+          r++;
+        }
+        return out;
+      });
+    }
+    if (node.kind === "strings") {
+      return unpackArray(node.index).then(function (index) { return index.map(function (i) { return node.values[i]; }); });
+    }
+    if (node.kind === "ragged") {
+      return Promise.all([unpack(node.lengths, names), unpack(node.values, names)]).then(function (parts) {
+        var start = 0;
+        return parts[0].map(function (length) { start += length; return parts[1].slice(start - length, start); });
+      });
+    }
+    return unpackArray(node);
+  }
+  // The report as --metrics-json wrote it.
+  function readReport(data) {
+    var packed = data.packed || [];
+    return Promise.all(packed.map(function (key) { return unpack(data[key], data.classes); })).then(function (sections) {
+      var report = {};
+      Object.keys(data).forEach(function (key) { if (key !== "packed") own(report, key, data[key]); });
+      packed.forEach(function (key, i) { own(report, key, sections[i]); });
+      return report;
+    });
+  }
+
+  var started = readReport(JSON.parse(document.getElementById("report-data").textContent)).then(start);
+  window.reportgenPage = { ready: started.then(function (page) { return page.ready; }) };
+  started.catch(function (err) { if (window.console) console.error("reportgen: the report data could not be read:", err); });
+
+  function start(report) {
   var grid = report.threshold_grid;
   var T = grid.thresholds;
   var classes = report.classes;
@@ -13,19 +109,36 @@
   var views = [];
   var slider = document.getElementById("threshold");
   var output = document.getElementById("threshold-value");
+  var picked = "";  // the class picked by the reader ("" for none)
 
   function nearest(value) {
     var lo = 0, hi = T.length - 1;
     while (hi - lo > 1) { var mid = (lo + hi) >> 1; if (T[mid] <= value) lo = mid; else hi = mid; }
     return Math.abs(T[hi] - value) < Math.abs(T[lo] - value) ? hi : lo;
   }
-  function ratio(a, b) { return b > 0 ? a / b : 0; }
+  // The one counts -> ratios helper (arrays of equal length): precision, recall and F1, a 0/0
+  // ratio is 0 (scikit-learn's zero_division=0). Mirrors reportgen/ratios.py.
+  function ratios(tp, fp, fn) {
+    var n = tp.length, precision = new Array(n), recall = new Array(n), f1 = new Array(n);
+    for (var i = 0; i < n; i++) {
+      precision[i] = divide(tp[i], tp[i] + fp[i]);
+      recall[i] = divide(tp[i], tp[i] + fn[i]);
+      f1[i] = divide(2 * tp[i], 2 * tp[i] + fp[i] + fn[i]);
+    }
+    return { precision: precision, recall: recall, f1: f1 };
+  }
+  function divide(a, b) { return b > 0 ? a / b : 0; }
+  function mean(values) { var s = 0; for (var i = 0; i < values.length; i++) s += values[i]; return s / values.length; }
   function fmt(x) { return x === null || x === undefined ? "\u2014" : x.toFixed(3); }
   function setText(el, text) { if (el && el.textContent !== text) el.textContent = text; }
+  function column(key, at) { return classes.map(function (name) { return grid.classes[name][key][at]; }); }
 
   // ---------------------------------------------------------------- datasets
-  // (mirrors reportgen/report/charts.py: datasets)
-  function shown() { return task === "binary" ? [1] : classes.map(function (_, j) { return j; }); }
+  // (mirrors reportgen/report/charts.py: datasets; past MANY classes only the picked class is drawn)
+  function shown() {
+    if (MANY) return picked ? [classes.indexOf(picked)] : [];
+    return task === "binary" ? [1] : classes.map(function (_, j) { return j; });
+  }
 
   function curvesOfModel(kind, x, y, short) {
     var area = kind === "roc" ? "roc_auc" : "average_precision";
@@ -101,28 +214,43 @@
                   roc_label: auc === null ? name : name + " (AUC " + auc.toFixed(3) + ")",
                   pr_label: ap === null ? name : name + " (AP " + ap.toFixed(3) + ")",
                   order: j, threshold: T[at], fpr: fp / (fp + tn), tpr: tp / (tp + fn), recall: tp / (tp + fn),
+                  // a curve's point: no prediction has precision 1 (where the PR curve starts)
                   precision: tp + fp ? tp / (tp + fp) : 1 });
     });
     return rows;
   }
 
-  // multiclass predictions (argmax) do not depend on the threshold: summed once
-  var predictedArgmax = null;
-  if (task === "multiclass") {
-    predictedArgmax = classes.map(function () { return 0; });
-    var cmSparse = report.confusion_matrix.sparse;
-    if (cmSparse) cmSparse.predicted.forEach(function (j, c) { predictedArgmax[j] += cmSparse.count[c]; });
-    else report.confusion_matrix.counts.forEach(function (row) { row.forEach(function (n, j) { predictedArgmax[j] += n; }); });
+  var METRICS = ["precision", "recall", "f1"];
+  // Precision, recall and F1 at every grid threshold: the macro average (class "") and each class drawn.
+  var macroLines = (function () {
+    var names = task === "binary" ? [classes[1]] : classes, sums = { precision: [], recall: [], f1: [] };
+    T.forEach(function () { METRICS.forEach(function (m) { sums[m].push(0); }); });
+    names.forEach(function (name) {
+      var g = grid.classes[name], r = ratios(g.tp, g.fp, g.fn);
+      METRICS.forEach(function (m) { for (var i = 0; i < T.length; i++) sums[m][i] += r[m][i]; });
+    });
+    METRICS.forEach(function (m) { sums[m] = sums[m].map(function (v) { return v / names.length; }); });
+    return sums;
+  })();
+  function thresholdRows() {
+    var rows = [];
+    function add(name, lines) {
+      METRICS.forEach(function (m) {
+        for (var i = 0; i < T.length; i++) rows.push({ "class": name, t: T[i], metric: m, value: lines[m][i] });
+      });
+    }
+    add("", macroLines);
+    shown().forEach(function (j) { var g = grid.classes[classes[j]]; add(classes[j], ratios(g.tp, g.fp, g.fn)); });
+    return rows;
   }
 
-  // a matrix as drawn: every class, or past the matrix limit the shown ones and "other"
-  function displayed(matrix, key) {
-    if (!matrix.shown) return { names: matrix.classes, rows: matrix[key] };
-    var names = matrix.shown.index.map(function (i) { return matrix.classes[i]; });
-    var other = matrix.classes.length - names.length;
-    names.push("other (" + other.toLocaleString("en-US") + " classes)");
-    return { names: names, rows: matrix.shown[key] };
-  }
+  // multiclass predictions (argmax) do not depend on the threshold: summed once (dense or sparse matrix)
+  var predictedArgmax = task === "multiclass" ? (function () {
+    var cm = report.confusion_matrix, out = classes.map(function () { return 0; });
+    if (cm.counts) cm.counts.forEach(function (row) { row.forEach(function (c, j) { out[j] += c; }); });
+    else cm.sparse.predicted.forEach(function (j, i) { out[j] += cm.sparse.count[i]; });
+    return out;
+  })() : null;
 
   function counts(at) {
     var rows = [];
@@ -155,64 +283,220 @@
     return rows;
   }
 
-  function datasets(at) {
-    var cm = displayed(report.confusion_matrix, "counts"), shares = displayed(report.confusion_matrix, "normalized").rows;
-    var pm = displayed(report.probability_matrix, "mean_score");
-    var confusion = [], probability = [];
-    cm.rows.forEach(function (row, i) {
-      row.forEach(function (count, j) {
-        confusion.push({ actual: cm.names[i], predicted: cm.names[j], count: count, share: shares[i][j] });
-      });
-    });
-    pm.rows.forEach(function (row, i) {
+  // The matrices' rows and columns: every class, or the shown ones and "other" (compact form).
+  var matrix = (function () {
+    var cm = report.confusion_matrix, top = cm.shown;
+    if (!top) return { labels: classes, other: classes.map(function () { return false; }), counts: cm.counts,
+                       normalized: cm.normalized, mean: report.probability_matrix.mean_score, index: null };
+    var labels = top.index.map(function (i) { return classes[i]; });
+    labels.push("other (" + top.other.classes.toLocaleString("en-US") + " classes)");
+    return { labels: labels, other: labels.map(function (_, i) { return i === labels.length - 1; }),
+             counts: top.counts, normalized: top.normalized, mean: report.probability_matrix.shown.mean_score,
+             index: top.index };
+  })();
+  function matrixCells(values, extra) {
+    var rows = [];
+    values.forEach(function (row, i) {
       row.forEach(function (value, j) {
-        if (value !== null) probability.push({ actual: pm.names[i], "class": pm.names[j], mean: value });
+        var cell = { actual: matrix.labels[i], predicted: matrix.labels[j], row: i, col: j,
+                     actual_other: matrix.other[i], predicted_other: matrix.other[j], count: value };
+        Object.keys(extra).forEach(function (k) { cell[k] = extra[k][i][j]; });
+        rows.push(cell);
       });
     });
+    return rows;
+  }
+  var confusionRows = matrixCells(matrix.counts, { share: matrix.normalized });
+  var probabilityRows = matrixCells(matrix.mean, {}).filter(function (c) { return c.count !== null; }).map(function (c) {
+    return { actual: c.actual, "class": c.predicted, row: c.row, col: c.col, actual_other: c.actual_other,
+             predicted_other: c.predicted_other, mean: c.count };
+  });
+
+  function datasets(at) {
     return {
       roc_curves: curves("roc", "fpr", "tpr", "AUC"),
       pr_curves: curves("pr", "recall", "precision", "AP"),
       points: points(at),
-      grid_rows: shown().map(function (j) {
-        var g = grid.classes[classes[j]];
-        return { "class": classes[j], t: T, tp: g.tp, fp: g.fp, fn: g.fn };
-      }),
+      threshold_rows: thresholdRows(),
       advice_marks: adviceMarks(),
-      confusion: confusion,
-      probability: probability,
+      confusion: confusionRows,
+      probability: probabilityRows,
       counts: counts(at),
       calibration: report.calibration.bins
     };
   }
 
-  // ---------------------------------------------------------------- the table and tiles
-  var rows = classes.map(function (name) {
-    var tr = document.querySelector('tr[data-class="' + CSS.escape(name) + '"]');
-    var cells = {};
-    if (tr) {
-      tr.querySelectorAll("td[data-metric]").forEach(function (td) { cells[td.getAttribute("data-metric")] = td; });
+  // ---------------------------------------------------------------- the table (every class, a page at a time)
+  var PAGE = 100;
+  var table = document.getElementById("summary-table");
+  var body = table ? table.tBodies[0] : null;
+  var filterBox = document.getElementById("class-filter");
+  var pager = document.getElementById("table-pager");
+  var deltas = (report.deltas || {}).per_class || null;
+  var advice = report.advice || null;
+  var COUNT_KEYS = ["tp", "fp", "fn", "total_labeled", "total_predicted"];
+  var columns = table ? Array.prototype.slice.call(table.querySelectorAll("thead th")).map(function (th) {
+    var button = th.querySelector("button");
+    return { th: th, key: th.getAttribute("data-column"), numeric: !!button && button.getAttribute("data-sort") === "num" };
+  }) : [];
+  // The values in the table, one array per column over the classes; at first each class's
+  // own counts at its threshold (per_class), after a slider move the grid's at that threshold.
+  var values = {};
+  function setValues(at) {
+    var tp, fp, fn;
+    if (at === null) {
+      var at0 = report.per_class.map(function (e) { return e.at_threshold; });
+      tp = at0.map(function (a) { return a.tp; }); fp = at0.map(function (a) { return a.fp; });
+      fn = at0.map(function (a) { return a.fn; });
+    } else { tp = column("tp", at); fp = column("fp", at); fn = column("fn", at); }
+    var r = ratios(tp, fp, fn);
+    values.tp = tp; values.fp = fp; values.fn = fn;
+    values.total_labeled = tp.map(function (v, j) { return v + fn[j]; });
+    values.total_predicted = tp.map(function (v, j) { return v + fp[j]; });
+    values.precision = r.precision; values.recall = r.recall; values.f1 = r.f1;
+  }
+  setValues(null);
+  values.roc_auc = report.per_class.map(function (e) { return e.roc_auc; });
+  values.average_precision = report.per_class.map(function (e) { return e.average_precision; });
+  values.delta_f1 = classes.map(function (name) { return deltas && deltas[name] ? deltas[name].f1 : null; });
+  values.delta_auc = classes.map(function (name) { return deltas && deltas[name] ? deltas[name].roc_auc : null; });
+
+  var order = classes.map(function (_, j) { return j; });  // filtered and sorted class indices
+  var pageStart = 0;
+  var visible = [];  // [{j, tr, cells}] of the rows in the DOM
+
+  // Counts (sums of weights when weighted) with the report's one rule: inputs.count_digits
+  // decimals, as the page's server-side cells (format_count in report/templating.py).
+  var countDigits = (report.inputs && report.inputs.count_digits) || 0;
+  function countText(value) { return value === null || value === undefined ? "\u2014" : Number(value).toFixed(countDigits); }
+  function signed(x) {
+    if (x === null || x === undefined) return "\u2014";
+    var text = Math.abs(x).toFixed(3);
+    return parseFloat(text) === 0 ? text : (x > 0 ? "+" : "\u2212") + text;
+  }
+  function makeRow(j) {
+    var name = classes[j], tr = document.createElement("tr"), cells = {};
+    tr.setAttribute("data-class", name);
+    if (name === picked) tr.className = "highlighted";
+    columns.forEach(function (col) {
+      var key = col.key;
+      if (key === "class") {
+        var th = document.createElement("th"); th.scope = "row";
+        var b = document.createElement("button");
+        b.type = "button"; b.className = "pick"; b.setAttribute("data-pick", "");
+        b.setAttribute("aria-label", "highlight " + name + " in the charts"); b.textContent = name;
+        th.appendChild(b); tr.appendChild(th); return;
+      }
+      var td = document.createElement("td");
+      td.className = "num";
+      if (key === "best") {
+        var best = advice && advice[name] && advice[name].max_f1;
+        if (best) {
+          var link = document.createElement("button");
+          link.type = "button"; link.className = "link"; link.setAttribute("data-set-threshold", best.threshold);
+          link.setAttribute("aria-label", "set the threshold to " + best.threshold.toFixed(2) + ", best F1 of " + name);
+          link.textContent = best.threshold.toFixed(2);
+          td.appendChild(link);
+        }
+      } else if (key === "delta_f1" || key === "delta_auc") {
+        td.className = "num delta"; td.textContent = signed(values[key][j]);
+      } else {
+        td.setAttribute("data-metric", key);
+        var v = values[key][j];
+        td.textContent = COUNT_KEYS.indexOf(key) >= 0 ? countText(v) : fmt(v);
+        cells[key] = td;
+      }
+      tr.appendChild(td);
+    });
+    return { j: j, tr: tr, cells: cells };
+  }
+  function renderTable() {
+    if (!body) return;
+    if (pageStart >= order.length) pageStart = Math.max(0, Math.floor((order.length - 1) / PAGE) * PAGE);
+    var slice = order.slice(pageStart, pageStart + PAGE);
+    visible = slice.map(makeRow);
+    var fragment = document.createDocumentFragment();
+    visible.forEach(function (row) { fragment.appendChild(row.tr); });
+    body.textContent = "";
+    body.appendChild(fragment);
+    if (pager) {
+      var paged = order.length > PAGE || classes.length > PAGE;
+      pager.hidden = !paged;
+      var status = pager.querySelector("[data-pager-status]");
+      var end = Math.min(order.length, pageStart + PAGE);
+      setText(status, order.length ? "classes " + (pageStart + 1).toLocaleString("en-US") + "\u2013" +
+              end.toLocaleString("en-US") + " of " + order.length.toLocaleString("en-US") +
+              (order.length < classes.length ? " matching" : "") : "no class matches");
+      pager.querySelector("[data-page=prev]").disabled = pageStart === 0;
+      pager.querySelector("[data-page=next]").disabled = end >= order.length;
     }
-    return { name: name, tr: tr, cells: cells };
-  });
+  }
+  var sortState = null;  // {column, ascending}
+  function applyOrder() {
+    var needle = filterBox ? filterBox.value.trim().toLowerCase() : "";
+    order = [];
+    for (var j = 0; j < classes.length; j++) if (!needle || classes[j].toLowerCase().indexOf(needle) >= 0) order.push(j);
+    if (sortState) {
+      var col = columns[sortState.column], key = col.key, sign = sortState.ascending ? 1 : -1;
+      order.sort(function (a, b) {
+        var u, v;
+        if (key === "class") { u = classes[a]; v = classes[b]; }
+        else {
+          u = values[key][a]; v = values[key][b];
+          u = u === null || isNaN(u) ? -Infinity : u; v = v === null || isNaN(v) ? -Infinity : v;
+        }
+        return (u < v ? -1 : u > v ? 1 : a - b) * sign;
+      });
+    }
+  }
+  if (table) {
+    columns.forEach(function (col, index) {
+      var button = col.th.querySelector("button");
+      if (!button) return;
+      button.addEventListener("click", function () {
+        var ascending = col.th.getAttribute("aria-sort") !== "ascending";
+        columns.forEach(function (c) { if (c.th.hasAttribute("aria-sort")) c.th.setAttribute("aria-sort", "none"); });
+        col.th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        sortState = { column: index, ascending: ascending };
+        applyOrder();
+        pageStart = 0;
+        renderTable();
+      });
+    });
+    // One listener for every row, whichever page is shown: picking a class, advice thresholds.
+    body.addEventListener("click", function (event) {
+      var target = event.target.closest("button");
+      if (!target) return;
+      if (target.hasAttribute("data-pick")) pick(target.closest("tr").getAttribute("data-class"));
+      else if (target.hasAttribute("data-set-threshold")) setThreshold(target.getAttribute("data-set-threshold"));
+    });
+    if (filterBox) {
+      filterBox.closest("[data-filter]").hidden = false;
+      filterBox.addEventListener("input", function () { applyOrder(); pageStart = 0; renderTable(); });
+    }
+    if (pager) {
+      pager.addEventListener("click", function (event) {
+        var button = event.target.closest("button[data-page]");
+        if (!button) return;
+        pageStart = Math.max(0, pageStart + (button.getAttribute("data-page") === "next" ? PAGE : -PAGE));
+        renderTable();
+      });
+    }
+    renderTable();
+  }
+
   var macroCells = {};
   document.querySelectorAll("td[data-macro]").forEach(function (td) { macroCells[td.getAttribute("data-macro")] = td; });
   var tiles = {};
   document.querySelectorAll("[data-tile-value]").forEach(function (el) { tiles[el.getAttribute("data-tile-value")] = el; });
 
-  // A cell's live value is kept on the element (sorting reads it), its text only changes when it must.
-  function setCell(td, value, text) {
+  // A cell's text only changes when it must.
+  function setCell(td, text) {
     if (!td) return;
-    td.liveValue = value;
     var node = td.firstChild;
     if (node && node.nodeType === 3 && !node.nextSibling) { if (node.data !== text) node.data = text; }
     else if (td.textContent !== text) td.textContent = text;
   }
-  // Counts (sums of weights when weighted) with the report's one rule: inputs.count_digits
-  // decimals, as the page's server-side cells (format_count in report/templating.py).
-  var countDigits = (report.inputs && report.inputs.count_digits) || 0;
-  function formatCount(value) { return value === null || value === undefined ? "—" : Number(value).toFixed(countDigits); }
-  function setCount(td, value) { setCell(td, value, formatCount(value)); }
-  function setRatio(td, value) { setCell(td, value, fmt(value)); }
 
   // The analysis section's slice rows: their TP, FP and FN follow the slider too.
   var slices = report.slices || [];
@@ -223,52 +507,40 @@
       if (!s || !s.grid) return;
       ["tp", "fp", "fn"].forEach(function (key) {
         var cell = row.querySelector('td[data-slice-metric="' + key + '"]');
-        var text = formatCount(s.grid[key][at]);
+        var text = countText(s.grid[key][at]);
         if (cell && cell.textContent !== text) { cell.textContent = text; cell.setAttribute("data-value", text); }
       });
     });
   }
 
   function updateTable(at) {
-    var sums = { tp: 0, fp: 0, fn: 0, total_labeled: 0, total_predicted: 0 }, means = { precision: 0, recall: 0, f1: 0 };
-    rows.forEach(function (row) {
-      var g = grid.classes[row.name];
-      var tp = g.tp[at], fp = g.fp[at], fn = g.fn[at];
-      var values = { tp: tp, fp: fp, fn: fn, total_labeled: tp + fn, total_predicted: tp + fp };
-      var ratios = { precision: ratio(tp, tp + fp), recall: ratio(tp, tp + fn), f1: ratio(2 * tp, 2 * tp + fp + fn) };
-      Object.keys(values).forEach(function (k) { sums[k] += values[k]; setCount(row.cells[k], values[k]); });
-      Object.keys(ratios).forEach(function (k) { means[k] += ratios[k] / classes.length; setRatio(row.cells[k], ratios[k]); });
+    setValues(at);
+    visible.forEach(function (row) {
+      COUNT_KEYS.forEach(function (k) { setCell(row.cells[k], countText(values[k][row.j])); });
+      METRICS.forEach(function (k) { setCell(row.cells[k], fmt(values[k][row.j])); });
     });
-    Object.keys(sums).forEach(function (k) { setCount(macroCells[k], sums[k]); });
-    Object.keys(means).forEach(function (k) { setRatio(macroCells[k], means[k]); });
+    COUNT_KEYS.forEach(function (k) { var s = 0; values[k].forEach(function (v) { s += v; }); setCell(macroCells[k], countText(s)); });
+    METRICS.forEach(function (k) { setCell(macroCells[k], fmt(mean(values[k]))); });
   }
 
   function updateTiles(at) {
     if (task === "multiclass") return;
-    var n = report.n_examples, k = classes.length, per = [];
+    var n = report.n_examples, k = classes.length, tp = [], fp = [], fn = [];
     if (task === "binary") {
       var g = grid.classes[classes[1]];
-      var tp = g.tp[at], fp = g.fp[at], fn = g.fn[at], tn = g.tn[at];
-      per = [[tn, fn, fp], [tp, fp, fn]];  // the negative class: its tp, fp, fn are the positive's tn, fn, fp
-      setText(tiles.accuracy, fmt((tp + tn) / n));
+      // the negative class: its tp, fp, fn are the positive's tn, fn, fp
+      tp = [g.tn[at], g.tp[at]]; fp = [g.fn[at], g.fp[at]]; fn = [g.fp[at], g.fn[at]];
+      setText(tiles.accuracy, fmt((g.tp[at] + g.tn[at]) / n));
     } else {
+      tp = column("tp", at); fp = column("fp", at); fn = column("fn", at);
       var wrong = 0;
-      classes.forEach(function (name) {
-        var c = grid.classes[name];
-        wrong += c.fp[at] + c.fn[at];
-        per.push([c.tp[at], c.fp[at], c.fn[at]]);
-      });
+      for (var j = 0; j < k; j++) wrong += fp[j] + fn[j];
       setText(tiles.accuracy, fmt(1 - wrong / (n * k)));
     }
-    var p = 0, r = 0, f = 0;
-    per.forEach(function (c) {
-      p += ratio(c[0], c[0] + c[1]) / per.length;
-      r += ratio(c[0], c[0] + c[2]) / per.length;
-      f += ratio(2 * c[0], 2 * c[0] + c[1] + c[2]) / per.length;
-    });
-    setText(tiles.macro_precision, fmt(p));
-    setText(tiles.macro_recall, fmt(r));
-    setText(tiles.macro_f1, fmt(f));
+    var r = ratios(tp, fp, fn);
+    setText(tiles.macro_precision, fmt(mean(r.precision)));
+    setText(tiles.macro_recall, fmt(mean(r.recall)));
+    setText(tiles.macro_f1, fmt(mean(r.f1)));
   }
 
   // Each live view, with what it follows: the threshold signal, the points and counts data.
@@ -286,17 +558,18 @@
   function hasData(view, name) { try { view.data(name); return true; } catch (e) { return false; } }
   // The view's own changeset: the bundle's global `vega` is not the library (only vegaEmbed is exported).
   function replaceData(view, name, values) {
-    view.change(name, view.changeset().remove(function () { return true; }).insert(values));
+    view.change(name, view.changeset().remove(function () { return true; }).insert(copyRows(values)));
   }
   var reported = false;
   function reportError(err) {  // once: a chart that cannot follow keeps its last state
     if (!reported && window.console) { reported = true; console.error("reportgen chart update failed:", err); }
   }
 
+  function currentAt() { return nearest(parseFloat(slider ? slider.value : report.threshold)); }
   var pending = false;
   function update() {
     pending = false;
-    var at = nearest(parseFloat(slider.value));
+    var at = currentAt();
     setText(output, T[at].toFixed(2));
     updateTable(at);
     updateTiles(at);
@@ -308,91 +581,105 @@
       if (!pending) { pending = true; window.requestAnimationFrame(update); }
     });
   }
+  function setThreshold(value) {
+    if (!slider) return;
+    slider.value = value;
+    slider.dispatchEvent(new Event("input", { bubbles: true }));
+    slider.focus();
+  }
   document.querySelectorAll("[data-set-threshold]").forEach(function (button) {
-    button.addEventListener("click", function () {
-      slider.value = button.getAttribute("data-set-threshold");
-      slider.dispatchEvent(new Event("input", { bubbles: true }));
-      slider.focus();
-    });
+    if (body && body.contains(button)) return;  // the table's own listener handles its rows
+    button.addEventListener("click", function () { setThreshold(button.getAttribute("data-set-threshold")); });
   });
 
-  // ---------------------------------------------------------------- highlight and sorting
+  // ---------------------------------------------------------------- picking a class
+  // The picker (#highlight, an input with the class names as suggestions), a click on a row's
+  // name, or a click on a chart mark of that class. Past MANY classes the picked class's curves,
+  // point and threshold lines are built from the report data when it is picked.
   var highlight = document.getElementById("highlight");
-  // Picking a class: the select, a click on a row's name, or a click on a chart mark of that class.
+  var names = document.getElementById("class-names");
+  if (names) {
+    var fragment = document.createDocumentFragment();
+    classes.forEach(function (name) { var o = document.createElement("option"); o.value = name; fragment.appendChild(o); });
+    names.appendChild(fragment);
+  }
   function pick(name) {
-    if (!highlight || classes.indexOf(name) < 0) return;
-    highlight.value = highlight.value === name ? "" : name;
-    highlight.dispatchEvent(new Event("change", { bubbles: true }));
+    if (classes.indexOf(name) < 0) return;
+    if (highlight) highlight.value = picked === name ? "" : name;
+    setPicked(picked === name ? "" : name);
   }
-  document.querySelectorAll("button[data-pick]").forEach(function (button) {
-    button.addEventListener("click", function () { pick(button.closest("tr").getAttribute("data-class")); });
-  });
+  function setPicked(name) {
+    if (name === picked) return;
+    picked = name;
+    visible.forEach(function (row) { row.tr.classList.toggle("highlighted", classes[row.j] === name); });
+    var at = currentAt();
+    views.forEach(function (entry) {
+      try {
+        if (MANY) {
+          if (entry.key === "roc") replaceData(entry.view, "roc_curves", curves("roc", "fpr", "tpr", "AUC"));
+          if (entry.key === "pr") replaceData(entry.view, "pr_curves", curves("pr", "recall", "precision", "AP"));
+          if (entry.key === "threshold") replaceData(entry.view, "threshold_rows", thresholdRows());
+          if (entry.points) replaceData(entry.view, "points", points(at));
+        }
+        if (entry.highlight) entry.view.signal("highlight", name);
+        entry.view.runAsync();
+      } catch (err) { reportError(err); }
+    });
+  }
   if (highlight) {
-    highlight.addEventListener("change", function () {
-      var name = highlight.value;
-      rows.forEach(function (row) { if (row.tr) row.tr.classList.toggle("highlighted", row.name === name); });
-      views.forEach(function (entry) {
-        if (entry.highlight) { entry.view.signal("highlight", name); entry.view.runAsync(); }
-      });
-    });
+    var choose = function () {
+      var value = highlight.value;
+      if (value === "" || classes.indexOf(value) >= 0) setPicked(value);
+    };
+    highlight.addEventListener("change", choose);
+    highlight.addEventListener("input", choose);
   }
-
-  function cellValue(td) {
-    var value = td.liveValue !== undefined ? td.liveValue : parseFloat(td.getAttribute("data-value"));
-    return value === null ? NaN : value;
-  }
-  function makeSortable(table) {
-    var headers = Array.prototype.slice.call(table.querySelectorAll("thead th"));
-    headers.forEach(function (th, column) {
-      var button = th.querySelector("button");
-      if (!button) return;
-      button.addEventListener("click", function () {
-        var ascending = th.getAttribute("aria-sort") !== "ascending";
-        headers.forEach(function (h) { if (h.hasAttribute("aria-sort")) h.setAttribute("aria-sort", "none"); });
-        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-        var numeric = button.getAttribute("data-sort") === "num";
-        var body = table.tBodies[0];
-        var sorted = Array.prototype.slice.call(body.rows).sort(function (a, b) {
-          var x = a.cells[column], y = b.cells[column];
-          var u = numeric ? cellValue(x) : x.textContent;
-          var v = numeric ? cellValue(y) : y.textContent;
-          if (numeric) { u = isNaN(u) ? -Infinity : u; v = isNaN(v) ? -Infinity : v; }
-          var order = u < v ? -1 : u > v ? 1 : 0;
-          return ascending ? order : -order;
-        });
-        sorted.forEach(function (row) { body.appendChild(row); });
-      });
-    });
-  }
-  document.querySelectorAll("table.sortable").forEach(makeSortable);
 
   // ---------------------------------------------------------------- selection details
   var live = document.getElementById("selection-live");
-  function showCell(actual, predicted) {
+  var inShown = Object.create(null);  // a class named "__proto__" is a key like any other
+  (matrix.index || []).forEach(function (i) { inShown[classes[i]] = true; });
+  // A matrix cell's examples: one cell, or every embedded cell behind an "other" row or column.
+  function showCell(datum) {
     var cells = (report.selection || {}).cells || [];
-    var cell = null;
-    cells.forEach(function (c) { if (c.actual === actual && c.predicted === predicted) cell = c; });
+    function matches(name, label, other) { return other ? !inShown[name] : name === label; }
+    var found = cells.filter(function (c) {
+      return matches(c.actual, datum.actual, datum.actual_other) && matches(c.predicted, datum.predicted, datum.predicted_other);
+    });
+    var examples = [];
+    found.forEach(function (c) {
+      c.examples.forEach(function (e) { examples.push({ e: e, actual: c.actual, predicted: c.predicted }); });
+    });
+    var grouped = datum.actual_other || datum.predicted_other;
+    if (grouped) examples.sort(function (a, b) { return b.e.p_predicted - a.e.p_predicted; });
+    var count = grouped || !found.length ? datum.count : found[0].count;
     live.textContent = "";
     var heading = document.createElement("h3");
-    heading.textContent = "actual " + actual + " \u2192 predicted " + predicted;
+    heading.textContent = "actual " + datum.actual + " \u2192 predicted " + datum.predicted;
     live.appendChild(heading);
     var note = document.createElement("p");
-    if (!cell) { note.textContent = "No examples in this cell."; live.appendChild(note); return; }
-    note.textContent = cell.count + " examples" + (cell.examples.length < cell.count ? ", " + cell.examples.length + " shown (most confident first)" : ", most confident first");
+    if (!examples.length) {
+      note.textContent = count ? count + " examples; none of them is embedded in this page." : "No examples in this cell.";
+      live.appendChild(note);
+      return;
+    }
+    note.textContent = count + " examples" + (examples.length < count ? ", " + examples.length + " shown (most confident first)" : ", most confident first");
     live.appendChild(note);
-    if (!cell.examples.length) return;
     var wrap = document.createElement("div");
     wrap.className = "table-scroll";
     var t = document.createElement("table");
     t.className = "summary";
     var head = t.createTHead().insertRow();
-    ["id", "p(actual)", "p(predicted)", "input"].forEach(function (h) {
+    var headings = grouped ? ["id", "actual", "predicted", "p(actual)", "p(predicted)", "input"]
+                           : ["id", "p(actual)", "p(predicted)", "input"];
+    headings.forEach(function (h) {
       var th = document.createElement("th"); th.scope = "col"; th.textContent = h; head.appendChild(th);
     });
-    var body = t.createTBody();
-    cell.examples.forEach(function (e) {
-      var tr = body.insertRow();
+    var tbody = t.createTBody();
+    examples.forEach(function (item) {
+      var e = item.e, tr = tbody.insertRow();
       tr.insertCell().textContent = e.id;
+      if (grouped) { tr.insertCell().textContent = item.actual; tr.insertCell().textContent = item.predicted; }
       var a = tr.insertCell(); a.className = "num"; a.textContent = fmt(e.p_actual);
       var b = tr.insertCell(); b.className = "num"; b.textContent = fmt(e.p_predicted);
       var input = tr.insertCell();
@@ -411,8 +698,12 @@
     live.scrollIntoView({ block: "nearest" });
   }
 
+  var page = { views: views, datasets: datasets, nearest: nearest, report: report, showCell: showCell,
+               ratios: ratios, ready: Promise.resolve(0) };
+  Object.assign(window.reportgenPage, page);
+
   // ---------------------------------------------------------------- live charts
-  if (typeof vegaEmbed !== "function") return;
+  if (typeof vegaEmbed !== "function") return page;
   // Dark mode: the live charts take the page's colours (the static fallbacks keep a white card).
   var DARK = !!(window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches);
   var INK = "#c9d1d9", FAINT = "#30363d";
@@ -447,7 +738,7 @@
     return own;
   }
 
-  var at0 = nearest(parseFloat(slider ? slider.value : report.threshold));
+  var at0 = currentAt();
   var data = datasets(at0);
   var pendingViews = [];
   document.querySelectorAll(".vega-embed[data-chart]").forEach(function (el) {
@@ -457,7 +748,8 @@
     spec.datasets = ownDatasets(specText, data);
     (spec.params || []).forEach(function (p) { if (p.name === "threshold") p.value = T[at0]; });
     var fallback = Array.prototype.slice.call(el.childNodes);
-    var options = { actions: false, renderer: "svg", tooltip: true };
+    // ast: expressions run in Vega's interpreter, not compiled with eval (the page's CSP allows none)
+    var options = { actions: false, renderer: "svg", tooltip: true, ast: true };
     if (DARK) { spec = recolour(spec); options.config = DARK_CONFIG; options.tooltip = { theme: "dark" }; }
     pendingViews.push(vegaEmbed(el, spec, options).then(function (result) {
       var view = result.view;
@@ -470,13 +762,19 @@
       view.addEventListener("click", function (event, item) {
         var datum = item && item.datum;
         if (!datum) return;
-        if (key === "confusion" && datum.actual !== undefined) showCell(datum.actual, datum.predicted);
+        if (key === "confusion" && datum.actual !== undefined) showCell(datum);
         else if (typeof datum["class"] === "string") pick(datum["class"]);
       });
       // The reader may have moved the slider or picked a class while the charts were loading.
-      if (highlight && highlight.value && entry.highlight) view.signal("highlight", highlight.value);
-      var at = nearest(parseFloat(slider ? slider.value : report.threshold));
-      if (at !== at0) updateOne(entry, at);
+      if (picked) {
+        if (MANY && (key === "roc" || key === "pr" || key === "threshold")) {
+          var name = { roc: "roc_curves", pr: "pr_curves", threshold: "threshold_rows" }[key];
+          replaceData(view, name, datasets(currentAt())[name]);
+        }
+        if (entry.highlight) view.signal("highlight", picked);
+      }
+      var at = currentAt();
+      if (at !== at0 || (picked && entry.points)) updateOne(entry, at);
       return view.runAsync();
     }).catch(function (err) {
       reportError(err);
@@ -484,7 +782,9 @@
       fallback.forEach(function (node) { el.appendChild(node); });
     }));
   });
-  // For scripts and tests: the live views, and a promise settled once every chart is live.
-  window.reportgenPage = { views: views, datasets: datasets, nearest: nearest,
-                           ready: Promise.all(pendingViews).then(function () { return views.length; }) };
+  // For scripts and tests: a promise settled once every chart is live.
+  page.ready = Promise.all(pendingViews).then(function () { return views.length; });
+  window.reportgenPage.ready = page.ready;
+  return page;
+  }
 })();

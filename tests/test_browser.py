@@ -52,8 +52,9 @@ def many(tmp_path_factory):
     return _build(folder, "many", labels=folder / "l.csv", scores=folder / "s.csv", n_bootstrap=0)
 
 
-def _open(chromium, path: Path, *, width=1280, js=True):
-    context = chromium.new_context(viewport={"width": width, "height": 900}, java_script_enabled=js)
+def _open(chromium, path: Path, *, width=1280, js=True, bypass_csp=False):
+    context = chromium.new_context(viewport={"width": width, "height": 900}, java_script_enabled=js,
+                                   bypass_csp=bypass_csp)
     page = context.new_page()
     problems, requests = [], []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -159,7 +160,7 @@ def test_no_serious_accessibility_violations(chromium, digits):
             raise RuntimeError("CI needs axe-core (npm install --prefix .ci/node axe-core@4)")
         pytest.skip("needs axe-core from npm")
     path, _ = digits
-    context, page, _, _ = _open(chromium, path)
+    context, page, _, _ = _open(chromium, path, bypass_csp=True)  # the page's policy would refuse axe itself
     page.add_script_tag(path=axe)
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     serious = [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]
@@ -197,5 +198,209 @@ def test_sorting_the_summary_table(chromium, digits):
     header.locator("button").click()
     shown = page.eval_on_selector_all("#summary-table tbody tr", "rows => rows.map(r => r.getAttribute('data-class'))")
     assert [fn[c] for c in shown] == sorted(fn.values(), reverse=True)
+    assert problems == []
+    context.close()
+
+
+# ----------------------------------------------------------------------------- a thousand classes
+
+
+@pytest.fixture(scope="module")
+def thousand(tmp_path_factory):
+    """3,000 rows x 1,000 classes: compact matrices, the table a page at a time."""
+    folder = tmp_path_factory.mktemp("thousand")
+    rng = np.random.default_rng(5)
+    n, k = 3000, 1000
+    y = rng.integers(0, k, n)
+    p = softmax_scores(rng, y, k, 5.0)
+    names = [f"class_{j:04d}" for j in range(k)]
+    labels = pd.DataFrame({"id": [f"r{i}" for i in range(n)], "label": np.array(names)[y]})
+    scores = pd.DataFrame(p.round(6), columns=names)
+    scores.insert(0, "id", labels["id"])
+    labels.to_parquet(folder / "l.parquet")
+    scores.to_parquet(folder / "s.parquet")
+    return _build(folder, "thousand", labels=folder / "l.parquet", scores=folder / "s.parquet", n_bootstrap=0)
+
+
+CSP_LISTENER = """window.__violations = [];
+document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"""
+
+
+def _open_live(chromium, path: Path, *, width=1280):
+    """The page with every chart live; CSP violations are collected in window.__violations."""
+    context = chromium.new_context(viewport={"width": width, "height": 900})
+    context.add_init_script(CSP_LISTENER)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(path.as_uri())
+    assert page.evaluate("() => window.reportgenPage.ready") == 7
+    return context, page, problems
+
+
+def _table_rows(page) -> list[str]:
+    return page.eval_on_selector_all("#summary-table tbody tr", "rows => rows.map(r => r.getAttribute('data-class'))")
+
+
+def test_a_thousand_classes_decode_exactly_under_the_policy(chromium, thousand):
+    path, report = thousand
+    assert path.stat().st_size < 3_000_000
+    context, page, problems = _open_live(chromium, path)
+    decoded = json.loads(page.evaluate("() => JSON.stringify(reportgenPage.report)"))
+    assert decoded == json.loads(json.dumps(report))  # every number the JSON's, after the browser's inflate
+    assert report["confusion_matrix"]["counts"] is None and len(report["confusion_matrix"]["shown"]["index"]) == 39
+    assert page.evaluate("() => window.__violations") == []
+    policy = page.get_attribute('meta[http-equiv="Content-Security-Policy"]', "content")
+    assert policy.startswith("default-src 'none'") and "unsafe-eval" not in policy and "connect-src" not in policy
+    assert 0 < len(_table_rows(page)) <= 100  # a page of the table, not a thousand rows
+    assert problems == []
+    context.close()
+
+
+def test_a_thousand_classes_filter_sort_and_page(chromium, thousand):
+    path, report = thousand
+    context, page, problems = _open_live(chromium, path)
+    page.fill("#class-filter", "class_0123")
+    assert _table_rows(page) == ["class_0123"]
+    tp = report["per_class"][123]["at_threshold"]["tp"]
+    assert page.inner_text('tr[data-class="class_0123"] td[data-metric="tp"]') == str(tp)
+    page.fill("#class-filter", "")
+    header = page.locator('#summary-table th[data-column="fn"]')
+    header.locator("button").click()
+    header.locator("button").click()
+    assert header.get_attribute("aria-sort") == "descending"
+    fn = sorted((c["at_threshold"]["fn"] for c in report["per_class"]), reverse=True)
+    shown = [int(page.inner_text(f'tr[data-class="{name}"] td[data-metric="fn"]')) for name in _table_rows(page)]
+    assert shown == fn[:len(shown)] and len(shown) == 100
+    first = _table_rows(page)
+    page.click('#table-pager [data-page="next"]')
+    second = _table_rows(page)
+    assert len(second) == 100 and not set(first) & set(second)
+    assert "101\u2013200 of 1,000" in page.inner_text("#table-pager")
+    assert problems == []
+    context.close()
+
+
+def test_a_thousand_classes_slider_updates_the_shown_rows(chromium, thousand):
+    path, report = thousand
+    context, page, problems = _open_live(chromium, path)
+    grid = report["threshold_grid"]
+    for value in (0.05, 0.3):
+        _move(page, value)
+        at = grid["thresholds"].index(value)
+        for name in _table_rows(page)[:20]:
+            for key in ("tp", "fp", "fn"):
+                cell = page.inner_text(f'tr[data-class="{name}"] td[data-metric="{key}"]')
+                assert int(cell) == grid["classes"][name][key][at], (name, key, value)
+    assert problems == []
+    context.close()
+
+
+def test_a_thousand_classes_pick_a_class_for_its_curves(chromium, thousand):
+    path, report = thousand
+    context, page, problems = _open_live(chromium, path)
+    legend = "() => [...document.querySelectorAll('#chart-roc text')].map((t) => t.textContent).filter((t) => t.includes('AUC'))"
+    assert page.evaluate(legend) == [f"macro average (AUC {report['summary']['roc_auc_macro']:.3f})"]
+    assert page.eval_on_selector_all("#class-names option", "o => o.length") == 1000
+    j = next(j for j in range(777, 1000) if report["per_class"][j]["roc_auc"] is not None)
+    name = report["classes"][j]
+    page.fill("#highlight", name)
+    page.wait_for_timeout(200)
+    auc = report["per_class"][j]["roc_auc"]
+    assert sorted(page.evaluate(legend)) == sorted([f"{name} (AUC {auc:.3f})",
+                                                     f"macro average (AUC {report['summary']['roc_auc_macro']:.3f})"])
+    rows = page.evaluate("""(name) => reportgenPage.views.find((v) => v.key === 'threshold').view.data('threshold_rows')
+                              .filter((r) => r['class'] === name).length""", name)
+    assert rows == 3 * len(report["threshold_grid"]["thresholds"])
+    assert problems == []
+    context.close()
+
+
+def test_a_thousand_classes_other_cell_lists_its_examples(chromium, thousand):
+    path, report = thousand
+    context, page, problems = _open_live(chromium, path)
+    box = page.evaluate("""() => {
+        const paths = [...document.querySelectorAll('#chart-confusion g.mark-rect path')];
+        const cell = paths.find((p) => p.__data__ && p.__data__.datum.actual_other && !p.__data__.datum.predicted_other
+                                       && p.__data__.datum.count > 0);
+        cell.scrollIntoView({block: 'center'});
+        const r = cell.getBoundingClientRect();
+        return {x: r.x + r.width / 2, y: r.y + r.height / 2, predicted: cell.__data__.datum.predicted,
+                count: cell.__data__.datum.count};
+    }""")
+    page.mouse.click(box["x"], box["y"])
+    page.wait_for_selector("#selection-live table")
+    shown = {report["classes"][i] for i in report["confusion_matrix"]["shown"]["index"]}
+    listed = page.eval_on_selector_all("#selection-live tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
+    assert listed and all(actual not in shown and predicted == box["predicted"] for _, actual, predicted, *_ in listed)
+    assert page.inner_text("#selection-live h3").startswith("actual other (961 classes)")
+    assert problems == []
+    context.close()
+
+
+def test_a_thousand_classes_without_scripts_show_the_worst_and_best(chromium, thousand):
+    path, report = thousand
+    context, page, _, _ = _open(chromium, path, js=False)
+    rows = _table_rows(page)
+    f1 = sorted(report["per_class"], key=lambda c: (c["support"] == 0, c["f1"], -c["support"]))
+    best = sorted(report["per_class"], key=lambda c: (c["support"] == 0, -c["f1"], -c["support"]))
+    assert len(rows) == 60 and rows[:50] == [c["class"] for c in f1[:50]] and rows[50:] == [c["class"] for c in best[:10]]
+    assert "needs scripts" in page.inner_text("#summary")
+    assert not page.is_visible("#class-filter") and not page.is_visible("#table-pager")
+    assert page.locator("#attention tr[data-attention]").count() == len(report["attention"]) > 0
+    context.close()
+
+
+def test_a_thousand_classes_have_no_serious_accessibility_violations(chromium, thousand):
+    axe = next((p for p in AXE_CANDIDATES if p and os.path.exists(p)), None)
+    if axe is None:
+        if os.environ.get("CI"):
+            raise RuntimeError("CI needs axe-core (npm install --prefix .ci/node axe-core@4)")
+        pytest.skip("needs axe-core from npm")
+    path, _ = thousand
+    context, page, _, _ = _open(chromium, path, bypass_csp=True)
+    page.add_script_tag(path=axe)
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    serious = [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]
+               if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_a_thousand_classes_fit_the_screen(chromium, thousand, tmp_path, width, js):
+    path, _ = thousand
+    context, page, problems, _ = _open(chromium, path, width=width, js=js)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    page.screenshot(path=str(tmp_path / f"thousand-{width}-{'js' if js else 'nojs'}.png"), full_page=True)
+    assert overflow <= 0
+    assert problems == []
+    context.close()
+
+
+def test_the_page_runs_in_a_sandboxed_srcdoc_frame(chromium, thousand, tmp_path):
+    """A notebook shows the page in <iframe srcdoc sandbox="allow-scripts">: an opaque origin, the
+    page's own policy; the island still decodes and every chart goes live."""
+    from html import escape
+
+    path, report = thousand
+    host = tmp_path / "host.html"
+    host.write_text(f'<!doctype html><iframe id="f" sandbox="allow-scripts" width="1200" height="800" '
+                    f'srcdoc="{escape(path.read_text("utf-8"), quote=True)}"></iframe>', "utf-8")
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(CSP_LISTENER)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.goto(host.as_uri())
+    page.wait_for_function("() => document.getElementById('f').contentWindow !== null")
+    inner = page.frames[1]
+    inner.wait_for_function("() => window.reportgenPage !== undefined", timeout=30000)
+    assert inner.evaluate("() => window.reportgenPage.ready") == 7
+    assert inner.evaluate("() => document.querySelectorAll('.vega-embed.live').length") == 7
+    assert inner.evaluate("() => reportgenPage.report.classes.length") == len(report["classes"])
+    assert inner.evaluate("() => window.__violations") == []
     assert problems == []
     context.close()

@@ -15,6 +15,7 @@ from bs4 import BeautifulSoup
 
 import reportgen
 from conftest import PROJECT_ROOT, softmax_scores
+from reportgen.report.embed import read_island
 from reportgen.report.output import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +85,9 @@ def test_data_island_is_the_metrics_json(built):
     soup, _, report = built
     islands = soup.select('script[type="application/json"]#report-data')
     assert len(islands) == 1
-    assert json.loads(islands[0].string) == report
+    data = json.loads(islands[0].string)
+    assert data["packed"] and all(data[key]["kind"] for key in data["packed"])  # the large sections are packed
+    assert read_island(data) == report
 
 
 def test_specs_validate_and_every_chart_has_a_static_svg(built):
@@ -144,9 +147,9 @@ def _expressions(node):
             yield from _expressions(item)
 
 
-def test_page_stays_under_budget_with_twenty_classes(tmp_path):
+@pytest.mark.parametrize("n, k, budget", [(100_000, 20, 1.5e6), (10_000, 100, 2.0e6)])
+def test_page_stays_under_budget(tmp_path, n, k, budget):
     rng = np.random.default_rng(0)
-    n, k = 100_000, 20
     y = rng.integers(0, k, n)
     p = softmax_scores(rng, y, k, 2)
     names = [f"class_{j:02d}" for j in range(k)]
@@ -154,7 +157,9 @@ def test_page_stays_under_budget_with_twenty_classes(tmp_path):
     pd.DataFrame({"id": range(n), **{c: p[:, j] for j, c in enumerate(names)}}).to_parquet(tmp_path / "s.parquet")
     _, html, _ = _page(tmp_path, baseline=False, labels=tmp_path / "l.parquet", scores=tmp_path / "s.parquet",
                        inputs=None, n_bootstrap=0)
-    assert len(html.encode("utf-8")) < 1.5e6
+    size = len(html.encode("utf-8"))
+    print(f"{k} classes, {n:,} rows: page {size / 1e6:.2f} MB")
+    assert size < budget
 
 
 def test_templates_come_from_the_package():
@@ -479,7 +484,7 @@ def test_many_classes_draw_the_macro_curve_and_the_picked_class(chromium, tmp_pa
     context, page, problems = _live(chromium, tmp_path, report)
     legend = "() => [...document.querySelectorAll('#chart-roc text')].map((t) => t.textContent).filter((t) => t.includes('AUC'))"
     assert page.evaluate(legend) == [f"macro average (AUC {report['summary']['roc_auc_macro']:.3f})"]
-    page.select_option("#highlight", "c07")
+    page.fill("#highlight", "c07")
     page.wait_for_timeout(100)
     assert sorted(page.evaluate(legend)) == sorted([f"c07 (AUC {report['per_class'][7]['roc_auc']:.3f})",
                                                      f"macro average (AUC {report['summary']['roc_auc_macro']:.3f})"])
@@ -516,3 +521,98 @@ def test_static_heatmap_cells_merge_into_one_path_per_colour():
     assert lean_svg(svg) == ('<g><path d="M0,0h8v8h-8ZM16,0h8v8h-8Z" fill="#010203"/><path d="M8,0h8v8h-8Z" fill="#aabbcc"/>'
                              '</g><path d="M1,1" fill="#010203"/><path d="m1,1h2" fill="#010203"/>'
                              '<path d="m3,1h2" fill="#010203"/>')
+
+
+# ----------------------------------------------------------------------------- the packed data island
+
+
+@pytest.mark.parametrize("values", [
+    list(range(200)),                                                # uint8
+    [0, 70000, 3] * 30,                                              # int32
+    [-5, 4, 1000] * 30,                                              # negative: int32
+    [2**40 + 1, 7] * 40,                                             # beyond int32: float64 storage, ints back
+    [round(x, 4) for x in np.random.default_rng(1).uniform(0, 1, 300)],  # four decimals: scale 10,000
+    [float(f"{x:.6g}") for x in np.random.default_rng(2).uniform(1e-7, 1, 300)],  # 6 significant digits: exponents
+    list(np.random.default_rng(3).normal(0, 1, 300)),               # any float64
+    [1.0, 2.0, 3.0] * 30,                                            # floats stay floats
+    [None, 0.5, 0.25] * 30,                                          # nulls
+    [[1, 2, 3, 4]] * 40,                                             # a matrix
+    [list(range(i % 7)) for i in range(100)],                        # ragged lists, some empty
+    [f"class_{i % 9}" for i in range(300)],                          # repeated strings
+    [{"a": i, "b": None if i % 3 else [i, 0.5], "c": f"x{i}"} if i % 5 else None for i in range(200)],
+    [True, False] * 40,                                              # booleans stay plain
+    [],
+], ids=["uint8", "int32", "negative", "big", "decimals", "significant", "float64", "whole-floats", "nulls",
+        "matrix", "ragged", "strings", "records", "booleans", "empty"])
+def test_the_packed_island_gives_back_every_value_exactly(values):
+    from reportgen.report.embed import island, read_island, script_json
+
+    report = {"summary": {"x": 1}, "curves": {"__proto__": values, "kind": values, "c": {"v": values}}}
+    data = json.loads(script_json(island(report)))
+    assert data["packed"] == ["curves"] and data["summary"] == {"x": 1}
+    back = read_island(data)
+    assert back == report
+    assert json.dumps(back) == json.dumps(report)  # ints stay ints, floats floats, to the last bit
+
+
+def test_packed_arrays_take_the_smallest_type():
+    from reportgen.report.embed import pack_array, unpack_array
+
+    cases = [(np.random.default_rng(0).integers(0, 256, 300).tolist(), "uint8"), ([0, 65535] * 40, "uint16"), ([0, 65536] * 40, "int32"),
+             (list(np.random.default_rng(0).normal(size=100)), "float64")]
+    for values, dtype in cases:
+        node = pack_array(values)
+        assert node["dtype"] == dtype and unpack_array(node) == values
+    counts = np.cumsum(np.random.default_rng(0).integers(0, 3, (30, 101)), axis=1)[:, ::-1].tolist()
+    assert pack_array(counts)["delta"] is True  # counts along the threshold grid: differences compress best
+
+
+def test_the_page_island_follows_the_schema(built):
+    from reportgen.report.json import schema
+
+    soup, _, report = built
+    data = json.loads(soup.find(id="report-data").string)
+    defs = schema()["$defs"]
+    root = {"$defs": defs}
+    jsonschema.validate(data, {**root, "$ref": "#/$defs/island"})
+
+    def walk(node):
+        jsonschema.validate(node, {**root, "$ref": "#/$defs/island_node"})
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            for key in ("values", "columns", "lengths", "index", "exponents"):
+                if key in node:
+                    walk(node[key])
+
+    for key in data["packed"]:
+        walk(data[key])
+    assert {"per_class", "curves", "threshold_grid"} <= set(data["packed"])
+    assert "summary" not in data["packed"] and data["summary"] == report["summary"]  # other readers scan it
+
+
+def test_every_other_cell_of_a_compact_matrix_keeps_examples():
+    """Past 40 classes each cell of the "other" row and column keeps some examples, even when the
+    total budget is spent on the other cells."""
+    rng = np.random.default_rng(7)
+    n, k = 2000, 60
+    y = rng.integers(0, k, n)
+    p = softmax_scores(rng, y, k, 1.0)
+    names = [f"c{j:02d}" for j in range(k)]
+    labels = pd.DataFrame({"id": range(n), "label": np.array(names)[y]})
+    scores = pd.DataFrame({"id": range(n), **{c: p[:, j] for j, c in enumerate(names)}})
+    report = reportgen.evaluate(labels, scores, n_bootstrap=0, inputs_total=10).to_dict()
+    shown = report["confusion_matrix"]["shown"]
+    inside = {names[i] for i in shown["index"]}
+    labels_of = [names[i] for i in shown["index"]] + [None]
+    embedded = {}
+    for cell in report["selection"]["cells"]:
+        group = (cell["actual"] if cell["actual"] in inside else None, cell["predicted"] if cell["predicted"] in inside else None)
+        embedded[group] = embedded.get(group, 0) + len(cell["examples"])
+    counts = shown["counts"]
+    for i, a in enumerate(labels_of):
+        for j, b in enumerate(labels_of):
+            if (a is None or b is None) and counts[i][j] > 0:
+                assert embedded.get((a, b), 0) > 0, (a, b)
+    assert sum(embedded.values()) < 10 + 5 * (2 * len(inside) + 1)

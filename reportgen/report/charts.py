@@ -11,6 +11,7 @@ class picked by the reader, "" for none).
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, Callable, Iterator
 
@@ -18,6 +19,7 @@ import altair as alt
 import numpy as np
 
 from reportgen.matrices import confusion_cells, displayed
+from reportgen.ratios import precision_recall_f1
 from reportgen.report.figures import MANY_CLASSES, many
 
 MACRO = "macro average"
@@ -87,7 +89,7 @@ def _curve_chart(report, dataset: str, x: str, y: str, x_title: str, y_title: st
         alt.Chart(alt.NamedData("points"))
         .transform_filter(show)
         .transform_calculate(label=f"datum.{dataset.split('_')[0]}_label")
-        .mark_point(filled=True, size=70, stroke="#ffffff", strokeWidth=1.5)
+        .mark_point(filled=True, size=70, stroke="#ffffff", strokeWidth=1.5, aria=False)  # empty until a pick: no role
         .encode(
             x=f"{x}:Q", y=f"{y}:Q",
             color=_curve_color(),
@@ -101,17 +103,11 @@ def _curve_chart(report, dataset: str, x: str, y: str, x_title: str, y_title: st
 
 
 def threshold_chart(report: dict[str, Any]) -> alt.Chart:
-    """Macro precision, recall and F1 against the threshold (and the picked class's)."""
-    base = (
-        alt.Chart(alt.NamedData("grid_rows"))
-        .transform_flatten(["t", "tp", "fp", "fn"])
-        .transform_calculate(
-            precision="datum.tp + datum.fp > 0 ? datum.tp / (datum.tp + datum.fp) : 0",
-            recall="datum.tp + datum.fn > 0 ? datum.tp / (datum.tp + datum.fn) : 0",
-            f1="2 * datum.tp + datum.fp + datum.fn > 0 ? 2 * datum.tp / (2 * datum.tp + datum.fp + datum.fn) : 0",
-        )
-        .transform_fold(["precision", "recall", "f1"], as_=["metric", "value"])
-    )
+    """Macro precision, recall and F1 against the threshold (and the picked class's).
+
+    Reads ``threshold_rows``: one row per threshold and metric, ``class`` "" for the macro
+    average (the ratios are computed once from the grid's counts, see ``_threshold_rows``)."""
+    base = alt.Chart(alt.NamedData("threshold_rows"))
     x = alt.X("t:Q", title="Threshold", scale=alt.Scale(domain=[0, 1]))
     y = alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, 1]))
     binary = report["task"] == "binary"
@@ -119,7 +115,7 @@ def threshold_chart(report: dict[str, Any]) -> alt.Chart:
     color = alt.Color("metric:N", scale=METRIC_COLORS, legend=legend)
     dash = alt.StrokeDash("metric:N", scale=METRIC_DASHES, legend=legend)  # merged with colour into one legend
     macro = (
-        base.transform_aggregate(value="mean(value)", groupby=["t", "metric"])
+        base.transform_filter("datum['class'] == ''")
         .mark_line()
         .encode(x=x, y=y, color=color, strokeDash=dash,
                 strokeWidth=alt.condition("highlight == ''", alt.value(2.25), alt.value(1.25)),
@@ -129,7 +125,7 @@ def threshold_chart(report: dict[str, Any]) -> alt.Chart:
                                      format=".3f")])
     )
     picked = (
-        base.transform_filter("datum['class'] == highlight")
+        base.transform_filter("highlight != '' && datum['class'] == highlight")
         .mark_line(strokeWidth=2.25)
         .encode(x=x, y=y, color=color, strokeDash=dash,
                 tooltip=[alt.Tooltip("class:N"), alt.Tooltip("metric:N"),
@@ -153,16 +149,23 @@ def threshold_chart(report: dict[str, Any]) -> alt.Chart:
             .properties(width=FLUID, height=HEIGHT))
 
 
+# Matrix axes follow the order fields of the rows (class names stay data, never in the spec).
+_ORDER_ACTUAL = alt.EncodingSortField("row", op="min")
+_ORDER_PREDICTED = alt.EncodingSortField("col", op="min")
+
+
 def confusion_chart(report: dict[str, Any]) -> alt.Chart:
     multilabel = report["task"] == "multilabel"
-    normalize = alt.param(name="normalize", value=False, bind=alt.binding_checkbox(name="show shares of each row "))
-    size = _cell_size(len(_matrix_names(report)))
+    # A compact matrix opens on shares: its "other" corner holds most examples and would pale every other cell.
+    compact = report["confusion_matrix"].get("shown") is not None
+    normalize = alt.param(name="normalize", value=compact, bind=alt.binding_checkbox(name="show shares of each row "))
+    size = _cell_size(matrix_size(report))
     base = alt.Chart(alt.NamedData("confusion")).transform_calculate(
         value="normalize ? datum.share : datum.count")
     rect = base.mark_rect().encode(
-        x=alt.X("predicted:N", sort=_matrix_names(report), axis=_matrix_axis(report),
+        x=alt.X("predicted:N", sort=_ORDER_PREDICTED, axis=_matrix_axis(report),
                 title=_matrix_title(report, "predicted at threshold" if multilabel else "predicted")),
-        y=alt.Y("actual:N", sort=_matrix_names(report), axis=_matrix_axis(report),
+        y=alt.Y("actual:N", sort=_ORDER_ACTUAL, axis=_matrix_axis(report),
                 title=_matrix_title(report, "actual label" if multilabel else "actual")),
         color=alt.Color("value:Q", scale=alt.Scale(scheme="blues"), title=None, legend=alt.Legend(orient="right")),
         opacity=alt.condition("highlight == '' || datum.actual == highlight || datum.predicted == highlight",
@@ -171,9 +174,9 @@ def confusion_chart(report: dict[str, Any]) -> alt.Chart:
                  alt.Tooltip("share:Q", title="share of row", format=".1%")],
     )
     layers = [rect]
-    if len(report["classes"]) <= MANY_CLASSES:
+    if matrix_size(report) <= MANY_CLASSES:
         layers.append(base.mark_text(fontSize=11).encode(
-            x=alt.X("predicted:N", sort=report["classes"]), y=alt.Y("actual:N", sort=report["classes"]),
+            x=alt.X("predicted:N", sort=_ORDER_PREDICTED), y=alt.Y("actual:N", sort=_ORDER_ACTUAL),
             text=alt.Text("label:N"),
             # white on the darker half of the colour scale, whichever view (counts or shares) is shown
             color=alt.condition("datum.value - datum.low > 0.5 * (datum.top - datum.low)", alt.value("white"),
@@ -186,11 +189,11 @@ def confusion_chart(report: dict[str, Any]) -> alt.Chart:
 
 
 def probability_chart(report: dict[str, Any]) -> alt.Chart:
-    size = _cell_size(len(_matrix_names(report)))
+    size = _cell_size(matrix_size(report))
     rect = alt.Chart(alt.NamedData("probability")).mark_rect().encode(
-        x=alt.X("class:N", sort=_matrix_names(report), title=_matrix_title(report, "class scored"),
+        x=alt.X("class:N", sort=_ORDER_PREDICTED, title=_matrix_title(report, "class scored"),
                 axis=_matrix_axis(report)),
-        y=alt.Y("actual:N", sort=_matrix_names(report), title=_matrix_title(report, "actual class"),
+        y=alt.Y("actual:N", sort=_ORDER_ACTUAL, title=_matrix_title(report, "actual class"),
                 axis=_matrix_axis(report)),
         color=alt.Color("mean:Q", scale=alt.Scale(scheme="purples", domain=[0, 1]), title="mean score"),
         tooltip=["actual:N", alt.Tooltip("class:N", title="class scored"), alt.Tooltip("mean:Q", format=".3f")],
@@ -219,15 +222,25 @@ def counts_chart(report: dict[str, Any]) -> alt.Chart:
     )
 
 
+COUNTS_BY_CLASS = 200  # beyond, the scatter draws one point per distinct (labeled, predicted) pair
+
+
 def _counts_scatter(report: dict[str, Any]) -> alt.Chart:
     tooltip = ["class:N", alt.Tooltip("labeled:Q", format=","), alt.Tooltip("predicted:Q", format=",")]
+    points = alt.Chart(alt.NamedData("counts")).transform_pivot("kind", value="count", groupby=["class"])
+    size, opacity = alt.value(55), alt.condition(DIM, alt.value(0.85), alt.value(0.15))
+    if len(report["classes"]) > COUNTS_BY_CLASS:  # classes sharing counts share a point (its area: how many)
+        points = points.transform_aggregate(classes="count()", groupby=["labeled", "predicted"])
+        tooltip = [alt.Tooltip("labeled:Q", format=","), alt.Tooltip("predicted:Q", format=","),
+                   alt.Tooltip("classes:Q", format=",", title="classes")]
+        size = alt.Size("classes:Q", title="classes", scale=alt.Scale(range=[30, 400]),
+                        legend=alt.Legend(orient="bottom"))
+        opacity = alt.value(0.7)
     points = (
-        alt.Chart(alt.NamedData("counts"))
-        .transform_pivot("kind", value="count", groupby=["class"])
-        .mark_circle(size=55, color="#0072b2")
+        points.mark_circle(color="#0072b2")
         .encode(x=alt.X("labeled:Q", title="labeled examples", scale=alt.Scale(zero=False, nice=True)),
                 y=alt.Y("predicted:Q", title="predicted examples", scale=alt.Scale(zero=False, nice=True)),
-                opacity=alt.condition(DIM, alt.value(0.85), alt.value(0.15)), tooltip=tooltip)
+                size=size, opacity=opacity, tooltip=tooltip)
     )
     diagonal = (  # from the smallest count to the largest: where predicted equals labeled
         alt.Chart(alt.NamedData("counts"))
@@ -241,18 +254,13 @@ def _counts_scatter(report: dict[str, Any]) -> alt.Chart:
 
 def _matrix_axis(report: dict[str, Any]) -> alt.Axis:
     """Class names on a matrix's axes while they fit; beyond that, they are in the tooltips."""
-    if _cell_size(len(_matrix_names(report))) // len(_matrix_names(report)) >= 10:
+    if _cell_size(matrix_size(report)) // matrix_size(report) >= 10:
         return alt.Axis(labelLimit=120)
     return alt.Axis(labels=False, ticks=False)
 
 
 def _matrix_title(report: dict[str, Any], title: str) -> str:
-    return title if _cell_size(len(_matrix_names(report))) // len(_matrix_names(report)) >= 10 else f"{title} (names in tooltips)"
-
-
-def _matrix_names(report: dict[str, Any]) -> list[str]:
-    """The classes a matrix chart shows, in order (past the matrix limit: the shown ones and "other")."""
-    return displayed(report["confusion_matrix"], "counts")[0]
+    return title if _cell_size(matrix_size(report)) // matrix_size(report) >= 10 else f"{title} (names in tooltips)"
 
 
 def calibration_chart(report: dict[str, Any]) -> alt.Chart:
@@ -280,6 +288,11 @@ def _cell_size(k: int) -> int:
     return k * max(2, round(max(220, min(420, 26 * k)) / k))
 
 
+def matrix_size(report: dict[str, Any]) -> int:
+    """Rows (and columns) drawn in the matrix charts: every class, or the shown ones and "other"."""
+    return len(displayed(report["confusion_matrix"], "counts")[0])
+
+
 CHARTS: list[tuple[str, str, Callable[[dict[str, Any]], alt.Chart]]] = [
     ("roc", "ROC curves", roc_chart),
     ("pr", "Precision-recall curves", pr_chart),
@@ -294,13 +307,17 @@ CHARTS: list[tuple[str, str, Callable[[dict[str, Any]], alt.Chart]]] = [
 def chart_note(report: dict[str, Any], key: str) -> str:
     """One plain sentence under a chart's title: how to read it."""
     task, k = report["task"], len(report["classes"])
-    curves = f"With {k} classes only the macro average is drawn; pick a class to add its curve. " if many(report) else ""
+    curves = f"With {k:,} classes only the macro average is drawn; pick a class to add its curve. " if many(report) else ""
+    shown = (report.get("confusion_matrix") or {}).get("shown")
+    top = (f"The {len(shown['index'])} classes with the most errors (as actual or predicted) and one row and column "
+           f"for the other {shown['other']['classes']:,}; colours only, hover a cell for its value. ") if shown else ""
     notes = {
         "roc": curves + ("The positive class; the dot is its operating point at the current threshold. "
-                         if task == "binary" else "One-vs-rest; each dot is a class at the current threshold. ")
+                         if task == "binary" else "One-vs-rest; the dot is the picked class at the current threshold. "
+                         if many(report) else "One-vs-rest; each dot is a class at the current threshold. ")
                        + "The dashed diagonal is chance.",
-        "pr": curves + ("Precision as recall grows; the dot is the current threshold. " if task == "binary" else
-                        "Precision as recall grows; each dot is a class at the current threshold. ")
+        "pr": curves + ("Precision as recall grows; the dot is the current threshold. " if task == "binary" or many(report)
+                        else "Precision as recall grows; each dot is a class at the current threshold. ")
                      + "A rare class starts low: compare AP with its prevalence.",
         "threshold": ("Positive-class precision, recall and F1 at every threshold. "
                       if task == "binary" else
@@ -308,11 +325,15 @@ def chart_note(report: dict[str, Any], key: str) -> str:
                      + "The solid rule is the current threshold, dotted ones the suggested thresholds.",
         "confusion": ("Rows: actual label; columns: label predicted at the threshold (an example counts in "
                       "several cells). " if task == "multilabel" else "Rows: actual class; columns: predicted class. ")
-                     + "Click a cell to list its examples.",
+                     + top + "Click a cell to list its examples.",
         "probability": "Mean score given to each class (columns) on the examples of each actual class (rows); "
-                       "a strong diagonal means confident, well separated classes.",
+                       "a strong diagonal means confident, well separated classes. "
+                       + ("The last row averages the other actual classes, the last column sums the scores of the "
+                          "other classes. " if shown else ""),
         "counts": ("Each point is a class; on the dashed line it is predicted as often as it is labeled. "
-                   if many(report) else "A gap between the bars means the class is over- or under-predicted. ")
+                   if many(report) and k <= COUNTS_BY_CLASS else
+                   "Each point is the classes with the same labeled and predicted counts (its size: how many); on "
+                   "the dashed line a class is predicted as often as it is labeled. " if many(report) else "A gap between the bars means the class is over- or under-predicted. ")
                   + ("Predicted = highest score." if task == "multiclass" else "Predicted = score above the threshold."),
         "calibration": "Observed frequency against mean score in each bin (dot size: examples). On the diagonal the "
                        "scores are honest probabilities; below it the model is over-confident.",
@@ -340,7 +361,9 @@ def with_data(spec: dict[str, Any], data: dict[str, list], threshold: float) -> 
     out = dict(spec)
     if out.get("width") == FLUID:
         out["width"] = WIDTH
-    out["datasets"] = {**spec.get("datasets", {}), **data}
+    text = json.dumps(spec)
+    used = {name: rows for name, rows in data.items() if f'"name": {json.dumps(name)}' in text}  # only its own
+    out["datasets"] = {**spec.get("datasets", {}), **used}
     out["config"] = {**spec.get("config", {}), "aria": False}  # the figure is described once, not per mark
     out["params"] = [
         {**p, "value": threshold} if p.get("name") == "threshold" else p for p in spec.get("params", [])
@@ -359,7 +382,8 @@ def email_charts(report: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
 
 
 # ---------------------------------------------------------------- datasets
-# report/js mirrors these builders in templates/report.js (buildDatasets).
+# templates/report.js mirrors these builders (its `datasets`); past MANY_CLASSES the page adds
+# the picked class's curves, point and threshold lines, which the static charts never show.
 
 
 def datasets(report: dict[str, Any], threshold: float) -> dict[str, list]:
@@ -368,7 +392,7 @@ def datasets(report: dict[str, Any], threshold: float) -> dict[str, list]:
         "roc_curves": _curves(report, "roc", "fpr", "tpr", "AUC"),
         "pr_curves": _curves(report, "pr", "recall", "precision", "AP"),
         "points": _points(report, at),
-        "grid_rows": _grid_rows(report),
+        "threshold_rows": _threshold_rows(report),
         "advice_marks": _advice_marks(report),
         "confusion": _confusion(report),
         "probability": _probability(report),
@@ -378,7 +402,10 @@ def datasets(report: dict[str, Any], threshold: float) -> dict[str, list]:
 
 
 def _classes_shown(report: dict[str, Any]) -> list[int]:
-    """Binary reports draw the positive class only."""
+    """Binary reports draw the positive class only; past MANY_CLASSES no class is drawn
+    until the reader picks one (in the page)."""
+    if many(report):
+        return []
     return [1] if report["task"] == "binary" else list(range(len(report["classes"])))
 
 
@@ -468,13 +495,22 @@ def _points(report: dict[str, Any], at: int) -> list[dict[str, Any]]:
     return rows
 
 
-def _grid_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+def _threshold_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Precision, recall and F1 at every grid threshold: the macro average over the classes
+    (class "", the positive class's own for binary) and each class drawn (none past MANY_CLASSES)."""
     grid = report["threshold_grid"]
-    return [
-        {"class": report["classes"][j], "t": grid["thresholds"], **{k: grid["classes"][report["classes"][j]][k]
-                                                                     for k in ("tp", "fp", "fn")}}
-        for j in _classes_shown(report)
-    ]
+    names = [report["classes"][1]] if report["task"] == "binary" else report["classes"]
+    tp, fp, fn = (np.array([grid["classes"][n][key] for n in names], dtype=np.float64) for key in ("tp", "fp", "fn"))
+    per = precision_recall_f1(tp, fp, fn)  # each (classes, thresholds)
+    macro = [np.add.reduce(m, axis=0) / len(names) for m in per]  # summed class by class, as the page does
+    t = grid["thresholds"]
+    rows = [{"class": "", "t": t[i], "metric": metric, "value": float(values[i])}
+            for metric, values in zip(METRICS, macro) for i in range(len(t))]
+    for j in _classes_shown(report):
+        row = names.index(report["classes"][j])
+        rows += [{"class": report["classes"][j], "t": t[i], "metric": metric, "value": float(values[row, i])}
+                 for metric, values in zip(METRICS, per) for i in range(len(t))]
+    return rows
 
 
 ADVICE_LABELS = {"max_f1": "best F1", "target_precision": "precision ≥ {target}", "target_recall": "recall ≥ {target}"}
@@ -493,35 +529,51 @@ def _advice_marks(report: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _confusion(report: dict[str, Any]) -> list[dict[str, Any]]:
-    names, counts = displayed(report["confusion_matrix"], "counts")
-    _, shares = displayed(report["confusion_matrix"], "normalized")
+def matrix_labels(report: dict[str, Any]) -> tuple[list[str], list[bool]]:
+    """The matrix charts' row (and column) labels, and which of them stands for "other"."""
+    names = displayed(report["confusion_matrix"], "counts")[0]
+    compact = report["confusion_matrix"].get("shown") is not None
+    return names, [compact and i == len(names) - 1 for i in range(len(names))]
+
+
+def _cells(report: dict[str, Any], values: list[list], **extra: list[list]) -> list[dict[str, Any]]:
+    labels, other = matrix_labels(report)
     return [
-        {"actual": names[i], "predicted": names[j], "count": count, "share": shares[i][j]}
-        for i, row in enumerate(counts)
-        for j, count in enumerate(row)
+        {"actual": labels[i], "predicted": labels[j], "row": i, "col": j, "actual_other": other[i],
+         "predicted_other": other[j], "count": value, **{k: v[i][j] for k, v in extra.items()}}
+        for i, row in enumerate(values)
+        for j, value in enumerate(row)
     ]
+
+
+def _confusion(report: dict[str, Any]) -> list[dict[str, Any]]:
+    matrix = report["confusion_matrix"]
+    return _cells(report, displayed(matrix, "counts")[1], share=displayed(matrix, "normalized")[1])
 
 
 def _probability(report: dict[str, Any]) -> list[dict[str, Any]]:
-    names, means = displayed(report["probability_matrix"], "mean_score")
-    return [
-        {"actual": names[i], "class": names[j], "mean": value}
-        for i, row in enumerate(means)
-        for j, value in enumerate(row)
-        if value is not None
-    ]
+    values = displayed(report["probability_matrix"], "mean_score")[1]
+    return [{"actual": c["actual"], "class": c["predicted"], "row": c["row"], "col": c["col"],
+             "actual_other": c["actual_other"], "predicted_other": c["predicted_other"], "mean": c["count"]}
+            for c in _cells(report, values) if c["count"] is not None]
+
+
+def predicted_argmax(report: dict[str, Any]) -> list[int]:
+    """Examples predicted as each class (the confusion matrix's column sums, dense or sparse)."""
+    _, predicted, count = confusion_cells(report["confusion_matrix"])
+    out = np.zeros(len(report["classes"]), dtype=np.int64)
+    np.add.at(out, predicted, count)
+    return out.tolist()
 
 
 def _counts(report: dict[str, Any], at: int) -> list[dict[str, Any]]:
     rows = []
-    _, predicted_cells, cell_counts = confusion_cells(report["confusion_matrix"])
-    predicted_argmax = np.bincount(predicted_cells, weights=cell_counts, minlength=len(report["classes"])).tolist()
+    argmax = predicted_argmax(report) if report["task"] == "multiclass" else None
     for j, entry in enumerate(report["per_class"]):
         name = entry["class"]
         g = report["threshold_grid"]["classes"][name]
-        if report["task"] == "multiclass":
-            predicted = int(predicted_argmax[j])
+        if argmax is not None:
+            predicted = argmax[j]
         elif report["task"] == "binary":
             predicted = _binary_predicted(report, j, at)
         else:

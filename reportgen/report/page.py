@@ -6,12 +6,16 @@ The template knows nothing of charts beyond "a spec and its static SVG".
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import numpy as np
+
 from reportgen import registry
 from reportgen.report import vega
-from reportgen.report.embed import data_island
+from reportgen.report.embed import packed_island
 from reportgen.report.figures import build_figures, chart_view, many
 from reportgen.report.sections import analysis_context
 from reportgen.report.templating import count_digits, render_template, template_folder
@@ -23,6 +27,9 @@ TABLE_COLUMNS = (
     ("tp", "TP", "count"), ("fn", "FN", "count"), ("fp", "FP", "count"),
     ("recall", "recall", "ratio"), ("precision", "precision", "ratio"), ("f1", "F1", "ratio"),
 )
+TABLE_ALL = 60  # up to this many classes every row is in the HTML; beyond, the worst and best by F1
+TABLE_WORST, TABLE_BEST = 50, 10
+ATTENTION_CONFUSIONS = 10  # most confused pairs listed beside the classes that need attention
 SELECTION_CELLS = 8  # cells listed in the page itself (every cell opens on click)
 SELECTION_ROWS = 10  # examples per listed cell (the click shows all embedded ones)
 
@@ -46,6 +53,9 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
     report (default: ``build_figures`` of its chart view, in this process)."""
     made = figures(report) if figures is not None else build_figures(chart_view(report))
     folder = template_folder()
+    script = (folder / "report.js").read_text("utf-8")
+    bundle = vega.javascript_bundle()
+    rows, static_note = _rows(report)
     return render_template(
         "page.html.j2",
         meta=meta,
@@ -53,7 +63,10 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
         tiles=headline_tiles(report),
         verdict=_verdict(report),
         columns=TABLE_COLUMNS,
-        rows=_rows(report),
+        rows=rows,
+        rows_note=static_note,
+        attention=report.get("attention"),
+        confusions=(report.get("top_confusions") or [])[:ATTENTION_CONFUSIONS],
         macro=_macro_row(report),
         grid=_slider(report),
         charts=made["charts"],
@@ -63,9 +76,10 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
         many_classes=many(report),
         analysis=analysis_context(report, made),
         css=(folder / "report.css").read_text("utf-8") + (folder / "analysis.css").read_text("utf-8"),
-        script=(folder / "report.js").read_text("utf-8"),
-        vega_bundle=vega.javascript_bundle(),
-        data_json=data_island(report),
+        script=script,
+        vega_bundle=bundle,
+        csp=content_security_policy([bundle, script]),
+        data_json=packed_island(report),
         count_digits=count_digits(report),
     )
 
@@ -124,11 +138,38 @@ def _verdict(report: dict[str, Any]) -> str | None:
     return f"Not distinguishable from no change: {change} includes zero."
 
 
-def _rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+def content_security_policy(scripts: list[str]) -> str:
+    """No network at all: only these inline scripts (by their sha256), inline styles and
+    ``data:`` images. The Vega runtime runs its expressions in its interpreter (vega-embed's
+    ``ast`` option), so no ``'unsafe-eval'``."""
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode('utf-8')).digest()).decode()}'"
+                      for s in scripts)
+    return (f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; img-src data:; "
+            "base-uri 'none'; form-action 'none'")
+
+
+def _rows(report: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+    """The table's rows in the HTML (every class up to TABLE_ALL; beyond, the TABLE_WORST
+    classes with the lowest F1 and the TABLE_BEST with the highest, classes with examples
+    first), and a note when some are left to the script."""
+    per_class = report["per_class"]
+    chosen = range(len(per_class))
+    note = None
+    if len(per_class) > TABLE_ALL:  # classes with examples first, ties to the bigger class
+        f1 = np.array([np.nan if e["f1"] is None else e["f1"] for e in per_class], dtype=np.float64)
+        f1 = np.nan_to_num(f1, nan=-1.0)
+        support = np.array([e["support"] for e in per_class], dtype=np.float64)
+        worst = np.lexsort((-support, f1, support == 0))[:TABLE_WORST]
+        best = np.lexsort((-support, -f1, support == 0))
+        best = best[~np.isin(best, worst)][:TABLE_BEST]
+        chosen = [*worst.tolist(), *best.tolist()]
+        note = (f"The {TABLE_WORST} classes with the lowest F1 and the {TABLE_BEST} with the highest; the table of all "
+                f"{len(per_class):,} classes needs scripts (every number is also in the report data, #report-data).")
     deltas = (report.get("deltas") or {}).get("per_class", {})
     advice = report.get("advice") or {}
     rows = []
-    for entry in report["per_class"]:
+    for j in chosen:
+        entry = per_class[j]
         values = {**entry["at_threshold"], "roc_auc": entry["roc_auc"], "average_precision": entry["average_precision"]}
         rows.append({
             "class": entry["class"], "values": values,
@@ -136,7 +177,7 @@ def _rows(report: dict[str, Any]) -> list[dict[str, Any]]:
             "delta_auc": (deltas.get(entry["class"]) or {}).get("roc_auc"),
             "best": (advice.get(entry["class"]) or {}).get("max_f1"),
         })
-    return rows
+    return rows, note
 
 
 def _macro_row(report: dict[str, Any]) -> dict[str, Any]:
