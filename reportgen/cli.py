@@ -69,7 +69,10 @@ def _add_check(p: argparse.ArgumentParser) -> None:
 
 def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--labels", required=True, help="labels file: id,label (or id,labels for multilabel)")
-    p.add_argument("--scores", required=True, help="scores file: id plus one probability column per class")
+    p.add_argument("--scores", help="scores file: id plus one probability column per class")
+    p.add_argument("--predictions", help="the model's hard labels: id,predicted (instead of or beside --scores)")
+    p.add_argument("--prediction-column", help="column of the predicted labels (default predicted); without "
+                   "--predictions it is read from the scores file")
     p.add_argument("--out", required=True, help="the HTML report to write")
     p.add_argument("--metrics-json", help="also write the metrics JSON here")
     p.add_argument("--threshold", type=_number("--threshold"), default=Options.threshold, help="decision threshold (default %(default)s)")
@@ -88,6 +91,7 @@ def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--examples-per-cell", type=int, default=Options.inputs_per_cell, help="examples embedded per confusion cell (default %(default)s)")
     p.add_argument("--examples-total", type=int, default=Options.inputs_total, help="examples embedded in all (default %(default)s)")
     p.add_argument("--baseline-scores", help="scores of the model this one replaces (same ids and classes)")
+    p.add_argument("--baseline-predictions", help="the baseline model's hard labels: id,predicted")
     p.add_argument("--baseline-name", default="baseline", help="name of the baseline model (default baseline)")
     p.add_argument(
         "--compare", action="append", default=[], type=_named_path, metavar="NAME=FILE",
@@ -165,7 +169,7 @@ def _preload(module: str) -> None:
 def run_build(args: argparse.Namespace) -> int:
     from reportgen.report.render_worker import FigureWorker
 
-    large = _large_input([args.labels, args.scores])
+    large = _large_input([p for p in (args.labels, args.scores, args.predictions) if p is not None])
     worker = FigureWorker.start() if large else None
     if large:
         _preload("pandas")  # pyarrow loads it on its first conversion to or from numpy
@@ -185,6 +189,7 @@ def _build(args: argparse.Namespace, worker: "FigureWorker | None") -> int:
     evaluation = reportgen.evaluate_files(
         args.labels,
         args.scores,
+        **_predictions(args),
         inputs=args.inputs,
         threshold=args.threshold,
         multilabel=args.multilabel,
@@ -238,6 +243,20 @@ def _build(args: argparse.Namespace, worker: "FigureWorker | None") -> int:
         for text in notices:
             print(f"reportgen: {text}", file=sys.stderr)
     return EXIT_OK
+
+
+def _predictions(args: argparse.Namespace) -> dict[str, object]:
+    """The hard-label options: --predictions (or the scores file, when only the column is
+    named), --prediction-column and --baseline-predictions."""
+    predictions = args.predictions
+    if predictions is None and args.prediction_column is not None:
+        if args.scores is None:
+            raise InputError("usage: --prediction-column needs --predictions FILE or --scores FILE")
+        predictions = args.scores
+    out: dict[str, object] = {"predictions": predictions, "baseline_predictions": args.baseline_predictions}
+    if args.prediction_column is not None:
+        out["prediction_column"] = args.prediction_column
+    return out
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Mapping, Sequence
 
 SCHEMA_VERSION = "1.1.0"
+SCORE_SECTIONS = ("probability_matrix", "curves", "threshold_grid", "calibration")
 
 
 @dataclass(frozen=True)
@@ -24,10 +25,10 @@ class Evaluation:
     summary: Mapping[str, Any]
     per_class: Sequence[Mapping[str, Any]]
     confusion_matrix: Mapping[str, Any]
-    probability_matrix: Mapping[str, Any]
-    curves: Mapping[str, Any]
-    threshold_grid: Mapping[str, Any]
-    calibration: Mapping[str, Any]
+    probability_matrix: Mapping[str, Any] | None  # None (absent from the JSON) without scores
+    curves: Mapping[str, Any] | None
+    threshold_grid: Mapping[str, Any] | None
+    calibration: Mapping[str, Any] | None
     warnings: Sequence[Mapping[str, str]]
     schema_version: str = SCHEMA_VERSION
     extras: Mapping[str, Any] = field(default_factory=dict)
@@ -36,6 +37,8 @@ class Evaluation:
         """The metrics JSON as a dict: contract keys first, then any extra sections."""
         out: dict[str, Any] = {"schema_version": self.schema_version}
         for f in fields(self):
+            if f.name in SCORE_SECTIONS and getattr(self, f.name) is None:
+                continue  # a label-only report has no score-based sections
             if f.name not in ("schema_version", "extras"):
                 out[f.name] = copy.deepcopy(getattr(self, f.name))
         out["classes"] = list(out["classes"])

@@ -27,6 +27,8 @@ def evaluate_statistics(
     max_curve_points: int = 200,
 ) -> Evaluation:
     """Derive every metric, curve, table and grid from ``stats``."""
+    if not stats.has_scores:
+        return _label_only(stats, notes)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         # the per-class curve work is numpy on long arrays: it runs on the pool meanwhile
         curves = pool.map(lambda c: _curves(c, max_curve_points), stats.per_class)
@@ -36,9 +38,10 @@ def evaluate_statistics(
         at_threshold = [
             _at_threshold(c, cut, stats.n_examples) for c, cut in zip(stats.per_class, stats.class_thresholds)
         ]
-        decision = _decision_counts(stats, at_threshold)
+        decided = _decided_counts(stats) if stats.predicted_counts is not None else at_threshold
+        decision = _decision_counts(stats, decided)
         per_class = [
-            _class_entry(name, c, dec, rank, at)
+            _class_entry(name, c.n_pos, dec, rank, at)
             for name, c, dec, rank, at in zip(stats.classes, stats.per_class, decision, ranking, at_threshold)
         ]
         return Evaluation(
@@ -47,7 +50,7 @@ def evaluate_statistics(
             positive_class=stats.positive_class,
             n_examples=int(stats.n_examples),
             threshold=float(stats.threshold),
-            summary=_summary(stats, per_class, decision, at_threshold),
+            summary=_summary(stats, per_class, decision, decided),
             per_class=per_class,
             confusion_matrix=_confusion_matrix(stats),
             probability_matrix=_probability_matrix(stats),
@@ -55,8 +58,41 @@ def evaluate_statistics(
             threshold_grid=_grid(stats, grid),
             calibration=calibration.result(),
             warnings=_warnings(stats, per_class, notes),
-            extras={"macro_curves": macro_curves.result()},
+            extras={"inputs": inputs_section(stats), "macro_curves": macro_curves.result()},
         )
+
+
+def _label_only(stats: Statistics, notes: tuple[Note, ...]) -> Evaluation:
+    """A model that gave hard labels only: every decision metric from the confusion and
+    decision counts; score-based summary metrics are null and score sections absent."""
+    decided = _decided_counts(stats)
+    decision = _decision_counts(stats, decided)
+    no_ranking = {"roc_auc": None, "average_precision": None}
+    per_class = [
+        _class_entry(name, int(support), dec, no_ranking, at)
+        for name, support, dec, at in zip(stats.classes, stats.actual_counts, decision, decided)
+    ]
+    return Evaluation(
+        task=stats.task,
+        classes=list(stats.classes),
+        positive_class=stats.positive_class,
+        n_examples=int(stats.n_examples),
+        threshold=float(stats.threshold),
+        summary=_summary(stats, per_class, decision, decided),
+        per_class=per_class,
+        confusion_matrix=_confusion_matrix(stats),
+        probability_matrix=None,
+        curves=None,
+        threshold_grid=None,
+        calibration=None,
+        warnings=_warnings(stats, per_class, notes),
+        extras={"inputs": inputs_section(stats)},
+    )
+
+
+def inputs_section(stats: Statistics) -> dict[str, Any]:
+    """The ``inputs`` section: what the model gave (scores, hard labels or both)."""
+    return {"kind": stats.inputs, "scores_are": "probabilities", "weighted": False}
 
 
 # ---------------------------------------------------------------- the curve kernel
@@ -162,7 +198,22 @@ def _thresholds(values: np.ndarray) -> list[float | None]:
 def _at_threshold(counts: ScoreCounts, threshold: float, n: int) -> dict[str, Any]:
     """One-vs-rest counts with score > threshold, and the ratios built on them."""
     tp, fp = (int(v) for v in counts.above(threshold))
-    fn, tn = counts.n_pos - tp, counts.n_neg - fp
+    return _counts_entry(tp, fp, counts.n_pos - tp, counts.n_neg - fp, n)
+
+
+def _decided_counts(stats: Statistics) -> list[dict[str, Any]]:
+    """One-vs-rest counts of the model's own hard-label decisions, per class (the
+    confusion's diagonal, the decided and the actual counts)."""
+    n = int(stats.n_examples)
+    tp = np.diag(stats.confusion)
+    return [
+        _counts_entry(int(hit), int(made - hit), int(actual - hit), int(n - made - actual + hit), n)
+        for hit, made, actual in zip(tp, stats.predicted_counts, stats.actual_counts)
+    ]
+
+
+def _counts_entry(tp: int, fp: int, fn: int, tn: int, n: int) -> dict[str, Any]:
+    """One class's one-vs-rest counts and the ratios built on them."""
     return {
         "tp": tp,
         "fp": fp,
@@ -190,11 +241,11 @@ def _decision_counts(stats: Statistics, at_threshold: list[dict]) -> list[tuple[
     return [(int(a), int(b), int(c)) for a, b, c in zip(tp, fp, fn)]
 
 
-def _class_entry(name, counts: ScoreCounts, decision, ranking, at_threshold) -> dict[str, Any]:
+def _class_entry(name, support: int, decision, ranking, at_threshold) -> dict[str, Any]:
     tp, fp, fn = decision
     return {
         "class": name,
-        "support": counts.n_pos,
+        "support": support,
         "precision": _ratio(tp, tp + fp),
         "recall": _ratio(tp, tp + fn),
         "f1": _ratio(2 * tp, 2 * tp + fp + fn),
@@ -227,11 +278,11 @@ def _summary(stats, per_class, decision, at_threshold) -> dict[str, Any]:
         "weighted_f1": _ratio(float(np.dot(f1, support)), support.sum()),
         "roc_auc_macro": _macro(stats, per_class, "roc_auc"),
         "average_precision_macro": _macro(stats, per_class, "average_precision"),
-        "log_loss": _ratio(stats.log_loss_sum, cells),
+        "log_loss": _ratio(stats.log_loss_sum, cells) if stats.has_scores else None,
         "balanced_accuracy": None,
         "mcc": None,
         "cohen_kappa": None,
-        "brier_score": _ratio(stats.brier_sum, cells),
+        "brier_score": _ratio(stats.brier_sum, cells) if stats.has_scores else None,
         "top_k_accuracy": _top_k(stats),
     }
     if stats.task == "multilabel":
@@ -250,8 +301,9 @@ def _macro(stats: Statistics, per_class: list[dict], key: str) -> float | None:
 
 def _top_k(stats: Statistics) -> dict[str, float | None]:
     k = len(stats.classes)
+    ranked = stats.task == "multiclass" and stats.has_scores
     return {
-        str(top): (_ratio(hits, stats.n_examples) if stats.task == "multiclass" and k > top else None)
+        str(top): (_ratio(hits, stats.n_examples) if ranked and k > top else None)
         for top, hits in zip(TOP_K, stats.top_k_hits)
     }
 
@@ -407,12 +459,15 @@ def _quantile_edges(counts: ScoreCounts, size: int) -> np.ndarray:
 def _warnings(stats: Statistics, per_class: list[dict], notes: tuple[Note, ...]) -> list[dict[str, str]]:
     found = [{"code": note.code, "message": note.message} for note in notes]
     no_pos = [c["class"] for c in per_class if c["support"] == 0]
-    no_neg = [c["class"] for c, s in zip(per_class, stats.per_class) if c["support"] > 0 and s.n_neg == 0]
+    no_neg = [c["class"] for c in per_class if c["support"] > 0 and c["at_threshold"]["fp"] + c["at_threshold"]["tn"] == 0]
     never = [c["class"] for c in per_class if _predicted_total(stats, c) == 0]
+    ranking = ("ROC AUC and average precision are null and left out of the macro averages" if stats.has_scores
+               else "their recall is 0 (0/0 counts as 0)")
     if no_pos:
-        found.append(_class_note("no_positives", no_pos, "no example is labeled with", "ROC AUC and average precision are null and left out of the macro averages"))
+        found.append(_class_note("no_positives", no_pos, "no example is labeled with", ranking))
     if no_neg:
-        found.append(_class_note("no_negatives", no_neg, "every example is labeled with", "ROC AUC and average precision are null and left out of the macro averages"))
+        found.append(_class_note("no_negatives", no_neg, "every example is labeled with",
+                                 ranking if stats.has_scores else "their specificity is 0 (0/0 counts as 0)"))
     if never:
         found.append(_class_note("never_predicted", never, "the decision rule never predicts", "their precision is 0 (0/0 counts as 0)"))
     if stats.unnormalized_rows:

@@ -28,7 +28,8 @@ def select_examples(
         picks = _multilabel_picks(ex, cuts, per_cell)
     else:
         predicted = predicted_classes(ex, cuts)
-        confidence = ex.y_score[np.arange(ex.n_examples), predicted]
+        # without scores every example is as confident as the next: they keep the file's order
+        confidence = ex.y_score[np.arange(ex.n_examples), predicted] if ex.has_scores else np.zeros(ex.n_examples)
         picks = _group(ex.y_true, predicted, confidence, len(ex.classes), per_cell)
     picks.sort(key=lambda p: (p[0] == p[1], -len(p[2])))  # mistakes first, then bigger cells
     cells, budget = [], total
@@ -47,7 +48,8 @@ def select_examples(
 
 def _group(actual: np.ndarray, predicted: np.ndarray, confidence: np.ndarray, k: int, per_cell: int) -> list:
     cell = actual * k + predicted
-    order = np.argsort(cell + (1.0 - confidence) * 0.5)  # by cell, most confident first
+    key = cell + (1.0 - confidence) * 0.5  # by cell, most confident first
+    order = np.argsort(key, kind="stable") if not confidence.any() else np.argsort(key)
     sorted_cells = cell[order]
     starts = np.flatnonzero(np.diff(sorted_cells, prepend=-1))
     ends = np.append(starts[1:], len(order))
@@ -60,13 +62,17 @@ def _group(actual: np.ndarray, predicted: np.ndarray, confidence: np.ndarray, k:
 
 def _multilabel_picks(ex: Examples, cuts: np.ndarray, per_cell: int) -> list:
     picks = []
+    decided = predicted_classes(ex, cuts) if ex.has_predictions else None
     for j in range(len(ex.classes)):
-        chosen = ex.y_score[:, j] > cuts[j]
+        chosen = ex.y_score[:, j] > cuts[j] if decided is None else decided[:, j]
         rows = np.flatnonzero(chosen)
-        if len(rows) > MULTILABEL_CANDIDATES:
+        if not ex.has_scores:  # no confidence to rank by: the file's order
+            rows = rows[:MULTILABEL_CANDIDATES]
+        elif len(rows) > MULTILABEL_CANDIDATES:
             top = np.argpartition(-ex.y_score[rows, j], MULTILABEL_CANDIDATES)[:MULTILABEL_CANDIDATES]
             rows = rows[top]
-        rows = rows[np.argsort(-ex.y_score[rows, j], kind="stable")]
+        if ex.has_scores:
+            rows = rows[np.argsort(-ex.y_score[rows, j], kind="stable")]
         counts = np.count_nonzero(ex.y_multi[chosen], axis=0)
         truth = ex.y_multi[rows]
         for i in np.flatnonzero(counts):
@@ -80,7 +86,7 @@ def _example(ex: Examples, inputs: Inputs | None, row: int, actual: int, predict
     found = inputs.get(item_id) if inputs is not None else {}
     return {
         "id": item_id,
-        "p_actual": round(float(ex.y_score[row, actual]), 4),
-        "p_predicted": round(float(ex.y_score[row, predicted]), 4),
+        "p_actual": round(float(ex.y_score[row, actual]), 4) if ex.has_scores else None,
+        "p_predicted": round(float(ex.y_score[row, predicted]), 4) if ex.has_scores else None,
         **{key: value for key, value in found.items() if value},  # text, image, overlay when given
     }

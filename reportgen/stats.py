@@ -149,6 +149,12 @@ class Statistics:
     top_k_hits: tuple[int, ...]      # aligned with TOP_K
     exact_match: int                 # multilabel: rows whose predicted set is the label set
     unnormalized_rows: int           # multiclass: rows whose scores do not sum to 1
+    inputs: str = "scores"           # "scores", "labels" (hard predictions only) or "both"
+    predicted_counts: np.ndarray | None = None  # (classes,) examples per decided class, with predictions
+
+    @property
+    def has_scores(self) -> bool:
+        return self.inputs != "labels"
 
     @functools.cached_property
     def confidence(self) -> ScoreCounts:
@@ -167,8 +173,8 @@ class Statistics:
     def combine(parts: Sequence["Statistics"]) -> "Statistics":
         """The statistics of every part together (score counts pooled by one ``unique`` each)."""
         first = parts[0]
-        mine = (first.task, first.classes, first.class_thresholds)
-        if any((p.task, p.classes, p.class_thresholds) != mine for p in parts[1:]):
+        mine = (first.task, first.classes, first.class_thresholds, first.inputs)
+        if any((p.task, p.classes, p.class_thresholds, p.inputs) != mine for p in parts[1:]):
             raise ValueError("cannot merge statistics of different tasks, classes or thresholds")
         if len(parts) == 1:
             return first
@@ -185,6 +191,7 @@ class Statistics:
             top_k_hits=tuple(sum(hits) for hits in zip(*(p.top_k_hits for p in parts))),
             exact_match=sum(p.exact_match for p in parts),
             unnormalized_rows=sum(p.unnormalized_rows for p in parts),
+            predicted_counts=None if first.predicted_counts is None else sum(p.predicted_counts for p in parts),
         )
 
 
@@ -205,6 +212,8 @@ def from_examples(
     ex = examples
     k = len(ex.classes)
     cuts = decision_thresholds(ex.classes, threshold, class_thresholds)
+    if not ex.has_scores:
+        return _from_predictions(ex, threshold, cuts)
     with ThreadPoolExecutor(max_workers=min(k, os.cpu_count() or 1)) as pool:
         # the per-class sorts run on the pool while this thread sums over the rows
         sorted_counts = pool.map(lambda j: ScoreCounts.from_arrays(ex.truth(j), ex.y_score[:, j]),
@@ -232,7 +241,35 @@ def from_examples(
         per_class=per_class,
         top_class=_top_class(ex, predicted) if score_counts else ScoreCounts.empty(),
         **rows,
+        **_decided(ex, predicted),
     )
+
+
+def _from_predictions(ex: Examples, threshold: float, cuts: tuple[float, ...]) -> Statistics:
+    """A label-only model: confusion and decision counts from the predicted codes; the
+    per-class score counts are empty and every score sum is zero."""
+    k = len(ex.classes)
+    predicted = predicted_classes(ex, np.asarray(cuts))
+    return Statistics(
+        task=ex.task, classes=ex.classes, positive_class=ex.positive_class, threshold=float(threshold),
+        class_thresholds=cuts, n_examples=ex.n_examples,
+        per_class=tuple(ScoreCounts.empty() for _ in range(k)), top_class=ScoreCounts.empty(),
+        confusion=_confusion(ex, predicted), score_sums=np.zeros((k, k)), actual_counts=_actual_counts(ex),
+        log_loss_sum=0.0, brier_sum=0.0, top_k_hits=tuple(0 for _ in TOP_K),
+        exact_match=_exact_match(ex, predicted), unnormalized_rows=0, **_decided(ex, predicted),
+    )
+
+
+def _decided(ex: Examples, predicted: np.ndarray) -> dict:
+    """What the statistics record of hard-label predictions: the inputs' kind and, when
+    the model gave predictions, how many examples each class was decided for."""
+    if not ex.has_predictions:
+        return {}
+    if ex.y_multi is None:
+        counts = np.bincount(predicted, minlength=len(ex.classes))
+    else:
+        counts = np.count_nonzero(predicted, axis=0)
+    return {"inputs": ex.kind, "predicted_counts": counts.astype(np.int64)}
 
 
 def decision_thresholds(
@@ -243,11 +280,16 @@ def decision_thresholds(
 
 
 def predicted_classes(ex: Examples, threshold: float | np.ndarray) -> np.ndarray:
-    """Decision rule: argmax for multiclass (first wins), score > threshold otherwise.
+    """Decision rule: the model's own hard-label predictions when given; else argmax for
+    multiclass (first wins), score > threshold otherwise.
 
     ``threshold`` is one number or one per class (the binary task uses the positive
     class's).
     """
+    if ex.y_pred is not None:
+        return ex.y_pred
+    if ex.y_pred_multi is not None:
+        return ex.y_pred_multi
     cut = np.asarray(threshold, dtype=np.float64)
     if ex.task == "multiclass":
         return ex.argmax
@@ -281,7 +323,8 @@ def top_scores(ex: Examples, predicted: np.ndarray) -> tuple[np.ndarray, np.ndar
 def _top_class(ex: Examples, predicted: np.ndarray) -> ScoreCounts:
     if ex.task != "multiclass":
         return ScoreCounts.empty()
-    return ScoreCounts.from_arrays(*top_scores(ex, predicted))
+    # calibration reads the scores: their own top class, even when predictions decide
+    return ScoreCounts.from_arrays(*top_scores(ex, ex.argmax if ex.has_predictions else predicted))
 
 
 def _confusion(ex: Examples, predicted: np.ndarray) -> np.ndarray:

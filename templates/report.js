@@ -4,10 +4,13 @@
 (function () {
   "use strict";
   var report = JSON.parse(document.getElementById("report-data").textContent);
-  var grid = report.threshold_grid;
-  var T = grid.thresholds;
+  var grid = report.threshold_grid || null;  // none in a label-only report: no slider, no curves
+  var T = grid ? grid.thresholds : [report.threshold];
   var classes = report.classes;
   var task = report.task;
+  var kind = (report.inputs || {}).kind || "scores";
+  // the model's own predicted labels decide: single-label predicted counts do not follow the slider
+  var fixedCounts = task === "multiclass" || (kind !== "scores" && task !== "multilabel");
   var MACRO = "macro average";
   var MANY = classes.length > 12;
   var views = [];
@@ -106,21 +109,22 @@
     return rows;
   }
 
-  // multiclass predictions (argmax) do not depend on the threshold: summed once
-  var predictedArgmax = task === "multiclass" ? classes.map(function (_, j) {
+  // multiclass predictions (argmax) and predicted labels do not depend on the threshold: summed once
+  var predictedArgmax = fixedCounts ? classes.map(function (_, j) {
     return report.confusion_matrix.counts.reduce(function (s, row) { return s + row[j]; }, 0);
   }) : null;
 
   function counts(at) {
     var rows = [];
     report.per_class.forEach(function (entry, j) {
-      var g = grid.classes[entry["class"]], predicted;
-      if (task === "multiclass") predicted = predictedArgmax[j];
+      var predicted;
+      if (!grid) predicted = entry.at_threshold.total_predicted;
+      else if (fixedCounts) predicted = predictedArgmax[j];
       else if (task === "binary") {
         var p = grid.classes[classes[1]];
         var positive = p.tp[at] + p.fp[at];
         predicted = j === 1 ? positive : report.n_examples - positive;
-      } else predicted = g.tp[at] + g.fp[at];
+      } else predicted = grid.classes[entry["class"]].tp[at] + grid.classes[entry["class"]].fp[at];
       rows.push({ "class": entry["class"], kind: "labeled", count: entry.support });
       rows.push({ "class": entry["class"], kind: "predicted", count: predicted });
     });
@@ -150,6 +154,7 @@
         confusion.push({ actual: cm.classes[i], predicted: cm.classes[j], count: count, share: cm.normalized[i][j] });
       });
     });
+    if (!grid) return { confusion: confusion, counts: counts(at) };  // label-only: the decision charts only
     pm.mean_score.forEach(function (row, i) {
       row.forEach(function (value, j) {
         if (value !== null) probability.push({ actual: pm.classes[i], "class": pm.classes[j], mean: value });
@@ -226,7 +231,7 @@
   }
 
   function updateTiles(at) {
-    if (task === "multiclass") return;
+    if (task === "multiclass" || kind !== "scores") return;  // decided by argmax or by the predicted labels
     var n = report.n_examples, k = classes.length, per = [];
     if (task === "binary") {
       var g = grid.classes[classes[1]];
@@ -444,7 +449,7 @@
     pendingViews.push(vegaEmbed(el, spec, options).then(function (result) {
       var view = result.view;
       var entry = { key: key, view: view, threshold: hasSignal(view, "threshold"), highlight: hasSignal(view, "highlight"),
-                    points: hasData(view, "points"), counts: task !== "multiclass" && hasData(view, "counts") };
+                    points: hasData(view, "points"), counts: !fixedCounts && hasData(view, "counts") };
       views.push(entry);
       el.classList.add("live");
       el.removeAttribute("role");

@@ -71,7 +71,7 @@ def replicate(
     size = resampling.n_groups
     decision = _decision_sums(ex, groups, size, thresholds)
     edges = [_inner_edges(c, max(RANK_CELLS // k, 16)) for c in per_class]
-    ranks = _rank_sums(ex, groups, size, edges)
+    ranks = _rank_sums(ex, groups, size, edges) if ex.has_scores else np.zeros((size, k, 1, 2))
     flat = np.concatenate([decision, ranks.reshape(size, -1)], axis=1)
     sums = resampling.counts @ flat
     whole = flat.sum(axis=0, keepdims=True)
@@ -85,17 +85,18 @@ def _decision_sums(ex: Examples, groups: np.ndarray, size: int, thresholds: np.n
     k = len(ex.classes)
     predicted = predicted_classes(ex, thresholds)
     columns = [np.bincount(groups, minlength=size).astype(np.float64)]
+    loss = row_log_loss(ex) if ex.has_scores else np.full(ex.n_examples, np.nan)  # NaN: no interval without scores
     if ex.y_multi is None:
         right = predicted == ex.y_true
         columns.append(np.bincount(groups, weights=right, minlength=size))
-        columns.append(np.bincount(groups, weights=row_log_loss(ex), minlength=size))
+        columns.append(np.bincount(groups, weights=loss, minlength=size))
         tp = np.bincount(groups * k + ex.y_true, weights=right, minlength=size * k).reshape(size, k)
         made = np.bincount(groups * k + predicted, minlength=size * k).reshape(size, k)
         actual = np.bincount(groups * k + ex.y_true, minlength=size * k).reshape(size, k)
     else:
         right_cells = np.count_nonzero(predicted == ex.y_multi, axis=1)
         columns.append(np.bincount(groups, weights=right_cells, minlength=size))
-        columns.append(np.bincount(groups, weights=row_log_loss(ex), minlength=size))
+        columns.append(np.bincount(groups, weights=loss, minlength=size))
         tp = np.stack([np.bincount(groups, weights=predicted[:, j] & ex.y_multi[:, j], minlength=size) for j in range(k)], 1)
         made = np.stack([np.bincount(groups, weights=predicted[:, j], minlength=size) for j in range(k)], 1)
         actual = np.stack([np.bincount(groups, weights=ex.y_multi[:, j], minlength=size) for j in range(k)], 1)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from reportgen.analysis.mistakes import mistakes_by_confusion
 from reportgen.inputs import Inputs
 from reportgen.stats import predicted_classes
 from reportgen.validate import Examples
@@ -69,17 +70,20 @@ def _per_class(ex: Examples, new_right, old_right) -> dict[str, dict[str, int]]:
 def _broken(ex, new_right, old_right, thresholds, limit, inputs) -> list[dict[str, Any]]:
     rows = np.flatnonzero(~new_right & old_right)
     predicted = predicted_classes(ex, thresholds)
-    if ex.y_multi is None:
-        confidence = ex.y_score[rows, predicted[rows]]
+    if not ex.has_scores:  # no confidence: the most common confusion first, then by id
+        order = rows[:limit] if ex.y_multi is not None else mistakes_by_confusion(ex, predicted, rows)[:limit]
     else:
-        confidence = np.abs(ex.y_score[rows] - 0.5).max(axis=1)
-    order = rows[np.argsort(-confidence, kind="stable")][:limit]
+        if ex.y_multi is None:
+            confidence = ex.y_score[rows, predicted[rows]]
+        else:
+            confidence = np.abs(ex.y_score[rows] - 0.5).max(axis=1)
+        order = rows[np.argsort(-confidence, kind="stable")][:limit]
     out = []
     for r in order:
         item = {"id": ex.ids[int(r)].as_py()}
         if ex.y_multi is None:
             item.update(actual=ex.classes[ex.y_true[r]], predicted=ex.classes[predicted[r]],
-                        score=float(ex.y_score[r, predicted[r]]))
+                        score=float(ex.y_score[r, predicted[r]]) if ex.has_scores else None)
         if inputs is not None:
             item.update(inputs.get(item["id"]))
         out.append(item)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from reportgen.inputs import Inputs
 from reportgen.stats import predicted_classes
@@ -34,23 +36,37 @@ def top_confusions(report: dict[str, Any], limit: int = TOP_CONFUSIONS) -> list[
 def confident_mistakes(
     ex: Examples, thresholds: np.ndarray, limit: int, inputs: Inputs | None = None
 ) -> list[dict[str, Any]]:
-    """Wrong single-label predictions, most confident in the wrong class first."""
+    """Wrong single-label predictions, most confident in the wrong class first (without
+    scores: the most common confusion first, then in id order; ``score`` is null)."""
     if ex.y_multi is not None:
         return []
     predicted = predicted_classes(ex, thresholds)
     wrong = np.flatnonzero(predicted != ex.y_true)
-    score = ex.y_score[wrong, predicted[wrong]]
-    order = wrong[np.argsort(-score, kind="stable")][:limit]
+    if not ex.has_scores:
+        order = mistakes_by_confusion(ex, predicted, wrong)[:limit]
+    else:
+        score = ex.y_score[wrong, predicted[wrong]]
+        order = wrong[np.argsort(-score, kind="stable")][:limit]
     return [
         {
             "id": ex.ids[int(r)].as_py(),
             "actual": ex.classes[ex.y_true[r]],
             "predicted": ex.classes[predicted[r]],
-            "score": float(ex.y_score[r, predicted[r]]),
+            "score": float(ex.y_score[r, predicted[r]]) if ex.has_scores else None,
             **_inputs(ex, inputs, r),
         }
         for r in order
     ]
+
+
+def mistakes_by_confusion(ex: Examples, predicted: np.ndarray, wrong: np.ndarray) -> np.ndarray:
+    """The rows ``wrong`` (single-label mistakes) ordered by how common their confusion
+    (actual, predicted) is, most common first, then by id."""
+    k = len(ex.classes)
+    cell = ex.y_true[wrong] * k + predicted[wrong]
+    size = np.bincount(cell, minlength=k * k)[cell]
+    by_id = pc.rank(ex.ids.take(pa.array(wrong)), sort_keys="ascending", tiebreaker="first")
+    return wrong[np.lexsort((by_id.to_numpy(zero_copy_only=False), cell, -size))]
 
 
 def label_issues(ex: Examples, limit: int, inputs: Inputs | None = None) -> list[dict[str, Any]]:
@@ -61,7 +77,7 @@ def label_issues(ex: Examples, limit: int, inputs: Inputs | None = None) -> list
     likeliest such class is suggested); suspects are ranked by how far the given label's
     score falls below that label's threshold. Only meaningful for out-of-sample scores.
     """
-    if ex.y_multi is not None:
+    if ex.y_multi is not None or not ex.has_scores:
         return []
     k = len(ex.classes)
     rows = np.arange(ex.n_examples)

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from reportgen.report import vega
 from reportgen.report.embed import data_island
-from reportgen.report.figures import build_figures, chart_view, many
+from reportgen.report.figures import build_figures, chart_view, decided, label_only, many
 from reportgen.report.sections import analysis_context
 from reportgen.report.templating import render_template, template_folder
 
@@ -35,6 +35,13 @@ TABLE_COLUMNS = (
     ("tp", "TP", "count"), ("fn", "FN", "count"), ("fp", "FP", "count"),
     ("recall", "recall", "ratio"), ("precision", "precision", "ratio"), ("f1", "F1", "ratio"),
 )
+LABEL_TILES = (  # a label-only report has no ranking or probabilities: these replace ROC AUC and log loss
+    ("balanced_accuracy", "Balanced accuracy", False,
+     "Recall averaged over the classes: a model that ignores a rare class cannot score high."),
+    ("mcc", "MCC", False,
+     "Matthews correlation between the decisions and the labels: 0 is chance, 1 perfect; robust to imbalance."),
+)
+SCORE_COLUMNS = ("roc_auc", "average_precision")  # table columns that need scores
 SELECTION_CELLS = 8  # cells listed in the page itself (every cell opens on click)
 SELECTION_ROWS = 10  # examples per listed cell (the click shows all embedded ones)
 
@@ -64,10 +71,11 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
         report=report,
         tiles=headline_tiles(report),
         verdict=_verdict(report),
-        columns=TABLE_COLUMNS,
+        columns=_columns(report),
         rows=_rows(report),
         macro=_macro_row(report),
         grid=_slider(report),
+        inputs=_inputs(report),
         charts=made["charts"],
         cells=_cells(report),
         selection_rows=SELECTION_ROWS,
@@ -97,9 +105,10 @@ def headline_tiles(report: dict[str, Any]) -> list[dict[str, Any]]:
     summary = report["summary"]
     deltas = (report.get("deltas") or {}).get("summary", {})
     intervals = report.get("intervals") or {}
-    live = report["task"] != "multiclass"
+    live = report["task"] != "multiclass" and not decided(report)
+    chosen = TILES if not label_only(report) else TILES[:4] + LABEL_TILES
     out = []
-    for key, label, lower_better, help_text in TILES:
+    for key, label, lower_better, help_text in chosen:
         delta = deltas.get(key)
         interval = (intervals.get("summary") or {}).get(key)
         delta_interval = (intervals.get("deltas") or {}).get(key)
@@ -164,7 +173,22 @@ def _macro_row(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _slider(report: dict[str, Any]) -> dict[str, Any]:
+def _columns(report: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:
+    if not label_only(report):
+        return TABLE_COLUMNS
+    return tuple(c for c in TABLE_COLUMNS if c[0] not in SCORE_COLUMNS)
+
+
+def _inputs(report: dict[str, Any]) -> dict[str, Any]:
+    """What the model gave, for the page's one line on it (and whether the slider exists)."""
+    kind = (report.get("inputs") or {}).get("kind", "scores")
+    return {"kind": kind, "label_only": kind == "labels", "both": kind == "both"}
+
+
+def _slider(report: dict[str, Any]) -> dict[str, Any] | None:
+    """The threshold slider's range (none in a label-only report: there is no threshold)."""
+    if report.get("threshold_grid") is None:
+        return None
     thresholds = report["threshold_grid"]["thresholds"]
     steps = [round(b - a, 10) for a, b in zip(thresholds, thresholds[1:])]
     regular = len(set(steps)) == 1

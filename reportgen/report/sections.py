@@ -26,6 +26,7 @@ def analysis_context(report: dict[str, Any], figures: dict[str, Any]) -> dict[st
             "total": len(slices),
             "settings": report.get("slice_settings", {}),
         }
+    context["label_only"] = (report.get("inputs") or {}).get("kind") == "labels"
     for key in ("top_confusions", "confident_mistakes", "label_issues", "churn"):
         if report.get(key):
             context[key] = report[key]
