@@ -346,7 +346,7 @@ def _examples(labels: Source, load_scores: Loader | None, load_predictions: Load
     if predictions is not None and opts.prediction_column in source.table.column_names:
         source = Source(source.table.drop_columns([opts.prediction_column]), source.name)  # not a score column
     examples = build_examples(source if same else labels, source, opts, same)
-    return examples if predictions is None else with_predictions(examples, predictions, opts)
+    return examples if predictions is None else with_predictions(examples, predictions, opts, source.name)
 
 
 def _baseline_right(model: Model, baseline: Model, thresholds: np.ndarray) -> np.ndarray:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from reportgen.inputs import Inputs
 from reportgen.stats import predicted_classes
@@ -28,8 +30,11 @@ def select_examples(
         picks = _multilabel_picks(ex, cuts, per_cell)
     else:
         predicted = predicted_classes(ex, cuts)
-        # without scores every example is as confident as the next: they keep the file's order
-        confidence = ex.y_score[np.arange(ex.n_examples), predicted] if ex.has_scores else np.zeros(ex.n_examples)
+        if ex.has_scores:
+            confidence = ex.y_score[np.arange(ex.n_examples), predicted]
+        else:  # no confidence to rank by: each cell lists its examples in id order
+            rank = pc.rank(ex.ids, sort_keys="ascending", tiebreaker="first").to_numpy(zero_copy_only=False)
+            confidence = 1.0 - rank / (ex.n_examples + 1.0)
         picks = _group(ex.y_true, predicted, confidence, len(ex.classes), per_cell)
     picks.sort(key=lambda p: (p[0] == p[1], -len(p[2])))  # mistakes first, then bigger cells
     cells, budget = [], total
@@ -48,8 +53,7 @@ def select_examples(
 
 def _group(actual: np.ndarray, predicted: np.ndarray, confidence: np.ndarray, k: int, per_cell: int) -> list:
     cell = actual * k + predicted
-    key = cell + (1.0 - confidence) * 0.5  # by cell, most confident first
-    order = np.argsort(key, kind="stable") if not confidence.any() else np.argsort(key)
+    order = np.argsort(cell + (1.0 - confidence) * 0.5)  # by cell, most confident first
     sorted_cells = cell[order]
     starts = np.flatnonzero(np.diff(sorted_cells, prepend=-1))
     ends = np.append(starts[1:], len(order))
@@ -66,7 +70,9 @@ def _multilabel_picks(ex: Examples, cuts: np.ndarray, per_cell: int) -> list:
     for j in range(len(ex.classes)):
         chosen = ex.y_score[:, j] > cuts[j] if decided is None else decided[:, j]
         rows = np.flatnonzero(chosen)
-        if not ex.has_scores:  # no confidence to rank by: the file's order
+        if not ex.has_scores:  # no confidence to rank by: id order
+            rows = rows[np.argsort(pc.rank(ex.ids.take(pa.array(rows)), sort_keys="ascending",
+                                           tiebreaker="first").to_numpy(zero_copy_only=False))]
             rows = rows[:MULTILABEL_CANDIDATES]
         elif len(rows) > MULTILABEL_CANDIDATES:
             top = np.argpartition(-ex.y_score[rows, j], MULTILABEL_CANDIDATES)[:MULTILABEL_CANDIDATES]

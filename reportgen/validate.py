@@ -509,12 +509,16 @@ def build_label_examples(labels: Source, predictions: Source, options: Options, 
     raw = _label_values(labels, label_column, take, ids, multilabel)
     predicted = _prediction_values(predictions, column, keep, ids, multilabel)
     if multilabel:
-        truth = _label_sets(raw, options.label_sep)
-        guess = _label_sets(predicted, options.label_sep)
-        classes = fixed.classes if fixed is not None else _union_classes(truth[0], guess[0], notes)
-        y_multi = _indicator(labels.name, label_column, ids, truth, classes)
-        y_pred = _indicator(predictions.name, column, ids, guess, classes)
-        return Examples("multilabel", classes, None, ids, None, None, y_multi, tuple(notes), y_pred_multi=y_pred)
+        examples = _multilabel_predicted(labels, predictions, label_column, column, ids, raw, predicted, options,
+                                         notes, fixed)
+    else:
+        examples = _single_label_predicted(labels, predictions, column, ids, raw, predicted, options, notes, fixed)
+    if options.split_column is None:
+        return examples
+    return replace(examples, split=_split_values(labels, predictions, options.split_column, keep, take, ids))
+
+
+def _single_label_predicted(labels, predictions, column, ids, raw, predicted, options, notes, fixed) -> Examples:
     if fixed is not None:
         task, classes, positive = fixed.task, fixed.classes, fixed.positive_class
     else:
@@ -526,22 +530,36 @@ def build_label_examples(labels: Source, predictions: Source, options: Options, 
     return Examples(task, classes, positive, ids, None, y_true, None, tuple(notes), y_pred=y_pred)
 
 
-def with_predictions(examples: Examples, predictions: Source, options: Options) -> Examples:
-    """Scored examples with the model's own hard-label decisions added (matched by id);
-    a predicted name must be one of the classes (a score column)."""
+def _multilabel_predicted(labels, predictions, label_column, column, ids, raw, predicted, options, notes,
+                          fixed) -> Examples:
+    truth = _label_sets(raw, options.label_sep)
+    guess = _label_sets(predicted, options.label_sep)
+    classes = fixed.classes if fixed is not None else _union_classes(truth[0], guess[0], notes)
+    y_multi = _indicator(labels.name, label_column, ids, truth, classes)
+    y_pred = _indicator(predictions.name, column, ids, guess, classes)
+    return Examples("multilabel", classes, None, ids, None, None, y_multi, tuple(notes), y_pred_multi=y_pred)
+
+
+def with_predictions(examples: Examples, predictions: Source, options: Options, scores: str = "the scores") -> Examples:
+    """Scored examples (from the file named ``scores``) with the model's own hard-label
+    decisions added, matched by id; a predicted name must be one of the classes (a score
+    column)."""
     column = _prediction_column(predictions, options)
     pred_ids = _ids(predictions, options.id_column)
     _check_unique(pred_ids, predictions)
     where = pc.index_in(examples.ids, value_set=pred_ids)
-    if where.null_count:
+    extra = len(pred_ids) - (len(where) - where.null_count)  # predicted ids without scores
+    if where.null_count or extra:
         if not options.allow_partial:
-            shown = examples.ids.filter(where.is_null())[:PREVIEW].to_pylist()
-            raise InputError(f"{where.null_count} ids with scores are not in {predictions.name} (e.g. {_show(shown)}); "
-                             "use --allow-partial to keep the ids in both")
+            only_scores = examples.ids.filter(where.is_null())[:PREVIEW].to_pylist() if where.null_count else []
+            found = pc.is_in(pred_ids, value_set=examples.ids)
+            only_predictions = pred_ids.filter(pc.invert(found))[:PREVIEW].to_pylist() if extra else []
+            raise InputError(missing_ids_message(scores, predictions.name, (where.null_count, only_scores),
+                                                 (extra, only_predictions)))
         kept = np.flatnonzero(where.is_valid().to_numpy(zero_copy_only=False))
         if len(kept) == 0:
-            raise InputError("no id appears in both files", file=predictions.name)
-        dropped = partial_note("the scores", predictions.name, where.null_count, len(pred_ids) - len(kept))
+            raise InputError("no id appears in both files", file=f"{scores}, {predictions.name}")
+        dropped = partial_note(scores, predictions.name, where.null_count, extra)
         examples = replace(examples.subset(kept), notes=(*examples.notes, dropped))
         where = where.take(pa.array(kept))
     rows = where.to_numpy(zero_copy_only=False)
@@ -579,7 +597,12 @@ def _prediction_values(predictions: Source, column: str, rows, ids: pa.Array, mu
         whole = pc.equal(values, pc.floor(values))
         if pc.all(pc.fill_null(whole, True)).as_py():
             values = pc.cast(values, pa.int64())
-    return _as_strings(values)
+    values = _as_strings(values)
+    empty = pc.equal(pc.utf8_trim_whitespace(values), "")
+    if not multilabel and pc.any(empty).as_py():  # an empty cell is no answer, not a class named ""
+        row = _first_true(pc.fill_null(empty, False))
+        raise InputError("missing prediction", file=predictions.name, column=column, row_id=ids[row].as_py())
+    return values
 
 
 def _label_only_task(name: str, raw: pa.Array, predicted: pa.Array, options: Options,
