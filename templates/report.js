@@ -374,15 +374,17 @@
     var t = document.createElement("table");
     t.className = "summary";
     var head = t.createTHead().insertRow();
-    ["id", "p(actual)", "p(predicted)", "input"].forEach(function (h) {
+    (kind === "labels" ? ["id", "input"] : ["id", "p(actual)", "p(predicted)", "input"]).forEach(function (h) {
       var th = document.createElement("th"); th.scope = "col"; th.textContent = h; head.appendChild(th);
     });
     var body = t.createTBody();
     cell.examples.forEach(function (e) {
       var tr = body.insertRow();
       tr.insertCell().textContent = e.id;
-      var a = tr.insertCell(); a.className = "num"; a.textContent = fmt(e.p_actual);
-      var b = tr.insertCell(); b.className = "num"; b.textContent = fmt(e.p_predicted);
+      if (kind !== "labels") {
+        var a = tr.insertCell(); a.className = "num"; a.textContent = fmt(e.p_actual);
+        var b = tr.insertCell(); b.className = "num"; b.textContent = fmt(e.p_predicted);
+      }
       var input = tr.insertCell();
       [e.image, e.overlay].forEach(function (src, i) {
         if (typeof src === "string" && src.indexOf("data:image/") === 0) {
