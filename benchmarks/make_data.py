@@ -32,7 +32,7 @@ def write(table: pa.Table, path: Path, fmt: str) -> None:
 
 
 def make(rows: int, classes: int, out: Path, fmt: str = "csv", seed: int = 0, int_ids: bool = False,
-         skewed: bool = False, baseline: bool = False) -> None:
+         skewed: bool = False, baseline: bool = False, predictions: bool = False) -> None:
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
     names = [f"class_{j:02d}" for j in range(classes)]
@@ -53,6 +53,9 @@ def make(rows: int, classes: int, out: Path, fmt: str = "csv", seed: int = 0, in
             values = p[:, j] if fmt == "parquet" else np.round(p[:, j].astype(np.float64), 6)
             columns[c] = pa.array(values)
         write(pa.table(columns), out / name, fmt)
+        if predictions and name == "scores":  # the same model as hard labels: its argmax, rows in the same order
+            predicted = pa.array(np.array(names)[p.argmax(axis=1)])
+            write(pa.table({"id": columns["id"], "predicted": predicted}), out / "predictions", fmt)
 
 
 def make_large(rows: int, classes: int, out: Path, seed: int = 0, skewed: bool = False,
@@ -94,6 +97,8 @@ def main() -> None:
     parser.add_argument("--int-ids", action="store_true")
     parser.add_argument("--skewed", action="store_true", help="raise every score to the 8th power")
     parser.add_argument("--baseline", action="store_true", help="also a weaker model's scores")
+    parser.add_argument("--predictions", action="store_true",
+                        help="also the model's hard labels (predictions: id,predicted, the argmax of its scores)")
     parser.add_argument("--large", action="store_true",
                         help="Parquet with integer ids written in chunks: any --rows in bounded memory")
     args = parser.parse_args()
@@ -101,7 +106,8 @@ def main() -> None:
     if args.large:
         make_large(args.rows, args.classes, Path(args.out), args.seed, args.skewed)
     else:
-        make(args.rows, args.classes, Path(args.out), args.format, args.seed, args.int_ids, args.skewed, args.baseline)
+        make(args.rows, args.classes, Path(args.out), args.format, args.seed, args.int_ids, args.skewed, args.baseline,
+             args.predictions)
     print(f"wrote {args.rows:,} rows x {args.classes} classes to {args.out} in {time.perf_counter() - start:.1f} s")
 
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from reportgen.inputs import Inputs
 from reportgen.stats import predicted_classes
@@ -32,9 +30,8 @@ def select_examples(
         predicted = predicted_classes(ex, cuts)
         if ex.has_scores:
             confidence = ex.y_score[np.arange(ex.n_examples), predicted]
-        else:  # no confidence to rank by: each cell lists its examples in id order
-            rank = pc.rank(ex.ids, sort_keys="ascending", tiebreaker="first").to_numpy(zero_copy_only=False)
-            confidence = 1.0 - rank / (ex.n_examples + 1.0)
+        else:  # no confidence to rank by: each cell lists its examples in the predictions file's order
+            confidence = 1.0 - np.arange(ex.n_examples) / (ex.n_examples + 1.0)
         picks = _group(ex.y_true, predicted, confidence, len(ex.classes), per_cell)
     picks.sort(key=lambda p: (p[0] == p[1], -len(p[2])))  # mistakes first, then bigger cells
     cells, budget = [], total
@@ -70,9 +67,7 @@ def _multilabel_picks(ex: Examples, cuts: np.ndarray, per_cell: int) -> list:
     for j in range(len(ex.classes)):
         chosen = ex.y_score[:, j] > cuts[j] if decided is None else decided[:, j]
         rows = np.flatnonzero(chosen)
-        if not ex.has_scores:  # no confidence to rank by: id order
-            rows = rows[np.argsort(pc.rank(ex.ids.take(pa.array(rows)), sort_keys="ascending",
-                                           tiebreaker="first").to_numpy(zero_copy_only=False))]
+        if not ex.has_scores:  # no confidence to rank by: the predictions file's order
             rows = rows[:MULTILABEL_CANDIDATES]
         elif len(rows) > MULTILABEL_CANDIDATES:
             top = np.argpartition(-ex.y_score[rows, j], MULTILABEL_CANDIDATES)[:MULTILABEL_CANDIDATES]

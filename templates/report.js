@@ -365,7 +365,7 @@
     live.appendChild(heading);
     var note = document.createElement("p");
     if (!cell) { note.textContent = "No examples in this cell."; live.appendChild(note); return; }
-    var order = kind === "labels" ? "in id order" : "most confident first";  // no confidence without scores
+    var order = kind === "labels" ? "in file order" : "most confident first";  // no confidence without scores
     note.textContent = cell.count + " examples" + (cell.examples.length < cell.count ? ", " + cell.examples.length + " shown (" + order + ")" : ", " + order);
     live.appendChild(note);
     if (!cell.examples.length) return;

@@ -70,8 +70,8 @@ def _per_class(ex: Examples, new_right, old_right) -> dict[str, dict[str, int]]:
 def _broken(ex, new_right, old_right, thresholds, limit, inputs) -> list[dict[str, Any]]:
     rows = np.flatnonzero(~new_right & old_right)
     predicted = predicted_classes(ex, thresholds)
-    if not ex.has_scores:  # no confidence: the most common confusion first, then by id
-        order = rows[:limit] if ex.y_multi is not None else mistakes_by_confusion(ex, predicted, rows)[:limit]
+    if not ex.has_scores:  # no confidence: the most common confusion first, then by id (multilabel: by row)
+        order = rows[:limit] if ex.y_multi is not None else mistakes_by_confusion(ex, predicted, rows, limit)
     else:
         if ex.y_multi is None:
             confidence = ex.y_score[rows, predicted[rows]]

@@ -43,7 +43,7 @@ def confident_mistakes(
     predicted = predicted_classes(ex, thresholds)
     wrong = np.flatnonzero(predicted != ex.y_true)
     if not ex.has_scores:
-        order = mistakes_by_confusion(ex, predicted, wrong)[:limit]
+        order = mistakes_by_confusion(ex, predicted, wrong, limit)
     else:
         score = ex.y_score[wrong, predicted[wrong]]
         order = wrong[np.argsort(-score, kind="stable")][:limit]
@@ -59,14 +59,26 @@ def confident_mistakes(
     ]
 
 
-def mistakes_by_confusion(ex: Examples, predicted: np.ndarray, wrong: np.ndarray) -> np.ndarray:
-    """The rows ``wrong`` (single-label mistakes) ordered by how common their confusion
-    (actual, predicted) is, most common first, then by id."""
+def mistakes_by_confusion(ex: Examples, predicted: np.ndarray, wrong: np.ndarray, limit: int) -> np.ndarray:
+    """The first ``limit`` of the rows ``wrong`` (single-label mistakes) ordered by how
+    common their confusion (actual, predicted) is, most common first, then by id. Only
+    the ids of the few confusions listed are sorted."""
     k = len(ex.classes)
     cell = ex.y_true[wrong] * k + predicted[wrong]
-    size = np.bincount(cell, minlength=k * k)[cell]
-    by_id = pc.rank(ex.ids.take(pa.array(wrong)), sort_keys="ascending", tiebreaker="first")
-    return wrong[np.lexsort((by_id.to_numpy(zero_copy_only=False), cell, -size))]
+    sizes = np.bincount(cell, minlength=k * k)
+    ranked = np.lexsort((np.arange(k * k), -sizes))  # cells, most common first (ties: cell order)
+    shown = min(int(np.searchsorted(np.cumsum(sizes[ranked]), limit)) + 1,  # the cells that fill the list
+                int(np.count_nonzero(sizes)))
+    place = np.full(k * k, k * k, dtype=np.int64)
+    place[ranked[:shown]] = np.arange(shown)
+    listed = np.flatnonzero(place[cell] < shown)
+    listed = listed[np.argsort(place[cell[listed]], kind="stable")]
+    groups = np.split(listed, np.flatnonzero(np.diff(place[cell[listed]])) + 1)
+    out: list[np.ndarray] = []
+    for group in groups:  # at most ``limit`` confusions
+        rows = wrong[group]
+        out.append(rows[pc.sort_indices(ex.ids.take(pa.array(rows))).to_numpy(zero_copy_only=False)])
+    return np.concatenate(out)[:limit] if out else wrong[:0]
 
 
 def label_issues(ex: Examples, limit: int, inputs: Inputs | None = None) -> list[dict[str, Any]]:
