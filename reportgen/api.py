@@ -16,6 +16,7 @@ from reportgen import io
 from reportgen.accumulate import DISTINCT_BUDGET, EngineInfo
 from reportgen.engines import check_engine, choose_engine
 from reportgen.analysis.advice import advice, overall_advice
+from reportgen.analysis.attention import attention
 from reportgen.analysis.compare import Model, compare_sections, interval_sections
 from reportgen.analysis.churn import churn_section, correct
 from reportgen.analysis.history import history_section
@@ -225,6 +226,7 @@ def _statistics_sections(engine: str, stats: Statistics, report: dict[str, Any],
     sections = {
         "engine": EngineInfo.of(engine, stats).to_dict(),
         "top_confusions": top_confusions(report),
+        "attention": attention(report),
         "class_thresholds": dict(zip(stats.classes, stats.class_thresholds)) if opts.class_thresholds else None,
     }
     if grid is None:  # a label-only model: no threshold to advise on

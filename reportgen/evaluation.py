@@ -1,7 +1,6 @@
 """The evaluation result: frozen, JSON-ready, shared by the JSON writer and the page."""
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping, Sequence
 
@@ -40,15 +39,27 @@ class Evaluation:
             if f.name in SCORE_SECTIONS and getattr(self, f.name) is None:
                 continue  # a label-only report has no score-based sections
             if f.name not in ("schema_version", "extras"):
-                out[f.name] = copy.deepcopy(getattr(self, f.name))
-        out["classes"] = list(out["classes"])
-        out["per_class"] = list(out["per_class"])
-        out["warnings"] = list(out["warnings"])
+                out[f.name] = json_copy(getattr(self, f.name))
         for key, value in self.extras.items():
-            out[key] = copy.deepcopy(value)
+            out[key] = json_copy(value)
         return out
 
     def with_extras(self, **sections: Any) -> "Evaluation":
         """A copy with more top-level sections (e.g. ``selection``, ``meta``)."""
         merged = {**self.extras, **{k: v for k, v in sections.items() if v is not None}}
         return Evaluation(**{f.name: getattr(self, f.name) for f in fields(self) if f.name != "extras"}, extras=merged)
+
+
+_CONTAINERS = (dict, list, tuple)
+
+
+def json_copy(value: Any) -> Any:
+    """A fresh copy of JSON-ready data (dicts, lists or tuples as lists, scalars): as
+    ``copy.deepcopy`` but without its bookkeeping, and a list of scalars in one slice."""
+    if isinstance(value, dict):
+        return {key: json_copy(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        if any(isinstance(item, _CONTAINERS) for item in value):
+            return [json_copy(item) for item in value]
+        return list(value)
+    return value

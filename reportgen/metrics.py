@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 
 from reportgen.evaluation import Evaluation
+from reportgen.matrices import MATRIX_LIMIT, TOP_SCORED, fold, shown_classes
+from reportgen.ratios import divide, precision_recall_f1
 from reportgen.stats import TOP_K, ScoreCounts, Statistics
 from reportgen.validate import Note
 
@@ -35,15 +37,11 @@ def evaluate_statistics(
         macro_curves = pool.submit(_macro_curves, stats)
         calibration = pool.submit(_calibration, stats)
         ranking = [_ranking(c) for c in stats.per_class]
-        at_threshold = [
-            _at_threshold(c, cut, stats.n_examples) for c, cut in zip(stats.per_class, stats.class_thresholds)
-        ]
+        at_threshold = _at_threshold(stats)
         decided = _decided_counts(stats) if stats.predicted_counts is not None else at_threshold
         decision = _decision_counts(stats, decided)
-        per_class = [
-            _class_entry(name, c.n_pos, dec, rank, at)
-            for name, c, dec, rank, at in zip(stats.classes, stats.per_class, decision, ranking, at_threshold)
-        ]
+        supports = [c.n_pos for c in stats.per_class]
+        per_class = _class_entries(stats, supports, decision, ranking, at_threshold)
         return Evaluation(
             task=stats.task,
             classes=list(stats.classes),
@@ -67,11 +65,8 @@ def _label_only(stats: Statistics, notes: tuple[Note, ...]) -> Evaluation:
     decision counts; score-based summary metrics are null and score sections absent."""
     decided = _decided_counts(stats)
     decision = _decision_counts(stats, decided)
-    no_ranking = {"roc_auc": None, "average_precision": None}
-    per_class = [
-        _class_entry(name, int(support), dec, no_ranking, at)
-        for name, support, dec, at in zip(stats.classes, stats.actual_counts, decision, decided)
-    ]
+    no_ranking = [{"roc_auc": None, "average_precision": None} for _ in stats.classes]
+    per_class = _class_entries(stats, stats.actual_counts.tolist(), decision, no_ranking, decided)
     return Evaluation(
         task=stats.task,
         classes=list(stats.classes),
@@ -195,69 +190,65 @@ def _thresholds(values: np.ndarray) -> list[float | None]:
 # ---------------------------------------------------------------- counts
 
 
-def _at_threshold(counts: ScoreCounts, threshold: float, n: int) -> dict[str, Any]:
-    """One-vs-rest counts with score > threshold, and the ratios built on them."""
-    tp, fp = (int(v) for v in counts.above(threshold))
-    return _counts_entry(tp, fp, counts.n_pos - tp, counts.n_neg - fp, n)
+def _at_threshold(stats: Statistics) -> list[dict[str, Any]]:
+    """Per class, one-vs-rest counts with score > its threshold, and the ratios built on them."""
+    above = [c.above(cut) for c, cut in zip(stats.per_class, stats.class_thresholds)]
+    tp = np.array([int(pos) for pos, _ in above], dtype=np.int64)
+    fp = np.array([int(neg) for _, neg in above], dtype=np.int64)
+    fn = np.array([c.n_pos for c in stats.per_class], dtype=np.int64) - tp
+    tn = np.array([c.n_neg for c in stats.per_class], dtype=np.int64) - fp
+    return _count_rows(tp, fp, fn, tn, stats.n_examples)
 
 
 def _decided_counts(stats: Statistics) -> list[dict[str, Any]]:
-    """One-vs-rest counts of the model's own hard-label decisions, per class (the
-    confusion's diagonal, the decided and the actual counts)."""
-    n = int(stats.n_examples)
-    tp = np.diag(stats.confusion)
-    return [
-        _counts_entry(int(hit), int(made - hit), int(actual - hit), int(n - made - actual + hit), n)
-        for hit, made, actual in zip(tp, stats.predicted_counts, stats.actual_counts)
-    ]
+    """Per class, one-vs-rest counts of the model's own hard-label decisions (the
+    confusion's diagonal, the decided and the actual counts), and the ratios built on them."""
+    tp = np.diag(stats.confusion).astype(np.int64)
+    fp = stats.predicted_counts - tp
+    fn = stats.actual_counts - tp
+    return _count_rows(tp, fp, fn, stats.n_examples - tp - fp - fn, stats.n_examples)
 
 
-def _counts_entry(tp: int, fp: int, fn: int, tn: int, n: int) -> dict[str, Any]:
-    """One class's one-vs-rest counts and the ratios built on them."""
-    return {
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
-        "tn": tn,
-        "total_labeled": tp + fn,
-        "total_predicted": tp + fp,
-        "precision": _ratio(tp, tp + fp),
-        "recall": _ratio(tp, tp + fn),
-        "f1": _ratio(2 * tp, 2 * tp + fp + fn),
-        "fpr": _ratio(fp, fp + tn),
-        "specificity": _ratio(tn, fp + tn),
-        "prevalence": _ratio(tp + fn, n),
+def _count_rows(tp, fp, fn, tn, n: int) -> list[dict[str, Any]]:
+    """One-vs-rest counts (each of shape (classes,)) and their ratios, one dict per class."""
+    precision, recall, f1 = precision_recall_f1(tp, fp, fn)
+    columns = {
+        "tp": tp, "fp": fp, "fn": fn, "tn": tn, "total_labeled": tp + fn, "total_predicted": tp + fp,
+        "precision": precision, "recall": recall, "f1": f1, "fpr": divide(fp, fp + tn),
+        "specificity": divide(tn, fp + tn), "prevalence": divide(tp + fn, n),
     }
+    return _rows(columns)
 
 
-def _decision_counts(stats: Statistics, at_threshold: list[dict]) -> list[tuple[int, int, int]]:
-    """(tp, fp, fn) per class under the task's decision rule."""
+def _rows(columns: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    """Aligned arrays (one value per class) as one dict per class, as Python numbers."""
+    lists = {key: values.tolist() for key, values in columns.items()}
+    return [dict(zip(lists, row)) for row in zip(*lists.values())]
+
+
+def _decision_counts(stats: Statistics, at_threshold: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(tp, fp, fn) per class under the task's decision rule, each of shape (classes,)."""
     if stats.task == "multilabel":
-        return [(a["tp"], a["fp"], a["fn"]) for a in at_threshold]
+        return tuple(np.array([a[key] for a in at_threshold], dtype=np.int64) for key in ("tp", "fp", "fn"))
     matrix = stats.confusion
     tp = np.diag(matrix)
-    fp = matrix.sum(axis=0) - tp
-    fn = matrix.sum(axis=1) - tp
-    return [(int(a), int(b), int(c)) for a, b, c in zip(tp, fp, fn)]
+    return tp, matrix.sum(axis=0) - tp, matrix.sum(axis=1) - tp
 
 
-def _class_entry(name, support: int, decision, ranking, at_threshold) -> dict[str, Any]:
-    tp, fp, fn = decision
-    return {
-        "class": name,
-        "support": support,
-        "precision": _ratio(tp, tp + fp),
-        "recall": _ratio(tp, tp + fn),
-        "f1": _ratio(2 * tp, 2 * tp + fp + fn),
-        "roc_auc": ranking["roc_auc"],
-        "average_precision": ranking["average_precision"],
-        "at_threshold": at_threshold,
-    }
+def _class_entries(stats: Statistics, supports: list[int], decision, ranking: list[dict],
+                   at_threshold: list[dict]) -> list[dict[str, Any]]:
+    precision, recall, f1 = (v.tolist() for v in precision_recall_f1(*decision))
+    return [
+        {"class": name, "support": support, "precision": p, "recall": r, "f1": f,
+         "roc_auc": rank["roc_auc"], "average_precision": rank["average_precision"], "at_threshold": at}
+        for name, support, p, r, f, rank, at in zip(stats.classes, supports, precision, recall, f1,
+                                                    ranking, at_threshold)
+    ]
 
 
 def _ratio(numerator: float, denominator: float) -> float:
     """numerator / denominator, with 0/0 = 0 as scikit-learn's zero_division=0."""
-    return float(numerator / denominator) if denominator else 0.0
+    return float(divide(numerator, denominator))
 
 
 # ---------------------------------------------------------------- summary
@@ -265,7 +256,7 @@ def _ratio(numerator: float, denominator: float) -> float:
 
 def _summary(stats, per_class, decision, at_threshold) -> dict[str, Any]:
     n, k = stats.n_examples, len(stats.classes)
-    tp, fp, fn = (np.array(v, dtype=np.int64) for v in zip(*decision))
+    tp, fp, fn = decision
     support = np.array([c["support"] for c in per_class], dtype=np.int64)
     f1 = np.array([c["f1"] for c in per_class])
     cells = n * k if stats.task == "multilabel" else n
@@ -364,21 +355,61 @@ def _kappa(matrix: np.ndarray) -> float | None:
 
 
 def _confusion_matrix(stats: Statistics) -> dict[str, Any]:
+    """Dense up to ``MATRIX_LIMIT`` classes; past it, the non-zero cells and the top classes
+    by errors with an "other" row and column that sums every class not shown."""
     counts = stats.confusion
-    totals = counts.sum(axis=1, keepdims=True)
-    normalized = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
+    k = len(stats.classes)
+    if k <= MATRIX_LIMIT:
+        return {"classes": list(stats.classes), "counts": counts.astype(int).tolist(),
+                "normalized": _row_shares(counts).tolist()}
+    cells = np.flatnonzero(counts)
+    index = shown_classes(counts, MATRIX_LIMIT - 1)
+    folded = fold(counts, index)
     return {
         "classes": list(stats.classes),
-        "counts": counts.astype(int).tolist(),
-        "normalized": normalized.tolist(),
+        "counts": None,
+        "normalized": None,
+        "sparse": {"actual": (cells // k).tolist(), "predicted": (cells % k).tolist(),
+                   "count": counts.ravel()[cells].astype(int).tolist()},
+        "shown": {"index": index.tolist(), "counts": folded.astype(int).tolist(),
+                  "normalized": _row_shares(folded).tolist(), "other": {"classes": k - len(index)}},
     }
 
 
+def _row_shares(counts: np.ndarray) -> np.ndarray:
+    totals = counts.sum(axis=1, keepdims=True)
+    return np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
+
+
 def _probability_matrix(stats: Statistics) -> dict[str, Any]:
-    rows = []
-    for sums, count in zip(stats.score_sums, stats.actual_counts):
-        rows.append([float(v) / int(count) if count else None for v in sums])
-    return {"classes": list(stats.classes), "mean_score": rows}
+    """Mean score of each class over the examples of each actual class. Past
+    ``MATRIX_LIMIT`` classes: per actual class its ``TOP_SCORED`` best-scored classes and
+    the rest summed, and the shown classes with "other" (mean over the other actual
+    classes' examples; the mean scores of the other scored classes summed)."""
+    sums, rows = stats.score_sums, stats.actual_counts
+    k = len(stats.classes)
+    filled = rows > 0
+    means = np.divide(sums, rows[:, None], out=np.zeros(sums.shape), where=filled[:, None])
+    if k <= MATRIX_LIMIT:
+        mean_score = [row if has else [None] * k for row, has in zip(means.tolist(), filled)]
+        return {"classes": list(stats.classes), "mean_score": mean_score}
+    actual = np.flatnonzero(filled)
+    top = min(TOP_SCORED, k)
+    scored = np.argsort(-means[actual], axis=1, kind="stable")[:, :top]
+    best = np.take_along_axis(means[actual], scored, axis=1)
+    index = shown_classes(stats.confusion, MATRIX_LIMIT - 1)
+    folded_sums = fold(sums, index)
+    folded_rows = np.append(rows[index], rows.sum() - rows[index].sum())
+    shown = np.divide(folded_sums, folded_rows[:, None], out=np.zeros(folded_sums.shape),
+                      where=folded_rows[:, None] > 0)
+    shown_rows = [row if n else [None] * len(row) for row, n in zip(shown.tolist(), folded_rows)]
+    return {
+        "classes": list(stats.classes),
+        "mean_score": None,
+        "top": {"actual": actual.tolist(), "scored": scored.tolist(), "mean": best.tolist(),
+                "rest": (means[actual].sum(axis=1) - best.sum(axis=1)).tolist()},
+        "shown": {"index": index.tolist(), "mean_score": shown_rows},
+    }
 
 
 def _grid(stats: Statistics, grid: tuple[float, ...]) -> dict[str, Any]:
@@ -459,8 +490,15 @@ def _quantile_edges(counts: ScoreCounts, size: int) -> np.ndarray:
 def _warnings(stats: Statistics, per_class: list[dict], notes: tuple[Note, ...]) -> list[dict[str, str]]:
     found = [{"code": note.code, "message": note.message} for note in notes]
     no_pos = [c["class"] for c in per_class if c["support"] == 0]
-    no_neg = [c["class"] for c in per_class if c["support"] > 0 and c["at_threshold"]["fp"] + c["at_threshold"]["tn"] == 0]
-    never = [c["class"] for c in per_class if _predicted_total(stats, c) == 0]
+    no_neg = [c["class"] for c in per_class
+              if c["support"] > 0 and c["at_threshold"]["fp"] + c["at_threshold"]["tn"] == 0]
+    if stats.predicted_counts is not None:  # the model's own hard labels decided
+        predicted = stats.predicted_counts.tolist()
+    elif stats.task == "multilabel":
+        predicted = [c["at_threshold"]["total_predicted"] for c in per_class]
+    else:
+        predicted = stats.confusion.sum(axis=0).tolist()
+    never = [c["class"] for c, made in zip(per_class, predicted) if made == 0]
     ranking = ("ROC AUC and average precision are null and left out of the macro averages" if stats.has_scores
                else "their recall is 0 (0/0 counts as 0)")
     if no_pos:
@@ -477,13 +515,6 @@ def _warnings(stats: Statistics, per_class: list[dict], notes: tuple[Note, ...])
             "log loss renormalises each row",
         })
     return found
-
-
-def _predicted_total(stats: Statistics, entry: dict) -> int:
-    if stats.task == "multilabel":
-        return entry["at_threshold"]["total_predicted"]
-    j = stats.classes.index(entry["class"])
-    return int(stats.confusion[:, j].sum())
 
 
 def _class_note(code: str, names: list[str], lead: str, consequence: str) -> dict[str, str]:

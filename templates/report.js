@@ -110,9 +110,22 @@
   }
 
   // multiclass predictions (argmax) and predicted labels do not depend on the threshold: summed once
-  var predictedArgmax = fixedCounts ? classes.map(function (_, j) {
-    return report.confusion_matrix.counts.reduce(function (s, row) { return s + row[j]; }, 0);
-  }) : null;
+  var predictedArgmax = null;
+  if (fixedCounts) {
+    predictedArgmax = classes.map(function () { return 0; });
+    var cmSparse = report.confusion_matrix.sparse;
+    if (cmSparse) cmSparse.predicted.forEach(function (j, c) { predictedArgmax[j] += cmSparse.count[c]; });
+    else report.confusion_matrix.counts.forEach(function (row) { row.forEach(function (n, j) { predictedArgmax[j] += n; }); });
+  }
+
+  // a matrix as drawn: every class, or past the matrix limit the shown ones and "other"
+  function displayed(matrix, key) {
+    if (!matrix.shown) return { names: matrix.classes, rows: matrix[key] };
+    var names = matrix.shown.index.map(function (i) { return matrix.classes[i]; });
+    var other = matrix.classes.length - names.length;
+    names.push("other (" + other.toLocaleString("en-US") + " classes)");
+    return { names: names, rows: matrix.shown[key] };
+  }
 
   function counts(at) {
     var rows = [];
@@ -147,17 +160,18 @@
   }
 
   function datasets(at) {
-    var cm = report.confusion_matrix, pm = report.probability_matrix;
+    var cm = displayed(report.confusion_matrix, "counts"), shares = displayed(report.confusion_matrix, "normalized").rows;
     var confusion = [], probability = [];
-    cm.counts.forEach(function (row, i) {
+    cm.rows.forEach(function (row, i) {
       row.forEach(function (count, j) {
-        confusion.push({ actual: cm.classes[i], predicted: cm.classes[j], count: count, share: cm.normalized[i][j] });
+        confusion.push({ actual: cm.names[i], predicted: cm.names[j], count: count, share: shares[i][j] });
       });
     });
     if (!grid) return { confusion: confusion, counts: counts(at) };  // label-only: the decision charts only
-    pm.mean_score.forEach(function (row, i) {
+    var pm = displayed(report.probability_matrix, "mean_score");
+    pm.rows.forEach(function (row, i) {
       row.forEach(function (value, j) {
-        if (value !== null) probability.push({ actual: pm.classes[i], "class": pm.classes[j], mean: value });
+        if (value !== null) probability.push({ actual: pm.names[i], "class": pm.names[j], mean: value });
       });
     });
     return {

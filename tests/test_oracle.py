@@ -36,6 +36,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 import reportgen
+from reportgen.matrices import MATRIX_LIMIT, TOP_SCORED
 from conftest import assert_json_close, softmax_scores
 from reportgen.report.json import check as check_schema
 
@@ -553,11 +554,40 @@ def test_confusion_matrix(name: str) -> None:
         expected = confusion_matrix(oracle.y_index, oracle.pred, labels=list(range(len(case.classes))))
     # rows are shares of their row total (multiclass: the class's support); empty rows are 0
     support = expected.sum(axis=1)
+    if len(case.classes) > MATRIX_LIMIT:
+        _check_compact_confusion(cm, expected)
+        return
     assert cm["counts"] == expected.tolist()
     assert all(type(v) is int for row in cm["counts"] for v in row)
     for i, row in enumerate(cm["normalized"]):
         for j, value in enumerate(row):
             assert_close(value, _ratio(expected[i, j], support[i]), f"{name} normalized[{i}][{j}]")
+
+
+def _check_compact_confusion(cm: dict, expected: np.ndarray) -> None:
+    """Past the matrix limit: the sparse cells are every non-zero cell; the shown classes are
+    those with the most errors, and "other" sums exactly the classes left out."""
+    k = len(expected)
+    assert cm["counts"] is None and cm["normalized"] is None
+    sparse = cm["sparse"]
+    dense = np.zeros((k, k), dtype=np.int64)
+    dense[sparse["actual"], sparse["predicted"]] = sparse["count"]
+    assert (dense == expected).all() and all(c > 0 for c in sparse["count"])
+    assert all(type(v) is int for v in sparse["count"])
+    shown = cm["shown"]
+    index = shown["index"]
+    errors = expected.sum(axis=0) + expected.sum(axis=1) - 2 * np.diag(expected)
+    assert len(index) == MATRIX_LIMIT - 1 and index == sorted(index)
+    assert min(errors[index]) >= max(np.delete(errors, index)), "a class with more errors was left out"
+    rest = [i for i in range(k) if i not in set(index)]
+    groups = [[i] for i in index] + [rest]
+    folded = [[int(expected[np.ix_(a, b)].sum()) for b in groups] for a in groups]
+    assert shown["counts"] == folded and shown["other"] == {"classes": len(rest)}
+    assert sum(map(sum, shown["counts"])) == int(expected.sum())
+    for i, row in enumerate(shown["normalized"]):
+        total = sum(folded[i])
+        for j, value in enumerate(row):
+            assert_close(value, _ratio(folded[i][j], total), f"shown normalized[{i}][{j}]")
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -690,11 +720,17 @@ def test_json_shape(name: str) -> None:
             assert type(entry["at_threshold"][key]) is int
     cm = report["confusion_matrix"]
     k = len(case.classes)
-    assert len(cm["counts"]) == k and all(len(r) == k for r in cm["counts"])
-    assert len(cm["normalized"]) == k and all(len(r) == k and all(isinstance(v, float) for v in r) for r in cm["normalized"])
     pm = report["probability_matrix"]
     assert pm["classes"] == case.classes
-    assert len(pm["mean_score"]) == k and all(len(r) == k for r in pm["mean_score"])
+    if k > MATRIX_LIMIT:
+        side = MATRIX_LIMIT
+        assert cm["counts"] is None and pm["mean_score"] is None
+        assert len(cm["shown"]["counts"]) == side and all(len(r) == side for r in cm["shown"]["counts"])
+        assert len(pm["shown"]["mean_score"]) == side and all(len(r) == side for r in pm["shown"]["mean_score"])
+    else:
+        assert len(cm["counts"]) == k and all(len(r) == k for r in cm["counts"])
+        assert len(cm["normalized"]) == k and all(len(r) == k and all(isinstance(v, float) for v in r) for r in cm["normalized"])
+        assert len(pm["mean_score"]) == k and all(len(r) == k for r in pm["mean_score"])
     assert list(report["curves"]) == case.classes
     for cls, curve in report["curves"].items():
         for kind, keys in (("roc", ("fpr", "tpr", "thresholds")), ("pr", ("recall", "precision", "thresholds"))):
@@ -741,6 +777,37 @@ def test_probability_matrix_digits() -> None:
     for i in range(10):
         for j in range(10):
             assert_close(got[i][j], p[y == i, j].mean(), f"mean_score[{i}][{j}]")
+
+
+def test_probability_matrix_past_the_limit() -> None:
+    """Compact form: each actual class's best-scored classes and the rest, and the shown
+    classes with "other", against means taken straight from the scores."""
+    case, report = _evaluated("120_classes")
+    y, p = np.asarray(case.y), np.asarray(case.p)
+    k = len(case.classes)
+    means = np.array([p[y == i].mean(axis=0) if (y == i).any() else np.full(k, np.nan) for i in range(k)])
+    pm = report["probability_matrix"]
+    top = pm["top"]
+    assert top["actual"] == [i for i in range(k) if (y == i).any()]
+    for row, i in enumerate(top["actual"]):
+        order = np.argsort(-means[i], kind="stable")[:TOP_SCORED]
+        assert top["scored"][row] == order.tolist()
+        for j, value in zip(order, top["mean"][row]):
+            assert_close(value, means[i, j], f"top mean [{i}][{j}]")
+        assert_close(top["rest"][row], np.delete(means[i], order).sum(), f"rest [{i}]")
+    index = pm["shown"]["index"]
+    assert index == report["confusion_matrix"]["shown"]["index"]
+    rest = np.array([i for i in range(k) if i not in set(index)])
+    groups = [np.array([i]) for i in index] + [rest]
+    for a, rows in enumerate(groups):
+        chosen = np.isin(y, rows)
+        for b, cols in enumerate(groups):
+            expected = p[np.ix_(chosen, cols)].sum(axis=1).mean() if chosen.any() else None
+            got = pm["shown"]["mean_score"][a][b]
+            if expected is None:
+                assert got is None
+            else:
+                assert_close(got, expected, f"shown mean_score[{a}][{b}]")
 
 
 def test_examples_order_does_not_change_metrics() -> None:

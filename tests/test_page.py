@@ -295,7 +295,7 @@ def test_matrix_cells_are_whole_pixels():
     from reportgen.report.charts import _cell_size
 
     for k in (2, 10, 20, 50, 100):
-        side = _cell_size({"classes": list(range(k))})
+        side = _cell_size(k)
         assert side % k == 0 and 200 <= side <= 440, (k, side)
 
 

@@ -7,6 +7,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from reportgen.ratios import precision_recall_f1
+
 
 def advice(grid: Mapping[str, Any], target_precision: float, target_recall: float) -> dict[str, Any]:
     """The ``advice`` section: one entry per class."""
@@ -28,10 +30,7 @@ def overall_advice(
 
 
 def _advise(thresholds: np.ndarray, counts: Mapping[str, Any], target_precision: float, target_recall: float):
-    tp, fp, fn = (np.asarray(counts[k], dtype=np.float64) for k in ("tp", "fp", "fn"))
-    precision = _div(tp, tp + fp)
-    recall = _div(tp, tp + fn)
-    f1 = _div(2 * tp, 2 * tp + fp + fn)
+    precision, recall, f1 = precision_recall_f1(counts["tp"], counts["fp"], counts["fn"])
     best = int(np.argmax(f1))
     reach = np.flatnonzero(precision >= target_precision)
     keep = np.flatnonzero(recall >= target_recall)
@@ -49,7 +48,3 @@ def _point(thresholds, precision, recall, i: int, **extra) -> dict[str, Any]:
         "precision": float(precision[i]),
         "recall": float(recall[i]),
     }
-
-
-def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.divide(a, b, out=np.zeros_like(a), where=b > 0)

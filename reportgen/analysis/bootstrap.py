@@ -17,11 +17,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reportgen.ratios import divide, precision_recall_f1
 from reportgen.stats import ScoreCounts, predicted_classes, row_log_loss
 from reportgen.validate import Examples
 
 MAX_GROUPS = 1000
-RANK_CELLS = 4000  # classes × score bins kept per model
+MIN_GROUPS = 100
+RANK_CELLS = 4000  # classes × score bins kept per model ...
+MIN_BINS = 8       # ... but at least this many bins per class
+PRODUCT_BUDGET = 1e10  # multiply-adds of one model's replicate product: bounds the groups at many classes
+CHUNK_CELLS = 2e7  # replicate sums held at once (replicates × columns)
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,10 +46,16 @@ class Resampling:
         return int(self.counts.shape[0])
 
 
-def plan(n_rows: int, n_resamples: int, seed: int, max_groups: int = MAX_GROUPS) -> Resampling:
-    """Groups and counts for ``n_resamples`` replicates, from ``seed`` alone."""
+def plan(n_rows: int, n_resamples: int, seed: int, n_classes: int = 1, max_groups: int = MAX_GROUPS) -> Resampling:
+    """Groups and counts for ``n_resamples`` replicates, from ``seed`` alone.
+
+    The groups are as many as ``max_groups``, fewer where ``n_classes`` would make the
+    replicate product (resamples × groups × columns) exceed ``PRODUCT_BUDGET``, and never
+    fewer than ``MIN_GROUPS``.
+    """
     rng = np.random.default_rng(seed)
-    n_groups = min(n_rows, max_groups)
+    budget = PRODUCT_BUDGET // max(n_resamples * sum_columns(n_classes), 1)
+    n_groups = min(n_rows, max_groups, max(MIN_GROUPS, int(budget)))
     groups = np.arange(n_rows) if n_groups == n_rows else rng.permutation(n_rows) % n_groups
     counts = rng.multinomial(n_groups, np.full(n_groups, 1.0 / n_groups), size=n_resamples)
     return Resampling(groups=groups, counts=counts.astype(np.float64), seed=seed)
@@ -70,14 +81,30 @@ def replicate(
     k = len(ex.classes)
     size = resampling.n_groups
     decision = _decision_sums(ex, groups, size, thresholds)
-    edges = [_inner_edges(c, max(RANK_CELLS // k, 16)) for c in per_class]
+    edges = [_inner_edges(c, rank_bins(k)) for c in per_class]
     ranks = _rank_sums(ex, groups, size, edges) if ex.has_scores else np.zeros((size, k, 1, 2))
     flat = np.concatenate([decision, ranks.reshape(size, -1)], axis=1)
-    sums = resampling.counts @ flat
+    cut = decision.shape[1]
+    step = max(1, int(CHUNK_CELLS // flat.shape[1]))
+    parts = []
+    for start in range(0, resampling.n_resamples, step):
+        sums = resampling.counts[start:start + step] @ flat
+        parts.append(_metrics(ex, sums[:, :cut], sums[:, cut:], edges, targets))
+    values = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]} if parts else {}
     whole = flat.sum(axis=0, keepdims=True)
-    values = _metrics(ex, sums[:, : decision.shape[1]], sums[:, decision.shape[1]:], edges, targets)
-    full = _metrics(ex, whole[:, : decision.shape[1]], whole[:, decision.shape[1]:], edges, targets)
+    full = _metrics(ex, whole[:, :cut], whole[:, cut:], edges, targets)
     return Replicates(values=values, full_binned={key: v[0] for key, v in full.items()})
+
+
+def rank_bins(n_classes: int) -> int:
+    """Score bins per class for the ranking replicates (``RANK_CELLS`` shared, ``MIN_BINS`` at least)."""
+    return max(RANK_CELLS // max(n_classes, 1), MIN_BINS)
+
+
+def sum_columns(n_classes: int) -> int:
+    """Columns of one model's per-group sums: rows, right, loss; tp, predicted, actual per
+    class; negatives and positives per score bin per class."""
+    return 3 + 3 * n_classes + 2 * n_classes * (rank_bins(n_classes) + 1)
 
 
 def _decision_sums(ex: Examples, groups: np.ndarray, size: int, thresholds: np.ndarray) -> np.ndarray:
@@ -104,10 +131,16 @@ def _decision_sums(ex: Examples, groups: np.ndarray, size: int, thresholds: np.n
 
 
 def _inner_edges(counts: ScoreCounts, bins: int) -> np.ndarray:
-    """Inner bin edges: every distinct score when few (exact), else equal-mass cuts."""
+    """Inner bin edges: every distinct score when few (exact), else cuts of equal mass with
+    positives and negatives weighing the same in all (so a rare class's positives, which
+    decide its ranking, get their share of the bins)."""
     if len(counts.scores) <= bins:
         return counts.scores[:-1]
-    cumulative = np.cumsum(counts.pos + counts.neg)
+    n_pos, n_neg = counts.n_pos, counts.n_neg
+    if n_pos and n_neg:
+        cumulative = np.cumsum(counts.pos / n_pos + counts.neg / n_neg)
+    else:
+        cumulative = np.cumsum(counts.pos + counts.neg).astype(np.float64)
     cuts = np.linspace(0, cumulative[-1], bins + 1)[1:-1]
     return np.unique(counts.scores[np.minimum(np.searchsorted(cumulative, cuts), len(counts.scores) - 1)])
 
@@ -132,20 +165,18 @@ def _metrics(ex: Examples, decision: np.ndarray, ranks: np.ndarray, edges, targe
     rows, right, loss = decision[:, 0], decision[:, 1], decision[:, 2]
     tp, made, actual = (decision[:, 3 + i * k : 3 + (i + 1) * k] for i in range(3))
     cells = rows * k if ex.task == "multilabel" else rows
-    precision = _div(tp, made)
-    recall = _div(tp, actual)
-    f1 = _div(2 * tp, made + actual)
+    precision, recall, f1 = precision_recall_f1(tp, made - tp, actual - tp)
     ranks = ranks.reshape(len(rows), k, -1, 2)
     auc = _auc(ranks[..., 1], ranks[..., 0])
-    at_precision, at_recall = _operating_points(ranks[..., 1], ranks[..., 0], targets)
+    at_precision, at_recall = operating_points(ranks[..., 1], ranks[..., 0], targets)
     macro_auc = auc[:, 1] if ex.task == "binary" else _nanmean(auc)
     return {
-        "accuracy": _div(right, cells),
+        "accuracy": divide(right, cells),
         "macro_precision": precision.mean(axis=1),
         "macro_recall": recall.mean(axis=1),
         "macro_f1": f1.mean(axis=1),
         "roc_auc_macro": macro_auc,
-        "log_loss": _div(loss, cells),
+        "log_loss": divide(loss, cells),
         "roc_auc": auc,
         "recall_at_precision": at_precision,
         "precision_at_recall": at_recall,
@@ -161,13 +192,13 @@ def _auc(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
         return np.where((n_pos > 0) & (n_neg > 0), pairs / (n_pos * n_neg), np.nan)
 
 
-def _operating_points(pos, neg, targets) -> tuple[np.ndarray, np.ndarray]:
+def operating_points(pos, neg, targets) -> tuple[np.ndarray, np.ndarray]:
     """Best recall with precision >= target, and precision at the highest cut with recall >= target."""
     target_precision, target_recall = targets
     tps = np.cumsum(pos[..., ::-1], axis=-1)
     fps = np.cumsum(neg[..., ::-1], axis=-1)
+    precision = divide(tps, tps + fps)
     with np.errstate(invalid="ignore", divide="ignore"):
-        precision = np.where(tps + fps > 0, tps / (tps + fps), 0.0)
         recall = tps / tps[..., -1:]
     recall_at = np.where(precision >= target_precision, recall, 0.0).max(axis=-1)
     reached = recall >= target_recall
@@ -175,11 +206,6 @@ def _operating_points(pos, neg, targets) -> tuple[np.ndarray, np.ndarray]:
     precision_at = np.take_along_axis(precision, first[..., None], axis=-1)[..., 0]
     undefined = tps[..., -1] == 0
     return np.where(undefined, np.nan, recall_at), np.where(undefined, np.nan, precision_at)
-
-
-def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(b > 0, a / np.where(b > 0, b, 1), 0.0)
 
 
 def _nanmean(values: np.ndarray) -> np.ndarray:

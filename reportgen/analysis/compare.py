@@ -94,7 +94,7 @@ def interval_sections(
     """Paired bootstrap sections: intervals and operating_points (none without resamples)."""
     if not n_resamples:
         return {}
-    plan = bootstrap.plan(main.examples.n_examples, n_resamples, seed)
+    plan = bootstrap.plan(main.examples.n_examples, n_resamples, seed, len(main.examples.classes))
     new = _replicates(main, plan.groups, plan, targets)
     points = _points(main, targets)
     intervals: dict[str, Any] = {
@@ -146,7 +146,7 @@ def _points(model: Model, targets) -> dict[str, Any]:
 def _exact_points(counts, targets) -> tuple[float, float]:
     if len(counts.scores) == 0:  # no scores (a label-only model): no operating point
         return float("nan"), float("nan")
-    a, b = bootstrap._operating_points(counts.pos[None].astype(float), counts.neg[None].astype(float), targets)
+    a, b = bootstrap.operating_points(counts.pos[None].astype(float), counts.neg[None].astype(float), targets)
     return float(a[0]), float(b[0])
 
 

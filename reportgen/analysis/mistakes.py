@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from reportgen.inputs import Inputs
+from reportgen.matrices import confusion_cells
 from reportgen.stats import predicted_classes
 from reportgen.validate import Examples
 
@@ -21,16 +22,16 @@ def top_confusions(report: dict[str, Any], limit: int = TOP_CONFUSIONS) -> list[
     """Off-diagonal confusion cells, most examples first (single-label tasks)."""
     if report["task"] == "multilabel":
         return []
-    counts = np.asarray(report["confusion_matrix"]["counts"])
     classes = report["classes"]
-    totals = counts.sum(axis=1)
+    actual, predicted, count = confusion_cells(report["confusion_matrix"])
+    totals = np.bincount(actual, weights=count, minlength=len(classes))
+    off = np.flatnonzero(actual != predicted)
+    order = off[np.lexsort((-count[off] / totals[actual[off]], -count[off]))][:limit]
     cells = [
-        {"actual": classes[i], "predicted": classes[j], "count": int(counts[i, j]),
-         "share_of_actual": float(counts[i, j] / totals[i])}
-        for i, j in zip(*np.nonzero(counts)) if i != j
+        {"actual": classes[i], "predicted": classes[j], "count": int(n), "share_of_actual": float(n / totals[i])}
+        for i, j, n in zip(actual[order].tolist(), predicted[order].tolist(), count[order].tolist())
     ]
-    cells.sort(key=lambda c: (-c["count"], -c["share_of_actual"]))
-    return cells[:limit]
+    return cells
 
 
 def confident_mistakes(

@@ -14,7 +14,9 @@ from __future__ import annotations
 from typing import Any, Callable, Iterator
 
 import altair as alt
+import numpy as np
 
+from reportgen.matrices import confusion_cells, displayed
 from reportgen.report.figures import MANY_CLASSES, decided, label_only, many
 
 MACRO = "macro average"
@@ -153,14 +155,14 @@ def threshold_chart(report: dict[str, Any]) -> alt.Chart:
 def confusion_chart(report: dict[str, Any]) -> alt.Chart:
     multilabel = report["task"] == "multilabel"
     normalize = alt.param(name="normalize", value=False, bind=alt.binding_checkbox(name="show shares of each row "))
-    size = _cell_size(report)
+    size = _cell_size(len(_matrix_names(report)))
     base = alt.Chart(alt.NamedData("confusion")).transform_calculate(
         value="normalize ? datum.share : datum.count")
     rect = base.mark_rect().encode(
-        x=alt.X("predicted:N", sort=report["classes"], axis=_matrix_axis(report),
+        x=alt.X("predicted:N", sort=_matrix_names(report), axis=_matrix_axis(report),
                 title=_matrix_title(report, "predicted at threshold" if multilabel and not decided(report)
                                     else "predicted")),
-        y=alt.Y("actual:N", sort=report["classes"], axis=_matrix_axis(report),
+        y=alt.Y("actual:N", sort=_matrix_names(report), axis=_matrix_axis(report),
                 title=_matrix_title(report, "actual label" if multilabel else "actual")),
         color=alt.Color("value:Q", scale=alt.Scale(scheme="blues"), title=None, legend=alt.Legend(orient="right")),
         opacity=alt.condition("highlight == '' || datum.actual == highlight || datum.predicted == highlight",
@@ -184,11 +186,11 @@ def confusion_chart(report: dict[str, Any]) -> alt.Chart:
 
 
 def probability_chart(report: dict[str, Any]) -> alt.Chart:
-    size = _cell_size(report)
+    size = _cell_size(len(_matrix_names(report)))
     rect = alt.Chart(alt.NamedData("probability")).mark_rect().encode(
-        x=alt.X("class:N", sort=report["classes"], title=_matrix_title(report, "class scored"),
+        x=alt.X("class:N", sort=_matrix_names(report), title=_matrix_title(report, "class scored"),
                 axis=_matrix_axis(report)),
-        y=alt.Y("actual:N", sort=report["classes"], title=_matrix_title(report, "actual class"),
+        y=alt.Y("actual:N", sort=_matrix_names(report), title=_matrix_title(report, "actual class"),
                 axis=_matrix_axis(report)),
         color=alt.Color("mean:Q", scale=alt.Scale(scheme="purples", domain=[0, 1]), title="mean score"),
         tooltip=["actual:N", alt.Tooltip("class:N", title="class scored"), alt.Tooltip("mean:Q", format=".3f")],
@@ -239,13 +241,18 @@ def _counts_scatter(report: dict[str, Any]) -> alt.Chart:
 
 def _matrix_axis(report: dict[str, Any]) -> alt.Axis:
     """Class names on a matrix's axes while they fit; beyond that, they are in the tooltips."""
-    if _cell_size(report) // len(report["classes"]) >= 10:
+    if _cell_size(len(_matrix_names(report))) // len(_matrix_names(report)) >= 10:
         return alt.Axis(labelLimit=120)
     return alt.Axis(labels=False, ticks=False)
 
 
 def _matrix_title(report: dict[str, Any], title: str) -> str:
-    return title if _cell_size(report) // len(report["classes"]) >= 10 else f"{title} (names in tooltips)"
+    return title if _cell_size(len(_matrix_names(report))) // len(_matrix_names(report)) >= 10 else f"{title} (names in tooltips)"
+
+
+def _matrix_names(report: dict[str, Any]) -> list[str]:
+    """The classes a matrix chart shows, in order (past the matrix limit: the shown ones and "other")."""
+    return displayed(report["confusion_matrix"], "counts")[0]
 
 
 def calibration_chart(report: dict[str, Any]) -> alt.Chart:
@@ -268,9 +275,8 @@ def _calibration_axis(report: dict[str, Any]) -> str:
             "multilabel": "mean predicted probability (all labels)"}[report["task"]]
 
 
-def _cell_size(report: dict[str, Any]) -> int:
-    """Side of a matrix chart: a whole number of pixels per cell (crisp, lean SVG)."""
-    k = len(report["classes"])
+def _cell_size(k: int) -> int:
+    """Side of a matrix chart of ``k`` rows: a whole number of pixels per cell (crisp, lean SVG)."""
     return k * max(2, round(max(220, min(420, 26 * k)) / k))
 
 
@@ -505,20 +511,20 @@ def _advice_marks(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _confusion(report: dict[str, Any]) -> list[dict[str, Any]]:
-    matrix = report["confusion_matrix"]
-    classes = matrix["classes"]
+    names, counts = displayed(report["confusion_matrix"], "counts")
+    _, shares = displayed(report["confusion_matrix"], "normalized")
     return [
-        {"actual": classes[i], "predicted": classes[j], "count": count, "share": matrix["normalized"][i][j]}
-        for i, row in enumerate(matrix["counts"])
+        {"actual": names[i], "predicted": names[j], "count": count, "share": shares[i][j]}
+        for i, row in enumerate(counts)
         for j, count in enumerate(row)
     ]
 
 
 def _probability(report: dict[str, Any]) -> list[dict[str, Any]]:
-    m = report["probability_matrix"]
+    names, means = displayed(report["probability_matrix"], "mean_score")
     return [
-        {"actual": m["classes"][i], "class": m["classes"][j], "mean": value}
-        for i, row in enumerate(m["mean_score"])
+        {"actual": names[i], "class": names[j], "mean": value}
+        for i, row in enumerate(means)
         for j, value in enumerate(row)
         if value is not None
     ]
@@ -526,14 +532,15 @@ def _probability(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _counts(report: dict[str, Any], at: int) -> list[dict[str, Any]]:
     rows = []
-    predicted_argmax = [sum(col) for col in zip(*report["confusion_matrix"]["counts"])]
+    _, predicted_cells, cell_counts = confusion_cells(report["confusion_matrix"])
+    predicted_argmax = np.bincount(predicted_cells, weights=cell_counts, minlength=len(report["classes"])).tolist()
     single_decided = decided(report) and report["task"] != "multilabel"
     for j, entry in enumerate(report["per_class"]):
         name = entry["class"]
         if label_only(report):  # the decisions are the counts (no threshold)
             predicted = entry["at_threshold"]["total_predicted"]
         elif report["task"] == "multiclass" or single_decided:
-            predicted = predicted_argmax[j]
+            predicted = int(predicted_argmax[j])
         elif report["task"] == "binary":
             predicted = _binary_predicted(report, j, at)
         else:

@@ -1,0 +1,65 @@
+"""Confusion and probability matrices at any number of classes: which classes a compact
+matrix shows, how the rest fold into one "other" row and column, and the non-zero cells of
+either form (dense or sparse) for the readers of a report.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+MATRIX_LIMIT = 40  # past this many classes the matrices take their compact forms
+TOP_SCORED = 5     # compact probability matrix: best-scored classes kept per actual class
+
+
+def shown_classes(confusion: np.ndarray, size: int) -> np.ndarray:
+    """The ``size`` classes with the most errors (off-diagonal row plus column sums),
+    in class order; ties go to the lower class index.
+
+    confusion: (k, k) counts, rows actual. Returns (size,) ascending class indices.
+    """
+    diagonal = np.diag(confusion)
+    errors = confusion.sum(axis=0) + confusion.sum(axis=1) - 2 * diagonal
+    ranked = np.lexsort((np.arange(len(errors)), -errors))
+    return np.sort(ranked[:size])
+
+
+def fold(matrix: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """The rows and columns of ``index``, then one "other" row and column summing the rest.
+
+    matrix: (k, k); index: (K,) distinct class indices. Returns (K + 1, K + 1); its total
+    equals the matrix's.
+    """
+    other = np.ones(len(matrix), dtype=bool)
+    other[index] = False
+    rows = np.vstack([matrix[index], matrix[other].sum(axis=0, keepdims=True)])
+    return np.hstack([rows[:, index], rows[:, other].sum(axis=1, keepdims=True)])
+
+
+def confusion_cells(matrix: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(actual, predicted, count) of every non-zero cell of a report's confusion matrix,
+    row-major, from its dense or its sparse form; each array of shape (cells,)."""
+    sparse = matrix.get("sparse")
+    if sparse is not None:
+        return (np.asarray(sparse["actual"], dtype=np.int64), np.asarray(sparse["predicted"], dtype=np.int64),
+                np.asarray(sparse["count"], dtype=np.int64))
+    counts = np.asarray(matrix["counts"], dtype=np.int64).reshape(len(matrix["classes"]), -1)
+    actual, predicted = np.nonzero(counts)
+    return actual, predicted, counts[actual, predicted]
+
+
+def other_label(count: int) -> str:
+    """The name of the "other" row and column of a compact matrix."""
+    return f"other ({count:,} classes)"
+
+
+def displayed(matrix: dict[str, Any], key: str) -> tuple[list[str], list[list[Any]]]:
+    """The class names and rows a matrix is drawn with: the dense ``matrix[key]`` with
+    every class, or the compact form's shown classes plus "other" (``key`` is ``counts``
+    or ``normalized`` of a confusion matrix, ``mean_score`` of a probability matrix)."""
+    shown = matrix.get("shown")
+    if shown is None:
+        return list(matrix["classes"]), matrix[key]
+    names = [matrix["classes"][i] for i in shown["index"]]
+    other = len(matrix["classes"]) - len(names)
+    return names + [other_label(other)], shown[key]
