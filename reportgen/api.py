@@ -332,7 +332,7 @@ def _model(labels: Source, inputs: ModelInputs, opts: Options, fixed: Examples |
     name, load_scores, load_predictions = inputs
     examples = _examples(labels, load_scores, load_predictions, opts, fixed)
     pa.default_memory_pool().release_unused()
-    stats = from_examples(examples, opts.threshold, opts.class_thresholds)
+    stats = from_examples(examples, opts.threshold, opts.class_thresholds, grid=opts.grid)
     evaluation = evaluate_statistics(stats, opts.grid, examples.notes, opts.max_curve_points)
     return Model(name=name, examples=examples, stats=stats, evaluation=evaluation)
 

@@ -16,10 +16,9 @@ import numpy as np
 from reportgen.evaluation import Evaluation
 from reportgen.matrices import MATRIX_LIMIT, TOP_SCORED, fold, shown_classes
 from reportgen.ratios import divide, precision_recall_f1
-from reportgen.stats import TOP_K, ScoreCounts, Statistics
+from reportgen.stats import CALIBRATION_BINS, TOP_K, ScoreCounts, Statistics, calibration_edges
 from reportgen.validate import Note
 
-CALIBRATION_BINS = 15
 
 
 def evaluate_statistics(
@@ -431,7 +430,7 @@ def _grid(stats: Statistics, grid: tuple[float, ...]) -> dict[str, Any]:
 
 def _calibration(stats: Statistics) -> dict[str, Any]:
     """Reliability bins and expected calibration error (equal-width and equal-mass)."""
-    uniform = np.linspace(0.0, 1.0, CALIBRATION_BINS + 1)
+    uniform = calibration_edges()
     overall = _bins(stats.confidence, uniform)
     equal_mass = _bins(stats.confidence, _quantile_edges(stats.confidence, CALIBRATION_BINS))
     return {

@@ -17,6 +17,8 @@ import numpy as np
 from reportgen.validate import Examples
 
 TOP_K = (3, 5)
+CALIBRATION_BINS = 15  # equal-width reliability bins
+POOL_CLASSES = 40      # past this many classes the memory engine pools negatives (ScoreCounts.pooled)
 SUM_TOLERANCE = 1e-3  # a row of multiclass scores further than this from 1 is "not normalised"
 EPS = float(np.finfo(np.float64).eps)
 
@@ -81,6 +83,40 @@ class ScoreCounts:
         pos = np.diff(cum_pos, prepend=0)
         neg = np.diff(ends, prepend=-1) - pos
         return cls(values[ends], pos, neg)
+
+    @classmethod
+    def pooled(cls, y_true: np.ndarray, y_score: np.ndarray, anchors: np.ndarray) -> "ScoreCounts":
+        """Counts that keep every distinct score holding a positive and every anchor exact,
+        and pool the negatives between two of them into one entry at their mean score.
+
+        y_true: (n,) bool; y_score: (n,) scores in [0, 1]; anchors: ascending distinct
+        thresholds (the grid's, the decision's, the calibration bins' edges). Every number
+        the metrics take from counts is unchanged by the pooling: ROC AUC, average precision
+        and the curves' vertices (a run of negatives moves along one straight segment),
+        counts above each anchor (no entry straddles one) and calibration sums per bin (the
+        bins' edges are anchors). A class with few positives among many rows then keeps
+        about 2 × (positives + anchors) entries instead of one per row, with no sort of the
+        rows. Not for merging with other parts (their positives would split the pools).
+        """
+        y_score = np.asarray(y_score, dtype=np.float64)
+        y_true = np.asarray(y_true, dtype=bool)
+        if len(y_score) == 0:
+            return cls.empty()
+        cuts = np.union1d(np.unique(y_score[y_true]), anchors)
+        # slot 2i + 1: exactly cuts[i]; slot 2i: strictly between cuts[i - 1] and cuts[i]
+        slot = np.searchsorted(cuts, y_score, side="left") + np.searchsorted(cuts, y_score, side="right")
+        size = 2 * len(cuts) + 1
+        total = np.bincount(slot, minlength=size)
+        pos = np.bincount(slot, weights=y_true, minlength=size).astype(np.int64)
+        sums = np.bincount(slot, weights=y_score, minlength=size)
+        filled = np.flatnonzero(total)
+        exact = filled % 2 == 1
+        index = filled // 2
+        low = np.nextafter(np.concatenate([[-np.inf], cuts])[index], np.inf)
+        high = np.nextafter(np.concatenate([cuts, [np.inf]])[index], -np.inf)
+        between = np.clip(sums[filled] / total[filled], low, high)
+        scores = np.where(exact, cuts[np.minimum(index, len(cuts) - 1)], between)
+        return cls(scores, pos[filled], total[filled] - pos[filled])
 
     @classmethod
     def empty(cls) -> "ScoreCounts":
@@ -202,22 +238,30 @@ def from_examples(
     *,
     score_counts: bool = True,
     columns: list[np.ndarray] | None = None,
+    grid: Sequence[float] | None = None,
 ) -> Statistics:
     """The in-memory producer: one sort per class, everything else vectorised.
 
     ``class_thresholds`` overrides the decision threshold of some classes. With
     ``score_counts=False`` the per-class score counts are left empty, for a caller that
-    counts scores its own way (``reportgen.accumulate`` in binned mode).
+    counts scores its own way (``reportgen.accumulate`` in binned mode). Given the
+    threshold ``grid``, a report of more than ``POOL_CLASSES`` classes pools each class's
+    negatives between its positives and the anchors (``ScoreCounts.pooled``: the same
+    numbers, far fewer entries, no sort); such statistics are final, not for merging.
     """
     ex = examples
     k = len(ex.classes)
     cuts = decision_thresholds(ex.classes, threshold, class_thresholds)
     if not ex.has_scores:
         return _from_predictions(ex, threshold, cuts)
+    if grid is not None and k > POOL_CLASSES:
+        anchors = np.union1d(np.union1d(np.asarray(grid, dtype=np.float64), calibration_edges()), cuts)
+        count = lambda j: ScoreCounts.pooled(ex.truth(j), ex.y_score[:, j], anchors)  # noqa: E731
+    else:
+        count = lambda j: ScoreCounts.from_arrays(ex.truth(j), ex.y_score[:, j])  # noqa: E731
     with ThreadPoolExecutor(max_workers=min(k, os.cpu_count() or 1)) as pool:
-        # the per-class sorts run on the pool while this thread sums over the rows
-        sorted_counts = pool.map(lambda j: ScoreCounts.from_arrays(ex.truth(j), ex.y_score[:, j]),
-                                 range(k) if score_counts else ())
+        # the per-class counts run on the pool while this thread sums over the rows
+        sorted_counts = pool.map(count, range(k) if score_counts else ())
         predicted = predicted_classes(ex, np.asarray(cuts))
         sums = _score_sums(ex)
         rows = dict(
@@ -270,6 +314,11 @@ def _decided(ex: Examples, predicted: np.ndarray) -> dict:
     else:
         counts = np.count_nonzero(predicted, axis=0)
     return {"inputs": ex.kind, "predicted_counts": counts.astype(np.int64)}
+
+
+def calibration_edges() -> np.ndarray:
+    """The equal-width reliability bins' edges, (CALIBRATION_BINS + 1,) from 0 to 1."""
+    return np.linspace(0.0, 1.0, CALIBRATION_BINS + 1)
 
 
 def decision_thresholds(

@@ -150,7 +150,7 @@ def _groups(coded: list[tuple[np.ndarray, list[str]]]):
 
 def _slice(ex, spec, value, rows, score, settings, opts, thresholds, old_right) -> dict[str, Any]:
     part = ex.subset(rows)
-    stats = from_examples(part, opts.threshold, opts.class_thresholds)
+    stats = from_examples(part, opts.threshold, opts.class_thresholds, grid=opts.grid)
     evaluation = evaluate_statistics(stats, opts.grid, (), max_curve_points=2)
     summary = {m: evaluation.summary[m] for m in HEADLINE}
     at = evaluation.per_class

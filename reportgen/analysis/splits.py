@@ -24,7 +24,7 @@ def split_section(ex: Examples, opts: Options) -> dict[str, Any]:
     per_split = {}
     for i, name in enumerate(names):
         part = ex.subset(np.flatnonzero(codes == i))
-        stats = from_examples(part, opts.threshold, opts.class_thresholds)
+        stats = from_examples(part, opts.threshold, opts.class_thresholds, grid=opts.grid)
         evaluation = evaluate_statistics(stats, (opts.threshold,), (), max_curve_points=2)
         per_split[name] = {"n_examples": part.n_examples, "summary": evaluation.summary}
     metrics = [m for m in next(iter(per_split.values()))["summary"] if m != "top_k_accuracy"]
