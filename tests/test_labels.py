@@ -280,6 +280,29 @@ def test_binary_with_scores_follows_the_predictions() -> None:
     assert report["per_class"][1]["at_threshold"]["tp"] == int(np.count_nonzero((p > 0.5) & (y == 1)))
 
 
+def test_multilabel_with_scores_follows_the_predicted_sets() -> None:
+    rng = np.random.default_rng(16)
+    names = ["a", "b", "c"]
+    Y = rng.random((300, 3)) < 0.4
+    scores = np.clip(Y * 0.4 + rng.random((300, 3)) * 0.6, 0, 1)
+    P = scores > 0.7  # the model's own rule, not the report's threshold of 0.5
+    join = lambda M: ["|".join(n for n, on in zip(names, row) if on) for row in M]
+    labels = pd.DataFrame({"id": _ids(300), "labels": join(Y)})
+    frame = pd.DataFrame({"id": _ids(300), **{c: scores[:, j] for j, c in enumerate(names)}})
+    predictions = pd.DataFrame({"id": _ids(300), "predicted": join(P)})
+    report = reportgen.evaluate(labels, frame, predictions=predictions, n_bootstrap=0).to_dict()
+    check_schema(report)
+    assert report["task"] == "multilabel" and report["inputs"]["kind"] == "both"
+    summary = report["summary"]
+    _close(summary["hamming_loss"], hamming_loss(Y, P), "hamming loss of the predictions")
+    _close(summary["subset_accuracy"], accuracy_score(Y, P), "subset accuracy of the predictions")
+    _close(summary["macro_f1"], f1_score(Y, P, average="macro", zero_division=0), "macro F1 of the predictions")
+    _close(summary["roc_auc_macro"], np.mean([roc_auc_score(Y[:, j], scores[:, j]) for j in range(3)]), "AUC")
+    for j, entry in enumerate(report["per_class"]):  # the table's counts stay the scores' at the threshold
+        assert entry["at_threshold"]["tp"] == int(np.count_nonzero((scores[:, j] > 0.5) & Y[:, j]))
+        _close(entry["f1"], f1_score(Y[:, j], P[:, j]), "per-class F1 of the predictions")
+
+
 def test_a_predicted_name_that_is_not_a_score_column_is_an_error() -> None:
     labels = pd.DataFrame({"id": ["x", "y", "z"], "label": ["a", "b", "a"]})
     scores = pd.DataFrame({"id": ["x", "y", "z"], "a": [0.9, 0.2, 0.6], "b": [0.1, 0.8, 0.4]})
