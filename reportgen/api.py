@@ -146,8 +146,12 @@ def evaluate_files(
     if scores is None and predictions is None:
         raise InputError("usage: give --scores FILE, --predictions FILE or both")
     engine = check_engine(engine)
-    if engine == "auto":
-        engine, why = choose_engine([str(path) for path in (labels, scores, predictions) if path is not None])
+    if engine == "auto" and (predictions is not None or baseline_predictions is not None):
+        engine = "memory"  # the only engine that reads hard-label predictions so far
+        if on_choice is not None:
+            on_choice("engine memory (hard-label predictions)")
+    elif engine == "auto":
+        engine, why = choose_engine([str(labels), str(scores)])
         if on_choice is not None:
             on_choice(f"engine {engine} ({why})")
     if engine != "memory":
