@@ -7,6 +7,7 @@ from typing import Any, Iterable
 
 from reportgen.analysis.compare import LOWER_IS_BETTER
 from reportgen.errors import InputError
+from reportgen.evaluation import inputs_kind
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def _judge(report: dict[str, Any], rule: Rule, path: str) -> str | None:
         return _judge_broken(report, rule, path)
     value = _metric(report["summary"], rule.metric, path)
     if value is None:
-        why = " (a label-only report: the model gave no scores)" if _label_only(report) else ""
+        why = " (a label-only report: the model gave no scores)" if inputs_kind(report) == "labels" else ""
         return f"{rule.metric} is undefined (null){why}, so {rule.kind.replace('_', '-')} {rule.limit:g} cannot hold"
     if rule.kind == "min" and value < rule.limit:
         return f"{rule.metric} = {value:.4f} is below the minimum {rule.limit:g}"
@@ -70,10 +71,6 @@ def _judge(report: dict[str, Any], rule: Rule, path: str) -> str | None:
     if rule.kind == "max_drop":
         return _judge_drop(report, rule, value, path)
     return None
-
-
-def _label_only(report: dict[str, Any]) -> bool:
-    return (report.get("inputs") or {}).get("kind") == "labels"
 
 
 def _judge_drop(report: dict[str, Any], rule: Rule, value: float, path: str) -> str | None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from reportgen.evaluation import inputs_kind
+
 MANY_CLASSES = 12  # beyond this, curves show the macro average and the picked class only
 
 CHART_KEYS = (
@@ -24,12 +26,12 @@ def many(report: dict[str, Any]) -> bool:
 
 def label_only(report: dict[str, Any]) -> bool:
     """A report of hard-label predictions without scores (no curves, grid or calibration)."""
-    return (report.get("inputs") or {}).get("kind") == "labels"
+    return inputs_kind(report) == "labels"
 
 
 def decided(report: dict[str, Any]) -> bool:
     """Whether the model's own hard-label predictions made the decisions."""
-    return (report.get("inputs") or {}).get("kind", "scores") != "scores"
+    return inputs_kind(report) != "scores"
 
 
 def chart_view(report: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from reportgen.evaluation import inputs_kind
 from reportgen.report import vega
 from reportgen.report.embed import data_island
 from reportgen.report.figures import build_figures, chart_view, decided, label_only, many
@@ -181,7 +182,7 @@ def _columns(report: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:
 
 def _inputs(report: dict[str, Any]) -> dict[str, Any]:
     """What the model gave, for the page's one line on it (and whether the slider exists)."""
-    kind = (report.get("inputs") or {}).get("kind", "scores")
+    kind = inputs_kind(report)
     return {"kind": kind, "label_only": kind == "labels", "both": kind == "both"}
 
 
