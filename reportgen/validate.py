@@ -353,6 +353,11 @@ def _label_values(labels: Source, column: str, take, ids: pa.Array, multilabel: 
     if values.null_count and not multilabel:
         row = _first_true(values.is_null())
         raise InputError("missing label", file=labels.name, column=column, row_id=ids[row].as_py())
+    return _as_names(values)
+
+
+def _as_names(values: pa.Array) -> pa.Array:
+    """Label or predicted values as text; whole floats (2.0, as a CSV reader may give them) as integers."""
     if pa.types.is_floating(values.type):
         whole = pc.equal(values, pc.floor(values))
         if pc.all(pc.fill_null(whole, True)).as_py():
@@ -462,23 +467,7 @@ def binary_scores(p: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 def _multilabel(name, ids, raw, matrix, columns, options, notes) -> Examples:
     classes = tuple(columns)
-    lists = pc.split_pattern(pc.fill_null(raw, ""), options.label_sep)
-    flat = pc.list_flatten(lists)
-    parents = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
-    flat = pc.utf8_trim_whitespace(flat)
-    used = pc.not_equal(flat, "")
-    flat = flat.filter(used)
-    parents = parents[used.to_numpy(zero_copy_only=False)]
-    index = pc.index_in(flat, value_set=pa.array(classes, pa.string()))
-    if index.null_count:
-        at = _first_true(index.is_null())
-        raise InputError(
-            f"label {flat[at].as_py()!r} is not a score column ({_show(list(classes[:8]))})",
-            file=name,
-            row_id=ids[int(parents[at])].as_py(),
-        )
-    y_multi = np.zeros(matrix.shape, dtype=bool, order="F")
-    y_multi[parents, index.to_numpy(zero_copy_only=False)] = True
+    y_multi = _indicator(name, None, ids, _label_sets(raw, options.label_sep), classes, "label", "is not a score column")
     return Examples("multilabel", classes, None, ids, matrix, None, y_multi, tuple(notes))
 
 
@@ -535,8 +524,8 @@ def _multilabel_predicted(labels, predictions, label_column, column, ids, raw, p
     truth = _label_sets(raw, options.label_sep)
     guess = _label_sets(predicted, options.label_sep)
     classes = fixed.classes if fixed is not None else _union_classes(truth[0], guess[0], notes)
-    y_multi = _indicator(labels.name, label_column, ids, truth, classes)
-    y_pred = _indicator(predictions.name, column, ids, guess, classes)
+    y_multi = _indicator(labels.name, label_column, ids, truth, classes, "label")
+    y_pred = _indicator(predictions.name, column, ids, guess, classes, "predicted")
     return Examples("multilabel", classes, None, ids, None, None, y_multi, tuple(notes), y_pred_multi=y_pred)
 
 
@@ -567,7 +556,8 @@ def with_predictions(examples: Examples, predictions: Source, options: Options, 
     predicted = _prediction_values(predictions, column, rows, examples.ids, multilabel)
     if multilabel:
         guess = _label_sets(predicted, options.label_sep)
-        y_pred = _indicator(predictions.name, column, examples.ids, guess, examples.classes, "is not a score column")
+        y_pred = _indicator(predictions.name, column, examples.ids, guess, examples.classes, "predicted",
+                            "is not a score column")
         return replace(examples, y_pred_multi=y_pred)
     if examples.task == "binary":
         predicted = _fold_words(predicted, examples.classes)
@@ -593,11 +583,7 @@ def _prediction_values(predictions: Source, column: str, rows, ids: pa.Array, mu
     if values.null_count and not multilabel:
         row = _first_true(values.is_null())
         raise InputError("missing prediction", file=predictions.name, column=column, row_id=ids[row].as_py())
-    if pa.types.is_floating(values.type):
-        whole = pc.equal(values, pc.floor(values))
-        if pc.all(pc.fill_null(whole, True)).as_py():
-            values = pc.cast(values, pa.int64())
-    values = _as_strings(values)
+    values = _as_names(values)
     empty = pc.equal(pc.utf8_trim_whitespace(values), "")
     if not multilabel and pc.any(empty).as_py():  # an empty cell is no answer, not a class named ""
         row = _first_true(pc.fill_null(empty, False))
@@ -682,15 +668,16 @@ def _label_sets(raw: pa.Array, sep: str) -> tuple[list[str], pa.Array, np.ndarra
     return pc.unique(flat).to_pylist(), flat, parents
 
 
-def _indicator(file: str, column: str, ids: pa.Array, sets, classes: tuple[str, ...],
+def _indicator(file: str, column: str | None, ids, sets, classes: tuple[str, ...], what: str,
                why: str = "is not one of the classes") -> np.ndarray:
-    """(n × classes, bool) indicator matrix of split label sets."""
+    """(n × classes, bool) indicator matrix of split label sets (see ``_label_sets``); a
+    name that is not a class is an error naming ``what`` it is, the row and the value."""
     _, flat, parents = sets
     index = pc.index_in(flat, value_set=pa.array(classes, pa.string()))
     if index.null_count:
         at = _first_true(index.is_null())
-        raise InputError(f"{flat[at].as_py()!r} {why} ({_show(list(classes[:8]))})", file=file, column=column,
-                         row_id=ids[int(parents[at])].as_py())
+        raise InputError(f"{what} {flat[at].as_py()!r} {why} ({_show(list(classes[:8]))})", file=file,
+                         column=column, row_id=ids[int(parents[at])].as_py())
     out = np.zeros((len(ids), len(classes)), dtype=bool, order="F")
     out[parents, index.to_numpy(zero_copy_only=False)] = True
     return out
