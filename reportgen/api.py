@@ -221,7 +221,7 @@ def _run_streamed(engine: str, labels: str, scores: str, opts: Options, memory_l
 def finish_streamed(engine: str, stats: Statistics, notes, opts: Options) -> Evaluation:
     """The evaluation of statistics from a streaming engine, with its engine section."""
     evaluation = evaluate_statistics(stats, opts.grid, notes, opts.max_curve_points)
-    return evaluation.with_extras(**_statistics_sections(engine, stats, evaluation.to_dict(), opts))
+    return evaluation.with_extras(**_statistics_sections(engine, stats, evaluation.sections(), opts))
 
 
 def _statistics_sections(engine: str, stats: Statistics, report: dict[str, Any], opts: Options) -> dict[str, Any]:
@@ -302,7 +302,7 @@ def _run(
     model = _model(labels, main, opts)
     _check_class_thresholds(opts, model)
     compared = [_model(labels, other, opts, fixed=model.examples) for other in others]
-    report = model.evaluation.to_dict()
+    report = model.evaluation.sections()
     metrics = model.evaluation.with_extras(
         **compare_sections(model, compared),
         **_statistics_sections("memory", model.stats, report, opts),

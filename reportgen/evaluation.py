@@ -40,14 +40,18 @@ class Evaluation:
 
     def to_dict(self) -> dict[str, Any]:
         """The metrics JSON as a dict: contract keys first, then any extra sections."""
+        return {key: json_copy(value) for key, value in self.sections().items()}
+
+    def sections(self) -> dict[str, Any]:
+        """The metrics JSON's top-level keys and their values, not copied: for reading only
+        (``to_dict`` is the copy a caller may change)."""
         out: dict[str, Any] = {"schema_version": self.schema_version}
         for f in fields(self):
             if f.name in SCORE_SECTIONS and getattr(self, f.name) is None:
                 continue  # a label-only report has no score-based sections
             if f.name not in ("schema_version", "extras"):
-                out[f.name] = json_copy(getattr(self, f.name))
-        for key, value in self.extras.items():
-            out[key] = json_copy(value)
+                out[f.name] = getattr(self, f.name)
+        out.update(self.extras)
         return out
 
     def with_extras(self, **sections: Any) -> "Evaluation":

@@ -30,10 +30,10 @@ def fold(matrix: np.ndarray, index: np.ndarray) -> np.ndarray:
     matrix: (k, k); index: (K,) distinct class indices. Returns (K + 1, K + 1); its total
     equals the matrix's.
     """
-    other = np.ones(len(matrix), dtype=bool)
-    other[index] = False
-    rows = np.vstack([matrix[index], matrix[other].sum(axis=0, keepdims=True)])
-    return np.hstack([rows[:, index], rows[:, other].sum(axis=1, keepdims=True)])
+    shown = matrix[index]
+    rows = np.vstack([shown, matrix.sum(axis=0, keepdims=True) - shown.sum(axis=0, keepdims=True)])
+    kept = rows[:, index]
+    return np.hstack([kept, rows.sum(axis=1, keepdims=True) - kept.sum(axis=1, keepdims=True)])
 
 
 def confusion_cells(matrix: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -328,9 +328,8 @@ def _multilabel_summary(stats: Statistics, at_threshold: list[dict]) -> dict[str
 
 def _mcc(matrix: np.ndarray) -> float:
     """Matthews correlation from a confusion matrix, as scikit-learn computes it."""
-    m = matrix.astype(np.float64)
-    t_sum, p_sum = m.sum(axis=1), m.sum(axis=0)
-    n_correct, n = np.trace(m), m.sum()
+    t_sum, p_sum = matrix.sum(axis=1).astype(np.float64), matrix.sum(axis=0).astype(np.float64)
+    n_correct, n = float(np.trace(matrix)), float(t_sum.sum())
     cov_ytyp = n_correct * n - np.dot(t_sum, p_sum)
     cov_ypyp = n * n - np.dot(p_sum, p_sum)
     cov_ytyt = n * n - np.dot(t_sum, t_sum)
@@ -341,13 +340,14 @@ def _mcc(matrix: np.ndarray) -> float:
 
 def _kappa(matrix: np.ndarray) -> float | None:
     """Cohen's kappa from a confusion matrix, as scikit-learn computes it."""
-    m = matrix.astype(np.float64)
-    expected = np.outer(m.sum(axis=1), m.sum(axis=0)) / m.sum()
-    weights = 1.0 - np.eye(len(m))
-    denominator = np.sum(weights * expected)
+    rows, cols = matrix.sum(axis=1).astype(np.float64), matrix.sum(axis=0).astype(np.float64)
+    n = rows.sum()
+    # off-diagonal sums of the observed and the expected (outer(rows, cols) / n) matrices,
+    # without forming the classes x classes expected matrix
+    denominator = n - np.dot(rows, cols) / n
     if denominator == 0:
         return None
-    return float(1.0 - np.sum(weights * m) / denominator)
+    return float(1.0 - (n - float(np.trace(matrix))) / denominator)
 
 
 # ---------------------------------------------------------------- matrices, grid
@@ -388,14 +388,12 @@ def _probability_matrix(stats: Statistics) -> dict[str, Any]:
     sums, rows = stats.score_sums, stats.actual_counts
     k = len(stats.classes)
     filled = rows > 0
-    means = np.divide(sums, rows[:, None], out=np.zeros(sums.shape), where=filled[:, None])
     if k <= MATRIX_LIMIT:
+        means = np.divide(sums, rows[:, None], out=np.zeros(sums.shape), where=filled[:, None])
         mean_score = [row if has else [None] * k for row, has in zip(means.tolist(), filled)]
         return {"classes": list(stats.classes), "mean_score": mean_score}
     actual = np.flatnonzero(filled)
-    top = min(TOP_SCORED, k)
-    scored = np.argsort(-means[actual], axis=1, kind="stable")[:, :top]
-    best = np.take_along_axis(means[actual], scored, axis=1)
+    scored, best, rest = _top_scored(sums, rows, actual, min(TOP_SCORED, k))
     index = shown_classes(stats.confusion, MATRIX_LIMIT - 1)
     folded_sums = fold(sums, index)
     folded_rows = np.append(rows[index], rows.sum() - rows[index].sum())
@@ -405,10 +403,30 @@ def _probability_matrix(stats: Statistics) -> dict[str, Any]:
     return {
         "classes": list(stats.classes),
         "mean_score": None,
-        "top": {"actual": actual.tolist(), "scored": scored.tolist(), "mean": best.tolist(),
-                "rest": (means[actual].sum(axis=1) - best.sum(axis=1)).tolist()},
+        "top": {"actual": actual.tolist(), "scored": scored.tolist(), "mean": best.tolist(), "rest": rest.tolist()},
         "shown": {"index": index.tolist(), "mean_score": shown_rows},
     }
+
+
+def _top_scored(sums: np.ndarray, rows: np.ndarray, actual: np.ndarray, top: int, block: int = 256):
+    """Per actual class in ``actual``: its ``top`` best-scored classes (best first, ties to
+    the lower index), their mean scores and the other classes' mean scores summed.
+
+    sums: (k, k) score sums, rows actual; rows: (k,) examples per actual class. Returns
+    arrays of shapes (len(actual), top), (len(actual), top) and (len(actual),); worked
+    out a block of actual classes at a time, so no k x k temporary is made.
+    """
+    scored = np.empty((len(actual), top), dtype=np.int64)
+    best = np.empty((len(actual), top))
+    rest = np.empty(len(actual))
+    for start in range(0, len(actual), block):
+        part = actual[start:start + block]
+        means = sums[part] / rows[part, None]
+        order = np.argsort(-means, axis=1, kind="stable")[:, :top]
+        scored[start:start + block] = order
+        best[start:start + block] = np.take_along_axis(means, order, axis=1)
+        rest[start:start + block] = means.sum(axis=1) - best[start:start + block].sum(axis=1)
+    return scored, best, rest
 
 
 def _grid(stats: Statistics, grid: tuple[float, ...]) -> dict[str, Any]:

@@ -380,15 +380,17 @@ def _confusion(ex: Examples, predicted: np.ndarray) -> np.ndarray:
     k = len(ex.classes)
     if ex.y_multi is None:
         flat = np.bincount(ex.y_true * k + predicted, minlength=k * k)
-        return flat.reshape(k, k).astype(np.int64)
+        return flat.reshape(k, k).astype(np.int64, copy=False)
     return np.stack([np.count_nonzero(predicted[ex.y_multi[:, i]], axis=0) for i in range(k)]).astype(np.int64)
 
 
 def _score_sums(ex: Examples) -> np.ndarray:
     k = len(ex.classes)
     if ex.y_multi is None:
-        columns = [np.bincount(ex.y_true, weights=ex.y_score[:, j], minlength=k) for j in range(k)]
-        return np.stack(columns, axis=1)
+        sums = np.empty((k, k))
+        for j in range(k):  # one grouped sum per scored class, written in place (no k x k copies)
+            sums[:, j] = np.bincount(ex.y_true, weights=ex.y_score[:, j], minlength=k)
+        return sums
     return np.stack([ex.y_score[ex.y_multi[:, i]].sum(axis=0) for i in range(k)])
 
 
