@@ -111,3 +111,17 @@ def test_many_class_intervals_cover_the_exact_values():
     inside = [lo <= c["roc_auc"] <= hi for c in report["per_class"] if c["roc_auc"] is not None
               for lo, hi in [intervals["roc_auc"][c["class"]]]]
     assert np.mean(inside) > 0.95
+
+
+def test_email_lists_the_worst_classes_past_thirty():
+    from reportgen.report.email import EMAIL_CLASSES, build_message
+
+    _, _, _, labels, scores = _many(k=80, n=800)
+    report = reportgen.evaluate(labels, scores, n_bootstrap=0).to_dict()
+    message = build_message(report, "<html></html>")
+    html = message.get_body(("html",)).get_content()
+    text = message.get_body(("plain",)).get_content()
+    worst = sorted(report["per_class"], key=lambda c: c["at_threshold"]["f1"])
+    shown = [c["class"] for c in report["per_class"] if f">{c['class']}</td>" in html]
+    assert sorted(shown) == sorted(c["class"] for c in worst[:EMAIL_CLASSES])
+    assert f"lowest F1 of {len(report['per_class'])}" in html and "lowest F1 of 80" in text

@@ -13,6 +13,7 @@ from reportgen.report.templating import render_template
 
 TABLE = ("total_labeled", "total_predicted", "tp", "fp", "fn", "precision", "recall", "f1")
 PNG_SCALE = 1.5
+EMAIL_CLASSES = 30  # per-class rows in the message body; past this many classes, the lowest F1 first
 
 
 def build_message(
@@ -70,12 +71,15 @@ def _context(report: dict[str, Any], meta: dict[str, Any], title: str, images) -
         {"class": c["class"], "roc_auc": c["roc_auc"], **{k: c["at_threshold"][k] for k in TABLE}}
         for c in report["per_class"]
     ]
+    if len(rows) > EMAIL_CLASSES:  # a mail client shows the worst classes; the page has them all
+        rows = sorted(rows, key=lambda r: r["f1"])[:EMAIL_CLASSES]
     return {
         "title": title,
         "meta": meta,
         "report": report,
         "tiles": tiles,
         "rows": rows,
+        "n_classes": len(report["per_class"]),
         "baseline": (report.get("baseline") or {}).get("name"),
         "images": [{"name": n, "title": t, "cid": cid} for n, t, cid, _ in images],
     }
