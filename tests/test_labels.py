@@ -494,3 +494,25 @@ def test_streaming_engines_refuse_predictions(tmp_path, engine) -> None:
         labels.to_csv(tmp_path / "labels.csv", index=False)
         predictions.to_csv(tmp_path / "predictions.csv", index=False)
         reportgen.evaluate_files(tmp_path / "labels.csv", predictions=tmp_path / "predictions.csv", engine=engine)
+
+
+def test_label_only_email_names_no_threshold_and_no_auc(tmp_path) -> None:
+    import email
+
+    from reportgen.report.output import write_report
+
+    y, new, old = _pair(17, 200)
+    labels, predictions = _frames(y, new)
+    _, baseline = _frames(y, old, shuffle=3)
+    ev = reportgen.evaluate(labels, predictions=predictions, baseline_predictions=baseline, n_bootstrap=0)
+    write_report(ev, html_path=tmp_path / "r.html", eml_path=tmp_path / "r.eml")
+    message = email.message_from_bytes((tmp_path / "r.eml").read_bytes())
+    texts = {part.get_content_type(): part.get_payload(decode=True).decode("utf-8") for part in message.walk()
+             if part.get_content_type() in ("text/plain", "text/html") and not part.get_filename()}
+    assert set(texts) == {"text/plain", "text/html"}
+    for kind, text in texts.items():
+        assert "ROC AUC" not in text and "threshold" not in text.lower(), kind
+        shown = f"{accuracy_score(y, new):.4f}" if kind == "text/plain" else f"{accuracy_score(y, new):.3f}"
+        assert "predicted labels" in text and shown in text, kind
+    images = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    assert len(images) == 1  # the confusion matrix: no curves without scores
