@@ -516,3 +516,11 @@ def test_label_only_email_names_no_threshold_and_no_auc(tmp_path) -> None:
         assert "predicted labels" in text and shown in text, kind
     images = [part for part in message.walk() if part.get_content_type() == "image/png"]
     assert len(images) == 1  # the confusion matrix: no curves without scores
+
+
+def test_labels_and_predictions_in_one_frame() -> None:
+    y, new, _ = _pair(18, 150)
+    frame = pd.DataFrame({"id": _ids(150), "label": y, "predicted": new})
+    report = reportgen.evaluate(frame, predictions=frame, n_bootstrap=0).to_dict()
+    assert report["inputs"]["kind"] == "labels" and report["n_examples"] == 150
+    _check_single_label(report, y, new)
