@@ -523,7 +523,10 @@ def _multilabel_predicted(labels, predictions, label_column, column, ids, raw, p
                           fixed) -> Examples:
     truth = _label_sets(raw, options.label_sep)
     guess = _label_sets(predicted, options.label_sep)
-    classes = fixed.classes if fixed is not None else _union_classes(truth[0], guess[0], notes)
+    if fixed is not None:
+        classes = fixed.classes
+    else:
+        classes = _union_classes(pc.unique(truth[0]).to_pylist(), pc.unique(guess[0]).to_pylist(), notes)
     y_multi = _indicator(labels.name, label_column, ids, truth, classes, "label")
     y_pred = _indicator(predictions.name, column, ids, guess, classes, "predicted")
     return Examples("multilabel", classes, None, ids, None, None, y_multi, tuple(notes), y_pred_multi=y_pred)
@@ -657,22 +660,22 @@ def _predicted_index(file: str, column: str, ids: pa.Array, values: pa.Array, cl
     return index.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def _label_sets(raw: pa.Array, sep: str) -> tuple[list[str], pa.Array, np.ndarray]:
-    """Multilabel values split on ``sep``: (distinct names, every name, the row of each)."""
+def _label_sets(raw: pa.Array, sep: str) -> tuple[pa.Array, np.ndarray]:
+    """Multilabel values split on ``sep``: (every name, the row of each), empty names left out."""
     lists = pc.split_pattern(pc.fill_null(raw, ""), sep)
     parents = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
     flat = pc.utf8_trim_whitespace(pc.list_flatten(lists))
     used = pc.not_equal(flat, "")
     flat = flat.filter(used)
     parents = parents[used.to_numpy(zero_copy_only=False)]
-    return pc.unique(flat).to_pylist(), flat, parents
+    return flat, parents
 
 
 def _indicator(file: str, column: str | None, ids, sets, classes: tuple[str, ...], what: str,
                why: str = "is not one of the classes") -> np.ndarray:
     """(n × classes, bool) indicator matrix of split label sets (see ``_label_sets``); a
     name that is not a class is an error naming ``what`` it is, the row and the value."""
-    _, flat, parents = sets
+    flat, parents = sets
     index = pc.index_in(flat, value_set=pa.array(classes, pa.string()))
     if index.null_count:
         at = _first_true(index.is_null())
