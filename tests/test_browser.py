@@ -260,3 +260,28 @@ def test_label_only_page_readable_without_scripts_and_accessible(chromium, label
                if v["impact"] in ("serious", "critical")]
     assert serious == []
     context.close()
+
+
+def test_with_predictions_the_slider_moves_the_table_but_not_the_decisions(chromium, tmp_path):
+    rng = np.random.default_rng(5)
+    y = (rng.random(400) < 0.4).astype(int)
+    p = np.clip(0.35 * y + 0.65 * rng.random(400), 0, 1).round(4)
+    frame = pd.DataFrame({"id": range(400), "label": y, "score": p, "predicted": (p > 0.6).astype(int)})
+    frame.to_csv(tmp_path / "all.csv", index=False)
+    path, report = _build(tmp_path, "both", labels=tmp_path / "all.csv", scores=tmp_path / "all.csv",
+                          predictions=tmp_path / "all.csv", n_bootstrap=0)
+    assert report["inputs"]["kind"] == "both"
+    context, page, problems, _ = _open(chromium, path)
+    assert page.locator("#decisions-note").count() == 1
+    tile = page.locator('[data-tile-value="accuracy"]')
+    cell = page.locator('tr[data-class="1"] td[data-metric="tp"]')
+    before_tile, before_cell = tile.inner_text(), cell.inner_text()
+    assert before_tile == f"{report['summary']['accuracy']:.3f}"
+    _move(page, 0.2)
+    page.wait_for_timeout(100)
+    grid = report["threshold_grid"]
+    at = grid["thresholds"].index(0.2)
+    assert cell.inner_text() == str(grid["classes"]["1"]["tp"][at]) != before_cell
+    assert tile.inner_text() == before_tile  # the decisions are the predicted labels, whatever the threshold
+    assert problems == []
+    context.close()
