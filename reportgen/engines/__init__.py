@@ -9,11 +9,14 @@ from pathlib import Path
 
 from reportgen import io
 from reportgen.errors import InputError
+from reportgen.stats import POOL_CLASSES
 
 ENGINES = ("auto", "memory", "duckdb", "spark")
 # The memory engine holds about this many bytes per score cell at its peak (parsed table,
 # float64 matrix, sort keys); "comfortably fits" means within a quarter of the memory.
 BYTES_PER_CELL = 40
+# Past POOL_CLASSES score columns the per-class counts are pooled and the matrix dominates.
+BYTES_PER_CELL_POOLED = 20
 SHARE_OF_MEMORY = 0.25
 
 
@@ -25,12 +28,14 @@ def check_engine(name: str) -> str:
 
 def choose_engine(paths: list[str]) -> tuple[str, str]:
     """(engine, why) for ``auto``: judged from file sizes and Parquet metadata, before reading."""
-    cells = 0
+    cells, columns = 0, 0
     for path in paths:
         if not os.path.isfile(path):
             return "duckdb", f"{path} is a folder or a pattern"
-        cells += _cells(path)
-    need = cells * BYTES_PER_CELL
+        rows, width = _shape(path)
+        cells += rows * width
+        columns = max(columns, width)
+    need = cells * (BYTES_PER_CELL_POOLED if columns > POOL_CLASSES + 2 else BYTES_PER_CELL)
     have = physical_memory() * SHARE_OF_MEMORY
     size = f"about {cells:,} score cells, ~{need / 2**30:.2f} GB in memory"
     if need <= have:
@@ -49,18 +54,19 @@ def locate(path: str) -> tuple[str, str]:
     return path, io.file_format(path)
 
 
-def _cells(path: str) -> int:
-    """Rows × columns of a file: exact for Parquet, estimated from bytes for text."""
+def _shape(path: str) -> tuple[int, int]:
+    """(rows, columns) of a file: exact for Parquet; for text, cells estimated from bytes
+    (~8 bytes of text per number and separator) as rows of one column."""
     fmt = io.file_format(path)
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
         try:
             meta = pq.ParquetFile(path).metadata
-            return meta.num_rows * meta.num_columns
+            return meta.num_rows, meta.num_columns
         except Exception:
-            return 0
-    return Path(path).stat().st_size // 8  # ~8 bytes of text per number and separator
+            return 0, 0
+    return Path(path).stat().st_size // 8, 1
 
 
 def physical_memory() -> int:
