@@ -33,7 +33,6 @@ from make_data import softmax_scores  # noqa: E402
 REFERENCE = """
 import sys, numpy as np, pandas as pd
 from sklearn import metrics
-from sklearn.preprocessing import label_binarize
 labels = pd.read_parquet(sys.argv[1])
 scores = pd.read_parquet(sys.argv[2]).set_index("id").loc[labels["id"]]
 classes = np.array(scores.columns)
@@ -41,10 +40,11 @@ y, p = labels["label"].to_numpy(), scores.to_numpy(dtype=np.float64)
 pred = classes[p.argmax(axis=1)]
 metrics.classification_report(y, pred, labels=classes, zero_division=0, output_dict=True)
 metrics.confusion_matrix(y, pred, labels=classes)
-truth = label_binarize(y, classes=classes)
-present = truth.sum(axis=0) > 0
-metrics.roc_auc_score(truth[:, present], p[:, present], average=None)
-metrics.average_precision_score(truth[:, present], p[:, present], average=None)
+for j, c in enumerate(classes):
+    truth = y == c
+    if truth.any():
+        metrics.roc_auc_score(truth, p[:, j])
+        metrics.average_precision_score(truth, p[:, j])
 metrics.log_loss(y, p / p.sum(axis=1, keepdims=True), labels=classes)
 """
 
