@@ -49,11 +49,12 @@ def write(table: pa.Table, path: Path, fmt: str) -> None:
 
 def make(rows: int, classes: int, out: Path, fmt: str = "csv", seed: int = 0, int_ids: bool = False,
          skewed: bool = False, baseline: bool = False, weights: bool = False, list_column: bool = False,
-         strength: float = 2.5, round_to: str | None = None) -> None:
+         predictions: bool = False, strength: float = 2.5, round_to: str | None = None) -> None:
     """``weights``: a ``w`` column of fractional example weights in the labels file.
     ``list_column``: the model's scores also as Parquet twice, ``scores_columns.parquet``
     (one float32 column per class) and ``scores_list.parquet`` (the same values in one
-    list column ``scores``), to compare the two shapes."""
+    list column ``scores``), to compare the two shapes. ``predictions``: the model's
+    argmax as hard labels (``predictions``: id,predicted), for the label-only build."""
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
     names = [f"class_{j:0{max(2, len(str(classes - 1)))}d}" for j in range(classes)]
@@ -85,6 +86,9 @@ def make(rows: int, classes: int, out: Path, fmt: str = "csv", seed: int = 0, in
             pq.write_table(pa.table({"id": columns["id"], "scores": pa.ListArray.from_arrays(offsets, flat)}),
                            out / "scores_list.parquet")
             (out / "classes.txt").write_text("\n".join(names) + "\n")
+        if predictions and name == "scores":  # the same model as hard labels: its argmax, rows in the same order
+            predicted = pa.array(np.array(names)[p.argmax(axis=1)])
+            write(pa.table({"id": columns["id"], "predicted": predicted}), out / "predictions", fmt)
 
 
 def make_large(rows: int, classes: int, out: Path, seed: int = 0, skewed: bool = False,
@@ -132,6 +136,8 @@ def main() -> None:
     parser.add_argument("--weights", action="store_true", help="a column w of fractional example weights in the labels")
     parser.add_argument("--list-column", action="store_true",
                         help="also the scores as Parquet: one column per class, and one list column")
+    parser.add_argument("--predictions", action="store_true",
+                        help="also the model's hard labels (predictions: id,predicted, the argmax of its scores)")
     parser.add_argument("--large", action="store_true",
                         help="Parquet with integer ids written in chunks: any --rows in bounded memory")
     args = parser.parse_args()
@@ -140,7 +146,7 @@ def main() -> None:
         make_large(args.rows, args.classes, Path(args.out), args.seed, args.skewed)
     else:
         make(args.rows, args.classes, Path(args.out), args.format, args.seed, args.int_ids, args.skewed, args.baseline,
-             args.weights, args.list_column, strength=args.strength, round_to=args.round)
+             args.weights, args.list_column, args.predictions, strength=args.strength, round_to=args.round)
     print(f"wrote {args.rows:,} rows x {args.classes} classes to {args.out} in {time.perf_counter() - start:.1f} s")
 
 

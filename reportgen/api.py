@@ -32,7 +32,7 @@ from reportgen.metrics import evaluate_statistics
 from reportgen.options import Options
 from reportgen.selection import select_examples
 from reportgen.stats import Statistics, from_examples
-from reportgen.validate import Source, build_examples
+from reportgen.validate import Examples, Source, build_examples, build_label_examples, with_predictions
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,13 +41,16 @@ MAX_COMPARED = 5
 COUNT_DIGITS = 2  # decimals of every count on the page when some weight is not a whole number
 PathLike = str | os.PathLike[str]
 Loader = Callable[[], Source]
+ModelInputs = tuple[str, "Loader | None", "Loader | None"]  # name, its scores, its hard-label predictions
 
 
 def evaluate(
     labels: pd.DataFrame,
     scores: pd.DataFrame | None = None,
     *,
+    predictions: pd.DataFrame | None = None,
     baseline: pd.DataFrame | None = None,
+    baseline_predictions: pd.DataFrame | None = None,
     baseline_name: str = "baseline",
     compare: Iterable[tuple[str, pd.DataFrame]] = (),
     model_name: str = "model",
@@ -56,7 +59,10 @@ def evaluate(
     **options,
 ) -> Evaluation:
     """Evaluate a classifier from DataFrames: ``labels`` (id + label/labels) and ``scores``
-    (id + one column per class). ``scores=None`` means ``labels`` holds both.
+    (id + one column per class). ``scores=None`` means ``labels`` holds both, unless
+    ``predictions`` (id + ``predicted``, the model's hard labels) is given: then the
+    report is label-only. With scores and predictions, the predictions decide and the
+    scores rank. ``baseline_predictions`` gives the baseline as hard labels.
 
     ``engine="spark"`` takes Spark DataFrames and computes on the cluster of their session.
 
@@ -69,20 +75,26 @@ def evaluate(
     if engine == "spark":
         from reportgen.engines.spark import statistics
 
-        _check_streamable(engine, baseline, list(compare), inputs, None, (), opts)
+        _check_streamable(engine, baseline, list(compare), inputs, None, (), opts, predictions, baseline_predictions)
         stats, notes = statistics(labels, labels if scores is None else scores, opts, same=scores is None)
         return finish_streamed("spark", stats, notes, opts)
     if engine != "memory":
         raise InputError(f"usage: engine {engine!r} on DataFrames: use 'memory' (pandas) or 'spark' (Spark DataFrames)")
     label_source = Source(io.from_dataframe(labels, "labels"), "labels")
-    others = [(baseline_name, baseline)] if baseline is not None else []
-    others += list(compare)
 
     def frame_loader(name: str, frame: "pd.DataFrame | None") -> Loader:
-        return lambda: label_source if frame is None else Source(io.from_dataframe(frame, name), name)
+        return lambda: label_source if frame is None or frame is labels else Source(io.from_dataframe(frame, name), name)
 
-    loaders = [(name, frame_loader(name, frame)) for name, frame in others]
-    return _run(label_source, (model_name, frame_loader("scores", scores)), loaders, opts, inputs)
+    def model(name: str, frame, predicted, kind: str) -> ModelInputs:
+        if predicted is None:
+            return name, frame_loader(kind, frame), None
+        return (name, None if frame is None else frame_loader(kind, frame),
+                frame_loader(f"{kind} predictions", predicted))
+
+    others = [model(baseline_name, baseline, baseline_predictions, "baseline")] \
+        if baseline is not None or baseline_predictions is not None else []
+    others += [(name, frame_loader(name, frame), None) for name, frame in compare]
+    return _run(label_source, model(model_name, scores, predictions, "scores"), others, opts, inputs)
 
 
 def evaluate_arrays(y_true, y_score=None, *, y_pred=None, classes=None, sample_weight=None, **options) -> Evaluation:
@@ -109,9 +121,11 @@ def evaluate_arrays(y_true, y_score=None, *, y_pred=None, classes=None, sample_w
 
 def evaluate_files(
     labels: PathLike,
-    scores: PathLike,
+    scores: PathLike | None = None,
     *,
+    predictions: PathLike | None = None,
     baseline: PathLike | None = None,
+    baseline_predictions: PathLike | None = None,
     baseline_name: str = "baseline",
     compare: Iterable[tuple[str, PathLike]] = (),
     model_name: str = "model",
@@ -134,6 +148,11 @@ def evaluate_files(
 ) -> Evaluation:
     """Evaluate from files (.csv, .tsv, .jsonl/.ndjson, .parquet); labels and scores may be one file.
 
+    ``predictions`` is a file of the model's hard labels (id + ``predicted``, or
+    ``prediction_column``; it may be the labels or the scores file): without ``scores``
+    the report is label-only; with them the predictions decide and the scores rank.
+    ``baseline_predictions`` gives the baseline as hard labels (memory engine only).
+
     ``history`` is a training history (step or epoch, optional split, numeric metrics);
     ``metadata`` (id plus columns) with ``slice_by`` (``"a"`` or crossed ``"a,b"``) adds slices.
     ``engine`` is ``memory``, ``duckdb`` (out of core, files, globs or Hive folders, under
@@ -149,13 +168,20 @@ def evaluate_files(
     if class_thresholds is not None:
         options["class_thresholds"] = read_class_thresholds(class_thresholds)
     opts = Options(**options)
+    if scores is None and predictions is None:
+        raise InputError("usage: give --scores FILE, --predictions FILE or both")
     engine = check_engine(engine)
-    if engine == "auto":
+    if engine == "auto" and (predictions is not None or baseline_predictions is not None):
+        engine = "memory"  # the only engine that reads hard-label predictions so far
+        if on_choice is not None:
+            on_choice("engine memory (hard-label predictions)")
+    elif engine == "auto":
         engine, why = choose_engine([str(labels), str(scores)])
         if on_choice is not None:
             on_choice(f"engine {engine} ({why})")
     if engine != "memory":
-        _check_streamable(engine, baseline, compare, inputs, metadata, slice_by, opts)
+        _check_streamable(engine, baseline, compare, inputs, metadata, slice_by, opts, predictions,
+                          baseline_predictions)
         if distinct_budget < 1:
             raise InputError(f"usage: --distinct-budget {distinct_budget} must be at least 1")
         evaluation = _run_streamed(engine, str(labels), str(scores), opts, memory_limit, spark_master, progress,
@@ -166,20 +192,32 @@ def evaluate_files(
             on_metrics(evaluation.to_dict())
         return evaluation
     label_source = Source(io.read_table(labels, string_columns=opts.text_columns), str(labels))
-    others = [(baseline_name, baseline)] if baseline is not None else []
-    others += list(compare)
+    def file_loader(path: PathLike, predicted: bool = False) -> Loader:
+        return lambda: label_source if _same_file(labels, path) else _score_source(path, opts, predicted)
 
-    def file_loader(path: PathLike) -> Loader:
-        return lambda: label_source if _same_file(labels, path) else _score_source(path, opts)
+    def model(name: str, scored: PathLike | None, predicted: PathLike | None) -> ModelInputs:
+        if predicted is None:
+            return name, file_loader(scored), None
+        if scored is not None and _same_file(scored, predicted):
+            both = _read_once(file_loader(predicted, True))  # one file holds the scores and the predictions
+            return name, both, both
+        return name, None if scored is None else file_loader(scored), file_loader(predicted, True)
 
-    loaders = [(name, file_loader(path)) for name, path in others]
+    others = [model(baseline_name, baseline, baseline_predictions)] \
+        if baseline is not None or baseline_predictions is not None else []
+    others += [(name, file_loader(path), None) for name, path in compare]
     slicing = _slicing(metadata, slice_by, slice_bins, min_slice_size, fdr)
-    return _run(label_source, (model_name, file_loader(scores)), loaders, opts, inputs, slicing, history, on_metrics)
+    return _run(label_source, model(model_name, scores, predictions), others, opts, inputs, slicing, history,
+                on_metrics)
 
 
-def _check_streamable(engine, baseline, compare, inputs, metadata, slice_by, opts: Options) -> None:
-    """Per-example analyses need every row in memory: refuse them on the streaming engines."""
-    asked = [name for name, value in (("--baseline-scores", baseline), ("--compare", list(compare)),
+def _check_streamable(engine, baseline, compare, inputs, metadata, slice_by, opts: Options, predictions=None,
+                      baseline_predictions=None) -> None:
+    """Per-example analyses need every row in memory: refuse them on the streaming engines
+    (and hard-label predictions, which only the memory engine reads so far)."""
+    asked = [name for name, value in (("--predictions", predictions is not None),
+                                      ("--baseline-predictions", baseline_predictions is not None),
+                                      ("--baseline-scores", baseline), ("--compare", list(compare)),
                                       ("--inputs", inputs), ("--metadata", metadata), ("--slice-by", list(slice_by)),
                                       ("--split-column", opts.split_column)) if value]
     if asked:
@@ -213,18 +251,23 @@ def finish_streamed(engine: str, stats: Statistics, notes, opts: Options) -> Eva
 
 def _statistics_sections(engine: str, stats: Statistics, report: dict[str, Any], opts: Options) -> dict[str, Any]:
     """The sections every engine derives from its statistics and the report alone."""
-    grid = report["threshold_grid"]
-    return {
-        "inputs": {"kind": "scores", "scores_are": opts.scores_are, "weighted": stats.weighted,
+    grid = report.get("threshold_grid")
+    sections = {
+        "inputs": {"kind": stats.inputs, "scores_are": opts.scores_are, "weighted": stats.weighted,
                    "count_digits": COUNT_DIGITS if stats.fractional_weights else 0},
         "weight_total": stats.weight_total,
         "engine": EngineInfo.of(engine, stats).to_dict(),
         "top_confusions": top_confusions(report),
         "attention": attention(report),
+        "class_thresholds": dict(zip(stats.classes, stats.class_thresholds)) if opts.class_thresholds else None,
+    }
+    if grid is None:  # a label-only model: no threshold to advise on
+        return sections
+    return {
+        **sections,
         "advice": advice(grid, opts.target_precision, opts.target_recall),
         "advice_overall": overall_advice(grid, report["classes"], report["task"], opts.target_precision,
                                          opts.target_recall),
-        "class_thresholds": dict(zip(stats.classes, stats.class_thresholds)) if opts.class_thresholds else None,
     }
 
 
@@ -253,14 +296,29 @@ def read_class_thresholds(path: PathLike) -> dict[str, float]:
     return dict(zip(names, values))
 
 
-def _score_source(path: PathLike, opts: Options) -> Source:
-    return Source(io.read_table(path, string_columns=(opts.id_column,)), str(path))
+def _read_once(load: Loader) -> Loader:
+    """A loader for two readers of one file: the first call reads it, the second gets the same table."""
+    kept: list[Source] = []
+
+    def get() -> Source:
+        if kept:
+            return kept.pop()
+        source = load()
+        kept.append(source)
+        return source
+    return get
+
+
+def _score_source(path: PathLike, opts: Options, with_predictions: bool = False) -> Source:
+    """A scores or predictions file; the prediction column is text, as the labels are."""
+    text = (opts.id_column, opts.prediction_column) if with_predictions else (opts.id_column,)
+    return Source(io.read_table(path, string_columns=text), str(path))
 
 
 def _run(
     labels: Source,
-    main: tuple[str, Loader],
-    others: list[tuple[str, Loader]],
+    main: ModelInputs,
+    others: list[ModelInputs],
     opts: Options,
     inputs,
     slicing: tuple[str, SliceOptions] | None = None,
@@ -271,7 +329,7 @@ def _run(
         raise InputError(f"at most {MAX_COMPARED} models on one page ({len(others) + 1} given)")
     model = _model(labels, main, opts)
     _check_class_thresholds(opts, model)
-    compared = [_model(labels, other, opts) for other in others]
+    compared = [_model(labels, other, opts, fixed=model.examples) for other in others]
     report = model.evaluation.sections()
     metrics = model.evaluation.with_extras(
         **compare_sections(model, compared),
@@ -315,16 +373,29 @@ def _total(ranked: Ranked | None) -> int | None:
     return None if ranked is None else ranked.total
 
 
-def _model(labels: Source, scores: tuple[str, Loader], opts: Options) -> Model:
-    """One model's evaluation; its score table is read here and dropped once validated."""
-    name, load = scores
-    source = load()
-    examples = build_examples(labels, source, opts, source is labels)
-    del source
+def _model(labels: Source, inputs: ModelInputs, opts: Options, fixed: Examples | None = None) -> Model:
+    """One model's evaluation; its tables are read here and dropped once validated.
+    ``fixed``: the report's first model, whose task and classes a label-only model takes."""
+    name, load_scores, load_predictions = inputs
+    examples = _examples(labels, load_scores, load_predictions, opts, fixed)
     pa.default_memory_pool().release_unused()
     stats = from_examples(examples, opts.threshold, opts.class_thresholds, grid=opts.grid)
     evaluation = evaluate_statistics(stats, opts.grid, examples.notes, opts.max_curve_points)
     return Model(name=name, examples=examples, stats=stats, evaluation=evaluation)
+
+
+def _examples(labels: Source, load_scores: Loader | None, load_predictions: Loader | None, opts: Options,
+              fixed: Examples | None) -> Examples:
+    """A model's examples from its scores, its hard-label predictions, or both."""
+    predictions = load_predictions() if load_predictions is not None else None
+    if load_scores is None:
+        return build_label_examples(labels, predictions, opts, predictions is labels, fixed)
+    source = load_scores()
+    same = source is labels
+    if predictions is not None and opts.prediction_column in source.table.column_names:
+        source = Source(source.table.drop_columns([opts.prediction_column]), source.name)  # not a score column
+    examples = build_examples(source if same else labels, source, opts, same)
+    return examples if predictions is None else with_predictions(examples, predictions, opts, source.name)
 
 
 def _baseline_right(model: Model, baseline: Model, thresholds: np.ndarray) -> np.ndarray:

@@ -96,7 +96,10 @@ def _add_summary(p: argparse.ArgumentParser) -> None:
 
 def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--labels", required=True, help="labels file: id,label (or id,labels for multilabel)")
-    p.add_argument("--scores", required=True, help="scores file: id plus one probability column per class")
+    p.add_argument("--scores", help="scores file: id plus one probability column per class")
+    p.add_argument("--predictions", help="the model's hard labels: id,predicted (instead of or beside --scores)")
+    p.add_argument("--prediction-column", help="column of the predicted labels (default predicted); without "
+                   "--predictions it is read from the scores file")
     p.add_argument("--threshold", type=_number("--threshold"), default=Options.threshold, help="decision threshold (default %(default)s)")
     p.add_argument("--multilabel", action="store_true", help="labels hold several classes joined by --label-sep")
     p.add_argument("--positive-class", help="the positive class of a binary task")
@@ -115,6 +118,7 @@ def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--examples-per-cell", type=int, default=Options.inputs_per_cell, help="examples embedded per confusion cell (default %(default)s)")
     p.add_argument("--examples-total", type=int, default=Options.inputs_total, help="examples embedded in all (default %(default)s)")
     p.add_argument("--baseline-scores", help="scores of the model this one replaces (same ids and classes)")
+    p.add_argument("--baseline-predictions", help="the baseline model's hard labels: id,predicted")
     p.add_argument("--baseline-name", default="baseline", help="name of the baseline model (default baseline)")
     p.add_argument(
         "--compare", action="append", default=[], type=_named_path, metavar="NAME=FILE",
@@ -208,7 +212,7 @@ def _preload(module: str) -> None:
 def run_build(args: argparse.Namespace) -> int:
     from reportgen.report.render_worker import FigureWorker
 
-    large = _large_input([args.labels, args.scores])
+    large = _large_input([p for p in (args.labels, args.scores, args.predictions) if p is not None])
     worker = FigureWorker.start() if large else None
     if large:
         _preload("pandas")  # pyarrow loads it on its first conversion to or from numpy
@@ -230,6 +234,7 @@ def _build(args: argparse.Namespace, worker: "FigureWorker | None") -> int:
     evaluation = reportgen.evaluate_files(
         args.labels,
         args.scores,
+        **_predictions(args),
         inputs=args.inputs,
         threshold=args.threshold,
         multilabel=args.multilabel,
@@ -332,6 +337,20 @@ def _read_card(path: str) -> str | None:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError("the model card is not UTF-8 text", file=path) from None
+
+
+def _predictions(args: argparse.Namespace) -> dict[str, object]:
+    """The hard-label options: --predictions (or the scores file, when only the column is
+    named), --prediction-column and --baseline-predictions."""
+    predictions = args.predictions
+    if predictions is None and args.prediction_column is not None:
+        if args.scores is None:
+            raise InputError("usage: --prediction-column needs --predictions FILE or --scores FILE")
+        predictions = args.scores
+    out: dict[str, object] = {"predictions": predictions, "baseline_predictions": args.baseline_predictions}
+    if args.prediction_column is not None:
+        out["prediction_column"] = args.prediction_column
+    return out
 
 
 def run_check(args: argparse.Namespace) -> int:

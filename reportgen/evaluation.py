@@ -12,6 +12,13 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = "1.1.0"
 DEFAULT_TITLE = "Evaluation report"
+SCORE_SECTIONS = ("probability_matrix", "curves", "threshold_grid", "calibration")
+
+
+def inputs_kind(report: Mapping[str, Any]) -> str:
+    """What the model of a metrics JSON gave: ``scores``, ``labels`` (hard-label
+    predictions only) or ``both`` (reports written before schema 1.1 had scores)."""
+    return (report.get("inputs") or {}).get("kind", "scores")
 
 
 @dataclass(frozen=True, repr=False)
@@ -33,10 +40,10 @@ class Evaluation:
     summary: Mapping[str, Any]
     per_class: Sequence[Mapping[str, Any]]
     confusion_matrix: Mapping[str, Any]
-    probability_matrix: Mapping[str, Any]
-    curves: Mapping[str, Any]
-    threshold_grid: Mapping[str, Any]
-    calibration: Mapping[str, Any]
+    probability_matrix: Mapping[str, Any] | None  # None (absent from the JSON) without scores
+    curves: Mapping[str, Any] | None
+    threshold_grid: Mapping[str, Any] | None
+    calibration: Mapping[str, Any] | None
     warnings: Sequence[Mapping[str, str]]
     schema_version: str = SCHEMA_VERSION
     extras: Mapping[str, Any] = field(default_factory=dict)
@@ -51,6 +58,8 @@ class Evaluation:
         (``to_dict`` is the copy a caller may change)."""
         out: dict[str, Any] = {"schema_version": self.schema_version}
         for f in fields(self):
+            if f.name in SCORE_SECTIONS and getattr(self, f.name) is None:
+                continue  # a label-only report has no score-based sections
             if f.name not in ("schema_version", "extras", "example_lists"):
                 out[f.name] = getattr(self, f.name)
         out.update(self.extras)

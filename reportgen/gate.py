@@ -7,6 +7,7 @@ from typing import Any, Iterable
 
 from reportgen import registry
 from reportgen.errors import InputError
+from reportgen.evaluation import inputs_kind
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,8 @@ def _judge(report: dict[str, Any], rule: Rule, path: str) -> str | None:
         return _judge_broken(report, rule, path)
     value = _metric(report["summary"], rule.metric, path)
     if value is None:
-        return f"{rule.metric} is undefined (null), so {rule.kind.replace('_', '-')} {rule.limit:g} cannot hold"
+        why = " (a label-only report: the model gave no scores)" if inputs_kind(report) == "labels" else ""
+        return f"{rule.metric} is undefined (null){why}, so {rule.kind.replace('_', '-')} {rule.limit:g} cannot hold"
     if rule.kind == "min" and value < rule.limit:
         return f"{rule.metric} = {value:.4f} is below the minimum {rule.limit:g}"
     if rule.kind == "max" and value > rule.limit:
@@ -116,7 +118,7 @@ def _judge(report: dict[str, Any], rule: Rule, path: str) -> str | None:
 def _judge_drop(report: dict[str, Any], rule: Rule, value: float, path: str) -> str | None:
     baseline = report.get("baseline")
     if not baseline:
-        raise InputError(f"--max-drop {rule.metric} needs a baseline in the report (build with --baseline-scores)", file=path)
+        raise InputError(f"--max-drop {rule.metric} needs a baseline in the report (build with --baseline-scores or --baseline-predictions)", file=path)
     old = _metric(baseline["summary"], rule.metric, path)
     if old is None:
         return f"{rule.metric} of the baseline is undefined (null), so the drop cannot be measured"
@@ -152,7 +154,7 @@ def _judge_slices(report: dict[str, Any], rule: Rule, path: str) -> str | None:
 def _judge_broken(report: dict[str, Any], rule: Rule, path: str) -> str | None:
     churn = report.get("churn")
     if churn is None:
-        raise InputError("--max-broken needs a baseline in the report (build with --baseline-scores)", file=path)
+        raise InputError("--max-broken needs a baseline in the report (build with --baseline-scores or --baseline-predictions)", file=path)
     share = churn["broken"] / report["n_examples"]
     if share > rule.limit:
         return (f"{churn['broken']} examples ({share:.2%}) are newly wrong against the baseline, "

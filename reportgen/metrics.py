@@ -28,6 +28,8 @@ def evaluate_statistics(
     max_curve_points: int = 200,
 ) -> Evaluation:
     """Derive every metric, curve, table and grid from ``stats``."""
+    if not stats.has_scores:
+        return _label_only(stats, notes)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         # the per-class curve work is numpy on long arrays: it runs on the pool meanwhile
         curves = pool.map(lambda c: _curves(c, max_curve_points), stats.per_class)
@@ -35,18 +37,17 @@ def evaluate_statistics(
         calibration = pool.submit(_calibration, stats)
         ranking = [_ranking(c) for c in stats.per_class]
         at_threshold = _at_threshold(stats)
-        decision = _decision_counts(stats, at_threshold)
-        per_class = _class_entries(stats, decision, ranking, at_threshold)
-        if stats.weighted:
-            for entry, rows in zip(per_class, stats.actual_rows):
-                entry["rows"] = int(rows)
+        decided = _decided_counts(stats) if stats.predicted_counts is not None else at_threshold
+        decision = _decision_counts(stats, decided)
+        supports = [c.n_pos for c in stats.per_class]
+        per_class = _class_entries(stats, supports, decision, ranking, at_threshold)
         return Evaluation(
             task=stats.task,
             classes=list(stats.classes),
             positive_class=stats.positive_class,
             n_examples=int(stats.n_examples),
             threshold=float(stats.threshold),
-            summary=_summary(stats, per_class, decision, at_threshold),
+            summary=_summary(stats, per_class, decision, decided),
             per_class=per_class,
             confusion_matrix=_confusion_matrix(stats),
             probability_matrix=_probability_matrix(stats),
@@ -56,6 +57,30 @@ def evaluate_statistics(
             warnings=_warnings(stats, per_class, notes),
             extras={"macro_curves": macro_curves.result()},
         )
+
+
+def _label_only(stats: Statistics, notes: tuple[Note, ...]) -> Evaluation:
+    """A model that gave hard labels only: every decision metric from the confusion and
+    decision counts; score-based summary metrics are null and score sections absent."""
+    decided = _decided_counts(stats)
+    decision = _decision_counts(stats, decided)
+    no_ranking = [{"roc_auc": None, "average_precision": None} for _ in stats.classes]
+    per_class = _class_entries(stats, stats.actual_counts.tolist(), decision, no_ranking, decided)
+    return Evaluation(
+        task=stats.task,
+        classes=list(stats.classes),
+        positive_class=stats.positive_class,
+        n_examples=int(stats.n_examples),
+        threshold=float(stats.threshold),
+        summary=_summary(stats, per_class, decision, decided),
+        per_class=per_class,
+        confusion_matrix=_confusion_matrix(stats),
+        probability_matrix=None,
+        curves=None,
+        threshold_grid=None,
+        calibration=None,
+        warnings=_warnings(stats, per_class, notes),
+    )
 
 
 # ---------------------------------------------------------------- the curve kernel
@@ -166,11 +191,26 @@ def _at_threshold(stats: Statistics) -> list[dict[str, Any]]:
     fp = np.array([neg for _, neg in above], dtype=kind)
     fn = np.maximum(np.array([c.n_pos for c in stats.per_class], dtype=kind) - tp, 0)  # weights: never rounded below 0
     tn = np.maximum(np.array([c.n_neg for c in stats.per_class], dtype=kind) - fp, 0)
+    return _count_rows(tp, fp, fn, tn, stats.total)
+
+
+def _decided_counts(stats: Statistics) -> list[dict[str, Any]]:
+    """Per class, one-vs-rest counts of the model's own hard-label decisions (the
+    confusion's diagonal, the decided and the actual counts), and the ratios built on them."""
+    kind = np.float64 if stats.weighted else np.int64  # sums of weights, or row counts
+    tp = np.diag(stats.confusion).astype(kind)
+    fp = np.maximum(stats.predicted_counts.astype(kind) - tp, 0)  # weights: never rounded below 0
+    fn = np.maximum(stats.actual_counts.astype(kind) - tp, 0)
+    return _count_rows(tp, fp, fn, np.maximum(stats.total - tp - fp - fn, 0), stats.total)
+
+
+def _count_rows(tp, fp, fn, tn, n: int | float) -> list[dict[str, Any]]:
+    """One-vs-rest counts (each of shape (classes,)) and their ratios, one dict per class."""
     precision, recall, f1 = precision_recall_f1(tp, fp, fn)
     columns = {
         "tp": tp, "fp": fp, "fn": fn, "tn": tn, "total_labeled": tp + fn, "total_predicted": tp + fp,
         "precision": precision, "recall": recall, "f1": f1, "fpr": divide(fp, fp + tn),
-        "specificity": divide(tn, fp + tn), "prevalence": divide(tp + fn, stats.total),
+        "specificity": divide(tn, fp + tn), "prevalence": divide(tp + fn, n),
     }
     return _rows(columns)
 
@@ -191,14 +231,19 @@ def _decision_counts(stats: Statistics, at_threshold: list[dict]) -> tuple[np.nd
     return tp, matrix.sum(axis=0) - tp, matrix.sum(axis=1) - tp
 
 
-def _class_entries(stats: Statistics, decision, ranking: list[dict], at_threshold: list[dict]) -> list[dict[str, Any]]:
+def _class_entries(stats: Statistics, supports: list[int], decision, ranking: list[dict],
+                   at_threshold: list[dict]) -> list[dict[str, Any]]:
     precision, recall, f1 = (v.tolist() for v in precision_recall_f1(*decision))
-    return [
-        {"class": name, "support": counts.n_pos, "precision": p, "recall": r, "f1": f,
+    entries = [
+        {"class": name, "support": support, "precision": p, "recall": r, "f1": f,
          "roc_auc": rank["roc_auc"], "average_precision": rank["average_precision"], "at_threshold": at}
-        for name, counts, p, r, f, rank, at in zip(stats.classes, stats.per_class, precision, recall, f1,
-                                                   ranking, at_threshold)
+        for name, support, p, r, f, rank, at in zip(stats.classes, supports, precision, recall, f1,
+                                                    ranking, at_threshold)
     ]
+    if stats.weighted:
+        for entry, rows in zip(entries, stats.actual_rows):
+            entry["rows"] = int(rows)
+    return entries
 
 
 def _count(value) -> int | float:
@@ -229,11 +274,11 @@ def _summary(stats, per_class, decision, at_threshold) -> dict[str, Any]:
         "weighted_f1": _ratio(float(np.dot(f1, support)), support.sum()),
         "roc_auc_macro": _macro(stats, per_class, "roc_auc"),
         "average_precision_macro": _macro(stats, per_class, "average_precision"),
-        "log_loss": _ratio(stats.log_loss_sum, cells),
+        "log_loss": _ratio(stats.log_loss_sum, cells) if stats.has_scores else None,
         "balanced_accuracy": None,
         "mcc": None,
         "cohen_kappa": None,
-        "brier_score": _ratio(stats.brier_sum, cells),
+        "brier_score": _ratio(stats.brier_sum, cells) if stats.has_scores else None,
         "top_k_accuracy": _top_k(stats),
     }
     if stats.task == "multilabel":
@@ -252,8 +297,9 @@ def _macro(stats: Statistics, per_class: list[dict], key: str) -> float | None:
 
 def _top_k(stats: Statistics) -> dict[str, float | None]:
     k = len(stats.classes)
+    ranked = stats.task == "multiclass" and stats.has_scores
     return {
-        str(top): (_ratio(hits, stats.total) if stats.task == "multiclass" and k > top else None)
+        str(top): (_ratio(hits, stats.total) if ranked and k > top else None)
         for top, hits in zip(TOP_K, stats.top_k_hits)
     }
 
@@ -474,16 +520,22 @@ def _quantile_edges(counts: ScoreCounts, size: int) -> np.ndarray:
 def _warnings(stats: Statistics, per_class: list[dict], notes: tuple[Note, ...]) -> list[dict[str, str]]:
     found = [{"code": note.code, "message": note.message} for note in notes]
     no_pos = [c["class"] for c in per_class if c["support"] == 0]
-    no_neg = [c["class"] for c, s in zip(per_class, stats.per_class) if c["support"] > 0 and s.n_neg == 0]
-    if stats.task == "multilabel":
+    no_neg = [c["class"] for c in per_class
+              if c["support"] > 0 and c["at_threshold"]["fp"] + c["at_threshold"]["tn"] == 0]
+    if stats.predicted_counts is not None:  # the model's own hard labels decided
+        predicted = stats.predicted_counts.tolist()
+    elif stats.task == "multilabel":
         predicted = [c["at_threshold"]["total_predicted"] for c in per_class]
     else:
         predicted = stats.confusion.sum(axis=0).tolist()
     never = [c["class"] for c, made in zip(per_class, predicted) if made == 0]
+    ranking = ("ROC AUC and average precision are null and left out of the macro averages" if stats.has_scores
+               else "their recall is 0 (0/0 counts as 0)")
     if no_pos:
-        found.append(_class_note("no_positives", no_pos, "no example is labeled with", "ROC AUC and average precision are null and left out of the macro averages"))
+        found.append(_class_note("no_positives", no_pos, "no example is labeled with", ranking))
     if no_neg:
-        found.append(_class_note("no_negatives", no_neg, "every example is labeled with", "ROC AUC and average precision are null and left out of the macro averages"))
+        found.append(_class_note("no_negatives", no_neg, "every example is labeled with",
+                                 ranking if stats.has_scores else "their specificity is 0 (0/0 counts as 0)"))
     if never:
         found.append(_class_note("never_predicted", never, "the decision rule never predicts", "their precision is 0 (0/0 counts as 0)"))
     if stats.unnormalized_rows:

@@ -39,6 +39,7 @@ class Options:
     scores_are: str = "probabilities"  # or "logits": softmax (multiclass) / sigmoid (binary, multilabel)
     classes: tuple[str, ...] | None = None  # names of the positions of a list-valued score column
     weight_column: str | None = None  # example weights, in the labels file
+    prediction_column: str = "predicted"  # hard-label predictions: the column of the predictions file
 
     def __post_init__(self) -> None:
         _check_unit("--threshold", self.threshold, allow_zero=True)
@@ -51,6 +52,8 @@ class Options:
             raise InputError("--label-sep must not be empty")
         if not self.id_column:
             raise InputError("--id-column must not be empty")
+        if not self.prediction_column:
+            raise InputError("--prediction-column must not be empty")
         for name in ("max_curve_points", "inputs_per_cell", "inputs_total", "n_bootstrap"):
             if getattr(self, name) < 0:
                 raise InputError(f"{name} must not be negative")
@@ -72,7 +75,7 @@ class Options:
     @property
     def text_columns(self) -> tuple[str, ...]:
         """Columns read as text whatever they hold: the id and the label column(s)."""
-        return (self.id_column, *(c for c in (self.label_column,) if c), "label", "labels")
+        return (self.id_column, *(c for c in (self.label_column,) if c), "label", "labels", self.prediction_column)
 
     @property
     def grid(self) -> tuple[float, ...]:

@@ -35,7 +35,10 @@ def select_examples(
         picks = _multilabel_picks(ex, cuts, per_cell)
     else:
         predicted = predicted_classes(ex, cuts)
-        confidence = ex.y_score[np.arange(ex.n_examples), predicted]
+        if ex.has_scores:
+            confidence = ex.y_score[np.arange(ex.n_examples), predicted]
+        else:  # no confidence to rank by: each cell lists its examples in the predictions file's order
+            confidence = 1.0 - np.arange(ex.n_examples) / (ex.n_examples + 1.0)
         picks = _group(ex.y_true, predicted, confidence, len(ex.classes), per_cell)
         if shown is not None:
             reserved = _other_rows(ex.y_true, predicted, confidence, len(ex.classes), shown)
@@ -97,13 +100,17 @@ def _other_rows(actual: np.ndarray, predicted: np.ndarray, confidence: np.ndarra
 
 def _multilabel_picks(ex: Examples, cuts: np.ndarray, per_cell: int) -> list:
     picks = []
+    decided = predicted_classes(ex, cuts) if ex.has_predictions else None
     for j in range(len(ex.classes)):
-        chosen = ex.y_score[:, j] > cuts[j]
+        chosen = ex.y_score[:, j] > cuts[j] if decided is None else decided[:, j]
         rows = np.flatnonzero(chosen)
-        if len(rows) > MULTILABEL_CANDIDATES:
+        if not ex.has_scores:  # no confidence to rank by: the predictions file's order
+            rows = rows[:MULTILABEL_CANDIDATES]
+        elif len(rows) > MULTILABEL_CANDIDATES:
             top = np.argpartition(-ex.y_score[rows, j], MULTILABEL_CANDIDATES)[:MULTILABEL_CANDIDATES]
             rows = rows[top]
-        rows = rows[np.argsort(-ex.y_score[rows, j], kind="stable")]
+        if ex.has_scores:
+            rows = rows[np.argsort(-ex.y_score[rows, j], kind="stable")]
         counts = np.count_nonzero(ex.y_multi[chosen], axis=0)
         truth = ex.y_multi[rows]
         for i in np.flatnonzero(counts):
@@ -117,7 +124,7 @@ def _example(ex: Examples, inputs: Inputs | None, row: int, actual: int, predict
     found = inputs.get(item_id) if inputs is not None else {}
     return {
         "id": item_id,
-        "p_actual": round(float(ex.y_score[row, actual]), 4),
-        "p_predicted": round(float(ex.y_score[row, predicted]), 4),
+        "p_actual": round(float(ex.y_score[row, actual]), 4) if ex.has_scores else None,
+        "p_predicted": round(float(ex.y_score[row, predicted]), 4) if ex.has_scores else None,
         **{key: value for key, value in found.items() if value},  # text, image, overlay when given
     }

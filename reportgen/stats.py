@@ -266,6 +266,12 @@ class Statistics:
     def total(self) -> int | float:
         """What every ratio over examples divides by: rows, or the sum of their weights."""
         return self.weight_total if self.weighted else self.n_examples
+    inputs: str = "scores"           # "scores", "labels" (hard predictions only) or "both"
+    predicted_counts: np.ndarray | None = None  # (classes,) examples per decided class, with predictions
+
+    @property
+    def has_scores(self) -> bool:
+        return self.inputs != "labels"
 
     @functools.cached_property
     def confidence(self) -> ScoreCounts:
@@ -284,8 +290,8 @@ class Statistics:
     def combine(parts: Sequence["Statistics"]) -> "Statistics":
         """The statistics of every part together (score counts pooled by one ``unique`` each)."""
         first = parts[0]
-        mine = (first.task, first.classes, first.class_thresholds)
-        if any((p.task, p.classes, p.class_thresholds) != mine for p in parts[1:]):
+        mine = (first.task, first.classes, first.class_thresholds, first.inputs)
+        if any((p.task, p.classes, p.class_thresholds, p.inputs) != mine for p in parts[1:]):
             raise ValueError("cannot merge statistics of different tasks, classes or thresholds")
         if len(parts) == 1:
             return first
@@ -305,6 +311,7 @@ class Statistics:
             weight_total=sum(p.weight_total for p in parts) if first.weighted else None,
             actual_rows=sum(p.actual_rows for p in parts) if first.weighted else None,
             fractional_weights=any(p.fractional_weights for p in parts),
+            predicted_counts=None if first.predicted_counts is None else sum(p.predicted_counts for p in parts),
         )
 
 
@@ -329,6 +336,8 @@ def from_examples(
     ex = examples
     k = len(ex.classes)
     cuts = decision_thresholds(ex.classes, threshold, class_thresholds)
+    if not ex.has_scores:
+        return _from_predictions(ex, threshold, cuts)
     if grid is not None and k > POOL_CLASSES:
         anchors = np.union1d(np.union1d(np.asarray(grid, dtype=np.float64), calibration_edges()), cuts)
         count = lambda j: ScoreCounts.pooled(ex.truth(j), ex.y_score[:, j], anchors, ex.weight)  # noqa: E731
@@ -359,11 +368,51 @@ def from_examples(
         n_examples=ex.n_examples,
         per_class=per_class,
         top_class=_top_class(ex, predicted) if score_counts else ScoreCounts.empty(),
-        weight_total=None if ex.weight is None else float(ex.weight.sum()),
-        actual_rows=None if ex.weight is None else _actual_counts(replace(ex, weight=None)),
-        fractional_weights=ex.weight is not None and not np.array_equal(ex.weight, np.floor(ex.weight)),
+        **_weights(ex),
         **rows,
+        **_decided(ex, predicted),
     )
+
+
+def _weights(ex: Examples) -> dict:
+    """What the statistics record of example weights (nothing when unweighted)."""
+    if ex.weight is None:
+        return {}
+    return {"weight_total": float(ex.weight.sum()), "actual_rows": _actual_counts(replace(ex, weight=None)),
+            "fractional_weights": not np.array_equal(ex.weight, np.floor(ex.weight))}
+
+
+def _from_predictions(ex: Examples, threshold: float, cuts: tuple[float, ...]) -> Statistics:
+    """A label-only model: confusion and decision counts from the predicted codes; the
+    per-class score counts are empty and every score sum is zero."""
+    k = len(ex.classes)
+    predicted = predicted_classes(ex, np.asarray(cuts))
+    return Statistics(
+        task=ex.task, classes=ex.classes, positive_class=ex.positive_class, threshold=float(threshold),
+        class_thresholds=cuts, n_examples=ex.n_examples,
+        per_class=tuple(ScoreCounts.empty() for _ in range(k)), top_class=ScoreCounts.empty(),
+        confusion=_confusion(ex, predicted), score_sums=np.zeros((k, k)), actual_counts=_actual_counts(ex),
+        log_loss_sum=0.0, brier_sum=0.0, top_k_hits=tuple(0 for _ in TOP_K),
+        exact_match=_exact_match(ex, predicted), unnormalized_rows=0, **_weights(ex), **_decided(ex, predicted),
+    )
+
+
+def _decided(ex: Examples, predicted: np.ndarray) -> dict:
+    """What the statistics record of hard-label predictions: the inputs' kind and, when
+    the model gave predictions, how many examples each class was decided for."""
+    if not ex.has_predictions:
+        return {}
+    if ex.weight is not None:  # the weight decided for each class
+        if ex.y_multi is None:
+            counts = np.bincount(predicted, weights=ex.weight, minlength=len(ex.classes))
+        else:
+            counts = (ex.weight @ predicted).astype(np.float64)
+        return {"inputs": ex.kind, "predicted_counts": counts}
+    if ex.y_multi is None:
+        counts = np.bincount(predicted, minlength=len(ex.classes))
+    else:
+        counts = np.count_nonzero(predicted, axis=0)
+    return {"inputs": ex.kind, "predicted_counts": counts.astype(np.int64)}
 
 
 def calibration_edges() -> np.ndarray:
@@ -379,11 +428,16 @@ def decision_thresholds(
 
 
 def predicted_classes(ex: Examples, threshold: float | np.ndarray) -> np.ndarray:
-    """Decision rule: argmax for multiclass (first wins), score > threshold otherwise.
+    """Decision rule: the model's own hard-label predictions when given; else argmax for
+    multiclass (first wins), score > threshold otherwise.
 
     ``threshold`` is one number or one per class (the binary task uses the positive
     class's).
     """
+    if ex.y_pred is not None:
+        return ex.y_pred
+    if ex.y_pred_multi is not None:
+        return ex.y_pred_multi
     cut = np.asarray(threshold, dtype=np.float64)
     if ex.task == "multiclass":
         return ex.argmax
@@ -400,7 +454,8 @@ def top_scores(ex: Examples, predicted: np.ndarray) -> tuple[np.ndarray, np.ndar
 def _top_class(ex: Examples, predicted: np.ndarray) -> ScoreCounts:
     if ex.task != "multiclass":
         return ScoreCounts.empty()
-    return ScoreCounts.from_arrays(*top_scores(ex, predicted), ex.weight)
+    # calibration reads the scores: their own top class, even when predictions decide
+    return ScoreCounts.from_arrays(*top_scores(ex, ex.argmax if ex.has_predictions else predicted), ex.weight)
 
 
 def _confusion(ex: Examples, predicted: np.ndarray) -> np.ndarray:

@@ -39,24 +39,29 @@ class Note:
 
 @dataclass(frozen=True, eq=False)
 class Examples:
-    """Validated examples, in the order of the scores file.
+    """Validated examples, in the order of the scores file (of the predictions file
+    when there are no scores).
 
-    ``y_score`` (rows × classes, float64 probabilities) has one column per class
-    (binary: ``[1 - p, p]``); the truth is ``y_true`` ((rows,) class index) for
+    ``y_score`` (rows × classes, float64 probabilities; binary: ``[1 - p, p]``) is
+    ``None`` for a label-only model. The truth is ``y_true`` ((rows,) class index) for
     single-label tasks and ``y_multi`` (rows × classes, bool) for multilabel;
     ``weight`` ((rows,) float64, non-negative) when the examples are weighted.
+    Hard-label predictions, when given, are ``y_pred`` ((rows,) class index) or
+    ``y_pred_multi`` (rows × classes, bool); they are then the model's decisions.
     """
 
     task: str
     classes: tuple[str, ...]
     positive_class: str | None
     ids: pa.Array
-    y_score: np.ndarray
+    y_score: np.ndarray | None
     y_true: np.ndarray | None
     y_multi: np.ndarray | None
     notes: tuple[Note, ...] = ()
     split: pa.Array | None = None  # split / fold of each example, when asked for
     weight: np.ndarray | None = None  # example weights, when asked for
+    y_pred: np.ndarray | None = None
+    y_pred_multi: np.ndarray | None = None
 
     def subset(self, rows: np.ndarray) -> "Examples":
         """The examples at ``rows`` (positions), as a new Examples."""
@@ -64,16 +69,33 @@ class Examples:
         return replace(
             self,
             ids=self.ids.take(take),
-            y_score=np.asfortranarray(self.y_score[rows]),
+            y_score=None if self.y_score is None else np.asfortranarray(self.y_score[rows]),
             y_true=None if self.y_true is None else self.y_true[rows],
             y_multi=None if self.y_multi is None else np.asfortranarray(self.y_multi[rows]),
             split=None if self.split is None else self.split.take(take),
             weight=None if self.weight is None else self.weight[rows],
+            y_pred=None if self.y_pred is None else self.y_pred[rows],
+            y_pred_multi=None if self.y_pred_multi is None else np.asfortranarray(self.y_pred_multi[rows]),
         )
 
     @property
     def n_examples(self) -> int:
-        return int(self.y_score.shape[0])
+        return len(self.ids)
+
+    @property
+    def has_scores(self) -> bool:
+        return self.y_score is not None
+
+    @property
+    def has_predictions(self) -> bool:
+        return self.y_pred is not None or self.y_pred_multi is not None
+
+    @property
+    def kind(self) -> str:
+        """What the model gave: ``scores``, ``labels`` (hard predictions only) or ``both``."""
+        if not self.has_predictions:
+            return "scores"
+        return "both" if self.has_scores else "labels"
 
     @cached_property
     def argmax(self) -> np.ndarray:
@@ -555,6 +577,11 @@ def label_values(labels: Source, column: str, take, ids: pa.Array, multilabel: b
     if values.null_count and not multilabel:
         row = first_true(values.is_null())
         raise InputError("missing label", file=labels.name, column=column, row_id=ids[row].as_py())
+    return _as_names(values)
+
+
+def _as_names(values: pa.Array) -> pa.Array:
+    """Label or predicted values as text; whole floats (2.0, as a CSV reader may give them) as integers."""
     if pa.types.is_floating(values.type):
         whole = pc.equal(values, pc.floor(values))
         if pc.all(pc.fill_null(whole, True)).as_py():
@@ -655,23 +682,7 @@ def unknown_label_error(value, classes: tuple[str, ...], task: str, file: str, r
 
 def multilabel_examples(name, ids, raw, matrix, columns, options, notes) -> Examples:
     classes = tuple(columns)
-    lists = pc.split_pattern(pc.fill_null(raw, ""), options.label_sep)
-    flat = pc.list_flatten(lists)
-    parents = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
-    flat = pc.utf8_trim_whitespace(flat)
-    used = pc.not_equal(flat, "")
-    flat = flat.filter(used)
-    parents = parents[used.to_numpy(zero_copy_only=False)]
-    index = pc.index_in(flat, value_set=pa.array(classes, pa.string()))
-    if index.null_count:
-        at = first_true(index.is_null())
-        raise InputError(
-            f"label {flat[at].as_py()!r} is not a score column ({_show(list(classes[:8]))})",
-            file=name,
-            row_id=ids[int(parents[at])].as_py(),
-        )
-    y_multi = np.zeros(matrix.shape, dtype=bool, order="F")
-    y_multi[parents, index.to_numpy(zero_copy_only=False)] = True
+    y_multi = _indicator(name, None, ids, _label_sets(raw, options.label_sep), classes, "label", "is not a score column")
     return Examples("multilabel", classes, None, ids, matrix, None, y_multi, tuple(notes))
 
 
@@ -679,3 +690,214 @@ def first_true(mask: pa.Array | pa.ChunkedArray) -> int:
     if isinstance(mask, pa.ChunkedArray):
         mask = mask.combine_chunks()
     return int(np.argmax(mask.to_numpy(zero_copy_only=False)))
+
+
+# ---------------------------------------------------------------- hard-label predictions
+
+
+def build_label_examples(labels: Source, predictions: Source, options: Options, same: bool,
+                         fixed: Examples | None = None) -> Examples:
+    """Labels joined with a model's hard-label predictions (no scores), in the order of
+    the predictions file. The classes are the union of the labels' and the predictions'
+    values (as scikit-learn's ``unique_labels``), unless ``fixed`` (another model of the
+    same report) already fixed the task and classes."""
+    label_ids = id_values(labels, options.id_column)
+    pred_ids = label_ids if same else id_values(predictions, options.id_column)
+    label_column, multilabel = find_label_column(labels, options)
+    if fixed is not None:
+        multilabel = fixed.task == "multilabel"
+    column = _prediction_column(predictions, options)
+    notes: list[Note] = []
+    keep, take = _join(labels, predictions, label_ids, pred_ids, options, same, notes)
+    ids = pred_ids if keep is None else pred_ids.take(pa.array(keep))
+    raw = label_values(labels, label_column, take, ids, multilabel)
+    predicted = _prediction_values(predictions, column, keep, ids, multilabel)
+    if multilabel:
+        examples = _multilabel_predicted(labels, predictions, label_column, column, ids, raw, predicted, options,
+                                         notes, fixed)
+    else:
+        examples = _single_label_predicted(labels, predictions, column, ids, raw, predicted, options, notes, fixed)
+    if options.weight_column is not None:
+        examples = replace(examples, weight=weight_values(labels, options.weight_column, take, ids))
+    if options.split_column is None:
+        return examples
+    return replace(examples, split=_split_values(labels, predictions, options.split_column, keep, take, ids))
+
+
+def _single_label_predicted(labels, predictions, column, ids, raw, predicted, options, notes, fixed) -> Examples:
+    if fixed is not None:
+        task, classes, positive = fixed.task, fixed.classes, fixed.positive_class
+    else:
+        task, classes, positive = _label_only_task(labels.name, raw, predicted, options, notes)
+    if task == "binary":
+        raw, predicted = _fold_words(raw, classes), _fold_words(predicted, classes)
+    y_true = _class_index(labels.name, ids, raw, classes, task)
+    y_pred = _predicted_index(predictions.name, column, ids, predicted, classes, task)
+    return Examples(task, classes, positive, ids, None, y_true, None, tuple(notes), y_pred=y_pred)
+
+
+def _multilabel_predicted(labels, predictions, label_column, column, ids, raw, predicted, options, notes,
+                          fixed) -> Examples:
+    truth = _label_sets(raw, options.label_sep)
+    guess = _label_sets(predicted, options.label_sep)
+    if fixed is not None:
+        classes = fixed.classes
+    else:
+        classes = _union_classes(pc.unique(truth[0]).to_pylist(), pc.unique(guess[0]).to_pylist(), notes)
+    y_multi = _indicator(labels.name, label_column, ids, truth, classes, "label")
+    y_pred = _indicator(predictions.name, column, ids, guess, classes, "predicted")
+    return Examples("multilabel", classes, None, ids, None, None, y_multi, tuple(notes), y_pred_multi=y_pred)
+
+
+def with_predictions(examples: Examples, predictions: Source, options: Options, scores: str = "the scores") -> Examples:
+    """Scored examples (from the file named ``scores``) with the model's own hard-label
+    decisions added, matched by id; a predicted name must be one of the classes (a score
+    column)."""
+    column = _prediction_column(predictions, options)
+    pred_ids = id_values(predictions, options.id_column)
+    _check_unique(pred_ids, predictions)
+    where = pc.index_in(examples.ids, value_set=pred_ids)
+    extra = len(pred_ids) - (len(where) - where.null_count)  # predicted ids without scores
+    if where.null_count or extra:
+        if not options.allow_partial:
+            only_scores = examples.ids.filter(where.is_null())[:PREVIEW].to_pylist() if where.null_count else []
+            found = pc.is_in(pred_ids, value_set=examples.ids)
+            only_predictions = pred_ids.filter(pc.invert(found))[:PREVIEW].to_pylist() if extra else []
+            raise InputError(missing_ids_message(scores, predictions.name, (where.null_count, only_scores),
+                                                 (extra, only_predictions)))
+        kept = np.flatnonzero(where.is_valid().to_numpy(zero_copy_only=False))
+        if len(kept) == 0:
+            raise InputError("no id appears in both files", file=f"{scores}, {predictions.name}")
+        dropped = partial_note(scores, predictions.name, where.null_count, extra)
+        examples = replace(examples.subset(kept), notes=(*examples.notes, dropped))
+        where = where.take(pa.array(kept))
+    rows = where.to_numpy(zero_copy_only=False)
+    multilabel = examples.task == "multilabel"
+    predicted = _prediction_values(predictions, column, rows, examples.ids, multilabel)
+    if multilabel:
+        guess = _label_sets(predicted, options.label_sep)
+        y_pred = _indicator(predictions.name, column, examples.ids, guess, examples.classes, "predicted",
+                            "is not a score column")
+        return replace(examples, y_pred_multi=y_pred)
+    if examples.task == "binary":
+        predicted = _fold_words(predicted, examples.classes)
+    y_pred = _predicted_index(predictions.name, column, examples.ids, predicted, examples.classes, examples.task,
+                              "is not a score column")
+    return replace(examples, y_pred=y_pred)
+
+
+def _prediction_column(predictions: Source, options: Options) -> str:
+    name = options.prediction_column
+    if name not in predictions.table.column_names:
+        shown = ", ".join(predictions.table.column_names[:8])
+        raise InputError(f"no prediction column {name!r} (columns: {shown}; --prediction-column to choose)",
+                         file=predictions.name)
+    return name
+
+
+def _prediction_values(predictions: Source, column: str, rows, ids: pa.Array, multilabel: bool) -> pa.Array:
+    """The predicted value of each example (``rows``: positions in the file, None for all)."""
+    values = predictions.table.column(column).combine_chunks()
+    if rows is not None:
+        values = values.take(pa.array(rows))
+    if values.null_count and not multilabel:
+        row = first_true(values.is_null())
+        raise InputError("missing prediction", file=predictions.name, column=column, row_id=ids[row].as_py())
+    values = _as_names(values)
+    empty = pc.equal(pc.utf8_trim_whitespace(values), "")
+    if not multilabel and pc.any(empty).as_py():  # an empty cell is no answer, not a class named ""
+        row = first_true(pc.fill_null(empty, False))
+        raise InputError("missing prediction", file=predictions.name, column=column, row_id=ids[row].as_py())
+    return values
+
+
+def _label_only_task(name: str, raw: pa.Array, predicted: pa.Array, options: Options,
+                     notes: list[Note]) -> tuple[str, tuple[str, ...], str | None]:
+    """(task, classes, positive class) of single-label hard predictions.
+
+    Binary when ``--positive-class`` is given or every value is 0/1 (or true/false),
+    1/true positive; otherwise multiclass over the union of the values.
+    """
+    present = pc.unique(raw).to_pylist()
+    guessed = pc.unique(predicted).to_pylist()
+    values = list(dict.fromkeys(present + guessed))
+    lowered = {v.lower() for v in values}
+    words = next((pair for pair in zip(TRUE_WORDS, FALSE_WORDS) if lowered <= set(pair)), None)
+    wanted = options.positive_class
+    if wanted is None and words is None:
+        return "multiclass", _union_classes(present, guessed, notes), None
+    if wanted is None:
+        matches = [v for v in present if v.lower() == words[0]]
+        wanted = matches[0] if matches else words[0]
+    others = list(dict.fromkeys(v for v in present if v.lower() != wanted.lower()))
+    if len(others) > 1:
+        raise InputError(f"binary task with positive class {wanted!r}, but the labels have more than two values "
+                         f"({_show(sorted(present)[:6])})", file=name)
+    negative = others[0] if others else _opposite(wanted)
+    if not others:
+        notes.append(single_class_note(wanted, negative))
+    return "binary", (negative, wanted), wanted
+
+
+def _union_classes(present: list[str], guessed: list[str], notes: list[Note]) -> tuple[str, ...]:
+    """Every label value and predicted value, sorted (numerically when all are numbers); a
+    class only the predictions name gets a warning."""
+    invented = sorted(set(guessed) - set(present))
+    classes = _sorted_names(set(present) | set(guessed))
+    if invented:
+        shown = _show(invented[:10]) + (f" and {len(invented) - 10} more" if len(invented) > 10 else "")
+        notes.append(Note("predicted_unknown_class",
+                          f"the predictions name classes that no example is labeled with: {shown}; "
+                          "each is a class with zero support"))
+    return classes
+
+
+def _sorted_names(names) -> tuple[str, ...]:
+    try:
+        return tuple(sorted(names, key=lambda v: (float(v), v)))
+    except ValueError:
+        return tuple(sorted(names))
+
+
+def _predicted_index(file: str, column: str, ids: pa.Array, values: pa.Array, classes: tuple[str, ...], task: str,
+                     why: str | None = None) -> np.ndarray:
+    """Class index of each prediction; a binary prediction may also be 0/1 or true/false."""
+    index = pc.index_in(values, value_set=pa.array(classes, pa.string()))
+    if index.null_count and task == "binary":
+        lowered = pc.utf8_lower(values)
+        words = pc.if_else(pc.is_in(lowered, value_set=pa.array(TRUE_WORDS)), 1,
+                           pc.if_else(pc.is_in(lowered, value_set=pa.array(FALSE_WORDS)), 0, None))
+        index = pc.coalesce(index, pc.cast(words, index.type))
+    if index.null_count:
+        row = first_true(index.is_null())
+        reason = why or ("is not one of the two classes" if task == "binary" else "is not one of the classes")
+        shown = _show(list(classes[:8])) + (", ..." if len(classes) > 8 else "")
+        raise InputError(f"predicted {values[row].as_py()!r} {reason} ({shown})", file=file, column=column,
+                         row_id=ids[row].as_py())
+    return index.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _label_sets(raw: pa.Array, sep: str) -> tuple[pa.Array, np.ndarray]:
+    """Multilabel values split on ``sep``: (every name, the row of each), empty names left out."""
+    lists = pc.split_pattern(pc.fill_null(raw, ""), sep)
+    parents = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+    flat = pc.utf8_trim_whitespace(pc.list_flatten(lists))
+    used = pc.not_equal(flat, "")
+    flat = flat.filter(used)
+    parents = parents[used.to_numpy(zero_copy_only=False)]
+    return flat, parents
+
+
+def _indicator(file: str, column: str | None, ids, sets, classes: tuple[str, ...], what: str,
+               why: str = "is not one of the classes") -> np.ndarray:
+    """(n × classes, bool) indicator matrix of split label sets (see ``_label_sets``); a
+    name that is not a class is an error naming ``what`` it is, the row and the value."""
+    flat, parents = sets
+    index = pc.index_in(flat, value_set=pa.array(classes, pa.string()))
+    if index.null_count:
+        at = first_true(index.is_null())
+        raise InputError(f"{what} {flat[at].as_py()!r} {why} ({_show(list(classes[:8]))})", file=file,
+                         column=column, row_id=ids[int(parents[at])].as_py())
+    out = np.zeros((len(ids), len(classes)), dtype=bool, order="F")
+    out[parents, index.to_numpy(zero_copy_only=False)] = True
+    return out

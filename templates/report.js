@@ -100,10 +100,13 @@
   started.catch(function (err) { if (window.console) console.error("reportgen: the report data could not be read:", err); });
 
   function start(report) {
-  var grid = report.threshold_grid;
-  var T = grid.thresholds;
+  var grid = report.threshold_grid || null;  // none in a label-only report: no slider, no curves
+  var T = grid ? grid.thresholds : [report.threshold];
   var classes = report.classes;
   var task = report.task;
+  var kind = (report.inputs || {}).kind || "scores";
+  // the model's own predicted labels decide: single-label predicted counts do not follow the slider
+  var fixedCounts = task === "multiclass" || (kind !== "scores" && task !== "multilabel");
   var MACRO = "macro average";
   var MANY = classes.length > 12;
   var views = [];
@@ -222,7 +225,7 @@
 
   var METRICS = ["precision", "recall", "f1"];
   // Precision, recall and F1 at every grid threshold: the macro average (class "") and each class drawn.
-  var macroLines = (function () {
+  var macroLines = grid ? (function () {
     var names = task === "binary" ? [classes[1]] : classes, sums = { precision: [], recall: [], f1: [] };
     T.forEach(function () { METRICS.forEach(function (m) { sums[m].push(0); }); });
     names.forEach(function (name) {
@@ -231,7 +234,7 @@
     });
     METRICS.forEach(function (m) { sums[m] = sums[m].map(function (v) { return v / names.length; }); });
     return sums;
-  })();
+  })() : null;
   function thresholdRows() {
     var rows = [];
     function add(name, lines) {
@@ -244,8 +247,9 @@
     return rows;
   }
 
-  // multiclass predictions (argmax) do not depend on the threshold: summed once (dense or sparse matrix)
-  var predictedArgmax = task === "multiclass" ? (function () {
+  // multiclass predictions (argmax) and predicted labels do not depend on the threshold: summed once
+  // (dense or sparse matrix)
+  var predictedArgmax = fixedCounts ? (function () {
     var cm = report.confusion_matrix, out = classes.map(function () { return 0; });
     if (cm.counts) cm.counts.forEach(function (row) { row.forEach(function (c, j) { out[j] += c; }); });
     else cm.sparse.predicted.forEach(function (j, i) { out[j] += cm.sparse.count[i]; });
@@ -255,13 +259,14 @@
   function counts(at) {
     var rows = [];
     report.per_class.forEach(function (entry, j) {
-      var g = grid.classes[entry["class"]], predicted;
-      if (task === "multiclass") predicted = predictedArgmax[j];
+      var predicted;
+      if (!grid) predicted = entry.at_threshold.total_predicted;
+      else if (fixedCounts) predicted = predictedArgmax[j];
       else if (task === "binary") {
         var p = grid.classes[classes[1]];
         var positive = p.tp[at] + p.fp[at];
         predicted = j === 1 ? positive : report.n_examples - positive;
-      } else predicted = g.tp[at] + g.fp[at];
+      } else predicted = grid.classes[entry["class"]].tp[at] + grid.classes[entry["class"]].fp[at];
       rows.push({ "class": entry["class"], kind: "labeled", count: entry.support });
       rows.push({ "class": entry["class"], kind: "predicted", count: predicted });
     });
@@ -285,13 +290,13 @@
 
   // The matrices' rows and columns: every class, or the shown ones and "other" (compact form).
   var matrix = (function () {
-    var cm = report.confusion_matrix, top = cm.shown;
+    var cm = report.confusion_matrix, top = cm.shown, pm = report.probability_matrix;  // no pm without scores
     if (!top) return { labels: classes, other: classes.map(function () { return false; }), counts: cm.counts,
-                       normalized: cm.normalized, mean: report.probability_matrix.mean_score, index: null };
+                       normalized: cm.normalized, mean: pm ? pm.mean_score : null, index: null };
     var labels = top.index.map(function (i) { return classes[i]; });
     labels.push("other (" + top.other.classes.toLocaleString("en-US") + " classes)");
     return { labels: labels, other: labels.map(function (_, i) { return i === labels.length - 1; }),
-             counts: top.counts, normalized: top.normalized, mean: report.probability_matrix.shown.mean_score,
+             counts: top.counts, normalized: top.normalized, mean: pm ? pm.shown.mean_score : null,
              index: top.index };
   })();
   function matrixCells(values, extra) {
@@ -307,12 +312,13 @@
     return rows;
   }
   var confusionRows = matrixCells(matrix.counts, { share: matrix.normalized });
-  var probabilityRows = matrixCells(matrix.mean, {}).filter(function (c) { return c.count !== null; }).map(function (c) {
+  var probabilityRows = !matrix.mean ? [] : matrixCells(matrix.mean, {}).filter(function (c) { return c.count !== null; }).map(function (c) {
     return { actual: c.actual, "class": c.predicted, row: c.row, col: c.col, actual_other: c.actual_other,
              predicted_other: c.predicted_other, mean: c.count };
   });
 
   function datasets(at) {
+    if (!grid) return { confusion: confusionRows, counts: counts(at) };  // label-only: the decision charts only
     return {
       roc_curves: curves("roc", "fpr", "tpr", "AUC"),
       pr_curves: curves("pr", "recall", "precision", "AP"),
@@ -524,7 +530,7 @@
   }
 
   function updateTiles(at) {
-    if (task === "multiclass") return;
+    if (task === "multiclass" || kind !== "scores") return;  // decided by argmax or by the predicted labels
     var n = report.n_examples, k = classes.length, tp = [], fp = [], fn = [];
     if (task === "binary") {
       var g = grid.classes[classes[1]];
@@ -651,7 +657,7 @@
       c.examples.forEach(function (e) { examples.push({ e: e, actual: c.actual, predicted: c.predicted }); });
     });
     var grouped = datum.actual_other || datum.predicted_other;
-    if (grouped) examples.sort(function (a, b) { return b.e.p_predicted - a.e.p_predicted; });
+    if (grouped && kind !== "labels") examples.sort(function (a, b) { return b.e.p_predicted - a.e.p_predicted; });
     var count = grouped || !found.length ? datum.count : found[0].count;
     live.textContent = "";
     var heading = document.createElement("h3");
@@ -663,15 +669,16 @@
       live.appendChild(note);
       return;
     }
-    note.textContent = count + " examples" + (examples.length < count ? ", " + examples.length + " shown (most confident first)" : ", most confident first");
+    var order = kind === "labels" ? "in file order" : "most confident first";  // no confidence without scores
+    note.textContent = count + " examples" + (examples.length < count ? ", " + examples.length + " shown (" + order + ")" : ", " + order);
     live.appendChild(note);
     var wrap = document.createElement("div");
     wrap.className = "table-scroll";
     var t = document.createElement("table");
     t.className = "summary";
     var head = t.createTHead().insertRow();
-    var headings = grouped ? ["id", "actual", "predicted", "p(actual)", "p(predicted)", "input"]
-                           : ["id", "p(actual)", "p(predicted)", "input"];
+    var headings = (grouped ? ["id", "actual", "predicted"] : ["id"])
+      .concat(kind === "labels" ? [] : ["p(actual)", "p(predicted)"], ["input"]);
     headings.forEach(function (h) {
       var th = document.createElement("th"); th.scope = "col"; th.textContent = h; head.appendChild(th);
     });
@@ -680,8 +687,10 @@
       var e = item.e, tr = tbody.insertRow();
       tr.insertCell().textContent = e.id;
       if (grouped) { tr.insertCell().textContent = item.actual; tr.insertCell().textContent = item.predicted; }
-      var a = tr.insertCell(); a.className = "num"; a.textContent = fmt(e.p_actual);
-      var b = tr.insertCell(); b.className = "num"; b.textContent = fmt(e.p_predicted);
+      if (kind !== "labels") {
+        var a = tr.insertCell(); a.className = "num"; a.textContent = fmt(e.p_actual);
+        var b = tr.insertCell(); b.className = "num"; b.textContent = fmt(e.p_predicted);
+      }
       var input = tr.insertCell();
       [e.image, e.overlay].forEach(function (src, i) {
         if (typeof src === "string" && src.indexOf("data:image/") === 0) {
@@ -754,7 +763,7 @@
     pendingViews.push(vegaEmbed(el, spec, options).then(function (result) {
       var view = result.view;
       var entry = { key: key, view: view, threshold: hasSignal(view, "threshold"), highlight: hasSignal(view, "highlight"),
-                    points: hasData(view, "points"), counts: task !== "multiclass" && hasData(view, "counts") };
+                    points: hasData(view, "points"), counts: !fixedCounts && hasData(view, "counts") };
       views.push(entry);
       el.classList.add("live");
       el.removeAttribute("role");

@@ -402,5 +402,89 @@ def test_the_page_runs_in_a_sandboxed_srcdoc_frame(chromium, thousand, tmp_path)
     assert inner.evaluate("() => document.querySelectorAll('.vega-embed.live').length") == 7
     assert inner.evaluate("() => reportgenPage.report.classes.length") == len(report["classes"])
     assert inner.evaluate("() => window.__violations") == []
+
+
+@pytest.fixture(scope="module")
+def label_only(tmp_path_factory):
+    """The digits example as an LLM-style classifier: hard labels only, one of them invented."""
+    folder = tmp_path_factory.mktemp("labels")
+    ex = ROOT / "examples" / "multiclass"
+    scores = pd.read_csv(ex / "scores.csv", dtype={"id": str})
+    names = [c for c in scores.columns if c != "id"]
+    predicted = np.array(names, dtype=object)[scores[names].to_numpy().argmax(axis=1)]
+    predicted[:3] = "not a digit"
+    pd.DataFrame({"id": scores["id"], "predicted": predicted}).to_csv(folder / "predictions.csv", index=False)
+    return _build(folder, "labels", labels=ex / "labels.csv", predictions=folder / "predictions.csv",
+                  inputs=ex / "inputs.csv")
+
+
+def test_label_only_page_has_no_slider_no_empty_chart_and_one_needs_scores_line(chromium, label_only):
+    path, report = label_only
+    assert report["inputs"]["kind"] == "labels" and "threshold_grid" not in report
+    context, page, problems, requests = _open(chromium, path)
+    assert problems == [] and requests == []
+    assert page.locator("#threshold").count() == 0
+    assert page.get_by_text("need scores").count() == 1
+    charts = page.evaluate("""async () => {
+        await window.reportgenPage.ready;
+        const data = window.reportgenPage.datasets(0);
+        return window.reportgenPage.views.map((entry) => {
+            const spec = document.getElementById('spec-' + entry.key).textContent;
+            const names = Object.keys(data).filter((name) => spec.includes('"name":' + JSON.stringify(name)));
+            return [entry.key, names.map((name) => entry.view.data(name).length)];
+        });
+    }""")
+    assert sorted(key for key, _ in charts) == ["confusion", "counts"]
+    assert all(sizes and min(sizes) > 0 for _, sizes in charts), charts
+    live = page.eval_on_selector_all(".vega-embed", "els => els.filter(e => e.querySelector('svg, canvas')).length")
+    assert live == len(charts)
+    tiles = page.eval_on_selector_all("[data-tile-value]", "els => els.map(e => e.textContent)")
+    assert len(tiles) == 6 and "\u2014" not in tiles  # no null tile
+    context.close()
+
+
+def test_label_only_page_readable_without_scripts_and_accessible(chromium, label_only):
+    path, report = label_only
+    context, page, _, _ = _open(chromium, path, js=False)
+    assert page.locator("#figure-confusion svg").count() == 1 and page.locator("#figure-roc").count() == 0
+    first = report["per_class"][0]
+    cell = page.locator(f'tr[data-class="{first["class"]}"] td[data-metric="f1"]')
+    assert cell.inner_text() == f"{first['at_threshold']['f1']:.3f}"
+    context.close()
+    axe = next((p for p in AXE_CANDIDATES if p and os.path.exists(p)), None)
+    if axe is None:
+        if os.environ.get("CI"):
+            raise RuntimeError("CI needs axe-core (npm install --prefix .ci/node axe-core@4)")
+        pytest.skip("needs axe-core from npm")
+    context, page, _, _ = _open(chromium, path, bypass_csp=True)  # the page's policy would refuse axe itself
+    page.add_script_tag(path=axe)
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    serious = [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]
+               if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    context.close()
+
+
+def test_with_predictions_the_slider_moves_the_table_but_not_the_decisions(chromium, tmp_path):
+    rng = np.random.default_rng(5)
+    y = (rng.random(400) < 0.4).astype(int)
+    p = np.clip(0.35 * y + 0.65 * rng.random(400), 0, 1).round(4)
+    frame = pd.DataFrame({"id": range(400), "label": y, "score": p, "predicted": (p > 0.6).astype(int)})
+    frame.to_csv(tmp_path / "all.csv", index=False)
+    path, report = _build(tmp_path, "both", labels=tmp_path / "all.csv", scores=tmp_path / "all.csv",
+                          predictions=tmp_path / "all.csv", n_bootstrap=0)
+    assert report["inputs"]["kind"] == "both"
+    context, page, problems, _ = _open(chromium, path)
+    assert page.locator("#decisions-note").count() == 1
+    tile = page.locator('[data-tile-value="accuracy"]')
+    cell = page.locator('tr[data-class="1"] td[data-metric="tp"]')
+    before_tile, before_cell = tile.inner_text(), cell.inner_text()
+    assert before_tile == f"{report['summary']['accuracy']:.3f}"
+    _move(page, 0.2)
+    page.wait_for_timeout(100)
+    grid = report["threshold_grid"]
+    at = grid["thresholds"].index(0.2)
+    assert cell.inner_text() == str(grid["classes"]["1"]["tp"][at]) != before_cell
+    assert tile.inner_text() == before_tile  # the decisions are the predicted labels, whatever the threshold
     assert problems == []
     context.close()

@@ -179,6 +179,55 @@ def binary_labels_not_01(tmp: Path):
     return _args(tmp / "labels.csv", tmp / "scores.csv"), ["score"]
 
 
+def write_predictions(folder: Path, scores: Path) -> Path:
+    """predictions.csv (id,predicted): the argmax of the good scores, as hard labels."""
+    frame = pd.read_csv(scores)
+    predicted = np.array(CLASSES)[frame[list(CLASSES)].to_numpy().argmax(axis=1)]
+    path = folder / "predictions.csv"
+    pd.DataFrame({"id": frame["id"], "predicted": predicted}).to_csv(path, index=False)
+    return path
+
+
+# Hard-label predictions: (with --scores too?, row id, the predictions file's new line, what stderr must mention).
+PREDICTION_EDITS = {
+    "predictions_unknown_id": (False, "r3", "zz9,a", ["predictions.csv", "zz9"]),
+    "predictions_duplicate_id": (False, "r3", "r4,a", ["predictions.csv", "r4"]),
+    "prediction_missing": (False, "r2", "r2,", ["predictions.csv", "r2", "'predicted'"]),
+    "predicted_not_a_score_column": (True, "r4", "r4,zebra", ["predictions.csv", "r4", "'predicted'", "zebra"]),
+    "predictions_missing_id_beside_scores": (True, "r5", "zz1,a", ["scores.csv", "predictions.csv", "'r5'", "'zz1'"]),
+}
+
+
+def _predicted(with_scores: bool, row_id: str, line: str, mention: list[str]):
+    def setup(tmp: Path):
+        labels, scores = write_good(tmp)
+        predictions = write_predictions(tmp, scores)
+        _edit_line(predictions, row_id, line)
+        args = ["--labels", str(labels), "--predictions", str(predictions)]
+        return args + (["--scores", str(scores)] if with_scores else []), mention
+
+    return setup
+
+
+def no_prediction_column(tmp: Path):
+    labels, scores = write_good(tmp)
+    predictions = write_predictions(tmp, scores)
+    pd.read_csv(predictions).rename(columns={"predicted": "guess"}).to_csv(predictions, index=False)
+    return ["--labels", str(labels), "--predictions", str(predictions)], ["predictions.csv", "'predicted'"]
+
+
+def predictions_on_a_streaming_engine(tmp: Path):
+    labels, scores = write_good(tmp)
+    predictions = write_predictions(tmp, scores)
+    return (["--labels", str(labels), "--predictions", str(predictions), "--engine", "duckdb"],
+            ["--predictions", "memory"])
+
+
+def prediction_column_without_a_file(tmp: Path):
+    labels, _ = write_good(tmp)
+    return ["--labels", str(labels), "--prediction-column", "guess"], ["--prediction-column"]
+
+
 def _weighted(tmp: Path, row_id: str, value: str):
     """The good pair with a weight column in the labels file, ``value`` at ``row_id``."""
     labels, scores = write_good(tmp)
@@ -298,7 +347,9 @@ def record_list_too_short(tmp: Path):
     return _args(labels, _list_scores(tmp, rows)), ["scores.jsonl", "'s'", "'r9'", "holds 2", "3 classes"]
 
 
-CASES = {name: _edited(*edit) for name, edit in EDITS.items()} | {fn.__name__: fn for fn in (
+CASES = {name: _edited(*edit) for name, edit in EDITS.items()} | {
+    name: _predicted(*edit) for name, edit in PREDICTION_EDITS.items()} | {fn.__name__: fn for fn in (
+    no_prediction_column, predictions_on_a_streaming_engine, prediction_column_without_a_file,
     weight_negative, weight_nan, weight_not_a_number, weight_missing, weight_infinite, weights_all_zero,
     weight_column_absent, logits_given_as_probabilities, logit_infinite, scores_are_unknown,
     list_of_another_length, list_without_classes, classes_file_missing, record_outside_the_classes,

@@ -82,7 +82,7 @@ def replicate(
     size = resampling.n_groups
     decision = _decision_sums(ex, groups, size, thresholds)
     edges = [_inner_edges(c, rank_bins(k)) for c in per_class]
-    ranks = _rank_sums(ex, groups, size, edges)
+    ranks = _rank_sums(ex, groups, size, edges) if ex.has_scores else np.zeros((size, k, 1, 2))
     flat = np.concatenate([decision, ranks.reshape(size, -1)], axis=1)
     cut = decision.shape[1]
     step = max(1, int(CHUNK_CELLS // flat.shape[1]))
@@ -114,17 +114,18 @@ def _decision_sums(ex: Examples, groups: np.ndarray, size: int, thresholds: np.n
     predicted = predicted_classes(ex, thresholds)
     w = np.ones(ex.n_examples) if ex.weight is None else ex.weight
     columns = [np.bincount(groups, weights=w, minlength=size)]
+    loss = row_log_loss(ex) * w if ex.has_scores else np.full(ex.n_examples, np.nan)  # NaN: no interval without scores
     if ex.y_multi is None:
         right = np.where(predicted == ex.y_true, w, 0.0)
         columns.append(np.bincount(groups, weights=right, minlength=size))
-        columns.append(np.bincount(groups, weights=row_log_loss(ex) * w, minlength=size))
+        columns.append(np.bincount(groups, weights=loss, minlength=size))
         tp = np.bincount(groups * k + ex.y_true, weights=right, minlength=size * k).reshape(size, k)
         made = np.bincount(groups * k + predicted, weights=w, minlength=size * k).reshape(size, k)
         actual = np.bincount(groups * k + ex.y_true, weights=w, minlength=size * k).reshape(size, k)
     else:
         right_cells = np.count_nonzero(predicted == ex.y_multi, axis=1)
         columns.append(np.bincount(groups, weights=right_cells * w, minlength=size))
-        columns.append(np.bincount(groups, weights=row_log_loss(ex) * w, minlength=size))
+        columns.append(np.bincount(groups, weights=loss, minlength=size))
         tp = np.stack([np.bincount(groups, weights=(predicted[:, j] & ex.y_multi[:, j]) * w, minlength=size)
                        for j in range(k)], 1)
         made = np.stack([np.bincount(groups, weights=predicted[:, j] * w, minlength=size) for j in range(k)], 1)

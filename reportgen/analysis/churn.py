@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from reportgen.analysis.lists import Ranked, listed
+from reportgen.analysis.mistakes import confusion_key
 from reportgen.inputs import Inputs
 from reportgen.stats import predicted_classes
 from reportgen.validate import Examples
@@ -81,14 +82,22 @@ def _per_class(ex: Examples, new_right, old_right) -> dict[str, dict[str, int]]:
 
 def changed(ex: Examples, mask: np.ndarray, thresholds: np.ndarray) -> Ranked:
     """The examples where ``mask`` (rows,) holds, most confident first: the new model's
-    score for its predicted class (multilabel: its most decided score).
+    score for its predicted class (multilabel: its most decided score). Without scores,
+    the most common confusion first, then by id (multilabel: in row order).
 
-    Columns, single-label: ``actual``, ``predicted``, ``score``; multilabel: none."""
+    Columns, single-label: ``actual``, ``predicted``, ``score`` (null without scores);
+    multilabel: none."""
     rows = np.flatnonzero(mask)
     if ex.y_multi is not None:
+        if not ex.has_scores:
+            return Ranked(ex.ids, ex.classes, rows, np.zeros(len(rows)), {})
         confidence = np.abs(ex.y_score[rows] - 0.5).max(axis=1) if len(rows) else np.zeros(0)
         return Ranked(ex.ids, ex.classes, rows, -confidence, {})
-    predicted = predicted_classes(ex, thresholds)[rows]
+    predicted = predicted_classes(ex, thresholds)
+    if not ex.has_scores:
+        return Ranked(ex.ids, ex.classes, rows, confusion_key(ex, predicted, rows),
+                      {"actual": ex.y_true[rows], "predicted": predicted[rows], "score": np.full(len(rows), np.nan)})
+    predicted = predicted[rows]
     confidence = ex.y_score[rows, predicted]
     return Ranked(ex.ids, ex.classes, rows, -confidence,
                   {"actual": ex.y_true[rows], "predicted": predicted, "score": confidence})

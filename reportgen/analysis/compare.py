@@ -106,16 +106,19 @@ def interval_sections(
         "groups": plan.n_groups,
     }
     out: dict[str, Any] = {"intervals": intervals}
-    ops = {"target_precision": targets[0], "target_recall": targets[1], "model": main.name}
-    ops["per_class"] = _ops_table(main, new, points)
+    old = old_points = None
     if baseline is not None:
         groups = aligned_groups(main.examples, baseline.examples, plan.groups, baseline.name)
         old = _replicates(baseline, groups, plan, targets)
         old_points = _points(baseline, targets)
         intervals["deltas"] = {m: _delta_interval(new, old, points, old_points, m) for m in HEADLINE}
         intervals["baseline"] = {m: _interval(old, old_points, m) for m in HEADLINE}
+    if not main.examples.has_scores:  # operating points move a threshold over scores
+        return out
+    ops = {"target_precision": targets[0], "target_recall": targets[1], "model": main.name}
+    ops["per_class"] = _ops_table(main, new, points, old, old_points)
+    if baseline is not None:
         ops["baseline"] = baseline.name
-        ops["per_class"] = _ops_table(main, new, points, old, old_points)
     ops["macro"] = _ops_macro(ops["per_class"])
     out["operating_points"] = ops
     return out
@@ -140,6 +143,8 @@ def _points(model: Model, targets) -> dict[str, Any]:
 
 
 def _exact_points(counts, targets) -> tuple[float, float]:
+    if len(counts.scores) == 0:  # no scores (a label-only model): no operating point
+        return float("nan"), float("nan")
     a, b = bootstrap.operating_points(counts.pos[None].astype(float), counts.neg[None].astype(float), targets)
     return float(a[0]), float(b[0])
 

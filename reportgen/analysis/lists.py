@@ -57,7 +57,7 @@ class Ranked:
             if np.issubdtype(chosen.dtype, np.integer):
                 data[name] = names.take(pa.array(chosen, pa.int64()))
             else:
-                data[name] = pa.array(chosen, pa.float64())
+                data[name] = pa.array(chosen, pa.float64(), from_pandas=True)  # NaN: null (no scores)
         return pa.table(data)
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from reportgen.analysis.lists import Ranked
 from reportgen.matrices import confusion_cells
@@ -33,7 +35,8 @@ def top_confusions(report: dict[str, Any], limit: int = TOP_CONFUSIONS) -> list[
 
 
 def confident_mistakes(ex: Examples, thresholds: np.ndarray) -> Ranked | None:
-    """Every wrong single-label prediction, most confident in the wrong class first.
+    """Every wrong single-label prediction, most confident in the wrong class first
+    (without scores: the most common confusion first, then in id order; ``score`` is null).
 
     Columns ``actual``, ``predicted``, ``score``; None for multilabel.
     """
@@ -41,9 +44,28 @@ def confident_mistakes(ex: Examples, thresholds: np.ndarray) -> Ranked | None:
         return None
     predicted = predicted_classes(ex, thresholds)
     wrong = np.flatnonzero(predicted != ex.y_true)
+    if not ex.has_scores:
+        return Ranked(ex.ids, ex.classes, wrong, confusion_key(ex, predicted, wrong),
+                      {"actual": ex.y_true[wrong], "predicted": predicted[wrong],
+                       "score": np.full(len(wrong), np.nan)})
     score = ex.y_score[wrong, predicted[wrong]]
     return Ranked(ex.ids, ex.classes, wrong, -score,
                   {"actual": ex.y_true[wrong], "predicted": predicted[wrong], "score": score})
+
+
+def confusion_key(ex: Examples, predicted: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """(m,) rank keys of the single-label mistakes at ``rows`` when there are no scores: by
+    how common their confusion (actual, predicted) is, most common first (ties: the
+    confusion's cell order), then by id."""
+    k = len(ex.classes)
+    cell = ex.y_true[rows] * k + predicted[rows]
+    sizes = np.bincount(cell, minlength=k * k)
+    place = np.empty(k * k, dtype=np.int64)
+    place[np.lexsort((np.arange(k * k), -sizes))] = np.arange(k * k)  # cells, most common first
+    by_id = np.empty(len(rows), dtype=np.int64)
+    by_id[pc.sort_indices(ex.ids.take(pa.array(rows, pa.int64()))).to_numpy(zero_copy_only=False)] = \
+        np.arange(len(rows))
+    return place[cell] * max(len(rows), 1) + by_id
 
 
 def label_issues(ex: Examples) -> Ranked | None:
@@ -57,9 +79,9 @@ def label_issues(ex: Examples) -> Ranked | None:
     out-of-sample scores.
 
     Columns ``given``, ``suggested``, ``self_confidence``, ``suggested_score``; None for
-    multilabel.
+    multilabel and without scores.
     """
-    if ex.y_multi is not None:
+    if ex.y_multi is not None or not ex.has_scores:
         return None
     k = len(ex.classes)
     rows = np.arange(ex.n_examples)

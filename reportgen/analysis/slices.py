@@ -168,8 +168,7 @@ def _slice(ex, spec, value, rows, score, weight, settings, opts, thresholds, old
         "q_value": None,
         "gap": None,
         "gap_interval": None,
-        "_grid": {k: [sum(v) for v in zip(*(g[k] for g in evaluation.threshold_grid["classes"].values()))]
-                  for k in ("tp", "fp", "fn")},
+        "_grid": _summed_grid(evaluation.threshold_grid),
     }
     if old_right is not None:
         entry["churn"] = churn_counts(score[rows] == 1.0 if ex.y_multi is None else _exact(ex, rows, thresholds),
@@ -178,6 +177,13 @@ def _slice(ex, spec, value, rows, score, weight, settings, opts, thresholds, old
         entry.update(_test(score, weight, rows))
         entry["intervals"] = _intervals(part, stats, summary, opts, thresholds)
     return entry
+
+
+def _summed_grid(grid: dict[str, Any] | None) -> dict[str, list[int | float]] | None:
+    """TP, FP and FN summed over the classes at each grid threshold (none without scores)."""
+    if grid is None:
+        return None
+    return {k: [sum(v) for v in zip(*(g[k] for g in grid["classes"].values()))] for k in ("tp", "fp", "fn")}
 
 
 def _exact(ex, rows, thresholds):
@@ -248,5 +254,5 @@ def _keep_grids(found: list[dict[str, Any]]) -> None:
     keep = set(by_size)
     for i, s in enumerate(found):
         grid = s.pop("_grid")
-        if i in keep:
+        if i in keep and grid is not None:
             s["grid"] = grid

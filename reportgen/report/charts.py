@@ -20,7 +20,7 @@ import numpy as np
 
 from reportgen.matrices import confusion_cells, displayed
 from reportgen.ratios import precision_recall_f1
-from reportgen.report.figures import MANY_CLASSES, many
+from reportgen.report.figures import MANY_CLASSES, decided, label_only, many
 
 MACRO = "macro average"
 WIDTH, HEIGHT = 420, 300
@@ -164,7 +164,8 @@ def confusion_chart(report: dict[str, Any]) -> alt.Chart:
         value="normalize ? datum.share : datum.count")
     rect = base.mark_rect().encode(
         x=alt.X("predicted:N", sort=_ORDER_PREDICTED, axis=_matrix_axis(report),
-                title=_matrix_title(report, "predicted at threshold" if multilabel else "predicted")),
+                title=_matrix_title(report, "predicted at threshold" if multilabel and not decided(report)
+                                    else "predicted")),
         y=alt.Y("actual:N", sort=_ORDER_ACTUAL, axis=_matrix_axis(report),
                 title=_matrix_title(report, "actual label" if multilabel else "actual")),
         color=alt.Color("value:Q", scale=alt.Scale(scheme="blues"), title=None, legend=alt.Legend(orient="right")),
@@ -323,8 +324,9 @@ def chart_note(report: dict[str, Any], key: str) -> str:
                       if task == "binary" else
                       "Macro averages of one-vs-rest precision, recall and F1; pick a class to draw its own lines. ")
                      + "The solid rule is the current threshold, dotted ones the suggested thresholds.",
-        "confusion": ("Rows: actual label; columns: label predicted at the threshold (an example counts in "
-                      "several cells). " if task == "multilabel" else "Rows: actual class; columns: predicted class. ")
+        "confusion": (f"Rows: actual label; columns: label predicted{'' if decided(report) else ' at the threshold'} "
+                      "(an example counts in several cells). " if task == "multilabel"
+                      else "Rows: actual class; columns: predicted class. ")
                      + top + "Click a cell to list its examples.",
         "probability": "Mean score given to each class (columns) on the examples of each actual class (rows); "
                        "a strong diagonal means confident, well separated classes. "
@@ -334,11 +336,17 @@ def chart_note(report: dict[str, Any], key: str) -> str:
                    if many(report) and k <= COUNTS_BY_CLASS else
                    "Each point is the classes with the same labeled and predicted counts (its size: how many); on "
                    "the dashed line a class is predicted as often as it is labeled. " if many(report) else "A gap between the bars means the class is over- or under-predicted. ")
-                  + ("Predicted = highest score." if task == "multiclass" else "Predicted = score above the threshold."),
+                  + _predicted_rule(report),
         "calibration": "Observed frequency against mean score in each bin (dot size: examples). On the diagonal the "
                        "scores are honest probabilities; below it the model is over-confident.",
     }
     return notes[key]
+
+
+def _predicted_rule(report: dict[str, Any]) -> str:
+    if decided(report) and (label_only(report) or report["task"] != "multilabel"):
+        return "Predicted = the model's own predicted label."
+    return "Predicted = highest score." if report["task"] == "multiclass" else "Predicted = score above the threshold."
 
 
 CONFIG = {  # text sizes readable on a phone
@@ -347,9 +355,17 @@ CONFIG = {  # text sizes readable on a phone
 }
 
 
+SCORE_CHARTS = frozenset({"roc", "pr", "threshold", "probability", "calibration"})  # drawn from the scores
+
+
+def charts_of(report: dict[str, Any]) -> list[tuple[str, str, Callable[[dict[str, Any]], alt.Chart]]]:
+    """The charts a report can draw: a label-only report has none of the score charts."""
+    return [c for c in CHARTS if not (label_only(report) and c[0] in SCORE_CHARTS)]
+
+
 def iter_chart_specs(report: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(id, title, Vega-Lite spec without data values) for every chart of the page, one by one."""
-    for key, title, build in CHARTS:
+    for key, title, build in charts_of(report):
         spec = build(report).to_dict(validate=False)
         spec["config"] = {**CONFIG, **spec.get("config", {})}
         yield key, title, spec
@@ -376,7 +392,7 @@ def email_charts(report: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
     data = datasets(report, report["threshold"])
     return [
         (key, title, {**with_data(build(report).to_dict(validate=False), data, report["threshold"]), "title": title})
-        for key, title, build in CHARTS
+        for key, title, build in charts_of(report)
         if key in ("roc", "pr", "confusion")
     ]
 
@@ -387,6 +403,8 @@ def email_charts(report: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
 
 
 def datasets(report: dict[str, Any], threshold: float) -> dict[str, list]:
+    if label_only(report):
+        return {"confusion": _confusion(report), "counts": _counts(report, 0)}
     at = report["threshold_grid"]["thresholds"].index(threshold)
     return {
         "roc_curves": _curves(report, "roc", "fpr", "tpr", "AUC"),
@@ -568,15 +586,18 @@ def predicted_argmax(report: dict[str, Any]) -> list[int]:
 
 def _counts(report: dict[str, Any], at: int) -> list[dict[str, Any]]:
     rows = []
-    argmax = predicted_argmax(report) if report["task"] == "multiclass" else None
+    argmax = predicted_argmax(report) if report["task"] == "multiclass" or decided(report) else None
+    single_decided = decided(report) and report["task"] != "multilabel"
     for j, entry in enumerate(report["per_class"]):
         name = entry["class"]
-        g = report["threshold_grid"]["classes"][name]
-        if argmax is not None:
+        if label_only(report):  # the decisions are the counts (no threshold)
+            predicted = entry["at_threshold"]["total_predicted"]
+        elif report["task"] == "multiclass" or single_decided:
             predicted = argmax[j]
         elif report["task"] == "binary":
             predicted = _binary_predicted(report, j, at)
         else:
+            g = report["threshold_grid"]["classes"][name]
             predicted = g["tp"][at] + g["fp"][at]
         rows.append({"class": name, "kind": "labeled", "count": entry["support"]})
         rows.append({"class": name, "kind": "predicted", "count": predicted})

@@ -9,17 +9,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from reportgen.evaluation import inputs_kind
+
 MANY_CLASSES = 12  # beyond this, curves show the macro average and the picked class only
 
 CHART_KEYS = (
     "task", "classes", "threshold", "n_examples", "summary", "per_class", "curves", "macro_curves",
     "threshold_grid", "confusion_matrix", "probability_matrix", "calibration", "baseline", "advice",
-    "advice_overall", "splits", "history",
+    "advice_overall", "splits", "history", "inputs",
 )
 
 
 def many(report: dict[str, Any]) -> bool:
     return len(report["classes"]) > MANY_CLASSES
+
+
+def label_only(report: dict[str, Any]) -> bool:
+    """A report of hard-label predictions without scores (no curves, grid or calibration)."""
+    return inputs_kind(report) == "labels"
+
+
+def decided(report: dict[str, Any]) -> bool:
+    """Whether the model's own hard-label predictions made the decisions."""
+    return inputs_kind(report) != "scores"
 
 
 def chart_view(report: dict[str, Any]) -> dict[str, Any]:

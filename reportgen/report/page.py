@@ -14,9 +14,10 @@ from typing import Any, Callable
 import numpy as np
 
 from reportgen import registry
+from reportgen.evaluation import inputs_kind
 from reportgen.report import vega
 from reportgen.report.embed import packed_island
-from reportgen.report.figures import build_figures, chart_view, many
+from reportgen.report.figures import build_figures, chart_view, decided, label_only, many
 from reportgen.report.sections import analysis_context
 from reportgen.report.templating import count_digits, render_template, template_folder
 
@@ -30,6 +31,8 @@ TABLE_COLUMNS = (
 TABLE_ALL = 60  # up to this many classes every row is in the HTML; beyond, the worst and best by F1
 TABLE_WORST, TABLE_BEST = 50, 10
 ATTENTION_CONFUSIONS = 10  # most confused pairs listed beside the classes that need attention
+LABEL_TILES = ("balanced_accuracy", "mcc")  # registry keys: a label-only report's tiles for ROC AUC and log loss
+SCORE_COLUMNS = ("roc_auc", "average_precision")  # table columns that need scores
 SELECTION_CELLS = 8  # cells listed in the page itself (every cell opens on click)
 SELECTION_ROWS = 10  # examples per listed cell (the click shows all embedded ones)
 
@@ -62,13 +65,14 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
         report=report,
         tiles=headline_tiles(report),
         verdict=_verdict(report),
-        columns=TABLE_COLUMNS,
+        columns=_columns(report),
         rows=rows,
         rows_note=static_note,
         attention=report.get("attention"),
         confusions=(report.get("top_confusions") or [])[:ATTENTION_CONFUSIONS],
         macro=_macro_row(report),
         grid=_slider(report),
+        inputs=_inputs(report),
         charts=made["charts"],
         cells=_cells(report),
         selection_rows=SELECTION_ROWS,
@@ -100,9 +104,10 @@ def headline_tiles(report: dict[str, Any]) -> list[dict[str, Any]]:
     summary = report["summary"]
     deltas = (report.get("deltas") or {}).get("summary", {})
     intervals = report.get("intervals") or {}
-    live = report["task"] != "multiclass"
+    live = report["task"] != "multiclass" and not decided(report)
+    chosen = TILES if not label_only(report) else TILES[:4] + LABEL_TILES
     out = []
-    for key in TILES:
+    for key in chosen:
         metric = registry.METRICS[key]
         lower_better = not metric.higher_is_better
         delta = deltas.get(key)
@@ -196,7 +201,22 @@ def _macro_row(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _slider(report: dict[str, Any]) -> dict[str, Any]:
+def _columns(report: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:
+    if not label_only(report):
+        return TABLE_COLUMNS
+    return tuple(c for c in TABLE_COLUMNS if c[0] not in SCORE_COLUMNS)
+
+
+def _inputs(report: dict[str, Any]) -> dict[str, Any]:
+    """What the model gave, for the page's one line on it (and whether the slider exists)."""
+    kind = inputs_kind(report)
+    return {"kind": kind, "label_only": kind == "labels", "both": kind == "both"}
+
+
+def _slider(report: dict[str, Any]) -> dict[str, Any] | None:
+    """The threshold slider's range (none in a label-only report: there is no threshold)."""
+    if report.get("threshold_grid") is None:
+        return None
     thresholds = report["threshold_grid"]["thresholds"]
     steps = [round(b - a, 10) for a, b in zip(thresholds, thresholds[1:])]
     regular = len(set(steps)) == 1
