@@ -38,14 +38,21 @@ def fold(matrix: np.ndarray, index: np.ndarray) -> np.ndarray:
 
 def confusion_cells(matrix: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(actual, predicted, count) of every non-zero cell of a report's confusion matrix,
-    row-major, from its dense or its sparse form; each array of shape (cells,)."""
+    row-major, from its dense or its sparse form; each array of shape (cells,). Counts are
+    integers, or floats (sums of weights) when the report is weighted."""
     sparse = matrix.get("sparse")
     if sparse is not None:
         return (np.asarray(sparse["actual"], dtype=np.int64), np.asarray(sparse["predicted"], dtype=np.int64),
-                np.asarray(sparse["count"], dtype=np.int64))
-    counts = np.asarray(matrix["counts"], dtype=np.int64).reshape(len(matrix["classes"]), -1)
+                _numbers(sparse["count"]))
+    counts = _numbers(matrix["counts"]).reshape(len(matrix["classes"]), -1)
     actual, predicted = np.nonzero(counts)
     return actual, predicted, counts[actual, predicted]
+
+
+def _numbers(values) -> np.ndarray:
+    """JSON counts as an array: int64 when every one is an integer, else float64."""
+    out = np.asarray(values)
+    return out.astype(np.int64) if out.dtype.kind in "iub" or out.size == 0 else out.astype(np.float64)
 
 
 def other_label(count: int) -> str:

@@ -525,3 +525,51 @@ def test_labels_and_predictions_in_one_frame() -> None:
     assert report["inputs"]["kind"] == "labels" and report["n_examples"] == 150
     _check_single_label(report, y, new)
 
+
+def test_weighted_label_only_report_matches_sklearn_sample_weight() -> None:
+    rng = np.random.default_rng(21)
+    names = np.array(["cat", "dog", "owl", "yak"])
+    y = names[rng.integers(0, 4, 500)]
+    p = np.where(rng.random(500) < 0.6, y, names[rng.integers(0, 4, 500)])
+    w = rng.random(500) * 3
+    labels, predictions = _frames(y, p)
+    labels["w"] = w
+    report = reportgen.evaluate(labels, predictions=predictions, weight_column="w", n_bootstrap=0).to_dict()
+    check_schema(report)
+    assert report["inputs"] == {"kind": "labels", "scores_are": "probabilities", "weighted": True, "count_digits": 2}
+    _close(report["weight_total"], float(w.sum()), "weight total")
+    classes = report["classes"]
+    summary = report["summary"]
+    _close(summary["accuracy"], accuracy_score(y, p, sample_weight=w), "accuracy")
+    _close(summary["mcc"], matthews_corrcoef(y, p, sample_weight=w), "MCC")
+    _close(summary["cohen_kappa"], cohen_kappa_score(y, p, labels=classes, sample_weight=w), "kappa")
+    _close(summary["balanced_accuracy"], balanced_accuracy_score(y, p, sample_weight=w), "balanced accuracy")
+    precision, recall, f1, support = precision_recall_fscore_support(y, p, labels=classes, sample_weight=w,
+                                                                     zero_division=0)
+    for j, entry in enumerate(report["per_class"]):
+        _close(entry["precision"], precision[j], f"{entry['class']} precision")
+        _close(entry["recall"], recall[j], f"{entry['class']} recall")
+        _close(entry["f1"], f1[j], f"{entry['class']} F1")
+        _close(entry["support"], support[j], f"{entry['class']} support")
+        _close(entry["at_threshold"]["total_predicted"], float(w[p == entry["class"]].sum()), "predicted weight")
+        assert entry["rows"] == int(np.count_nonzero(y == entry["class"]))
+    expected = confusion_matrix(y, p, labels=classes, sample_weight=w)
+    k = len(classes)
+    dense = np.zeros((k, k))
+    actual, predicted, count = confusion_cells(report["confusion_matrix"])
+    dense[actual, predicted] = count
+    assert np.allclose(dense, expected, rtol=0, atol=1e-9)
+
+
+def test_inputs_kind_follows_what_the_model_gave() -> None:
+    y, new, _ = _pair(19, 200)
+    labels = pd.DataFrame({"id": _ids(200), "label": y})
+    classes = sorted(set(y) | set(new))
+    scores = pd.DataFrame(softmax_scores(np.random.default_rng(3), np.searchsorted(classes, y), len(classes), 2.0),
+                          columns=classes)
+    scores.insert(0, "id", _ids(200))
+    predictions = pd.DataFrame({"id": _ids(200), "predicted": new})
+    kinds = [reportgen.evaluate(labels, **given, n_bootstrap=0).to_dict()["inputs"]["kind"]
+             for given in ({"scores": scores}, {"predictions": predictions},
+                           {"scores": scores, "predictions": predictions})]
+    assert kinds == ["scores", "labels", "both"]

@@ -579,7 +579,7 @@ def _probability(report: dict[str, Any]) -> list[dict[str, Any]]:
 def predicted_argmax(report: dict[str, Any]) -> list[int]:
     """Examples predicted as each class (the confusion matrix's column sums, dense or sparse)."""
     _, predicted, count = confusion_cells(report["confusion_matrix"])
-    out = np.zeros(len(report["classes"]), dtype=np.int64)
+    out = np.zeros(len(report["classes"]), dtype=count.dtype)  # sums of weights when weighted
     np.add.at(out, predicted, count)
     return out.tolist()
 
