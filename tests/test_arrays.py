@@ -201,10 +201,6 @@ def test_bad_arrays_raise_one_clear_error(call, match):
         call()
 
 
-NEEDS_PREDICTIONS = "needs evaluate(predictions=...) and Options.prediction_column (hard-label predictions)"
-
-
-@pytest.mark.xfail(strict=True, reason=NEEDS_PREDICTIONS)
 def test_predictions_without_scores():
     y = np.array(["a", "b", "c", "a", "b", "c", "a"])
     y_pred = np.array(["a", "b", "b", "a", "c", "c", "b"])
