@@ -41,20 +41,12 @@ def evaluate_statistics(
         decision = _decision_counts(stats, decided)
         supports = [c.n_pos for c in stats.per_class]
         per_class = _class_entries(stats, supports, decision, ranking, at_threshold)
-        return Evaluation(
-            task=stats.task,
-            classes=list(stats.classes),
-            positive_class=stats.positive_class,
-            n_examples=int(stats.n_examples),
-            threshold=float(stats.threshold),
-            summary=_summary(stats, per_class, decision, decided),
-            per_class=per_class,
-            confusion_matrix=_confusion_matrix(stats),
+        return _evaluation(
+            stats, per_class, decision, decided, notes,
             probability_matrix=_probability_matrix(stats),
             curves=dict(zip(stats.classes, curves)),
             threshold_grid=_grid(stats, grid),
             calibration=calibration.result(),
-            warnings=_warnings(stats, per_class, notes),
             extras={"macro_curves": macro_curves.result()},
         )
 
@@ -66,6 +58,13 @@ def _label_only(stats: Statistics, notes: tuple[Note, ...]) -> Evaluation:
     decision = _decision_counts(stats, decided)
     no_ranking = [{"roc_auc": None, "average_precision": None} for _ in stats.classes]
     per_class = _class_entries(stats, stats.actual_counts.tolist(), decision, no_ranking, decided)
+    return _evaluation(stats, per_class, decision, decided, notes,
+                       probability_matrix=None, curves=None, threshold_grid=None, calibration=None)
+
+
+def _evaluation(stats: Statistics, per_class, decision, decided, notes, **score_sections) -> Evaluation:
+    """The Evaluation of ``stats``: the sections every report has, plus the score sections
+    given (``None`` for a label-only model)."""
     return Evaluation(
         task=stats.task,
         classes=list(stats.classes),
@@ -75,11 +74,8 @@ def _label_only(stats: Statistics, notes: tuple[Note, ...]) -> Evaluation:
         summary=_summary(stats, per_class, decision, decided),
         per_class=per_class,
         confusion_matrix=_confusion_matrix(stats),
-        probability_matrix=None,
-        curves=None,
-        threshold_grid=None,
-        calibration=None,
         warnings=_warnings(stats, per_class, notes),
+        **score_sections,
     )
 
 
