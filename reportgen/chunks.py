@@ -1,0 +1,48 @@
+"""What a streaming pass hands its reducers: chunks of joined rows, and the combiners
+that reduce them (TensorFlow Model Analysis's combiner shape: add chunks, merge partial
+results, read the result once every chunk is in).
+
+A chunk holds, for the same rows in the same order, one ``Examples`` per model (the
+report's model first, then the baseline, then any compared model) and the metadata
+columns the report slices by. The memory engine hands its whole data as one chunk (or
+several); DuckDB hands one per Arrow batch; Spark one per batch of each partition, the
+partitions' combiners merged on the driver. A combiner's result must not depend on how
+the rows were cut into chunks, nor on their order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Protocol, TypeVar
+
+import pyarrow as pa
+
+from reportgen.validate import Examples
+
+C = TypeVar("C", bound="Combiner")
+
+
+@dataclass(frozen=True, eq=False)
+class Chunk:
+    """Rows of the join: ``models[m]`` is model m's Examples; row i is the same id in every
+    one of them (``models[m].ids[i]``), and ``metadata[column][i]`` that row's value."""
+
+    models: tuple[Examples, ...]
+    metadata: Mapping[str, pa.Array] = field(default_factory=dict)
+
+    @property
+    def main(self) -> Examples:
+        return self.models[0]
+
+    @property
+    def n_rows(self) -> int:
+        return self.models[0].n_examples
+
+
+class Combiner(Protocol):
+    """Chunks in, one partial result that merges with others (see the module's docstring)."""
+
+    def add(self, chunk: Chunk) -> None:
+        """Reduce one chunk into this combiner."""
+
+    def merge(self: C, other: C) -> C:
+        """This combiner's and ``other``'s chunks together (either may be modified)."""
