@@ -11,18 +11,18 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from reportgen import arrays, io
 from reportgen.accumulate import DISTINCT_BUDGET, EngineInfo
+from reportgen.chunks import Chunk
 from reportgen.engines import check_engine, choose_engine
 from reportgen.analysis.advice import advice, overall_advice
 from reportgen.analysis.attention import attention
-from reportgen.analysis.compare import Model, compare_sections, interval_sections
-from reportgen.analysis.churn import churn_section, correct
+from reportgen.analysis import per_example
+from reportgen.analysis.compare import Model, aligned, compare_sections
+from reportgen.analysis.churn import correct
 from reportgen.analysis.history import history_section
-from reportgen.analysis.lists import ExampleLists, Ranked, listed
-from reportgen.analysis.mistakes import confident_mistakes, label_issues, top_confusions
+from reportgen.analysis.mistakes import top_confusions
 from reportgen.analysis.slices import SliceOptions, metadata_columns, parse_specs, slice_section
 from reportgen.analysis.splits import split_section
 from reportgen.errors import InputError
@@ -30,7 +30,6 @@ from reportgen.evaluation import Evaluation
 from reportgen.inputs import Inputs
 from reportgen.metrics import evaluate_statistics
 from reportgen.options import Options
-from reportgen.selection import select_examples
 from reportgen.stats import Statistics, from_examples
 from reportgen.validate import Examples, Source, build_examples, build_label_examples, with_predictions
 
@@ -339,38 +338,20 @@ def _run(
     )
     if on_metrics is not None:
         on_metrics(metrics.to_dict())
-    targets = (opts.at_precision, opts.at_recall)
-    sections = interval_sections(model, compared[0] if compared else None, opts.n_bootstrap, opts.seed, targets)
+    baseline = compared[0] if compared else None
     table = Inputs(str(inputs), opts.id_column) if inputs is not None else None
-    cuts = model.stats.class_thresholds
-    thresholds = np.asarray(cuts)
-    old_right = _baseline_right(model, compared[0], thresholds) if compared else None
-    broken = fixed = None
-    if old_right is not None:
-        sections["churn"], broken, fixed = churn_section(model.examples, old_right, thresholds, opts.list_limit, table)
+    chunk = Chunk(models=(model.examples,) if baseline is None else
+                  (model.examples, aligned(model.examples, baseline.examples, baseline.name)))
+    analyses = per_example.plan(model.stats, None if baseline is None else baseline.stats, report, opts,
+                                keep_all=True)()
+    analyses.add(chunk)
+    sections, lists = per_example.sections(analyses, model, baseline, opts, table)
     if slicing is not None:
+        thresholds = np.asarray(model.stats.class_thresholds)
+        old_right = correct(chunk.models[1], thresholds) if baseline is not None else None
         columns = metadata_columns(slicing[0], model.examples, opts, {c for spec in slicing[1].specs for c in spec})
         sections.update(slice_section(model.examples, columns, slicing[1], opts, thresholds, old_right))
-    lists = ExampleLists(
-        label_issues=label_issues(model.examples),
-        confident_mistakes=confident_mistakes(model.examples, thresholds),
-        broken=broken,
-        fixed=fixed,
-        inputs=table,
-    )
-    return metrics.with_extras(
-        **sections,
-        confident_mistakes=listed(lists.confident_mistakes, opts.list_limit, table),
-        confident_mistakes_total=_total(lists.confident_mistakes),
-        label_issues=listed(lists.label_issues, opts.list_limit, table),
-        label_issues_total=_total(lists.label_issues),
-        selection=select_examples(model.examples, cuts, opts.inputs_per_cell, opts.inputs_total, table,
-                                  shown=(report["confusion_matrix"].get("shown") or {}).get("index")),
-    ).with_example_lists(lists)
-
-
-def _total(ranked: Ranked | None) -> int | None:
-    return None if ranked is None else ranked.total
+    return metrics.with_extras(**sections).with_example_lists(lists)
 
 
 def _model(labels: Source, inputs: ModelInputs, opts: Options, fixed: Examples | None = None) -> Model:
@@ -396,13 +377,6 @@ def _examples(labels: Source, load_scores: Loader | None, load_predictions: Load
         source = Source(source.table.drop_columns([opts.prediction_column]), source.name)  # not a score column
     examples = build_examples(source if same else labels, source, opts, same)
     return examples if predictions is None else with_predictions(examples, predictions, opts, source.name)
-
-
-def _baseline_right(model: Model, baseline: Model, thresholds: np.ndarray) -> np.ndarray:
-    """The baseline's correctness on each of the model's rows (matched by id)."""
-    right = correct(baseline.examples, thresholds)
-    where = pc.index_in(model.examples.ids, value_set=baseline.examples.ids)
-    return right[where.to_numpy(zero_copy_only=False)]
 
 
 def _check_class_thresholds(opts: Options, model: Model) -> None:

@@ -1,130 +1,156 @@
 """Examples behind each confusion-matrix cell, most confident first, capped.
 
-Unlike the metrics, this looks at the examples themselves (it lists them), so it takes
-``Examples`` rather than ``Statistics``.
+Unlike the metrics, this looks at the examples themselves (it lists them): ``Selection``
+is a combiner over chunks of them (``reportgen.chunks``) that keeps each cell's most
+confident examples (ties by id) and counts them all, so its result does not depend on how
+the rows were cut or ordered.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
+import pyarrow as pa
 
+from reportgen.analysis.lists import TopList, first_per_group
+from reportgen.chunks import Chunk
+from reportgen.hashing import id_text
 from reportgen.inputs import Inputs
 from reportgen.stats import predicted_classes
-from reportgen.validate import Examples
 
-MULTILABEL_CANDIDATES = 5000
+MULTILABEL_CANDIDATES = 5000  # multilabel: each class's most confident decided examples considered
 OTHER_PER_CELL = 5  # examples kept for each cell of a compact matrix's "other" row and column
 
 
-def select_examples(
-    ex: Examples, thresholds: tuple[float, ...], per_cell: int, total: int, inputs: Inputs | None = None,
-    shown: list[int] | None = None,
-) -> dict[str, Any]:
-    """The ``selection`` section: for each non-empty cell, its count and capped examples.
+class Selection:
+    """Combiner of the ``selection`` section of the chunks' first model.
 
-    ``thresholds`` holds each class's decision threshold. ``shown``: the classes a compact
-    confusion matrix shows (its ``shown.index``); every other class is drawn in one "other"
-    row and column, and each cell of that row and column keeps its OTHER_PER_CELL most
-    confident examples beyond the ``total`` budget (listed in the real cells they belong to),
-    so that a click on it in the page lists some.
+    ``thresholds`` (classes,) holds each class's decision threshold. ``shown``: the
+    classes a compact confusion matrix shows (its ``shown.index``); every other class is
+    drawn in one "other" row and column, and each cell of that row and column keeps its
+    OTHER_PER_CELL most confident examples beyond the ``total`` budget (listed in the real
+    cells they belong to), so that a click on it in the page lists some.
+
+    Single-label: each cell (actual, predicted) keeps its first max(per_cell,
+    OTHER_PER_CELL) examples by confidence (its predicted class's score; without scores
+    all tie), ties by id. Multilabel: each class keeps its MULTILABEL_CANDIDATES most
+    confident decided examples (with their label sets); a cell (label i, decided j) lists
+    the first of those labeled i.
     """
-    cuts = np.asarray(thresholds, dtype=np.float64)
-    reserved: dict[int, np.ndarray] = {}
-    if ex.y_multi is not None:
-        picks = _multilabel_picks(ex, cuts, per_cell)
-    else:
-        predicted = predicted_classes(ex, cuts)
-        if ex.has_scores:
-            confidence = ex.y_score[np.arange(ex.n_examples), predicted]
-        else:  # no confidence to rank by: each cell lists its examples in the predictions file's order
-            confidence = 1.0 - np.arange(ex.n_examples) / (ex.n_examples + 1.0)
-        picks = _group(ex.y_true, predicted, confidence, len(ex.classes), per_cell)
-        if shown is not None:
-            reserved = _other_rows(ex.y_true, predicted, confidence, len(ex.classes), shown)
-    picks.sort(key=lambda p: (p[0] == p[1], -len(p[2])))  # mistakes first, then bigger cells
-    cells, budget = [], total
-    k = len(ex.classes)
-    for actual, predicted, rows, count in picks:
-        kept = rows[: max(budget, 0)]
-        budget -= len(kept)
-        extra = reserved.get(actual * k + predicted)
-        rows = kept if extra is None else rows[np.isin(rows, np.union1d(kept, extra))]
-        cells.append({
-            "actual": ex.classes[actual],
-            "predicted": ex.classes[predicted],
-            "count": int(count),
-            "examples": [_example(ex, inputs, r, actual, predicted) for r in rows],
-        })
-    return {"threshold": float(cuts.max()) if cuts.min() == cuts.max() else None,
-            "max_per_cell": per_cell, "max_total": total, "cells": cells}
 
+    def __init__(self, classes: tuple[str, ...], multilabel: bool, thresholds: Sequence[float], per_cell: int,
+                 total: int, shown: list[int] | None = None):
+        self.classes = tuple(classes)
+        self.multilabel = multilabel
+        self.cuts = np.asarray(thresholds, dtype=np.float64)
+        self.per_cell, self.total, self.shown = per_cell, total, shown
+        self.co_counts = np.zeros((len(classes), len(classes)), dtype=np.int64)  # multilabel: (label, decided)
+        if multilabel:
+            keep = MULTILABEL_CANDIDATES
+        else:
+            keep = max(per_cell, OTHER_PER_CELL) if shown is not None else per_cell
+        self.kept = TopList(self.classes, keep)
 
-def _group(actual: np.ndarray, predicted: np.ndarray, confidence: np.ndarray, k: int, per_cell: int) -> list:
-    cell = actual * k + predicted
-    order = np.argsort(cell + (1.0 - confidence) * 0.5)  # by cell, most confident first
-    sorted_cells = cell[order]
-    starts = np.flatnonzero(np.diff(sorted_cells, prepend=-1))
-    ends = np.append(starts[1:], len(order))
-    picks = []
-    for start, end in zip(starts, ends):
-        c = int(sorted_cells[start])
-        picks.append((c // k, c % k, order[start : min(end, start + per_cell)], end - start))
-    return picks
+    def add(self, chunk: Chunk) -> None:
+        ex = chunk.main
+        k = len(self.classes)
+        part = TopList(self.classes, self.kept.limit)
+        if self.multilabel:
+            decided = predicted_classes(ex, self.cuts)
+            for j in range(k):
+                rows = np.flatnonzero(decided[:, j])
+                self.co_counts[:, j] += np.count_nonzero(ex.y_multi[rows], axis=0)
+                score = ex.y_score[rows, j] if ex.has_scores else np.zeros(len(rows))
+                ids = ex.ids.take(pa.array(rows, pa.int64()))
+                top = first_per_group(np.zeros(len(rows), dtype=np.int64), -score, id_text(ids), self.kept.limit)
+                rows, score, ids = rows[top], score[top], ids.take(pa.array(top, pa.int64()))
+                part.offer(ids, -score, {
+                    "truth": ex.y_multi[rows],
+                    "scores": ex.y_score[rows] if ex.has_scores else np.full((len(rows), k), np.nan),
+                }, group=np.full(len(rows), j))
+        else:
+            predicted = predicted_classes(ex, self.cuts)
+            rows = np.arange(ex.n_examples)
+            if ex.has_scores:
+                p_actual, p_predicted = ex.y_score[rows, ex.y_true], ex.y_score[rows, predicted]
+            else:  # no confidence to rank by: each cell lists its examples in id order
+                p_actual = p_predicted = np.full(ex.n_examples, np.nan)
+            confidence = p_predicted if ex.has_scores else np.zeros(ex.n_examples)
+            part.offer(ex.ids, -confidence, {"p_actual": p_actual, "p_predicted": p_predicted},
+                       group=ex.y_true.astype(np.int64) * k + predicted)
+        self.kept.merge(part)
 
+    def merge(self, other: "Selection") -> "Selection":
+        self.co_counts += other.co_counts
+        self.kept.merge(other.kept)
+        return self
 
-def _other_rows(actual: np.ndarray, predicted: np.ndarray, confidence: np.ndarray, k: int,
-                shown: list[int]) -> dict[int, np.ndarray]:
-    """Rows kept for the "other" row and column: in each cell of the folded matrix with an
-    "other" side, its OTHER_PER_CELL most confident rows; by real cell (actual * k + predicted).
+    def section(self, inputs: Inputs | None = None) -> dict[str, Any]:
+        """The ``selection`` section: for each non-empty cell, its count and capped examples."""
+        k = len(self.classes)
+        groups = self.kept.groups()
+        reserved: dict[int, np.ndarray] = {}
+        if self.multilabel:
+            picks = self._multilabel_picks(groups)
+        else:
+            picks = [(g // k, g % k, rows[: self.per_cell], count) for g, rows, count in groups]
+            if self.shown is not None:
+                reserved = self._other_rows(groups)
+        picks.sort(key=lambda p: (p[0] == p[1], -len(p[2])))  # mistakes first, then cells listing more
+        cells, budget = [], self.total
+        for actual, predicted, rows, count in picks:
+            kept = rows[: max(budget, 0)]
+            budget -= len(kept)
+            extra = reserved.get(actual * k + predicted)
+            rows = kept if extra is None else rows[np.isin(rows, np.union1d(kept, extra))]
+            cells.append({
+                "actual": self.classes[actual],
+                "predicted": self.classes[predicted],
+                "count": int(count),
+                "examples": [self._example(inputs, r, actual, predicted) for r in rows],
+            })
+        return {"threshold": float(self.cuts.max()) if self.cuts.min() == self.cuts.max() else None,
+                "max_per_cell": self.per_cell, "max_total": self.total, "cells": cells}
 
-    actual, predicted, confidence: (n,). Returns {cell: (m,) row indices}."""
-    group = np.full(k, len(shown), dtype=np.int64)
-    group[np.asarray(shown, dtype=np.int64)] = np.arange(len(shown))
-    ga, gp = group[actual], group[predicted]
-    candidates = np.flatnonzero((ga == len(shown)) | (gp == len(shown)))
-    if not len(candidates):
-        return {}
-    folded = ga[candidates] * (len(shown) + 1) + gp[candidates]
-    order = np.lexsort((-confidence[candidates], folded))  # by folded cell, most confident first
-    rows, cells = candidates[order], folded[order]
-    starts = np.flatnonzero(np.diff(cells, prepend=-1))
-    rank = np.arange(len(rows)) - np.repeat(starts, np.diff(np.append(starts, len(rows))))
-    kept = np.sort(rows[rank < OTHER_PER_CELL])
-    real = actual[kept] * k + predicted[kept]
-    order = np.argsort(real, kind="stable")
-    kept, real = kept[order], real[order]
-    bounds = np.flatnonzero(np.diff(real, prepend=-1))
-    return {int(real[b]): kept[b:e] for b, e in zip(bounds, np.append(bounds[1:], len(kept)))}
+    def _other_rows(self, groups) -> dict[int, np.ndarray]:
+        """Rows kept for the "other" row and column: in each cell of the folded matrix with
+        an "other" side, its OTHER_PER_CELL most confident kept rows (each real cell keeps at
+        least that many, so these are the folded cell's first); by real cell."""
+        k, shown = len(self.classes), self.shown
+        fold = np.full(k, len(shown), dtype=np.int64)
+        fold[np.asarray(shown, dtype=np.int64)] = np.arange(len(shown))
+        real = np.array([g for g, _, _ in groups], dtype=np.int64)
+        folded = fold[real // k] * (len(shown) + 1) + fold[real % k]
+        other = (fold[real // k] == len(shown)) | (fold[real % k] == len(shown))
+        if not other.any():
+            return {}
+        rows = np.concatenate([groups[i][1] for i in np.flatnonzero(other)])
+        cell_of = np.concatenate([np.full(len(groups[i][1]), folded[i]) for i in np.flatnonzero(other)])
+        ids = self.kept.ids.take(pa.array(rows, pa.int64()))
+        chosen = rows[first_per_group(cell_of, self.kept.key[rows], ids, OTHER_PER_CELL)]
+        real_of = self.kept.group[chosen]
+        return {int(c): np.sort(chosen[real_of == c]) for c in np.unique(real_of)}
 
+    def _multilabel_picks(self, groups) -> list:
+        picks = []
+        truth = self.kept.columns.get("truth")
+        for j, rows, _ in groups:
+            for i in np.flatnonzero(self.co_counts[:, j]):
+                members = rows[truth[rows, i]][: self.per_cell]
+                picks.append((int(i), j, members, int(self.co_counts[i, j])))
+        return picks
 
-def _multilabel_picks(ex: Examples, cuts: np.ndarray, per_cell: int) -> list:
-    picks = []
-    decided = predicted_classes(ex, cuts) if ex.has_predictions else None
-    for j in range(len(ex.classes)):
-        chosen = ex.y_score[:, j] > cuts[j] if decided is None else decided[:, j]
-        rows = np.flatnonzero(chosen)
-        if not ex.has_scores:  # no confidence to rank by: the predictions file's order
-            rows = rows[:MULTILABEL_CANDIDATES]
-        elif len(rows) > MULTILABEL_CANDIDATES:
-            top = np.argpartition(-ex.y_score[rows, j], MULTILABEL_CANDIDATES)[:MULTILABEL_CANDIDATES]
-            rows = rows[top]
-        if ex.has_scores:
-            rows = rows[np.argsort(-ex.y_score[rows, j], kind="stable")]
-        counts = np.count_nonzero(ex.y_multi[chosen], axis=0)
-        truth = ex.y_multi[rows]
-        for i in np.flatnonzero(counts):
-            members = rows[truth[:, i]][:per_cell]
-            picks.append((int(i), j, members, int(counts[i])))
-    return picks
+    def _example(self, inputs: Inputs | None, row: int, actual: int, predicted: int) -> dict[str, Any]:
+        item_id = self.kept.ids[int(row)].as_py()
+        found = inputs.get(item_id) if inputs is not None else {}
+        if self.multilabel:
+            p_actual, p_predicted = (self.kept.columns["scores"][row, c] for c in (actual, predicted))
+        else:
+            p_actual, p_predicted = self.kept.columns["p_actual"][row], self.kept.columns["p_predicted"][row]
+        return {
+            "id": item_id,
+            "p_actual": round(float(p_actual), 4) if np.isfinite(p_actual) else None,
+            "p_predicted": round(float(p_predicted), 4) if np.isfinite(p_predicted) else None,
+            **{key: value for key, value in found.items() if value},  # text, image, overlay when given
+        }
 
-
-def _example(ex: Examples, inputs: Inputs | None, row: int, actual: int, predicted: int) -> dict[str, Any]:
-    item_id = ex.ids[int(row)].as_py()
-    found = inputs.get(item_id) if inputs is not None else {}
-    return {
-        "id": item_id,
-        "p_actual": round(float(ex.y_score[row, actual]), 4) if ex.has_scores else None,
-        "p_predicted": round(float(ex.y_score[row, predicted]), 4) if ex.has_scores else None,
-        **{key: value for key, value in found.items() if value},  # text, image, overlay when given
-    }

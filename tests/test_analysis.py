@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import accuracy_score, f1_score, log_loss, roc_auc_score
@@ -11,6 +12,7 @@ from sklearn.metrics import accuracy_score, f1_score, log_loss, roc_auc_score
 import reportgen
 from conftest import softmax_scores
 from reportgen.analysis import bootstrap
+from reportgen.hashing import row_groups
 
 TOL = 1e-9
 
@@ -54,11 +56,19 @@ def _reference(y, scores, counts, k):
     return {key: np.array(v) for key, v in out.items()}
 
 
+def _row_counts(n: int, n_resamples: int, seed: int) -> np.ndarray:
+    """(n_resamples, n) each row's multiplicity in each replicate: its group's count, the
+    group from a seeded hash of the row's id (here "0".."n-1")."""
+    plan = bootstrap.plan(n_resamples, seed)
+    assert plan.n_groups == bootstrap.MAX_GROUPS  # whatever the number of rows
+    return plan.counts[:, row_groups(pa.array([str(i) for i in range(n)]), seed, plan.n_groups)]
+
+
 def test_intervals_equal_a_slow_reference_bootstrap(pair):
     report, y, new, k = pair["report"], pair["y"], pair["new"], pair["k"]
-    plan = bootstrap.plan(pair["n"], 200, 11)
-    assert plan.n_groups == pair["n"]  # small data: one row per group, the ordinary bootstrap
-    ref = _reference(y, new, plan.counts, k)
+    counts = _row_counts(pair["n"], 200, 11)
+    assert counts.max() >= 2 and (counts == 0).any()  # small data: close to a Poisson bootstrap
+    ref = _reference(y, new, counts, k)
     intervals = report["intervals"]
     for metric in ("accuracy", "macro_f1", "log_loss"):
         assert intervals["summary"][metric] == pytest.approx(np.percentile(ref[metric], [2.5, 97.5]), abs=TOL)
@@ -72,9 +82,9 @@ def test_intervals_equal_a_slow_reference_bootstrap(pair):
 
 def test_paired_delta_intervals_use_the_same_rows(pair):
     report, y, k = pair["report"], pair["y"], pair["k"]
-    plan = bootstrap.plan(pair["n"], 200, 11)
-    new = _reference(y, pair["new"], plan.counts, k)
-    old = _reference(y, pair["old"], plan.counts, k)
+    counts = _row_counts(pair["n"], 200, 11)
+    new = _reference(y, pair["new"], counts, k)
+    old = _reference(y, pair["old"], counts, k)
     for metric in ("accuracy", "macro_f1", "log_loss"):
         expected = np.percentile(new[metric] - old[metric], [2.5, 97.5])
         assert report["intervals"]["deltas"][metric] == pytest.approx(expected, abs=TOL)

@@ -157,10 +157,11 @@ def test_the_first_entries_are_the_full_ranking_cut_even_with_ties(limit):
     rng = np.random.default_rng(limit)
     rows = np.sort(rng.choice(1000, 41, replace=False))
     key = rng.integers(0, 4, len(rows)).astype(float)  # many ties, across every cut
-    ranked = Ranked(pa.array([str(i) for i in range(1000)]), ("a", "b"), rows, key,
-                    {"given": rng.integers(0, 2, len(rows)), "score": rng.random(len(rows))})
+    ranked = Ranked(("a", "b"), pa.array([str(r) for r in rows]), key,
+                    {"given": rng.integers(0, 2, len(rows)), "score": rng.random(len(rows))}, len(rows))
     full = ranked.table()
-    assert full.column("id").to_pylist() == [str(r) for r in sorted(rows, key=lambda r: (key[rows == r][0], r))]
+    # ties by the id's text: "100" before "99"
+    assert full.column("id").to_pylist() == [str(r) for r in sorted(rows, key=lambda r: (key[rows == r][0], str(r)))]
     assert ranked.table(limit).to_pylist() == full.slice(0, limit).to_pylist()
 
 

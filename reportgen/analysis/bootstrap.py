@@ -1,13 +1,21 @@
 """Bootstrap intervals, paired across models, vectorised by resampling counts.
 
-Rows are dealt at random into at most ``max_groups`` groups (one row per group on
-small data, which is then the ordinary row bootstrap). Each group is reduced to sums
-that add up (counts per class, log-loss sums, score-bin counts per class); a resample
-draws multinomial counts over groups, and every replicate's statistics are one matrix
-product of those counts with the group sums. Every model is reduced with the same
-groups and the same counts, so differences between models are paired.
+Each row falls in one of ``n_groups`` groups by a seeded hash of its id
+(``reportgen.hashing.row_groups``): the same group in every model, chunk, row order and
+engine. The number of groups does not depend on the number of rows: at most
+``MAX_GROUPS``, fewer where many classes would make the replicate product exceed
+``PRODUCT_BUDGET``, never fewer than ``MIN_GROUPS``. Each group is reduced to sums that add
+up across chunks (``GroupSums``: counts per class, log-loss sums, score-bin counts per
+class); a resample draws multinomial counts over the groups from the seed alone, and every
+replicate's statistics are one matrix product of those counts with the group sums. Each
+row's multiplicity in a replicate is its group's count: on data with more rows than groups
+a block bootstrap over random blocks of rows, and on small data (fewer rows than groups,
+most groups holding zero or one row) close to a Poisson bootstrap, in which each row's
+multiplicity is about Poisson(1) and a replicate's size varies. Every model is reduced with
+the same groups and the same counts, so differences between models are paired.
 
-Like example lists, this takes the Examples themselves (it needs each row's group).
+Like example lists, this looks at the examples (each row's group): the group sums are a
+combiner over chunks of them (``reportgen.chunks``).
 """
 from __future__ import annotations
 
@@ -17,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reportgen.chunks import Chunk
+from reportgen.hashing import row_groups
 from reportgen.ratios import divide, precision_recall_f1
 from reportgen.stats import ScoreCounts, predicted_classes, row_log_loss
 from reportgen.validate import Examples
@@ -31,9 +41,8 @@ CHUNK_CELLS = 2e7  # replicate sums held at once (replicates × columns)
 
 @dataclass(frozen=True, eq=False)
 class Resampling:
-    """Which group each row is in, and the counts each replicate draws per group."""
+    """The counts each replicate draws per group, and the seed of the groups."""
 
-    groups: np.ndarray   # (n,) group of each row, in the reference model's row order
     counts: np.ndarray   # (n_resamples, n_groups) multinomial draws
     seed: int
 
@@ -46,19 +55,82 @@ class Resampling:
         return int(self.counts.shape[0])
 
 
-def plan(n_rows: int, n_resamples: int, seed: int, n_classes: int = 1, max_groups: int = MAX_GROUPS) -> Resampling:
-    """Groups and counts for ``n_resamples`` replicates, from ``seed`` alone.
-
-    The groups are as many as ``max_groups``, fewer where ``n_classes`` would make the
-    replicate product (resamples × groups × columns) exceed ``PRODUCT_BUDGET``, and never
-    fewer than ``MIN_GROUPS``.
-    """
-    rng = np.random.default_rng(seed)
+def group_count(n_resamples: int, n_classes: int = 1, max_groups: int = MAX_GROUPS) -> int:
+    """How many groups: ``max_groups``, fewer where ``n_classes`` would make the replicate
+    product (resamples × groups × columns) exceed ``PRODUCT_BUDGET``, never fewer than
+    ``MIN_GROUPS``; whatever the number of rows."""
     budget = PRODUCT_BUDGET // max(n_resamples * sum_columns(n_classes), 1)
-    n_groups = min(n_rows, max_groups, max(MIN_GROUPS, int(budget)))
-    groups = np.arange(n_rows) if n_groups == n_rows else rng.permutation(n_rows) % n_groups
+    return min(max_groups, max(MIN_GROUPS, int(budget)))
+
+
+def plan(n_resamples: int, seed: int, n_classes: int = 1, max_groups: int = MAX_GROUPS) -> Resampling:
+    """Counts for ``n_resamples`` replicates over ``group_count(...)`` groups, from ``seed`` alone."""
+    n_groups = group_count(n_resamples, n_classes, max_groups)
+    rng = np.random.default_rng(seed)
     counts = rng.multinomial(n_groups, np.full(n_groups, 1.0 / n_groups), size=n_resamples)
-    return Resampling(groups=groups, counts=counts.astype(np.float64), seed=seed)
+    return Resampling(counts=counts.astype(np.float64), seed=seed)
+
+
+def rank_edges(per_class: tuple[ScoreCounts, ...]) -> tuple[np.ndarray, ...]:
+    """Each class's inner score-bin edges for the ranking replicates, from the whole
+    sample's score counts (a label-only model's are empty)."""
+    bins = rank_bins(len(per_class))
+    return tuple(_inner_edges(c, bins) if len(c.scores) else np.zeros(0) for c in per_class)
+
+
+class GroupSums:
+    """Combiner of one model's per-group sums (``model``: its place in each chunk).
+
+    ``decision`` (groups, 3 + 3k): rows (sums of weights), correct decisions, log-loss
+    sum, then tp, predicted, actual per class; ``ranks`` (groups, k, bins, 2): negatives
+    and positives per score bin per class (bins from ``edges``; one empty bin without
+    scores). ``thresholds`` (k,): the decision thresholds.
+    """
+
+    def __init__(self, model: int, task: str, n_classes: int, scored: bool, thresholds: np.ndarray,
+                 edges: tuple[np.ndarray, ...], n_groups: int):
+        self.model, self.task, self.scored = model, task, scored
+        self.thresholds = np.asarray(thresholds, dtype=np.float64)
+        self.edges = tuple(edges)
+        width = max((len(e) for e in edges), default=0) + 1 if scored else 1
+        self.decision = np.zeros((n_groups, 3 + 3 * n_classes))
+        self.ranks = np.zeros((n_groups, n_classes, width, 2))
+
+    @property
+    def n_classes(self) -> int:
+        return self.ranks.shape[1]
+
+    def add_rows(self, ex: Examples, groups: np.ndarray) -> None:
+        """Sum ``ex``'s rows into their ``groups`` ((rows,) in [0, n_groups))."""
+        size = self.decision.shape[0]
+        self.decision += _decision_sums(ex, groups, size, self.thresholds)
+        if self.scored:
+            self.ranks += _rank_sums(ex, groups, size, self.edges, self.ranks.shape[2])
+
+    def merge(self, other: "GroupSums") -> "GroupSums":
+        self.decision += other.decision
+        self.ranks += other.ranks
+        return self
+
+
+class Bootstrap:
+    """Combiner of every model's ``GroupSums`` over the same groups: each chunk's rows
+    fall in their groups by id once, for all its models (row i is the same id in each)."""
+
+    def __init__(self, sums: list[GroupSums], seed: int):
+        self.sums, self.seed = sums, seed
+
+    def add(self, chunk: Chunk) -> None:
+        if not chunk.n_rows:
+            return
+        groups = row_groups(chunk.main.ids, self.seed, self.sums[0].decision.shape[0])
+        for sums in self.sums:
+            sums.add_rows(chunk.models[sums.model], groups)
+
+    def merge(self, other: "Bootstrap") -> "Bootstrap":
+        for mine, theirs in zip(self.sums, other.sums):
+            mine.merge(theirs)
+        return self
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,31 +141,30 @@ class Replicates:
     full_binned: dict[str, np.ndarray]  # the same binned quantities on the whole sample
 
 
-def replicate(
-    ex: Examples,
-    groups: np.ndarray,
-    resampling: Resampling,
-    thresholds: np.ndarray,
-    per_class: tuple[ScoreCounts, ...],
-    targets: tuple[float, float],
-) -> Replicates:
-    """Metrics of every replicate for one model whose row i is in group ``groups[i]``."""
-    k = len(ex.classes)
+def replicate(sums: GroupSums, resampling: Resampling, targets: tuple[float, float]) -> Replicates:
+    """Metrics of every replicate of one model, from its group sums."""
     size = resampling.n_groups
-    decision = _decision_sums(ex, groups, size, thresholds)
-    edges = [_inner_edges(c, rank_bins(k)) for c in per_class]
-    ranks = _rank_sums(ex, groups, size, edges) if ex.has_scores else np.zeros((size, k, 1, 2))
-    flat = np.concatenate([decision, ranks.reshape(size, -1)], axis=1)
-    cut = decision.shape[1]
+    flat = np.concatenate([sums.decision, sums.ranks.reshape(size, -1)], axis=1)
+    cut = sums.decision.shape[1]
     step = max(1, int(CHUNK_CELLS // flat.shape[1]))
     parts = []
     for start in range(0, resampling.n_resamples, step):
-        sums = resampling.counts[start:start + step] @ flat
-        parts.append(_metrics(ex, sums[:, :cut], sums[:, cut:], edges, targets))
+        out = resampling.counts[start:start + step] @ flat
+        parts.append(_metrics(sums.task, sums.n_classes, out[:, :cut], out[:, cut:], targets))
     values = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]} if parts else {}
     whole = flat.sum(axis=0, keepdims=True)
-    full = _metrics(ex, whole[:, :cut], whole[:, cut:], edges, targets)
+    full = _metrics(sums.task, sums.n_classes, whole[:, :cut], whole[:, cut:], targets)
     return Replicates(values=values, full_binned={key: v[0] for key, v in full.items()})
+
+
+def replicates_of(ex: Examples, resampling: Resampling, thresholds: np.ndarray, per_class: tuple[ScoreCounts, ...],
+                  targets: tuple[float, float]) -> Replicates:
+    """``replicate`` of one model's examples, summed as one chunk (``per_class``: its
+    whole-sample score counts, for the bin edges)."""
+    sums = GroupSums(0, ex.task, len(ex.classes), ex.has_scores, thresholds, rank_edges(per_class),
+                     resampling.n_groups)
+    Bootstrap([sums], resampling.seed).add(Chunk(models=(ex,)))
+    return replicate(sums, resampling, targets)
 
 
 def rank_bins(n_classes: int) -> int:
@@ -148,10 +219,9 @@ def _inner_edges(counts: ScoreCounts, bins: int) -> np.ndarray:
     return np.unique(counts.scores[np.minimum(np.searchsorted(cumulative, cuts), len(counts.scores) - 1)])
 
 
-def _rank_sums(ex: Examples, groups: np.ndarray, size: int, edges: list[np.ndarray]) -> np.ndarray:
-    """(groups, classes, bins, 2): negatives and positives per score bin per class (sums of
-    weights when weighted)."""
-    width = max(len(e) for e in edges) + 1
+def _rank_sums(ex: Examples, groups: np.ndarray, size: int, edges: tuple[np.ndarray, ...], width: int) -> np.ndarray:
+    """(groups, classes, width, 2): negatives and positives per score bin per class (sums
+    of weights when weighted)."""
     out = np.zeros((size, len(ex.classes), width, 2))
 
     def fill(j: int) -> None:
@@ -164,16 +234,15 @@ def _rank_sums(ex: Examples, groups: np.ndarray, size: int, edges: list[np.ndarr
     return out
 
 
-def _metrics(ex: Examples, decision: np.ndarray, ranks: np.ndarray, edges, targets) -> dict[str, np.ndarray]:
-    k = len(ex.classes)
+def _metrics(task: str, k: int, decision: np.ndarray, ranks: np.ndarray, targets) -> dict[str, np.ndarray]:
     rows, right, loss = decision[:, 0], decision[:, 1], decision[:, 2]
     tp, made, actual = (decision[:, 3 + i * k : 3 + (i + 1) * k] for i in range(3))
-    cells = rows * k if ex.task == "multilabel" else rows
+    cells = rows * k if task == "multilabel" else rows
     precision, recall, f1 = precision_recall_f1(tp, made - tp, actual - tp)
     ranks = ranks.reshape(len(rows), k, -1, 2)
     auc = _auc(ranks[..., 1], ranks[..., 0])
     at_precision, at_recall = operating_points(ranks[..., 1], ranks[..., 0], targets)
-    macro_auc = auc[:, 1] if ex.task == "binary" else _nanmean(auc)
+    macro_auc = auc[:, 1] if task == "binary" else _nanmean(auc)
     return {
         "accuracy": divide(right, cells),
         "macro_precision": precision.mean(axis=1),

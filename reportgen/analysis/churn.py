@@ -6,9 +6,10 @@ import math
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
-from reportgen.analysis.lists import Ranked, listed
-from reportgen.analysis.mistakes import confusion_key
+from reportgen.analysis.lists import Ranked, TopList, listed
+from reportgen.chunks import Chunk
 from reportgen.inputs import Inputs
 from reportgen.stats import predicted_classes
 from reportgen.validate import Examples
@@ -24,21 +25,73 @@ def correct(ex: Examples, thresholds: np.ndarray) -> np.ndarray:
     return np.all(predicted == ex.y_multi, axis=1)
 
 
-def churn_section(
-    new: Examples, old_right: np.ndarray, thresholds: np.ndarray, limit: int, inputs: Inputs | None = None
-) -> tuple[dict[str, Any], Ranked, Ranked]:
-    """The ``churn`` section, and every broken and every fixed example (see ``changed``).
+CHANGES = ("fixed", "broken", "still_right", "still_wrong")
 
-    ``old_right`` (rows,) is the baseline's correctness aligned to ``new``'s rows."""
-    new_right = correct(new, thresholds)
-    section = counts(new_right, old_right, new.weight)
-    section["mcnemar_p"] = mcnemar_p(section["fixed"], section["broken"])
-    total = new.n_examples if new.weight is None else float(new.weight.sum())
-    section["broken_share"] = section["broken"] / total
-    section["per_class"] = _per_class(new, new_right, old_right)
-    broken = changed(new, ~new_right & old_right, thresholds)
-    section["broken_examples"] = listed(broken, limit, inputs)
-    return section, broken, changed(new, new_right & ~old_right, thresholds)
+
+class Churn:
+    """Combiner of churn between the chunks' first two models (the new model, then its
+    baseline): fixed, broken, still right and still wrong, in all and per class (sums of
+    weights when weighted), and the broken and fixed examples (see ``changed``).
+
+    ``thresholds`` (classes,): the new model's decision thresholds, used for both;
+    ``limit``: examples kept per list (None: all).
+    """
+
+    def __init__(self, classes: tuple[str, ...], thresholds: np.ndarray, limit: int | None):
+        self.classes = tuple(classes)
+        self.thresholds = np.asarray(thresholds, dtype=np.float64)
+        self.sums = np.zeros(4)                      # CHANGES, in all
+        self.per_class = np.zeros((len(classes), 4))  # CHANGES, per actual class
+        self.weighted = False
+        self.scored: bool | None = None
+        self.broken = TopList(self.classes, limit)
+        self.fixed = TopList(self.classes, limit)
+
+    def add(self, chunk: Chunk) -> None:
+        new, old = chunk.models[0], chunk.models[1]
+        new_right, old_right = correct(new, self.thresholds), correct(old, self.thresholds)
+        change = np.select([new_right & ~old_right, ~new_right & old_right, new_right], [0, 1, 2], 3)
+        w = np.ones(new.n_examples) if new.weight is None else new.weight
+        self.weighted |= new.weight is not None
+        self.scored = new.has_scores
+        self.sums += np.bincount(change, weights=w, minlength=4)
+        k = len(self.classes)
+        if new.y_multi is None:
+            self.per_class += np.bincount(new.y_true * 4 + change, weights=w, minlength=4 * k).reshape(k, 4)
+        else:
+            for j in range(k):
+                rows = new.y_multi[:, j]
+                self.per_class[j] += np.bincount(change[rows], weights=w[rows], minlength=4)
+        for kept, which in ((self.broken, change == 1), (self.fixed, change == 0)):
+            changed(new, which, self.thresholds, kept)
+
+    def merge(self, other: "Churn") -> "Churn":
+        self.sums += other.sums
+        self.per_class += other.per_class
+        self.weighted |= other.weighted
+        self.scored = other.scored if self.scored is None else self.scored
+        self.broken.merge(other.broken)
+        self.fixed.merge(other.fixed)
+        return self
+
+    def section(self, limit: int, inputs: Inputs | None = None) -> tuple[dict[str, Any], Ranked, Ranked]:
+        """The ``churn`` section (its ``limit`` first broken examples), and the broken and
+        the fixed examples kept."""
+        section = self._counts(self.sums)
+        section["mcnemar_p"] = mcnemar_p(section["fixed"], section["broken"])
+        total = float(self.sums.sum())
+        section["broken_share"] = section["broken"] / total if total else 0.0
+        section["per_class"] = {name: self._counts(row) for name, row in zip(self.classes, self.per_class)}
+        broken, fixed = (self._ranked(kept) for kept in (self.broken, self.fixed))
+        section["broken_examples"] = listed(broken, limit, inputs)
+        return section, broken, fixed
+
+    def _counts(self, sums: np.ndarray) -> dict[str, int | float]:
+        return {name: float(v) if self.weighted else int(v) for name, v in zip(CHANGES, sums)}
+
+    def _ranked(self, kept: TopList) -> Ranked:
+        label_only_single = self.scored is False and "actual" in kept.columns
+        return kept.ranked_by_group_size() if label_only_single else kept.ranked()
 
 
 def counts(new_right: np.ndarray, old_right: np.ndarray, weight: np.ndarray | None = None) -> dict[str, int | float]:
@@ -72,32 +125,28 @@ def mcnemar_p(fixed: int | float, broken: int | float) -> float:
     return float(math.erfc(math.sqrt(statistic / 2.0)))
 
 
-def _per_class(ex: Examples, new_right, old_right) -> dict[str, dict[str, int]]:
-    out = {}
-    for j, name in enumerate(ex.classes):
-        rows = ex.truth(j)
-        out[name] = counts(new_right[rows], old_right[rows], None if ex.weight is None else ex.weight[rows])
-    return out
-
-
-def changed(ex: Examples, mask: np.ndarray, thresholds: np.ndarray) -> Ranked:
-    """The examples where ``mask`` (rows,) holds, most confident first: the new model's
-    score for its predicted class (multilabel: its most decided score). Without scores,
-    the most common confusion first, then by id (multilabel: in row order).
+def changed(ex: Examples, mask: np.ndarray, thresholds: np.ndarray, kept: TopList) -> None:
+    """Offer ``kept`` the examples where ``mask`` (rows,) holds, most confident first: the
+    new model's score for its predicted class (multilabel: its most decided score); ties
+    by id. Without scores, the most common confusion first (its group), then by id
+    (multilabel: by id).
 
     Columns, single-label: ``actual``, ``predicted``, ``score`` (null without scores);
     multilabel: none."""
     rows = np.flatnonzero(mask)
+    ids = ex.ids.take(pa.array(rows, pa.int64()))
     if ex.y_multi is not None:
         if not ex.has_scores:
-            return Ranked(ex.ids, ex.classes, rows, np.zeros(len(rows)), {})
+            kept.offer(ids, np.zeros(len(rows)), {})
+            return
         confidence = np.abs(ex.y_score[rows] - 0.5).max(axis=1) if len(rows) else np.zeros(0)
-        return Ranked(ex.ids, ex.classes, rows, -confidence, {})
-    predicted = predicted_classes(ex, thresholds)
+        kept.offer(ids, -confidence, {})
+        return
+    predicted = predicted_classes(ex, thresholds)[rows]
+    actual = ex.y_true[rows]
     if not ex.has_scores:
-        return Ranked(ex.ids, ex.classes, rows, confusion_key(ex, predicted, rows),
-                      {"actual": ex.y_true[rows], "predicted": predicted[rows], "score": np.full(len(rows), np.nan)})
-    predicted = predicted[rows]
+        kept.offer(ids, np.zeros(len(rows)), {"actual": actual, "predicted": predicted,
+                   "score": np.full(len(rows), np.nan)}, group=actual * len(ex.classes) + predicted)
+        return
     confidence = ex.y_score[rows, predicted]
-    return Ranked(ex.ids, ex.classes, rows, -confidence,
-                  {"actual": ex.y_true[rows], "predicted": predicted, "score": confidence})
+    kept.offer(ids, -confidence, {"actual": actual, "predicted": predicted, "score": confidence})

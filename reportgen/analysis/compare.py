@@ -44,7 +44,7 @@ def compare_sections(main: Model, others: list[Model]) -> dict[str, Any]:
             "per_class": baseline.evaluation.per_class,
             "macro_curves": baseline.evaluation.extras.get("macro_curves"),
         }
-        if len(main.examples.classes) <= OVERLAY_CLASSES:
+        if len(main.stats.classes) <= OVERLAY_CLASSES:
             sections["baseline"]["curves"] = baseline.evaluation.curves
         sections["deltas"] = _deltas(main.evaluation, baseline.evaluation)
     return sections
@@ -73,47 +73,44 @@ def _minus(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else float(a - b)
 
 
-def aligned_groups(main: Examples, other: Examples, groups: np.ndarray, name: str) -> np.ndarray:
-    """The groups of ``other``'s rows, so that the same id falls in the same group."""
+def aligned(main: Examples, other: Examples, name: str) -> Examples:
+    """``other``'s examples in ``main``'s row order (the same id in each row), for a chunk."""
     if tuple(other.classes) != tuple(main.classes):
         raise InputError(f"classes differ from the main scores ({list(other.classes)[:6]})", file=name)
+    if len(other.ids) == len(main.ids) and other.ids.equals(main.ids):
+        return other
     where = pc.index_in(main.ids, value_set=other.ids)
     if where.null_count or len(other.ids) != len(main.ids):
         raise InputError(
             f"ids differ from the main scores ({where.null_count} of {len(main.ids)} missing)", file=name
         )
-    out = np.empty(len(groups), dtype=groups.dtype)
-    out[where.to_numpy(zero_copy_only=False)] = groups
-    return out
+    return other.subset(where.to_numpy(zero_copy_only=False))
 
 
 def interval_sections(
-    main: Model, baseline: Model | None, n_resamples: int, seed: int, targets: tuple[float, float]
+    main: Model, baseline: Model | None, sums: bootstrap.Bootstrap, resampling: bootstrap.Resampling,
+    targets: tuple[float, float],
 ) -> dict[str, Any]:
-    """Paired bootstrap sections: intervals and operating_points (none without resamples)."""
-    if not n_resamples:
-        return {}
-    plan = bootstrap.plan(main.examples.n_examples, n_resamples, seed, len(main.examples.classes))
-    new = _replicates(main, plan.groups, plan, targets)
+    """Paired bootstrap sections, intervals and operating_points, from ``sums`` (the
+    group sums of the model and then the baseline, every chunk added)."""
+    classes = main.stats.classes
+    new = bootstrap.replicate(sums.sums[0], resampling, targets)
     points = _points(main, targets)
     intervals: dict[str, Any] = {
         "summary": {m: _interval(new, points, m) for m in HEADLINE},
-        "roc_auc": {
-            name: _interval_class(new, points, "roc_auc", j) for j, name in enumerate(main.examples.classes)
-        },
-        "n_resamples": n_resamples,
-        "seed": seed,
-        "groups": plan.n_groups,
+        "roc_auc": {name: _interval_class(new, points, "roc_auc", j) for j, name in enumerate(classes)},
+        "n_resamples": resampling.n_resamples,
+        "seed": resampling.seed,
+        "groups": resampling.n_groups,
     }
     out: dict[str, Any] = {"intervals": intervals}
     old = old_points = None
     if baseline is not None:
-        groups = aligned_groups(main.examples, baseline.examples, plan.groups, baseline.name)
-        old = _replicates(baseline, groups, plan, targets)
+        old = bootstrap.replicate(sums.sums[1], resampling, targets)
         old_points = _points(baseline, targets)
         intervals["deltas"] = {m: _delta_interval(new, old, points, old_points, m) for m in HEADLINE}
         intervals["baseline"] = {m: _interval(old, old_points, m) for m in HEADLINE}
-    if not main.examples.has_scores:  # operating points move a threshold over scores
+    if main.stats.inputs == "labels":  # operating points move a threshold over scores
         return out
     ops = {"target_precision": targets[0], "target_recall": targets[1], "model": main.name}
     ops["per_class"] = _ops_table(main, new, points, old, old_points)
@@ -122,11 +119,6 @@ def interval_sections(
     ops["macro"] = _ops_macro(ops["per_class"])
     out["operating_points"] = ops
     return out
-
-
-def _replicates(model: Model, groups, plan, targets) -> bootstrap.Replicates:
-    thresholds = np.asarray(model.stats.class_thresholds)
-    return bootstrap.replicate(model.examples, groups, plan, thresholds, model.stats.per_class, targets)
 
 
 def _points(model: Model, targets) -> dict[str, Any]:
@@ -172,7 +164,7 @@ def _delta_interval(new, old, new_points, old_points, key, j=None) -> list[float
 
 def _ops_table(main: Model, new, points, old=None, old_points=None) -> dict[str, Any]:
     table = {}
-    for j, name in enumerate(main.examples.classes):
+    for j, name in enumerate(main.stats.classes):
         entry = {}
         for key in ("recall_at_precision", "precision_at_recall"):
             value = _finite(points[key][j])

@@ -225,8 +225,8 @@ def _weighted_moments(values: np.ndarray, weight: np.ndarray) -> tuple[float, fl
 def _intervals(part: Examples, stats, summary, opts: Options, thresholds) -> dict[str, Any] | None:
     if not opts.n_bootstrap:
         return None
-    plan = bootstrap.plan(part.n_examples, min(opts.n_bootstrap, SLICE_RESAMPLES), opts.seed, len(part.classes))
-    reps = bootstrap.replicate(part, plan.groups, plan, thresholds, stats.per_class, (opts.at_precision, opts.at_recall))
+    plan = bootstrap.plan(min(opts.n_bootstrap, SLICE_RESAMPLES), opts.seed, len(part.classes))
+    reps = bootstrap.replicates_of(part, plan, thresholds, stats.per_class, (opts.at_precision, opts.at_recall))
     return {m: bootstrap.interval(reps.values[m], _shift(summary[m], reps.full_binned[m])) for m in HEADLINE}
 
 
