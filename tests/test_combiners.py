@@ -17,6 +17,7 @@ import reportgen
 from conftest import assert_json_close, softmax_scores
 from reportgen.analysis import per_example
 from reportgen.analysis.compare import Model
+from reportgen.analysis.lists import first_per_group
 from reportgen.chunks import Chunk
 from reportgen.metrics import evaluate_statistics
 from reportgen.options import Options
@@ -189,3 +190,22 @@ def test_memory_engine_keeps_every_candidate_for_export():
     assert len(lists.confident_mistakes.table()) == report["confident_mistakes_total"]  # every one kept
     assert [r["id"] for r in lists.confident_mistakes.table(5).to_pylist()] == \
         [m["id"] for m in report["confident_mistakes"]]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_first_per_group_equals_a_full_sort(seed):
+    """Each group's first rows by (key, id), against Python's sort: keys that differ in the
+    last bits, exact ties, large group codes (the one-float pre-selection must not lose any)."""
+    rng = np.random.default_rng(seed)
+    n = 3000
+    group = rng.choice([0, 7, 10**8 + 3], n) if seed == 2 else rng.integers(0, 30, n)
+    key = np.where(rng.random(n) < 0.5, np.round(rng.random(n), 1), 0.5 + rng.integers(0, 3, n) * 1e-16)
+    ids = pa.array([f"x{rng.integers(0, 10**6)}-{i}" for i in range(n)])
+    for limit in (1, 4, 40):
+        kept = first_per_group(group, key, ids, limit)
+        texts = ids.to_pylist()
+        expected = []
+        for g in sorted(set(group.tolist())):
+            rows = sorted(np.flatnonzero(group == g), key=lambda r: (key[r], texts[r]))
+            expected += rows[:limit]
+        assert kept.tolist() == expected

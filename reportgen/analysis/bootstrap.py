@@ -105,7 +105,7 @@ class GroupSums:
         size = self.decision.shape[0]
         self.decision += _decision_sums(ex, groups, size, self.thresholds)
         if self.scored:
-            self.ranks += _rank_sums(ex, groups, size, self.edges, self.ranks.shape[2])
+            _add_rank_sums(ex, groups, self.edges, self.ranks)
 
     def merge(self, other: "GroupSums") -> "GroupSums":
         self.decision += other.decision
@@ -144,16 +144,15 @@ class Replicates:
 def replicate(sums: GroupSums, resampling: Resampling, targets: tuple[float, float]) -> Replicates:
     """Metrics of every replicate of one model, from its group sums."""
     size = resampling.n_groups
-    flat = np.concatenate([sums.decision, sums.ranks.reshape(size, -1)], axis=1)
-    cut = sums.decision.shape[1]
-    step = max(1, int(CHUNK_CELLS // flat.shape[1]))
+    ranks = sums.ranks.reshape(size, -1)
+    step = max(1, int(CHUNK_CELLS // (sums.decision.shape[1] + ranks.shape[1])))
     parts = []
     for start in range(0, resampling.n_resamples, step):
-        out = resampling.counts[start:start + step] @ flat
-        parts.append(_metrics(sums.task, sums.n_classes, out[:, :cut], out[:, cut:], targets))
+        counts = resampling.counts[start:start + step]
+        parts.append(_metrics(sums.task, sums.n_classes, counts @ sums.decision, counts @ ranks, targets))
     values = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]} if parts else {}
-    whole = flat.sum(axis=0, keepdims=True)
-    full = _metrics(sums.task, sums.n_classes, whole[:, :cut], whole[:, cut:], targets)
+    full = _metrics(sums.task, sums.n_classes, sums.decision.sum(axis=0, keepdims=True),
+                    ranks.sum(axis=0, keepdims=True), targets)
     return Replicates(values=values, full_binned={key: v[0] for key, v in full.items()})
 
 
@@ -219,19 +218,18 @@ def _inner_edges(counts: ScoreCounts, bins: int) -> np.ndarray:
     return np.unique(counts.scores[np.minimum(np.searchsorted(cumulative, cuts), len(counts.scores) - 1)])
 
 
-def _rank_sums(ex: Examples, groups: np.ndarray, size: int, edges: tuple[np.ndarray, ...], width: int) -> np.ndarray:
-    """(groups, classes, width, 2): negatives and positives per score bin per class (sums
-    of weights when weighted)."""
-    out = np.zeros((size, len(ex.classes), width, 2))
+def _add_rank_sums(ex: Examples, groups: np.ndarray, edges: tuple[np.ndarray, ...], out: np.ndarray) -> None:
+    """Add to ``out`` (groups, classes, width, 2) the negatives and positives of ``ex``'s
+    rows per group, class and score bin (sums of weights when weighted), in place."""
+    size, _, width, _ = out.shape
 
     def fill(j: int) -> None:
         which = np.searchsorted(edges[j], ex.y_score[:, j], side="left")
         key = (groups * width + which) * 2 + ex.truth(j)
-        out[:, j] = np.bincount(key, weights=ex.weight, minlength=size * width * 2).reshape(size, width, 2)
+        out[:, j] += np.bincount(key, weights=ex.weight, minlength=size * width * 2).reshape(size, width, 2)
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         list(pool.map(fill, range(len(ex.classes))))
-    return out
 
 
 def _metrics(task: str, k: int, decision: np.ndarray, ranks: np.ndarray, targets) -> dict[str, np.ndarray]:

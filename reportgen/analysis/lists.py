@@ -92,15 +92,28 @@ def first_per_group(group: np.ndarray, key: np.ndarray, ids: pa.Array, limit: in
         cut = np.partition(key, limit - 1)[limit - 1]
         head = np.flatnonzero(key <= cut)
         return head[rank_order(key[head], ids.take(pa.array(head, pa.int64())))][:limit]
-    by_key = np.lexsort((key, group))  # numeric pre-selection: each group's cut, ties kept
-    sorted_groups = group[by_key]
-    starts, sizes = _runs(sorted_groups)
-    cut = np.repeat(key[by_key[starts + np.minimum(sizes, limit) - 1]], sizes)
-    survivors = np.sort(by_key[key[by_key] <= cut])
+    value = _composite(group, key)  # numeric pre-selection: each group's cut, every tie at it kept
+    by_value = np.argsort(value)
+    by_value = by_value[np.argsort(group[by_value], kind="stable")]
+    starts, sizes = _runs(group[by_value])
+    cut = np.repeat(value[by_value[starts + np.minimum(sizes, limit) - 1]], sizes)
+    survivors = np.sort(by_value[value[by_value] <= cut])
     exact = survivors[rank_order(key[survivors], ids.take(pa.array(survivors, pa.int64())), group[survivors])]
     starts, sizes = _runs(group[exact])
     rank = np.arange(len(exact)) - np.repeat(starts, sizes)
     return exact[rank < limit]
+
+
+def _composite(group: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """(m,) one float per row that never decreases with (group, key): rounding may tie
+    rows that differ, never reorder them, so each group's first rows by it include its
+    first rows by key (one float sort instead of a two-key one)."""
+    finite = np.isfinite(key)
+    if not finite.all():
+        return np.lexsort((key, group)).argsort().astype(np.float64)  # the rank itself
+    low, high = (float(key.min()), float(key.max())) if len(key) else (0.0, 0.0)
+    span = 2.0 * (high - low) + 1.0
+    return group * span + (key - low)
 
 
 def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
