@@ -37,6 +37,7 @@ RANK_CELLS = 4000  # classes × score bins kept per model ...
 MIN_BINS = 8       # ... but at least this many bins per class
 PRODUCT_BUDGET = 1e10  # multiply-adds of one model's replicate product: bounds the groups at many classes
 CHUNK_CELLS = 2e7  # replicate sums held at once (replicates × columns)
+PRODUCT_BLOCK = 1e6  # integer group sums converted to float at once (groups × columns)
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,17 +85,19 @@ class GroupSums:
     ``decision`` (groups, 3 + 3k): rows (sums of weights), correct decisions, log-loss
     sum, then tp, predicted, actual per class; ``ranks`` (groups, k, bins, 2): negatives
     and positives per score bin per class (bins from ``edges``; one empty bin without
-    scores). ``thresholds`` (k,): the decision thresholds.
+    scores), int32 counts unless ``weighted`` (exact below 2³¹ rows in one group, class and
+    bin), so that a model's sums take half the memory. ``thresholds`` (k,): the decision
+    thresholds.
     """
 
     def __init__(self, model: int, task: str, n_classes: int, scored: bool, thresholds: np.ndarray,
-                 edges: tuple[np.ndarray, ...], n_groups: int):
+                 edges: tuple[np.ndarray, ...], n_groups: int, weighted: bool = False):
         self.model, self.task, self.scored = model, task, scored
         self.thresholds = np.asarray(thresholds, dtype=np.float64)
         self.edges = tuple(edges)
         width = max((len(e) for e in edges), default=0) + 1 if scored else 1
         self.decision = np.zeros((n_groups, 3 + 3 * n_classes))
-        self.ranks = np.zeros((n_groups, n_classes, width, 2))
+        self.ranks = np.zeros((n_groups, n_classes, width, 2), dtype=np.float64 if weighted else np.int32)
 
     @property
     def n_classes(self) -> int:
@@ -149,11 +152,23 @@ def replicate(sums: GroupSums, resampling: Resampling, targets: tuple[float, flo
     parts = []
     for start in range(0, resampling.n_resamples, step):
         counts = resampling.counts[start:start + step]
-        parts.append(_metrics(sums.task, sums.n_classes, counts @ sums.decision, counts @ ranks, targets))
+        parts.append(_metrics(sums.task, sums.n_classes, counts @ sums.decision, _product(counts, ranks), targets))
     values = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]} if parts else {}
     full = _metrics(sums.task, sums.n_classes, sums.decision.sum(axis=0, keepdims=True),
                     ranks.sum(axis=0, keepdims=True), targets)
     return Replicates(values=values, full_binned={key: v[0] for key, v in full.items()})
+
+
+def _product(counts: np.ndarray, sums: np.ndarray) -> np.ndarray:
+    """(replicates, columns) ``counts`` (replicates, groups) times ``sums`` (groups, columns),
+    integer sums converted to float a block of columns at a time (no float copy of them all)."""
+    if sums.dtype == np.float64:
+        return counts @ sums
+    out = np.empty((counts.shape[0], sums.shape[1]))
+    step = max(1, int(PRODUCT_BLOCK // max(sums.shape[0], 1)))
+    for start in range(0, sums.shape[1], step):
+        out[:, start:start + step] = counts @ sums[:, start:start + step].astype(np.float64)
+    return out
 
 
 def replicates_of(ex: Examples, resampling: Resampling, thresholds: np.ndarray, per_class: tuple[ScoreCounts, ...],
@@ -161,7 +176,7 @@ def replicates_of(ex: Examples, resampling: Resampling, thresholds: np.ndarray, 
     """``replicate`` of one model's examples, summed as one chunk (``per_class``: its
     whole-sample score counts, for the bin edges)."""
     sums = GroupSums(0, ex.task, len(ex.classes), ex.has_scores, thresholds, rank_edges(per_class),
-                     resampling.n_groups)
+                     resampling.n_groups, weighted=ex.weight is not None)
     Bootstrap([sums], resampling.seed).add(Chunk(models=(ex,)))
     return replicate(sums, resampling, targets)
 

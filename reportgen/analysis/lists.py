@@ -132,10 +132,9 @@ class TopList:
     (m,) or (m, k) arrays; ``counted`` (g,) distinct groups ascending with ``counts`` (g,).
     """
 
-    def __init__(self, classes: tuple[str, ...], limit: int | None, names: tuple[str, ...] = ()):
+    def __init__(self, classes: tuple[str, ...], limit: int | None):
         self.classes = tuple(classes)
         self.limit = limit
-        self.names = tuple(names)
         self.ids = pa.array([], pa.string())
         self.key = np.zeros(0)
         self.group = np.zeros(0, dtype=np.int64)
@@ -162,10 +161,10 @@ class TopList:
 
     def _join(self, ids, key, group, columns, counted, counts) -> None:
         self.counted, self.counts = _add_counts(self.counted, self.counts, counted, counts)
+        if not self.columns and columns:  # the columns' names and types, even before any candidate
+            self.columns = {name: values[:0] for name, values in columns.items()}
         if not len(key):
             return
-        if not len(self.key):
-            self.columns = {name: values[:0] for name, values in columns.items()}
         ids = pa.concat_arrays([self.ids, ids.cast(pa.string())])
         key = np.concatenate([self.key, key])
         group = np.concatenate([self.group, group])

@@ -33,18 +33,21 @@ from reportgen.stats import Statistics
 @dataclass(frozen=True, eq=False)
 class ModelPlan:
     """One model's part of the bootstrap: its task, whether it has scores, its decision
-    thresholds (k,) and each class's inner score-bin edges (from its whole-sample counts)."""
+    thresholds (k,), each class's inner score-bin edges (from its whole-sample counts) and
+    whether its examples are weighted."""
 
     task: str
     n_classes: int
     scored: bool
     thresholds: np.ndarray
     edges: tuple[np.ndarray, ...]
+    weighted: bool
 
     @classmethod
     def of(cls, stats: Statistics) -> "ModelPlan":
         return cls(stats.task, len(stats.classes), stats.inputs != "labels",
-                   np.asarray(stats.class_thresholds, dtype=np.float64), bootstrap.rank_edges(stats.per_class))
+                   np.asarray(stats.class_thresholds, dtype=np.float64), bootstrap.rank_edges(stats.per_class),
+                   stats.weighted)
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,7 +81,8 @@ class Plan:
         sums = None
         if self.models:
             sums = bootstrap.Bootstrap([
-                bootstrap.GroupSums(i, m.task, m.n_classes, m.scored, m.thresholds, m.edges, self.n_groups)
+                bootstrap.GroupSums(i, m.task, m.n_classes, m.scored, m.thresholds, m.edges, self.n_groups,
+                                    m.weighted)
                 for i, m in enumerate(self.models)], self.seed)
         return Analyses(
             bootstrap=sums,
