@@ -36,7 +36,7 @@ MIN_GROUPS = 100
 RANK_CELLS = 4000  # classes × score bins kept per model ...
 MIN_BINS = 8       # ... but at least this many bins per class
 PRODUCT_BUDGET = 1e10  # multiply-adds of one model's replicate product: bounds the groups at many classes
-CHUNK_CELLS = 2e7  # replicate sums held at once (replicates × columns)
+CHUNK_CELLS = 4e6  # replicate sums held at once (replicates × columns): a few tens of MB with the metrics' temporaries
 PRODUCT_BLOCK = 1e6  # integer group sums converted to float at once (groups × columns)
 
 
@@ -149,11 +149,14 @@ def replicate(sums: GroupSums, resampling: Resampling, targets: tuple[float, flo
     size = resampling.n_groups
     ranks = sums.ranks.reshape(size, -1)
     step = max(1, int(CHUNK_CELLS // (sums.decision.shape[1] + ranks.shape[1])))
-    parts = []
+    values: dict[str, np.ndarray] = {}
     for start in range(0, resampling.n_resamples, step):
         counts = resampling.counts[start:start + step]
-        parts.append(_metrics(sums.task, sums.n_classes, counts @ sums.decision, _product(counts, ranks), targets))
-    values = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]} if parts else {}
+        part = _metrics(sums.task, sums.n_classes, counts @ sums.decision, _product(counts, ranks), targets)
+        for key, got in part.items():  # written in place: no list of parts to join
+            if key not in values:
+                values[key] = np.empty((resampling.n_resamples, *got.shape[1:]))
+            values[key][start:start + len(got)] = got
     full = _metrics(sums.task, sums.n_classes, sums.decision.sum(axis=0, keepdims=True),
                     ranks.sum(axis=0, keepdims=True), targets)
     return Replicates(values=values, full_binned={key: v[0] for key, v in full.items()})

@@ -110,7 +110,7 @@ def interval_sections(
         old_points = _points(baseline, targets)
         intervals["deltas"] = {m: _delta_interval(new, old, points, old_points, m) for m in HEADLINE}
         intervals["baseline"] = {m: _interval(old, old_points, m) for m in HEADLINE}
-    if main.stats.inputs == "labels":  # operating points move a threshold over scores
+    if not main.stats.has_scores:  # operating points move a threshold over scores
         return out
     ops = {"target_precision": targets[0], "target_recall": targets[1], "model": main.name}
     ops["per_class"] = _ops_table(main, new, points, old, old_points)

@@ -75,7 +75,7 @@ def label_thresholds(stats: Statistics) -> np.ndarray:
     """(classes,) each class's label-issue threshold: the mean score the model gives it on
     the examples labeled with it (weighted when weighted; inf for a class without any)."""
     counts = np.asarray(stats.actual_counts, dtype=np.float64)
-    own = np.diagonal(stats.score_sums).astype(np.float64)
+    own = np.asarray(stats.score_diagonal, dtype=np.float64)
     return np.divide(own, counts, out=np.full(len(counts), np.inf), where=counts > 0)
 
 

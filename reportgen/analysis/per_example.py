@@ -45,7 +45,7 @@ class ModelPlan:
 
     @classmethod
     def of(cls, stats: Statistics) -> "ModelPlan":
-        return cls(stats.task, len(stats.classes), stats.inputs != "labels",
+        return cls(stats.task, len(stats.classes), stats.has_scores,
                    np.asarray(stats.class_thresholds, dtype=np.float64), bootstrap.rank_edges(stats.per_class),
                    stats.weighted)
 
@@ -101,7 +101,7 @@ def plan(main: Statistics, baseline: Statistics | None, report: dict[str, Any], 
     ``baseline``) and whose metric sections are ``report``; ``keep_all`` keeps every list
     candidate (the memory engine), else the first ``opts.list_limit``."""
     shown = (report["confusion_matrix"].get("shown") or {}).get("index")
-    scored = main.inputs != "labels"
+    scored = main.has_scores
     models = () if not opts.n_bootstrap else tuple(ModelPlan.of(s) for s in (main, baseline) if s is not None)
     return Plan(
         classes=main.classes, task=main.task, scored=scored,
