@@ -282,6 +282,7 @@ class SliceResult:
     n_rows: int
     total: np.ndarray
     weighted: bool
+    like: Examples | None  # no rows, the report's task and classes
 
     def tested(self, part: SliceStats) -> bool:
         n = part.stats.n_examples
@@ -299,6 +300,7 @@ class SliceCombiner:
         self.total = np.zeros(len(SUMS))
         self.baseline: bool | None = None
         self.weighted = False
+        self.like: Examples | None = None
 
     def add(self, chunk: Chunk) -> None:
         if chunk.n_rows == 0:
@@ -310,6 +312,8 @@ class SliceCombiner:
         columns = [w, w * w, w * s, w * s * s]
         self.baseline = len(chunk.models) > 1
         self.weighted = ex.weight is not None
+        if self.like is None:
+            self.like = ex.subset(np.empty(0, dtype=np.int64))
         if self.baseline:
             new, old = correct(ex, thresholds), correct(chunk.models[1], thresholds)
             columns += [np.where(mask, w, 0.0) for mask in (new & ~old, ~new & old, new & old, ~new & ~old)]
@@ -352,6 +356,7 @@ class SliceCombiner:
         self.total = self.total + other.total
         self.baseline = self.baseline if other.baseline is None else other.baseline
         self.weighted = self.weighted or other.weighted
+        self.like = self.like if self.like is not None else other.like
         return self
 
     def result(self) -> SliceResult:
@@ -370,7 +375,7 @@ class SliceCombiner:
                 seen.add(mark)
                 churn = part.sums[len(SUMS):] if self.baseline else None
                 found.append(SliceStats(spec, key[1], part.stats, part.sums[:len(SUMS)], churn))
-        return SliceResult(self.plan, tuple(found), self.n_rows, self.total, self.weighted)
+        return SliceResult(self.plan, tuple(found), self.n_rows, self.total, self.weighted, self.like)
 
     def _ranks(self) -> dict[str, dict[str, int]]:
         """Each column's order of values: bins in order (missing last), else sorted text."""
@@ -437,7 +442,7 @@ class SliceIntervals:
             self.sums[key] = self.sums[key] + sums if key in self.sums else sums
         return self
 
-    def intervals(self, like: Examples, summaries: Mapping[tuple, Mapping[str, Any]]) -> dict[tuple, dict[str, Any]]:
+    def intervals(self, summaries: Mapping[tuple, Mapping[str, Any]]) -> dict[tuple, dict[str, Any]]:
         """Each tested slice's HEADLINE intervals, re-centred on ``summaries``' exact values."""
         opts = self.first.plan.opts
         out = {}
@@ -445,7 +450,7 @@ class SliceIntervals:
             sums = self.sums.get(key)
             if sums is None:
                 continue
-            reps = bootstrap.replicates_from_sums(like, sums, wanted.resampling, wanted.edges,
+            reps = bootstrap.replicates_from_sums(self.first.like, sums, wanted.resampling, wanted.edges,
                                                   (opts.at_precision, opts.at_recall))
             summary = summaries[key]
             out[key] = {m: bootstrap.interval(reps.values[m], _shift(summary[m], reps.full_binned[m]))
@@ -469,17 +474,16 @@ def slice_section(chunks: Sequence[Chunk], plan: SlicePlan) -> dict[str, Any]:
     second = SliceIntervals(result)
     for chunk in chunks:
         second.add(chunk)
-    return finish(result, second, chunks[0].main.subset(np.empty(0, dtype=np.int64)) if chunks else None)
+    return finish(result, second)
 
 
-def finish(first: SliceResult, second: SliceIntervals | None, like: Examples | None) -> dict[str, Any]:
+def finish(first: SliceResult, second: SliceIntervals | None = None) -> dict[str, Any]:
     """The ``slices`` list, flagged first, and what the page needs to say about it, from
-    pass 1's result and pass 2's combiner (None: no intervals); ``like``: any Examples of
-    the report's task and classes."""
+    pass 1's result and pass 2's combiner (None: no intervals)."""
     settings, opts = first.plan.settings, first.plan.opts
     found = [_entry(first, s) for s in first.slices]
-    if second is not None and like is not None:
-        bounds = second.intervals(like, {s.key: e["summary"] for s, e in zip(first.slices, found)})
+    if second is not None:
+        bounds = second.intervals({s.key: e["summary"] for s, e in zip(first.slices, found)})
         for s, entry in zip(first.slices, found):
             entry["intervals"] = bounds.get(s.key)
     _benjamini_hochberg(found, settings.fdr)
