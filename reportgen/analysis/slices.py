@@ -221,7 +221,8 @@ def _group(coded: list[tuple[np.ndarray, list[str]]], n_rows: int) -> _Groups:
 
 def _chunk_groups(chunk: Chunk, plan: SlicePlan) -> dict[tuple[str, ...], _Groups]:
     """The chunk's rows grouped by every crossing of the plan."""
-    coded = {c: _code(_column(chunk, c, plan), plan.edges.get(c)) for spec in plan.settings.specs for c in spec}
+    columns = dict.fromkeys(c for spec in plan.settings.specs for c in spec)
+    coded = {c: _code(_column(chunk, c, plan), plan.edges.get(c)) for c in columns}
     return {spec: _group([coded[c] for c in spec], chunk.n_rows) for spec in plan.settings.specs}
 
 
@@ -244,7 +245,7 @@ def correctness(ex: Examples, thresholds: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------- pass 1
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True, eq=False)
 class _Part:
     """One slice's reduction so far: its statistics, SUMS (+ CHURN) and id-hash sum."""
 
