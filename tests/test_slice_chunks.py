@@ -17,6 +17,7 @@ from scipy.stats import false_discovery_control, norm
 
 import reportgen
 from reportgen.analysis import slices as sl
+from reportgen.analysis import splits
 from reportgen.analysis.splits import SplitCombiner, split_section
 from reportgen.chunks import Chunk
 from reportgen.errors import InputError
@@ -201,12 +202,7 @@ def test_splits_equal_as_one_chunk_or_shuffled_chunks():
 def _sql_edges(values: np.ndarray, bins: int):
     con = duckdb.connect()
     con.register("t", pa.table({"x": values}))
-    n, distinct = con.execute(sl.count_sql("x", "t")).fetchall()[0]
-    if distinct <= bins:
-        return None
-    low, high, fraction = sl.quantile_positions(n, bins)
-    found = dict(con.execute(sl.order_statistics_sql("x", "t", np.concatenate([low, high]))).fetchall())
-    return sl.edges_from_order_statistics([found[i] for i in low], [found[i] for i in high], fraction)
+    return sl.sql_edges(lambda sql: con.execute(sql).fetchall(), "x", "t", bins)
 
 
 @pytest.mark.parametrize("case", range(60))
@@ -257,3 +253,18 @@ def test_a_column_with_too_many_values_is_refused(tmp_path, monkeypatch):
     line = done.stderr.strip()
     assert "\n" not in line and "m.csv" in line and "'user'" in line and "300" in line
     assert not (tmp_path / "r.html").exists()
+
+
+def test_too_many_slices_or_splits_are_refused(monkeypatch):
+    main, _, metadata = _data(n=400)
+    plan = _plan(metadata, n_bootstrap=0)
+    monkeypatch.setattr(sl, "MAX_SLICES", 20)
+    with pytest.raises(InputError, match="at least [0-9]+ slices; at most 20") as caught:
+        sl.SliceCombiner(plan).add(Chunk((main,), metadata))
+    assert caught.value.file == "meta.csv"
+    monkeypatch.setattr(splits, "MAX_SPLITS", 10)
+    combiner = SplitCombiner(Options(split_column="fold"))
+    with pytest.raises(InputError, match="at least 11 distinct splits; at most 10") as caught:
+        for chunk in _chunks((main,), metadata, 8, 4):
+            combiner.add(chunk)
+    assert caught.value.column == "fold"

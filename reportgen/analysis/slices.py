@@ -15,13 +15,13 @@ neither on how the rows are cut into chunks nor on their order:
 
 Numeric columns with more than ``bins`` distinct values become quantile bins whose edges
 are known before the first pass: ``numeric_edges`` computes them with NumPy; an engine
-can supply them from the same order statistics (``order_statistics_sql`` for DuckDB).
+can supply them from the same order statistics (``sql_edges`` for DuckDB).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -115,10 +115,27 @@ def numeric_edges(values: pa.Array, bins: int) -> np.ndarray | None:
         return None
     data = pc.cast(values.drop_null(), pa.float64()).to_numpy(zero_copy_only=False)
     present = np.sort(data[~np.isnan(data)])
-    if len(present) == 0 or np.count_nonzero(np.diff(present)) + 1 <= bins:
+    if not _binned(np.count_nonzero(np.diff(present)) + 1 if len(present) else 0, bins):
         return None
     low, high, fraction = quantile_positions(len(present), bins)
     return edges_from_order_statistics(present[low], present[high], fraction)
+
+
+def _binned(distinct: int, bins: int) -> bool:
+    """Whether a numeric column of ``distinct`` numbers is cut into quantile bins."""
+    return distinct > bins
+
+
+def sql_edges(query: Callable[[str], list[tuple]], column_sql: str, table_sql: str, bins: int) -> np.ndarray | None:
+    """``numeric_edges`` of a numeric column that DuckDB holds: ``query`` runs SQL and
+    returns its rows (``lambda sql: con.execute(sql).fetchall()``); two queries, the count
+    and the numbers at the quantiles' positions."""
+    n, distinct = query(count_sql(column_sql, table_sql))[0]
+    if not _binned(int(distinct), bins):
+        return None
+    low, high, fraction = quantile_positions(int(n), bins)
+    found = dict(query(order_statistics_sql(column_sql, table_sql, np.concatenate([low, high]))))
+    return edges_from_order_statistics(np.array([found[i] for i in low]), np.array([found[i] for i in high]), fraction)
 
 
 def order_statistics_sql(column_sql: str, table_sql: str, positions: Sequence[int]) -> str:
