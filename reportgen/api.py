@@ -374,10 +374,11 @@ def _slices(slicing: tuple[str, SliceOptions], model: Model, baseline: Model | N
     path, settings = slicing
     columns = metadata_columns(path, model.examples, opts, {c for spec in settings.specs for c in spec})
     models = (model.examples,)
-    if baseline is not None:
-        same = baseline.examples.ids.equals(model.examples.ids)
+    if baseline is not None and baseline.examples.ids.equals(model.examples.ids):
+        models += (baseline.examples,)
+    elif baseline is not None:
         where = pc.index_in(model.examples.ids, value_set=baseline.examples.ids).to_numpy(zero_copy_only=False)
-        models += (baseline.examples if same else baseline.examples.subset(where),)
+        models += (baseline.examples.subset(where),)
     plan = SlicePlan(settings, opts, column_edges(columns, settings.bins), path)
     return slice_section([Chunk(models, columns)], plan)
 
