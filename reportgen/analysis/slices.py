@@ -264,14 +264,31 @@ def correctness(ex: Examples, thresholds: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class _Part:
-    """One slice's reduction so far: its statistics, SUMS (+ CHURN) and id-hash sum."""
+    """One slice's reduction so far: its statistics, SUMS (+ CHURN) and id-hash sum.
 
-    stats: Statistics
+    The statistics are kept as a few unmerged parts of falling size (``stats``), merged
+    when a newer part is at least half the size of the one before it: each row's score
+    counts are merged a logarithmic number of times, however many chunks come."""
+
+    stats: tuple[Statistics, ...]
     sums: np.ndarray
     hashed: int
 
     def merge(self, other: "_Part") -> "_Part":
-        return _Part(self.stats.merge(other.stats), self.sums + other.sums, (self.hashed + other.hashed) & MASK)
+        stack = list(self.stats)
+        for stats in other.stats:
+            stack.append(stats)
+            while len(stack) > 1 and 2 * stack[-1].n_examples >= stack[-2].n_examples:
+                newer = stack.pop()
+                stack[-1] = stack[-1].merge(newer)
+        return _Part(tuple(stack), self.sums + other.sums, (self.hashed + other.hashed) & MASK)
+
+    @property
+    def n_examples(self) -> int:
+        return sum(s.n_examples for s in self.stats)
+
+    def merged(self) -> Statistics:
+        return Statistics.combine(self.stats)
 
 
 @dataclass(frozen=True, eq=False)
@@ -344,8 +361,8 @@ class SliceCombiner:
         for spec, found in groups.items():
             sums, hashed = found.sums(rows), found.sums(hashes)
             for g, value in enumerate(found.values):
-                part = _Part(from_examples(ex.subset(found.rows(g)), self.plan.opts.threshold,
-                                           self.plan.opts.class_thresholds), sums[g], int(hashed[g]))
+                part = _Part((from_examples(ex.subset(found.rows(g)), self.plan.opts.threshold,
+                                            self.plan.opts.class_thresholds),), sums[g], int(hashed[g]))
                 key = (spec, value)
                 self.parts[key] = self.parts[key].merge(part) if key in self.parts else part
         if len(self.parts) > MAX_SLICES:
@@ -387,12 +404,12 @@ class SliceCombiner:
                           key=lambda k: tuple(ranks[c][v] for c, v in zip(spec, k[1])))
             for key in keys:
                 part = self.parts[key]
-                mark = (part.stats.n_examples, part.hashed)
+                mark = (part.n_examples, part.hashed)
                 if mark in seen:
                     continue
                 seen.add(mark)
                 churn = part.sums[len(SUMS):] if self.baseline else None
-                found.append(SliceStats(spec, key[1], part.stats, part.sums[:len(SUMS)], churn))
+                found.append(SliceStats(spec, key[1], part.merged(), part.sums[:len(SUMS)], churn))
         return SliceResult(self.plan, tuple(found), self.n_rows, self.total, self.weighted, self.like)
 
     def _ranks(self) -> dict[str, dict[str, int]]:
