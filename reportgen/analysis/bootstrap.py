@@ -259,11 +259,14 @@ def replicates_from_sums(like: Examples, sums: np.ndarray, resampling: Resamplin
     the same task and classes (an empty one will do)."""
     cut = 3 + 3 * len(like.classes)
     step = max(1, int(CHUNK_CELLS // max(sums.shape[1], 1)))
-    parts = []
+    values: dict[str, np.ndarray] = {}
     for start in range(0, resampling.n_resamples, step):
         drawn = resampling.counts[start:start + step] @ sums
-        parts.append(_metrics(like, drawn[:, :cut], drawn[:, cut:], edges, targets))
-    values = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]} if parts else {}
+        part = _metrics(like, drawn[:, :cut], drawn[:, cut:], edges, targets)
+        for key, got in part.items():  # written in place, as in ``replicate``
+            if key not in values:
+                values[key] = np.empty((resampling.n_resamples, *got.shape[1:]))
+            values[key][start:start + len(got)] = got
     whole = sums.sum(axis=0, keepdims=True)
     full = _metrics(like, whole[:, :cut], whole[:, cut:], edges, targets)
     return Replicates(values=values, full_binned={key: v[0] for key, v in full.items()})
