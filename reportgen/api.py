@@ -9,7 +9,6 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-import numpy as np
 import pyarrow as pa
 
 from reportgen import arrays, io
@@ -20,10 +19,9 @@ from reportgen.analysis.advice import advice, overall_advice
 from reportgen.analysis.attention import attention
 from reportgen.analysis import per_example
 from reportgen.analysis.compare import Model, aligned, compare_sections
-from reportgen.analysis.churn import correct
 from reportgen.analysis.history import history_section
 from reportgen.analysis.mistakes import top_confusions
-from reportgen.analysis.slices import SliceOptions, metadata_columns, parse_specs, slice_section
+from reportgen.analysis.slices import SliceOptions, SlicePlan, column_edges, metadata_columns, parse_specs, slice_section
 from reportgen.analysis.splits import split_section
 from reportgen.errors import InputError
 from reportgen.evaluation import Evaluation
@@ -333,7 +331,7 @@ def _run(
     metrics = model.evaluation.with_extras(
         **compare_sections(model, compared),
         **_statistics_sections("memory", model.stats, report, opts),
-        splits=split_section(model.examples, opts) if opts.split_column else None,
+        splits=split_section([Chunk((model.examples,))], opts) if opts.split_column else None,
         history=history_section(str(history)) if history is not None else None,
     )
     if on_metrics is not None:
@@ -347,11 +345,17 @@ def _run(
     analyses.add(chunk)
     sections, lists = per_example.sections(analyses, model, baseline, opts, table)
     if slicing is not None:
-        thresholds = np.asarray(model.stats.class_thresholds)
-        old_right = correct(chunk.models[1], thresholds) if baseline is not None else None
-        columns = metadata_columns(slicing[0], model.examples, opts, {c for spec in slicing[1].specs for c in spec})
-        sections.update(slice_section(model.examples, columns, slicing[1], opts, thresholds, old_right))
+        sections.update(_slices(slicing, chunk.models, opts))
     return metrics.with_extras(**sections).with_example_lists(lists)
+
+
+def _slices(slicing: tuple[str, SliceOptions], models: tuple[Examples, ...], opts: Options) -> dict[str, Any]:
+    """The slices of the data in memory, as one chunk (``models``: the model's examples, then
+    the baseline's in the same row order)."""
+    path, settings = slicing
+    columns = metadata_columns(path, models[0], opts, {c for spec in settings.specs for c in spec})
+    plan = SlicePlan(settings, opts, column_edges(columns, settings.bins), path)
+    return slice_section([Chunk(models, columns)], plan)
 
 
 def _model(labels: Source, inputs: ModelInputs, opts: Options, fixed: Examples | None = None) -> Model:

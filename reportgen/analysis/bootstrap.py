@@ -72,10 +72,11 @@ def plan(n_resamples: int, seed: int, n_classes: int = 1, max_groups: int = MAX_
     return Resampling(counts=counts.astype(np.float64), seed=seed)
 
 
-def rank_edges(per_class: tuple[ScoreCounts, ...]) -> tuple[np.ndarray, ...]:
-    """Each class's inner score-bin edges for the ranking replicates, from the whole
-    sample's score counts (a label-only model's are empty)."""
-    bins = rank_bins(len(per_class))
+def rank_edges(per_class: tuple[ScoreCounts, ...], bins: int | None = None) -> tuple[np.ndarray, ...]:
+    """Each class's inner score-bin edges for the ranking replicates, at most ``bins`` bins
+    per class (default ``rank_bins``), from the whole sample's score counts (a label-only
+    model's are empty)."""
+    bins = rank_bins(len(per_class)) if bins is None else bins
     return tuple(_inner_edges(c, bins) if len(c.scores) else np.zeros(0) for c in per_class)
 
 
@@ -311,3 +312,28 @@ def interval(values: np.ndarray, shift: float = 0.0) -> list[float] | None:
         return None
     low, high = np.percentile(finite, [2.5, 97.5])
     return [float(low + shift), float(high + shift)]
+
+
+# ---------------------------------------------------------------- one array of group sums (the slices' intervals)
+
+
+def group_sums(ex: Examples, groups: np.ndarray, n_groups: int, thresholds: np.ndarray,
+               edges: tuple[np.ndarray, ...]) -> np.ndarray:
+    """(n_groups, columns) float64: the decision sums, then the rank sums of every class,
+    of the rows of ``ex`` in each group (``groups``: (rows,)); the sums of two chunks add up."""
+    sums = GroupSums(0, ex.task, len(ex.classes), ex.has_scores, thresholds, tuple(edges), n_groups, weighted=True)
+    sums.add_rows(ex, groups)
+    return np.concatenate([sums.decision, sums.ranks.reshape(n_groups, -1)], axis=1)
+
+
+def replicates_from_sums(like: Examples, sums: np.ndarray, resampling: Resampling, edges: tuple[np.ndarray, ...],
+                         targets: tuple[float, float]) -> Replicates:
+    """The replicates of ``group_sums`` added over every chunk; ``like`` is any Examples of
+    the same task and classes (an empty one will do)."""
+    k = len(like.classes)
+    cut = 3 + 3 * k
+    width = sums[:, cut:].shape[1] // (2 * k) if k else 1
+    held = GroupSums(0, like.task, k, True, np.zeros(k), tuple(edges), resampling.n_groups, weighted=True)
+    held.decision = sums[:, :cut]
+    held.ranks = sums[:, cut:].reshape(resampling.n_groups, k, width, 2)
+    return replicate(held, resampling, targets)
