@@ -60,25 +60,6 @@ def session(master: str | None = None):
     return spark
 
 
-def statistics_from_paths(labels: str, scores: str, opts: Options, same: bool, master: str | None = None,
-                          budget: int = DISTINCT_BUDGET) -> tuple[Statistics, tuple[Note, ...]]:
-    """Read the files (or folders, or globs) with Spark and reduce them to one model's statistics."""
-    engine = SparkEngine.from_paths(opts, [labels] if same else [labels, scores], master, budget)
-    engine.prepare(labels, [("model", labels if same else scores, None)])
-    found, notes = engine.model_statistics()
-    return found[0], notes
-
-
-def statistics(labels, scores, opts: Options, same: bool = False, labels_name: str = "labels",
-               scores_name: str = "scores", budget: int = DISTINCT_BUDGET) -> tuple[Statistics, tuple[Note, ...]]:
-    """Statistics of Spark DataFrames ``labels`` and ``scores`` (``same``: one frame holds both)."""
-    frames = {labels_name: labels} if same else {labels_name: labels, scores_name: scores}
-    engine = SparkEngine(opts, frames, budget)
-    engine.prepare(labels_name, [("model", labels_name if same else scores_name, None)])
-    found, notes = engine.model_statistics()
-    return found[0], notes
-
-
 def _read(spark, path: str):
     fmt = locate(path)[1]  # Spark reads folders itself
     try:
