@@ -14,6 +14,7 @@ import pytest
 
 import reportgen
 from conftest import assert_json_close, run_reportgen, softmax_scores, write_frame
+from combiners import ClassCounts, GroupRows, SplitRows
 from reportgen.api import finish_models
 from reportgen.chunks import Chunk
 from reportgen.errors import InputError
@@ -224,35 +225,6 @@ def test_duckdb_refuses_too_many_label_only_classes(tmp_path, monkeypatch):
 # ----------------------------------------------------------------------------- the replayable pass
 
 
-class ClassCounts:
-    """A toy combiner: rows per (true class, predicted class) of the report's model, weight
-    per metadata group, and the baseline's rows per predicted class."""
-
-    def __init__(self, k: int) -> None:
-        self.k = k
-        self.pairs = np.zeros((k, k), dtype=np.int64)
-        self.groups: dict[str, int] = {}
-        self.baseline = np.zeros(k, dtype=np.int64)
-        self.chunks = 0
-
-    def add(self, chunk: Chunk) -> None:
-        main, baseline = chunk.models
-        assert main.ids.to_pylist() == baseline.ids.to_pylist()  # the same rows in the same order
-        np.add.at(self.pairs, (main.y_true, main.y_pred), 1)
-        self.baseline += np.bincount(baseline.y_score.argmax(axis=1), minlength=self.k)
-        for value in chunk.metadata["group"].to_pylist():
-            self.groups[value] = self.groups.get(value, 0) + 1
-        self.chunks += 1
-
-    def merge(self, other: "ClassCounts") -> "ClassCounts":
-        self.pairs += other.pairs
-        self.baseline += other.baseline
-        for key, value in other.groups.items():
-            self.groups[key] = self.groups.get(key, 0) + value
-        self.chunks += other.chunks
-        return self
-
-
 def _expected_counts(files: dict[str, Path]) -> ClassCounts:
     labels = pd.read_csv(files["labels"], dtype=str)
     predicted = pd.read_csv(files["predictions"], dtype=str)
@@ -317,22 +289,6 @@ def test_metadata_follows_the_memory_engines_rule_for_missing_ids(tmp_path):
         assert rows[None] == 1 and sum(rows.values()) == 600
 
 
-class GroupRows:
-    """Rows per value of the metadata column ``group`` (None: no metadata)."""
-
-    def __init__(self) -> None:
-        self.rows: dict = {}
-
-    def add(self, chunk: Chunk) -> None:
-        for value in chunk.metadata["group"].to_pylist():
-            self.rows[value] = self.rows.get(value, 0) + 1
-
-    def merge(self, other: "GroupRows") -> "GroupRows":
-        for key, value in other.rows.items():
-            self.rows[key] = self.rows.get(key, 0) + value
-        return self
-
-
 def test_split_column_travels_in_the_chunk(tmp_path):
     from reportgen.engines.duck import DuckEngine
 
@@ -347,12 +303,6 @@ def test_split_column_travels_in_the_chunk(tmp_path):
     finally:
         engine.close()
     assert splits == {"test": 200, "train": 400}
-
-
-class SplitRows(GroupRows):
-    def add(self, chunk: Chunk) -> None:
-        for value in chunk.main.split.to_pylist():
-            self.rows[value] = self.rows.get(value, 0) + 1
 
 
 def test_the_statistics_pass_pickles_as_its_statistics(tmp_path):
@@ -395,6 +345,7 @@ def spark_session():
     from reportgen.engines.spark import session
 
     spark = session("local[2]")
+    spark.sparkContext.addPyFile(str(Path(__file__).with_name("combiners.py")))  # the workers import it
     yield spark
 
 
