@@ -108,6 +108,24 @@ def test_duckdb_weighted_label_only_equals_the_memory_engine(tmp_path):
     assert duck["inputs"] == {"kind": "labels", "scores_are": "probabilities", "weighted": True, "count_digits": 2}
 
 
+def test_duckdb_label_only_invented_class_and_numeric_names(tmp_path):
+    files = _multiclass(tmp_path)
+    files = _bad(tmp_path, files, "predictions", "predicted", "r0042", "c9")  # a class only the predictions name
+    options = dict(predictions=files["predictions"])
+    memory, duck = _report("memory", files, **options), _report("duckdb", files, **options)
+    _same_report(memory, duck)
+    assert duck["classes"][-1] == "c9" and any(w["code"] == "predicted_unknown_class" for w in duck["warnings"])
+    rng = np.random.default_rng(7)
+    y = rng.choice([2, 10, 1], 200)
+    labels = pd.DataFrame({"id": np.arange(200), "label": y})
+    predicted = pd.DataFrame({"id": np.arange(200)[::-1], "predicted": np.where(rng.random(200) < 0.7, y, 10)[::-1]})
+    numeric = {"labels": _write(tmp_path, "numeric_labels", labels, "parquet"),
+               "predictions": _write(tmp_path, "numeric_predictions", predicted, "parquet")}
+    memory, duck = (_report(engine, numeric, predictions=numeric["predictions"]) for engine in ("memory", "duckdb"))
+    _same_report(memory, duck)
+    assert duck["classes"] == ["1", "2", "10"]
+
+
 def _binary(tmp_path: Path, words: tuple[str, str], predicted_as: str, n: int = 400, seed: int = 2) -> dict[str, Path]:
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 2, n)
@@ -356,6 +374,17 @@ def test_spark_equals_the_memory_engine(spark_session, tmp_path):
     for case in ("label-only", "weighted label-only", "mixed", "baseline predictions", "compare"):
         options = cases[case]
         _same_report(_report("memory", files, **options), _report("spark", files, **options))
+    # Spark DataFrames of the caller's session: a label-only model against a scored baseline
+    frames = {k: pd.read_csv(files[k], dtype={"id": str, "label": str, "predicted": str})
+              for k in ("labels", "predictions")}
+    frames["baseline"] = pd.read_parquet(files["baseline"])
+    memory = reportgen.evaluate(frames["labels"], predictions=frames["predictions"], baseline=frames["baseline"],
+                                n_bootstrap=0).to_dict()
+    sparked = reportgen.evaluate(spark_session.createDataFrame(frames["labels"]),
+                                 predictions=spark_session.createDataFrame(frames["predictions"]),
+                                 baseline=spark_session.createDataFrame(frames["baseline"]), engine="spark",
+                                 n_bootstrap=0).to_dict()
+    _same_report(memory, sparked)
 
 
 def test_spark_reduce_and_bad_rows(spark_session, tmp_path):
