@@ -178,7 +178,7 @@ def evaluate_files(
     ``predictions`` is a file of the model's hard labels (id + ``predicted``, or
     ``prediction_column``; it may be the labels or the scores file): without ``scores``
     the report is label-only; with them the predictions decide and the scores rank.
-    ``baseline_predictions`` gives the baseline as hard labels (memory engine only).
+    ``baseline_predictions`` gives the baseline as hard labels.
 
     ``history`` is a training history (step or epoch, optional split, numeric metrics);
     ``metadata`` (id plus columns) with ``slice_by`` (``"a"`` or crossed ``"a,b"``) adds slices.

@@ -1,9 +1,10 @@
-"""The DuckDB engine: labels and scores joined out of core, streamed into statistics.
+"""The DuckDB engine: labels and every model's files joined out of core, streamed into combiners.
 
-DuckDB reads the files (or globs, or Hive-partitioned folders), turns labels into class
-codes and joins by id under a memory limit, spilling to a temporary folder. Its Arrow
-batches are validated and reduced by the same ``Accumulator`` every engine uses while
-DuckDB produces the next batch on its own threads.
+DuckDB reads the files (or globs, or Hive-partitioned folders), turns labels and
+predictions into class codes and joins by id under a memory limit, spilling to a
+temporary folder. Its Arrow batches become Chunks, validated and reduced (the statistics
+pass: by the same ``Accumulator`` every engine uses, one per model) while DuckDB produces
+the next batch on its own threads.
 """
 from __future__ import annotations
 

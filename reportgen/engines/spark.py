@@ -1,8 +1,10 @@
 """The Spark engine: one pass over the joined rows, statistics per partition, summed on the driver.
 
-Spark joins labels and scores by id and computes class codes; each partition's Arrow
-batches go through the same validation and ``Accumulator`` as every engine, and only
-each partition's statistics (a few MB) travel to the driver, where they are merged.
+Spark joins the labels with every model's scores and predictions (and the metadata) by id
+and computes class codes; each partition's Arrow batches become Chunks that go through the
+same validation and combiners as every engine (the statistics pass: one ``Accumulator``
+per model), and only each partition's combiner (a few MB of statistics) travels to the
+driver, where they are merged.
 """
 from __future__ import annotations
 
