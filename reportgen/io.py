@@ -65,6 +65,7 @@ def read_table(path: str | os.PathLike[str], string_columns: tuple[str, ...] = (
         raise
     except (pa.ArrowException, OSError, ValueError, UnicodeError) as err:
         raise InputError(f"cannot read as {fmt.upper()}: {first_line(err)}", file=name) from None
+    pa.default_memory_pool().release_unused()  # the decoders' scratch, before the next large allocation
     try:
         table.column_names
     except UnicodeDecodeError:

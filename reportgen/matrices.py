@@ -24,6 +24,13 @@ def shown_classes(confusion: np.ndarray, size: int) -> np.ndarray:
     return np.sort(ranked[:size])
 
 
+def top_scored(sums: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``sums`` ((m, k)): its ``top`` largest columns, best first (ties to the
+    lower index), and their values; both (m, top)."""
+    order = np.argsort(-sums, axis=1, kind="stable")[:, :top]
+    return order, np.take_along_axis(sums, order, axis=1)
+
+
 def fold(matrix: np.ndarray, index: np.ndarray) -> np.ndarray:
     """The rows and columns of ``index``, then one "other" row and column summing the rest.
 

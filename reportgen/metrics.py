@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 
 from reportgen.evaluation import Evaluation
-from reportgen.matrices import MATRIX_LIMIT, TOP_SCORED, fold, shown_classes
+from reportgen.matrices import MATRIX_LIMIT, fold, shown_classes
 from reportgen.ratios import divide, precision_recall_f1
-from reportgen.stats import CALIBRATION_BINS, TOP_K, ScoreCounts, Statistics, calibration_edges
+from reportgen.stats import CALIBRATION_BINS, TOP_K, ScoreCounts, Statistics, TopScoreSums, calibration_edges
 from reportgen.validate import Note
 
 
@@ -399,41 +399,20 @@ def _probability_matrix(stats: Statistics) -> dict[str, Any]:
         means = np.divide(sums, rows[:, None], out=np.zeros(sums.shape), where=filled[:, None])
         mean_score = [row if has else [None] * k for row, has in zip(means.tolist(), filled)]
         return {"classes": list(stats.classes), "mean_score": mean_score}
+    compact = sums if isinstance(sums, TopScoreSums) else TopScoreSums.from_dense(sums, stats.confusion)
     actual = np.flatnonzero(filled)
-    scored, best, rest = _top_scored(sums, rows, actual, min(TOP_SCORED, k))
-    index = shown_classes(stats.confusion, MATRIX_LIMIT - 1)
-    folded_sums = fold(sums, index)
-    folded_rows = np.append(rows[index], rows.sum() - rows[index].sum())
-    shown = np.divide(folded_sums, folded_rows[:, None], out=np.zeros(folded_sums.shape),
+    count = rows[actual].astype(np.float64)
+    folded_rows = np.append(rows[compact.index], rows.sum() - rows[compact.index].sum())
+    shown = np.divide(compact.folded, folded_rows[:, None], out=np.zeros(compact.folded.shape),
                       where=folded_rows[:, None] > 0)
     shown_rows = [row if n else [None] * len(row) for row, n in zip(shown.tolist(), folded_rows)]
     return {
         "classes": list(stats.classes),
         "mean_score": None,
-        "top": {"actual": actual.tolist(), "scored": scored.tolist(), "mean": best.tolist(), "rest": rest.tolist()},
-        "shown": {"index": index.tolist(), "mean_score": shown_rows},
+        "top": {"actual": actual.tolist(), "scored": compact.scored[actual].tolist(),
+                "mean": (compact.best[actual] / count[:, None]).tolist(), "rest": (compact.rest[actual] / count).tolist()},
+        "shown": {"index": compact.index.tolist(), "mean_score": shown_rows},
     }
-
-
-def _top_scored(sums: np.ndarray, rows: np.ndarray, actual: np.ndarray, top: int, block: int = 256):
-    """Per actual class in ``actual``: its ``top`` best-scored classes (best first, ties to
-    the lower index), their mean scores and the other classes' mean scores summed.
-
-    sums: (k, k) score sums, rows actual; rows: (k,) examples per actual class. Returns
-    arrays of shapes (len(actual), top), (len(actual), top) and (len(actual),); worked
-    out a block of actual classes at a time, so no k x k temporary is made.
-    """
-    scored = np.empty((len(actual), top), dtype=np.int64)
-    best = np.empty((len(actual), top))
-    rest = np.empty(len(actual))
-    for start in range(0, len(actual), block):
-        part = actual[start:start + block]
-        means = sums[part] / rows[part, None]
-        order = np.argsort(-means, axis=1, kind="stable")[:, :top]
-        scored[start:start + block] = order
-        best[start:start + block] = np.take_along_axis(means, order, axis=1)
-        rest[start:start + block] = means.sum(axis=1) - best[start:start + block].sum(axis=1)
-    return scored, best, rest
 
 
 def _grid(stats: Statistics, grid: tuple[float, ...]) -> dict[str, Any]:

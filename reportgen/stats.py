@@ -15,6 +15,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from reportgen.binning import BinCounter
+from reportgen.matrices import MATRIX_LIMIT, TOP_SCORED, fold, shown_classes, top_scored
 from reportgen.validate import Examples
 
 TOP_K = (3, 5)
@@ -221,6 +222,87 @@ class ScoreCounts:
                 np.where(hit, self.anchors.neg_above[where], neg))
 
 
+@dataclass(frozen=True, eq=False)
+class TopScoreSums:
+    """The score sums of many classes without their k × k matrix: what the compact
+    probability matrix shows, for final statistics (they do not merge).
+
+    ``diagonal`` (k,): each class's own score summed over its examples; ``scored`` (k,
+    top) int64: each actual class's ``top`` best-scored classes, best first (ties to the
+    lower index), ``best`` (k, top) their sums and ``rest`` (k,) the other classes' sums;
+    ``index`` (K,): the shown classes (``matrices.shown_classes`` of the confusion) and
+    ``folded`` (K + 1, K + 1) the sums folded to them and "other" (``matrices.fold``).
+    Sums of weights times scores when weighted.
+    """
+
+    diagonal: np.ndarray
+    scored: np.ndarray
+    best: np.ndarray
+    rest: np.ndarray
+    index: np.ndarray
+    folded: np.ndarray
+
+    @classmethod
+    def from_dense(cls, sums: np.ndarray, confusion: np.ndarray, block: int = 256) -> "TopScoreSums":
+        """From (k, k) score sums (rows actual), a block of actual classes at a time."""
+        k = len(sums)
+        top = min(TOP_SCORED, k)
+        scored = np.empty((k, top), dtype=np.int64)
+        best = np.empty((k, top))
+        for start in range(0, k, block):
+            scored[start:start + block], best[start:start + block] = top_scored(sums[start:start + block], top)
+        index = shown_classes(confusion, MATRIX_LIMIT - 1)
+        return cls(np.diag(sums).copy(), scored, best, sums.sum(axis=1) - best.sum(axis=1), index, fold(sums, index))
+
+    @classmethod
+    def from_examples(cls, ex: Examples, confusion: np.ndarray, cells: float = 4e6) -> "TopScoreSums":
+        """From single-label examples' rows, grouped by actual class and gathered a block
+        of about ``cells`` score cells at a time: no k × k matrix is made."""
+        k = len(ex.classes)
+        top = min(TOP_SCORED, k)
+        w = ex.weight
+        order = np.argsort(ex.y_true, kind="stable")
+        labels = ex.y_true[order]
+        starts = np.searchsorted(labels, np.arange(k + 1))  # rows of class c: order[starts[c]:starts[c + 1]]
+        totals = ex.y_score.sum(axis=1) if w is None else ex.y_score.sum(axis=1) * w
+        scored = np.tile(np.arange(top, dtype=np.int64), (k, 1))
+        best = np.zeros((k, top))
+        diagonal = np.zeros(k)
+        limit = max(1, int(cells // k))  # rows gathered at once
+        first = 0
+        while first < k:
+            last = max(first + 1, int(np.searchsorted(starts, starts[first] + limit, side="right")) - 1)
+            last = min(last, k)
+            block = np.zeros((last - first, k))
+            for at in range(starts[first], starts[last], limit):  # a class of many rows: in parts
+                rows = order[at:min(at + limit, starts[last])]
+                part = ex.y_score[rows] if w is None else ex.y_score[rows] * w[rows, None]
+                owner = labels[at:at + len(rows)] - first
+                present, where = np.unique(owner, return_index=True)
+                block[present] += np.add.reduceat(part, where, axis=0)
+            scored[first:last], best[first:last] = top_scored(block, top)
+            diagonal[first:last] = block[np.arange(last - first), np.arange(first, last)]
+            first = last
+        rest = np.bincount(ex.y_true, weights=totals, minlength=k) - best.sum(axis=1)
+        index = shown_classes(confusion, MATRIX_LIMIT - 1)
+        return cls(diagonal, scored, best, rest, index, _folded_sums(ex, index, totals))
+
+
+def _folded_sums(ex: Examples, index: np.ndarray, totals: np.ndarray) -> np.ndarray:
+    """(K + 1, K + 1): single-label score sums folded to the classes of ``index`` and
+    "other" (rows actual), from the rows; ``totals`` (rows,) each row's (weighted) score sum."""
+    k, size = len(ex.classes), len(index)
+    position = np.full(k, size)
+    position[index] = np.arange(size)
+    row = position[ex.y_true]
+    out = np.empty((size + 1, size + 1))
+    for j, c in enumerate(index):
+        scores = ex.y_score[:, c] if ex.weight is None else ex.y_score[:, c] * ex.weight
+        out[:, j] = np.bincount(row, weights=scores, minlength=size + 1)
+    out[:, size] = np.bincount(row, weights=totals, minlength=size + 1) - out[:, :size].sum(axis=1)
+    return out
+
+
 def _suffix_sums(values: np.ndarray) -> np.ndarray:
     """(len + 1,): the sum of ``values[i:]`` for each i, and 0 at the end; added from the
     top as the curves add them, so every partial sum is at most the total."""
@@ -232,8 +314,9 @@ class Statistics:
     """Everything the metrics need, as sums over examples (see ``merge``).
 
     Counts (``confusion`` k × k, ``actual_counts`` (k,), ``top_k_hits``, ``exact_match``)
-    are int64 row counts, or float64 sums of weights when weighted; ``score_sums`` (k × k)
-    and the loss sums are weighted too. ``n_examples`` stays the row count;
+    are int64 row counts (the confusion int32 in the final statistics of many classes), or
+    float64 sums of weights when weighted; ``score_sums`` (k × k) and the loss sums are
+    weighted too. ``n_examples`` stays the row count;
     ``weight_total`` (weighted only) is the sum of weights and ``actual_rows`` ((k,)
     int64, weighted only) the unweighted rows per actual class.
     """
@@ -247,7 +330,7 @@ class Statistics:
     per_class: tuple[ScoreCounts, ...]
     top_class: ScoreCounts           # multiclass: each row's top score, positive when right (else empty)
     confusion: np.ndarray            # rows actual, columns predicted (multilabel: co-occurrence)
-    score_sums: np.ndarray           # rows actual class, columns the class scored
+    score_sums: "np.ndarray | TopScoreSums"  # rows actual class, columns the class scored (compact: final, many classes)
     actual_counts: np.ndarray        # examples per actual class
     log_loss_sum: float
     brier_sum: float
@@ -273,6 +356,12 @@ class Statistics:
     def has_scores(self) -> bool:
         return self.inputs != "labels"
 
+    @property
+    def score_diagonal(self) -> np.ndarray:
+        """(k,): each class's own score summed over its examples (weighted when weighted)."""
+        sums = self.score_sums
+        return sums.diagonal if isinstance(sums, TopScoreSums) else np.diag(sums)
+
     @functools.cached_property
     def confidence(self) -> ScoreCounts:
         """The calibration stream: binary, the positive class's scores; multiclass, the top
@@ -295,6 +384,8 @@ class Statistics:
             raise ValueError("cannot merge statistics of different tasks, classes or thresholds")
         if len(parts) == 1:
             return first
+        if any(isinstance(p.score_sums, TopScoreSums) for p in parts):
+            raise ValueError("final statistics of many classes (compact score sums) do not merge")
         return replace(
             first,
             n_examples=sum(p.n_examples for p in parts),
@@ -347,13 +438,20 @@ def from_examples(
         # the per-class counts run on the pool while this thread sums over the rows
         sorted_counts = pool.map(count, range(k) if score_counts else ())
         predicted = predicted_classes(ex, np.asarray(cuts))
-        sums = _score_sums(ex)
+        final = grid is not None and k > POOL_CLASSES
+        confusion = _confusion(ex, predicted, narrow=final)
+        if final and ex.y_multi is None:
+            sums = TopScoreSums.from_examples(ex, confusion)
+            diagonal = sums.diagonal
+        else:
+            sums = _score_sums(ex)
+            diagonal = np.diag(sums)
         rows = dict(
-            confusion=_confusion(ex, predicted),
+            confusion=confusion,
             score_sums=sums,
             actual_counts=_actual_counts(ex),
             log_loss_sum=_log_loss_sum(ex),
-            brier_sum=_brier_sum(ex, sums),
+            brier_sum=_brier_sum(ex, diagonal),
             top_k_hits=_top_k_hits(ex, columns),
             exact_match=_exact_match(ex, predicted),
             unnormalized_rows=_unnormalized_rows(ex),
@@ -458,13 +556,19 @@ def _top_class(ex: Examples, predicted: np.ndarray) -> ScoreCounts:
     return ScoreCounts.from_arrays(*top_scores(ex, ex.argmax if ex.has_predictions else predicted), ex.weight)
 
 
-def _confusion(ex: Examples, predicted: np.ndarray) -> np.ndarray:
+def _confusion(ex: Examples, predicted: np.ndarray, narrow: bool = False) -> np.ndarray:
+    """k × k counts, rows actual (int64; int32 when ``narrow``: final statistics of many
+    classes, never merged, whose cells cannot outgrow the rows in memory)."""
     if ex.weight is not None:
         return _weighted_confusion(ex, predicted)
     k = len(ex.classes)
     if ex.y_multi is None:
-        flat = np.bincount(ex.y_true * k + predicted, minlength=k * k)
-        return flat.reshape(k, k).astype(np.int64, copy=False)
+        if not (narrow and ex.n_examples < np.iinfo(np.int32).max):
+            return np.bincount(ex.y_true * k + predicted, minlength=k * k).reshape(k, k).astype(np.int64, copy=False)
+        counts = np.zeros(k * k, dtype=np.int32)
+        cells, found = np.unique(ex.y_true * k + predicted, return_counts=True)  # no k × k int64 temporary
+        counts[cells] = found
+        return counts.reshape(k, k)
     return np.stack([np.count_nonzero(predicted[ex.y_multi[:, i]], axis=0) for i in range(k)]).astype(np.int64)
 
 
@@ -512,20 +616,20 @@ def row_log_loss(ex: Examples) -> np.ndarray:
     return loss
 
 
-def _brier_sum(ex: Examples, score_sums: np.ndarray) -> float:
+def _brier_sum(ex: Examples, diagonal: np.ndarray) -> float:
     """Binary: sum (p - y)^2; multiclass and multilabel: sum over every cell.
 
     Each cell is s^2 - 2 s y + y (y is 0 or 1); the s y terms add up to the diagonal of
-    the score sums, so this is one dot product per class.
+    the score sums (``diagonal``, (k,)), so this is one dot product per class.
     """
     if ex.weight is not None:
-        return _weighted_brier_sum(ex, score_sums)
+        return _weighted_brier_sum(ex, diagonal)
     if ex.task == "binary":
         p = ex.y_score[:, 1]
-        return float(_square_sum(p) - 2.0 * score_sums[1, 1] + np.count_nonzero(ex.y_true == 1))
+        return float(_square_sum(p) - 2.0 * diagonal[1] + np.count_nonzero(ex.y_true == 1))
     squares = sum(_square_sum(ex.y_score[:, j]) for j in range(len(ex.classes)))
     positives = ex.n_examples if ex.y_multi is None else int(np.count_nonzero(ex.y_multi))
-    return float(squares - 2.0 * np.trace(score_sums) + positives)
+    return float(squares - 2.0 * diagonal.sum() + positives)
 
 
 def _square_sum(values: np.ndarray) -> float:
@@ -608,12 +712,12 @@ def _weighted_actual_counts(ex: Examples) -> np.ndarray:
     return ex.weight @ ex.y_multi.astype(np.float64)
 
 
-def _weighted_brier_sum(ex: Examples, score_sums: np.ndarray) -> float:
+def _weighted_brier_sum(ex: Examples, diagonal: np.ndarray) -> float:
     """As ``_brier_sum``, each row's cells counted with its weight."""
     w = ex.weight
     if ex.task == "binary":
         p = ex.y_score[:, 1]
-        return float(np.einsum("i,i,i->", w, p, p) - 2.0 * score_sums[1, 1] + _weight_of(ex.y_true == 1, w))
+        return float(np.einsum("i,i,i->", w, p, p) - 2.0 * diagonal[1] + _weight_of(ex.y_true == 1, w))
     squares = sum(float(np.einsum("i,i,i->", w, ex.y_score[:, j], ex.y_score[:, j])) for j in range(len(ex.classes)))
     positives = float(w.sum()) if ex.y_multi is None else float(w @ ex.y_multi.sum(axis=1))
-    return float(squares - 2.0 * np.trace(score_sums) + positives)
+    return float(squares - 2.0 * diagonal.sum() + positives)

@@ -26,7 +26,7 @@ MIN_GROUPS = 100
 RANK_CELLS = 4000  # classes × score bins kept per model ...
 MIN_BINS = 8       # ... but at least this many bins per class
 PRODUCT_BUDGET = 1e10  # multiply-adds of one model's replicate product: bounds the groups at many classes
-CHUNK_CELLS = 2e7  # replicate sums held at once (replicates × columns)
+CHUNK_CELLS = 4e6  # replicate sums held at once (replicates × columns): a few tens of MB with the metrics' temporaries
 
 
 @dataclass(frozen=True, eq=False)
