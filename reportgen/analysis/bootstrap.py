@@ -85,12 +85,16 @@ def replicate(
     ranks = _rank_sums(ex, groups, size, edges) if ex.has_scores else np.zeros((size, k, 1, 2))
     flat = np.concatenate([decision, ranks.reshape(size, -1)], axis=1)
     cut = decision.shape[1]
+    del decision, ranks
     step = max(1, int(CHUNK_CELLS // flat.shape[1]))
-    parts = []
+    values: dict[str, np.ndarray] = {}
     for start in range(0, resampling.n_resamples, step):
         sums = resampling.counts[start:start + step] @ flat
-        parts.append(_metrics(ex, sums[:, :cut], sums[:, cut:], edges, targets))
-    values = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]} if parts else {}
+        part = _metrics(ex, sums[:, :cut], sums[:, cut:], edges, targets)
+        for key, got in part.items():  # written in place: no list of parts to join
+            if key not in values:
+                values[key] = np.empty((resampling.n_resamples, *got.shape[1:]))
+            values[key][start:start + len(got)] = got
     whole = flat.sum(axis=0, keepdims=True)
     full = _metrics(ex, whole[:, :cut], whole[:, cut:], edges, targets)
     return Replicates(values=values, full_binned={key: v[0] for key, v in full.items()})
