@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from reportgen import arrays, io
 from reportgen.accumulate import DISTINCT_BUDGET, EngineInfo
+from reportgen.chunks import Chunk
 from reportgen.engines import check_engine, choose_engine
 from reportgen.analysis.advice import advice, overall_advice
 from reportgen.analysis.attention import attention
@@ -23,7 +24,7 @@ from reportgen.analysis.churn import churn_section, correct
 from reportgen.analysis.history import history_section
 from reportgen.analysis.lists import ExampleLists, Ranked, listed
 from reportgen.analysis.mistakes import confident_mistakes, label_issues, top_confusions
-from reportgen.analysis.slices import SliceOptions, metadata_columns, parse_specs, slice_section
+from reportgen.analysis.slices import SliceOptions, SlicePlan, column_edges, metadata_columns, parse_specs, slice_section
 from reportgen.analysis.splits import split_section
 from reportgen.errors import InputError
 from reportgen.evaluation import Evaluation
@@ -386,7 +387,7 @@ def _run(
     metrics = model.evaluation.with_extras(
         **compare_sections(model, compared),
         **_statistics_sections("memory", model.stats, report, opts),
-        splits=split_section(model.examples, opts) if opts.split_column else None,
+        splits=split_section([Chunk((model.examples,))], opts) if opts.split_column else None,
         history=history_section(str(history)) if history is not None else None,
     )
     if on_metrics is not None:
@@ -401,8 +402,7 @@ def _run(
     if old_right is not None:
         sections["churn"], broken, fixed = churn_section(model.examples, old_right, thresholds, opts.list_limit, table)
     if slicing is not None:
-        columns = metadata_columns(slicing[0], model.examples, opts, {c for spec in slicing[1].specs for c in spec})
-        sections.update(slice_section(model.examples, columns, slicing[1], opts, thresholds, old_right))
+        sections.update(_slices(slicing, model, compared[0] if compared else None, opts))
     lists = ExampleLists(
         label_issues=label_issues(model.examples),
         confident_mistakes=confident_mistakes(model.examples, thresholds),
@@ -419,6 +419,20 @@ def _run(
         selection=select_examples(model.examples, cuts, opts.inputs_per_cell, opts.inputs_total, table,
                                   shown=(report["confusion_matrix"].get("shown") or {}).get("index")),
     ).with_example_lists(lists)
+
+
+def _slices(slicing: tuple[str, SliceOptions], model: Model, baseline: Model | None, opts: Options) -> dict[str, Any]:
+    """The slices of the data in memory, as one chunk (the baseline's rows in the model's order)."""
+    path, settings = slicing
+    columns = metadata_columns(path, model.examples, opts, {c for spec in settings.specs for c in spec})
+    models = (model.examples,)
+    if baseline is not None and baseline.examples.ids.equals(model.examples.ids):
+        models += (baseline.examples,)
+    elif baseline is not None:
+        where = pc.index_in(model.examples.ids, value_set=baseline.examples.ids).to_numpy(zero_copy_only=False)
+        models += (baseline.examples.subset(where),)
+    plan = SlicePlan(settings, opts, column_edges(columns, settings.bins), path)
+    return slice_section([Chunk(models, columns)], plan)
 
 
 def _total(ranked: Ranked | None) -> int | None:

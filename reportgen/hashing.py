@@ -51,6 +51,30 @@ def row_groups(ids: pa.Array | pa.ChunkedArray, seed: int, n_groups: int) -> np.
     return np.asarray(out["g"], dtype=np.int32)
 
 
+def id_hashes(ids: pa.Array | pa.ChunkedArray, seed: int) -> np.ndarray:
+    """(rows,) uint64: each id's seeded hash (the one ``row_groups`` reduces modulo the
+    groups), from its text and ``seed`` alone."""
+    if len(ids) == 0:
+        return np.empty(0, dtype=np.uint64)
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
+    integer = pa.types.is_integer(ids.type)
+    con = _connection()
+    con.register("reportgen_ids", pa.table({"i": ids if integer else id_text(ids)}))
+    try:
+        text = "CAST(i AS VARCHAR)" if integer else "i"
+        out = con.sql(f"SELECT hash({text}, {int(seed)}::UBIGINT) AS h FROM reportgen_ids").fetchnumpy()
+    finally:
+        con.unregister("reportgen_ids")
+    return np.asarray(out["h"], dtype=np.uint64)
+
+
+def hash_groups(hashes: np.ndarray, n_groups: int) -> np.ndarray:
+    """(rows,) int32: the groups of rows whose ``id_hashes`` are ``hashes``, the same as
+    ``row_groups`` gives (for a caller that hashes a chunk once and groups parts of it)."""
+    return (hashes % np.uint64(n_groups)).astype(np.int32)
+
+
 def _connection():
     """One in-memory DuckDB connection per thread."""
     con = getattr(_local, "con", None)

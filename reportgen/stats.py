@@ -23,6 +23,7 @@ CALIBRATION_BINS = 15  # equal-width reliability bins
 POOL_CLASSES = 40      # past this many classes the memory engine pools negatives (ScoreCounts.pooled)
 SUM_TOLERANCE = 1e-3  # a row of multiclass scores further than this from 1 is "not normalised"
 EPS = float(np.finfo(np.float64).eps)
+PARALLEL_CELLS = 1 << 17  # rows × classes from which the per-class sorts run on a thread pool
 
 
 @dataclass(frozen=True, eq=False)
@@ -434,7 +435,7 @@ def from_examples(
         count = lambda j: ScoreCounts.pooled(ex.truth(j), ex.y_score[:, j], anchors, ex.weight)  # noqa: E731
     else:
         count = lambda j: ScoreCounts.from_arrays(ex.truth(j), ex.y_score[:, j], ex.weight)  # noqa: E731
-    with ThreadPoolExecutor(max_workers=min(k, os.cpu_count() or 1)) as pool:
+    with _executor(ex.n_examples * k, k) as pool:
         # the per-class counts run on the pool while this thread sums over the rows
         sorted_counts = pool.map(count, range(k) if score_counts else ())
         predicted = predicted_classes(ex, np.asarray(cuts))
@@ -470,6 +471,29 @@ def from_examples(
         **rows,
         **_decided(ex, predicted),
     )
+
+
+class _InThisThread:
+    """An executor's ``map`` run in this thread, for examples too few to be worth threads."""
+
+    def __enter__(self) -> "_InThisThread":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    @staticmethod
+    def map(fn, items):
+        return list(map(fn, items))
+
+
+def _executor(cells: int, tasks: int):
+    """A thread pool for the per-class work on ``cells`` score cells, or this thread below
+    PARALLEL_CELLS (starting threads costs more than the sorts of a small part, such as a
+    slice's rows in one chunk)."""
+    if cells < PARALLEL_CELLS:
+        return _InThisThread()
+    return ThreadPoolExecutor(max_workers=min(tasks, os.cpu_count() or 1))
 
 
 def _weights(ex: Examples) -> dict:

@@ -93,6 +93,28 @@ def test_slice_metrics_equal_scikit_learn(weak_slice):
         assert lo <= s["summary"]["accuracy"] <= hi
 
 
+# p-values of the single-column slices and the flagged slices, in order, as the slices
+# computed them when they took the whole Examples in memory (before they were reduced over chunks)
+EARLIER_P = {"r07": 9.14641126665e-48, "[0.03476, 20.53)": 0.810557430149, "[20.53, 40.17)": 0.256734998883,
+             "[40.17, 60.03)": 0.231986270623, "[60.03, 79.77)": 0.939096716947, "[79.77, 99.98]": 0.166538314222,
+             "r01": 0.989992259138, "r10": 0.992004592541, "r03": 0.590078013951, "r00": 0.927366574961,
+             "r11": 0.704755522252, "r06": 0.93170850449, "r02": 0.999024752769, "r05": 0.860639662097,
+             "r04": 0.609111280045, "r08": 0.999598721213, "r09": 0.996420342252}
+EARLIER_FLAGGED = [["r07", "[79.77, 99.98]"], ["r07", "[40.17, 60.03)"], ["r07"], ["r07", "[60.03, 79.77)"],
+                   ["r07", "[0.03476, 20.53)"], ["r07", "[20.53, 40.17)"]]
+
+
+def test_slice_tests_and_flags_are_unchanged(weak_slice):
+    slices = weak_slice["report"]["slices"]
+    singles = {s["value"][0]: s for s in slices if len(s["by"]) == 1}
+    assert set(singles) == set(EARLIER_P)
+    for value, p in EARLIER_P.items():
+        assert singles[value]["p_value"] == pytest.approx(p, rel=1e-9), value
+    assert singles["r07"]["q_value"] == pytest.approx(7.04273667532e-46, rel=1e-9)
+    assert all(s["q_value"] == pytest.approx(0.999598721213, rel=1e-9) for v, s in singles.items() if v != "r07")
+    assert [s["value"] for s in slices if s["flagged"]] == EARLIER_FLAGGED
+
+
 def test_numeric_columns_become_quantile_bins_and_crossings_count_once(weak_slice):
     slices = weak_slice["report"]["slices"]
     bins = [s for s in slices if s["by"] == ["size"]]

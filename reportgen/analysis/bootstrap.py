@@ -230,3 +230,43 @@ def interval(values: np.ndarray, shift: float = 0.0) -> list[float] | None:
         return None
     low, high = np.percentile(finite, [2.5, 97.5])
     return [float(low + shift), float(high + shift)]
+
+
+# ---------------------------------------------------------------- per-group sums that add up across chunks
+
+
+def rank_edges(per_class: tuple[ScoreCounts, ...], bins: int) -> list[np.ndarray]:
+    """Each class's inner score-bin edges for the ranking replicates, at most ``bins`` bins
+    per class, from the whole sample's counts (so a second pass can use them)."""
+    return [_inner_edges(c, bins) for c in per_class]
+
+
+def group_sums(ex: Examples, groups: np.ndarray, n_groups: int, thresholds: np.ndarray,
+               edges: list[np.ndarray]) -> np.ndarray:
+    """(n_groups, columns) float64: the decision sums, then the rank sums of every class,
+    of the rows of ``ex`` in each group (``groups``: (rows,)); the sums of two chunks add up."""
+    decision = _decision_sums(ex, groups, n_groups, thresholds)
+    if ex.has_scores:
+        ranks = _rank_sums(ex, groups, n_groups, edges)
+    else:
+        ranks = np.zeros((n_groups, len(ex.classes), 1, 2))
+    return np.concatenate([decision, ranks.reshape(n_groups, -1)], axis=1)
+
+
+def replicates_from_sums(like: Examples, sums: np.ndarray, resampling: Resampling, edges: list[np.ndarray],
+                         targets: tuple[float, float]) -> Replicates:
+    """The replicates of ``group_sums`` added over every chunk; ``like`` is any Examples of
+    the same task and classes (an empty one will do)."""
+    cut = 3 + 3 * len(like.classes)
+    step = max(1, int(CHUNK_CELLS // max(sums.shape[1], 1)))
+    values: dict[str, np.ndarray] = {}
+    for start in range(0, resampling.n_resamples, step):
+        drawn = resampling.counts[start:start + step] @ sums
+        part = _metrics(like, drawn[:, :cut], drawn[:, cut:], edges, targets)
+        for key, got in part.items():  # written in place, as in ``replicate``
+            if key not in values:
+                values[key] = np.empty((resampling.n_resamples, *got.shape[1:]))
+            values[key][start:start + len(got)] = got
+    whole = sums.sum(axis=0, keepdims=True)
+    full = _metrics(like, whole[:, :cut], whole[:, cut:], edges, targets)
+    return Replicates(values=values, full_binned={key: v[0] for key, v in full.items()})

@@ -1,33 +1,55 @@
 """Slices: metrics for every value (or crossed values) of metadata columns, and which
 slices are significantly worse than the rest after Benjamini-Hochberg correction.
 
-Each slice's metrics come from its own Statistics; its test and intervals need the
-examples themselves.
+Reduced over chunks of rows (``reportgen.chunks``), in two passes whose results depend
+neither on how the rows are cut into chunks nor on their order:
+
+* ``SliceCombiner`` (pass 1) keeps, per slice value, mergeable ``Statistics`` and the
+  sums its test needs (sum w, w², w·s, w·s² of each row's correctness s; the rest of the
+  data is the whole minus the slice), its churn counts against the baseline, and the sum
+  modulo 2⁶⁴ of a hash of each row's id (a slice whose rows equal an earlier slice's is
+  dropped by it);
+* ``SliceIntervals`` (pass 2) needs each tested slice's whole-sample score counts (its
+  rank-bin edges) and adds up per-group bootstrap sums, the groups a seeded hash of each
+  row's id (``reportgen.hashing``), as the report's own bootstrap.
+
+Numeric columns with more than ``bins`` distinct values become quantile bins whose edges
+are known before the first pass: ``numeric_edges`` computes them with NumPy; an engine
+can supply them from the same order statistics (``sql_edges`` for DuckDB).
 """
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from reportgen.analysis import bootstrap
-from reportgen.analysis.churn import counts as churn_counts
+from reportgen.analysis.churn import correct
+from reportgen.chunks import Chunk
 from reportgen.errors import InputError
+from reportgen.hashing import hash_groups, id_hashes
 from reportgen.io import read_table
 from reportgen.metrics import evaluate_statistics
 from reportgen.options import Options
-from reportgen.stats import from_examples, predicted_classes
+from reportgen.stats import Statistics, decision_thresholds, from_examples, predicted_classes
 from reportgen.validate import Examples
 
 HEADLINE = ("accuracy", "macro_f1", "roc_auc_macro", "log_loss")
 MISSING = "(missing)"
 GRID_CAP = 50  # slices (largest first) that carry a threshold grid for the page's slider
 SLICE_RESAMPLES = 200
+MAX_VALUES = 1000   # distinct values of one slice column
+MAX_SLICES = 5000   # slices of one report
+RANK_CELLS = 400    # classes × score bins of one slice's interval sums (at least bootstrap.MIN_BINS per class)
+INTERVAL_CELLS = 2e7  # groups × columns of every tested slice's interval sums together (160 MB) ...
+MASK = (1 << 64) - 1
+SUMS = ("w", "w2", "ws", "ws2")                                  # per slice, and for the whole data
+CHURN = ("fixed", "broken", "still_right", "still_wrong")        # per slice, with a baseline
+DEDUP_SEED = 0
 
 
 @dataclass(frozen=True)
@@ -65,26 +87,440 @@ def metadata_columns(path: str, ex: Examples, opts: Options, wanted: set[str]) -
     return {c: table.column(c).combine_chunks().take(where) for c in wanted}
 
 
-def slice_section(
-    ex: Examples,
-    columns: dict[str, pa.Array],
-    settings: SliceOptions,
-    opts: Options,
-    thresholds: np.ndarray,
-    old_right: np.ndarray | None = None,
-) -> dict[str, Any]:
-    """The ``slices`` list, flagged first, and what the page needs to say about it."""
-    score = _per_example_correctness(ex, thresholds)
-    weight = np.ones(ex.n_examples) if ex.weight is None else ex.weight
-    coded = {c: _codes(values, settings.bins) for c, values in columns.items()}
-    found, seen = [], set()
-    for spec in settings.specs:
-        for value, rows in _groups([coded[c] for c in spec]):
-            key = hashlib.sha1(rows.tobytes()).hexdigest()
-            if key in seen:
+# ---------------------------------------------------------------- quantile bins, known before the first pass
+
+
+def quantile_positions(n: int, bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the ``bins + 1`` quantiles of ``n`` sorted numbers lie, as NumPy's default
+    (linear) method places them: (low position, high position, fraction), each (bins + 1,)."""
+    virtual = np.linspace(0.0, 1.0, bins + 1) * (n - 1)
+    low = np.floor(virtual).astype(np.int64)
+    return low, np.minimum(low + 1, n - 1), virtual - low
+
+
+def edges_from_order_statistics(low: np.ndarray, high: np.ndarray, fraction: np.ndarray) -> np.ndarray:
+    """Distinct bin edges from the numbers at ``quantile_positions`` (each (bins + 1,)),
+    interpolated as NumPy's ``quantile`` does; every engine's edges come from here."""
+    low, high = np.asarray(low, dtype=np.float64), np.asarray(high, dtype=np.float64)
+    step = high - low
+    values = np.where(fraction >= 0.5, high - step * (1.0 - fraction), low + step * fraction)
+    return np.unique(values)
+
+
+def numeric_edges(values: pa.Array, bins: int) -> np.ndarray | None:
+    """The quantile-bin edges of a numeric column with more than ``bins`` distinct numbers
+    (nulls and NaN left out, as missing values), else None: its values are slices as they are."""
+    kind = values.type
+    if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+        return None
+    data = pc.cast(values.drop_null(), pa.float64()).to_numpy(zero_copy_only=False)
+    present = np.sort(data[~np.isnan(data)])
+    if not _binned(np.count_nonzero(np.diff(present)) + 1 if len(present) else 0, bins):
+        return None
+    low, high, fraction = quantile_positions(len(present), bins)
+    return edges_from_order_statistics(present[low], present[high], fraction)
+
+
+def _binned(distinct: int, bins: int) -> bool:
+    """Whether a numeric column of ``distinct`` numbers is cut into quantile bins."""
+    return distinct > bins
+
+
+def sql_edges(query: Callable[[str], list[tuple]], column_sql: str, table_sql: str, bins: int) -> np.ndarray | None:
+    """``numeric_edges`` of a numeric column that DuckDB holds: ``query`` runs SQL and
+    returns its rows (``lambda sql: con.execute(sql).fetchall()``); two queries, the count
+    and the numbers at the quantiles' positions."""
+    n, distinct = query(count_sql(column_sql, table_sql))[0]
+    if not _binned(int(distinct), bins):
+        return None
+    low, high, fraction = quantile_positions(int(n), bins)
+    found = dict(query(order_statistics_sql(column_sql, table_sql, np.concatenate([low, high]))))
+    return edges_from_order_statistics(np.array([found[i] for i in low]), np.array([found[i] for i in high]), fraction)
+
+
+def order_statistics_sql(column_sql: str, table_sql: str, positions: Sequence[int]) -> str:
+    """DuckDB: the numbers at ``positions`` (0-based, ascending, NaN and NULL left out) of a
+    column, one row per position in order (``pos``, ``value``); with ``quantile_positions``
+    and ``edges_from_order_statistics`` they give the same edges as ``numeric_edges``.
+    Count the column first: ``count_sql``."""
+    wanted = ", ".join(str(int(p)) for p in sorted(set(int(p) for p in positions)))
+    number = f"CAST({column_sql} AS DOUBLE)"
+    return (f"SELECT pos, value FROM (SELECT {number} AS value, "
+            f"row_number() OVER (ORDER BY {number}) - 1 AS pos FROM {table_sql} "
+            f"WHERE {number} IS NOT NULL AND NOT isnan({number})) WHERE pos IN ({wanted}) ORDER BY pos")
+
+
+def count_sql(column_sql: str, table_sql: str) -> str:
+    """DuckDB: (numbers, distinct numbers) of a column, NaN and NULL left out."""
+    number = f"CAST({column_sql} AS DOUBLE)"
+    return (f"SELECT count({number}), count(DISTINCT {number}) FROM {table_sql} "
+            f"WHERE {number} IS NOT NULL AND NOT isnan({number})")
+
+
+def column_edges(columns: Mapping[str, pa.Array], bins: int) -> dict[str, np.ndarray | None]:
+    """Every slice column's quantile edges (None: sliced by its values), for a ``SlicePlan``."""
+    return {c: numeric_edges(values, bins) for c, values in columns.items()}
+
+
+# ---------------------------------------------------------------- the plan both passes follow
+
+
+@dataclass(frozen=True, eq=False)
+class SlicePlan:
+    """What slices to make and how: the crossings, each column's quantile edges (None:
+    the column's own values), the report's options, and the metadata's file for messages."""
+
+    settings: SliceOptions
+    opts: Options
+    edges: Mapping[str, np.ndarray | None]
+    source: str | None = None
+
+    def thresholds(self, classes: tuple[str, ...]) -> np.ndarray:
+        """(classes,) each class's decision threshold."""
+        return np.asarray(decision_thresholds(classes, self.opts.threshold, self.opts.class_thresholds))
+
+
+def _bin_labels(edges: np.ndarray) -> list[str]:
+    last = len(edges) - 2
+    return [f"[{_num(a)}, {_num(b)}{']' if i == last else ')'}" for i, (a, b) in enumerate(zip(edges[:-1], edges[1:]))]
+
+
+def _num(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def _code(values: pa.Array, edges: np.ndarray | None) -> tuple[np.ndarray, list[str]]:
+    """(rows,) code of each row and the label of each code: quantile bins of a number
+    (missing last), or the values as text."""
+    if edges is not None:
+        data = pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False)
+        labels = _bin_labels(edges)
+        which = np.clip(np.searchsorted(edges, data, side="right") - 1, 0, len(labels) - 1)
+        return np.where(np.isnan(data), len(labels), which), labels + [MISSING]
+    encoded = pc.dictionary_encode(pc.fill_null(pc.cast(values, pa.string()), MISSING))
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary.to_pylist()
+
+
+@dataclass(frozen=True, eq=False)
+class _Groups:
+    """The rows of one chunk grouped by one crossing: ``order`` (rows,) sorts them by
+    group, group g is ``order[starts[g]:ends[g]]`` and has the values ``values[g]``."""
+
+    order: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    values: list[tuple[str, ...]]
+
+    def rows(self, g: int) -> np.ndarray:
+        return self.order[self.starts[g]:self.ends[g]]
+
+    def sums(self, x: np.ndarray) -> np.ndarray:
+        """(groups, ...) the sum of ``x`` ((rows, ...)) over each group's rows."""
+        return np.add.reduceat(x[self.order], self.starts, axis=0)
+
+
+def _group(coded: list[tuple[np.ndarray, list[str]]], n_rows: int) -> _Groups:
+    key = np.zeros(n_rows, dtype=np.int64)
+    for codes, labels in coded:
+        key = key * len(labels) + codes
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    starts = np.flatnonzero(np.diff(ordered, prepend=-1)) if n_rows else np.empty(0, dtype=np.int64)
+    values = []
+    for start in starts:
+        rest, value = int(ordered[start]), []
+        for codes, labels in reversed(coded):
+            value.append(labels[rest % len(labels)])
+            rest //= len(labels)
+        values.append(tuple(reversed(value)))
+    return _Groups(order, starts, np.append(starts[1:], n_rows).astype(np.int64), values)
+
+
+def _chunk_groups(chunk: Chunk, plan: SlicePlan) -> dict[tuple[str, ...], _Groups]:
+    """The chunk's rows grouped by every crossing of the plan."""
+    columns = dict.fromkeys(c for spec in plan.settings.specs for c in spec)
+    coded = {c: _code(_column(chunk, c, plan), plan.edges.get(c)) for c in columns}
+    return {spec: _group([coded[c] for c in spec], chunk.n_rows) for spec in plan.settings.specs}
+
+
+def _column(chunk: Chunk, column: str, plan: SlicePlan) -> pa.Array:
+    if column not in chunk.metadata:
+        raise InputError(f"no slice column {column!r}", file=plan.source)
+    values = chunk.metadata[column]
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def correctness(ex: Examples, thresholds: np.ndarray) -> np.ndarray:
+    """(rows,) float64: whether each row is right (single-label), or its share of right
+    cells (multilabel): what the slice test compares."""
+    predicted = predicted_classes(ex, thresholds)
+    if ex.y_multi is None:
+        return (predicted == ex.y_true).astype(np.float64)
+    return (predicted == ex.y_multi).mean(axis=1)
+
+
+# ---------------------------------------------------------------- pass 1
+
+
+@dataclass(frozen=True, eq=False)
+class _Part:
+    """One slice's reduction so far: its statistics, SUMS (+ CHURN) and id-hash sum.
+
+    The statistics are kept as a few unmerged parts of falling size (``stats``), merged
+    when a newer part is at least half the size of the one before it: each row's score
+    counts are merged a logarithmic number of times, however many chunks come."""
+
+    stats: tuple[Statistics, ...]
+    sums: np.ndarray
+    hashed: int
+
+    def merge(self, other: "_Part") -> "_Part":
+        stack = list(self.stats)
+        for stats in other.stats:
+            stack.append(stats)
+            while len(stack) > 1 and 2 * stack[-1].n_examples >= stack[-2].n_examples:
+                newer = stack.pop()
+                stack[-1] = stack[-1].merge(newer)
+        return _Part(tuple(stack), self.sums + other.sums, (self.hashed + other.hashed) & MASK)
+
+    @property
+    def n_examples(self) -> int:
+        return sum(s.n_examples for s in self.stats)
+
+    def merged(self) -> Statistics:
+        return Statistics.combine(self.stats)
+
+
+@dataclass(frozen=True, eq=False)
+class SliceStats:
+    """One slice after pass 1: its crossing, values, statistics and sums (``sums`` (4,)
+    SUMS; ``churn`` (4,) CHURN or None without a baseline)."""
+
+    by: tuple[str, ...]
+    value: tuple[str, ...]
+    stats: Statistics
+    sums: np.ndarray
+    churn: np.ndarray | None
+
+    @property
+    def key(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return self.by, self.value
+
+
+@dataclass(frozen=True, eq=False)
+class SliceResult:
+    """Pass 1's result: every distinct slice in report order before the test (crossings
+    in the plan's order, values in sorted order), and the whole data's rows and SUMS."""
+
+    plan: SlicePlan
+    slices: tuple[SliceStats, ...]
+    n_rows: int
+    total: np.ndarray
+    weighted: bool
+    like: Examples | None  # no rows, the report's task and classes
+
+    def tested(self, part: SliceStats) -> bool:
+        n = part.stats.n_examples
+        return self.plan.settings.min_size <= n < self.n_rows
+
+
+class SliceCombiner:
+    """Pass 1 over chunks (see the module's docstring); ``result()`` once every chunk is in."""
+
+    def __init__(self, plan: SlicePlan) -> None:
+        self.plan = plan
+        self.parts: dict[tuple[tuple[str, ...], tuple[str, ...]], _Part] = {}
+        self.seen: dict[str, set[str]] = {}
+        self.n_rows = 0
+        self.total = np.zeros(len(SUMS))
+        self.baseline: bool | None = None
+        self.weighted = False
+        self.like: Examples | None = None
+
+    def add(self, chunk: Chunk) -> None:
+        if chunk.n_rows == 0:
+            return
+        ex = chunk.main
+        thresholds = self.plan.thresholds(ex.classes)
+        w = np.ones(ex.n_examples) if ex.weight is None else ex.weight
+        s = correctness(ex, thresholds)
+        columns = [w, w * w, w * s, w * s * s]
+        self.baseline = len(chunk.models) > 1
+        self.weighted = ex.weight is not None
+        if self.like is None:
+            self.like = ex.subset(np.empty(0, dtype=np.int64))
+        if self.baseline:
+            new, old = correct(ex, thresholds), correct(chunk.models[1], thresholds)
+            columns += [np.where(mask, w, 0.0) for mask in (new & ~old, ~new & old, new & old, ~new & ~old)]
+        rows = np.stack(columns, axis=1)
+        hashes = id_hashes(ex.ids, DEDUP_SEED)
+        self.n_rows += ex.n_examples
+        self.total += rows[:, :len(SUMS)].sum(axis=0)
+        groups = _chunk_groups(chunk, self.plan)
+        self._count_values(groups)
+        for spec, found in groups.items():
+            sums, hashed = found.sums(rows), found.sums(hashes)
+            for g, value in enumerate(found.values):
+                part = _Part((from_examples(ex.subset(found.rows(g)), self.plan.opts.threshold,
+                                            self.plan.opts.class_thresholds),), sums[g], int(hashed[g]))
+                key = (spec, value)
+                self.parts[key] = self.parts[key].merge(part) if key in self.parts else part
+        if len(self.parts) > MAX_SLICES:
+            raise InputError(f"the slices asked for make at least {len(self.parts):,} slices; "
+                             f"at most {MAX_SLICES:,} fit a report", file=self.plan.source)
+
+    def _count_values(self, groups: dict[tuple[str, ...], _Groups]) -> None:
+        """Refuse a column past MAX_VALUES distinct values, naming it and the count."""
+        for spec, found in groups.items():
+            for i, column in enumerate(spec):
+                if self.plan.edges.get(column) is not None:
+                    continue
+                seen = self.seen.setdefault(column, set())
+                seen.update(v[i] for v in found.values)
+                if len(seen) > MAX_VALUES:
+                    raise InputError(f"slice column has at least {len(seen):,} distinct values; at most "
+                                     f"{MAX_VALUES:,} can be sliced by (bin it, or slice by another column)",
+                                     file=self.plan.source, column=column)
+
+    def merge(self, other: "SliceCombiner") -> "SliceCombiner":
+        for key, part in other.parts.items():
+            self.parts[key] = self.parts[key].merge(part) if key in self.parts else part
+        for column, values in other.seen.items():
+            self.seen.setdefault(column, set()).update(values)
+        self.n_rows += other.n_rows
+        self.total = self.total + other.total
+        self.baseline = self.baseline if other.baseline is None else other.baseline
+        self.weighted = self.weighted or other.weighted
+        self.like = self.like if self.like is not None else other.like
+        return self
+
+    def result(self) -> SliceResult:
+        """Every slice in report order; a slice whose rows equal an earlier one's (same
+        rows and id-hash sum) is left out."""
+        ranks = self._ranks()
+        found, seen = [], set()
+        for spec in self.plan.settings.specs:
+            keys = sorted((k for k in self.parts if k[0] == spec),
+                          key=lambda k: tuple(ranks[c][v] for c, v in zip(spec, k[1])))
+            for key in keys:
+                part = self.parts[key]
+                mark = (part.n_examples, part.hashed)
+                if mark in seen:
+                    continue
+                seen.add(mark)
+                churn = part.sums[len(SUMS):] if self.baseline else None
+                found.append(SliceStats(spec, key[1], part.merged(), part.sums[:len(SUMS)], churn))
+        return SliceResult(self.plan, tuple(found), self.n_rows, self.total, self.weighted, self.like)
+
+    def _ranks(self) -> dict[str, dict[str, int]]:
+        """Each column's order of values: bins in order (missing last), else sorted text."""
+        ranks = {}
+        for column in {c for spec in self.plan.settings.specs for c in spec}:
+            edges = self.plan.edges.get(column)
+            if edges is not None:
+                labels = _bin_labels(edges) + [MISSING]
+            else:
+                labels = sorted({k[1][k[0].index(column)] for k in self.parts if column in k[0]})
+            ranks[column] = {label: i for i, label in enumerate(labels)}
+        return ranks
+
+
+# ---------------------------------------------------------------- pass 2: intervals
+
+
+@dataclass(frozen=True, eq=False)
+class _Interval:
+    resampling: bootstrap.Resampling
+    edges: list[np.ndarray]
+
+
+class SliceIntervals:
+    """Pass 2 over the same chunks: per tested slice, the bootstrap's per-group sums
+    (groups from a seeded hash of each row's id), added up; ``intervals()`` at the end."""
+
+    def __init__(self, first: SliceResult) -> None:
+        self.first = first
+        opts = first.plan.opts
+        tested = [s for s in first.slices if first.tested(s)]
+        self.plans: dict[tuple, _Interval] = {}
+        self.sums: dict[tuple, np.ndarray] = {}
+        if not opts.n_bootstrap or not tested:
+            return
+        k = len(tested[0].stats.classes)
+        bins = max(bootstrap.MIN_BINS, RANK_CELLS // k)
+        columns = 3 + 3 * k + 2 * k * (bins + 1)
+        cap = int(max(bootstrap.MIN_GROUPS, min(bootstrap.MAX_GROUPS, INTERVAL_CELLS // (len(tested) * columns))))
+        for s in tested:
+            resampling = bootstrap.plan(s.stats.n_examples, min(opts.n_bootstrap, SLICE_RESAMPLES), opts.seed, k,
+                                        max_groups=cap)
+            self.plans[s.key] = _Interval(resampling, bootstrap.rank_edges(s.stats.per_class, bins))
+
+    def add(self, chunk: Chunk) -> None:
+        if not self.plans or chunk.n_rows == 0:
+            return
+        ex = chunk.main
+        thresholds = self.first.plan.thresholds(ex.classes)
+        hashes = id_hashes(ex.ids, self.first.plan.opts.seed)
+        for spec, found in _chunk_groups(chunk, self.first.plan).items():
+            for g, value in enumerate(found.values):
+                wanted = self.plans.get((spec, value))
+                if wanted is None:
+                    continue
+                rows = found.rows(g)
+                n = wanted.resampling.n_groups
+                sums = bootstrap.group_sums(ex.subset(rows), hash_groups(hashes[rows], n), n, thresholds, wanted.edges)
+                key = (spec, value)
+                self.sums[key] = self.sums[key] + sums if key in self.sums else sums
+
+    def merge(self, other: "SliceIntervals") -> "SliceIntervals":
+        for key, sums in other.sums.items():
+            self.sums[key] = self.sums[key] + sums if key in self.sums else sums
+        return self
+
+    def intervals(self, summaries: Mapping[tuple, Mapping[str, Any]]) -> dict[tuple, dict[str, Any]]:
+        """Each tested slice's HEADLINE intervals, re-centred on ``summaries``' exact values."""
+        opts = self.first.plan.opts
+        out = {}
+        for key, wanted in self.plans.items():
+            sums = self.sums.get(key)
+            if sums is None:
                 continue
-            seen.add(key)
-            found.append(_slice(ex, spec, value, rows, score, weight, settings, opts, thresholds, old_right))
+            reps = bootstrap.replicates_from_sums(self.first.like, sums, wanted.resampling, wanted.edges,
+                                                  (opts.at_precision, opts.at_recall))
+            summary = summaries[key]
+            out[key] = {m: bootstrap.interval(reps.values[m], _shift(summary[m], reps.full_binned[m]))
+                        for m in HEADLINE}
+        return out
+
+
+def _shift(exact: float | None, binned: float) -> float:
+    return float(exact - binned) if exact is not None and np.isfinite(binned) else 0.0
+
+
+# ---------------------------------------------------------------- the section
+
+
+def slice_section(chunks: Sequence[Chunk], plan: SlicePlan) -> dict[str, Any]:
+    """The ``slices`` list and its settings from chunks in memory: both passes over them."""
+    first = SliceCombiner(plan)
+    for chunk in chunks:
+        first.add(chunk)
+    result = first.result()
+    second = SliceIntervals(result)
+    for chunk in chunks:
+        second.add(chunk)
+    return finish(result, second)
+
+
+def finish(first: SliceResult, second: SliceIntervals | None = None) -> dict[str, Any]:
+    """The ``slices`` list, flagged first, and what the page needs to say about it, from
+    pass 1's result and pass 2's combiner (None: no intervals)."""
+    settings, opts = first.plan.settings, first.plan.opts
+    found = [_entry(first, s) for s in first.slices]
+    if second is not None:
+        bounds = second.intervals({s.key: e["summary"] for s, e in zip(first.slices, found)})
+        for s, entry in zip(first.slices, found):
+            entry["intervals"] = bounds.get(s.key)
     _benjamini_hochberg(found, settings.fdr)
     found.sort(key=lambda s: (not s["flagged"], s["gap"] if s["flagged"] else -s["n_examples"]))
     _keep_grids(found)
@@ -95,74 +531,19 @@ def slice_section(
     }
 
 
-def _per_example_correctness(ex: Examples, thresholds: np.ndarray) -> np.ndarray:
-    predicted = predicted_classes(ex, thresholds)
-    if ex.y_multi is None:
-        return (predicted == ex.y_true).astype(np.float64)
-    return (predicted == ex.y_multi).mean(axis=1)
-
-
-def _codes(values: pa.Array, bins: int) -> tuple[np.ndarray, list[str]]:
-    """(code per row, label per code); numbers with many values become quantile bins."""
-    kind = values.type
-    numeric = pa.types.is_integer(kind) or pa.types.is_floating(kind)
-    if numeric and len(pc.unique(values.drop_null())) > bins:
-        return _quantile_bins(values, bins)
-    text = pc.fill_null(pc.cast(values, pa.string()), MISSING)
-    encoded = pc.dictionary_encode(text)
-    labels = encoded.dictionary.to_pylist()
-    order = np.argsort(np.array(labels, dtype=object), kind="stable")
-    rank = np.empty(len(labels), dtype=np.int64)
-    rank[order] = np.arange(len(labels))
-    return rank[encoded.indices.to_numpy(zero_copy_only=False)], [labels[i] for i in order]
-
-
-def _quantile_bins(values: pa.Array, bins: int) -> tuple[np.ndarray, list[str]]:
-    data = pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False)
-    present = data[~np.isnan(data)]
-    edges = np.unique(np.quantile(present, np.linspace(0, 1, bins + 1)))
-    which = np.clip(np.searchsorted(edges, data, side="right") - 1, 0, len(edges) - 2)
-    labels = [f"[{_num(a)}, {_num(b)}{']' if i == len(edges) - 2 else ')'}" for i, (a, b) in enumerate(zip(edges[:-1], edges[1:]))]
-    missing = np.isnan(data)
-    if missing.any():
-        which = np.where(missing, len(labels), which)
-        labels.append(MISSING)
-    return which, labels
-
-
-def _num(x: float) -> str:
-    return f"{x:.4g}"
-
-
-def _groups(coded: list[tuple[np.ndarray, list[str]]]):
-    key = np.zeros(len(coded[0][0]), dtype=np.int64)
-    for codes, labels in coded:
-        key = key * len(labels) + codes
-    order = np.argsort(key, kind="stable")
-    sorted_keys = key[order]
-    starts = np.flatnonzero(np.diff(sorted_keys, prepend=-1))
-    for start, end in zip(starts, np.append(starts[1:], len(order))):
-        value, rest = [], int(sorted_keys[start])
-        for codes, labels in reversed(coded):
-            value.append(labels[rest % len(labels)])
-            rest //= len(labels)
-        yield list(reversed(value)), np.sort(order[start:end])
-
-
-def _slice(ex, spec, value, rows, score, weight, settings, opts, thresholds, old_right) -> dict[str, Any]:
-    part = ex.subset(rows)
-    stats = from_examples(part, opts.threshold, opts.class_thresholds, grid=opts.grid)
-    evaluation = evaluate_statistics(stats, opts.grid, (), max_curve_points=2)
+def _entry(first: SliceResult, part: SliceStats) -> dict[str, Any]:
+    opts = first.plan.opts
+    evaluation = evaluate_statistics(part.stats, opts.grid, (), max_curve_points=2)
     summary = {m: evaluation.summary[m] for m in HEADLINE}
     at = evaluation.per_class
     entry: dict[str, Any] = {
-        "by": list(spec),
-        "value": value,
-        "n_examples": part.n_examples,
+        "by": list(part.by),
+        "value": list(part.value),
+        "n_examples": part.stats.n_examples,
         "summary": summary,
         "counts": {k: sum(c["at_threshold"][k] for c in at) for k in ("tp", "fp", "fn")},
         "intervals": None,
-        "tested": part.n_examples >= settings.min_size and part.n_examples < ex.n_examples,
+        "tested": first.tested(part),
         "flagged": False,
         "p_value": None,
         "q_value": None,
@@ -170,12 +551,10 @@ def _slice(ex, spec, value, rows, score, weight, settings, opts, thresholds, old
         "gap_interval": None,
         "_grid": _summed_grid(evaluation.threshold_grid),
     }
-    if old_right is not None:
-        entry["churn"] = churn_counts(score[rows] == 1.0 if ex.y_multi is None else _exact(ex, rows, thresholds),
-                                      old_right[rows], None if ex.weight is None else ex.weight[rows])
+    if part.churn is not None:
+        entry["churn"] = {name: (float(v) if first.weighted else int(round(v))) for name, v in zip(CHURN, part.churn)}
     if entry["tested"]:
-        entry.update(_test(score, weight, rows))
-        entry["intervals"] = _intervals(part, stats, summary, opts, thresholds)
+        entry.update(_test(part.sums, first.total - part.sums))
     return entry
 
 
@@ -186,19 +565,11 @@ def _summed_grid(grid: dict[str, Any] | None) -> dict[str, list[int | float]] | 
     return {k: [sum(v) for v in zip(*(g[k] for g in grid["classes"].values()))] for k in ("tp", "fp", "fn")}
 
 
-def _exact(ex, rows, thresholds):
-    predicted = predicted_classes(ex.subset(rows), thresholds)
-    return np.all(predicted == ex.y_multi[rows], axis=1)
-
-
-def _test(score: np.ndarray, weight: np.ndarray, rows: np.ndarray) -> dict[str, Any]:
-    """Welch-style z-test of mean correctness, slice against the rest (one-sided: worse).
-    Weighted examples: weighted means, and variances over Kish's effective sizes (the
-    ordinary test when every weight is 1)."""
-    inside = np.zeros(len(score), dtype=bool)
-    inside[rows] = True
-    (mean_a, var_a), (mean_b, var_b) = _weighted_moments(score[inside], weight[inside]), \
-        _weighted_moments(score[~inside], weight[~inside])
+def _test(inside: np.ndarray, rest: np.ndarray) -> dict[str, Any]:
+    """Welch-style z-test of mean correctness, slice against the rest (one-sided: worse),
+    from each side's SUMS. Weighted examples: weighted means, and variances over Kish's
+    effective sizes (the ordinary test when every weight is 1)."""
+    (mean_a, var_a), (mean_b, var_b) = _weighted_moments(inside), _weighted_moments(rest)
     gap = float(mean_a - mean_b)
     se = math.sqrt(var_a + var_b) if np.isfinite(var_a) and np.isfinite(var_b) else 0.0
     if se == 0:
@@ -208,30 +579,18 @@ def _test(score: np.ndarray, weight: np.ndarray, rows: np.ndarray) -> dict[str, 
     return {"gap": gap, "gap_interval": [gap - 1.96 * se, gap + 1.96 * se], "p_value": float(p)}
 
 
-def _weighted_moments(values: np.ndarray, weight: np.ndarray) -> tuple[float, float]:
-    """(weighted mean, variance of that mean): the sample variance over the effective size
-    (sum w)^2 / sum w^2; the variance is NaN below two effective examples."""
-    total = float(weight.sum())
-    if total == 0:
+def _weighted_moments(sums: np.ndarray) -> tuple[float, float]:
+    """(weighted mean, variance of that mean) from SUMS: the sample variance over the
+    effective size (sum w)^2 / sum w^2; the variance is NaN below two effective examples."""
+    total, squares, first, second = (float(x) for x in sums)
+    if total <= 0:
         return float("nan"), float("nan")
-    mean = float(np.dot(weight, values) / total)
-    size = total * total / float(np.dot(weight, weight))
+    mean = first / total
+    size = total * total / squares
     if size <= 1:
         return mean, float("nan")
-    variance = float(np.dot(weight, (values - mean) ** 2) / total) * size / (size - 1)
+    variance = max(second - first * mean, 0.0) / total * size / (size - 1)
     return mean, variance / size
-
-
-def _intervals(part: Examples, stats, summary, opts: Options, thresholds) -> dict[str, Any] | None:
-    if not opts.n_bootstrap:
-        return None
-    plan = bootstrap.plan(part.n_examples, min(opts.n_bootstrap, SLICE_RESAMPLES), opts.seed, len(part.classes))
-    reps = bootstrap.replicate(part, plan.groups, plan, thresholds, stats.per_class, (opts.at_precision, opts.at_recall))
-    return {m: bootstrap.interval(reps.values[m], _shift(summary[m], reps.full_binned[m])) for m in HEADLINE}
-
-
-def _shift(exact: float | None, binned: float) -> float:
-    return float(exact - binned) if exact is not None and np.isfinite(binned) else 0.0
 
 
 def _benjamini_hochberg(found: list[dict[str, Any]], fdr: float) -> None:
