@@ -14,6 +14,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from reportgen.binning import BinCounter
+from reportgen.chunks import Chunk
 from reportgen.options import DISTINCT_BUDGET
 from reportgen.rows import argmax_columns
 from reportgen.stats import ScoreCounts, Statistics, decision_thresholds, from_examples, top_scores
@@ -87,6 +88,10 @@ class Accumulator:
         """Add one chunk. ``columns`` optionally holds each class's scores as read (float32,
         say): binned counting then skips converting them."""
         if ex.n_examples == 0:
+            return
+        if not ex.has_scores:  # a label-only model: decision counts only, nothing to bin
+            part = from_examples(ex, self.threshold, self.class_thresholds)
+            self.total = part if self.total is None else self.total.merge(part)
             return
         if self.binned or self.mode == "binned":
             self._add_binned(ex, columns)
@@ -166,3 +171,59 @@ class Accumulator:
 def _without_score_counts(stats: Statistics) -> Statistics:
     return replace(stats, per_class=tuple(ScoreCounts.empty() for _ in stats.per_class),
                    top_class=ScoreCounts.empty())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every model's Accumulator of a streaming pass is made with (plain, picklable)."""
+
+    threshold: float
+    class_thresholds: Mapping[str, float] | None
+    grid: tuple[float, ...]
+    budget: int = DISTINCT_BUDGET
+    expected_rows: int | None = None
+    mode: str = "auto"
+
+    def accumulator(self) -> Accumulator:
+        return Accumulator(self.threshold, self.class_thresholds, self.grid, mode=self.mode, budget=self.budget,
+                           expected_rows=self.expected_rows)
+
+
+class StatisticsPass:
+    """The statistics pass as a combiner (``reportgen.chunks``): one Accumulator per model
+    of the chunks. Pickles (and merges) as the statistics counted so far, so that Spark can
+    send each partition's back to the driver."""
+
+    def __init__(self, settings: Settings, n_models: int) -> None:
+        self.settings = settings
+        self.n_models = n_models
+        self.accumulators: list[Accumulator] | None = None
+        self.counted: list[Statistics | None] = [None] * n_models  # merged in, or from a pickle
+
+    def add(self, chunk: Chunk) -> None:
+        if self.accumulators is None:
+            self.accumulators = [self.settings.accumulator() for _ in range(self.n_models)]
+        raw = chunk.raw_scores or (None,) * self.n_models
+        for acc, examples, columns in zip(self.accumulators, chunk.models, raw):
+            acc.add(examples, columns)
+
+    def merge(self, other: "StatisticsPass") -> "StatisticsPass":
+        self.counted = [_combined(a, b) for a, b in zip(self.statistics(), other.statistics())]
+        self.accumulators = None
+        return self
+
+    def statistics(self) -> list[Statistics | None]:
+        """Each model's statistics (None for a model that saw no rows); ends the accumulators."""
+        if self.accumulators is not None:
+            self.counted = [_combined(done, acc.statistics() if acc.total is not None else None)
+                            for done, acc in zip(self.counted, self.accumulators)]
+            self.accumulators = None
+        return list(self.counted)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"settings": self.settings, "n_models": self.n_models, "accumulators": None,
+                "counted": self.statistics()}
+
+
+def _combined(a: Statistics | None, b: Statistics | None) -> Statistics | None:
+    return b if a is None else a if b is None else a.merge(b)

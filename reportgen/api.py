@@ -18,7 +18,7 @@ from reportgen.engines import check_engine, choose_engine
 from reportgen.analysis.advice import advice, overall_advice
 from reportgen.analysis.attention import attention
 from reportgen.analysis import per_example
-from reportgen.analysis.compare import Model, aligned, compare_sections
+from reportgen.analysis.compare import Model, aligned, compare_evaluations, compare_sections
 from reportgen.analysis.history import history_section
 from reportgen.analysis.mistakes import top_confusions
 from reportgen.analysis.slices import SliceOptions, SlicePlan, column_edges, metadata_columns, parse_specs, slice_section
@@ -39,6 +39,7 @@ COUNT_DIGITS = 2  # decimals of every count on the page when some weight is not 
 PathLike = str | os.PathLike[str]
 Loader = Callable[[], Source]
 ModelInputs = tuple[str, "Loader | None", "Loader | None"]  # name, its scores, its hard-label predictions
+ModelFiles = tuple[str, "str | None", "str | None"]  # name, its scores file, its predictions file (streaming)
 
 
 def evaluate(
@@ -70,11 +71,8 @@ def evaluate(
     """
     opts = Options(**options)
     if engine == "spark":
-        from reportgen.engines.spark import statistics
-
-        _check_streamable(engine, baseline, list(compare), inputs, None, (), opts, predictions, baseline_predictions)
-        stats, notes = statistics(labels, labels if scores is None else scores, opts, same=scores is None)
-        return finish_streamed("spark", stats, notes, opts)
+        return _run_spark_frames(labels, scores, predictions, baseline, baseline_predictions, baseline_name,
+                                 list(compare), model_name, inputs, opts)
     if engine != "memory":
         raise InputError(f"usage: engine {engine!r} on DataFrames: use 'memory' (pandas) or 'spark' (Spark DataFrames)")
     label_source = Source(io.from_dataframe(labels, "labels"), "labels")
@@ -92,6 +90,35 @@ def evaluate(
         if baseline is not None or baseline_predictions is not None else []
     others += [(name, frame_loader(name, frame), None) for name, frame in compare]
     return _run(label_source, model(model_name, scores, predictions, "scores"), others, opts, inputs)
+
+
+def _run_spark_frames(labels, scores, predictions, baseline, baseline_predictions, baseline_name, compare,
+                      model_name, inputs, opts: Options) -> Evaluation:
+    """``evaluate`` on Spark DataFrames: every model in one pass on the cluster of their session."""
+    from reportgen.engines.spark import SparkEngine
+
+    _check_streamable("spark", inputs, None, (), opts)
+    frames: dict[str, Any] = {"labels": labels}
+
+    def name(frame, kind: str) -> str | None:
+        if frame is None:
+            return None
+        known = next((n for n, f in frames.items() if f is frame), None)
+        if known is None:
+            frames[kind] = frame
+        return known or kind
+
+    main_scores = labels if scores is None and predictions is None else scores
+    models = [(model_name, name(main_scores, "scores"), name(predictions, "predictions"))]
+    if baseline is not None or baseline_predictions is not None:
+        models.append((baseline_name, name(baseline, "baseline"), name(baseline_predictions, "baseline predictions")))
+    models += [(n, name(frame, f"compare {n}"), None) for n, frame in compare]
+    if len(models) > MAX_COMPARED:
+        raise InputError(f"at most {MAX_COMPARED} models on one page ({len(models)} given)")
+    producer = SparkEngine(opts, frames)
+    producer.prepare("labels", models)
+    found, notes = producer.model_statistics()
+    return finish_models("spark", [m[0] for m in models], found, notes, opts)
 
 
 def evaluate_arrays(y_true, y_score=None, *, y_pred=None, classes=None, sample_weight=None, **options) -> Evaluation:
@@ -148,7 +175,7 @@ def evaluate_files(
     ``predictions`` is a file of the model's hard labels (id + ``predicted``, or
     ``prediction_column``; it may be the labels or the scores file): without ``scores``
     the report is label-only; with them the predictions decide and the scores rank.
-    ``baseline_predictions`` gives the baseline as hard labels (memory engine only).
+    ``baseline_predictions`` gives the baseline as hard labels.
 
     ``history`` is a training history (step or epoch, optional split, numeric metrics);
     ``metadata`` (id plus columns) with ``slice_by`` (``"a"`` or crossed ``"a,b"``) adds slices.
@@ -168,20 +195,19 @@ def evaluate_files(
     if scores is None and predictions is None:
         raise InputError("usage: give --scores FILE, --predictions FILE or both")
     engine = check_engine(engine)
-    if engine == "auto" and (predictions is not None or baseline_predictions is not None):
-        engine = "memory"  # the only engine that reads hard-label predictions so far
-        if on_choice is not None:
-            on_choice("engine memory (hard-label predictions)")
-    elif engine == "auto":
-        engine, why = choose_engine([str(labels), str(scores)])
+    if engine == "auto":
+        engine, why = choose_engine([str(p) for p in (labels, scores, predictions) if p is not None])
         if on_choice is not None:
             on_choice(f"engine {engine} ({why})")
     if engine != "memory":
-        _check_streamable(engine, baseline, compare, inputs, metadata, slice_by, opts, predictions,
-                          baseline_predictions)
+        _check_streamable(engine, inputs, metadata, slice_by, opts)
         if distinct_budget < 1:
             raise InputError(f"usage: --distinct-budget {distinct_budget} must be at least 1")
-        evaluation = _run_streamed(engine, str(labels), str(scores), opts, memory_limit, spark_master, progress,
+        named = _file_names(labels, [(model_name, scores, predictions),
+                                     *([(baseline_name, baseline, baseline_predictions)]
+                                       if baseline is not None or baseline_predictions is not None else []),
+                                     *((name, path, None) for name, path in compare)])
+        evaluation = _run_streamed(engine, named[0], named[1], opts, memory_limit, spark_master, progress,
                                    distinct_budget)
         if history is not None:
             evaluation = evaluation.with_extras(history=history_section(str(history)))
@@ -208,36 +234,62 @@ def evaluate_files(
                 on_metrics)
 
 
-def _check_streamable(engine, baseline, compare, inputs, metadata, slice_by, opts: Options, predictions=None,
-                      baseline_predictions=None) -> None:
-    """Per-example analyses need every row in memory: refuse them on the streaming engines
-    (and hard-label predictions, which only the memory engine reads so far)."""
-    asked = [name for name, value in (("--predictions", predictions is not None),
-                                      ("--baseline-predictions", baseline_predictions is not None),
-                                      ("--baseline-scores", baseline), ("--compare", list(compare)),
-                                      ("--inputs", inputs), ("--metadata", metadata), ("--slice-by", list(slice_by)),
+def _check_streamable(engine, inputs, metadata, slice_by, opts: Options) -> None:
+    """Per-example analyses need every row in memory: refuse them on the streaming engines."""
+    asked = [name for name, value in (("--inputs", inputs), ("--metadata", metadata), ("--slice-by", list(slice_by)),
                                       ("--split-column", opts.split_column)) if value]
     if asked:
         raise InputError(f"usage: {', '.join(asked)} need the memory engine (--engine memory), not {engine}")
 
 
-def _run_streamed(engine: str, labels: str, scores: str, opts: Options, memory_limit, spark_master,
+def _file_names(labels: PathLike, models: list[tuple[str, PathLike | None, PathLike | None]]
+                ) -> tuple[str, list[ModelFiles]]:
+    """The labels' and every model's files as the streaming engines name them: one name for
+    each file, however often it is given (``--predictions`` may be the scores file, ...)."""
+    seen: list[str] = [str(labels)]
+
+    def name(path: PathLike | None) -> str | None:
+        if path is None:
+            return None
+        known = next((s for s in seen if _same_file(s, path)), None)
+        if known is None:
+            seen.append(str(path))
+        return known or str(path)
+
+    if len(models) > MAX_COMPARED:
+        raise InputError(f"at most {MAX_COMPARED} models on one page ({len(models)} given)")
+    return seen[0], [(model, name(scored), name(predicted)) for model, scored, predicted in models]
+
+
+def _run_streamed(engine: str, labels: str, models: list[ModelFiles], opts: Options, memory_limit, spark_master,
                   progress, budget: int = DISTINCT_BUDGET) -> Evaluation:
-    """Statistics from an out-of-core engine, then the same metrics and grid-based advice."""
-    same = _same_file(labels, scores)
+    """Statistics from an out-of-core engine (every model in one pass), then the same metrics,
+    grid-based advice and comparison."""
     if engine == "duckdb":
         from reportgen.engines.duck import DuckEngine
 
         producer = DuckEngine(opts, memory_limit=memory_limit, progress=progress, budget=budget)
         try:
-            stats, notes = producer.statistics(labels, scores, same)
+            producer.prepare(labels, models)
+            found, notes = producer.model_statistics()
         finally:
             producer.close()
     else:
-        from reportgen.engines.spark import statistics_from_paths
+        from reportgen.engines.spark import SparkEngine
 
-        stats, notes = statistics_from_paths(labels, scores, opts, same, master=spark_master, budget=budget)
-    return finish_streamed(engine, stats, notes, opts)
+        files = [labels] + [f for _, scored, predicted in models for f in (scored, predicted) if f is not None]
+        producer = SparkEngine.from_paths(opts, files, master=spark_master, budget=budget)
+        producer.prepare(labels, models)
+        found, notes = producer.model_statistics()
+    return finish_models(engine, [name for name, _, _ in models], found, notes, opts)
+
+
+def finish_models(engine: str, names: list[str], stats: list[Statistics], notes, opts: Options) -> Evaluation:
+    """The evaluation of every model's statistics from a streaming engine: the first model's
+    report, with the others as baseline and compared models."""
+    main = finish_streamed(engine, stats[0], notes, opts)
+    others = [(name, evaluate_statistics(s, opts.grid, (), opts.max_curve_points)) for name, s in zip(names[1:], stats[1:])]
+    return main.with_extras(**compare_evaluations(names[0], main, others)) if others else main
 
 
 def finish_streamed(engine: str, stats: Statistics, notes, opts: Options) -> Evaluation:

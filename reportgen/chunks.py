@@ -12,7 +12,9 @@ the rows were cut into chunks, nor on their order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Protocol, TypeVar
+from typing import Mapping, Protocol, Sequence, TypeVar
+
+import numpy as np
 
 import pyarrow as pa
 
@@ -24,10 +26,16 @@ C = TypeVar("C", bound="Combiner")
 @dataclass(frozen=True, eq=False)
 class Chunk:
     """Rows of the join: ``models[m]`` is model m's Examples; row i is the same id in every
-    one of them (``models[m].ids[i]``), and ``metadata[column][i]`` that row's value."""
+    one of them (``models[m].ids[i]``), and ``metadata[column][i]`` that row's value.
+
+    ``raw_scores[m]``, when an engine has them, is model m's score columns as read (each
+    (rows,) float32 or float64, no copy; None where a class has none), which binned
+    counting uses instead of converting ``y_score``. A chunk's arrays are only valid while
+    ``add`` runs (engines reuse their buffers): a combiner copies what it keeps."""
 
     models: tuple[Examples, ...]
     metadata: Mapping[str, pa.Array] = field(default_factory=dict)
+    raw_scores: tuple[Sequence[np.ndarray | None] | None, ...] = ()
 
     @property
     def main(self) -> Examples:

@@ -231,7 +231,7 @@ def _split_values(labels: Source, scores: Source, column: str, keep, take, ids: 
     if values.null_count:
         row = first_true(values.is_null())
         raise InputError("missing split", file=source.name, column=column, row_id=ids[row].as_py())
-    return _as_strings(values)
+    return as_strings(values)
 
 
 # ---------------------------------------------------------------- ids and joins
@@ -246,10 +246,10 @@ def id_values(source: Source, id_column: str) -> pa.Array:
     if column.null_count:
         row = first_true(column.is_null())
         raise InputError(f"row {row + 2}: missing id", file=source.name, column=id_column)
-    return _as_strings(column)
+    return as_strings(column)
 
 
-def _as_strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+def as_strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
@@ -257,7 +257,7 @@ def _as_strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     if pa.types.is_boolean(column.type):
         return pc.if_else(column, "true", "false")
     if pa.types.is_dictionary(column.type):
-        return _as_strings(column.dictionary_decode())
+        return as_strings(column.dictionary_decode())
     return pc.cast(column, pa.string())
 
 
@@ -586,7 +586,7 @@ def _as_names(values: pa.Array) -> pa.Array:
         whole = pc.equal(values, pc.floor(values))
         if pc.all(pc.fill_null(whole, True)).as_py():
             values = pc.cast(values, pa.int64())
-    return _as_strings(values)
+    return as_strings(values)
 
 
 # ---------------------------------------------------------------- tasks
@@ -728,7 +728,8 @@ def _single_label_predicted(labels, predictions, column, ids, raw, predicted, op
     if fixed is not None:
         task, classes, positive = fixed.task, fixed.classes, fixed.positive_class
     else:
-        task, classes, positive = _label_only_task(labels.name, raw, predicted, options, notes)
+        task, classes, positive = label_only_task(labels.name, pc.unique(raw).to_pylist(),
+                                                  pc.unique(predicted).to_pylist(), options, notes)
     if task == "binary":
         raw, predicted = _fold_words(raw, classes), _fold_words(predicted, classes)
     y_true = _class_index(labels.name, ids, raw, classes, task)
@@ -743,7 +744,7 @@ def _multilabel_predicted(labels, predictions, label_column, column, ids, raw, p
     if fixed is not None:
         classes = fixed.classes
     else:
-        classes = _union_classes(pc.unique(truth[0]).to_pylist(), pc.unique(guess[0]).to_pylist(), notes)
+        classes = union_classes(pc.unique(truth[0]).to_pylist(), pc.unique(guess[0]).to_pylist(), notes)
     y_multi = _indicator(labels.name, label_column, ids, truth, classes, "label")
     y_pred = _indicator(predictions.name, column, ids, guess, classes, "predicted")
     return Examples("multilabel", classes, None, ids, None, None, y_multi, tuple(notes), y_pred_multi=y_pred)
@@ -811,21 +812,20 @@ def _prediction_values(predictions: Source, column: str, rows, ids: pa.Array, mu
     return values
 
 
-def _label_only_task(name: str, raw: pa.Array, predicted: pa.Array, options: Options,
-                     notes: list[Note]) -> tuple[str, tuple[str, ...], str | None]:
-    """(task, classes, positive class) of single-label hard predictions.
+def label_only_task(name: str, present: list[str], guessed: list[str], options: Options,
+                    notes: list[Note]) -> tuple[str, tuple[str, ...], str | None]:
+    """(task, classes, positive class) of single-label hard predictions, from the distinct
+    label values (``present``) and predicted values (``guessed``).
 
     Binary when ``--positive-class`` is given or every value is 0/1 (or true/false),
     1/true positive; otherwise multiclass over the union of the values.
     """
-    present = pc.unique(raw).to_pylist()
-    guessed = pc.unique(predicted).to_pylist()
     values = list(dict.fromkeys(present + guessed))
     lowered = {v.lower() for v in values}
     words = next((pair for pair in zip(TRUE_WORDS, FALSE_WORDS) if lowered <= set(pair)), None)
     wanted = options.positive_class
     if wanted is None and words is None:
-        return "multiclass", _union_classes(present, guessed, notes), None
+        return "multiclass", union_classes(present, guessed, notes), None
     if wanted is None:
         matches = [v for v in present if v.lower() == words[0]]
         wanted = matches[0] if matches else words[0]
@@ -839,7 +839,7 @@ def _label_only_task(name: str, raw: pa.Array, predicted: pa.Array, options: Opt
     return "binary", (negative, wanted), wanted
 
 
-def _union_classes(present: list[str], guessed: list[str], notes: list[Note]) -> tuple[str, ...]:
+def union_classes(present: list[str], guessed: list[str], notes: list[Note]) -> tuple[str, ...]:
     """Every label value and predicted value, sorted (numerically when all are numbers); a
     class only the predictions name gets a warning."""
     invented = sorted(set(guessed) - set(present))
@@ -870,11 +870,27 @@ def _predicted_index(file: str, column: str, ids: pa.Array, values: pa.Array, cl
         index = pc.coalesce(index, pc.cast(words, index.type))
     if index.null_count:
         row = first_true(index.is_null())
-        reason = why or ("is not one of the two classes" if task == "binary" else "is not one of the classes")
-        shown = _show(list(classes[:8])) + (", ..." if len(classes) > 8 else "")
-        raise InputError(f"predicted {values[row].as_py()!r} {reason} ({shown})", file=file, column=column,
-                         row_id=ids[row].as_py())
+        raise prediction_error(values[row].as_py(), classes, task, file, column, ids[row].as_py(), why)
     return index.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def prediction_error(value, classes: tuple[str, ...], task: str, file: str, column: str, row_id,
+                     why: str | None = None) -> InputError:
+    """A single-label prediction that is none of the classes (or no answer at all)."""
+    if value is None or not str(value).strip():
+        return InputError("missing prediction", file=file, column=column, row_id=row_id)
+    reason = why or ("is not one of the two classes" if task == "binary" else "is not one of the classes")
+    shown = _show(list(classes[:8])) + (", ..." if len(classes) > 8 else "")
+    return InputError(f"predicted {value!r} {reason} ({shown})", file=file, column=column, row_id=row_id)
+
+
+def name_sets(values: pa.Array | pa.ChunkedArray, file: str, column: str | None, ids, classes: tuple[str, ...],
+              sep: str, what: str, why: str = "is not one of the classes") -> np.ndarray:
+    """(rows × classes, bool) indicator of multilabel values (names joined by ``sep``); a name
+    that is not a class is an error naming ``what`` it is (label, predicted), the row and the value."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return _indicator(file, column, ids, _label_sets(_as_names(values), sep), classes, what, why)
 
 
 def _label_sets(raw: pa.Array, sep: str) -> tuple[pa.Array, np.ndarray]:

@@ -485,14 +485,16 @@ def test_label_only_page_has_no_slider_and_one_needs_scores_line(tmp_path) -> No
     assert 'data-metric="roc_auc"' not in page
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "spark"])
-def test_streaming_engines_refuse_predictions(tmp_path, engine) -> None:
+def test_duckdb_reads_predictions_as_the_memory_engine(tmp_path) -> None:
     y, new, _ = _pair(15, 30)
     labels, predictions = _frames(y, new)
-    with pytest.raises(InputError, match="--predictions need the memory engine"):
-        labels.to_csv(tmp_path / "labels.csv", index=False)
-        predictions.to_csv(tmp_path / "predictions.csv", index=False)
-        reportgen.evaluate_files(tmp_path / "labels.csv", predictions=tmp_path / "predictions.csv", engine=engine)
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    predictions.to_csv(tmp_path / "predictions.csv", index=False)
+    reports = [reportgen.evaluate_files(tmp_path / "labels.csv", predictions=tmp_path / "predictions.csv",
+                                        engine=engine, n_bootstrap=0).to_dict() for engine in ("memory", "duckdb")]
+    assert reports[1]["engine"]["name"] == "duckdb" and reports[1]["inputs"]["kind"] == "labels"
+    assert reports[1]["summary"] == reports[0]["summary"] and reports[1]["per_class"] == reports[0]["per_class"]
+    _close(reports[1]["summary"]["accuracy"], accuracy_score(y, new), "accuracy")
 
 
 def test_label_only_email_names_no_threshold_and_no_auc(tmp_path) -> None:

@@ -31,27 +31,33 @@ class Model:
 
 def compare_sections(main: Model, others: list[Model]) -> dict[str, Any]:
     """Extra report sections: models, baseline and deltas (the first of ``others`` is the baseline)."""
-    baseline = others[0] if others else None
+    return compare_evaluations(main.name, main.evaluation, [(m.name, m.evaluation) for m in others])
+
+
+def compare_evaluations(name: str, main: Evaluation, others: list[tuple[str, Evaluation]]) -> dict[str, Any]:
+    """``compare_sections`` from each model's name and evaluation alone (what a streaming
+    engine has: statistics, no examples); the first of ``others`` is the baseline."""
     sections: dict[str, Any] = {}
-    if others:
-        sections["models"] = [_model_row(main, "model")] + [
-            _model_row(m, "baseline" if m is baseline else "compare") for m in others
-        ]
-    if baseline is not None:
-        sections["baseline"] = {
-            "name": baseline.name,
-            "summary": baseline.evaluation.summary,
-            "per_class": baseline.evaluation.per_class,
-            "macro_curves": baseline.evaluation.extras.get("macro_curves"),
-        }
-        if len(main.stats.classes) <= OVERLAY_CLASSES:
-            sections["baseline"]["curves"] = baseline.evaluation.curves
-        sections["deltas"] = _deltas(main.evaluation, baseline.evaluation)
+    if not others:
+        return sections
+    sections["models"] = [_model_row(name, main, "model")] + [
+        _model_row(other, evaluation, "baseline" if i == 0 else "compare") for i, (other, evaluation) in enumerate(others)
+    ]
+    baseline_name, baseline = others[0]
+    sections["baseline"] = {
+        "name": baseline_name,
+        "summary": baseline.summary,
+        "per_class": baseline.per_class,
+        "macro_curves": baseline.extras.get("macro_curves"),
+    }
+    if len(main.classes) <= OVERLAY_CLASSES:
+        sections["baseline"]["curves"] = baseline.curves
+    sections["deltas"] = _deltas(main, baseline)
     return sections
 
 
-def _model_row(model: Model, role: str) -> dict[str, Any]:
-    return {"name": model.name, "role": role, "summary": model.evaluation.summary}
+def _model_row(name: str, evaluation: Evaluation, role: str) -> dict[str, Any]:
+    return {"name": name, "role": role, "summary": evaluation.summary}
 
 
 def _deltas(new: Evaluation, old: Evaluation) -> dict[str, Any]:

@@ -1,27 +1,45 @@
 """What every streaming engine shares: the plan of a join decided once from the schemas,
-and each Arrow batch of joined rows turned into validated ``Examples``.
+and each Arrow batch of joined rows turned into one ``Chunk`` of validated ``Examples``.
 
-Batches carry the id, the class code (single-label; computed by the engine, null for a
-label that is not a class), or the raw label text (multilabel), the weight when asked
-for, and the score columns (or the one list column holding them).
+One query joins the labels with every model's scores and hard-label predictions (and the
+metadata) by id. Batches carry the id, the class code (single-label; computed by the
+engine, null for a label that is not a class), or the raw label text (multilabel), the
+weight and the split when asked for, each model's score columns (or the one list column
+holding them) and prediction codes (``__pcode``) or text (``__pred``), the metadata
+columns (``__meta:NAME``), and one flag per file saying the row was found there
+(``__in0`` the labels, ``__in1`` ...). The report's model's columns keep their names;
+model m's (m >= 1) are prefixed ``__m{m}:``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable, Mapping, NoReturn, Sequence
+from typing import Callable, Mapping, NoReturn, Protocol, Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from reportgen import validate
+from reportgen.chunks import Chunk
 from reportgen.errors import InputError
 from reportgen.options import Options
 from reportgen.rows import binary_scores
 from reportgen.validate import Examples, Note, Source, missing_ids_message, partial_note
 
-ID, CODE, LABELS, WEIGHT = "__id", "__code", "__labels", "__weight"
-IN_LABELS, IN_SCORES = "__in_labels", "__in_scores"
+ID, CODE, LABELS, WEIGHT, SPLIT = "__id", "__code", "__labels", "__weight", "__split"
+PCODE, PRED, META = "__pcode", "__pred", "__meta:"
+SHARED = (ID, CODE, LABELS, WEIGHT, SPLIT)  # the columns every model's view of a batch has
+MAX_LABEL_ONLY_CLASSES = 100_000  # distinct values a label-only report may have as classes
+
+
+def in_column(file: int) -> str:
+    """The flag column of the join's ``file``-th file (0: the labels)."""
+    return f"__in{file}"
+
+
+def model_prefix(model: int) -> str:
+    """The prefix of model ``model``'s columns in a batch (none for the report's model)."""
+    return "" if model == 0 else f"__m{model}:"
 
 
 @dataclass(frozen=True)
@@ -41,6 +59,15 @@ class Plan:
     weight_column: str | None = None  # in the labels file
     list_column: str | None = None  # the one list column holding every class's score
     list_classes: tuple[str, ...] = ()  # its positions (binary: both classes, in list order)
+    prediction_column: str | None = None  # hard-label predictions: their column
+    predictions_name: str | None = None  # and their file
+    prefix: str = ""  # of this model's columns in a batch (``model_prefix``)
+    split_column: str | None = None  # in the labels file
+
+    @property
+    def scored(self) -> bool:
+        """Whether the model has scores (else it is label-only)."""
+        return bool(self.read_columns)
 
     @property
     def read_columns(self) -> tuple[str, ...]:
@@ -132,29 +159,89 @@ class MatrixBuffer:
 
 
 def examples_from_batch(batch: pa.RecordBatch | pa.Table, plan: Plan, label_of=None,
-                        buffer: MatrixBuffer | None = None) -> Examples:
-    """One batch of joined rows as validated Examples (errors name the file, column and id).
+                        buffer: MatrixBuffer | None = None, prediction_of=None) -> Examples:
+    """One batch of joined rows (one model's view: see ``model_view``) as validated
+    Examples (errors name the file, column and id).
 
     ``label_of(id)`` looks up the label text of a row whose class code is null, for the
-    error message, when the batch does not carry the text.
+    error message, when the batch does not carry the text; ``prediction_of(plan, id)``
+    the predicted text the same way.
     """
     table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
     ids = LazyIds(table.column(ID))
-    matrix, out = _scores(table, plan, ids, buffer)
+    matrix, out = _scores(table, plan, ids, buffer) if plan.scored else (None, None)
     weight = None
     if plan.weight_column is not None:
         weight = validate.check_weights(table.column(WEIGHT), plan.labels_name, plan.weight_column, ids)
+    why = "is not a score column" if plan.scored else "is not one of the classes"
     if plan.task == "multilabel":
         raw = validate.label_values(Source(table, plan.labels_name), LABELS, None, ids, True)
-        examples = validate.multilabel_examples(plan.labels_name, ids, raw, matrix, plan.classes,
-                                                Options(label_sep=plan.label_sep), [])
-        return examples if weight is None else replace(examples, weight=weight)
+        y_multi = validate.name_sets(raw, plan.labels_name, None if plan.scored else plan.label_column, ids,
+                                     plan.classes, plan.label_sep, "label", why)
+        examples = Examples("multilabel", plan.classes, None, table.column(ID), matrix, None, y_multi, weight=weight)
+        if plan.prediction_column is not None:
+            examples = replace(examples, y_pred_multi=validate.name_sets(
+                table.column(PRED), plan.predictions_name, plan.prediction_column, ids, plan.classes, plan.label_sep,
+                "predicted", why))
+        return _with_split(examples, table, plan, ids)
     y_true = _codes(table, plan, ids, label_of)
-    if plan.task == "binary":
+    if plan.task == "binary" and plan.scored:
         positive = plan.list_classes.index(plan.score_columns[0]) if plan.list_column else 0
         matrix = binary_scores(matrix[:, positive], out if not plan.list_column else None)
-    return Examples(plan.task, plan.classes, plan.positive_class, table.column(ID), matrix, y_true, None,
-                    weight=weight)
+    y_pred = None if plan.prediction_column is None else _prediction_codes(table, plan, ids, prediction_of)
+    examples = Examples(plan.task, plan.classes, plan.positive_class, table.column(ID), matrix, y_true, None,
+                        weight=weight, y_pred=y_pred)
+    return _with_split(examples, table, plan, ids)
+
+
+def _with_split(examples: Examples, table: pa.Table, plan: Plan, ids: "LazyIds") -> Examples:
+    """The examples with each row's split (from the labels file), when asked for."""
+    if SPLIT not in table.column_names:
+        return examples
+    values = table.column(SPLIT)
+    if values.null_count:
+        raise InputError("missing split", file=plan.labels_name, column=plan.split_column,
+                         row_id=ids[validate.first_true(values.is_null())].as_py())
+    return replace(examples, split=validate.as_strings(values))
+
+
+def _prediction_codes(table: pa.Table, plan: Plan, ids: "LazyIds", prediction_of) -> np.ndarray:
+    """Class index of each prediction; a null code is a prediction that is not a class."""
+    codes = table.column(PCODE)
+    if codes.null_count:
+        row = validate.first_true(codes.is_null())
+        if PRED in table.column_names:
+            value = table.column(PRED)[row].as_py()
+        else:
+            value = prediction_of(plan, table.column(ID)[row].as_py())
+        raise validate.prediction_error(value, plan.classes, plan.task, plan.predictions_name, plan.prediction_column,
+                                        ids[row].as_py(), "is not a score column" if plan.scored else None)
+    return codes.to_numpy().astype(np.int64)
+
+
+def model_view(table: pa.Table, plan: Plan) -> pa.Table:
+    """Model ``plan``'s columns of a joined batch under their own names, beside the shared
+    ones (no copy; the report's model's columns already have their names)."""
+    if not plan.prefix:
+        return table
+    names = table.column_names
+    shared = [c for c in SHARED if c in names]
+    mine = [c for c in names if c.startswith(plan.prefix)]
+    return pa.Table.from_arrays([table.column(c) for c in shared + mine],
+                                names=shared + [c[len(plan.prefix):] for c in mine])
+
+
+def chunk_from_batch(table: pa.Table, join: "JoinPlan", buffers: Sequence[MatrixBuffer], label_of=None,
+                     prediction_of=None) -> Chunk:
+    """The matched rows of a batch as one Chunk: every model's Examples, their scores as
+    read, and the metadata columns."""
+    models, raw = [], []
+    for plan, buffer in zip(join.models, buffers):
+        view = model_view(table, plan)
+        models.append(examples_from_batch(view, plan, label_of, buffer, prediction_of))
+        raw.append(raw_columns(view, plan))
+    metadata = {c: table.column(META + c).combine_chunks() for c in join.metadata_columns}
+    return Chunk(tuple(models), metadata, tuple(raw))
 
 
 def _scores(table: pa.Table, plan: Plan, ids: LazyIds, buffer: MatrixBuffer | None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -170,16 +257,10 @@ def _scores(table: pa.Table, plan: Plan, ids: LazyIds, buffer: MatrixBuffer | No
     return validate.score_matrix(scores, plan.score_columns, ids, target, **kind), out
 
 
-def check_weight_total(stats, plan: Plan) -> None:
-    """Weights that are all 0 leave nothing to evaluate (checked once every batch is counted)."""
-    if stats.weighted and stats.weight_total == 0:
-        validate.raise_all_zero_weights(plan.labels_name, plan.weight_column)
-
-
 def raw_columns(table: pa.Table, plan: Plan) -> list[np.ndarray | None] | None:
     """Each class's scores as read (no copy), for binned counting; None unless all are
     float columns without nulls (``examples_from_batch`` has checked their values)."""
-    if plan.list_column or plan.scores_are == "logits":
+    if plan.list_column or plan.scores_are == "logits" or not plan.scored:
         return None  # the scores as read are not the probabilities counted
     arrays = []
     for name in plan.score_columns:
@@ -206,46 +287,212 @@ def _codes(table: pa.Table, plan: Plan, ids: LazyIds, label_of) -> np.ndarray:
     return codes.to_numpy().astype(np.int64)
 
 
+# ---------------------------------------------------------------- the join of several files
+
+
+class Reader(Protocol):
+    """What an engine tells the plan about its files (each named by its path)."""
+
+    def column_names(self, file: str) -> list[str]: ...
+
+    def list_kinds(self, file: str) -> dict[str, str]: ...  # as ``validate.list_kinds``
+
+    def first_labels(self, file: str, column: str) -> list: ...  # record labels of a list column's first row
+
+    def present(self, file: str, column: str) -> list[str]: ...  # up to 1,000 distinct label texts
+
+    def distinct(self, file: str, column: str, sep: str | None, limit: int) -> list[str]:
+        """Up to ``limit`` distinct non-blank texts of ``column`` (names split on ``sep`` when given)."""
+
+
+@dataclass(frozen=True)
+class JoinPlan:
+    """Every file of one streaming pass and every model's plan, decided before any row is read.
+
+    ``files`` are the distinct files each row must be found in: the labels first, then
+    each model's scores and predictions (a file given twice counts once); ``partners[i]``
+    is the file ``files[i]`` is matched against in messages (the labels, or a model's
+    scores for its predictions). The metadata file is joined to them without dropping rows.
+    """
+
+    models: tuple[Plan, ...]
+    names: tuple[str, ...]
+    files: tuple[str, ...]
+    partners: tuple[int, ...]
+    metadata: str | None = None
+    metadata_columns: tuple[str, ...] = ()
+
+    @property
+    def main(self) -> Plan:
+        return self.models[0]
+
+    def scores_of(self, file: str) -> list[Plan]:
+        """The models whose scores the file holds."""
+        return [p for p in self.models if p.scored and p.scores_name == file]
+
+    def predictions_of(self, file: str) -> list[Plan]:
+        """The models whose hard-label predictions the file holds."""
+        return [p for p in self.models if p.predictions_name == file]
+
+
+ModelFiles = tuple[str, "str | None", "str | None"]  # name, its scores file, its predictions file
+
+
+def make_join_plan(reader: Reader, labels: str, models: Sequence[ModelFiles], opts: Options,
+                   metadata: str | None = None, metadata_columns: Sequence[str] = ()) -> JoinPlan:
+    """The plan of every model (the first is the report's; the others take its task and
+    classes, as the memory engine's ``fixed``), with the memory engine's rules and errors."""
+    plans: list[Plan] = []
+    files, partners = [labels], [0]
+    label_names = reader.column_names(labels)
+    for m, (name, scores, predictions) in enumerate(models):
+        fixed = plans[0] if plans else None
+        if scores is not None:
+            plan = _scored_plan(reader, labels, label_names, scores, predictions, opts, fixed)
+        elif fixed is not None:
+            plan = replace(fixed, score_columns=(), list_column=None, list_classes=(), scores_name=predictions,
+                           notes=())
+        else:
+            plan = _label_only_plan(reader, labels, label_names, predictions, opts)
+        if predictions is not None:
+            columns = reader.column_names(predictions)
+            if opts.prediction_column not in columns:
+                raise InputError(f"no prediction column {opts.prediction_column!r} (columns: {', '.join(columns[:8])}; "
+                                 "--prediction-column to choose)", file=predictions)
+            plan = replace(plan, prediction_column=opts.prediction_column, predictions_name=predictions)
+        plans.append(replace(plan, prefix=model_prefix(m), split_column=opts.split_column))
+        for file, partner in ((scores, labels), (predictions, scores or labels)):
+            if file is not None and file not in files:
+                files.append(file)
+                partners.append(files.index(partner))
+    if opts.split_column is not None and opts.split_column not in label_names:
+        raise InputError(f"no split column {opts.split_column!r} (--split-column)", file=labels)
+    if metadata is not None:
+        present = reader.column_names(metadata)
+        if opts.id_column not in present:
+            raise InputError(f"no id column {opts.id_column!r}", file=metadata)
+        for column in sorted(metadata_columns):
+            if column not in present:
+                raise InputError(f"no slice column {column!r} (columns: {', '.join(present[:8])})", file=metadata)
+    return JoinPlan(tuple(plans), tuple(m[0] for m in models), tuple(files), tuple(partners), metadata,
+                    tuple(sorted(metadata_columns)))
+
+
+def _scored_plan(reader: Reader, labels: str, label_names: list[str], scores: str, predictions: str | None,
+                 opts: Options, fixed: Plan | None) -> Plan:
+    score_names = reader.column_names(scores)
+    if predictions is not None:  # the prediction column is not a score column
+        score_names = [c for c in score_names if c != opts.prediction_column]
+    plan = make_plan(label_names, score_names, labels, scores, opts, scores == labels,
+                     lambda column: reader.present(labels, column), reader.list_kinds(scores),
+                     lambda column: reader.first_labels(scores, column))
+    if fixed is not None and (plan.task, plan.classes) != (fixed.task, fixed.classes):
+        raise InputError(f"classes differ from the main scores ({list(plan.classes)[:6]})", file=scores)
+    return plan if fixed is None else replace(plan, notes=())
+
+
+def _label_only_plan(reader: Reader, labels: str, label_names: list[str], predictions: str, opts: Options) -> Plan:
+    """A model without scores: classes from the distinct labels and predictions, read first."""
+    label_column, multilabel = validate.find_label_column(Source(_empty(label_names), labels), opts)
+    if opts.weight_column is not None and opts.weight_column not in label_names:
+        raise InputError(f"no weight column {opts.weight_column!r} (--weight-column)", file=labels)
+    sep = opts.label_sep if multilabel else None
+    values = []
+    for file, column in ((labels, label_column), (predictions, opts.prediction_column)):
+        found = reader.distinct(file, column, sep, MAX_LABEL_ONLY_CLASSES + 1)
+        if len(found) > MAX_LABEL_ONLY_CLASSES:
+            raise InputError(f"more than {MAX_LABEL_ONLY_CLASSES:,} distinct values: too many classes for a "
+                             "label-only report", file=file, column=column)
+        values.append([str(v) for v in found])
+    notes: list[Note] = []
+    if multilabel:
+        task, classes, positive = "multilabel", validate.union_classes(*values, notes), None
+    else:
+        task, classes, positive = validate.label_only_task(labels, *values, opts, notes)
+    return Plan(task=task, classes=classes, positive_class=positive, label_column=label_column, score_columns=(),
+                labels_name=labels, scores_name=predictions, label_sep=opts.label_sep, notes=tuple(notes),
+                scores_are=opts.scores_are, weight_column=opts.weight_column)
+
+
 # ---------------------------------------------------------------- the join's bookkeeping
 
-CheckUnique = Callable[[str], None]  # raises for a repeated id in "labels" or "scores"
-MissingIds = Callable[[], tuple[tuple[int, list], tuple[int, list]]]  # (count, a few ids) for each side
+CheckUnique = Callable[[str], None]  # raises for a repeated id in the file of that name
+MissingIds = Callable[[str, str], tuple[tuple[int, list], tuple[int, list]]]  # (count, a few ids) of a not in b, b not in a
 
 
-def new_counts() -> dict[str, int]:
-    return {"joined": 0, "only_labels": 0, "only_scores": 0}
+def new_counts(join: JoinPlan) -> dict:
+    """What a pass counts of the join: rows matched, and for each file after the labels the
+    rows dropped on each side (of the files before it, of it), and rows without metadata."""
+    return {"joined": 0, "dropped": [[0, 0] for _ in join.files], "no_metadata": 0, "no_metadata_ids": []}
 
 
-def matched_rows(table: pa.Table, seen: dict[str, int]) -> pa.Table:
-    """The rows found in both files; the others are counted in ``seen``."""
-    in_labels, in_scores = table.column(IN_LABELS), table.column(IN_SCORES)
-    if in_labels.null_count or in_scores.null_count:
-        seen["only_scores"] += in_labels.null_count
-        seen["only_labels"] += in_scores.null_count
-        table = table.filter(pc.and_(pc.is_valid(in_labels), pc.is_valid(in_scores)))
+def add_counts(total: dict, part: dict) -> dict:
+    """Two passes' counts together (Spark's partitions)."""
+    return {"joined": total["joined"] + part["joined"],
+            "dropped": [[a + c, b + d] for (a, b), (c, d) in zip(total["dropped"], part["dropped"])],
+            "no_metadata": total["no_metadata"] + part["no_metadata"],
+            "no_metadata_ids": sorted(total["no_metadata_ids"] + part["no_metadata_ids"])[:validate.PREVIEW]}
+
+
+def matched_rows(table: pa.Table, seen: dict, join: JoinPlan) -> pa.Table:
+    """The rows found in every file; the others are counted in ``seen``."""
+    flags = [table.column(in_column(i)) for i in range(len(join.files))]
+    if any(f.null_count for f in flags):
+        kept = flags[0].is_valid()
+        for i, flag in enumerate(flags[1:], 1):
+            found = flag.is_valid()
+            seen["dropped"][i][0] += pc.sum(pc.and_not(kept, found)).as_py() or 0
+            seen["dropped"][i][1] += pc.sum(pc.and_not(found, kept)).as_py() or 0
+            kept = pc.and_(kept, found)
+        table = table.filter(kept)
     seen["joined"] += table.num_rows
+    if join.metadata is not None:
+        meta = table.column(in_column(len(join.files)))
+        if meta.null_count:
+            seen["no_metadata"] += meta.null_count
+            few = table.column(ID).filter(meta.is_null())[:validate.PREVIEW].to_pylist()
+            seen["no_metadata_ids"] = sorted(seen["no_metadata_ids"] + [str(v) for v in few])[:validate.PREVIEW]
     return table
 
 
-def refuse_unmatched(plan: Plan, check_unique: CheckUnique, missing_ids: MissingIds) -> NoReturn:
-    """Ids found in one file only, without --allow-partial: as the memory engine, a repeated
-    id is reported first, then how many ids each file lacks."""
-    check_unique("labels")
-    check_unique("scores")
-    raise InputError(missing_ids_message(plan.labels_name, plan.scores_name, *missing_ids()))
+def unmatched(seen: dict) -> bool:
+    return any(a or b for a, b in seen["dropped"])
 
 
-def settle_join(seen: dict[str, int], n_labels: int, n_scores: int, plan: Plan, same: bool, allow_partial: bool,
-                check_unique: CheckUnique, missing_ids: MissingIds) -> tuple[Note, ...]:
-    """Once every row is counted. Ids are unique on both sides when the full join left nothing
-    unmatched and has as many rows as each file; otherwise look for a repeated id. Returns
-    the warning of a partial join."""
-    clean = seen["only_labels"] == 0 and seen["only_scores"] == 0
+def refuse_unmatched(seen: dict, join: JoinPlan, check_unique: CheckUnique, missing_ids: MissingIds) -> NoReturn:
+    """Ids found in some files only, without --allow-partial: as the memory engine, a
+    repeated id is reported first, then how many ids each file of the first such pair lacks."""
+    i = next(i for i, (a, b) in enumerate(seen["dropped"]) if a or b)
+    mine, other = join.files[join.partners[i]], join.files[i]
+    check_unique(mine)
+    check_unique(other)
+    raise InputError(missing_ids_message(mine, other, *missing_ids(mine, other)))
+
+
+def settle_join(seen: dict, rows: Sequence[int], join: JoinPlan, allow_partial: bool, check_unique: CheckUnique,
+                missing_ids: MissingIds) -> tuple[Note, ...]:
+    """Once every row is counted (``rows``: each file's rows). Ids are unique in every file
+    when the full join left nothing unmatched and has as many rows as each file; otherwise
+    look for a repeated id. Returns the warnings of a partial join."""
+    clean = not unmatched(seen)
     if not clean and not allow_partial:
-        refuse_unmatched(plan, check_unique, missing_ids)
+        refuse_unmatched(seen, join, check_unique, missing_ids)
     if seen["joined"] == 0:
-        raise InputError("no id appears in both files", file=f"{plan.labels_name}, {plan.scores_name}")
-    if same or not (clean and seen["joined"] == n_labels == n_scores):
-        for side in ("labels",) if same else ("labels", "scores"):
-            check_unique(side)
-    return () if clean else (partial_note(plan.labels_name, plan.scores_name, seen["only_labels"], seen["only_scores"]),)
+        raise InputError("no id appears in both files", file=", ".join(join.files))
+    if len(join.files) == 1 or not (clean and all(seen["joined"] == n for n in rows)):
+        for file in join.files:
+            check_unique(file)
+    if join.metadata is not None:
+        check_unique(join.metadata)  # a repeated id would repeat its rows in the join
+        if seen["no_metadata"] and not allow_partial:
+            shown = ", ".join(repr(v) for v in seen["no_metadata_ids"])
+            raise InputError(f"{seen['no_metadata']} ids have no metadata (e.g. {shown}); use --allow-partial",
+                             file=join.metadata)
+    return tuple(partial_note(join.files[join.partners[i]], join.files[i], a, b)
+                 for i, (a, b) in enumerate(seen["dropped"]) if a or b)
+
+
+def check_weight_totals(stats, join: JoinPlan) -> None:
+    """Weights that are all 0 leave nothing to evaluate (checked once every batch is counted)."""
+    if stats.weighted and stats.weight_total == 0:
+        validate.raise_all_zero_weights(join.main.labels_name, join.main.weight_column)

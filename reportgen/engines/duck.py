@@ -1,9 +1,10 @@
-"""The DuckDB engine: labels and scores joined out of core, streamed into statistics.
+"""The DuckDB engine: labels and every model's files joined out of core, streamed into combiners.
 
-DuckDB reads the files (or globs, or Hive-partitioned folders), turns labels into class
-codes and joins by id under a memory limit, spilling to a temporary folder. Its Arrow
-batches are validated and reduced by the same ``Accumulator`` every engine uses while
-DuckDB produces the next batch on its own threads.
+DuckDB reads the files (or globs, or Hive-partitioned folders), turns labels and
+predictions into class codes and joins by id under a memory limit, spilling to a
+temporary folder. Its Arrow batches become Chunks, validated and reduced (the statistics
+pass: by the same ``Accumulator`` every engine uses, one per model) while DuckDB produces
+the next batch on its own threads.
 """
 from __future__ import annotations
 
@@ -13,20 +14,24 @@ import re
 import shutil
 import tempfile
 import threading
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Mapping, Sequence, TypeVar
 
 import pyarrow as pa
 
 from reportgen import io
-from reportgen.accumulate import DISTINCT_BUDGET, Accumulator
+from reportgen.accumulate import DISTINCT_BUDGET, Settings, StatisticsPass
+from reportgen.chunks import Combiner
 from reportgen.engines import locate, physical_memory
-from reportgen.engines.batches import (CODE, ID, IN_LABELS, IN_SCORES, LABELS, WEIGHT, MatrixBuffer, Plan, check_weight_total,
-                                       examples_from_batch, make_plan, matched_rows, new_counts, raw_columns,
-                                       refuse_unmatched, settle_join)
+from reportgen.engines.batches import (CODE, ID, LABELS, META, PCODE, PRED, SPLIT, WEIGHT, JoinPlan, MatrixBuffer,
+                                       ModelFiles, Plan, check_weight_totals, chunk_from_batch, in_column,
+                                       make_join_plan, matched_rows, new_counts, refuse_unmatched, settle_join,
+                                       unmatched)
 from reportgen.errors import InputError
 from reportgen.options import Options
 from reportgen.stats import Statistics
-from reportgen.validate import PREVIEW, Note, duplicate_id_error
+from reportgen.validate import FALSE_WORDS, PREVIEW, TRUE_WORDS, Note, duplicate_id_error
+
+C = TypeVar("C", bound=Combiner)
 
 BATCH_ROWS = 1 << 21
 LARGE_BATCH_ROWS = 1 << 20  # above LARGE rows DuckDB needs its memory limit: smaller batches
@@ -82,94 +87,154 @@ class DuckSource:
 
 
 class DuckEngine:
-    """Statistics of one model from files, through DuckDB (see the module's docstring)."""
+    """Every model's statistics from files, through DuckDB (see the module's docstring).
+
+    ``prepare`` plans the join of the labels with every model's scores and predictions
+    (and the metadata); ``reduce`` streams it into combiners, as often as asked (each
+    pass runs the query again); ``model_statistics`` is the statistics pass.
+    """
 
     def __init__(self, opts: Options, memory_limit: str | None = None, progress: Callable | None = None,
-                 budget: int = DISTINCT_BUDGET) -> None:
+                 budget: int = DISTINCT_BUDGET, batch_rows: int | None = None) -> None:
         import duckdb
 
         self.duckdb = duckdb
         self.opts = opts
         self.progress = progress
         self.budget = budget
+        self.batch_rows = batch_rows
         self.temp = tempfile.mkdtemp(prefix="reportgen-duckdb-")
         config = {"memory_limit": check_memory_limit(memory_limit or default_memory_limit()),
                   "temp_directory": self.temp}
         self.con = duckdb.connect(config=config)
         self.con.execute("SET enable_progress_bar = false")  # progress is ours, on stderr
+        self.sources: dict[str, DuckSource] = {}
+        self.types: dict[str, dict[str, str]] = {}
+        self.join: JoinPlan | None = None
+        self.query: Query | None = None
+        self.rows: list[int] = []
+        self.notes: tuple[Note, ...] = ()
 
     def close(self) -> None:
         self.con.close()
         shutil.rmtree(self.temp, ignore_errors=True)
 
-    def rows(self, text: str, source: DuckSource | None = None, params: list | None = None) -> list[tuple]:
+    def rows_of(self, text: str, source: DuckSource | None = None, params: list | None = None) -> list[tuple]:
         """Every row of ``text``'s result; DuckDB's errors become InputError naming ``source``."""
         try:  # a cursor of its own: the stream may still hold the main connection
             return self.con.cursor().execute(text, params or []).fetchall()
         except self.duckdb.Error as err:
             raise _input_error(err, source) from None
 
-    def columns(self, source: DuckSource) -> list[tuple[str, str]]:
-        return [(r[0], r[1]) for r in self.rows(f"DESCRIBE SELECT * FROM {source.sql}", source)]
-
     def count(self, source: DuckSource) -> int:
-        return int(self.rows(f"SELECT count(*) FROM {source.sql}", source)[0][0])
+        return int(self.rows_of(f"SELECT count(*) FROM {source.sql}", source)[0][0])
 
-    def statistics(self, labels_path, scores_path, same: bool) -> tuple[Statistics, tuple[Note, ...]]:
-        opts = self.opts
-        labels = DuckSource(labels_path, opts.text_columns)
-        scores = labels if same else DuckSource(scores_path, (opts.id_column,))
-        label_types = dict(self.columns(labels))
-        score_types = label_types if same else dict(self.columns(scores))
-        n_labels = self.count(labels)
-        if n_labels == 0:
-            raise InputError("no rows (header only)", file=labels.name)
-        n_scores = n_labels if same else self.count(scores)
-        if n_scores == 0:
-            raise InputError("no rows (header only)", file=scores.name)
-        plan = make_plan(list(label_types), list(score_types), labels.name, scores.name, opts, same,
-                         lambda column: self._present(labels, column, label_types), duck_list_kinds(score_types),
-                         lambda column: self._first_labels(scores, column))
-        query = Query(plan, opts.id_column, labels, scores, label_types, score_types, same)
-        acc = Accumulator(opts.threshold, opts.class_thresholds, opts.grid, expected_rows=n_scores, budget=self.budget)
-        seen = self._stream(query, plan, acc, n_scores, LARGE_BATCH_ROWS if n_scores > LARGE else BATCH_ROWS)
-        notes = settle_join(seen, n_labels, n_scores, plan, same, opts.allow_partial,
-                            lambda side: self._check_unique(query, side), lambda: self._missing_ids(query))
-        stats = acc.statistics()
-        check_weight_total(stats, plan)
-        return stats, plan.notes + notes
+    # ---------------------------------------------------------------- what the plan asks of the files
 
-    def _first_labels(self, scores: DuckSource, column: str) -> list:
+    def column_names(self, file: str) -> list[str]:
+        return list(self._types(file))
+
+    def _types(self, file: str) -> dict[str, str]:
+        if file not in self.types:
+            source = self.sources[file]
+            found = self.rows_of(f"DESCRIBE SELECT * FROM {source.sql}", source)
+            self.types[file] = {r[0]: r[1] for r in found}
+        return self.types[file]
+
+    def list_kinds(self, file: str) -> dict[str, str]:
+        return duck_list_kinds(self._types(file))
+
+    def first_labels(self, file: str, column: str) -> list:
         """The record labels of the first row of a list column."""
-        found = self.rows(f"SELECT list_transform({quote(column)}, lambda x: x.label) FROM {scores.sql} LIMIT 1", scores)
+        source = self.sources[file]
+        found = self.rows_of(f"SELECT list_transform({quote(column)}, lambda x: x.label) FROM {source.sql} LIMIT 1",
+                             source)
         return list(found[0][0] or []) if found else []
 
-    def _present(self, labels: DuckSource, column: str, types: dict[str, str]) -> list[str]:
-        text = label_text(column, types.get(column, "VARCHAR"))
-        rows = self.rows(f"SELECT DISTINCT {text} FROM {labels.sql} WHERE {quote(column)} IS NOT NULL LIMIT 1000",
-                         labels)
-        return [r[0] for r in rows]
+    def present(self, file: str, column: str) -> list[str]:
+        source = self.sources[file]
+        text = label_text(column, self._types(file).get(column, "VARCHAR"))
+        found = self.rows_of(f"SELECT DISTINCT {text} FROM {source.sql} WHERE {quote(column)} IS NOT NULL LIMIT 1000",
+                             source)
+        return [r[0] for r in found]
 
-    def _stream(self, query: "Query", plan: Plan, acc: Accumulator, total: int, rows: int) -> dict[str, int]:
-        seen = new_counts()
-        buffer = MatrixBuffer()
+    def distinct(self, file: str, column: str, sep: str | None, limit: int) -> list[str]:
+        source = self.sources[file]
+        text = label_text(column, self._types(file).get(column, "VARCHAR"))
+        if sep is not None:
+            text = f"trim(unnest(string_split({text}, {literal(sep)})))"
+        sql = (f"SELECT DISTINCT v FROM (SELECT {text} AS v FROM {source.sql} WHERE {quote(column)} IS NOT NULL) "
+               f"WHERE trim(v) <> '' LIMIT {int(limit)}")
+        return [r[0] for r in self.rows_of(sql, source)]
+
+    # ---------------------------------------------------------------- the passes
+
+    def prepare(self, labels: str, models: Sequence[ModelFiles], metadata: str | None = None,
+                metadata_columns: Sequence[str] = ()) -> JoinPlan:
+        """Plan the join of ``labels`` with every model's files (name, scores, predictions;
+        a file given twice is read once) and the ``metadata`` columns."""
+        opts = self.opts
+        text: dict[str, set[str]] = {labels: set(opts.text_columns)}
+        for _, scores, predictions in models:
+            for file, columns in ((scores, (opts.id_column,)), (predictions, (opts.id_column, opts.prediction_column))):
+                if file is not None:
+                    text.setdefault(file, set()).update(columns)
+        if metadata is not None:
+            text.setdefault(metadata, set()).add(opts.id_column)
+        self.sources = {file: DuckSource(file, tuple(sorted(columns))) for file, columns in text.items()}
+        join = make_join_plan(self, labels, models, opts, metadata, metadata_columns)
+        self.rows = [self.count(self.sources[file]) for file in join.files]
+        for file, n in zip(join.files, self.rows):
+            if n == 0:
+                raise InputError("no rows (header only)", file=file)
+        self.join = join
+        self.query = Query(join, opts.id_column, self.sources, {f: self._types(f) for f in self.sources})
+        return join
+
+    def reduce(self, factory: Callable[[], C]) -> C:
+        """One pass over the join: every Chunk of matched rows into one combiner made by
+        ``factory()`` (see ``reportgen.chunks``). Checks the join as it goes and after."""
+        join, query, opts = self.join, self.query, self.opts
+        seen = new_counts(join)
+        buffers = [MatrixBuffer() for _ in join.models]
+        combiner = factory()
+        total, streamed = max(self.rows), 0
+        rows = self.batch_rows or (LARGE_BATCH_ROWS if total > LARGE else BATCH_ROWS)
         for batch in self._batches(query.sql, query, rows):
-            table = matched_rows(pa.Table.from_batches([batch]), seen)
-            if seen["only_labels"] + seen["only_scores"] and not self.opts.allow_partial:
-                refuse_unmatched(plan, lambda side: self._check_unique(query, side), lambda: self._missing_ids(query))
+            streamed += batch.num_rows
+            table = matched_rows(pa.Table.from_batches([batch]), seen, join)
+            if unmatched(seen) and not opts.allow_partial:
+                refuse_unmatched(seen, join, self._check_unique, self._missing_ids)
             if table.num_rows:
-                examples = examples_from_batch(table, plan, lambda row_id: self._label_of(query, row_id), buffer)
-                acc.add(examples, raw_columns(table, plan))
+                combiner.add(chunk_from_batch(table, join, buffers, self._label_of, self._prediction_of))
             if self.progress:
-                self.progress(seen["joined"] + seen["only_scores"], total)
-        return seen
+                self.progress(min(streamed, total), total)
+        self.notes = join.main.notes + settle_join(seen, self.rows, join, opts.allow_partial, self._check_unique,
+                                                   self._missing_ids)
+        return combiner
+
+    def model_statistics(self) -> tuple[list[Statistics], tuple[Note, ...]]:
+        """The statistics pass: each model's Statistics, and the join's warnings."""
+        opts, join = self.opts, self.join
+        expected = self.rows[1] if len(self.rows) > 1 else self.rows[0]
+        settings = Settings(opts.threshold, opts.class_thresholds, opts.grid, self.budget, expected)
+        found = self.reduce(lambda: StatisticsPass(settings, len(join.models))).statistics()
+        check_weight_totals(found[0], join)
+        return found, self.notes
+
+    def statistics(self, labels_path, scores_path, same: bool) -> tuple[Statistics, tuple[Note, ...]]:
+        """One model's statistics from a labels and a scores file (``same``: one file holds both)."""
+        labels = str(labels_path)
+        self.prepare(labels, [("model", labels if same else str(scores_path), None)])
+        found, notes = self.model_statistics()
+        return found[0], notes
 
     def _batches(self, sql: str, query: "Query", rows: int) -> Iterator[pa.RecordBatch]:
         """DuckDB's batches, read ahead on a thread so it works while the caller counts."""
         try:
             reader = self.con.sql(sql).to_arrow_reader(rows)
         except self.duckdb.Error as err:
-            raise _input_error(err, query.scores) from None
+            raise _input_error(err, query.last) from None
         ahead: queue.Queue = queue.Queue(maxsize=1)
         stop = threading.Event()
 
@@ -197,40 +262,46 @@ class DuckEngine:
                     return
                 if isinstance(item, BaseException):
                     if isinstance(item, self.duckdb.Error):
-                        raise _input_error(item, query.scores) from None
+                        raise _input_error(item, query.last) from None
                     raise item
                 yield item
         finally:
             stop.set()
             thread.join(timeout=5)
 
-    def _missing_ids(self, query: "Query") -> tuple[tuple[int, list], tuple[int, list]]:
-        """(how many, a few) ids of the labels missing from the scores, and the other way round."""
+    def _missing_ids(self, mine_name: str, other_name: str) -> tuple[tuple[int, list], tuple[int, list]]:
+        """(how many, a few) ids of ``mine_name`` missing from ``other_name``, and the other way round."""
         found = []
-        for mine, other in ((query.labels, query.scores), (query.scores, query.labels)):
-            ids = query.ids
+        ids = self.query.ids
+        for a, b in ((mine_name, other_name), (other_name, mine_name)):
+            mine, other = self.sources[a], self.sources[b]
             sql = (f"SELECT count(*), list({ids} ORDER BY {ids})[1:{PREVIEW}] FROM {mine.sql} "
-                   f"WHERE {ids} NOT IN (SELECT {query.ids} FROM {other.sql})")
-            count, shown = self.rows(sql, mine)[0]
+                   f"WHERE {ids} NOT IN (SELECT {ids} FROM {other.sql})")
+            count, shown = self.rows_of(sql, mine)[0]
             found.append((count, [str(v) for v in shown or []]))
         return found[0], found[1]
 
-    def _check_unique(self, query: "Query", side: str) -> None:
-        source = query.labels if side == "labels" else query.scores
-        ids = query.ids
+    def _check_unique(self, file: str) -> None:
+        source = self.sources[file]
+        ids = self.query.ids
         sql = (f"SELECT count(*) OVER (), i FROM (SELECT {ids} AS i FROM {source.sql} GROUP BY 1 "
                f"HAVING count(*) > 1) ORDER BY i LIMIT 1")
-        found = self.rows(sql, source)
+        found = self.rows_of(sql, source)
         if found:
             repeated, value = found[0]
             raise duplicate_id_error(str(value), repeated, source.name)
 
-    def _label_of(self, query: "Query", row_id) -> str | None:
-        column = query.plan.label_column
-        text = label_text(column, query.label_types.get(column, "VARCHAR"))
-        found = self.rows(f"SELECT {text} FROM {query.labels.sql} WHERE {query.ids} = ? LIMIT 1",
-                          query.labels, [row_id])
+    def _text_of(self, file: str, column: str, row_id) -> str | None:
+        source = self.sources[file]
+        text = label_text(column, self._types(file).get(column, "VARCHAR"))
+        found = self.rows_of(f"SELECT {text} FROM {source.sql} WHERE {self.query.ids} = ? LIMIT 1", source, [row_id])
         return found[0][0] if found else None
+
+    def _label_of(self, row_id) -> str | None:
+        return self._text_of(self.join.main.labels_name, self.join.main.label_column, row_id)
+
+    def _prediction_of(self, plan: Plan, row_id) -> str | None:
+        return self._text_of(plan.predictions_name, plan.prediction_column, row_id)
 
 
 def duck_list_kinds(types: dict[str, str]) -> dict[str, str]:
@@ -252,38 +323,72 @@ INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALL
 
 
 class Query:
-    """The SQL of the join: ids (as integers when both files have integer ids, else text),
-    class codes computed in SQL, score columns, and which side each row was found in."""
+    """The SQL of the join: ids (as integers when every file has integer ids, else text),
+    class codes of labels and predictions computed in SQL, score and metadata columns, and
+    which files each row was found in (see ``reportgen.engines.batches``)."""
 
-    def __init__(self, plan: Plan, id_column: str, labels: DuckSource, scores: DuckSource,
-                 label_types: dict[str, str], score_types: dict[str, str], same: bool) -> None:
-        self.plan, self.labels, self.scores = plan, labels, scores
-        self.label_types = label_types
-        self.id_column = id_column
-        self.id_as_int = all(t.get(id_column, "").upper() in INTEGER_TYPES for t in (label_types, score_types))
-        # the id of a row in either file, as the join compares it
+    def __init__(self, join: JoinPlan, id_column: str, sources: Mapping[str, DuckSource],
+                 types: Mapping[str, Mapping[str, str]]) -> None:
+        self.join = join
+        files = list(join.files) + ([join.metadata] if join.metadata is not None else [])
+        self.last = sources[files[-1]]  # named when the query itself fails
+        self.id_as_int = all(types[f].get(id_column, "").upper() in INTEGER_TYPES for f in files)
+        # the id of a row in any file, as the join compares it
         self.ids = quote(id_column) if self.id_as_int else f"CAST({quote(id_column)} AS VARCHAR)"
-        text = label_text(plan.label_column, label_types.get(plan.label_column, "VARCHAR"))
-        if plan.task == "multilabel":
-            label_part = f"{text} AS {LABELS}"
-        else:
-            values = "[" + ", ".join(literal(v) for v in plan.code_labels) + "]"
-            key = f"lower({text})" if plan.task == "binary" else text
-            label_part = f"CAST(list_position({values}, {key}) - 1 AS SMALLINT) AS {CODE}"
-        scores_part = ", ".join(quote(c) for c in plan.read_columns)
-        if plan.weight_column is not None:
-            label_part += f", {quote(plan.weight_column)} AS {WEIGHT}"
-        ids = self.ids
-        if same:
-            self.sql = (f"SELECT {ids} AS {ID}, {label_part}, {scores_part}, TRUE AS {IN_LABELS}, "
-                        f"TRUE AS {IN_SCORES} FROM {labels.sql}")
+        parts = [f"SELECT {self.ids} AS {ID}, {', '.join(self._columns(i, file, types[file]))} FROM {sources[file].sql}"
+                 for i, file in enumerate(files)]
+        if len(parts) == 1:
+            self.sql = parts[0]
             return
-        self.sql = (
-            f"WITH l AS (SELECT {ids} AS {ID}, {label_part}, TRUE AS {IN_LABELS} FROM {labels.sql}), "
-            f"s AS (SELECT {ids} AS {ID}, {scores_part}, TRUE AS {IN_SCORES} FROM {scores.sql}) "
-            f"SELECT coalesce(l.{ID}, s.{ID}) AS {ID}, l.* EXCLUDE ({ID}), s.* EXCLUDE ({ID}) "
-            f"FROM l FULL OUTER JOIN s ON l.{ID} = s.{ID}"
-        )
+        key, joins = f"t0.{ID}", ""
+        for i in range(1, len(files)):
+            kind = "LEFT" if i == len(join.files) else "FULL OUTER"  # the metadata drops no row
+            joins += f" {kind} JOIN t{i} ON {key} = t{i}.{ID}"
+            if kind != "LEFT":
+                key = f"coalesce({', '.join(f't{j}.{ID}' for j in range(i + 1))})"
+        tables = ", ".join(f"t{i} AS ({part})" for i, part in enumerate(parts))
+        every = ", ".join(f"t{i}.* EXCLUDE ({ID})" for i in range(len(files)))
+        self.sql = f"WITH {tables} SELECT {key} AS {ID}, {every} FROM t0{joins}"
+
+    def _columns(self, i: int, file: str, types: Mapping[str, str]) -> list[str]:
+        join = self.join
+        main = join.main
+        out = []
+        if i == 0:
+            text = label_text(main.label_column, types.get(main.label_column, "VARCHAR"))
+            if main.task == "multilabel":
+                out.append(f"{text} AS {LABELS}")
+            else:
+                out.append(f"{_code(text, main, False)} AS {CODE}")
+            if main.weight_column is not None:
+                out.append(f"{quote(main.weight_column)} AS {WEIGHT}")
+            if main.split_column is not None:
+                out.append(f"{quote(main.split_column)} AS {SPLIT}")
+        if i == len(join.files):  # the metadata
+            return [f"{quote(c)} AS {quote(META + c)}" for c in join.metadata_columns] + [f"TRUE AS {in_column(i)}"]
+        for plan in join.scores_of(file):
+            out += [f"{quote(c)} AS {quote(plan.prefix + c)}" for c in plan.read_columns]
+        for plan in join.predictions_of(file):
+            text = label_text(plan.prediction_column, types.get(plan.prediction_column, "VARCHAR"))
+            if plan.task == "multilabel":
+                out.append(f"{text} AS {quote(plan.prefix + PRED)}")
+            else:
+                out.append(f"{_code(text, plan, True)} AS {quote(plan.prefix + PCODE)}")
+        return out + [f"TRUE AS {in_column(i)}"]
+
+
+def _code(text: str, plan: Plan, predicted: bool) -> str:
+    """The class code of a label or predicted text (null when it is no class): its position
+    in the classes; binary up to case, and a prediction may also be 0/1 or true/false."""
+    values = "[" + ", ".join(literal(v) for v in plan.code_labels) + "]"
+    key = f"lower({text})" if plan.task == "binary" else text
+    code = f"list_position({values}, {key}) - 1"
+    if predicted and plan.task == "binary":
+        words = (f"CASE WHEN lower({text}) IN ({', '.join(map(literal, TRUE_WORDS))}) THEN 1 "
+                 f"WHEN lower({text}) IN ({', '.join(map(literal, FALSE_WORDS))}) THEN 0 END")
+        code = f"coalesce({code}, {words})"
+    kind = "SMALLINT" if len(plan.classes) < 32_000 else "INTEGER"
+    return f"CAST({code} AS {kind})"
 
 
 def _input_error(err: Exception, source: DuckSource | None) -> InputError:

@@ -1,35 +1,40 @@
 """The Spark engine: one pass over the joined rows, statistics per partition, summed on the driver.
 
-Spark joins labels and scores by id and computes class codes; each partition's Arrow
-batches go through the same validation and ``Accumulator`` as every engine, and only
-each partition's statistics (a few MB) travel to the driver, where they are merged.
+Spark joins the labels with every model's scores and predictions (and the metadata) by id
+and computes class codes; each partition's Arrow batches become Chunks that go through the
+same validation and combiners as every engine (the statistics pass: one ``Accumulator``
+per model), and only each partition's combiner (a few MB of statistics) travels to the
+driver, where they are merged.
 """
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import sys
 import warnings
 from dataclasses import replace
-from typing import Iterator
+from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
 
 import pyarrow as pa
 
 from reportgen import io
-from reportgen.accumulate import DISTINCT_BUDGET, Accumulator, anchor_thresholds
+from reportgen.accumulate import DISTINCT_BUDGET, Settings, StatisticsPass, anchor_thresholds
+from reportgen.chunks import Combiner
 from reportgen.engines import locate
-from reportgen.engines.batches import (CODE, ID, IN_LABELS, IN_SCORES, LABELS, WEIGHT, MatrixBuffer, Plan, check_weight_total,
-                                       examples_from_batch, make_plan, matched_rows, new_counts, raw_columns,
-                                       settle_join)
+from reportgen.engines.batches import (CODE, ID, LABELS, META, PCODE, PRED, SPLIT, WEIGHT, JoinPlan, MatrixBuffer,
+                                       ModelFiles, Plan, add_counts, check_weight_totals, chunk_from_batch,
+                                       in_column, make_join_plan, matched_rows, new_counts, settle_join)
 from reportgen.errors import InputError
 from reportgen.options import Options
 from reportgen.stats import Statistics
-from reportgen.validate import PREVIEW, Note, duplicate_id_error
+from reportgen.validate import FALSE_WORDS, PREVIEW, TRUE_WORDS, Note, duplicate_id_error
+
+C = TypeVar("C", bound=Combiner)
 
 ROWS_PER_CHUNK = 1 << 20  # rows gathered in a partition before they are counted
-RESULT = pa.schema([("stats", pa.binary()), ("error", pa.string()), ("joined", pa.int64()),
-                    ("only_labels", pa.int64()), ("only_scores", pa.int64())])
-RESULT_DDL = "stats binary, error string, joined long, only_labels long, only_scores long"
+RESULT = pa.schema([("combiner", pa.binary()), ("error", pa.string()), ("seen", pa.binary())])
+RESULT_DDL = "combiner binary, error string, seen binary"
 
 
 def session(master: str | None = None):
@@ -57,15 +62,6 @@ def session(master: str | None = None):
     return spark
 
 
-def statistics_from_paths(labels: str, scores: str, opts: Options, same: bool, master: str | None = None,
-                          budget: int = DISTINCT_BUDGET) -> tuple[Statistics, tuple[Note, ...]]:
-    """Read the files (or folders, or globs) with Spark and reduce them to statistics."""
-    spark = session(master)
-    label_frame = _read(spark, labels)
-    score_frame = label_frame if same else _read(spark, scores)
-    return statistics(label_frame, score_frame, opts, same, labels, labels if same else scores, budget)
-
-
 def _read(spark, path: str):
     fmt = locate(path)[1]  # Spark reads folders itself
     try:
@@ -78,34 +74,116 @@ def _read(spark, path: str):
         raise InputError(f"cannot read: {io.first_line(err)[:200]}", file=path) from None
 
 
-def statistics(labels, scores, opts: Options, same: bool = False, labels_name: str = "labels",
-               scores_name: str = "scores", budget: int = DISTINCT_BUDGET) -> tuple[Statistics, tuple[Note, ...]]:
-    """Statistics of Spark DataFrames ``labels`` and ``scores`` (``same``: one frame holds both)."""
-    from pyspark.sql import functions as F
+class SparkEngine:
+    """Every model's statistics from Spark DataFrames (see the module's docstring).
 
-    plan = make_plan(labels.columns, scores.columns, labels_name, scores_name, opts, same,
-                     lambda column: _present(labels, column, F), _list_kinds(scores),
-                     lambda column: _first_labels(scores, column))
-    joined = _joined(labels, scores, plan, opts, same, F)
-    spark = joined.sparkSession
-    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(ROWS_PER_CHUNK))
-    n_labels = labels.count()
-    n_scores = n_labels if same else scores.count()
-    if n_labels == 0 or n_scores == 0:
-        raise InputError("no rows (header only)", file=labels_name if n_labels == 0 else scores_name)
-    reduce = _partition_reducer(plan, opts, n_scores, budget)
-    rows = joined.mapInArrow(reduce, RESULT_DDL).collect()
-    errors = [r["error"] for r in rows if r["error"]]
-    if errors:
-        raise InputError(errors[0])
-    seen = {key: sum(r[key] for r in rows) for key in new_counts()}
-    frames = {"labels": (labels, labels_name), "scores": (scores, scores_name)}
-    notes = settle_join(seen, n_labels, n_scores, plan, same, opts.allow_partial,
-                        lambda side: _check_unique(*frames[side], opts.id_column, F),
-                        lambda: _missing_ids(labels, scores, opts))
-    total = Statistics.combine([pickle.loads(r["stats"]) for r in rows if r["stats"]])
-    check_weight_total(total, plan)
-    return _within_budget(total, opts, budget), plan.notes + notes
+    ``frames`` maps each input's name (its path) to its DataFrame. ``prepare`` plans the
+    join; ``reduce`` runs one pass: a combiner per partition inside ``mapInArrow``, pickled
+    back and merged on the driver; ``model_statistics`` is the statistics pass.
+    """
+
+    def __init__(self, opts: Options, frames: Mapping[str, Any], budget: int = DISTINCT_BUDGET,
+                 batch_rows: int | None = None) -> None:
+        from pyspark.sql import functions as F
+
+        self.F = F
+        self.opts = opts
+        self.frames = dict(frames)
+        self.budget = budget
+        self.batch_rows = batch_rows or ROWS_PER_CHUNK
+        self.join: JoinPlan | None = None
+        self.rows: list[int] = []
+        self.notes: tuple[Note, ...] = ()
+
+    @classmethod
+    def from_paths(cls, opts: Options, paths: Sequence[str], master: str | None = None,
+                   budget: int = DISTINCT_BUDGET, batch_rows: int | None = None) -> "SparkEngine":
+        spark = session(master)
+        return cls(opts, {path: _read(spark, path) for path in dict.fromkeys(paths)}, budget, batch_rows)
+
+    # ---------------------------------------------------------------- what the plan asks of the files
+
+    def column_names(self, file: str) -> list[str]:
+        return list(self.frames[file].columns)
+
+    def list_kinds(self, file: str) -> dict[str, str]:
+        return _list_kinds(self.frames[file])
+
+    def first_labels(self, file: str, column: str) -> list:
+        return _first_labels(self.frames[file], column)
+
+    def present(self, file: str, column: str) -> list[str]:
+        return _present(self.frames[file], column, self.F)
+
+    def distinct(self, file: str, column: str, sep: str | None, limit: int) -> list[str]:
+        F, frame = self.F, self.frames[file]
+        text = _text(F.col(column), frame.schema[column].dataType)
+        if sep is not None:
+            text = F.explode(F.split(text, _pattern(sep)))
+        values = frame.where(F.col(column).isNotNull()).select(F.trim(text).alias("v"))
+        return [r["v"] for r in values.where(F.col("v") != "").distinct().limit(limit).collect()]
+
+    # ---------------------------------------------------------------- the passes
+
+    def prepare(self, labels: str, models: Sequence[ModelFiles], metadata: str | None = None,
+                metadata_columns: Sequence[str] = ()) -> JoinPlan:
+        """Plan the join of ``labels`` with every model's inputs and the ``metadata`` columns."""
+        join = make_join_plan(self, labels, models, self.opts, metadata, metadata_columns)
+        self.rows = [self.frames[file].count() for file in join.files]
+        for file, n in zip(join.files, self.rows):
+            if n == 0:
+                raise InputError("no rows (header only)", file=file)
+        self.join = join
+        return join
+
+    def reduce(self, factory: Callable[[], C]) -> C:
+        """One pass over the join: each partition's Chunks into a combiner made by ``factory()``
+        (a module-level class, so that it pickles), the partitions' combiners merged here."""
+        join, opts = self.join, self.opts
+        joined = _joined(join, self.frames, opts.id_column, self.F)
+        joined.sparkSession.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(self.batch_rows))
+        rows = joined.mapInArrow(_partition_pass(join, factory), RESULT_DDL).collect()
+        errors = [r["error"] for r in rows if r["error"]]
+        if errors:
+            raise InputError(errors[0])
+        seen = functools.reduce(add_counts, [pickle.loads(r["seen"]) for r in rows], new_counts(join))
+        self.notes = join.main.notes + settle_join(seen, self.rows, join, opts.allow_partial, self._check_unique,
+                                                   self._missing_ids)
+        parts = [pickle.loads(r["combiner"]) for r in rows if r["combiner"]]
+        return functools.reduce(lambda a, b: a.merge(b), parts) if parts else factory()
+
+    def model_statistics(self) -> tuple[list[Statistics], tuple[Note, ...]]:
+        """The statistics pass: each model's Statistics, and the join's warnings."""
+        opts, join = self.opts, self.join
+        expected = self.rows[1] if len(self.rows) > 1 else self.rows[0]
+        settings = Settings(opts.threshold, opts.class_thresholds, opts.grid, self.budget, expected)
+        found = self.reduce(functools.partial(StatisticsPass, settings, len(join.models))).statistics()
+        check_weight_totals(found[0], join)
+        return [_within_budget(s, opts, self.budget) for s in found], self.notes
+
+    def _missing_ids(self, mine: str, other: str) -> tuple[tuple[int, list], tuple[int, list]]:
+        """(how many, a few) ids of ``mine`` missing from ``other``, and the other way round."""
+        a, b = self.frames[mine], self.frames[other]
+        both_int = _both_int([a, b], self.opts.id_column)
+        ids = [frame.select(_id(self.opts.id_column, both_int).alias(ID)) for frame in (a, b)]
+        found = []
+        for x, y in ((ids[0], ids[1]), (ids[1], ids[0])):
+            only = x.join(y, on=ID, how="left_anti")
+            found.append((only.count(), [str(r[ID]) for r in only.orderBy(ID).limit(PREVIEW).collect()]))
+        return found[0], found[1]
+
+    def _check_unique(self, file: str) -> None:
+        F = self.F
+        frame = self.frames[file]
+        repeated = frame.groupBy(F.col(self.opts.id_column).cast("string").alias("i")).count().where(F.col("count") > 1)
+        first = repeated.orderBy("i").limit(1).collect()
+        if first:
+            raise duplicate_id_error(first[0]["i"], repeated.count(), file)
+
+
+def _pattern(sep: str) -> str:
+    """``sep`` as a Java regular expression matching itself."""
+    return "".join("\\" + ch if not ch.isalnum() else ch for ch in sep)
 
 
 def _list_kinds(frame) -> dict[str, str]:
@@ -152,65 +230,76 @@ def _id(column: str, both_int: bool):
     return F.col(column) if both_int else F.col(column).cast("string")
 
 
-def _both_int(labels, scores, column: str) -> bool:
+def _both_int(frames, column: str) -> bool:
     from pyspark.sql.types import IntegralType
 
-    return all(isinstance(f.schema[column].dataType, IntegralType) for f in (labels, scores))
+    return all(isinstance(f.schema[column].dataType, IntegralType) for f in frames)
 
 
-def _joined(labels, scores, plan: Plan, opts: Options, same: bool, F):
-    both_int = _both_int(labels, scores, opts.id_column)
-    text = _text(F.col(plan.label_column), labels.schema[plan.label_column].dataType)
-    label_cols = [_id(opts.id_column, both_int).alias(ID), text.alias(LABELS)]
-    if plan.weight_column is not None:
-        label_cols.append(F.col(plan.weight_column).alias(WEIGHT))
-    if plan.task != "multilabel":
-        values = F.array(*[F.lit(v) for v in plan.code_labels])
-        key = F.lower(text) if plan.task == "binary" else text
-        position = F.array_position(values, key)
-        label_cols.append(F.when(position > 0, (position - 1).cast("short")).alias(CODE))
-    scores_cols = [F.col(c).alias(c) for c in plan.read_columns]
-    if same:
-        return labels.select(*label_cols, *scores_cols, F.lit(True).alias(IN_LABELS), F.lit(True).alias(IN_SCORES))
-    left = labels.select(*label_cols, F.lit(True).alias(IN_LABELS))
-    right = scores.select(_id(opts.id_column, both_int).alias(ID), *scores_cols, F.lit(True).alias(IN_SCORES))
-    return left.join(right, on=ID, how="full_outer")
+def _code(text, plan: Plan, predicted: bool, F):
+    """The class code of a label or predicted text, as DuckDB's ``_code`` computes it."""
+    values = F.array(*[F.lit(v) for v in plan.code_labels])
+    position = F.array_position(values, F.lower(text) if plan.task == "binary" else text)
+    code = F.when(position > 0, position - 1)
+    if predicted and plan.task == "binary":
+        lowered = F.lower(text)
+        code = F.coalesce(code, F.when(lowered.isin(*TRUE_WORDS), 1).when(lowered.isin(*FALSE_WORDS), 0))
+    return code.cast("short" if len(plan.classes) < 32_000 else "int")
 
 
-def _partition_reducer(plan: Plan, opts: Options, expected_rows: int, budget: int):
-    """The function each partition runs: its batches in, one row of pickled statistics out."""
+def _joined(join: JoinPlan, frames: Mapping[str, Any], id_column: str, F):
+    """One DataFrame of the join (see ``reportgen.engines.batches``)."""
+    files = list(join.files) + ([join.metadata] if join.metadata is not None else [])
+    both_int = _both_int([frames[f] for f in files], id_column)
+    main = join.main
+    parts = []
+    for i, file in enumerate(files):
+        frame = frames[file]
+        cols = [_id(id_column, both_int).alias(ID)]
+        if i == 0:
+            text = _text(F.col(main.label_column), frame.schema[main.label_column].dataType)
+            cols.append(text.alias(LABELS))
+            if main.task != "multilabel":
+                cols.append(_code(text, main, False, F).alias(CODE))
+            if main.weight_column is not None:
+                cols.append(F.col(main.weight_column).alias(WEIGHT))
+            if main.split_column is not None:
+                cols.append(F.col(main.split_column).alias(SPLIT))
+        if i == len(join.files):
+            cols += [F.col(c).alias(META + c) for c in join.metadata_columns]
+        else:
+            for plan in join.scores_of(file):
+                cols += [F.col(c).alias(plan.prefix + c) for c in plan.read_columns]
+            for plan in join.predictions_of(file):
+                text = _text(F.col(plan.prediction_column), frame.schema[plan.prediction_column].dataType)
+                cols.append(text.alias(plan.prefix + PRED))
+                if plan.task != "multilabel":
+                    cols.append(_code(text, plan, True, F).alias(plan.prefix + PCODE))
+        parts.append(frame.select(*cols, F.lit(True).alias(in_column(i))))
+    joined = parts[0]
+    for i, part in enumerate(parts[1:], 1):
+        joined = joined.join(part, on=ID, how="left" if i == len(join.files) else "full_outer")
+    return joined
 
-    def reduce(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        acc = Accumulator(opts.threshold, opts.class_thresholds, opts.grid, expected_rows=expected_rows, budget=budget)
-        seen = new_counts()
-        error = None
-        buffer = MatrixBuffer()
+
+def _partition_pass(join: JoinPlan, factory: Callable[[], Combiner]):
+    """The function each partition runs: its batches into one combiner, sent back pickled
+    with the join's counts (or the first bad row's message)."""
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        seen = new_counts(join)
+        combiner, error, added = factory(), None, False
+        buffers = [MatrixBuffer() for _ in join.models]
         try:
             for batch in batches:
-                table = matched_rows(pa.Table.from_batches([batch]), seen)
+                table = matched_rows(pa.Table.from_batches([batch]), seen, join)
                 if table.num_rows:
-                    acc.add(examples_from_batch(table, plan, buffer=buffer), raw_columns(table, plan))
+                    combiner.add(chunk_from_batch(table, join, buffers))
+                    added = True
         except InputError as err:
             error = str(err)
-        blob = pickle.dumps(acc.statistics(), protocol=5) if acc.total is not None and error is None else None
-        yield pa.RecordBatch.from_pylist([{"stats": blob, "error": error, **seen}], schema=RESULT)
+        blob = pickle.dumps(combiner, protocol=5) if added and error is None else None
+        yield pa.RecordBatch.from_pylist([{"combiner": blob, "error": error, "seen": pickle.dumps(seen)}],
+                                         schema=RESULT)
 
-    return reduce
-
-
-def _missing_ids(labels, scores, opts: Options) -> tuple[tuple[int, list], tuple[int, list]]:
-    """(how many, a few) ids of the labels missing from the scores, and the other way round."""
-    both_int = _both_int(labels, scores, opts.id_column)
-    ids = [frame.select(_id(opts.id_column, both_int).alias(ID)) for frame in (labels, scores)]
-    found = []
-    for mine, other in ((ids[0], ids[1]), (ids[1], ids[0])):
-        only = mine.join(other, on=ID, how="left_anti")
-        found.append((only.count(), [str(r[ID]) for r in only.orderBy(ID).limit(PREVIEW).collect()]))
-    return found[0], found[1]
-
-
-def _check_unique(frame, name: str, column: str, F) -> None:
-    repeated = frame.groupBy(F.col(column).cast("string").alias("i")).count().where(F.col("count") > 1)
-    first = repeated.orderBy("i").limit(1).collect()
-    if first:
-        raise duplicate_id_error(first[0]["i"], repeated.count(), name)
+    return run
