@@ -5,6 +5,7 @@ load -> validate -> statistics -> metrics -> analysis; the result is one Evaluat
 """
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -13,7 +14,7 @@ import pyarrow as pa
 
 from reportgen import arrays, io
 from reportgen.accumulate import DISTINCT_BUDGET, EngineInfo
-from reportgen.chunks import Chunk
+from reportgen.chunks import Chunk, Make
 from reportgen.engines import check_engine, choose_engine
 from reportgen.analysis.advice import advice, overall_advice
 from reportgen.analysis.attention import attention
@@ -21,8 +22,10 @@ from reportgen.analysis import per_example
 from reportgen.analysis.compare import Model, aligned, compare_evaluations, compare_sections
 from reportgen.analysis.history import history_section
 from reportgen.analysis.mistakes import top_confusions
-from reportgen.analysis.slices import SliceOptions, SlicePlan, column_edges, metadata_columns, parse_specs, slice_section
-from reportgen.analysis.splits import split_section
+from reportgen.analysis.slices import (ColumnValues, SliceCombiner, SliceIntervals, SliceOptions, SlicePlan, column_edges,
+                                       metadata_columns, parse_specs, slice_section)
+from reportgen.analysis.slices import finish as finish_slices
+from reportgen.analysis.splits import SplitCombiner, split_section
 from reportgen.errors import InputError
 from reportgen.evaluation import Evaluation
 from reportgen.inputs import Inputs
@@ -97,7 +100,6 @@ def _run_spark_frames(labels, scores, predictions, baseline, baseline_prediction
     """``evaluate`` on Spark DataFrames: every model in one pass on the cluster of their session."""
     from reportgen.engines.spark import SparkEngine
 
-    _check_streamable("spark", inputs, None, (), opts)
     frames: dict[str, Any] = {"labels": labels}
 
     def name(frame, kind: str) -> str | None:
@@ -117,8 +119,7 @@ def _run_spark_frames(labels, scores, predictions, baseline, baseline_prediction
         raise InputError(f"at most {MAX_COMPARED} models on one page ({len(models)} given)")
     producer = SparkEngine(opts, frames)
     producer.prepare("labels", models)
-    found, notes = producer.model_statistics()
-    return finish_models("spark", [m[0] for m in models], found, notes, opts)
+    return _streamed_report(producer, "spark", [m[0] for m in models], opts, inputs)
 
 
 def evaluate_arrays(y_true, y_score=None, *, y_pred=None, classes=None, sample_weight=None, **options) -> Evaluation:
@@ -200,15 +201,15 @@ def evaluate_files(
         if on_choice is not None:
             on_choice(f"engine {engine} ({why})")
     if engine != "memory":
-        _check_streamable(engine, inputs, metadata, slice_by, opts)
         if distinct_budget < 1:
             raise InputError(f"usage: --distinct-budget {distinct_budget} must be at least 1")
         named = _file_names(labels, [(model_name, scores, predictions),
                                      *([(baseline_name, baseline, baseline_predictions)]
                                        if baseline is not None or baseline_predictions is not None else []),
                                      *((name, path, None) for name, path in compare)])
+        slicing = _slicing(metadata, slice_by, slice_bins, min_slice_size, fdr)
         evaluation = _run_streamed(engine, named[0], named[1], opts, memory_limit, spark_master, progress,
-                                   distinct_budget)
+                                   distinct_budget, inputs, slicing)
         if history is not None:
             evaluation = evaluation.with_extras(history=history_section(str(history)))
         if on_metrics is not None:
@@ -234,14 +235,6 @@ def evaluate_files(
                 on_metrics)
 
 
-def _check_streamable(engine, inputs, metadata, slice_by, opts: Options) -> None:
-    """Per-example analyses need every row in memory: refuse them on the streaming engines."""
-    asked = [name for name, value in (("--inputs", inputs), ("--metadata", metadata), ("--slice-by", list(slice_by)),
-                                      ("--split-column", opts.split_column)) if value]
-    if asked:
-        raise InputError(f"usage: {', '.join(asked)} need the memory engine (--engine memory), not {engine}")
-
-
 def _file_names(labels: PathLike, models: list[tuple[str, PathLike | None, PathLike | None]]
                 ) -> tuple[str, list[ModelFiles]]:
     """The labels' and every model's files as the streaming engines name them: one name for
@@ -262,34 +255,75 @@ def _file_names(labels: PathLike, models: list[tuple[str, PathLike | None, PathL
 
 
 def _run_streamed(engine: str, labels: str, models: list[ModelFiles], opts: Options, memory_limit, spark_master,
-                  progress, budget: int = DISTINCT_BUDGET) -> Evaluation:
-    """Statistics from an out-of-core engine (every model in one pass), then the same metrics,
-    grid-based advice and comparison."""
+                  progress, budget: int = DISTINCT_BUDGET, inputs: PathLike | None = None,
+                  slicing: tuple[str, SliceOptions] | None = None) -> Evaluation:
+    """The whole report from an out-of-core engine: statistics of every model in one pass,
+    then the same metrics, comparison, slices, splits and per-example sections from more
+    passes over the join (``_streamed_report``)."""
+    wanted = sorted({c for spec in slicing[1].specs for c in spec}) if slicing is not None else []
+    metadata = slicing[0] if slicing is not None else None
     if engine == "duckdb":
         from reportgen.engines.duck import DuckEngine
 
         producer = DuckEngine(opts, memory_limit=memory_limit, progress=progress, budget=budget)
         try:
-            producer.prepare(labels, models)
-            found, notes = producer.model_statistics()
+            producer.prepare(labels, models, metadata, wanted)
+            return _streamed_report(producer, engine, [name for name, _, _ in models], opts, inputs, slicing)
         finally:
             producer.close()
-    else:
-        from reportgen.engines.spark import SparkEngine
+    from reportgen.engines.spark import SparkEngine
 
-        files = [labels] + [f for _, scored, predicted in models for f in (scored, predicted) if f is not None]
-        producer = SparkEngine.from_paths(opts, files, master=spark_master, budget=budget)
-        producer.prepare(labels, models)
-        found, notes = producer.model_statistics()
-    return finish_models(engine, [name for name, _, _ in models], found, notes, opts)
+    files = [labels] + [f for _, scored, predicted in models for f in (scored, predicted) if f is not None]
+    producer = SparkEngine.from_paths(opts, files + ([metadata] if metadata else []), master=spark_master,
+                                      budget=budget)
+    producer.prepare(labels, models, metadata, wanted)
+    return _streamed_report(producer, engine, [name for name, _, _ in models], opts, inputs, slicing)
+
+
+def _streamed_report(producer, engine: str, names: list[str], opts: Options, inputs: PathLike | None = None,
+                     slicing: tuple[str, SliceOptions] | None = None) -> Evaluation:
+    """Passes over a streaming engine's join (``producer.reduce``): every model's
+    statistics; the numeric slice columns' values when slices need quantile edges; the
+    slices' statistics; then the per-example analyses, the splits and the slices'
+    intervals together. Each pass's combiners take what the passes before found."""
+    found, notes = producer.model_statistics()
+    metrics, models = _streamed_models(engine, names, found, notes, opts)
+    main, baseline = models[0], (models[1] if len(models) > 1 else None)
+    report = main.evaluation.sections()
+    second: list = [per_example.plan(main.stats, None if baseline is None else baseline.stats, report, opts)]
+    if opts.split_column:
+        second.append(functools.partial(SplitCombiner, opts))
+    first = None
+    if slicing is not None:
+        path, settings = slicing
+        columns = sorted({c for spec in settings.specs for c in spec})
+        edges = {c: None for c in columns}
+        edges.update(column_edges(producer.reduce(functools.partial(ColumnValues, columns)).arrays(), settings.bins))
+        first = producer.reduce(functools.partial(SliceCombiner, SlicePlan(settings, opts, edges, path))).result()
+        second.append(functools.partial(SliceIntervals, first))
+    done = producer.reduce(Make(tuple(second))).parts
+    table = Inputs(str(inputs), opts.id_column) if inputs is not None else None
+    sections, lists = per_example.sections(done[0], main, baseline, opts, table)
+    if opts.split_column:
+        sections["splits"] = done[1].section()
+    if first is not None:
+        sections.update(finish_slices(first, done[-1]))
+    return metrics.with_extras(**sections).with_example_lists(lists)
 
 
 def finish_models(engine: str, names: list[str], stats: list[Statistics], notes, opts: Options) -> Evaluation:
     """The evaluation of every model's statistics from a streaming engine: the first model's
     report, with the others as baseline and compared models."""
+    return _streamed_models(engine, names, stats, notes, opts)[0]
+
+
+def _streamed_models(engine: str, names: list[str], stats: list[Statistics], notes,
+                     opts: Options) -> tuple[Evaluation, list[Model]]:
+    """``finish_models``, and each model (without examples: a streaming engine has none)."""
     main = finish_streamed(engine, stats[0], notes, opts)
     others = [(name, evaluate_statistics(s, opts.grid, (), opts.max_curve_points)) for name, s in zip(names[1:], stats[1:])]
-    return main.with_extras(**compare_evaluations(names[0], main, others)) if others else main
+    models = [Model(names[0], None, stats[0], main)] + [Model(n, None, s, e) for (n, e), s in zip(others, stats[1:])]
+    return (main.with_extras(**compare_evaluations(names[0], main, others)) if others else main), models
 
 
 def finish_streamed(engine: str, stats: Statistics, notes, opts: Options) -> Evaluation:

@@ -54,3 +54,27 @@ class Combiner(Protocol):
 
     def merge(self: C, other: C) -> C:
         """This combiner's and ``other``'s chunks together (either may be modified)."""
+
+
+class Together:
+    """Several combiners fed the same chunks: one pass for all of them (``parts`` in order)."""
+
+    def __init__(self, parts: tuple) -> None:
+        self.parts = tuple(parts)
+
+    def add(self, chunk: Chunk) -> None:
+        for part in self.parts:
+            part.add(chunk)
+
+    def merge(self, other: "Together") -> "Together":
+        return Together(tuple(mine.merge(theirs) for mine, theirs in zip(self.parts, other.parts)))
+
+
+@dataclass(frozen=True)
+class Make:
+    """A picklable factory of ``Together``: each of ``factories`` makes one of its parts."""
+
+    factories: tuple
+
+    def __call__(self) -> Together:
+        return Together(tuple(make() for make in self.factories))

@@ -216,10 +216,10 @@ def no_prediction_column(tmp: Path):
     return ["--labels", str(labels), "--predictions", str(predictions)], ["predictions.csv", "'predicted'"]
 
 
-def split_column_on_a_streaming_engine(tmp: Path):
+def export_on_a_streaming_engine(tmp: Path):
     labels, scores = write_good(tmp)
-    return (["--labels", str(labels), "--scores", str(scores), "--split-column", "fold", "--engine", "duckdb"],
-            ["--split-column", "memory"])
+    return (["--labels", str(labels), "--scores", str(scores), "--export", str(tmp / "lists"), "--engine", "duckdb"],
+            ["--export", "memory"])
 
 
 def prediction_column_without_a_file(tmp: Path):
@@ -348,7 +348,7 @@ def record_list_too_short(tmp: Path):
 
 CASES = {name: _edited(*edit) for name, edit in EDITS.items()} | {
     name: _predicted(*edit) for name, edit in PREDICTION_EDITS.items()} | {fn.__name__: fn for fn in (
-    no_prediction_column, split_column_on_a_streaming_engine, prediction_column_without_a_file,
+    no_prediction_column, export_on_a_streaming_engine, prediction_column_without_a_file,
     weight_negative, weight_nan, weight_not_a_number, weight_missing, weight_infinite, weights_all_zero,
     weight_column_absent, logits_given_as_probabilities, logit_infinite, scores_are_unknown,
     list_of_another_length, list_without_classes, classes_file_missing, record_outside_the_classes,

@@ -261,9 +261,9 @@ def test_duckdb_bad_input_is_one_line_and_exit_2(tmp_path, case):
     assert out.read_text() == "earlier report"
 
 
-def test_duckdb_refuses_per_example_analyses_and_bad_memory_limits(tmp_path):
+def test_duckdb_refuses_full_exports_and_bad_memory_limits(tmp_path):
     labels, scores = _example("multiclass")
-    for extra in (["--inputs", str(EXAMPLES / "multiclass" / "inputs.csv")], ["--memory-limit", "lots"]):
+    for extra in (["--export", str(tmp_path / "lists")], ["--memory-limit", "lots"]):
         result = run_reportgen("build", "--labels", labels, "--scores", scores, "--out", tmp_path / "r.html",
                                "--engine", "duckdb", *extra, timeout=300)
         assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr

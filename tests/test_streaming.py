@@ -21,20 +21,20 @@ from reportgen.errors import InputError
 from reportgen.options import Options
 
 SUMS = ("log_loss", "brier_score", "mean_score")
-# what only the memory engine computes (it holds every example): left to the per-example passes
-PER_EXAMPLE = {"churn", "confident_mistakes", "confident_mistakes_total", "label_issues", "label_issues_total",
-               "selection", "engine"}
+PER_EXAMPLE = {"engine"}  # the only key that differs: which engine made the report
+# what the statistics pass alone leaves to the per-example pass
+LISTS = {"churn", "confident_mistakes", "confident_mistakes_total", "label_issues", "label_issues_total", "selection"}
 
 
 def _close(where: str, a: float, b: float) -> bool:
     return a == b or math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
 
 
-def _same_report(memory: dict, streamed: dict) -> None:
-    """Every key of the memory engine's JSON but the per-example ones, floats to 1e-12."""
+def _same_report(memory: dict, streamed: dict, left: set[str] = PER_EXAMPLE) -> None:
+    """Every key of the memory engine's JSON but ``engine`` (and ``left``), floats to 1e-12."""
     assert set(streamed) - set(memory) == set(), set(streamed) - set(memory)
-    assert set(memory) - set(streamed) <= PER_EXAMPLE, set(memory) - set(streamed)
-    keys = sorted(set(memory) - PER_EXAMPLE)
+    assert set(memory) - set(streamed) <= left, set(memory) - set(streamed)
+    keys = sorted(set(memory) - left)
     assert_json_close({k: memory[k] for k in keys}, {k: streamed[k] for k in keys}, "", _close)
 
 
@@ -73,7 +73,7 @@ def _multiclass(tmp_path: Path, n: int = 600, k: int = 4, seed: int = 1, weights
 
 
 def _report(engine: str, files: dict[str, Path], **options) -> dict:
-    return reportgen.evaluate_files(files["labels"], engine=engine, n_bootstrap=0, **options).to_dict()
+    return reportgen.evaluate_files(files["labels"], engine=engine, **{"n_bootstrap": 0, **options}).to_dict()
 
 
 def _cases(files: dict[str, Path]) -> dict[str, dict]:
@@ -98,6 +98,27 @@ def test_duckdb_equals_the_memory_engine(tmp_path, case):
     assert duck["engine"]["name"] == "duckdb"
     if "baseline" in options or "baseline_predictions" in options:
         assert duck["baseline"]["summary"] == memory["baseline"]["summary"] and "deltas" in duck
+
+
+@pytest.mark.parametrize("weights", [False, True])
+def test_the_whole_report_is_the_same_on_duckdb(tmp_path, weights):
+    """A baseline, paired intervals, churn, slices (text, numeric quantile bins, crossed),
+    splits, example lists with their inputs and the confusion cells' examples: every number
+    equal, although every file lists its rows in another order."""
+    files = _multiclass(tmp_path, weights=weights)
+    labels = pd.read_csv(files["labels"], dtype={"id": str})
+    labels["fold"] = np.where(np.arange(len(labels)) % 3 == 0, "test", "train")
+    files["labels"] = _write(tmp_path, "labels_fold", labels)
+    inputs = _write(tmp_path, "inputs", pd.DataFrame({"id": labels["id"], "text": "<b>" + labels["id"] + "</b>"}))
+    options = dict(scores=files["scores"], baseline=files["baseline"], metadata=files["metadata"],
+                   slice_by=["group", "size", "group,size"], min_slice_size=10, split_column="fold", inputs=inputs,
+                   n_bootstrap=200, **({"weight_column": "w"} if weights else {}))
+    memory = reportgen.evaluate_files(files["labels"], engine="memory", **options).to_dict()
+    duck = reportgen.evaluate_files(files["labels"], engine="duckdb", **options).to_dict()
+    for key in ("intervals", "churn", "slices", "splits", "confident_mistakes", "label_issues", "selection"):
+        assert duck.get(key), key
+    assert any(s["intervals"] for s in duck["slices"]) and duck["confident_mistakes"][0]["text"].startswith("<b>")
+    _same_report(memory, duck)
 
 
 def test_duckdb_weighted_label_only_equals_the_memory_engine(tmp_path):
@@ -283,7 +304,7 @@ def test_duckdb_reduce_replays_the_join_into_any_combiner(tmp_path, batch_rows):
     streamed = finish_models("duckdb", ["model", "baseline"], found, notes, Options(n_bootstrap=0)).to_dict()
     memory = _report("memory", files, scores=files["scores"], predictions=files["predictions"],
                      baseline=files["baseline"])
-    _same_report(memory, streamed)
+    _same_report(memory, streamed, PER_EXAMPLE | LISTS)
 
 
 def test_metadata_follows_the_memory_engines_rule_for_missing_ids(tmp_path):
@@ -371,8 +392,10 @@ def test_spark_equals_the_memory_engine(spark_session, tmp_path):
     files = _multiclass(tmp_path, weights=True)
     cases = _cases(files)
     cases["weighted label-only"] = dict(predictions=files["predictions"], weight_column="w")
-    for case in ("label-only", "weighted label-only", "mixed", "baseline predictions", "compare"):
-        options = cases[case]
+    cases["whole"] = dict(scores=files["scores"], baseline=files["baseline"], metadata=files["metadata"],
+                          slice_by=["group", "size"], min_slice_size=10, weight_column="w", n_bootstrap=100)
+    for case in ("label-only", "weighted label-only", "mixed", "baseline predictions", "compare", "whole"):
+        options = {"n_bootstrap": 0, **cases[case]}
         _same_report(_report("memory", files, **options), _report("spark", files, **options))
     # Spark DataFrames of the caller's session: a label-only model against a scored baseline
     frames = {k: pd.read_csv(files[k], dtype={"id": str, "label": str, "predicted": str})
@@ -404,7 +427,7 @@ def test_spark_reduce_and_bad_rows(spark_session, tmp_path):
     streamed = finish_models("spark", ["model", "baseline"], found, notes, Options(n_bootstrap=0)).to_dict()
     memory = _report("memory", files, scores=files["scores"], predictions=files["predictions"],
                      baseline=files["baseline"])
-    _same_report(memory, streamed)
+    _same_report(memory, streamed, PER_EXAMPLE | LISTS)
     bad = _bad(tmp_path, files, "baseline_predictions", "predicted", "r0042", "zebra")
     with pytest.raises(InputError) as err:
         _report("spark", bad, scores=bad["scores"], baseline_predictions=bad["baseline_predictions"])
