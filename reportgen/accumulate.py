@@ -49,6 +49,19 @@ def anchor_thresholds(grid: Sequence[float], classes: Sequence[str], threshold: 
     return np.unique(np.array([*grid, *cuts], dtype=np.float64))
 
 
+def within_budget(stats: Statistics, grid: Sequence[float], threshold: float,
+                  class_thresholds: Mapping[str, float] | None, budget: int) -> Statistics:
+    """``stats`` with every class's score counts binned (exact at the grid and decision
+    thresholds) when some class has more than ``budget`` distinct scores or is binned
+    already; else unchanged. Binning is by each score's bits, so binning parts and then
+    merging them gives what merging and then binning does."""
+    if not any(c.binned for c in stats.per_class) and max((len(c.scores) for c in stats.per_class), default=0) <= budget:
+        return stats
+    anchors = anchor_thresholds(grid, stats.classes, threshold, class_thresholds)
+    per_class = tuple(c.binned_at(anchors) for c in stats.per_class)
+    return replace(stats, per_class=per_class, top_class=stats.top_class.binned_at(anchors))
+
+
 class Accumulator:
     """Adds chunks (validated ``Examples``) into statistics; see the module's docstring.
 

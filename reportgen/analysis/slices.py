@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from reportgen.accumulate import within_budget
 from reportgen.analysis import bootstrap
 from reportgen.analysis.churn import correct
 from reportgen.chunks import Chunk
@@ -42,6 +43,7 @@ HEADLINE = ("accuracy", "macro_f1", "roc_auc_macro", "log_loss")
 MISSING = "(missing)"
 GRID_CAP = 50  # slices (largest first) that carry a threshold grid for the page's slider
 SLICE_RESAMPLES = 200
+SLICE_BUDGET = 20_000  # distinct scores per class a slice keeps exact; beyond, binned (reportgen.binning)
 MAX_VALUES = 1000   # distinct values of one slice column
 MAX_SLICES = 5000   # slices of one report
 RANK_CELLS = 400    # classes × score bins of one slice's interval sums (at least bootstrap.MIN_BINS per class)
@@ -213,6 +215,13 @@ class SlicePlan:
     edges: Mapping[str, np.ndarray | None]
     source: str | None = None
 
+    def bounded(self, stats: Statistics) -> Statistics:
+        """A slice's statistics, binned once a class has more than ``SLICE_BUDGET``
+        distinct scores (a slice's every part binned or not alike: binned exactly when its
+        whole has more, however its rows were cut; counts at the grid stay exact)."""
+        opts = self.opts
+        return within_budget(stats, opts.grid, opts.threshold, opts.class_thresholds, SLICE_BUDGET)
+
     def thresholds(self, classes: tuple[str, ...]) -> np.ndarray:
         """(classes,) each class's decision threshold."""
         return np.asarray(decision_thresholds(classes, self.opts.threshold, self.opts.class_thresholds))
@@ -311,6 +320,7 @@ class _Part:
     stats: tuple[Statistics, ...]
     sums: np.ndarray
     hashed: int
+    plan: "SlicePlan"
 
     def merge(self, other: "_Part") -> "_Part":
         stack = list(self.stats)
@@ -318,15 +328,15 @@ class _Part:
             stack.append(stats)
             while len(stack) > 1 and 2 * stack[-1].n_examples >= stack[-2].n_examples:
                 newer = stack.pop()
-                stack[-1] = stack[-1].merge(newer)
-        return _Part(tuple(stack), self.sums + other.sums, (self.hashed + other.hashed) & MASK)
+                stack[-1] = self.plan.bounded(stack[-1].merge(newer))
+        return _Part(tuple(stack), self.sums + other.sums, (self.hashed + other.hashed) & MASK, self.plan)
 
     @property
     def n_examples(self) -> int:
         return sum(s.n_examples for s in self.stats)
 
     def merged(self) -> Statistics:
-        return Statistics.combine(self.stats)
+        return self.plan.bounded(Statistics.combine(self.stats))
 
 
 @dataclass(frozen=True, eq=False)
@@ -399,8 +409,9 @@ class SliceCombiner:
         for spec, found in groups.items():
             sums, hashed = found.sums(rows), found.sums(hashes)
             for g, value in enumerate(found.values):
-                part = _Part((from_examples(ex.subset(found.rows(g)), self.plan.opts.threshold,
-                                            self.plan.opts.class_thresholds),), sums[g], int(hashed[g]))
+                part = _Part((self.plan.bounded(from_examples(ex.subset(found.rows(g)), self.plan.opts.threshold,
+                                                              self.plan.opts.class_thresholds)),),
+                             sums[g], int(hashed[g]), self.plan)
                 key = (spec, value)
                 self.parts[key] = self.parts[key].merge(part) if key in self.parts else part
         if len(self.parts) > MAX_SLICES:

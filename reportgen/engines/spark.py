@@ -13,13 +13,12 @@ import os
 import pickle
 import sys
 import warnings
-from dataclasses import replace
 from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
 
 import pyarrow as pa
 
 from reportgen import io
-from reportgen.accumulate import DISTINCT_BUDGET, Settings, StatisticsPass, anchor_thresholds
+from reportgen.accumulate import DISTINCT_BUDGET, Settings, StatisticsPass, within_budget
 from reportgen.chunks import Combiner
 from reportgen.engines import locate
 from reportgen.engines.batches import (CODE, ID, LABELS, META, PCODE, PRED, SPLIT, WEIGHT, JoinPlan, MatrixBuffer,
@@ -159,7 +158,7 @@ class SparkEngine:
         settings = Settings(opts.threshold, opts.class_thresholds, opts.grid, self.budget, expected)
         found = self.reduce(functools.partial(StatisticsPass, settings, len(join.models))).statistics()
         check_weight_totals(found[0], join)
-        return [_within_budget(s, opts, self.budget) for s in found], self.notes
+        return [within_budget(s, opts.grid, opts.threshold, opts.class_thresholds, self.budget) for s in found], self.notes
 
     def _missing_ids(self, mine: str, other: str) -> tuple[tuple[int, list], tuple[int, list]]:
         """(how many, a few) ids of ``mine`` missing from ``other``, and the other way round."""
@@ -197,15 +196,6 @@ def _list_kinds(frame) -> dict[str, str]:
 def _first_labels(frame, column: str) -> list:
     first = frame.select(column).first()
     return [] if first is None or first[0] is None else [record["label"] for record in first[0]]
-
-
-def _within_budget(stats: Statistics, opts: Options, budget: int) -> Statistics:
-    """Partitions counted exactly may add up to more distinct scores than the budget: bin them."""
-    if any(c.binned for c in stats.per_class) or max(len(c.scores) for c in stats.per_class) <= budget:
-        return stats
-    anchors = anchor_thresholds(opts.grid, stats.classes, opts.threshold, opts.class_thresholds)
-    per_class = tuple(c.binned_at(anchors) for c in stats.per_class)
-    return replace(stats, per_class=per_class, top_class=stats.top_class.binned_at(anchors))
 
 
 def _present(labels, column: str, F) -> list[str]:
