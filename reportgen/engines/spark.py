@@ -32,8 +32,9 @@ from reportgen.validate import FALSE_WORDS, PREVIEW, TRUE_WORDS, Note, duplicate
 C = TypeVar("C", bound=Combiner)
 
 ROWS_PER_CHUNK = 1 << 20  # rows gathered in a partition before they are counted
-RESULT = pa.schema([("combiner", pa.binary()), ("error", pa.string()), ("seen", pa.binary())])
-RESULT_DDL = "combiner binary, error string, seen binary"
+RESULT = pa.schema([("combiner", pa.binary()), ("pieces", pa.int64()), ("error", pa.string()), ("seen", pa.binary())])
+RESULT_DDL = "combiner binary, pieces long, error string, seen binary"
+PIECE = 4 << 20  # bytes of a pickled combiner per result row: the JVM copies each row whole, several times
 
 
 def session(master: str | None = None):
@@ -141,15 +142,28 @@ class SparkEngine:
         join, opts = self.join, self.opts
         joined = _joined(join, self.frames, opts.id_column, self.F)
         joined.sparkSession.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(self.batch_rows))
-        rows = joined.mapInArrow(_partition_pass(join, factory), RESULT_DDL).collect()
-        errors = [r["error"] for r in rows if r["error"]]
-        if errors:
-            raise InputError(errors[0])
-        seen = functools.reduce(add_counts, [pickle.loads(r["seen"]) for r in rows], new_counts(join))
+        # partitions' combiners reach the driver one at a time and are merged as they come:
+        # collecting them all at once would hold every partition's group sums in the JVM
+        seen, combined, error = new_counts(join), None, None
+        blob: list[bytes] = []
+        left = 0
+        for r in joined.mapInArrow(_partition_pass(join, factory), RESULT_DDL).toLocalIterator():
+            if r["pieces"]:  # a partition's first row: its counts, and how many pieces follow
+                left, blob = r["pieces"], []
+                if r["error"]:
+                    error = error or r["error"]
+                else:
+                    seen = add_counts(seen, pickle.loads(r["seen"]))
+            blob.append(r["combiner"] or b"")
+            left -= 1
+            if left == 0 and any(blob):
+                part = pickle.loads(b"".join(blob))
+                combined = part if combined is None else combined.merge(part)
+        if error:
+            raise InputError(error)
         self.notes = join.main.notes + settle_join(seen, self.rows, join, opts.allow_partial, self._check_unique,
                                                    self._missing_ids)
-        parts = [pickle.loads(r["combiner"]) for r in rows if r["combiner"]]
-        return functools.reduce(lambda a, b: a.merge(b), parts) if parts else factory()
+        return combined if combined is not None else factory()
 
     def model_statistics(self) -> tuple[list[Statistics], tuple[Note, ...]]:
         """The statistics pass: each model's Statistics, and the join's warnings."""
@@ -288,8 +302,11 @@ def _partition_pass(join: JoinPlan, factory: Callable[[], Combiner]):
                     added = True
         except InputError as err:
             error = str(err)
-        blob = pickle.dumps(combiner, protocol=5) if added and error is None else None
-        yield pa.RecordBatch.from_pylist([{"combiner": blob, "error": error, "seen": pickle.dumps(seen)}],
-                                         schema=RESULT)
+        blob = pickle.dumps(combiner, protocol=5) if added and error is None else b""
+        pieces = [blob[i:i + PIECE] for i in range(0, len(blob), PIECE)] or [b""]
+        first = {"pieces": len(pieces), "error": error, "seen": pickle.dumps(seen)}
+        for i, piece in enumerate(pieces):  # in order: the driver joins them back
+            row = first if i == 0 else {"pieces": 0, "error": None, "seen": None}
+            yield pa.RecordBatch.from_pylist([{**row, "combiner": piece}], schema=RESULT)
 
     return run
