@@ -35,20 +35,9 @@ def id_text(ids: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 
 def row_groups(ids: pa.Array | pa.ChunkedArray, seed: int, n_groups: int) -> np.ndarray:
-    """(rows,) int32 in [0, n_groups): each row's group, from its id and ``seed`` alone."""
-    if len(ids) == 0:
-        return np.empty(0, dtype=np.int32)
-    if isinstance(ids, pa.ChunkedArray):
-        ids = ids.combine_chunks()
-    integer = pa.types.is_integer(ids.type)  # cast to text by DuckDB itself: faster than Arrow's cast
-    con = _connection()
-    con.register("reportgen_ids", pa.table({"i": ids if integer else id_text(ids)}))
-    try:
-        text = "CAST(i AS VARCHAR)" if integer else "i"
-        out = con.sql(f"SELECT {group_sql(text, seed, n_groups)} AS g FROM reportgen_ids").fetchnumpy()
-    finally:
-        con.unregister("reportgen_ids")
-    return np.asarray(out["g"], dtype=np.int32)
+    """(rows,) int32 in [0, n_groups): each row's group, from its id and ``seed`` alone
+    (``group_sql``'s value, computed on a batch of ids)."""
+    return hash_groups(id_hashes(ids, seed), n_groups)
 
 
 def id_hashes(ids: pa.Array | pa.ChunkedArray, seed: int) -> np.ndarray:
@@ -58,7 +47,7 @@ def id_hashes(ids: pa.Array | pa.ChunkedArray, seed: int) -> np.ndarray:
         return np.empty(0, dtype=np.uint64)
     if isinstance(ids, pa.ChunkedArray):
         ids = ids.combine_chunks()
-    integer = pa.types.is_integer(ids.type)
+    integer = pa.types.is_integer(ids.type)  # cast to text by DuckDB itself: faster than Arrow's cast
     con = _connection()
     con.register("reportgen_ids", pa.table({"i": ids if integer else id_text(ids)}))
     try:
