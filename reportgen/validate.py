@@ -570,13 +570,15 @@ def _check_finite(values: np.ndarray, file: str, column: str, ids: pa.Array) -> 
     raise InputError(message, file=file, column=column, row_id=ids[row].as_py())
 
 
-def label_values(labels: Source, column: str, take, ids: pa.Array, multilabel: bool) -> pa.Array:
+def label_values(labels: Source, column: str, take, ids: pa.Array, multilabel: bool, what: str = "label") -> pa.Array:
+    """The ``column`` values of the rows ``take`` (positions, None for all) as names; a
+    missing one (single-label) is an error naming the row (``what``: label or prediction)."""
     values = labels.table.column(column).combine_chunks()
     if take is not None:
         values = values.take(pa.array(take))
     if values.null_count and not multilabel:
         row = first_true(values.is_null())
-        raise InputError("missing label", file=labels.name, column=column, row_id=ids[row].as_py())
+        raise InputError(f"missing {what}", file=labels.name, column=column, row_id=ids[row].as_py())
     return _as_names(values)
 
 
@@ -798,13 +800,7 @@ def _prediction_column(predictions: Source, options: Options) -> str:
 
 def _prediction_values(predictions: Source, column: str, rows, ids: pa.Array, multilabel: bool) -> pa.Array:
     """The predicted value of each example (``rows``: positions in the file, None for all)."""
-    values = predictions.table.column(column).combine_chunks()
-    if rows is not None:
-        values = values.take(pa.array(rows))
-    if values.null_count and not multilabel:
-        row = first_true(values.is_null())
-        raise InputError("missing prediction", file=predictions.name, column=column, row_id=ids[row].as_py())
-    values = _as_names(values)
+    values = label_values(predictions, column, rows, ids, multilabel, "prediction")
     empty = pc.equal(pc.utf8_trim_whitespace(values), "")
     if not multilabel and pc.any(empty).as_py():  # an empty cell is no answer, not a class named ""
         row = first_true(pc.fill_null(empty, False))

@@ -207,16 +207,24 @@ def _with_split(examples: Examples, table: pa.Table, plan: Plan, ids: "LazyIds")
 
 def _prediction_codes(table: pa.Table, plan: Plan, ids: "LazyIds", prediction_of) -> np.ndarray:
     """Class index of each prediction; a null code is a prediction that is not a class."""
-    codes = table.column(PCODE)
-    if codes.null_count:
-        row = validate.first_true(codes.is_null())
-        if PRED in table.column_names:
-            value = table.column(PRED)[row].as_py()
-        else:
-            value = prediction_of(plan, table.column(ID)[row].as_py())
+    uncoded = _first_uncoded(table, PCODE, PRED, lambda row_id: prediction_of(plan, row_id))
+    if uncoded is not None:
+        row, value = uncoded
         raise validate.prediction_error(value, plan.classes, plan.task, plan.predictions_name, plan.prediction_column,
                                         ids[row].as_py(), "is not a score column" if plan.scored else None)
-    return codes.to_numpy().astype(np.int64)
+    return table.column(PCODE).to_numpy().astype(np.int64)
+
+
+def _first_uncoded(table: pa.Table, code: str, text: str, text_of) -> tuple[int, object] | None:
+    """(row, its text) of the first null in column ``code`` (a value that is not a class),
+    the text from column ``text`` when the batch carries it, else ``text_of(row id)``."""
+    codes = table.column(code)
+    if not codes.null_count:
+        return None
+    row = validate.first_true(codes.is_null())
+    if text in table.column_names:
+        return row, table.column(text)[row].as_py()
+    return row, text_of(table.column(ID)[row].as_py())
 
 
 def model_view(table: pa.Table, plan: Plan) -> pa.Table:
@@ -273,18 +281,14 @@ def raw_columns(table: pa.Table, plan: Plan) -> list[np.ndarray | None] | None:
 
 def _codes(table: pa.Table, plan: Plan, ids: LazyIds, label_of) -> np.ndarray:
     """Class index of each row; a null code is a label that is not a class."""
-    codes = table.column(CODE)
-    if codes.null_count:
-        row = validate.first_true(codes.is_null())
-        if LABELS in table.column_names:
-            value = table.column(LABELS)[row].as_py()
-        else:
-            value = label_of(table.column(ID)[row].as_py())
+    uncoded = _first_uncoded(table, CODE, LABELS, label_of)
+    if uncoded is not None:
+        row, value = uncoded
         if value is None:
             raise InputError("missing label", file=plan.labels_name, column=plan.label_column,
                              row_id=ids[row].as_py())
         raise validate.unknown_label_error(value, plan.classes, plan.task, plan.labels_name, ids[row].as_py())
-    return codes.to_numpy().astype(np.int64)
+    return table.column(CODE).to_numpy().astype(np.int64)
 
 
 # ---------------------------------------------------------------- the join of several files
