@@ -32,7 +32,8 @@ from reportgen.inputs import Inputs
 from reportgen.metrics import evaluate_statistics
 from reportgen.options import Options
 from reportgen.stats import Statistics, from_examples
-from reportgen.validate import Examples, Source, build_examples, build_label_examples, with_predictions
+from reportgen.validate import (Examples, Source, build_examples, build_label_examples, metadata_weights, weight_file,
+                                with_predictions)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -179,7 +180,8 @@ def evaluate_files(
     ``baseline_predictions`` gives the baseline as hard labels.
 
     ``history`` is a training history (step or epoch, optional split, numeric metrics);
-    ``metadata`` (id plus columns) with ``slice_by`` (``"a"`` or crossed ``"a,b"``) adds slices.
+    ``metadata`` (id plus columns) with ``slice_by`` (``"a"`` or crossed ``"a,b"``) adds slices;
+    the ``weight_column`` is looked for in ``labels``, then in ``metadata``.
     ``engine`` is ``memory``, ``duckdb`` (out of core, files, globs or Hive folders, under
     ``memory_limit``), ``spark`` (``spark_master``, default ``local[2]``) or ``auto``
     (memory when the inputs comfortably fit; ``on_choice`` hears why). The streaming
@@ -207,15 +209,18 @@ def evaluate_files(
                                      *([(baseline_name, baseline, baseline_predictions)]
                                        if baseline is not None or baseline_predictions is not None else []),
                                      *((name, path, None) for name, path in compare)])
-        slicing = _slicing(metadata, slice_by, slice_bins, min_slice_size, fdr)
+        slicing = _slicing(metadata, slice_by, slice_bins, min_slice_size, fdr, opts.weight_column is not None)
         evaluation = _run_streamed(engine, named[0], named[1], opts, memory_limit, spark_master, progress,
-                                   distinct_budget, inputs, slicing)
+                                   distinct_budget, inputs, slicing, _metadata_name(metadata, labels))
         if history is not None:
             evaluation = evaluation.with_extras(history=history_section(str(history)))
         if on_metrics is not None:
             on_metrics(evaluation.to_dict())
         return evaluation
     label_source = Source(io.read_table(labels, string_columns=opts.text_columns), str(labels))
+    slicing = _slicing(metadata, slice_by, slice_bins, min_slice_size, fdr, opts.weight_column is not None)
+    meta = _metadata_source(_metadata_name(metadata, labels), label_source, opts)
+
     def file_loader(path: PathLike, predicted: bool = False) -> Loader:
         return lambda: label_source if _same_file(labels, path) else _score_source(path, opts, predicted)
 
@@ -230,9 +235,27 @@ def evaluate_files(
     others = [model(baseline_name, baseline, baseline_predictions)] \
         if baseline is not None or baseline_predictions is not None else []
     others += [(name, file_loader(path), None) for name, path in compare]
-    slicing = _slicing(metadata, slice_by, slice_bins, min_slice_size, fdr)
+    weights = meta if meta is not None and opts.weight_column is not None and \
+        weight_file(opts.weight_column, label_source.name, label_source.table.column_names, meta.name,
+                    meta.table.column_names) == meta.name else None
     return _run(label_source, model(model_name, scores, predictions), others, opts, inputs, slicing, history,
-                on_metrics)
+                on_metrics, weights, meta)
+
+
+def _metadata_name(metadata: PathLike | None, labels: PathLike) -> str | None:
+    """The metadata file's name (the labels' name when it is the labels file)."""
+    if metadata is None:
+        return None
+    return str(labels) if _same_file(metadata, labels) else str(metadata)
+
+
+def _metadata_source(metadata: str | None, labels: Source, opts: Options) -> Source | None:
+    """The metadata file, read once for the slices and the weights (None when neither needs it)."""
+    if metadata is None:
+        return None
+    if metadata == labels.name:
+        return Source(labels.table, labels.name)
+    return Source(io.read_table(metadata, string_columns=(opts.id_column,)), metadata)
 
 
 def _file_names(labels: PathLike, models: list[tuple[str, PathLike | None, PathLike | None]]
@@ -256,12 +279,12 @@ def _file_names(labels: PathLike, models: list[tuple[str, PathLike | None, PathL
 
 def _run_streamed(engine: str, labels: str, models: list[ModelFiles], opts: Options, memory_limit, spark_master,
                   progress, budget: int = DISTINCT_BUDGET, inputs: PathLike | None = None,
-                  slicing: tuple[str, SliceOptions] | None = None) -> Evaluation:
+                  slicing: tuple[str, SliceOptions] | None = None, metadata: str | None = None) -> Evaluation:
     """The whole report from an out-of-core engine: statistics of every model in one pass,
     then the same metrics, comparison, slices, splits and per-example sections from more
-    passes over the join (``_streamed_report``)."""
+    passes over the join (``_streamed_report``). ``metadata``: the file of the slices'
+    columns and perhaps of the weights."""
     wanted = sorted({c for spec in slicing[1].specs for c in spec}) if slicing is not None else []
-    metadata = slicing[0] if slicing is not None else None
     if engine == "duckdb":
         from reportgen.engines.duck import DuckEngine
 
@@ -354,9 +377,10 @@ def _statistics_sections(engine: str, stats: Statistics, report: dict[str, Any],
     }
 
 
-def _slicing(metadata, slice_by, bins, min_size, fdr) -> tuple[str, SliceOptions] | None:
+def _slicing(metadata, slice_by, bins, min_size, fdr, weighted: bool = False) -> tuple[str, SliceOptions] | None:
+    """The slices asked for; ``metadata`` without ``slice_by`` may hold the weights (``weighted``)."""
     specs = parse_specs(list(slice_by))
-    if metadata is None and not specs:
+    if not specs and (metadata is None or weighted):
         return None
     if metadata is None or not specs:
         raise InputError("usage: slices need both --metadata FILE and --slice-by COLUMN")
@@ -407,12 +431,16 @@ def _run(
     slicing: tuple[str, SliceOptions] | None = None,
     history: PathLike | None = None,
     on_metrics: Callable[[dict[str, Any]], None] | None = None,
+    weights: Source | None = None,
+    metadata: Source | None = None,
 ) -> Evaluation:
+    """The memory engine's report. ``weights``: the metadata file when it holds the weight
+    column (``metadata``: the same file, read once, for the slices)."""
     if len(others) > MAX_COMPARED - 1:
         raise InputError(f"at most {MAX_COMPARED} models on one page ({len(others) + 1} given)")
-    model = _model(labels, main, opts)
+    model = _model(labels, main, opts, weights=weights)
     _check_class_thresholds(opts, model)
-    compared = [_model(labels, other, opts, fixed=model.examples) for other in others]
+    compared = [_model(labels, other, opts, fixed=model.examples, weights=weights) for other in others]
     report = model.evaluation.sections()
     metrics = model.evaluation.with_extras(
         **compare_sections(model, compared),
@@ -431,24 +459,30 @@ def _run(
     analyses.add(chunk)
     sections, lists = per_example.sections(analyses, model, baseline, opts, table)
     if slicing is not None:
-        sections.update(_slices(slicing, chunk.models, opts))
+        sections.update(_slices(slicing, chunk.models, opts, metadata))
     return metrics.with_extras(**sections).with_example_lists(lists)
 
 
-def _slices(slicing: tuple[str, SliceOptions], models: tuple[Examples, ...], opts: Options) -> dict[str, Any]:
+def _slices(slicing: tuple[str, SliceOptions], models: tuple[Examples, ...], opts: Options,
+            metadata: Source | None = None) -> dict[str, Any]:
     """The slices of the data in memory, as one chunk (``models``: the model's examples, then
-    the baseline's in the same row order)."""
+    the baseline's in the same row order; ``metadata``: the file's table when already read)."""
     path, settings = slicing
-    columns = metadata_columns(path, models[0], opts, {c for spec in settings.specs for c in spec})
+    columns = metadata_columns(path, models[0], opts, {c for spec in settings.specs for c in spec},
+                               None if metadata is None else metadata.table)
     plan = SlicePlan(settings, opts, column_edges(columns, settings.bins), path)
     return slice_section([Chunk(models, columns)], plan)
 
 
-def _model(labels: Source, inputs: ModelInputs, opts: Options, fixed: Examples | None = None) -> Model:
+def _model(labels: Source, inputs: ModelInputs, opts: Options, fixed: Examples | None = None,
+           weights: Source | None = None) -> Model:
     """One model's evaluation; its tables are read here and dropped once validated.
-    ``fixed``: the report's first model, whose task and classes a label-only model takes."""
+    ``fixed``: the report's first model, whose task and classes a label-only model takes;
+    ``weights``: the metadata file holding the weight column, when the labels do not."""
     name, load_scores, load_predictions = inputs
-    examples = _examples(labels, load_scores, load_predictions, opts, fixed)
+    examples = _examples(labels, load_scores, load_predictions, opts, fixed, weights is None)
+    if weights is not None:  # matched by id once the model's files are joined, as the streaming engines do
+        examples = metadata_weights(examples, weights, opts)
     pa.default_memory_pool().release_unused()
     stats = from_examples(examples, opts.threshold, opts.class_thresholds, grid=opts.grid)
     evaluation = evaluate_statistics(stats, opts.grid, examples.notes, opts.max_curve_points)
@@ -456,16 +490,17 @@ def _model(labels: Source, inputs: ModelInputs, opts: Options, fixed: Examples |
 
 
 def _examples(labels: Source, load_scores: Loader | None, load_predictions: Loader | None, opts: Options,
-              fixed: Examples | None) -> Examples:
-    """A model's examples from its scores, its hard-label predictions, or both."""
+              fixed: Examples | None, weighted: bool = True) -> Examples:
+    """A model's examples from its scores, its hard-label predictions, or both (``weighted``:
+    with the labels file's weights, when --weight-column names one of its columns)."""
     predictions = load_predictions() if load_predictions is not None else None
     if load_scores is None:
-        return build_label_examples(labels, predictions, opts, predictions is labels, fixed)
+        return build_label_examples(labels, predictions, opts, predictions is labels, fixed, weighted)
     source = load_scores()
     same = source is labels
     if predictions is not None and opts.prediction_column in source.table.column_names:
         source = Source(source.table.drop_columns([opts.prediction_column]), source.name)  # not a score column
-    examples = build_examples(source if same else labels, source, opts, same)
+    examples = build_examples(source if same else labels, source, opts, same, weighted)
     return examples if predictions is None else with_predictions(examples, predictions, opts, source.name)
 
 

@@ -111,7 +111,7 @@ def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scores-are", choices=SCORES_ARE, default=Options.scores_are,
                    help="probabilities (default) or logits: softmax over each row (multiclass), sigmoid per column otherwise")
     p.add_argument("--classes", type=_classes, help="a,b,c or @FILE (one per line): the classes of a list column's positions")
-    p.add_argument("--weight-column", help="column of the labels file holding each example's weight")
+    p.add_argument("--weight-column", help="column holding each example's weight: of the labels file, or of --metadata when the labels have none")
     p.add_argument("--grid-step", type=_number("--grid-step"), default=Options.grid_step, help="threshold grid step (default %(default)s)")
     p.add_argument("--allow-partial", action="store_true", help="keep only ids present in both files")
     p.add_argument("--inputs", help="per-example inputs: id plus text and/or image (and overlay) columns")
@@ -137,7 +137,7 @@ def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--to", action="append", default=[], help="recipient of the --eml message (repeatable)")
     p.add_argument("--split-column", help="column (in either file) naming each example's fold or evaluation set")
     p.add_argument("--history", help="training history: step or epoch, optional split, numeric metric columns")
-    p.add_argument("--metadata", help="per-example metadata: id plus any columns, for --slice-by")
+    p.add_argument("--metadata", help="per-example metadata: id plus any columns, for --slice-by (and --weight-column)")
     p.add_argument("--slice-by", action="append", default=[], metavar="COL[,COL]", help="slice by a metadata column, or crossed columns a,b (repeatable)")
     p.add_argument("--slice-bins", type=int, default=5, help="quantile bins for numeric slice columns (default 5)")
     p.add_argument("--min-slice-size", type=int, default=30, help="smallest slice tested and flagged (default 30)")

@@ -117,8 +117,10 @@ class Source:
     name: str
 
 
-def build_examples(labels: Source, scores: Source, options: Options, same: bool) -> Examples:
-    """Join labels and scores by id and decide the task; the one validation entry."""
+def build_examples(labels: Source, scores: Source, options: Options, same: bool, weighted: bool = True) -> Examples:
+    """Join labels and scores by id and decide the task; the one validation entry.
+    ``weighted``: read --weight-column from the labels (False when the metadata holds it:
+    ``metadata_weights`` adds it then)."""
     label_ids = id_values(labels, options.id_column)
     score_ids = label_ids if same else id_values(scores, options.id_column)
     label_column, multilabel = find_label_column(labels, options)
@@ -151,7 +153,7 @@ def build_examples(labels: Source, scores: Source, options: Options, same: bool)
         examples = multilabel_examples(labels.name, ids, raw, matrix, score_columns, options, notes)
     else:
         examples = _single_label(labels.name, ids, raw, matrix, score_columns, options, notes)
-    if options.weight_column is not None:
+    if options.weight_column is not None and weighted:
         examples = replace(examples, weight=weight_values(labels, options.weight_column, take, ids))
     if options.split_column is None:
         return examples
@@ -169,6 +171,66 @@ def score_task(n_columns: int, options: Options, multilabel: bool) -> str:
 
 
 # ---------------------------------------------------------------- weights
+
+
+def weight_file(column: str, labels: str, label_names: Iterable[str], metadata: str | None = None,
+                metadata_names: Iterable[str] = ()) -> str:
+    """The file holding the weight column: the labels file, or the metadata file when the
+    labels have no such column. A column in both is ambiguous; in neither, missing."""
+    in_labels = column in set(label_names)
+    in_metadata = metadata is not None and metadata != labels and column in set(metadata_names)
+    if in_labels and in_metadata:
+        raise InputError(f"weight column {column!r} is in both {labels} and {metadata}: ambiguous; rename one of "
+                         "them (--weight-column)")
+    if in_labels or metadata is None or metadata == labels:
+        if not in_labels:
+            raise InputError(f"no weight column {column!r} (--weight-column)", file=labels)
+        return labels
+    if not in_metadata:
+        raise InputError(f"no weight column {column!r} in {labels} or {metadata} (--weight-column)")
+    return metadata
+
+
+def metadata_weights(examples: Examples, metadata: Source, options: Options) -> Examples:
+    """The examples weighted by the metadata file's weight column, matched by id (the
+    metadata's ids must be unique). An example without a metadata row has no weight: an
+    error naming the smallest such id, or with --allow-partial dropped, with a
+    ``partial_ids`` note. Bad weights are named first, then missing rows, then all-zero
+    weights, as the streaming engines find them."""
+    column = options.weight_column
+    meta_ids = id_values(metadata, options.id_column)
+    _check_unique(meta_ids, metadata)
+    where = pc.index_in(examples.ids, value_set=meta_ids)
+    missing = where.null_count
+    if missing:
+        found = where.is_valid()
+        check_weights(metadata.table.column(column).combine_chunks().take(where.filter(found)), metadata.name,
+                      column, examples.ids.filter(found))
+        if not options.allow_partial:
+            raise no_weight_error(metadata.name, column, missing, pc.min(examples.ids.filter(where.is_null())).as_py())
+        kept = np.flatnonzero(found.to_numpy(zero_copy_only=False))
+        if len(kept) == 0:
+            raise InputError("no id has a metadata row, so no example has a weight", file=metadata.name,
+                             column=column)
+        examples = replace(examples.subset(kept), notes=(*examples.notes, no_weight_note(metadata.name, missing)))
+        where = where.take(pa.array(kept))
+    weights = check_weights(metadata.table.column(column).combine_chunks().take(where), metadata.name, column,
+                            examples.ids)
+    if not weights.any():
+        raise_all_zero_weights(metadata.name, column)
+    return replace(examples, weight=weights)
+
+
+def no_weight_error(metadata: str, column: str, missing: int, first) -> InputError:
+    """The error for ids without a metadata row when the weights are in the metadata
+    (``first``: the smallest such id, as text)."""
+    return InputError(f"no metadata row, so no weight ({missing} ids have none); use --allow-partial to drop them",
+                      file=metadata, column=column, row_id=str(first))
+
+
+def no_weight_note(metadata: str, dropped: int) -> Note:
+    """The warning of a build that dropped the rows without a weight (no metadata row)."""
+    return Note("partial_ids", f"dropped {dropped} rows without a metadata row in {metadata}, so without a weight")
 
 
 def weight_values(labels: Source, column: str, take, ids) -> np.ndarray:
@@ -698,7 +760,7 @@ def first_true(mask: pa.Array | pa.ChunkedArray) -> int:
 
 
 def build_label_examples(labels: Source, predictions: Source, options: Options, same: bool,
-                         fixed: Examples | None = None) -> Examples:
+                         fixed: Examples | None = None, weighted: bool = True) -> Examples:
     """Labels joined with a model's hard-label predictions (no scores), in the order of
     the predictions file. The classes are the union of the labels' and the predictions'
     values (as scikit-learn's ``unique_labels``), unless ``fixed`` (another model of the
@@ -719,7 +781,7 @@ def build_label_examples(labels: Source, predictions: Source, options: Options, 
                                          notes, fixed)
     else:
         examples = _single_label_predicted(labels, predictions, column, ids, raw, predicted, options, notes, fixed)
-    if options.weight_column is not None:
+    if options.weight_column is not None and weighted:
         examples = replace(examples, weight=weight_values(labels, options.weight_column, take, ids))
     if options.split_column is None:
         return examples

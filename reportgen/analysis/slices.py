@@ -73,9 +73,12 @@ def parse_specs(texts: list[str]) -> tuple[tuple[str, ...], ...]:
     return tuple(sorted(specs, key=len))
 
 
-def metadata_columns(path: str, ex: Examples, opts: Options, wanted: set[str]) -> dict[str, pa.Array]:
-    """The metadata columns named in the slices, aligned with the examples' rows."""
-    table = read_table(path, string_columns=(opts.id_column,))
+def metadata_columns(path: str, ex: Examples, opts: Options, wanted: set[str],
+                     table: pa.Table | None = None) -> dict[str, pa.Array]:
+    """The metadata columns named in the slices, aligned with the examples' rows (``table``:
+    the file's, when the caller has read it)."""
+    if table is None:
+        table = read_table(path, string_columns=(opts.id_column,))
     if opts.id_column not in table.column_names:
         raise InputError(f"no id column {opts.id_column!r}", file=path)
     for column in sorted(wanted):

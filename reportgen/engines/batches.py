@@ -7,7 +7,8 @@ engine, null for a label that is not a class), or the raw label text (multilabel
 weight and the split when asked for, each model's score columns (or the one list column
 holding them) and prediction codes (``__pcode``) or text (``__pred``), the metadata
 columns (``__meta:NAME``), and one flag per file saying the row was found there
-(``__in0`` the labels, ``__in1`` ...). The report's model's columns keep their names;
+(``__in0`` the labels, ``__in1`` ...). The weight comes from the labels file, or from
+the metadata file when the labels have no such column (``JoinPlan.weights_in_metadata``). The report's model's columns keep their names;
 model m's (m >= 1) are prefixed ``__m{m}:``.
 """
 from __future__ import annotations
@@ -56,7 +57,8 @@ class Plan:
     label_sep: str
     notes: tuple[Note, ...] = ()
     scores_are: str = "probabilities"
-    weight_column: str | None = None  # in the labels file
+    weight_column: str | None = None  # in the labels file, or in the metadata file
+    weight_name: str | None = None  # the file holding it, when not the labels file
     list_column: str | None = None  # the one list column holding every class's score
     list_classes: tuple[str, ...] = ()  # its positions (binary: both classes, in list order)
     prediction_column: str | None = None  # hard-label predictions: their column
@@ -73,6 +75,11 @@ class Plan:
     def read_columns(self) -> tuple[str, ...]:
         """The score file's columns the query reads."""
         return (self.list_column,) if self.list_column else self.score_columns
+
+    @property
+    def weight_file(self) -> str:
+        """The file holding the weight column, named in its errors."""
+        return self.weight_name or self.labels_name
 
     @property
     def code_labels(self) -> tuple[str, ...]:
@@ -92,19 +99,22 @@ def make_plan(
     present_labels: Callable[[str], list] | None = None,
     list_kinds: Mapping[str, str] | None = None,
     first_labels: Callable[[str], list] | None = None,
+    weight_name: str | None = None,
 ) -> Plan:
     """Decide the task and classes from column names (and, for binary, the label values,
     fetched by ``present_labels(label_column)`` only when needed), with the memory engine's rules.
 
     ``list_kinds`` names the score file's list-typed columns (``validate.list_kinds``);
-    ``first_labels(column)`` fetches the first row's record labels of one of them."""
+    ``first_labels(column)`` fetches the first row's record labels of one of them;
+    ``weight_name`` is the file holding the weight column when it is not the labels file
+    (``validate.weight_file`` decided it)."""
     labels = Source(_empty(label_names), labels_name)
     scores = Source(_empty(score_names), scores_name)
     for source in (labels, scores):
         validate.id_values(source, opts.id_column)  # the memory engine's check that the id column exists
     label_column, multilabel = validate.find_label_column(labels, opts)
-    if opts.weight_column is not None and opts.weight_column not in label_names:
-        raise InputError(f"no weight column {opts.weight_column!r} (--weight-column)", file=labels_name)
+    if opts.weight_column is not None and weight_name is None:
+        validate.weight_file(opts.weight_column, labels_name, label_names)
     kinds = list_kinds or {}
     list_column = validate.find_list_column(list(score_names), kinds, opts, label_column, scores_name)
     if list_column is None:
@@ -114,7 +124,7 @@ def make_plan(
                                         list_column)
     common = dict(label_column=label_column, labels_name=labels_name, scores_name=scores_name,
                   label_sep=opts.label_sep, scores_are=opts.scores_are, weight_column=opts.weight_column,
-                  list_column=list_column, list_classes=columns if list_column else ())
+                  weight_name=weight_name, list_column=list_column, list_classes=columns if list_column else ())
     if multilabel:
         return Plan(task="multilabel", classes=columns, positive_class=None, score_columns=columns, **common)
     if len(columns) == 1 or opts.positive_class is not None:
@@ -172,7 +182,7 @@ def examples_from_batch(batch: pa.RecordBatch | pa.Table, plan: Plan, label_of=N
     matrix, out = _scores(table, plan, ids, buffer) if plan.scored else (None, None)
     weight = None
     if plan.weight_column is not None:
-        weight = validate.check_weights(table.column(WEIGHT), plan.labels_name, plan.weight_column, ids)
+        weight = validate.check_weights(table.column(WEIGHT), plan.weight_file, plan.weight_column, ids)
     why = "is not a score column" if plan.scored else "is not one of the classes"
     if plan.task == "multilabel":
         raw = validate.label_values(Source(table, plan.labels_name), LABELS, None, ids, True)
@@ -316,7 +326,8 @@ class JoinPlan:
     ``files`` are the distinct files each row must be found in: the labels first, then
     each model's scores and predictions (a file given twice counts once); ``partners[i]``
     is the file ``files[i]`` is matched against in messages (the labels, or a model's
-    scores for its predictions). The metadata file is joined to them without dropping rows.
+    scores for its predictions). The metadata file is joined to them without dropping rows,
+    unless it holds the weights: a row without metadata then has no weight.
     """
 
     models: tuple[Plan, ...]
@@ -329,6 +340,11 @@ class JoinPlan:
     @property
     def main(self) -> Plan:
         return self.models[0]
+
+    @property
+    def weights_in_metadata(self) -> bool:
+        """Whether the weight column is the metadata file's (the labels have none)."""
+        return self.metadata is not None and self.main.weight_name == self.metadata
 
     def scores_of(self, file: str) -> list[Plan]:
         """The models whose scores the file holds."""
@@ -349,15 +365,22 @@ def make_join_plan(reader: Reader, labels: str, models: Sequence[ModelFiles], op
     plans: list[Plan] = []
     files, partners = [labels], [0]
     label_names = reader.column_names(labels)
+    present = reader.column_names(metadata) if metadata is not None else []
+    weight_name = None  # the weights' file, when not the labels file
+    if opts.weight_column is not None and metadata is not None:
+        found = validate.weight_file(opts.weight_column, labels, label_names, metadata, present)
+        weight_name = found if found != labels else None
+    if weight_name is None and not metadata_columns:
+        metadata = None  # nothing to join it for
     for m, (name, scores, predictions) in enumerate(models):
         fixed = plans[0] if plans else None
         if scores is not None:
-            plan = _scored_plan(reader, labels, label_names, scores, predictions, opts, fixed)
+            plan = _scored_plan(reader, labels, label_names, scores, predictions, opts, fixed, weight_name)
         elif fixed is not None:
             plan = replace(fixed, score_columns=(), list_column=None, list_classes=(), scores_name=predictions,
                            notes=())
         else:
-            plan = _label_only_plan(reader, labels, label_names, predictions, opts)
+            plan = _label_only_plan(reader, labels, label_names, predictions, opts, weight_name)
         if predictions is not None:
             columns = reader.column_names(predictions)
             if opts.prediction_column not in columns:
@@ -372,7 +395,6 @@ def make_join_plan(reader: Reader, labels: str, models: Sequence[ModelFiles], op
     if opts.split_column is not None and opts.split_column not in label_names:
         raise InputError(f"no split column {opts.split_column!r} (--split-column)", file=labels)
     if metadata is not None:
-        present = reader.column_names(metadata)
         if opts.id_column not in present:
             raise InputError(f"no id column {opts.id_column!r}", file=metadata)
         for column in sorted(metadata_columns):
@@ -383,23 +405,22 @@ def make_join_plan(reader: Reader, labels: str, models: Sequence[ModelFiles], op
 
 
 def _scored_plan(reader: Reader, labels: str, label_names: list[str], scores: str, predictions: str | None,
-                 opts: Options, fixed: Plan | None) -> Plan:
+                 opts: Options, fixed: Plan | None, weight_name: str | None = None) -> Plan:
     score_names = reader.column_names(scores)
     if predictions is not None:  # the prediction column is not a score column
         score_names = [c for c in score_names if c != opts.prediction_column]
     plan = make_plan(label_names, score_names, labels, scores, opts, scores == labels,
                      lambda column: reader.present(labels, column), reader.list_kinds(scores),
-                     lambda column: reader.first_labels(scores, column))
+                     lambda column: reader.first_labels(scores, column), weight_name)
     if fixed is not None and (plan.task, plan.classes) != (fixed.task, fixed.classes):
         raise InputError(f"classes differ from the main scores ({list(plan.classes)[:6]})", file=scores)
     return plan if fixed is None else replace(plan, notes=())
 
 
-def _label_only_plan(reader: Reader, labels: str, label_names: list[str], predictions: str, opts: Options) -> Plan:
+def _label_only_plan(reader: Reader, labels: str, label_names: list[str], predictions: str, opts: Options,
+                     weight_name: str | None = None) -> Plan:
     """A model without scores: classes from the distinct labels and predictions, read first."""
     label_column, multilabel = validate.find_label_column(Source(_empty(label_names), labels), opts)
-    if opts.weight_column is not None and opts.weight_column not in label_names:
-        raise InputError(f"no weight column {opts.weight_column!r} (--weight-column)", file=labels)
     sep = opts.label_sep if multilabel else None
     values = []
     for file, column in ((labels, label_column), (predictions, opts.prediction_column)):
@@ -415,7 +436,7 @@ def _label_only_plan(reader: Reader, labels: str, label_names: list[str], predic
         task, classes, positive = validate.label_only_task(labels, *values, opts, notes)
     return Plan(task=task, classes=classes, positive_class=positive, label_column=label_column, score_columns=(),
                 labels_name=labels, scores_name=predictions, label_sep=opts.label_sep, notes=tuple(notes),
-                scores_are=opts.scores_are, weight_column=opts.weight_column)
+                scores_are=opts.scores_are, weight_column=opts.weight_column, weight_name=weight_name)
 
 
 # ---------------------------------------------------------------- the join's bookkeeping
@@ -426,7 +447,8 @@ MissingIds = Callable[[str, str], tuple[tuple[int, list], tuple[int, list]]]  # 
 
 def new_counts(join: JoinPlan) -> dict:
     """What a pass counts of the join: rows matched, and for each file after the labels the
-    rows dropped on each side (of the files before it, of it), and rows without metadata."""
+    rows dropped on each side (of the files before it, of it), and rows without metadata
+    (with the smallest few of their ids, as text)."""
     return {"joined": 0, "dropped": [[0, 0] for _ in join.files], "no_metadata": 0, "no_metadata_ids": []}
 
 
@@ -439,7 +461,8 @@ def add_counts(total: dict, part: dict) -> dict:
 
 
 def matched_rows(table: pa.Table, seen: dict, join: JoinPlan) -> pa.Table:
-    """The rows found in every file; the others are counted in ``seen``."""
+    """The rows found in every file; the others are counted in ``seen``. A row without
+    metadata stays (its metadata columns null), unless the weights are the metadata's."""
     flags = [table.column(in_column(i)) for i in range(len(join.files))]
     if any(f.null_count for f in flags):
         kept = flags[0].is_valid()
@@ -454,8 +477,11 @@ def matched_rows(table: pa.Table, seen: dict, join: JoinPlan) -> pa.Table:
         meta = table.column(in_column(len(join.files)))
         if meta.null_count:
             seen["no_metadata"] += meta.null_count
-            few = table.column(ID).filter(meta.is_null())[:validate.PREVIEW].to_pylist()
-            seen["no_metadata_ids"] = sorted(seen["no_metadata_ids"] + [str(v) for v in few])[:validate.PREVIEW]
+            ids = pc.cast(table.column(ID).filter(meta.is_null()), pa.string())
+            few = ids.take(pc.select_k_unstable(ids, validate.PREVIEW, sort_keys=[("id", "ascending")])).to_pylist()
+            seen["no_metadata_ids"] = sorted(seen["no_metadata_ids"] + few)[:validate.PREVIEW]
+            if join.weights_in_metadata:  # no weight: dropped (an error unless --allow-partial)
+                table = table.filter(meta.is_valid())
     return table
 
 
@@ -489,14 +515,23 @@ def settle_join(seen: dict, rows: Sequence[int], join: JoinPlan, allow_partial: 
     if join.metadata is not None:
         check_unique(join.metadata)  # a repeated id would repeat its rows in the join
         if seen["no_metadata"] and not allow_partial:
+            if join.weights_in_metadata:
+                raise validate.no_weight_error(join.metadata, join.main.weight_column, seen["no_metadata"],
+                                               seen["no_metadata_ids"][0])
             shown = ", ".join(repr(v) for v in seen["no_metadata_ids"])
             raise InputError(f"{seen['no_metadata']} ids have no metadata (e.g. {shown}); use --allow-partial",
                              file=join.metadata)
-    return tuple(partial_note(join.files[join.partners[i]], join.files[i], a, b)
-                 for i, (a, b) in enumerate(seen["dropped"]) if a or b)
+    notes = tuple(partial_note(join.files[join.partners[i]], join.files[i], a, b)
+                  for i, (a, b) in enumerate(seen["dropped"]) if a or b)
+    if join.weights_in_metadata and seen["no_metadata"]:
+        if seen["joined"] == seen["no_metadata"]:
+            raise InputError("no id has a metadata row, so no example has a weight", file=join.metadata,
+                             column=join.main.weight_column)
+        notes += (validate.no_weight_note(join.metadata, seen["no_metadata"]),)
+    return notes
 
 
 def check_weight_totals(stats, join: JoinPlan) -> None:
     """Weights that are all 0 leave nothing to evaluate (checked once every batch is counted)."""
     if stats.weighted and stats.weight_total == 0:
-        validate.raise_all_zero_weights(join.main.labels_name, join.main.weight_column)
+        validate.raise_all_zero_weights(join.main.weight_file, join.main.weight_column)

@@ -360,12 +360,15 @@ class Query:
                 out.append(f"{text} AS {LABELS}")
             else:
                 out.append(f"{_code(text, main, False)} AS {CODE}")
-            if main.weight_column is not None:
+            if main.weight_column is not None and not join.weights_in_metadata:
                 out.append(f"{quote(main.weight_column)} AS {WEIGHT}")
             if main.split_column is not None:
                 out.append(f"{quote(main.split_column)} AS {SPLIT}")
-        if i == len(join.files):  # the metadata
-            return [f"{quote(c)} AS {quote(META + c)}" for c in join.metadata_columns] + [f"TRUE AS {in_column(i)}"]
+        if i == len(join.files):  # the metadata (and the weights, when they are its)
+            out = [f"{quote(c)} AS {quote(META + c)}" for c in join.metadata_columns]
+            if join.weights_in_metadata:
+                out.append(f"{quote(main.weight_column)} AS {WEIGHT}")
+            return out + [f"TRUE AS {in_column(i)}"]
         for plan in join.scores_of(file):
             out += [f"{quote(c)} AS {quote(plan.prefix + c)}" for c in plan.read_columns]
         for plan in join.predictions_of(file):

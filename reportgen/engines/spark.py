@@ -265,12 +265,14 @@ def _joined(join: JoinPlan, frames: Mapping[str, Any], id_column: str, F):
             cols.append(text.alias(LABELS))
             if main.task != "multilabel":
                 cols.append(_code(text, main, False, F).alias(CODE))
-            if main.weight_column is not None:
+            if main.weight_column is not None and not join.weights_in_metadata:
                 cols.append(F.col(main.weight_column).alias(WEIGHT))
             if main.split_column is not None:
                 cols.append(F.col(main.split_column).alias(SPLIT))
-        if i == len(join.files):
+        if i == len(join.files):  # the metadata (and the weights, when they are its)
             cols += [F.col(c).alias(META + c) for c in join.metadata_columns]
+            if join.weights_in_metadata:
+                cols.append(F.col(main.weight_column).alias(WEIGHT))
         else:
             for plan in join.scores_of(file):
                 cols += [F.col(c).alias(plan.prefix + c) for c in plan.read_columns]
