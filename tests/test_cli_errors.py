@@ -277,6 +277,33 @@ def weight_column_absent(tmp: Path):
     return _args(labels, scores, "--weight-column", "importance"), ["labels.csv", "'importance'"]
 
 
+def _metadata_weighted(tmp: Path, weights: dict[str, str], labels_too: bool = False):
+    """The good pair with the weights in a metadata file (``weights``: id -> value; the
+    labels' own column ``w`` too when ``labels_too``)."""
+    labels, scores = write_good(tmp)
+    if labels_too:
+        frame = pd.read_csv(labels)
+        frame["w"] = 1
+        frame.to_csv(labels, index=False)
+    pd.DataFrame({"id": list(weights), "w": list(weights.values())}).to_csv(tmp / "meta.csv", index=False)
+    return _args(labels, scores, "--weight-column", "w", "--metadata", tmp / "meta.csv")
+
+
+def metadata_weight_negative(tmp: Path):
+    weights = {f"r{i}": "-2" if i == 4 else "1.5" for i in range(12)}
+    return _metadata_weighted(tmp, weights), ["meta.csv", "'w'", "'r4'", "-2.0", "negative"]
+
+
+def metadata_weight_without_a_row(tmp: Path):
+    weights = {f"r{i}": "1.5" for i in range(12) if i != 9}
+    return _metadata_weighted(tmp, weights), ["meta.csv", "'w'", "'r9'", "no metadata row", "--allow-partial"]
+
+
+def weight_column_in_labels_and_metadata(tmp: Path):
+    weights = {f"r{i}": "1.5" for i in range(12)}
+    return _metadata_weighted(tmp, weights, labels_too=True), ["labels.csv", "meta.csv", "'w'", "ambiguous"]
+
+
 def logits_given_as_probabilities(tmp: Path):
     labels, scores = write_good(tmp)
     _edit_line(scores, "r4", "r4,-1.01,2.5,0.3")
@@ -350,7 +377,7 @@ CASES = {name: _edited(*edit) for name, edit in EDITS.items()} | {
     name: _predicted(*edit) for name, edit in PREDICTION_EDITS.items()} | {fn.__name__: fn for fn in (
     no_prediction_column, export_on_a_streaming_engine, prediction_column_without_a_file,
     weight_negative, weight_nan, weight_not_a_number, weight_missing, weight_infinite, weights_all_zero,
-    weight_column_absent, logits_given_as_probabilities, logit_infinite, scores_are_unknown,
+    weight_column_absent, metadata_weight_negative, metadata_weight_without_a_row, weight_column_in_labels_and_metadata, logits_given_as_probabilities, logit_infinite, scores_are_unknown,
     list_of_another_length, list_without_classes, classes_file_missing, record_outside_the_classes,
     record_missing_a_class, record_list_too_short,
     missing_file, directory, empty_file, header_only, no_id_column, threshold_above_one,
