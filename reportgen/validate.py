@@ -440,8 +440,9 @@ def score_matrix(scores: Source, columns: tuple[str, ...], ids, out: np.ndarray 
     logits = scores_are == "logits"
     shape = (scores.table.num_rows, len(columns))
     matrix = np.empty(shape, dtype=np.float64, order="F") if out is None else out
+    checked = False  # whether every value is known to be in range (or finite) already
     if list_column is not None:
-        _fill_from_list(scores, list_column, columns, ids, matrix)
+        checked = _fill_from_list(scores, list_column, columns, ids, matrix, logits)
     for j, name in enumerate(columns):
         column = matrix[:, j]
         if list_column is None:
@@ -449,8 +450,9 @@ def score_matrix(scores: Source, columns: tuple[str, ...], ids, out: np.ndarray 
             for chunk in _numeric_chunks(scores, name, ids):
                 np.add(chunk, 0.0, out=column[start:start + len(chunk)])  # a copy that turns -0.0 into 0.0
                 start += len(chunk)
-        label = name if list_column is None else f"{list_column}[{name!r}]"
-        (_check_finite if logits else _check_range)(column, scores.name, label, ids)
+        if not checked:  # column by column, so that an error names the class and the row
+            label = name if list_column is None else f"{list_column}[{name!r}]"
+            (_check_finite if logits else _check_range)(column, scores.name, label, ids)
     if logits:
         if task == "multiclass":
             softmax_rows(matrix)
@@ -511,14 +513,28 @@ def _first_labels(scores: Source, column: str) -> list:
     return pc.struct_field(pc.list_flatten(first), "label").to_pylist()
 
 
-def _fill_from_list(scores: Source, name: str, classes: tuple[str, ...], ids, matrix: np.ndarray) -> None:
+def _fill_from_list(scores: Source, name: str, classes: tuple[str, ...], ids, matrix: np.ndarray,
+                    logits: bool = False) -> bool:
     """Rows × classes scores out of one list column (a list of numbers by position, or of
     ``{label, score}`` records in any order), flattened by Arrow chunk by chunk, never row
-    by row; each chunk is written straight into its rows of ``matrix`` (as float64)."""
-    start = 0
+    by row; each chunk is written straight into its rows of ``matrix`` (as float64).
+    Returns whether every value was found in [0, 1] (finite, for ``logits``) on the way,
+    with one pass over each chunk's flat values as stored; if not, the caller checks the
+    matrix column by column to name the bad value."""
+    start, checked = 0, True
     for chunk in scores.table.column(name).chunks:
-        _fill_chunk(scores.name, name, classes, _RowIds(ids, start), chunk, matrix[start:start + len(chunk)])
+        flat = _fill_chunk(scores.name, name, classes, _RowIds(ids, start), chunk, matrix[start:start + len(chunk)])
+        checked = checked and _all_valid(flat, logits)
         start += len(chunk)
+    return checked
+
+
+def _all_valid(values: np.ndarray, logits: bool) -> bool:
+    """Whether every score is in [0, 1] (a logit: finite); NaN fails both."""
+    if values.size == 0:
+        return True
+    low, high = values.min(), values.max()
+    return bool(np.isfinite(low) and np.isfinite(high)) if logits else bool(low >= 0 and high <= 1)
 
 
 class _RowIds:
@@ -531,19 +547,18 @@ class _RowIds:
         return self.ids[self.start + int(row)]
 
 
-def _fill_chunk(file: str, name: str, classes: tuple[str, ...], ids: _RowIds, array: pa.Array, out: np.ndarray) -> None:
+def _fill_chunk(file: str, name: str, classes: tuple[str, ...], ids: _RowIds, array: pa.Array,
+                out: np.ndarray) -> np.ndarray:
+    """One chunk of a list column into ``out`` (its rows × classes); returns the chunk's
+    scores as a flat (rows * classes,) array, row by row, as stored (no copy for floats)."""
     n, k = len(array), len(classes)
     if array.null_count:
         raise InputError("missing score list", file=file, column=name, row_id=ids[first_true(array.is_null())].as_py())
-    lengths = pc.list_value_length(array).to_numpy(zero_copy_only=False)
-    if n and (lengths.min() != k or lengths.max() != k):
-        row = int(np.argmax(lengths != k))
-        raise InputError(f"the list holds {int(lengths[row])} scores, but there are {k} classes",
-                         file=file, column=name, row_id=ids[row].as_py())
-    flat = pc.list_flatten(array)
+    flat = _flat_values(array, k, file, name, ids)
     if not pa.types.is_struct(flat.type):
-        np.add(_list_numbers(flat, file, name, ids, k).reshape(n, k), 0.0, out=out)  # -0.0 becomes 0.0
-        return
+        values = _list_numbers(flat, file, name, ids, k)
+        np.add(values.reshape(n, k), 0.0, out=out)  # -0.0 becomes 0.0
+        return values
     fields = {flat.type.field(i).name for i in range(flat.type.num_fields)}
     if not {"label", "score"} <= fields:
         raise InputError(f"records need 'label' and 'score' fields (found {_show(sorted(fields))})", file=file, column=name)
@@ -563,6 +578,27 @@ def _fill_chunk(file: str, name: str, classes: tuple[str, ...], ids: _RowIds, ar
     ordered = np.empty(n * k, dtype=np.float64)
     ordered[positions] = _list_numbers(pc.struct_field(flat, "score"), file, name, ids, k)
     np.add(ordered.reshape(n, k), 0.0, out=out)
+    return ordered
+
+
+def _flat_values(array: pa.Array, k: int, file: str, column: str, ids) -> pa.Array:
+    """The child values of a list array without nulls whose every list holds ``k`` items,
+    as one flat array (no copy: a slice of the child). A fixed-size list's length is its
+    type's; a list's is checked on its offsets, vectorised."""
+    n = len(array)
+    if pa.types.is_fixed_size_list(array.type):
+        size = array.type.list_size
+        if n and size != k:
+            raise InputError(f"the list holds {size} scores, but there are {k} classes", file=file, column=column,
+                             row_id=ids[0].as_py())
+        return array.values.slice(array.offset * size, n * size)
+    offsets = array.offsets.to_numpy(zero_copy_only=False)  # (n + 1,), this slice's own
+    lengths = np.diff(offsets)
+    if n and (lengths.min() != k or lengths.max() != k):
+        row = int(np.argmax(lengths != k))
+        raise InputError(f"the list holds {int(lengths[row])} scores, but there are {k} classes",
+                         file=file, column=column, row_id=ids[row].as_py())
+    return array.values.slice(int(offsets[0]), n * k)
 
 
 def _list_numbers(values: pa.Array, file: str, column: str, ids, k: int) -> np.ndarray:

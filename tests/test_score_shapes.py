@@ -370,6 +370,54 @@ def test_a_list_column_and_records_in_any_order_give_the_separate_columns_report
     assert all(by_class[c["class"]] == c for c in base["per_class"])
 
 
+def _list_shapes(p: np.ndarray, kind) -> pa.ChunkedArray:
+    """The rows of ``p`` as a list column in three chunks, each a slice of a larger array
+    (so that offsets and child slices do not start at 0)."""
+    n, k = p.shape
+    padded = np.vstack([np.full((2, k), 0.5), p, np.full((3, k), 0.5)])
+    if kind == "fixed":
+        whole = pa.FixedSizeListArray.from_arrays(pa.array(padded.ravel().astype(np.float32)), k)
+    else:
+        offsets = pa.array(np.arange(0, padded.size + 1, k, dtype=np.int64 if kind == "large" else np.int32))
+        array = pa.LargeListArray if kind == "large" else pa.ListArray
+        whole = array.from_arrays(offsets, pa.array(padded.ravel().astype(np.float32)))
+    inner = whole.slice(2, n)
+    return pa.chunked_array([inner.slice(0, 7), inner.slice(7, n - 20), inner.slice(n - 13)])
+
+
+@pytest.mark.parametrize("kind", ["list", "large", "fixed"])
+def test_list_scores_are_read_from_the_child_values_and_checked_as_columns(kind):
+    """A list column's flat child values (offset slices of any chunk) give the matrix the
+    separate columns give; a bad value is named by class and row as in a column."""
+    from reportgen.errors import InputError
+    from reportgen.validate import Source, score_matrix
+
+    _, classes, p, _, _ = _list_frames(n=60)
+    ids = pa.array(_ids(len(p)))
+    p32 = p.astype(np.float32)
+    columns = Source(pa.table({"id": ids, **{c: p32[:, j] for j, c in enumerate(classes)}}), "cols")
+    want = score_matrix(columns, tuple(classes), ids)
+    listed = Source(pa.table({"id": ids, "scores": _list_shapes(p, kind)}), "s.parquet")
+    got = score_matrix(listed, tuple(classes), ids, list_column="scores")
+    assert got.flags.f_contiguous and np.array_equal(got, want)
+    as_logits = score_matrix(listed, tuple(classes), ids, scores_are="logits", list_column="scores")
+    assert np.allclose(as_logits, softmax(p32.astype(np.float64), axis=1), rtol=0, atol=1e-15)
+    for value, row, message in ((1.5, 41, "score 1.5 is outside [0, 1]"), (-0.25, 3, "score -0.25 is outside [0, 1]"),
+                                (np.nan, 59, "score is NaN"), (np.inf, 12, "score inf is outside [0, 1]")):
+        bad = p.copy()
+        bad[row, 2] = value
+        bad[row + 1 if row < 59 else 0, 3] = 2.0  # a later class is bad too: the first class's value is named
+        table = Source(pa.table({"id": ids, "scores": _list_shapes(bad, kind)}), "s.parquet")
+        with pytest.raises(InputError) as err:
+            score_matrix(table, tuple(classes), ids, list_column="scores")
+        assert str(err.value).startswith(f"s.parquet: column \"scores['bird']\", row id '{_ids(60)[row]}': {message}")
+        if not np.isnan(value) and np.isfinite(value):
+            continue
+        with pytest.raises(InputError, match="row id") as err:
+            score_matrix(table, tuple(classes), ids, scores_are="logits", list_column="scores")
+        assert "scores['bird']" in str(err.value) and _ids(60)[row] in str(err.value)
+
+
 def _write(folder, labels: pd.DataFrame, scores: pd.DataFrame, prefix: str):
     labels_path, scores_path = folder / f"{prefix}_labels.csv", folder / f"{prefix}_scores.csv"
     labels.to_csv(labels_path, index=False)

@@ -267,8 +267,9 @@ def _scores(table: pa.Table, plan: Plan, ids: LazyIds, buffer: MatrixBuffer | No
     the one column is written as the second of ``[1 - p, p]``."""
     scores = Source(table, plan.scores_name)
     kind = dict(scores_are=plan.scores_are, task=plan.task, list_column=plan.list_column)
-    if plan.list_column:
-        return validate.score_matrix(scores, plan.list_classes, ids, **kind), None
+    if plan.list_column:  # every class's score, in the buffer too (binary takes its column from it)
+        out = buffer.get(table.num_rows, len(plan.list_classes)) if buffer else None
+        return validate.score_matrix(scores, plan.list_classes, ids, out, **kind), None
     binary = plan.task == "binary"
     out = buffer.get(table.num_rows, 2 if binary else len(plan.score_columns)) if buffer else None
     target = out[:, 1:] if binary and out is not None else out
