@@ -6,7 +6,8 @@ Every problem raises InputError naming the file, the column, the row id or the v
 plan and validate each batch with the same public pieces: ``id_values``,
 ``find_label_column``, ``find_score_columns``, ``binary_classes``, ``score_matrix`` (the
 one per-batch check of the scores), ``label_values``, ``multilabel_examples``,
-``unknown_label_error``, ``first_true`` and the join's messages (``duplicate_id_error``,
+``unknown_label_error``, ``first_true``, the weights' (``weight_file``, ``check_weights``,
+``no_weight_error``, ``no_weight_note``) and the join's messages (``duplicate_id_error``,
 ``missing_ids_message``, ``partial_note``, ``single_class_note``).
 """
 from __future__ import annotations
