@@ -18,6 +18,8 @@ from reportgen.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
+LIST_BATCH_ROWS = 1 << 17  # rows decoded at a time from a Parquet file with list columns
+
 FORMATS = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -135,7 +137,14 @@ def _read_jsonl(name: str, string_columns: tuple[str, ...]) -> pa.Table:
 def _read_parquet(name: str, string_columns: tuple[str, ...]) -> pa.Table:
     # column chunks read one at a time: pre-buffering holds every compressed chunk of a
     # row group in memory beside the decoded table (1.7 GB more for 20,000 x 10,000 scores)
-    return pq.read_table(name, pre_buffer=False)
+    file = pq.ParquetFile(name, pre_buffer=False)
+    schema = file.schema_arrow
+    if not any(pa.types.is_nested(field.type) for field in schema):
+        return pq.read_table(name, pre_buffer=False)
+    # a list column (of scores) decodes in less time and memory a batch at a time: read
+    # whole, its lists' levels and values are built at once (1M rows x 20 classes: Arrow's
+    # pool peaks at 351 MiB against 200 MiB, the process at 592 MiB against 352 MiB)
+    return pa.Table.from_batches(file.iter_batches(batch_size=LIST_BATCH_ROWS), schema=schema)
 
 
 _READERS = {"csv": _read_csv, "tsv": _read_tsv, "jsonl": _read_jsonl, "parquet": _read_parquet}
