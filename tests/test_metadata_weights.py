@@ -153,6 +153,10 @@ def test_a_weight_column_in_both_files_is_ambiguous(tmp_path):
                         "rename one of them (--weight-column)")
         text = _message(engine, files, "labels", "meta")  # in neither
         assert text == f"no weight column 'w' in {files['labels']} or {files['meta']} (--weight-column)"
+        for case in (dict(scores="scores"), dict(predictions="predictions")):  # no metadata: the labels'
+            with pytest.raises(InputError) as err:
+                _build(engine, files, "labels", None, case)
+            assert str(err.value) == f"{files['labels']}: no weight column 'w' (--weight-column)"
 
 
 def _fewer(tmp: Path, files: dict[str, Path]) -> None:

@@ -8,8 +8,8 @@ weight and the split when asked for, each model's score columns (or the one list
 holding them) and prediction codes (``__pcode``) or text (``__pred``), the metadata
 columns (``__meta:NAME``), and one flag per file saying the row was found there
 (``__in0`` the labels, ``__in1`` ...). The weight comes from the labels file, or from
-the metadata file when the labels have no such column (``JoinPlan.weights_in_metadata``). The report's model's columns keep their names;
-model m's (m >= 1) are prefixed ``__m{m}:``.
+the metadata file when the labels have no such column (``JoinPlan.weights_in_metadata``).
+The report's model's columns keep their names; model m's (m >= 1) are prefixed ``__m{m}:``.
 """
 from __future__ import annotations
 
@@ -422,6 +422,8 @@ def _label_only_plan(reader: Reader, labels: str, label_names: list[str], predic
                      weight_name: str | None = None) -> Plan:
     """A model without scores: classes from the distinct labels and predictions, read first."""
     label_column, multilabel = validate.find_label_column(Source(_empty(label_names), labels), opts)
+    if opts.weight_column is not None and weight_name is None:
+        validate.weight_file(opts.weight_column, labels, label_names)
     sep = opts.label_sep if multilabel else None
     values = []
     for file, column in ((labels, label_column), (predictions, opts.prediction_column)):
