@@ -8,6 +8,7 @@ the next batch on its own threads.
 """
 from __future__ import annotations
 
+import functools
 import os
 import queue
 import re
@@ -20,7 +21,8 @@ import pyarrow as pa
 
 from reportgen import io
 from reportgen.accumulate import DISTINCT_BUDGET, Settings, StatisticsPass
-from reportgen.chunks import Combiner
+from reportgen.analysis.slices import numeric
+from reportgen.chunks import Combiner, Make
 from reportgen.engines import locate, physical_memory
 from reportgen.engines.batches import (CODE, ID, LABELS, META, PCODE, PRED, SPLIT, WEIGHT, JoinPlan, MatrixBuffer,
                                        ModelFiles, Plan, check_weight_totals, chunk_from_batch, in_column,
@@ -215,12 +217,39 @@ class DuckEngine:
 
     def model_statistics(self) -> tuple[list[Statistics], tuple[Note, ...]]:
         """The statistics pass: each model's Statistics, and the join's warnings."""
+        found, notes, _ = self.statistics_with()
+        return found, notes
+
+    def statistics_with(self, others: Sequence[Callable[[], Combiner]] = ()
+                        ) -> tuple[list[Statistics], tuple[Note, ...], tuple[Combiner, ...]]:
+        """The statistics pass with more combiners fed the same chunks (made by ``others``):
+        each model's Statistics, the join's warnings and those combiners."""
         opts, join = self.opts, self.join
         expected = self.rows[1] if len(self.rows) > 1 else self.rows[0]
         settings = Settings(opts.threshold, opts.class_thresholds, opts.grid, self.budget, expected)
-        found = self.reduce(lambda: StatisticsPass(settings, len(join.models))).statistics()
+        done = self.reduce(Make((functools.partial(StatisticsPass, settings, len(join.models)), *others))).parts
+        found = done[0].statistics()
         check_weight_totals(found[0], join)
-        return found, self.notes
+        return found, self.notes, done[1:]
+
+    def metadata_values(self, columns: Sequence[str]) -> dict[str, pa.Array] | None:
+        """The numeric ones of the metadata ``columns``, one value per row of the labels (null
+        where the metadata has none), from the labels and the metadata alone: what slices'
+        quantile edges are taken over, without a pass over the whole join. None with
+        ``allow_partial`` (only the whole join knows which rows stay)."""
+        join, query = self.join, self.query
+        if self.opts.allow_partial or join.metadata is None:
+            return None
+        sql = query.metadata_sql(columns)
+        try:
+            kinds = self.con.cursor().sql(sql + " LIMIT 0").to_arrow_table().schema
+            wanted = [c for c in columns if numeric(kinds.field(META + c).type)]
+            if not wanted:
+                return {}
+            table = self.con.cursor().sql(query.metadata_sql(wanted)).to_arrow_table()
+        except self.duckdb.Error as err:
+            raise _input_error(err, self.sources[join.metadata]) from None
+        return {c: table.column(META + c).combine_chunks() for c in wanted}
 
     def statistics(self, labels_path, scores_path, same: bool) -> tuple[Statistics, tuple[Note, ...]]:
         """One model's statistics from a labels and a scores file (``same``: one file holds both)."""
@@ -330,6 +359,7 @@ class Query:
     def __init__(self, join: JoinPlan, id_column: str, sources: Mapping[str, DuckSource],
                  types: Mapping[str, Mapping[str, str]]) -> None:
         self.join = join
+        self.sources = sources
         files = list(join.files) + ([join.metadata] if join.metadata is not None else [])
         self.last = sources[files[-1]]  # named when the query itself fails
         self.id_as_int = all(types[f].get(id_column, "").upper() in INTEGER_TYPES for f in files)
@@ -349,6 +379,15 @@ class Query:
         tables = ", ".join(f"t{i} AS ({part})" for i, part in enumerate(parts))
         every = ", ".join(f"t{i}.* EXCLUDE ({ID})" for i in range(len(files)))
         self.sql = f"WITH {tables} SELECT {key} AS {ID}, {every} FROM t0{joins}"
+
+    def metadata_sql(self, columns: Sequence[str]) -> str:
+        """The metadata ``columns`` (named ``__meta:NAME``) of every row of the labels, in no order."""
+        join = self.join
+        ids = f"SELECT {self.ids} AS {ID} FROM {self.sources[join.files[0]].sql}"
+        wanted = ", ".join(f"{quote(c)} AS {quote(META + c)}" for c in columns)
+        meta = f"SELECT {self.ids} AS {ID}, {wanted} FROM {self.sources[join.metadata].sql}"
+        shown = ", ".join(f"m.{quote(META + c)}" for c in columns)
+        return f"SELECT {shown} FROM ({ids}) l LEFT JOIN ({meta}) m ON l.{ID} = m.{ID}"
 
     def _columns(self, i: int, file: str, types: Mapping[str, str]) -> list[str]:
         join = self.join
