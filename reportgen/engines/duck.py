@@ -106,8 +106,8 @@ class DuckEngine:
         self.budget = budget
         self.batch_rows = batch_rows
         self.temp = tempfile.mkdtemp(prefix="reportgen-duckdb-")
-        config = {"memory_limit": check_memory_limit(memory_limit or default_memory_limit()),
-                  "temp_directory": self.temp}
+        self.memory_limit = check_memory_limit(memory_limit or default_memory_limit())
+        config = {"memory_limit": self.memory_limit, "temp_directory": self.temp}
         self.con = duckdb.connect(config=config)
         self.con.execute("SET enable_progress_bar = false")  # progress is ours, on stderr
         self.sources: dict[str, DuckSource] = {}
@@ -126,7 +126,7 @@ class DuckEngine:
         try:  # a cursor of its own: the stream may still hold the main connection
             return self.con.cursor().execute(text, params or []).fetchall()
         except self.duckdb.Error as err:
-            raise _input_error(err, source) from None
+            raise self._error(err, source) from None
 
     def count(self, source: DuckSource) -> int:
         return int(self.rows_of(f"SELECT count(*) FROM {source.sql}", source)[0][0])
@@ -248,7 +248,7 @@ class DuckEngine:
                 return {}
             table = self.con.cursor().sql(query.metadata_sql(wanted)).to_arrow_table()
         except self.duckdb.Error as err:
-            raise _input_error(err, self.sources[join.metadata]) from None
+            raise self._error(err, self.sources[join.metadata]) from None
         return {c: table.column(META + c).combine_chunks() for c in wanted}
 
     def statistics(self, labels_path, scores_path, same: bool) -> tuple[Statistics, tuple[Note, ...]]:
@@ -263,7 +263,7 @@ class DuckEngine:
         try:
             reader = self.con.sql(sql).to_arrow_reader(rows)
         except self.duckdb.Error as err:
-            raise _input_error(err, query.last) from None
+            raise self._error(err, query.last) from None
         ahead: queue.Queue = queue.Queue(maxsize=1)
         stop = threading.Event()
 
@@ -291,12 +291,22 @@ class DuckEngine:
                     return
                 if isinstance(item, BaseException):
                     if isinstance(item, self.duckdb.Error):
-                        raise _input_error(item, query.last) from None
+                        raise self._error(item, query.last) from None
                     raise item
                 yield item
         finally:
             stop.set()
             thread.join(timeout=5)
+
+    def _error(self, err: Exception, source: DuckSource | None) -> InputError:
+        """DuckDB's error as one line: naming ``source`` when reading it failed; when DuckDB
+        ran out of its memory limit (joining several models' scores needs room for one of
+        them), saying so and how to give it more."""
+        if isinstance(err, self.duckdb.OutOfMemoryException):
+            return InputError(f"DuckDB ran out of its {self.memory_limit} memory limit joining the files "
+                              f"({max(self.rows, default=0):,} rows); give it more with --memory-limit "
+                              f"(this machine has {physical_memory() / (1 << 30):.0f} GB)")
+        return _input_error(err, source)
 
     def _missing_ids(self, mine_name: str, other_name: str) -> tuple[tuple[int, list], tuple[int, list]]:
         """(how many, a few) ids of ``mine_name`` missing from ``other_name``, and the other way round."""
