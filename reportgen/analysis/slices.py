@@ -525,7 +525,9 @@ class SliceIntervals:
     (groups from a seeded hash of each row's id), added up; ``intervals()`` at the end."""
 
     def __init__(self, first: SliceResult) -> None:
-        self.first = first
+        # what the chunks and the intervals need of pass 1 (not its statistics: a combiner
+        # travels pickled from each Spark partition)
+        self.plan, self.like = first.plan, first.like
         opts = first.plan.opts
         tested = [s for s in first.slices if first.tested(s)]
         self.plans: dict[tuple, _Interval] = {}
@@ -545,9 +547,9 @@ class SliceIntervals:
         if not self.plans or chunk.n_rows == 0:
             return
         ex = chunk.main
-        thresholds = self.first.plan.thresholds(ex.classes)
-        hashes = id_hashes(ex.ids, self.first.plan.opts.seed)
-        for spec, found in _chunk_groups(chunk, self.first.plan).items():
+        thresholds = self.plan.thresholds(ex.classes)
+        hashes = id_hashes(ex.ids, self.plan.opts.seed)
+        for spec, found in _chunk_groups(chunk, self.plan).items():
             for g, value in enumerate(found.values):
                 wanted = self.plans.get((spec, value))
                 if wanted is None:
@@ -565,13 +567,13 @@ class SliceIntervals:
 
     def intervals(self, summaries: Mapping[tuple, Mapping[str, Any]]) -> dict[tuple, dict[str, Any]]:
         """Each tested slice's HEADLINE intervals, re-centred on ``summaries``' exact values."""
-        opts = self.first.plan.opts
+        opts = self.plan.opts
         out = {}
         for key, wanted in self.plans.items():
             sums = self.sums.get(key)
             if sums is None:
                 continue
-            reps = bootstrap.replicates_from_sums(self.first.like, sums, wanted.resampling, wanted.edges,
+            reps = bootstrap.replicates_from_sums(self.like, sums, wanted.resampling, wanted.edges,
                                                   (opts.at_precision, opts.at_recall))
             summary = summaries[key]
             out[key] = {m: bootstrap.interval(reps.values[m], _shift(summary[m], reps.full_binned[m]))
