@@ -305,11 +305,23 @@ def _run_streamed(engine: str, labels: str, models: list[ModelFiles], opts: Opti
 
 def _streamed_report(producer, engine: str, names: list[str], opts: Options, inputs: PathLike | None = None,
                      slicing: tuple[str, SliceOptions] | None = None) -> Evaluation:
-    """Passes over a streaming engine's join (``producer.reduce``): every model's
-    statistics; the numeric slice columns' values when slices need quantile edges; the
-    slices' statistics; then the per-example analyses, the splits and the slices'
-    intervals together. Each pass's combiners take what the passes before found."""
-    found, notes = producer.model_statistics()
+    """Passes over a streaming engine's join (``producer.reduce``): every model's statistics
+    with the slices' (their numeric columns' quantile edges taken first from the labels
+    and the metadata alone: ``producer.metadata_values``); then the per-example analyses,
+    the splits and the slices' intervals together. Each pass's combiners take what the
+    passes before found. With ``allow_partial`` only the whole join knows the rows whose
+    edges count: their values come with the statistics, the slices in a pass of their own."""
+    plan = None
+    also: list = []
+    if slicing is not None:
+        path, settings = slicing
+        columns = sorted({c for spec in settings.specs for c in spec})
+        values = producer.metadata_values(columns)
+        if values is not None:
+            plan = _slice_plan(settings, opts, columns, values, path)
+        also.append(functools.partial(SliceCombiner, plan) if plan is not None
+                    else functools.partial(ColumnValues, columns))
+    found, notes, extra = producer.statistics_with(also)
     metrics, models = _streamed_models(engine, names, found, notes, opts)
     main, baseline = models[0], (models[1] if len(models) > 1 else None)
     report = main.evaluation.sections()
@@ -318,11 +330,11 @@ def _streamed_report(producer, engine: str, names: list[str], opts: Options, inp
         second.append(functools.partial(SplitCombiner, opts))
     first = None
     if slicing is not None:
-        path, settings = slicing
-        columns = sorted({c for spec in settings.specs for c in spec})
-        edges = {c: None for c in columns}
-        edges.update(column_edges(producer.reduce(functools.partial(ColumnValues, columns)).arrays(), settings.bins))
-        first = producer.reduce(functools.partial(SliceCombiner, SlicePlan(settings, opts, edges, path))).result()
+        if plan is None:
+            plan = _slice_plan(settings, opts, columns, extra[0].arrays(), path)
+            first = producer.reduce(functools.partial(SliceCombiner, plan)).result()
+        else:
+            first = extra[0].result()
         second.append(functools.partial(SliceIntervals, first))
     done = producer.reduce(Make(tuple(second))).parts
     table = Inputs(str(inputs), opts.id_column) if inputs is not None else None
@@ -332,6 +344,13 @@ def _streamed_report(producer, engine: str, names: list[str], opts: Options, inp
     if first is not None:
         sections.update(finish_slices(first, done[-1]))
     return metrics.with_extras(**sections).with_example_lists(lists)
+
+
+def _slice_plan(settings: SliceOptions, opts: Options, columns: list[str], values: dict, path: str) -> SlicePlan:
+    """The slices' plan, each numeric column cut at the quantile edges of its ``values``."""
+    edges = {c: None for c in columns}
+    edges.update(column_edges(values, settings.bins))
+    return SlicePlan(settings, opts, edges, path)
 
 
 def finish_models(engine: str, names: list[str], stats: list[Statistics], notes, opts: Options) -> Evaluation:

@@ -202,3 +202,18 @@ def test_class_thresholds_change_the_multilabel_decision():
     assert report["summary"]["macro_f1"] == pytest.approx(
         f1_score(truth, predicted, average="macro", zero_division=0), abs=TOL
     )
+
+
+def test_score_bins_through_the_float32_table_equal_searchsorted():
+    """Above the table's row count, the bins come from each score's float32 bin: the same
+    as searching every score, with scores at, just above and just below the edges, ties,
+    0, 1 and -0.0 (and edges that share a float32 bin)."""
+    rng = np.random.default_rng(5)
+    n = bootstrap.LOOKUP_ROWS + 1000
+    edges = np.unique(np.concatenate([rng.random(300), [0.0, 1e-9, 0.5, np.nextafter(0.5, 1), 0.5 + 1e-12]]))
+    near = np.concatenate([edges, np.nextafter(edges, 0), np.nextafter(edges, 2)])
+    scores = np.concatenate([rng.random(n // 2), np.round(rng.random(n // 4), 3), rng.choice(near, n - n // 2 - n // 4)])
+    scores = np.clip(np.concatenate([scores, [0.0, -0.0, 1.0]]), -0.0, 1.0)
+    assert len(scores) >= bootstrap.LOOKUP_ROWS
+    np.testing.assert_array_equal(bootstrap.score_bins(edges, scores), np.searchsorted(edges, scores, side="left"))
+    np.testing.assert_array_equal(bootstrap.score_bins(edges[:0], scores), np.zeros(len(scores), dtype=np.int64))

@@ -269,6 +269,28 @@ def test_duckdb_refuses_full_exports_and_bad_memory_limits(tmp_path):
         assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
 
 
+def test_duckdb_out_of_memory_is_one_line_naming_the_limit(tmp_path):
+    """Two models' scores joined under a memory limit too small for them: one line that
+    names the limit and the option (not a file), exit 2, the earlier report untouched."""
+    rng = np.random.default_rng(0)
+    n, k = 200_000, 8
+    ids = np.arange(n)
+    paths = {name: tmp_path / f"{name}.parquet" for name in ("labels", "scores", "baseline")}
+    pd.DataFrame({"id": ids, "label": [f"c{j}" for j in rng.integers(0, k, n)]}).to_parquet(paths["labels"])
+    for name in ("scores", "baseline"):
+        p, order = rng.dirichlet(np.ones(k), n), rng.permutation(n)
+        pd.DataFrame({"id": ids[order], **{f"c{j}": p[order, j] for j in range(k)}}).to_parquet(paths[name])
+    out = tmp_path / "r.html"
+    out.write_text("earlier report")
+    result = run_reportgen("build", "--engine", "duckdb", "--memory-limit", "8MB", "--labels", paths["labels"],
+                           "--scores", paths["scores"], "--baseline-scores", paths["baseline"], "--out", out,
+                           "--no-bootstrap", "-q", timeout=300)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "ran out of its 8MB memory limit" in lines[0] and "--memory-limit" in lines[0]
+    assert ".parquet" not in lines[0] and out.read_text() == "earlier report"
+
+
 def test_auto_engine_says_what_it_chose(tmp_path):
     labels, scores = _example("binary")
     result = run_reportgen("build", "--labels", labels, "--scores", scores, "--out", tmp_path / "r.html", timeout=300)

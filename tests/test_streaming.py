@@ -307,6 +307,23 @@ def test_duckdb_reduce_replays_the_join_into_any_combiner(tmp_path, batch_rows):
     _same_report(memory, streamed, PER_EXAMPLE | LISTS)
 
 
+def test_partial_ids_with_numeric_slices_equal_the_memory_engine(tmp_path):
+    """With --allow-partial the rows whose quantiles cut a numeric slice column are known
+    only from the whole join (its values ride with the statistics pass): the same edges,
+    slices and intervals as the memory engine's."""
+    files = _multiclass(tmp_path)
+    for name in ("scores", "baseline"):  # 40 labelled rows without scores
+        kept = pd.read_parquet(files[name]).sort_values("id").iloc[40:].sample(frac=1.0, random_state=2)
+        files[name] = _write(tmp_path, f"fewer_{name}", kept, "parquet")
+    options = dict(scores=files["scores"], baseline=files["baseline"], metadata=files["metadata"],
+                   slice_by=["group", "size"], min_slice_size=10, n_bootstrap=100, allow_partial=True)
+    memory = reportgen.evaluate_files(files["labels"], engine="memory", **options).to_dict()
+    duck = reportgen.evaluate_files(files["labels"], engine="duckdb", **options).to_dict()
+    sizes = [s for s in duck["slices"] if s["by"] == ["size"]]
+    assert memory["n_examples"] == 560 and len(sizes) > 2 and any(s["intervals"] for s in duck["slices"])
+    _same_report(memory, duck)
+
+
 def test_metadata_follows_the_memory_engines_rule_for_missing_ids(tmp_path):
     from reportgen.engines.duck import DuckEngine
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reportgen.binning import N_BINS, bins_of
 from reportgen.chunks import Chunk
 from reportgen.hashing import row_groups
 from reportgen.ratios import divide, precision_recall_f1
@@ -38,6 +39,7 @@ MIN_BINS = 8       # ... but at least this many bins per class
 PRODUCT_BUDGET = 1e10  # multiply-adds of one model's replicate product: bounds the groups at many classes
 CHUNK_CELLS = 4e6  # replicate sums held at once (replicates × columns): a few tens of MB with the metrics' temporaries
 PRODUCT_BLOCK = 1e6  # integer group sums converted to float at once (groups × columns)
+LOOKUP_ROWS = N_BINS // 2  # rows from which score bins are found through a table of float32 bins
 
 
 @dataclass(frozen=True, eq=False)
@@ -243,12 +245,31 @@ def _add_rank_sums(ex: Examples, groups: np.ndarray, edges: tuple[np.ndarray, ..
     size, _, width, _ = out.shape
 
     def fill(j: int) -> None:
-        which = np.searchsorted(edges[j], ex.y_score[:, j], side="left")
+        which = score_bins(edges[j], ex.y_score[:, j])
         key = (groups * width + which) * 2 + ex.truth(j)
         out[:, j] += np.bincount(key, weights=ex.weight, minlength=size * width * 2).reshape(size, width, 2)
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         list(pool.map(fill, range(len(ex.classes))))
+
+
+def score_bins(edges: np.ndarray, y_score: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(edges, y_score, side="left")`` (edges (e,) ascending, scores (rows,)
+    in [0, 1]): the edges below each score. Past ``LOOKUP_ROWS`` rows, through each score's
+    float32 bin (``binning.bins_of``, monotone in the score): a bin that holds no edge has
+    the same answer for all its scores (the edges of lower bins), read from a table; only
+    the rows of the few bins that hold an edge are searched."""
+    if len(y_score) < LOOKUP_ROWS or not len(edges):
+        return np.searchsorted(edges, y_score, side="left")
+    edge_bins = bins_of(edges)
+    per_bin = np.bincount(edge_bins, minlength=N_BINS)
+    below = (np.cumsum(per_bin) - per_bin).astype(np.int32)  # edges in bins below each bin
+    bins = bins_of(y_score)
+    which = below[bins]
+    split = np.flatnonzero(per_bin[bins])
+    if len(split):
+        which[split] = np.searchsorted(edges, y_score[split], side="left")
+    return which
 
 
 def _metrics(task: str, k: int, decision: np.ndarray, ranks: np.ndarray, targets) -> dict[str, np.ndarray]:

@@ -20,23 +20,24 @@ can supply them from the same order statistics (``sql_edges`` for DuckDB).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from reportgen.accumulate import within_budget
+from reportgen.accumulate import anchor_thresholds, within_budget
 from reportgen.analysis import bootstrap
 from reportgen.analysis.churn import correct
+from reportgen.binning import N_BINS, BinCounter, bins_of
 from reportgen.chunks import Chunk
 from reportgen.errors import InputError
 from reportgen.hashing import hash_groups, id_hashes
 from reportgen.io import read_table
 from reportgen.metrics import evaluate_statistics
 from reportgen.options import Options
-from reportgen.stats import Statistics, decision_thresholds, from_examples, predicted_classes
+from reportgen.stats import ScoreCounts, Statistics, decision_thresholds, from_examples, predicted_classes, top_scores
 from reportgen.validate import Examples
 
 HEADLINE = ("accuracy", "macro_f1", "roc_auc_macro", "log_loss")
@@ -225,9 +226,41 @@ class SlicePlan:
         opts = self.opts
         return within_budget(stats, opts.grid, opts.threshold, opts.class_thresholds, SLICE_BUDGET)
 
+    def statistics(self, ex: Examples, binned: bool = False) -> Statistics:
+        """``bounded(from_examples(ex))``, counted straight into score bins (no sort of the
+        rows) when the slice is ``binned`` already or some class of ``ex`` alone fills more
+        than ``SLICE_BUDGET`` bins (then it has more distinct scores still, and would be
+        binned): binning by each score's bits gives the same counts either way."""
+        opts = self.opts
+        if not ex.has_scores or not (binned or _fills_bins(ex, SLICE_BUDGET)):
+            return self.bounded(from_examples(ex, opts.threshold, opts.class_thresholds))
+        anchors = anchor_thresholds(opts.grid, ex.classes, opts.threshold, opts.class_thresholds)
+        stats = from_examples(ex, opts.threshold, opts.class_thresholds, score_counts=False)
+        per_class = tuple(_bin_counts(anchors, ex.truth(j), ex.y_score[:, j], ex.weight) for j in range(len(ex.classes)))
+        top_class = ScoreCounts.empty().binned_at(anchors)
+        if ex.task == "multiclass":  # as from_examples: the scores' own top class when predictions decide
+            decided = ex.argmax if ex.has_predictions else predicted_classes(ex, self.thresholds(ex.classes))
+            top_class = _bin_counts(anchors, *top_scores(ex, decided), ex.weight)
+        return replace(stats, per_class=per_class, top_class=top_class)
+
     def thresholds(self, classes: tuple[str, ...]) -> np.ndarray:
         """(classes,) each class's decision threshold."""
         return np.asarray(decision_thresholds(classes, self.opts.threshold, self.opts.class_thresholds))
+
+
+def _fills_bins(ex: Examples, budget: int) -> bool:
+    """Whether some class's scores fall in more than ``budget`` score bins (``binning.bins_of``)."""
+    if ex.n_examples <= budget:
+        return False
+    return any(np.count_nonzero(np.bincount(bins_of(ex.y_score[:, j]), minlength=N_BINS)) > budget
+               for j in range(ex.y_score.shape[1]))
+
+
+def _bin_counts(anchors: np.ndarray, y_true: np.ndarray, y_score: np.ndarray, weight: np.ndarray | None) -> ScoreCounts:
+    """One class's score counts binned, exact at ``anchors`` (y_true, y_score, weight: (rows,))."""
+    counter = BinCounter(anchors, weighted=weight is not None)
+    counter.add(y_true, y_score, weight)
+    return ScoreCounts.from_counter(counter)
 
 
 def _bin_labels(edges: np.ndarray) -> list[str]:
@@ -338,6 +371,10 @@ class _Part:
     def n_examples(self) -> int:
         return sum(s.n_examples for s in self.stats)
 
+    @property
+    def binned(self) -> bool:
+        return any(c.binned for s in self.stats for c in s.per_class)
+
     def merged(self) -> Statistics:
         return self.plan.bounded(Statistics.combine(self.stats))
 
@@ -412,10 +449,10 @@ class SliceCombiner:
         for spec, found in groups.items():
             sums, hashed = found.sums(rows), found.sums(hashes)
             for g, value in enumerate(found.values):
-                part = _Part((self.plan.bounded(from_examples(ex.subset(found.rows(g)), self.plan.opts.threshold,
-                                                              self.plan.opts.class_thresholds)),),
-                             sums[g], int(hashed[g]), self.plan)
                 key = (spec, value)
+                binned = key in self.parts and self.parts[key].binned
+                part = _Part((self.plan.statistics(ex.subset(found.rows(g)), binned),), sums[g], int(hashed[g]),
+                             self.plan)
                 self.parts[key] = self.parts[key].merge(part) if key in self.parts else part
         if len(self.parts) > MAX_SLICES:
             raise InputError(f"the slices asked for make at least {len(self.parts):,} slices; "
@@ -491,7 +528,9 @@ class SliceIntervals:
     (groups from a seeded hash of each row's id), added up; ``intervals()`` at the end."""
 
     def __init__(self, first: SliceResult) -> None:
-        self.first = first
+        # what the chunks and the intervals need of pass 1 (not its statistics: a combiner
+        # travels pickled from each Spark partition)
+        self.plan, self.like = first.plan, first.like
         opts = first.plan.opts
         tested = [s for s in first.slices if first.tested(s)]
         self.plans: dict[tuple, _Interval] = {}
@@ -511,9 +550,9 @@ class SliceIntervals:
         if not self.plans or chunk.n_rows == 0:
             return
         ex = chunk.main
-        thresholds = self.first.plan.thresholds(ex.classes)
-        hashes = id_hashes(ex.ids, self.first.plan.opts.seed)
-        for spec, found in _chunk_groups(chunk, self.first.plan).items():
+        thresholds = self.plan.thresholds(ex.classes)
+        hashes = id_hashes(ex.ids, self.plan.opts.seed)
+        for spec, found in _chunk_groups(chunk, self.plan).items():
             for g, value in enumerate(found.values):
                 wanted = self.plans.get((spec, value))
                 if wanted is None:
@@ -531,13 +570,13 @@ class SliceIntervals:
 
     def intervals(self, summaries: Mapping[tuple, Mapping[str, Any]]) -> dict[tuple, dict[str, Any]]:
         """Each tested slice's HEADLINE intervals, re-centred on ``summaries``' exact values."""
-        opts = self.first.plan.opts
+        opts = self.plan.opts
         out = {}
         for key, wanted in self.plans.items():
             sums = self.sums.get(key)
             if sums is None:
                 continue
-            reps = bootstrap.replicates_from_sums(self.first.like, sums, wanted.resampling, wanted.edges,
+            reps = bootstrap.replicates_from_sums(self.like, sums, wanted.resampling, wanted.edges,
                                                   (opts.at_precision, opts.at_recall))
             summary = summaries[key]
             out[key] = {m: bootstrap.interval(reps.values[m], _shift(summary[m], reps.full_binned[m]))

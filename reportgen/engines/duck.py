@@ -8,6 +8,7 @@ the next batch on its own threads.
 """
 from __future__ import annotations
 
+import functools
 import os
 import queue
 import re
@@ -20,7 +21,8 @@ import pyarrow as pa
 
 from reportgen import io
 from reportgen.accumulate import DISTINCT_BUDGET, Settings, StatisticsPass
-from reportgen.chunks import Combiner
+from reportgen.analysis.slices import numeric
+from reportgen.chunks import Combiner, Make
 from reportgen.engines import locate, physical_memory
 from reportgen.engines.batches import (CODE, ID, LABELS, META, PCODE, PRED, SPLIT, WEIGHT, JoinPlan, MatrixBuffer,
                                        ModelFiles, Plan, check_weight_totals, chunk_from_batch, in_column,
@@ -104,8 +106,8 @@ class DuckEngine:
         self.budget = budget
         self.batch_rows = batch_rows
         self.temp = tempfile.mkdtemp(prefix="reportgen-duckdb-")
-        config = {"memory_limit": check_memory_limit(memory_limit or default_memory_limit()),
-                  "temp_directory": self.temp}
+        self.memory_limit = check_memory_limit(memory_limit or default_memory_limit())
+        config = {"memory_limit": self.memory_limit, "temp_directory": self.temp}
         self.con = duckdb.connect(config=config)
         self.con.execute("SET enable_progress_bar = false")  # progress is ours, on stderr
         self.sources: dict[str, DuckSource] = {}
@@ -124,7 +126,7 @@ class DuckEngine:
         try:  # a cursor of its own: the stream may still hold the main connection
             return self.con.cursor().execute(text, params or []).fetchall()
         except self.duckdb.Error as err:
-            raise _input_error(err, source) from None
+            raise self._error(err, source) from None
 
     def count(self, source: DuckSource) -> int:
         return int(self.rows_of(f"SELECT count(*) FROM {source.sql}", source)[0][0])
@@ -215,12 +217,39 @@ class DuckEngine:
 
     def model_statistics(self) -> tuple[list[Statistics], tuple[Note, ...]]:
         """The statistics pass: each model's Statistics, and the join's warnings."""
+        found, notes, _ = self.statistics_with()
+        return found, notes
+
+    def statistics_with(self, others: Sequence[Callable[[], Combiner]] = ()
+                        ) -> tuple[list[Statistics], tuple[Note, ...], tuple[Combiner, ...]]:
+        """The statistics pass with more combiners fed the same chunks (made by ``others``):
+        each model's Statistics, the join's warnings and those combiners."""
         opts, join = self.opts, self.join
         expected = self.rows[1] if len(self.rows) > 1 else self.rows[0]
         settings = Settings(opts.threshold, opts.class_thresholds, opts.grid, self.budget, expected)
-        found = self.reduce(lambda: StatisticsPass(settings, len(join.models))).statistics()
+        done = self.reduce(Make((functools.partial(StatisticsPass, settings, len(join.models)), *others))).parts
+        found = done[0].statistics()
         check_weight_totals(found[0], join)
-        return found, self.notes
+        return found, self.notes, done[1:]
+
+    def metadata_values(self, columns: Sequence[str]) -> dict[str, pa.Array] | None:
+        """The numeric ones of the metadata ``columns``, one value per row of the labels (null
+        where the metadata has none), from the labels and the metadata alone: what slices'
+        quantile edges are taken over, without a pass over the whole join. None with
+        ``allow_partial`` (only the whole join knows which rows stay)."""
+        join, query = self.join, self.query
+        if self.opts.allow_partial or join.metadata is None:
+            return None
+        sql = query.metadata_sql(columns)
+        try:
+            kinds = self.con.cursor().sql(sql + " LIMIT 0").to_arrow_table().schema
+            wanted = [c for c in columns if numeric(kinds.field(META + c).type)]
+            if not wanted:
+                return {}
+            table = self.con.cursor().sql(query.metadata_sql(wanted)).to_arrow_table()
+        except self.duckdb.Error as err:
+            raise self._error(err, self.sources[join.metadata]) from None
+        return {c: table.column(META + c).combine_chunks() for c in wanted}
 
     def statistics(self, labels_path, scores_path, same: bool) -> tuple[Statistics, tuple[Note, ...]]:
         """One model's statistics from a labels and a scores file (``same``: one file holds both)."""
@@ -234,7 +263,7 @@ class DuckEngine:
         try:
             reader = self.con.sql(sql).to_arrow_reader(rows)
         except self.duckdb.Error as err:
-            raise _input_error(err, query.last) from None
+            raise self._error(err, query.last) from None
         ahead: queue.Queue = queue.Queue(maxsize=1)
         stop = threading.Event()
 
@@ -262,12 +291,22 @@ class DuckEngine:
                     return
                 if isinstance(item, BaseException):
                     if isinstance(item, self.duckdb.Error):
-                        raise _input_error(item, query.last) from None
+                        raise self._error(item, query.last) from None
                     raise item
                 yield item
         finally:
             stop.set()
             thread.join(timeout=5)
+
+    def _error(self, err: Exception, source: DuckSource | None) -> InputError:
+        """DuckDB's error as one line: naming ``source`` when reading it failed; when DuckDB
+        ran out of its memory limit (joining several models' scores needs room for one of
+        them), saying so and how to give it more."""
+        if isinstance(err, self.duckdb.OutOfMemoryException):
+            return InputError(f"DuckDB ran out of its {self.memory_limit} memory limit joining the files "
+                              f"({max(self.rows, default=0):,} rows); give it more with --memory-limit "
+                              f"(this machine has {physical_memory() / (1 << 30):.0f} GB)")
+        return _input_error(err, source)
 
     def _missing_ids(self, mine_name: str, other_name: str) -> tuple[tuple[int, list], tuple[int, list]]:
         """(how many, a few) ids of ``mine_name`` missing from ``other_name``, and the other way round."""
@@ -330,6 +369,7 @@ class Query:
     def __init__(self, join: JoinPlan, id_column: str, sources: Mapping[str, DuckSource],
                  types: Mapping[str, Mapping[str, str]]) -> None:
         self.join = join
+        self.sources = sources
         files = list(join.files) + ([join.metadata] if join.metadata is not None else [])
         self.last = sources[files[-1]]  # named when the query itself fails
         self.id_as_int = all(types[f].get(id_column, "").upper() in INTEGER_TYPES for f in files)
@@ -349,6 +389,15 @@ class Query:
         tables = ", ".join(f"t{i} AS ({part})" for i, part in enumerate(parts))
         every = ", ".join(f"t{i}.* EXCLUDE ({ID})" for i in range(len(files)))
         self.sql = f"WITH {tables} SELECT {key} AS {ID}, {every} FROM t0{joins}"
+
+    def metadata_sql(self, columns: Sequence[str]) -> str:
+        """The metadata ``columns`` (named ``__meta:NAME``) of every row of the labels, in no order."""
+        join = self.join
+        ids = f"SELECT {self.ids} AS {ID} FROM {self.sources[join.files[0]].sql}"
+        wanted = ", ".join(f"{quote(c)} AS {quote(META + c)}" for c in columns)
+        meta = f"SELECT {self.ids} AS {ID}, {wanted} FROM {self.sources[join.metadata].sql}"
+        shown = ", ".join(f"m.{quote(META + c)}" for c in columns)
+        return f"SELECT {shown} FROM ({ids}) l LEFT JOIN ({meta}) m ON l.{ID} = m.{ID}"
 
     def _columns(self, i: int, file: str, types: Mapping[str, str]) -> list[str]:
         join = self.join

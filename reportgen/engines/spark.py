@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from reportgen import io
 from reportgen.accumulate import DISTINCT_BUDGET, Settings, StatisticsPass, within_budget
-from reportgen.chunks import Combiner
+from reportgen.chunks import Combiner, Make
 from reportgen.engines import locate
 from reportgen.engines.batches import (CODE, ID, LABELS, META, PCODE, PRED, SPLIT, WEIGHT, JoinPlan, MatrixBuffer,
                                        ModelFiles, Plan, add_counts, check_weight_totals, chunk_from_batch,
@@ -167,12 +167,41 @@ class SparkEngine:
 
     def model_statistics(self) -> tuple[list[Statistics], tuple[Note, ...]]:
         """The statistics pass: each model's Statistics, and the join's warnings."""
+        found, notes, _ = self.statistics_with()
+        return found, notes
+
+    def statistics_with(self, others: Sequence[Callable[[], Combiner]] = ()
+                        ) -> tuple[list[Statistics], tuple[Note, ...], tuple[Combiner, ...]]:
+        """The statistics pass with more combiners fed the same chunks (made by ``others``,
+        picklable): each model's Statistics, the join's warnings and those combiners."""
         opts, join = self.opts, self.join
         expected = self.rows[1] if len(self.rows) > 1 else self.rows[0]
         settings = Settings(opts.threshold, opts.class_thresholds, opts.grid, self.budget, expected)
-        found = self.reduce(functools.partial(StatisticsPass, settings, len(join.models))).statistics()
+        done = self.reduce(Make((functools.partial(StatisticsPass, settings, len(join.models)), *others))).parts
+        found = done[0].statistics()
         check_weight_totals(found[0], join)
-        return [within_budget(s, opts.grid, opts.threshold, opts.class_thresholds, self.budget) for s in found], self.notes
+        bounded = [within_budget(s, opts.grid, opts.threshold, opts.class_thresholds, self.budget) for s in found]
+        return bounded, self.notes, done[1:]
+
+    def metadata_values(self, columns: Sequence[str]) -> dict[str, pa.Array] | None:
+        """The numeric ones of the metadata ``columns``, one value per row of the labels (null
+        where the metadata has none), from the labels and the metadata alone (see
+        ``DuckEngine.metadata_values``); None with ``allow_partial``."""
+        from pyspark.sql.types import DoubleType, FloatType, IntegralType
+
+        join, F, id_column = self.join, self.F, self.opts.id_column
+        if self.opts.allow_partial or join.metadata is None:
+            return None
+        meta = self.frames[join.metadata]
+        wanted = [c for c in columns if isinstance(meta.schema[c].dataType, (IntegralType, FloatType, DoubleType))]
+        if not wanted:
+            return {}
+        labels = self.frames[join.files[0]]
+        both_int = _both_int([self.frames[f] for f in (*join.files, join.metadata)], id_column)
+        ids = labels.select(_id(id_column, both_int).alias(ID))
+        values = meta.select(_id(id_column, both_int).alias(ID), *[F.col(c).alias(META + c) for c in wanted])
+        table = ids.join(values, on=ID, how="left").select(*[F.col(f"`{META + c}`") for c in wanted]).toArrow()
+        return {c: table.column(META + c).combine_chunks() for c in wanted}
 
     def _missing_ids(self, mine: str, other: str) -> tuple[tuple[int, list], tuple[int, list]]:
         """(how many, a few) ids of ``mine`` missing from ``other``, and the other way round."""
