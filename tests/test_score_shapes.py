@@ -418,6 +418,24 @@ def test_list_scores_are_read_from_the_child_values_and_checked_as_columns(kind)
         assert "scores['bird']" in str(err.value) and _ids(60)[row] in str(err.value)
 
 
+def test_a_parquet_list_column_read_in_batches_is_the_whole_column(tmp_path, monkeypatch):
+    """Files with list columns are decoded a batch of rows at a time: the table (and the
+    report) is the one a whole read gives, however many batches."""
+    from reportgen import io
+
+    _, classes, p, labels, _ = _list_frames(n=300)
+    path = tmp_path / "lists.parquet"
+    pq.write_table(pa.table({"id": _ids(len(p)), "scores": pa.array(list(p), pa.list_(pa.float64()))}), path,
+                   row_group_size=128)
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    whole = reportgen.evaluate_files(tmp_path / "labels.csv", path, classes=tuple(classes), n_bootstrap=0).to_dict()
+    monkeypatch.setattr(io, "LIST_BATCH_ROWS", 7)
+    table = io.read_table(path)
+    assert table.column("scores").num_chunks >= 300 // 7 and table.equals(pq.read_table(path))
+    batched = reportgen.evaluate_files(tmp_path / "labels.csv", path, classes=tuple(classes), n_bootstrap=0).to_dict()
+    assert batched == whole
+
+
 def _write(folder, labels: pd.DataFrame, scores: pd.DataFrame, prefix: str):
     labels_path, scores_path = folder / f"{prefix}_labels.csv", folder / f"{prefix}_scores.csv"
     labels.to_csv(labels_path, index=False)
