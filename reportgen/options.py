@@ -38,7 +38,7 @@ class Options:
     list_limit: int = 25  # examples listed as confident mistakes, label issues, broken
     scores_are: str = "probabilities"  # or "logits": softmax (multiclass) / sigmoid (binary, multilabel)
     classes: tuple[str, ...] | None = None  # names of the positions of a list-valued score column
-    weight_column: str | None = None  # example weights, in the labels file
+    weight_column: str | None = None  # example weights, in the labels file (else the metadata file)
     prediction_column: str = "predicted"  # hard-label predictions: the column of the predictions file
 
     def __post_init__(self) -> None:
