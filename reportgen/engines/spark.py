@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import pickle
+import zlib
 import sys
 import warnings
 from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
@@ -35,6 +36,7 @@ ROWS_PER_CHUNK = 1 << 20  # rows gathered in a partition before they are counted
 RESULT = pa.schema([("combiner", pa.binary()), ("pieces", pa.int64()), ("error", pa.string()), ("seen", pa.binary())])
 RESULT_DDL = "combiner binary, pieces long, error string, seen binary"
 PIECE = 4 << 20  # bytes of a pickled combiner per result row: the JVM copies each row whole, several times
+PACK_LEVEL = 1  # zlib level of a partition's pickled combiner: its sums are mostly zeros, its counts small
 
 
 def session(master: str | None = None):
@@ -157,7 +159,7 @@ class SparkEngine:
             blob.append(r["combiner"] or b"")
             left -= 1
             if left == 0 and any(blob):
-                part = pickle.loads(b"".join(blob))
+                part = pickle.loads(zlib.decompress(b"".join(blob)))
                 combined = part if combined is None else combined.merge(part)
         if error:
             raise InputError(error)
@@ -319,7 +321,7 @@ def _joined(join: JoinPlan, frames: Mapping[str, Any], id_column: str, F):
 
 def _partition_pass(join: JoinPlan, factory: Callable[[], Combiner]):
     """The function each partition runs: its batches into one combiner, sent back pickled
-    with the join's counts (or the first bad row's message)."""
+    and compressed, with the join's counts (or the first bad row's message)."""
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         seen = new_counts(join)
@@ -333,7 +335,7 @@ def _partition_pass(join: JoinPlan, factory: Callable[[], Combiner]):
                     added = True
         except InputError as err:
             error = str(err)
-        blob = pickle.dumps(combiner, protocol=5) if added and error is None else b""
+        blob = zlib.compress(pickle.dumps(combiner, protocol=5), PACK_LEVEL) if added and error is None else b""
         pieces = [blob[i:i + PIECE] for i in range(0, len(blob), PIECE)] or [b""]
         first = {"pieces": len(pieces), "error": error, "seen": pickle.dumps(seen)}
         for i, piece in enumerate(pieces):  # in order: the driver joins them back
