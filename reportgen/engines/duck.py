@@ -38,6 +38,7 @@ C = TypeVar("C", bound=Combiner)
 BATCH_ROWS = 1 << 21
 LARGE_BATCH_ROWS = 1 << 20  # above LARGE rows DuckDB needs its memory limit: smaller batches
 LARGE = 50_000_000
+BATCH_SCORES = 1 << 21  # rows × scored models of one batch: each model's scores are held twice (as read, validated)
 MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
 
 
@@ -201,7 +202,8 @@ class DuckEngine:
         buffers = [MatrixBuffer() for _ in join.models]
         combiner = factory()
         total, streamed = max(self.rows), 0
-        rows = self.batch_rows or (LARGE_BATCH_ROWS if total > LARGE else BATCH_ROWS)
+        scored = max(1, sum(plan.scored for plan in join.models))
+        rows = self.batch_rows or min(LARGE_BATCH_ROWS if total > LARGE else BATCH_ROWS, BATCH_SCORES // scored)
         for batch in self._batches(query.sql, query, rows):
             streamed += batch.num_rows
             table = matched_rows(pa.Table.from_batches([batch]), seen, join)
