@@ -23,7 +23,7 @@ from reportgen.analysis.compare import Model, aligned, compare_evaluations, comp
 from reportgen.analysis.history import history_section
 from reportgen.analysis.mistakes import top_confusions
 from reportgen.analysis.slices import (ColumnValues, SliceCombiner, SliceIntervals, SliceOptions, SlicePlan, column_edges,
-                                       metadata_columns, parse_specs, slice_section)
+                                       metadata_columns, numeric, parse_specs, slice_section)
 from reportgen.analysis.slices import finish as finish_slices
 from reportgen.analysis.splits import SplitCombiner, split_section
 from reportgen.errors import InputError
@@ -316,7 +316,7 @@ def _streamed_report(producer, engine: str, names: list[str], opts: Options, inp
     if slicing is not None:
         path, settings = slicing
         columns = sorted({c for spec in settings.specs for c in spec})
-        values = producer.metadata_values(columns)
+        values = producer.metadata_values(columns, numeric)
         if values is not None:
             plan = _slice_plan(settings, opts, columns, values, path)
         also.append(functools.partial(SliceCombiner, plan) if plan is not None

@@ -21,7 +21,6 @@ import pyarrow as pa
 
 from reportgen import io
 from reportgen.accumulate import DISTINCT_BUDGET, Settings, StatisticsPass
-from reportgen.analysis.slices import numeric
 from reportgen.chunks import Combiner, Make
 from reportgen.engines import locate, physical_memory
 from reportgen.engines.batches import (CODE, ID, LABELS, META, PCODE, PRED, SPLIT, WEIGHT, JoinPlan, MatrixBuffer,
@@ -234,17 +233,17 @@ class DuckEngine:
         check_weight_totals(found[0], join)
         return found, self.notes, done[1:]
 
-    def metadata_values(self, columns: Sequence[str]) -> dict[str, pa.Array] | None:
-        """The numeric ones of the metadata ``columns``, one value per row of the labels (null
-        where the metadata has none), from the labels and the metadata alone: what slices'
-        quantile edges are taken over, without a pass over the whole join. None with
-        ``allow_partial`` (only the whole join knows which rows stay)."""
+    def metadata_values(self, columns: Sequence[str], numeric: Callable[[pa.DataType], bool]
+                        ) -> dict[str, pa.Array] | None:
+        """The metadata ``columns`` whose Arrow type is ``numeric``, one value per row of the
+        labels (null where the metadata has none), from the labels and the metadata alone:
+        what slices' quantile edges are taken over, without a pass over the whole join.
+        None with ``allow_partial`` (only the whole join knows which rows stay)."""
         join, query = self.join, self.query
         if self.opts.allow_partial or join.metadata is None:
             return None
-        sql = query.metadata_sql(columns)
         try:
-            kinds = self.con.cursor().sql(sql + " LIMIT 0").to_arrow_table().schema
+            kinds = self.con.cursor().sql(query.metadata_sql(columns) + " LIMIT 0").to_arrow_table().schema
             wanted = [c for c in columns if numeric(kinds.field(META + c).type)]
             if not wanted:
                 return {}

@@ -185,24 +185,27 @@ class SparkEngine:
         bounded = [within_budget(s, opts.grid, opts.threshold, opts.class_thresholds, self.budget) for s in found]
         return bounded, self.notes, done[1:]
 
-    def metadata_values(self, columns: Sequence[str]) -> dict[str, pa.Array] | None:
-        """The numeric ones of the metadata ``columns``, one value per row of the labels (null
-        where the metadata has none), from the labels and the metadata alone (see
-        ``DuckEngine.metadata_values``); None with ``allow_partial``."""
-        from pyspark.sql.types import DoubleType, FloatType, IntegralType
-
+    def metadata_values(self, columns: Sequence[str], numeric: Callable[[pa.DataType], bool]
+                        ) -> dict[str, pa.Array] | None:
+        """The metadata ``columns`` whose Arrow type is ``numeric``, one value per row of the
+        labels (null where the metadata has none), from the labels and the metadata alone
+        (see ``DuckEngine.metadata_values``); None with ``allow_partial``."""
         join, F, id_column = self.join, self.F, self.opts.id_column
         if self.opts.allow_partial or join.metadata is None:
             return None
-        meta = self.frames[join.metadata]
-        wanted = [c for c in columns if isinstance(meta.schema[c].dataType, (IntegralType, FloatType, DoubleType))]
-        if not wanted:
-            return {}
-        labels = self.frames[join.files[0]]
+        labels, meta = self.frames[join.files[0]], self.frames[join.metadata]
         both_int = _both_int([self.frames[f] for f in (*join.files, join.metadata)], id_column)
         ids = labels.select(_id(id_column, both_int).alias(ID))
-        values = meta.select(_id(id_column, both_int).alias(ID), *[F.col(c).alias(META + c) for c in wanted])
-        table = ids.join(values, on=ID, how="left").select(*[F.col(f"`{META + c}`") for c in wanted]).toArrow()
+
+        def values(wanted: Sequence[str]):
+            found = meta.select(_id(id_column, both_int).alias(ID), *[F.col(c).alias(META + c) for c in wanted])
+            return ids.join(found, on=ID, how="left").select(*[F.col(f"`{META + c}`") for c in wanted])
+
+        kinds = values(columns).limit(0).toArrow().schema
+        wanted = [c for c in columns if numeric(kinds.field(META + c).type)]
+        if not wanted:
+            return {}
+        table = values(wanted).toArrow()
         return {c: table.column(META + c).combine_chunks() for c in wanted}
 
     def _missing_ids(self, mine: str, other: str) -> tuple[tuple[int, list], tuple[int, list]]:
