@@ -13,6 +13,7 @@ The report's model's columns keep their names; model m's (m >= 1) are prefixed `
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from typing import Callable, Mapping, NoReturn, Protocol, Sequence
 
@@ -21,7 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from reportgen import validate
-from reportgen.chunks import Chunk
+from reportgen.accumulate import Settings, StatisticsPass
+from reportgen.chunks import Chunk, Combiner, Make
 from reportgen.errors import InputError
 from reportgen.options import Options
 from reportgen.rows import binary_scores
@@ -532,6 +534,19 @@ def settle_join(seen: dict, rows: Sequence[int], join: JoinPlan, allow_partial: 
                              column=join.main.weight_column)
         notes += (validate.no_weight_note(join.metadata, seen["no_metadata"]),)
     return notes
+
+
+def statistics_pass(reduce: Callable, opts: Options, join: JoinPlan, rows: Sequence[int], budget: int,
+                    others: Sequence[Callable[[], Combiner]] = ()) -> tuple[list, tuple[Combiner, ...]]:
+    """Every engine's statistics pass, run by its ``reduce(factory)``: one Accumulator per
+    model (expecting the first scored file's ``rows``), beside the combiners ``others``
+    make; each model's Statistics (checked for all-zero weights) and those combiners."""
+    expected = rows[1] if len(rows) > 1 else rows[0]
+    settings = Settings(opts.threshold, opts.class_thresholds, opts.grid, budget, expected)
+    done = reduce(Make((functools.partial(StatisticsPass, settings, len(join.models)), *others))).parts
+    found = done[0].statistics()
+    check_weight_totals(found[0], join)
+    return found, done[1:]
 
 
 def check_weight_totals(stats, join: JoinPlan) -> None:

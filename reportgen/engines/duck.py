@@ -8,7 +8,6 @@ the next batch on its own threads.
 """
 from __future__ import annotations
 
-import functools
 import os
 import queue
 import re
@@ -20,13 +19,13 @@ from typing import Callable, Iterator, Mapping, Sequence, TypeVar
 import pyarrow as pa
 
 from reportgen import io
-from reportgen.accumulate import DISTINCT_BUDGET, Settings, StatisticsPass
-from reportgen.chunks import Combiner, Make
+from reportgen.accumulate import DISTINCT_BUDGET
+from reportgen.chunks import Combiner
 from reportgen.engines import locate, physical_memory
 from reportgen.engines.batches import (CODE, ID, LABELS, META, PCODE, PRED, SPLIT, WEIGHT, JoinPlan, MatrixBuffer,
-                                       ModelFiles, Plan, check_weight_totals, chunk_from_batch, in_column,
+                                       ModelFiles, Plan, chunk_from_batch, in_column,
                                        make_join_plan, matched_rows, new_counts, refuse_unmatched, settle_join,
-                                       unmatched)
+                                       statistics_pass, unmatched)
 from reportgen.errors import InputError
 from reportgen.options import Options
 from reportgen.stats import Statistics
@@ -225,13 +224,8 @@ class DuckEngine:
                         ) -> tuple[list[Statistics], tuple[Note, ...], tuple[Combiner, ...]]:
         """The statistics pass with more combiners fed the same chunks (made by ``others``):
         each model's Statistics, the join's warnings and those combiners."""
-        opts, join = self.opts, self.join
-        expected = self.rows[1] if len(self.rows) > 1 else self.rows[0]
-        settings = Settings(opts.threshold, opts.class_thresholds, opts.grid, self.budget, expected)
-        done = self.reduce(Make((functools.partial(StatisticsPass, settings, len(join.models)), *others))).parts
-        found = done[0].statistics()
-        check_weight_totals(found[0], join)
-        return found, self.notes, done[1:]
+        found, parts = statistics_pass(self.reduce, self.opts, self.join, self.rows, self.budget, others)
+        return found, self.notes, parts
 
     def metadata_values(self, columns: Sequence[str], numeric: Callable[[pa.DataType], bool]
                         ) -> dict[str, pa.Array] | None:

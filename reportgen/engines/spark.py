@@ -8,23 +8,23 @@ driver, where they are merged.
 """
 from __future__ import annotations
 
-import functools
 import os
 import pickle
-import zlib
 import sys
 import warnings
+import zlib
 from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
 
 import pyarrow as pa
 
 from reportgen import io
-from reportgen.accumulate import DISTINCT_BUDGET, Settings, StatisticsPass, within_budget
-from reportgen.chunks import Combiner, Make
+from reportgen.accumulate import DISTINCT_BUDGET, within_budget
+from reportgen.chunks import Combiner
 from reportgen.engines import locate
 from reportgen.engines.batches import (CODE, ID, LABELS, META, PCODE, PRED, SPLIT, WEIGHT, JoinPlan, MatrixBuffer,
-                                       ModelFiles, Plan, add_counts, check_weight_totals, chunk_from_batch,
-                                       in_column, make_join_plan, matched_rows, new_counts, settle_join)
+                                       ModelFiles, Plan, add_counts, chunk_from_batch,
+                                       in_column, make_join_plan, matched_rows, new_counts, settle_join,
+                                       statistics_pass)
 from reportgen.errors import InputError
 from reportgen.options import Options
 from reportgen.stats import Statistics
@@ -176,14 +176,10 @@ class SparkEngine:
                         ) -> tuple[list[Statistics], tuple[Note, ...], tuple[Combiner, ...]]:
         """The statistics pass with more combiners fed the same chunks (made by ``others``,
         picklable): each model's Statistics, the join's warnings and those combiners."""
-        opts, join = self.opts, self.join
-        expected = self.rows[1] if len(self.rows) > 1 else self.rows[0]
-        settings = Settings(opts.threshold, opts.class_thresholds, opts.grid, self.budget, expected)
-        done = self.reduce(Make((functools.partial(StatisticsPass, settings, len(join.models)), *others))).parts
-        found = done[0].statistics()
-        check_weight_totals(found[0], join)
+        opts = self.opts
+        found, parts = statistics_pass(self.reduce, opts, self.join, self.rows, self.budget, others)
         bounded = [within_budget(s, opts.grid, opts.threshold, opts.class_thresholds, self.budget) for s in found]
-        return bounded, self.notes, done[1:]
+        return bounded, self.notes, parts
 
     def metadata_values(self, columns: Sequence[str], numeric: Callable[[pa.DataType], bool]
                         ) -> dict[str, pa.Array] | None:
