@@ -14,14 +14,14 @@ neither on how the rows are cut into chunks nor on their order:
   row's id (``reportgen.hashing``), as the report's own bootstrap.
 
 Numeric columns with more than ``bins`` distinct values become quantile bins whose edges
-are known before the first pass: ``numeric_edges`` computes them with NumPy; an engine
-can supply them from the same order statistics (``sql_edges`` for DuckDB).
+are known before the first pass: ``numeric_edges`` computes them with NumPy from the
+column's values, which every engine reads first (``metadata_values``).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -129,37 +129,6 @@ def numeric_edges(values: pa.Array, bins: int) -> np.ndarray | None:
 def _binned(distinct: int, bins: int) -> bool:
     """Whether a numeric column of ``distinct`` numbers is cut into quantile bins."""
     return distinct > bins
-
-
-def sql_edges(query: Callable[[str], list[tuple]], column_sql: str, table_sql: str, bins: int) -> np.ndarray | None:
-    """``numeric_edges`` of a numeric column that DuckDB holds: ``query`` runs SQL and
-    returns its rows (``lambda sql: con.execute(sql).fetchall()``); two queries, the count
-    and the numbers at the quantiles' positions."""
-    n, distinct = query(count_sql(column_sql, table_sql))[0]
-    if not _binned(int(distinct), bins):
-        return None
-    low, high, fraction = quantile_positions(int(n), bins)
-    found = dict(query(order_statistics_sql(column_sql, table_sql, np.concatenate([low, high]))))
-    return edges_from_order_statistics(np.array([found[i] for i in low]), np.array([found[i] for i in high]), fraction)
-
-
-def order_statistics_sql(column_sql: str, table_sql: str, positions: Sequence[int]) -> str:
-    """DuckDB: the numbers at ``positions`` (0-based, ascending, NaN and NULL left out) of a
-    column, one row per position in order (``pos``, ``value``); with ``quantile_positions``
-    and ``edges_from_order_statistics`` they give the same edges as ``numeric_edges``.
-    Count the column first: ``count_sql``."""
-    wanted = ", ".join(str(int(p)) for p in sorted(set(int(p) for p in positions)))
-    number = f"CAST({column_sql} AS DOUBLE)"
-    return (f"SELECT pos, value FROM (SELECT {number} AS value, "
-            f"row_number() OVER (ORDER BY {number}) - 1 AS pos FROM {table_sql} "
-            f"WHERE {number} IS NOT NULL AND NOT isnan({number})) WHERE pos IN ({wanted}) ORDER BY pos")
-
-
-def count_sql(column_sql: str, table_sql: str) -> str:
-    """DuckDB: (numbers, distinct numbers) of a column, NaN and NULL left out."""
-    number = f"CAST({column_sql} AS DOUBLE)"
-    return (f"SELECT count({number}), count(DISTINCT {number}) FROM {table_sql} "
-            f"WHERE {number} IS NOT NULL AND NOT isnan({number})")
 
 
 def column_edges(columns: Mapping[str, pa.Array], bins: int) -> dict[str, np.ndarray | None]:
