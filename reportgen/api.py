@@ -116,8 +116,7 @@ def _run_spark_frames(labels, scores, predictions, baseline, baseline_prediction
     if baseline is not None or baseline_predictions is not None:
         models.append((baseline_name, name(baseline, "baseline"), name(baseline_predictions, "baseline predictions")))
     models += [(n, name(frame, f"compare {n}"), None) for n, frame in compare]
-    if len(models) > MAX_COMPARED:
-        raise InputError(f"at most {MAX_COMPARED} models on one page ({len(models)} given)")
+    _check_model_count(len(models))
     producer = SparkEngine(opts, frames)
     producer.prepare("labels", models)
     return _streamed_report(producer, "spark", [m[0] for m in models], opts, inputs)
@@ -242,6 +241,12 @@ def evaluate_files(
                 on_metrics, weights, meta)
 
 
+def _check_model_count(n: int) -> None:
+    """At most MAX_COMPARED models (the report's, its baseline and the compared ones) on one page."""
+    if n > MAX_COMPARED:
+        raise InputError(f"at most {MAX_COMPARED} models on one page ({n} given)")
+
+
 def _metadata_name(metadata: PathLike | None, labels: PathLike) -> str | None:
     """The metadata file's name (the labels' name when it is the labels file)."""
     if metadata is None:
@@ -272,8 +277,7 @@ def _file_names(labels: PathLike, models: list[tuple[str, PathLike | None, PathL
             seen.append(str(path))
         return known or str(path)
 
-    if len(models) > MAX_COMPARED:
-        raise InputError(f"at most {MAX_COMPARED} models on one page ({len(models)} given)")
+    _check_model_count(len(models))
     return seen[0], [(model, name(scored), name(predicted)) for model, scored, predicted in models]
 
 
@@ -347,7 +351,8 @@ def _streamed_report(producer, engine: str, names: list[str], opts: Options, inp
 
 
 def _slice_plan(settings: SliceOptions, opts: Options, columns: list[str], values: dict, path: str) -> SlicePlan:
-    """The slices' plan, each numeric column cut at the quantile edges of its ``values``."""
+    """The slices' plan over ``columns``, each cut at the quantile edges of its ``values`` (a
+    column without values, or not numeric, is sliced by its own values)."""
     edges = {c: None for c in columns}
     edges.update(column_edges(values, settings.bins))
     return SlicePlan(settings, opts, edges, path)
@@ -455,8 +460,7 @@ def _run(
 ) -> Evaluation:
     """The memory engine's report. ``weights``: the metadata file when it holds the weight
     column (``metadata``: the same file, read once, for the slices)."""
-    if len(others) > MAX_COMPARED - 1:
-        raise InputError(f"at most {MAX_COMPARED} models on one page ({len(others) + 1} given)")
+    _check_model_count(len(others) + 1)
     model = _model(labels, main, opts, weights=weights)
     _check_class_thresholds(opts, model)
     compared = [_model(labels, other, opts, fixed=model.examples, weights=weights) for other in others]
@@ -489,8 +493,7 @@ def _slices(slicing: tuple[str, SliceOptions], models: tuple[Examples, ...], opt
     path, settings = slicing
     columns = metadata_columns(path, models[0], opts, {c for spec in settings.specs for c in spec},
                                None if metadata is None else metadata.table)
-    plan = SlicePlan(settings, opts, column_edges(columns, settings.bins), path)
-    return slice_section([Chunk(models, columns)], plan)
+    return slice_section([Chunk(models, columns)], _slice_plan(settings, opts, sorted(columns), columns, path))
 
 
 def _model(labels: Source, inputs: ModelInputs, opts: Options, fixed: Examples | None = None,
