@@ -76,7 +76,7 @@ METRICS: dict[str, MetricInfo] = {m.key: m for m in (
             "Share of example-label decisions that are wrong; lower is better.",
             lower_is_better=True),
     _metric("broken_share", "Newly wrong", "ratio",
-            "Share of the examples the baseline got right that this model gets wrong; lower is better.",
+            "Share of all examples that the baseline got right and this model gets wrong; lower is better.",
             lower_is_better=True),
     _metric("token_accuracy", "Token accuracy", "ratio",
             "Share of positions where the model's top token is the true token."),
