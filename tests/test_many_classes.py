@@ -125,3 +125,20 @@ def test_email_lists_the_worst_classes_past_thirty():
     shown = [c["class"] for c in report["per_class"] if f">{c['class']}</td>" in html]
     assert sorted(shown) == sorted(c["class"] for c in worst[:EMAIL_CLASSES])
     assert f"lowest F1 of {len(report['per_class'])}" in html and "lowest F1 of 80" in text
+
+
+def test_the_pages_table_without_scripts_holds_the_lowest_f1_it_shows():
+    """Past 60 classes the HTML table holds the 50 classes with the lowest F1 and the 10
+    with the highest, by the F1 the table shows (at the threshold), worst first."""
+    from bs4 import BeautifulSoup
+
+    from reportgen.report.page import PageMeta, render_page
+
+    _, _, _, labels, scores = _many(k=120, n=2400)
+    report = reportgen.evaluate(labels, scores, n_bootstrap=0).to_dict()
+    html = BeautifulSoup(render_page(report, PageMeta(title="many"), lambda r: {"charts": [], "splits_svg": None, "history_svgs": []}), "html.parser")
+    rows = html.select("#summary-table tbody tr[data-class]")
+    shown = [float(r.select_one('td[data-metric="f1"]')["data-value"]) for r in rows]
+    every = sorted((c["at_threshold"]["f1"] for c in report["per_class"] if c["support"] > 0))
+    assert len(rows) == 60 and shown[:50] == pytest.approx(every[:50], abs=0)
+    assert sorted(shown[50:], reverse=True) == pytest.approx(sorted(every, reverse=True)[:10], abs=0)

@@ -160,8 +160,9 @@ def _rows(report: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
     per_class = report["per_class"]
     chosen = range(len(per_class))
     note = None
-    if len(per_class) > TABLE_ALL:  # classes with examples first, ties to the bigger class
-        f1 = np.array([np.nan if e["f1"] is None else e["f1"] for e in per_class], dtype=np.float64)
+    if len(per_class) > TABLE_ALL:  # classes with examples first, ties to the bigger class; by the F1 shown
+        shown = [e["at_threshold"]["f1"] for e in per_class]
+        f1 = np.array([np.nan if v is None else v for v in shown], dtype=np.float64)
         f1 = np.nan_to_num(f1, nan=-1.0)
         support = np.array([e["support"] for e in per_class], dtype=np.float64)
         worst = np.lexsort((-support, f1, support == 0))[:TABLE_WORST]
