@@ -100,6 +100,8 @@
   started.catch(function (err) { if (window.console) console.error("reportgen: the report data could not be read:", err); });
 
   function start(report) {
+    // the controls this script drives, hidden from a page without it
+    Array.prototype.forEach.call(document.querySelectorAll("[data-needs-script]"), function (el) { el.hidden = false; });
   var grid = report.threshold_grid || null;  // none in a label-only report: no slider, no curves
   var T = grid ? grid.thresholds : [report.threshold];
   var classes = report.classes;
