@@ -276,12 +276,23 @@ def _summary(stats, per_class, decision, at_threshold) -> dict[str, Any]:
         "cohen_kappa": None,
         "brier_score": _ratio(stats.brier_sum, cells) if stats.has_scores else None,
         "top_k_accuracy": _top_k(stats),
+        **_positive_class(stats, per_class),
     }
     if stats.task == "multilabel":
         summary.update(_multilabel_summary(stats, at_threshold))
     else:
         summary.update(_single_label_summary(stats.confusion, support))
     return summary
+
+
+def _positive_class(stats: Statistics, per_class: list[dict]) -> dict[str, float | None]:
+    """Precision, recall and F1 of the positive class under the report's decisions (at the
+    threshold, or the model's own labels) for a binary task, as scikit-learn's
+    ``average='binary'``; null for other tasks."""
+    keys = ("precision", "recall", "f1")
+    if stats.task != "binary":
+        return dict.fromkeys(keys)
+    return {key: per_class[1][key] for key in keys}
 
 
 def _macro(stats: Statistics, per_class: list[dict], key: str) -> float | None:

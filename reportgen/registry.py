@@ -40,6 +40,12 @@ def _metric(key: str, label: str, format: str, help: str, *, lower_is_better: bo
 METRICS: dict[str, MetricInfo] = {m.key: m for m in (
     _metric("accuracy", "Accuracy", "ratio",
             "Share of examples predicted right. Misleads under class imbalance: always answering the majority class scores high."),
+    _metric("precision", "Precision", "ratio",
+            "When the model names the positive class, how often it is right (at the threshold)."),
+    _metric("recall", "Recall", "ratio",
+            "Share of the positive class's examples the model finds (at the threshold)."),
+    _metric("f1", "F1", "ratio",
+            "Harmonic mean of the positive class's precision and recall at the threshold."),
     _metric("macro_precision", "Macro precision", "ratio",
             "When the model names a class, how often it is right; every class weighs the same."),
     _metric("macro_recall", "Macro recall", "ratio",

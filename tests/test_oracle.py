@@ -408,6 +408,11 @@ class Oracle:
             "micro_f1": self.prfs("micro")[2],
             "weighted_f1": self.prfs("weighted")[2],
         }
+        if c.task == "binary":  # the positive class (index 1), scikit-learn's default average
+            out["precision"], out["recall"], out["f1"], _ = precision_recall_fscore_support(
+                y, pred, average="binary", pos_label=1, zero_division=0)
+        else:
+            out["precision"] = out["recall"] = out["f1"] = None
         if c.task == "binary":
             has_both = 0 < y.sum() < len(y)
             out["roc_auc_macro"] = float(roc_auc_score(y, c.p)) if has_both else None
@@ -696,7 +701,7 @@ def test_threshold_changes_binary_predictions() -> None:
 SUMMARY_KEYS = {
     "accuracy", "macro_precision", "macro_recall", "macro_f1", "micro_f1", "weighted_f1",
     "roc_auc_macro", "average_precision_macro", "log_loss", "balanced_accuracy", "mcc",
-    "cohen_kappa", "brier_score", "top_k_accuracy",
+    "cohen_kappa", "brier_score", "top_k_accuracy", "precision", "recall", "f1",
 }
 PER_CLASS_KEYS = {"class", "support", "precision", "recall", "f1", "roc_auc", "average_precision", "at_threshold"}
 AT_KEYS = {"tp", "fp", "fn", "tn", "total_labeled", "total_predicted", "precision", "recall", "f1",
@@ -713,7 +718,7 @@ def _is_number_or_none(x: Any) -> bool:
 def test_json_shape(name: str) -> None:
     case, report = _evaluated(name)
     assert TOP_KEYS <= set(report), f"missing {TOP_KEYS - set(report)}"
-    assert report["schema_version"] == "1.1.0"
+    assert report["schema_version"] == "1.2.0"
     text = json.dumps(report, allow_nan=False)
     assert json.loads(text) == report
     check_schema(report)
