@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from reportgen.analysis.lists import Ranked, TopList, listed
+from reportgen.analysis.lists import Ranked, TopList, listed, positive_score
 from reportgen.chunks import Chunk
 from reportgen.inputs import Inputs
 from reportgen.stats import predicted_classes
@@ -131,8 +131,8 @@ def changed(ex: Examples, mask: np.ndarray, thresholds: np.ndarray, kept: TopLis
     by id. Without scores, the most common confusion first (its group), then by id
     (multilabel: by id).
 
-    Columns, single-label: ``actual``, ``predicted``, ``score`` (null without scores);
-    multilabel: none."""
+    Columns, single-label: ``actual``, ``predicted``, ``score`` (null without scores),
+    and for a binary task with scores ``positive_score``; multilabel: none."""
     rows = np.flatnonzero(mask)
     ids = ex.ids.take(pa.array(rows, pa.int64()))
     if ex.y_multi is not None:
@@ -149,4 +149,5 @@ def changed(ex: Examples, mask: np.ndarray, thresholds: np.ndarray, kept: TopLis
                    "score": np.full(len(rows), np.nan)}, group=actual * len(ex.classes) + predicted)
         return
     confidence = ex.y_score[rows, predicted]
-    kept.offer(ids, -confidence, {"actual": actual, "predicted": predicted, "score": confidence})
+    kept.offer(ids, -confidence, {"actual": actual, "predicted": predicted, "score": confidence,
+                                  **positive_score(ex, rows)})

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from reportgen.hashing import id_text
+from reportgen.validate import Examples
 
 if TYPE_CHECKING:
     from reportgen.inputs import Inputs
@@ -225,6 +226,14 @@ def _add_counts(a_groups, a_counts, b_groups, b_counts) -> tuple[np.ndarray, np.
     counted, where = np.unique(groups, return_inverse=True)
     return counted, np.bincount(where, weights=np.concatenate([a_counts, b_counts]),
                                 minlength=len(counted)).astype(np.int64)
+
+
+def positive_score(ex: Examples, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """``{"positive_score": (m,)}``: the positive class's score of the examples at ``rows``
+    (m,), for a binary task with scores (a binary list shows it beside the classes); else {}."""
+    if ex.task != "binary" or not ex.has_scores:
+        return {}
+    return {"positive_score": ex.y_score[rows, 1]}
 
 
 def listed(ranked: Ranked | None, limit: int, inputs: "Inputs | None" = None) -> list[dict[str, Any]]:
