@@ -127,12 +127,13 @@ def mcnemar_p(fixed: int | float, broken: int | float) -> float:
 
 def changed(ex: Examples, mask: np.ndarray, thresholds: np.ndarray, kept: TopList) -> None:
     """Offer ``kept`` the examples where ``mask`` (rows,) holds, most confident first: the
-    new model's score for its predicted class (multilabel: its most decided score); ties
+    new model's score for its predicted class (multilabel: its score farthest from 0.5); ties
     by id. Without scores, the most common confusion first (its group), then by id
     (multilabel: by id).
 
     Columns, single-label: ``actual``, ``predicted``, ``score`` (null without scores),
-    and for a binary task with scores ``positive_score``; multilabel: none."""
+    and for a binary task with scores ``positive_score``; multilabel with scores:
+    ``decisiveness``, the largest |score - 0.5| of the row (what ranks it); else none."""
     rows = np.flatnonzero(mask)
     ids = ex.ids.take(pa.array(rows, pa.int64()))
     if ex.y_multi is not None:
@@ -140,7 +141,7 @@ def changed(ex: Examples, mask: np.ndarray, thresholds: np.ndarray, kept: TopLis
             kept.offer(ids, np.zeros(len(rows)), {})
             return
         confidence = np.abs(ex.y_score[rows] - 0.5).max(axis=1) if len(rows) else np.zeros(0)
-        kept.offer(ids, -confidence, {})
+        kept.offer(ids, -confidence, {"decisiveness": confidence})
         return
     predicted = predicted_classes(ex, thresholds)[rows]
     actual = ex.y_true[rows]

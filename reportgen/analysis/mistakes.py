@@ -21,6 +21,11 @@ from reportgen.validate import Examples
 TOP_CONFUSIONS = 20
 TOLERANCE = 1e-6  # cleanlab's FLOATING_POINT_COMPARISON: scores this close count as equal
 THRESHOLD_FLOOR = 2 * TOLERANCE  # cleanlab's CONFIDENT_THRESHOLDS_LOWER_BOUND
+LABEL_ISSUES_METHOD = {  # the JSON's label_issues_method: how label_issues were found and ranked
+    "filter": "confident_learning",   # cleanlab.filter.find_label_issues(filter_by='confident_learning')
+    "thresholds": "mean_self_confidence_per_given_class",
+    "rank_by": "self_confidence",     # the given label's score, lowest first; ties by id
+}
 
 
 def top_confusions(report: dict[str, Any], limit: int = TOP_CONFUSIONS) -> list[dict[str, Any]]:
