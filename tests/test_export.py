@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pytest
 
@@ -176,7 +177,12 @@ def test_multilabel_has_churn_but_no_label_lists():
     tables = export_tables(evaluation.example_lists)
     assert set(tables) == {"churn"}
     churn = tables["churn"]
-    assert churn.column_names == ["rank", "id", "change"]
+    assert churn.column_names == ["rank", "id", "change", "decisiveness"]  # what ranks each change's rows
+    for change in ("broken", "fixed"):
+        mine = churn.filter(pc.equal(churn.column("change"), change)).column("decisiveness").to_pylist()
+        assert mine == sorted(mine, reverse=True)
+        rows = [int(i) for i in churn.filter(pc.equal(churn.column("change"), change)).column("id").to_pylist()]
+        assert mine == np.abs(new[rows] - 0.5).max(axis=1).tolist()
     new_right = ((new > 0.5) == truth).all(axis=1)
     old_right = ((old > 0.5) == truth).all(axis=1)
     changes = churn.column("change").to_pylist()

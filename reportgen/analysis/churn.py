@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from reportgen.analysis.lists import Ranked, TopList, listed, positive_score
+from reportgen.analysis.mistakes import confusion_turns
 from reportgen.chunks import Chunk
 from reportgen.inputs import Inputs
 from reportgen.stats import predicted_classes
@@ -91,7 +92,7 @@ class Churn:
 
     def _ranked(self, kept: TopList) -> Ranked:
         label_only_single = self.scored is False and "actual" in kept.columns
-        return kept.ranked_by_group_size() if label_only_single else kept.ranked()
+        return confusion_turns(kept) if label_only_single else kept.ranked()
 
 
 def counts(new_right: np.ndarray, old_right: np.ndarray, weight: np.ndarray | None = None) -> dict[str, int | float]:
@@ -128,8 +129,7 @@ def mcnemar_p(fixed: int | float, broken: int | float) -> float:
 def changed(ex: Examples, mask: np.ndarray, thresholds: np.ndarray, kept: TopList) -> None:
     """Offer ``kept`` the examples where ``mask`` (rows,) holds, most confident first: the
     new model's score for its predicted class (multilabel: its score farthest from 0.5); ties
-    by id. Without scores, the most common confusion first (its group), then by id
-    (multilabel: by id).
+    by id. Without scores, grouped by confusion (``confusion_turns``; multilabel: by id).
 
     Columns, single-label: ``actual``, ``predicted``, ``score`` (null without scores),
     and for a binary task with scores ``positive_score``; multilabel with scores:

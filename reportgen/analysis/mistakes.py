@@ -7,6 +7,7 @@ Example lists look at the examples themselves: they are combiners over chunks of
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -46,8 +47,8 @@ def top_confusions(report: dict[str, Any], limit: int = TOP_CONFUSIONS) -> list[
 
 class ConfidentMistakes:
     """Combiner of every wrong single-label prediction of the chunks' first model, most
-    confident in the wrong class first (without scores: the most common confusion first,
-    then in id order; ``score`` is null); ties by id.
+    confident in the wrong class first, ties by id (without scores, ``score`` null: the
+    confusions taking turns, see ``confusion_turns``).
 
     ``thresholds`` (classes,): each class's decision threshold; ``limit``: candidates kept
     (None: all). Its result has columns ``actual``, ``predicted``, ``score`` and, for a
@@ -80,7 +81,20 @@ class ConfidentMistakes:
         return self
 
     def result(self) -> Ranked:
-        return self.list.ranked() if self.scored is not False else self.list.ranked_by_group_size()
+        if self.scored is not False:
+            return self.list.ranked()
+        return confusion_turns(self.list)
+
+
+def confusion_turns(kept: TopList) -> Ranked:
+    """A label-only list of mistakes grouped by confusion (actual, predicted), taking turns:
+    the first example of each confusion (the most common first), then the second of
+    each, ... (in id order within a confusion), so that one confusion does not fill the
+    list; column ``confusion_count``: how many examples its confusion has."""
+    ranked = kept.ranked_in_turns()
+    columns = dict(ranked.columns)
+    columns["confusion_count"] = columns.pop("group_count")
+    return replace(ranked, columns=columns)
 
 
 def label_thresholds(stats: Statistics) -> np.ndarray:
