@@ -685,8 +685,9 @@
     var t = document.createElement("table");
     t.className = "summary";
     var head = t.createTHead().insertRow();
+    var withInputs = examples.some(function (item) { return item.e.text || item.e.image || item.e.overlay; });
     var headings = (grouped ? ["id", "actual", "predicted"] : ["id"])
-      .concat(kind === "labels" ? [] : ["p(actual)", "p(predicted)"], ["input"]);
+      .concat(kind === "labels" ? [] : ["p(actual)", "p(predicted) \u2193"], withInputs ? ["input"] : []);
     headings.forEach(function (h) {
       var th = document.createElement("th"); th.scope = "col"; th.textContent = h; head.appendChild(th);
     });
@@ -699,6 +700,7 @@
         var a = tr.insertCell(); a.className = "num"; a.textContent = formatScore(e.p_actual);
         var b = tr.insertCell(); b.className = "num"; b.textContent = formatScore(e.p_predicted);
       }
+      if (!withInputs) return;
       var input = tr.insertCell();
       [e.image, e.overlay].forEach(function (src, i) {
         if (typeof src === "string" && src.indexOf("data:image/") === 0) {
