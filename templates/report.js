@@ -135,6 +135,12 @@
   function divide(a, b) { return b > 0 ? a / b : 0; }
   function mean(values) { var s = 0; for (var i = 0; i < values.length; i++) s += values[i]; return s / values.length; }
   function fmt(x) { return x === null || x === undefined ? "\u2014" : x.toFixed(3); }
+  // A score in an example list: at least two significant digits (format_score in report/templating.py).
+  function formatScore(x) {
+    if (x === null || x === undefined) return "\u2014";
+    if (x === 0) return "0";
+    return Math.abs(x) >= 0.01 ? x.toFixed(3) : x.toExponential(1);
+  }
   function setText(el, text) { if (el && el.textContent !== text) el.textContent = text; }
   function column(key, at) { return classes.map(function (name) { return grid.classes[name][key][at]; }); }
 
@@ -671,7 +677,7 @@
       live.appendChild(note);
       return;
     }
-    var order = kind === "labels" ? "in file order" : "most confident first";  // no confidence without scores
+    var order = kind === "labels" ? "in id order" : "sorted by p(predicted), highest first";  // no confidence without scores
     note.textContent = count + " examples" + (examples.length < count ? ", " + examples.length + " shown (" + order + ")" : ", " + order);
     live.appendChild(note);
     var wrap = document.createElement("div");
@@ -679,8 +685,9 @@
     var t = document.createElement("table");
     t.className = "summary";
     var head = t.createTHead().insertRow();
+    var withInputs = examples.some(function (item) { return item.e.text || item.e.image || item.e.overlay; });
     var headings = (grouped ? ["id", "actual", "predicted"] : ["id"])
-      .concat(kind === "labels" ? [] : ["p(actual)", "p(predicted)"], ["input"]);
+      .concat(kind === "labels" ? [] : ["p(actual)", "p(predicted) \u2193"], withInputs ? ["input"] : []);
     headings.forEach(function (h) {
       var th = document.createElement("th"); th.scope = "col"; th.textContent = h; head.appendChild(th);
     });
@@ -690,9 +697,10 @@
       tr.insertCell().textContent = e.id;
       if (grouped) { tr.insertCell().textContent = item.actual; tr.insertCell().textContent = item.predicted; }
       if (kind !== "labels") {
-        var a = tr.insertCell(); a.className = "num"; a.textContent = fmt(e.p_actual);
-        var b = tr.insertCell(); b.className = "num"; b.textContent = fmt(e.p_predicted);
+        var a = tr.insertCell(); a.className = "num"; a.textContent = formatScore(e.p_actual);
+        var b = tr.insertCell(); b.className = "num"; b.textContent = formatScore(e.p_predicted);
       }
+      if (!withInputs) return;
       var input = tr.insertCell();
       [e.image, e.overlay].forEach(function (src, i) {
         if (typeof src === "string" && src.indexOf("data:image/") === 0) {

@@ -17,6 +17,7 @@ import pytest
 import reportgen
 from conftest import softmax_scores
 from reportgen.report.output import write_report
+from reportgen.report.templating import format_score
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE_CANDIDATES = [os.environ.get("AXE_CORE_PATH", ""), str(ROOT / ".ci/node/node_modules/axe-core/axe.min.js"),
@@ -338,6 +339,13 @@ def test_a_thousand_classes_other_cell_lists_its_examples(chromium, thousand):
     listed = page.eval_on_selector_all("#selection-live tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
     assert listed and all(actual not in shown and predicted == box["predicted"] for _, actual, predicted, *_ in listed)
     assert page.inner_text("#selection-live h3").startswith("actual other (961 classes)")
+    headings = page.eval_on_selector_all("#selection-live th", "cells => cells.map(c => c.textContent)")
+    assert headings == ["id", "actual", "predicted", "p(actual)", "p(predicted) \u2193"]  # no inputs: no input column
+    examples = {e["id"]: e for c in report["selection"]["cells"] for e in c["examples"]}
+    assert [row[3:] for row in listed] == [[format_score(examples[row[0]]["p_actual"]),
+                                            format_score(examples[row[0]]["p_predicted"])] for row in listed]
+    p_predicted = [examples[row[0]]["p_predicted"] for row in listed]
+    assert p_predicted == sorted(p_predicted, reverse=True)  # the column it says it is sorted by
     assert problems == []
     context.close()
 

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from bs4 import BeautifulSoup
 from sklearn.metrics import (
     accuracy_score,
     balanced_accuracy_score,
@@ -382,15 +383,22 @@ def test_bootstrap_intervals_on_label_only_reports() -> None:
     assert intervals["log_loss"] is None and intervals["roc_auc_macro"] is None
 
 
-def test_mistakes_without_scores_list_the_most_common_confusion_first() -> None:
+def test_mistakes_without_scores_take_turns_across_confusions_the_most_common_first() -> None:
     y = np.array(["a"] * 6 + ["b"] * 4)
     p = np.array(["b", "a", "b", "c", "b", "a", "a", "b", "a", "c"])
     labels, predictions = _frames(y, p)
     report = reportgen.evaluate(labels, predictions=predictions, n_bootstrap=0).to_dict()
-    listed = [(m["actual"], m["predicted"], m["id"]) for m in report["confident_mistakes"]]
-    # a->b three times, b->a twice, a->c and b->c once each (ties: the confusion, then id order)
-    assert listed == [("a", "b", "id0000"), ("a", "b", "id0002"), ("a", "b", "id0004"),
-                      ("b", "a", "id0006"), ("b", "a", "id0008"), ("a", "c", "id0003"), ("b", "c", "id0009")]
+    listed = [(m["actual"], m["predicted"], m["id"], m["confusion_count"]) for m in report["confident_mistakes"]]
+    # a->b three times, b->a twice, a->c and b->c once each: the first of each (ties: the
+    # confusion's order), then the second of each, ...; id order within a confusion
+    assert listed == [("a", "b", "id0000", 3), ("b", "a", "id0006", 2), ("a", "c", "id0003", 1),
+                      ("b", "c", "id0009", 1), ("a", "b", "id0002", 3), ("b", "a", "id0008", 2),
+                      ("a", "b", "id0004", 3)]
+    page = BeautifulSoup(reportgen.evaluate(labels, predictions=predictions, n_bootstrap=0).to_html(), "html.parser")
+    table = page.find("h3", string="Mistakes").find_next("table")
+    assert [th.get_text() for th in table.thead.find_all("th")] == ["id", "actual", "predicted",
+                                                                   "examples of the confusion"]
+    assert [tr.find_all("td")[3].get_text() for tr in table.tbody.find_all("tr")] == ["3", "2", "1", "1", "3", "2", "3"]
     assert all(m["score"] is None for m in report["confident_mistakes"])
     assert report["label_issues"] == []
     cells = {(c["actual"], c["predicted"]): c for c in report["selection"]["cells"]}

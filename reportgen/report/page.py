@@ -226,8 +226,9 @@ def _slider(report: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _cells(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """Confusion cells with embedded examples, mistakes first (server-rendered)."""
+    """Confusion cells with embedded examples, server-rendered: the mistakes (else every
+    cell), the most examples first (ties in the report's order)."""
     selection = report.get("selection") or {}
     cells = [c for c in selection.get("cells", []) if c["examples"]]
     off = [c for c in cells if c["actual"] != c["predicted"]]
-    return (off or cells)[:SELECTION_CELLS]
+    return sorted(off or cells, key=lambda c: -c["count"])[:SELECTION_CELLS]

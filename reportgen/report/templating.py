@@ -32,6 +32,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["count"] = format_count
+    env.filters["score"] = format_score
     env.globals["metric_label"] = registry.label  # every metric's name comes from the registry
     return env
 
@@ -49,6 +50,23 @@ def format_count(value: Any, digits: int = 0) -> str:
         return "—"
     exact = Decimal(float(value))  # the binary value itself, as toFixed rounds it
     return str(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
+def format_score(value: Any) -> str:
+    """A score in an example list (label issues, confident mistakes, churn, selection
+    details) with at least two significant digits: 3 decimals from 0.01 up (``0.012``,
+    ``0.987``), two significant digits in scientific notation below (``3.1e-4``, not
+    ``0.000``), ``0`` for zero, ``—`` for none. ``formatScore`` in report.js prints the same
+    text (``toFixed(3)`` and ``toExponential(1)``)."""
+    if value is None:
+        return "—"
+    x = float(value)
+    if x == 0.0:
+        return "0"
+    if abs(x) >= 0.01:
+        return f"{x:.3f}"
+    mantissa, exponent = f"{x:.1e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
 
 
 def render_template(name: str, **context: Any) -> str:
