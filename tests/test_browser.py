@@ -492,3 +492,29 @@ def test_with_predictions_the_slider_moves_the_table_but_not_the_decisions(chrom
     assert tile.inner_text() == before_tile  # the decisions are the predicted labels, whatever the threshold
     assert problems == []
     context.close()
+
+
+def test_binary_f1_tile_follows_the_slider_as_scikit_learn(chromium, tmp_path):
+    from sklearn.metrics import precision_recall_fscore_support
+
+    rng = np.random.default_rng(12)
+    n = 2000
+    fraud = rng.random(n) < 0.11
+    p = np.round(1 / (1 + np.exp(-(np.where(fraud, 1.2, -1.4) + rng.normal(0, 1.3, n)))), 3)
+    w = np.round(rng.uniform(0.5, 2.0, n), 2)
+    y = np.where(fraud, "fraud", "legit")  # "fraud" is positive though "legit" sorts last
+    ev = reportgen.evaluate(pd.DataFrame({"id": range(n), "label": y, "w": w}), pd.DataFrame({"id": range(n), "fraud": p}),
+                            positive_class="fraud", weight_column="w", n_bootstrap=0)
+    out = tmp_path / "fraud.html"
+    write_report(ev, html_path=out)
+    context, page, problems, _ = _open(chromium, out)
+    assert page.inner_text('[data-tile="f1"] .tile-label') == "F1 (fraud)"
+    for value in (0.3, 0.62, 0.5):
+        _move(page, value)
+        page.wait_for_timeout(50)
+        expected = precision_recall_fscore_support(y, np.where(p > value, "fraud", "legit"), pos_label="fraud",
+                                                   average="binary", sample_weight=w)[:3]
+        shown = [page.inner_text(f'[data-tile-value="{k}"]') for k in ("precision", "recall", "f1")]
+        assert shown == [f"{v:.3f}" for v in expected], value
+    assert problems == []
+    context.close()
