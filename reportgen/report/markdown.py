@@ -226,9 +226,10 @@ def _attention(report: dict[str, Any]) -> Table:
             "Lowest F1 first; each label decided on its own. Misses: examples with the label it is not predicted on; "
             "false alarms: examples without it that it is predicted on.")
     else:
+        rule = "highest score" if (report.get("inputs") or {}).get("kind", "scores") == "scores" else "the model's labels"
         title, intro = "Classes that need attention", (
-            "Lowest F1 first. Misses: examples of the class predicted as another; false alarms: examples of other "
-            "classes predicted as it.")
+            f"Lowest F1 first; decisions by {rule}. Misses: examples of the class predicted as another; false alarms: "
+            "examples of other classes predicted as it.")
     return Table(title, header, ("l",) + ("r",) * 6 + (("l",) if single else ()), tuple(rows), intro=intro)
 
 

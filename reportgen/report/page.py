@@ -190,7 +190,8 @@ def _rows(report: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
         best = np.lexsort((-support, -f1, support == 0))
         best = best[~np.isin(best, worst)][:TABLE_BEST]
         chosen = [*worst.tolist(), *best.tolist()]
-        note = (f"The {TABLE_WORST} classes with the lowest F1 and the {TABLE_BEST} with the highest; the table of all "
+        which = "F1 at the threshold (one-vs-rest)" if two_decisions(report) else "F1"
+        note = (f"The {TABLE_WORST} classes with the lowest {which} and the {TABLE_BEST} with the highest; the table of all "
                 f"{len(per_class):,} classes needs scripts (every number is also in the report data, #report-data).")
     deltas = (report.get("deltas") or {}).get("per_class", {})
     advice = report.get("advice") or {}
@@ -248,7 +249,7 @@ def _columns(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _group_names(report: dict[str, Any]) -> dict[str, str]:
-    decision = "the model's predicted labels" if inputs_kind(report) == "both" else "highest score"
+    decision = "predicted labels" if inputs_kind(report) == "both" else "highest score"
     threshold = ("one-vs-rest, each class at its threshold" if report.get("class_thresholds")
                  else f"one-vs-rest at threshold {report['threshold']}")
     return {"decision": decision, "threshold": threshold}
