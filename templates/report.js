@@ -666,7 +666,7 @@
     var count = grouped || !found.length ? datum.count : found[0].count;
     live.textContent = "";
     var heading = document.createElement("h3");
-    heading.textContent = task === "multilabel" ? "label " + datum.actual + ", " + datum.predicted + " predicted"
+    heading.textContent = task === "multilabel" ? "label " + datum.actual + ", with " + datum.predicted + " predicted"
       : "actual " + datum.actual + " \u2192 predicted " + datum.predicted;  // multilabel: labels that co-occur
     live.appendChild(heading);
     var note = document.createElement("p");
