@@ -151,12 +151,13 @@ def _verdict(report: dict[str, Any]) -> str | None:
     delta_intervals = (report.get("intervals") or {}).get("deltas")
     if not baseline or not delta_intervals:
         return None
-    key = "macro_f1"
+    key = "f1" if report["task"] == "binary" and delta_intervals.get("f1") else "macro_f1"  # the headline F1
     low, high = delta_intervals.get(key) or (None, None)
     delta = report["deltas"]["summary"].get(key)
     if low is None or delta is None:
         return None
-    change = f"{100 * delta:+.1f} points of macro F1 against {baseline['name']} (95% interval {100 * low:+.1f} to {100 * high:+.1f})"
+    name = registry.report_label(key, report) if key == "f1" else "macro F1"
+    change = f"{100 * delta:+.1f} points of {name} against {baseline['name']} (95% interval {100 * low:+.1f} to {100 * high:+.1f})"
     if low > 0:
         return f"The improvement holds: {change} excludes no change."
     if high < 0:
