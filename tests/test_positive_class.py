@@ -80,6 +80,10 @@ def test_binary_markdown_and_email_headline_the_positive_class():
     assert f"| F1 (fraud) | {report['summary']['f1']:.4f} |" in text
     assert [t["label"] for t in headline_tiles(report)[:3]] == ["Precision (fraud)", "Recall (fraud)", "F1 (fraud)"]
     assert _subject(report, "Fraud").startswith(f"Fraud · F1 (fraud) {report['summary']['f1']:.3f}")
+    from reportgen.report.notebook import notebook_html
+
+    line = BeautifulSoup(notebook_html(report), "html.parser").select_one("[data-reportgen-headline]")
+    assert line.select_one('[data-metric="f1"]').text == f"F1 (fraud) {report['summary']['f1']:.4f}"
 
 
 def test_binary_attention_is_the_positive_class():
