@@ -327,6 +327,8 @@ def chart_note(report: dict[str, Any], key: str) -> str:
                      + "A rare class starts low: compare AP with its prevalence.",
         "threshold": ("Positive-class precision, recall and F1 at every threshold. "
                       if task == "binary" else
+                      "Macro averages of each label's precision, recall and F1; pick a label to draw its own lines. "
+                      if task == "multilabel" else
                       "Macro averages of one-vs-rest precision, recall and F1; pick a class to draw its own lines. ")
                      + "The solid rule is the current threshold, dotted ones the suggested thresholds.",
         "confusion": (f"A cell counts the examples that carry the row's label and on which the column's label is "
