@@ -518,3 +518,27 @@ def test_binary_f1_tile_follows_the_slider_as_scikit_learn(chromium, tmp_path):
         assert shown == [f"{v:.3f}" for v in expected], value
     assert problems == []
     context.close()
+
+
+def test_multiclass_slider_moves_the_threshold_columns_not_the_highest_score_ones(chromium, digits):
+    path, report = digits
+    context, page, problems, _ = _open(chromium, path)
+    read = """() => Object.fromEntries(['decision_f1', 'f1'].map((k) => [k,
+        [...document.querySelectorAll(`#summary-table tbody td[data-metric="${k}"]`)].map((td) => td.textContent)]))"""
+    before = page.evaluate(read)
+    _move(page, 0.3)
+    page.wait_for_timeout(50)
+    after = page.evaluate(read)
+    assert after["decision_f1"] == before["decision_f1"] == [f"{c['f1']:.3f}" for c in report["per_class"]]
+    assert after["f1"] != before["f1"]
+    at = report["threshold_grid"]["thresholds"].index(0.3)
+    f1 = []
+    for name in report["classes"]:
+        g = report["threshold_grid"]["classes"][name]
+        tp, fp, fn = g["tp"][at], g["fp"][at], g["fn"][at]
+        f1.append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0)
+    assert after["f1"] == [f"{v:.3f}" for v in f1]
+    assert page.inner_text('td[data-macro="f1"]') == f"{np.mean(f1):.3f}"  # the last row: the column's mean
+    assert page.inner_text('td[data-macro="decision_f1"]') == f"{report['summary']['macro_f1']:.3f}"
+    assert problems == []
+    context.close()
