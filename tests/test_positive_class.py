@@ -132,14 +132,19 @@ def test_binary_slice_counts_are_the_positive_class(tmp_path):
 
 
 def _column_means_hold(soup: BeautifulSoup) -> int:
-    """Checks that every cell of the table's last row is the mean of its column (classes
-    with a value); returns how many it checked."""
+    """Checks that every cell of the table's last row is the mean of its column as shown
+    (classes with a value; the column found by position); returns how many it checked."""
+    footer = soup.select_one("#summary-table tfoot tr").find_all(["th", "td"], recursive=False)
+    rows = [tr.find_all(["th", "td"], recursive=False) for tr in soup.select("#summary-table tbody tr")]
     checked = 0
-    for td in soup.select("#summary-table tfoot td[data-macro]"):
-        key = td["data-macro"]
-        values = [float(c["data-value"]) for c in soup.select(f'#summary-table tbody td[data-metric="{key}"]')
-                  if c["data-value"] != ""]
-        assert td.text == f"{sum(values) / len(values):.3f}", key
+    for index, td in enumerate(footer):
+        if not td.has_attr("data-macro"):
+            assert td.text.strip() == "" or td.name == "th", td  # a count: not averaged, left empty
+            continue
+        values = [float(row[index]["data-value"]) for row in rows if row[index].get("data-value", "") != ""]
+        mean = sum(values) / len(values)
+        shown = float(td.text.replace("−", "-"))  # three decimals, signed for the changes
+        assert abs(shown - mean) <= 5e-4 + 1e-12, (td["data-macro"], shown, mean)
         checked += 1
     return checked
 
@@ -170,6 +175,8 @@ def test_average_rows_are_the_means_of_their_columns():
     assert soup.select_one('td[data-macro="average_precision"]').text == f"{np.mean(ap):.3f}"
     assert abs(np.mean(ap) - binary["summary"]["average_precision_macro"]) > 0.05  # the positive class's AP differs
     assert _column_means_hold(_soup(_multiclass_report())) == 8  # with the highest-score columns
+    with_baseline = _multiclass_report(baseline=ROOT / "examples" / "multiclass" / "baseline_scores.csv")
+    assert _column_means_hold(_soup(with_baseline)) == 10  # and the changes against the baseline
     ml_labels, ml_scores, *_ = _multilabel()
     assert _column_means_hold(_soup(reportgen.evaluate(ml_labels, ml_scores, multilabel=True, n_bootstrap=0)
                                     .to_dict())) == 5

@@ -86,7 +86,7 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
         rows_note=static_note,
         attention=report.get("attention"),
         confusions=(report.get("top_confusions") or [])[:ATTENTION_CONFUSIONS],
-        macro=_macro_row(report, columns, [row_values(e) for e in report["per_class"]]),
+        macro={**_macro_row(report, columns, [row_values(e) for e in report["per_class"]]), **_delta_means(report)},
         grid=_slider(report),
         inputs=_inputs(report),
         charts=made["charts"],
@@ -230,6 +230,16 @@ def row_values(entry: dict[str, Any]) -> dict[str, Any]:
     """One class's values by table column key (a ``per_class`` entry)."""
     return {**entry["at_threshold"], "roc_auc": entry["roc_auc"], "average_precision": entry["average_precision"],
             **{f"decision_{k}": entry[k] for k in ("recall", "precision", "f1")}}
+
+
+def _delta_means(report: dict[str, Any]) -> dict[str, float | None]:
+    """The means of the table's ΔF1 and ΔAUC columns (classes with a value)."""
+    deltas = (report.get("deltas") or {}).get("per_class") or {}
+    out = {}
+    for column, key in (("delta_f1", "f1"), ("delta_auc", "roc_auc")):
+        present = [d[key] for d in deltas.values() if d.get(key) is not None]
+        out[column] = sum(present) / len(present) if present else None
+    return out
 
 
 def _columns(report: dict[str, Any]) -> list[dict[str, Any]]:
