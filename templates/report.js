@@ -349,7 +349,7 @@
   var deltas = (report.deltas || {}).per_class || null;
   var advice = report.advice || null;
   var COUNT_KEYS = ["tp", "fp", "fn", "total_labeled", "total_predicted"];
-  var columns = table ? Array.prototype.slice.call(table.querySelectorAll("thead th")).map(function (th) {
+  var columns = table ? Array.prototype.slice.call(table.querySelectorAll("thead th[data-column]")).map(function (th) {
     var button = th.querySelector("button");
     return { th: th, key: th.getAttribute("data-column"), numeric: !!button && button.getAttribute("data-sort") === "num" };
   }) : [];
@@ -370,6 +370,10 @@
     values.precision = r.precision; values.recall = r.recall; values.f1 = r.f1;
   }
   setValues(null);
+  // the decisions' own ratios (multiclass: the highest score), when the table shows them beside the threshold's
+  ["recall", "precision", "f1"].forEach(function (k) {
+    values["decision_" + k] = report.per_class.map(function (e) { return e[k]; });
+  });
   values.roc_auc = report.per_class.map(function (e) { return e.roc_auc; });
   values.average_precision = report.per_class.map(function (e) { return e.average_precision; });
   values.delta_f1 = classes.map(function (name) { return deltas && deltas[name] ? deltas[name].f1 : null; });
@@ -533,25 +537,24 @@
       COUNT_KEYS.forEach(function (k) { setCell(row.cells[k], countText(values[k][row.j])); });
       METRICS.forEach(function (k) { setCell(row.cells[k], fmt(values[k][row.j])); });
     });
-    COUNT_KEYS.forEach(function (k) { var s = 0; values[k].forEach(function (v) { s += v; }); setCell(macroCells[k], countText(s)); });
-    METRICS.forEach(function (k) { setCell(macroCells[k], fmt(mean(values[k]))); });
+    METRICS.forEach(function (k) { setCell(macroCells[k], fmt(mean(values[k]))); });  // the mean of the column
   }
 
   function updateTiles(at) {
     if (task === "multiclass" || kind !== "scores") return;  // decided by argmax or by the predicted labels
-    var n = report.n_examples, k = classes.length, tp = [], fp = [], fn = [];
-    if (task === "binary") {
-      var g = grid.classes[classes[1]];
-      // the negative class: its tp, fp, fn are the positive's tn, fn, fp
-      tp = [g.tn[at], g.tp[at]]; fp = [g.fn[at], g.fp[at]]; fn = [g.fp[at], g.fn[at]];
-      setText(tiles.accuracy, fmt((g.tp[at] + g.tn[at]) / n));
-    } else {
-      tp = column("tp", at); fp = column("fp", at); fn = column("fn", at);
-      var wrong = 0;
-      for (var j = 0; j < k; j++) wrong += fp[j] + fn[j];
-      setText(tiles.accuracy, fmt(1 - wrong / (n * k)));
-    }
+    var tp = column("tp", at), fp = column("fp", at), fn = column("fn", at), tn = column("tn", at);
+    var total = tp[0] + fp[0] + fn[0] + tn[0];  // examples (sums of weights when weighted)
     var r = ratios(tp, fp, fn);
+    if (task === "binary") {  // the positive class's (scikit-learn's average='binary')
+      setText(tiles.precision, fmt(r.precision[1]));
+      setText(tiles.recall, fmt(r.recall[1]));
+      setText(tiles.f1, fmt(r.f1[1]));
+      setText(tiles.accuracy, fmt(divide(tp[1] + tn[1], total)));
+      return;
+    }
+    var wrong = 0;  // multilabel: the Hamming score, the share of label decisions right
+    for (var j = 0; j < classes.length; j++) wrong += fp[j] + fn[j];
+    setText(tiles.accuracy, fmt(1 - divide(wrong, total * classes.length)));
     setText(tiles.macro_precision, fmt(mean(r.precision)));
     setText(tiles.macro_recall, fmt(mean(r.recall)));
     setText(tiles.macro_f1, fmt(mean(r.f1)));
@@ -669,7 +672,8 @@
     var count = grouped || !found.length ? datum.count : found[0].count;
     live.textContent = "";
     var heading = document.createElement("h3");
-    heading.textContent = "actual " + datum.actual + " \u2192 predicted " + datum.predicted;
+    heading.textContent = task === "multilabel" ? "label " + datum.actual + ", with " + datum.predicted + " predicted"
+      : "actual " + datum.actual + " \u2192 predicted " + datum.predicted;  // multilabel: labels that co-occur
     live.appendChild(heading);
     var note = document.createElement("p");
     if (!examples.length) {

@@ -14,6 +14,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 import reportgen
+from sklearn.metrics import precision_recall_fscore_support
 from conftest import PROJECT_ROOT, softmax_scores
 from reportgen.report.embed import read_island
 from reportgen.report.output import write_report
@@ -232,7 +233,7 @@ def test_binary_page_header_slider_and_counts():
     assert spam.select_one('td[data-metric="total_predicted"]').text == str(at["tp"] + at["fp"])
     # the tiles that follow the threshold say so; ROC AUC and log loss do not
     live = {t["data-tile"] for t in soup.select("[data-tile]") if "Follows the threshold" in t.text}
-    assert live == {"accuracy", "macro_precision", "macro_recall", "macro_f1"}
+    assert live == {"precision", "recall", "f1", "accuracy"}
 
 
 def test_multilabel_page_rows_and_macro_row():
@@ -241,7 +242,7 @@ def test_multilabel_page_rows_and_macro_row():
     assert [r["data-class"] for r in soup.select("tbody tr[data-class]")] == ["cat", "dog", "bird"]
     macro = {td["data-macro"]: td.text for td in soup.select("td[data-macro]")}
     at = [c["at_threshold"] for c in report["per_class"]]
-    assert macro["tp"] == str(sum(a["tp"] for a in at))
+    assert "tp" not in macro  # counts are not averaged
     assert macro["f1"] == f"{sum(a['f1'] for a in at) / 3:.3f}"
     assert macro["roc_auc"] == f"{report['summary']['roc_auc_macro']:.3f}"
     assert soup.find(id="chart-confusion").find("svg") is not None
@@ -338,8 +339,7 @@ def _macro(truth: np.ndarray, predicted: np.ndarray) -> tuple[float, float, floa
 def _tiles_after_moving(chromium, tmp_path, report: dict, value: float, *, dark: bool = False) -> tuple[dict, list]:
     context, page, problems = _live(chromium, tmp_path, report, dark=dark)
     _move_to(page, value)
-    tiles = {k: page.inner_text(f'[data-tile-value="{k}"]') for k in ("accuracy", "macro_precision", "macro_recall",
-                                                                       "macro_f1")}
+    tiles = dict(page.eval_on_selector_all("[data-tile-value]", "els => els.map(e => [e.dataset.tileValue, e.textContent])"))
     tiles["shown"] = page.inner_text("#threshold-value")
     tiles["pr_legend"] = page.eval_on_selector("#chart-pr", "e => [...e.querySelectorAll('text')].map(t => t.textContent).join('|')")
     context.close()
@@ -349,13 +349,11 @@ def _tiles_after_moving(chromium, tmp_path, report: dict, value: float, *, dark:
 def test_binary_tiles_follow_the_slider(chromium, tmp_path):
     y, p = _binary_data()
     tiles, problems = _tiles_after_moving(chromium, tmp_path, _binary_report(0.35), 0.6)
-    truth = np.stack([y == 0, y == 1], axis=1)
-    predicted = np.stack([p <= 0.6, p > 0.6], axis=1)
-    precision, recall, f1 = _macro(truth, predicted)
+    truth, predicted = np.where(y == 1, "spam", "ham"), np.where(p > 0.6, "spam", "ham")
+    expected = precision_recall_fscore_support(truth, predicted, pos_label="spam", average="binary")[:3]
     assert tiles["shown"] == "0.60"
     assert tiles["accuracy"] == f"{np.mean((p > 0.6) == (y == 1)):.3f}"
-    assert (tiles["macro_precision"], tiles["macro_recall"], tiles["macro_f1"]) == (
-        f"{precision:.3f}", f"{recall:.3f}", f"{f1:.3f}")
+    assert (tiles["precision"], tiles["recall"], tiles["f1"]) == tuple(f"{v:.3f}" for v in expected)
     assert "(AP " in tiles["pr_legend"] and "(AUC " not in tiles["pr_legend"]
     assert problems == []
 

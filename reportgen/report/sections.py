@@ -27,6 +27,7 @@ def analysis_context(report: dict[str, Any], figures: dict[str, Any]) -> dict[st
             "flagged": [s for s in slices if s["flagged"]],
             "total": len(slices),
             "settings": report.get("slice_settings", {}),
+            "counted": _slice_counts_note(report),
         }
     context["label_only"] = label_only(report)
     for key in ("top_confusions", "confident_mistakes", "label_issues", "churn"):
@@ -63,3 +64,13 @@ def list_context(report: dict[str, Any]) -> dict[str, Any]:
                    "confident_mistakes": report.get("confident_mistakes_total")},
         "with_inputs": {name: any(item.get(k) for item in items for k in INPUT_KEYS) for name, items in lists.items()},
     }
+
+
+def _slice_counts_note(report: dict[str, Any]) -> str:
+    """What a slice's TP, FP and FN count (analysis.slices: ``_slice_counts``)."""
+    decisions = "from the model's predicted labels" if label_only(report) else "at the threshold"
+    if report["task"] == "binary":
+        return f"TP, FP and FN are the positive class's ({report['positive_class']}), {decisions}"
+    if report["task"] == "multilabel":
+        return f"TP, FP and FN are summed over the labels, each label decided on its own {decisions}"
+    return f"TP, FP and FN are one-vs-rest {decisions}, summed over the classes"
