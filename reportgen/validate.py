@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from reportgen.errors import InputError
+from reportgen.failing import first_failing
 from reportgen.options import Options
 from reportgen.rows import argmax_rows, binary_scores, sigmoid, softmax_rows
 
@@ -217,8 +218,7 @@ def metadata_weights(examples: Examples, metadata: Source, options: Options) -> 
         where = where.take(pa.array(kept))
     weights = check_weights(metadata.table.column(column).combine_chunks().take(where), metadata.name, column,
                             examples.ids)
-    if not weights.any():
-        raise_all_zero_weights(metadata.name, column)
+    check_weight_total(float(weights.sum()), metadata.name, column)
     return replace(examples, weight=weights)
 
 
@@ -242,8 +242,7 @@ def weight_values(labels: Source, column: str, take, ids) -> np.ndarray:
     if take is not None:
         values = values.take(pa.array(take))
     weights = check_weights(values, labels.name, column, ids)
-    if not weights.any():
-        raise_all_zero_weights(labels.name, column)
+    check_weight_total(float(weights.sum()), labels.name, column)
     return weights
 
 
@@ -252,6 +251,7 @@ def check_weights(values: pa.Array | pa.ChunkedArray, file: str, column: str, id
     negative; the error names the row. The caller checks that not all of them are 0."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
+    check_weight_type(values.type, file, column)
     if pa.types.is_dictionary(values.type):
         values = values.dictionary_decode()
     if values.null_count:
@@ -262,9 +262,6 @@ def check_weights(values: pa.Array | pa.ChunkedArray, file: str, column: str, id
             values = pc.cast(values, pa.float64())
         except pa.ArrowInvalid:
             _raise_not_number(file, column, ids, values, "weight")
-    elif pa.types.is_boolean(kind) or not (pa.types.is_integer(kind) or pa.types.is_floating(kind)
-                                           or pa.types.is_decimal(kind)):
-        raise InputError(f"weight column has type {kind}, not numbers", file=file, column=column)
     weights = values.to_numpy(zero_copy_only=False).astype(np.float64)
     if weights.size and np.isfinite(weights).all() and weights.min() >= 0.0:
         return weights + 0.0  # a copy; -0.0 becomes 0.0
@@ -276,8 +273,27 @@ def check_weights(values: pa.Array | pa.ChunkedArray, file: str, column: str, id
                      file=file, column=column, row_id=ids[row].as_py())
 
 
-def raise_all_zero_weights(file: str, column: str) -> NoReturn:
-    raise InputError("every weight is 0: nothing to evaluate", file=file, column=column)
+def check_weight_type(kind: pa.DataType, file: str, column: str) -> None:
+    """A weight column holds numbers, or text that parses as numbers."""
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_integer(kind) \
+            or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        return
+    raise InputError(f"weight column holds {type_words(kind)}, not numbers", file=file, column=column)
+
+
+# Sums of weights are exact in float64 up to 2**53 (whole weights); past it counts would drift.
+MAX_WEIGHT_TOTAL = float(2**53)
+
+
+def check_weight_total(total: float, file: str, column: str) -> None:
+    """The sum of every weight: more than 0 (else nothing to evaluate), at most 2**53."""
+    if total == 0:
+        raise InputError("every weight is 0: nothing to evaluate", file=file, column=column)
+    if not total <= MAX_WEIGHT_TOTAL:
+        raise InputError(f"the weights sum to {total:.3g}, past 2**53 (about 9.0e15), where sums of weights stop "
+                         "being exact: scale them down", file=file, column=column)
 
 
 def _split_values(labels: Source, scores: Source, column: str, keep, take, ids: pa.Array) -> pa.Array:
@@ -288,13 +304,14 @@ def _split_values(labels: Source, scores: Source, column: str, keep, take, ids: 
         values, rows, source = scores.table.column(column), keep, scores
     else:
         raise InputError(f"no split column {column!r} in {labels.name} or {scores.name}")
+    check_name_type(values.type, source.name, column, "split")
     values = values.combine_chunks()
     if rows is not None:
         values = values.take(pa.array(rows))
     if values.null_count:
         row = first_true(values.is_null())
         raise InputError("missing split", file=source.name, column=column, row_id=ids[row].as_py())
-    return as_strings(values)
+    return name_values(values, source.name, column, "split", ids)
 
 
 # ---------------------------------------------------------------- ids and joins
@@ -306,10 +323,62 @@ def id_values(source: Source, id_column: str) -> pa.Array:
         shown = ", ".join(table.column_names[:8])
         raise InputError(f"no id column {id_column!r} (columns: {shown})", file=source.name)
     column = table.column(id_column)
+    check_name_type(column.type, source.name, id_column, "id")
     if column.null_count:
         row = first_true(column.is_null())
         raise InputError(f"row {row + 2}: missing id", file=source.name, column=id_column)
-    return as_strings(column)
+    return name_values(column, source.name, id_column, "id")
+
+
+def check_name_type(kind: pa.DataType, file: str, column: str, what: str) -> None:
+    """A column read as names (ids, labels, predictions, splits) holds text, numbers or
+    booleans; structs, maps, lists and the like are an InputError naming the file and column."""
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    if pa.types.is_nested(kind):
+        raise InputError(f"{what} column holds {type_words(kind)}, not text or numbers", file=file, column=column)
+
+
+def type_words(kind: pa.DataType) -> str:
+    """What a column of Arrow type ``kind`` holds, in words that do not depend on the engine
+    that read it (DuckDB and Spark name a list's item field differently)."""
+    if is_list_type(kind):
+        return f"lists of {_plural(kind.value_type)}"
+    return _plural(kind)
+
+
+def _plural(kind: pa.DataType) -> str:
+    if pa.types.is_struct(kind):
+        return "records (structs)"
+    if pa.types.is_map(kind):
+        return "maps"
+    if is_list_type(kind):
+        return "lists"
+    if pa.types.is_union(kind):
+        return "unions"
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return "text"
+    if pa.types.is_boolean(kind):
+        return "booleans"
+    return f"{kind} values"
+
+
+def is_list_type(kind: pa.DataType) -> bool:
+    return pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind)
+
+
+def name_values(values: pa.Array | pa.ChunkedArray, file: str, column: str, what: str, ids=None) -> pa.Array:
+    """``values`` (rows,) as text (see ``as_strings``); bytes that are not UTF-8 are an
+    InputError naming the row (by id, when ``ids`` are known)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    try:
+        return as_strings(values)
+    except pa.ArrowInvalid:  # binary values that are not UTF-8 text
+        row = first_failing(values, lambda part: pc.cast(part, pa.string())) or 0
+        where = {"row_id": ids[row].as_py()} if ids is not None else {}
+        raise InputError(f"{'' if ids is not None else f'row {row + 1}: '}{what} is not UTF-8 text", file=file,
+                         column=column, **where) from None
 
 
 def as_strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -639,12 +708,9 @@ def _numeric_chunks(scores: Source, name: str, ids: pa.Array) -> Iterable[np.nda
 
 def _raise_not_number(file: str, name: str, ids: pa.Array, column: pa.Array, what: str = "score") -> NoReturn:
     """The first text value of ``column`` that is not a number, named with its row."""
-    text = column.to_numpy(zero_copy_only=False)
-    import pandas as pd  # local: only on this error path
-
-    parsed = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy()
-    row = int(np.flatnonzero(np.isnan(parsed.astype(float)))[0])
-    raise InputError(f"{what} {text[row]!r} is not a number", file=file, column=name, row_id=ids[row].as_py())
+    row = first_failing(column, lambda part: pc.cast(part, pa.float64())) or 0  # what Arrow's parser refuses
+    raise InputError(f"{what} {column[row].as_py()!r} is not a number", file=file, column=name,
+                     row_id=ids[row].as_py())
 
 
 def _check_range(values: np.ndarray, file: str, column: str, ids: pa.Array) -> None:
@@ -672,22 +738,25 @@ def _check_finite(values: np.ndarray, file: str, column: str, ids: pa.Array) -> 
 def label_values(labels: Source, column: str, take, ids: pa.Array, multilabel: bool, what: str = "label") -> pa.Array:
     """The ``column`` values of the rows ``take`` (positions, None for all) as names; a
     missing one (single-label) is an error naming the row (``what``: label or prediction)."""
-    values = labels.table.column(column).combine_chunks()
+    values = labels.table.column(column)
+    check_name_type(values.type, labels.name, column, what)
+    values = values.combine_chunks()
     if take is not None:
         values = values.take(pa.array(take))
     if values.null_count and not multilabel:
         row = first_true(values.is_null())
         raise InputError(f"missing {what}", file=labels.name, column=column, row_id=ids[row].as_py())
-    return _as_names(values)
+    return _as_names(values, labels.name, column, what, ids)
 
 
-def _as_names(values: pa.Array) -> pa.Array:
+def _as_names(values: pa.Array, file: str | None = None, column: str | None = None, what: str = "label",
+              ids=None) -> pa.Array:
     """Label or predicted values as text; whole floats (2.0, as a CSV reader may give them) as integers."""
     if pa.types.is_floating(values.type):
-        whole = pc.equal(values, pc.floor(values))
+        whole = pc.and_(pc.equal(values, pc.floor(values)), pc.less(pc.abs(values), 2.0**63))  # fits int64
         if pc.all(pc.fill_null(whole, True)).as_py():
             values = pc.cast(values, pa.int64())
-    return as_strings(values)
+    return name_values(values, file, column, what, ids)
 
 
 # ---------------------------------------------------------------- tasks

@@ -101,15 +101,22 @@ class SparkEngine:
     def from_paths(cls, opts: Options, paths: Sequence[str], master: str | None = None,
                    budget: int = DISTINCT_BUDGET, batch_rows: int | None = None) -> "SparkEngine":
         spark = session(master)
+        for path in paths:
+            io.check_engine_file(path)
         return cls(opts, {path: _read(spark, path) for path in dict.fromkeys(paths)}, budget, batch_rows)
 
     # ---------------------------------------------------------------- what the plan asks of the files
 
-    def column_names(self, file: str) -> list[str]:
-        return list(self.frames[file].columns)
+    def schema(self, file: str) -> pa.Schema:
+        """The DataFrame's columns in Arrow types (as its Arrow batches will hold them)."""
+        from pyspark.sql.pandas.types import to_arrow_schema
 
-    def list_kinds(self, file: str) -> dict[str, str]:
-        return _list_kinds(self.frames[file])
+        frame = self.frames[file]
+        io.check_name_list(list(frame.columns), file)
+        try:
+            return to_arrow_schema(frame.schema)
+        except Exception as err:  # a Spark type without an Arrow form
+            raise InputError(f"cannot read: {io.first_line(err)[:200]}", file=file) from None
 
     def first_labels(self, file: str, column: str) -> list:
         return _first_labels(self.frames[file], column)
@@ -227,14 +234,6 @@ class SparkEngine:
 def _pattern(sep: str) -> str:
     """``sep`` as a Java regular expression matching itself."""
     return "".join("\\" + ch if not ch.isalnum() else ch for ch in sep)
-
-
-def _list_kinds(frame) -> dict[str, str]:
-    """Spark's array columns as ``validate.list_kinds`` names them."""
-    from pyspark.sql.types import ArrayType, StructType
-
-    return {f.name: "records" if isinstance(f.dataType.elementType, StructType) else "numbers"
-            for f in frame.schema.fields if isinstance(f.dataType, ArrayType)}
 
 
 def _first_labels(frame, column: str) -> list:
