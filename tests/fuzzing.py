@@ -1,8 +1,8 @@
 """Mutated input files, seeded: what a reader of CSV, JSON Lines and Parquet must survive.
 
-``cases(seed, n)`` makes ``n`` small inputs (40 rows) from five valid ones (binary with
-weights, multiclass, multilabel names joined by ``|``, a list column of scores, hard-label
-predictions), each written as CSV, JSON Lines or Parquet and
+``cases(seed, n)`` makes ``n`` small inputs (40 rows) from six valid ones (binary with
+weights, multiclass, multilabel names joined by ``|``, multilabel names as a list, a list
+column of scores, hard-label predictions), each written as CSV, JSON Lines or Parquet and
 then mutated once: bytes flipped, inserted or cut away, the file truncated, lines
 repeated or dropped, a cell rewritten (empty, NaN as text, padded numbers, huge numbers,
 invalid UTF-8, nested JSON, ...), a column given another type (structs, lists, maps,
@@ -65,6 +65,7 @@ def _bases(rng: random.Random) -> list[tuple[str, pa.Table, dict[str, Any], bool
                        "pos": columns["a"], "w": weights})
     multiclass = pa.table({"id": ids, "label": [CLASSES[j] for j in pick], **columns})
     multilabel = pa.table({"id": ids, "labels": ["|".join(s) for s in sets], **columns})
+    label_lists = pa.table({"id": ids, "labels": pa.array(sets, pa.list_(pa.string())), **columns})
     score_list = pa.table({"id": ids, "label": [CLASSES[j] for j in pick],
                            "scores": pa.array(probs, pa.list_(pa.float64())), "w": weights})
     guessed = [CLASSES[j] if rng.random() < 0.7 else CLASSES[rng.randrange(3)] for j in pick]
@@ -73,6 +74,7 @@ def _bases(rng: random.Random) -> list[tuple[str, pa.Table, dict[str, Any], bool
         ("binary", binary, {"weight_column": "w", "positive_class": "pos"}, False),
         ("multiclass", multiclass, {}, False),
         ("multilabel", multilabel, {}, False),
+        ("label lists", label_lists, {}, False),
         ("score list", score_list, {"classes": CLASSES, "weight_column": "w"}, False),
         ("predictions", predictions, {"weight_column": "w"}, True),
     ]

@@ -67,6 +67,7 @@ class Plan:
     predictions_name: str | None = None  # and their file
     prefix: str = ""  # of this model's columns in a batch (``model_prefix``)
     split_column: str | None = None  # in the labels file
+    positions: tuple[str, ...] | None = None  # --classes: the names of integer positions in list-valued labels
 
     @property
     def scored(self) -> bool:
@@ -114,7 +115,7 @@ def make_plan(
     for source in (labels, scores):
         validate.id_values(source, opts.id_column)  # the memory engine's checks of the id column
     label_column, multilabel = validate.find_label_column(labels, opts)
-    validate.check_name_type(label_schema.field(label_column).type, labels_name, label_column, "label")
+    validate.check_name_type(label_schema.field(label_column).type, labels_name, label_column, "label", multilabel)
     if opts.weight_column is not None and weight_name is None:
         validate.weight_file(opts.weight_column, labels_name, label_schema.names)
         validate.check_weight_type(label_schema.field(opts.weight_column).type, labels_name, opts.weight_column)
@@ -127,7 +128,8 @@ def make_plan(
                                         list_column)
     common = dict(label_column=label_column, labels_name=labels_name, scores_name=scores_name,
                   label_sep=opts.label_sep, scores_are=opts.scores_are, weight_column=opts.weight_column,
-                  weight_name=weight_name, list_column=list_column, list_classes=columns if list_column else ())
+                  weight_name=weight_name, list_column=list_column, list_classes=columns if list_column else (),
+                  positions=opts.classes)
     if multilabel:
         return Plan(task="multilabel", classes=columns, positive_class=None, score_columns=columns, **common)
     if len(columns) == 1 or opts.positive_class is not None:
@@ -186,12 +188,12 @@ def examples_from_batch(batch: pa.RecordBatch | pa.Table, plan: Plan, label_of=N
     if plan.task == "multilabel":
         raw = validate.label_values(Source(table, plan.labels_name), LABELS, None, ids, True)
         y_multi = validate.name_sets(raw, plan.labels_name, None if plan.scored else plan.label_column, ids,
-                                     plan.classes, plan.label_sep, "label", why)
+                                     plan.classes, plan.label_sep, "label", why, plan.positions)
         examples = Examples("multilabel", plan.classes, None, table.column(ID), matrix, None, y_multi, weight=weight)
         if plan.prediction_column is not None:
             examples = replace(examples, y_pred_multi=validate.name_sets(
                 table.column(PRED), plan.predictions_name, plan.prediction_column, ids, plan.classes, plan.label_sep,
-                "predicted", why))
+                "predicted", why, plan.positions))
         return _with_split(examples, table, plan, ids)
     y_true = _codes(table, plan, ids, label_of)
     if plan.task == "binary" and plan.scored:
@@ -314,7 +316,8 @@ class Reader(Protocol):
     def present(self, file: str, column: str) -> list[str]: ...  # up to 1,000 distinct label texts
 
     def distinct(self, file: str, column: str, sep: str | None, limit: int) -> list[str]:
-        """Up to ``limit`` distinct non-blank texts of ``column`` (names split on ``sep`` when given)."""
+        """Up to ``limit`` distinct non-blank texts of ``column`` (names split on ``sep`` when
+        given; a list column's items, as text)."""
 
 
 @dataclass(frozen=True)
@@ -385,6 +388,8 @@ def make_join_plan(reader: Reader, labels: str, models: Sequence[ModelFiles], op
         else:
             plan = _label_only_plan(reader, labels, label_names, predictions, opts, weight_name)
         if predictions is not None:
+            validate.check_name_type(reader.schema(predictions).field(opts.prediction_column).type, predictions,
+                                     opts.prediction_column, "prediction", plan.task == "multilabel")
             plan = replace(plan, prediction_column=opts.prediction_column, predictions_name=predictions)
         plans.append(replace(plan, prefix=model_prefix(m), split_column=opts.split_column))
         for file, partner in ((scores, labels), (predictions, scores or labels)):
@@ -411,7 +416,8 @@ def _check_predictions(schema: pa.Schema, file: str, opts: Options) -> None:
     if opts.prediction_column not in schema.names:
         raise InputError(f"no prediction column {opts.prediction_column!r} (columns: {', '.join(schema.names[:8])}; "
                          "--prediction-column to choose)", file=file)
-    validate.check_name_type(schema.field(opts.prediction_column).type, file, opts.prediction_column, "prediction")
+    validate.check_name_type(schema.field(opts.prediction_column).type, file, opts.prediction_column, "prediction",
+                             lists=True)  # lists checked against the task once it is known
 
 
 def _scored_plan(reader: Reader, labels: str, label_names: list[str], scores: str, predictions: str | None,
@@ -433,10 +439,15 @@ def _label_only_plan(reader: Reader, labels: str, label_names: list[str], predic
     schema = reader.schema(labels)
     label_column, multilabel = validate.find_label_column(Source(schema.empty_table(), labels), opts)
     validate.id_values(Source(schema.empty_table(), labels), opts.id_column)
-    validate.check_name_type(schema.field(label_column).type, labels, label_column, "label")
+    validate.check_name_type(schema.field(label_column).type, labels, label_column, "label", multilabel)
     if opts.weight_column is not None and weight_name is None:
         validate.weight_file(opts.weight_column, labels, label_names)
         validate.check_weight_type(schema.field(opts.weight_column).type, labels, opts.weight_column)
+    common = dict(label_column=label_column, score_columns=(), labels_name=labels, scores_name=predictions,
+                  label_sep=opts.label_sep, scores_are=opts.scores_are, weight_column=opts.weight_column,
+                  weight_name=weight_name, positions=opts.classes)
+    if multilabel and opts.classes is not None:  # the names of the lists' positions are every class
+        return Plan(task="multilabel", classes=tuple(opts.classes), positive_class=None, **common)
     sep = opts.label_sep if multilabel else None
     values = []
     for file, column in ((labels, label_column), (predictions, opts.prediction_column)):
@@ -450,9 +461,7 @@ def _label_only_plan(reader: Reader, labels: str, label_names: list[str], predic
         task, classes, positive = "multilabel", validate.union_classes(*values, notes), None
     else:
         task, classes, positive = validate.label_only_task(labels, *values, opts, notes)
-    return Plan(task=task, classes=classes, positive_class=positive, label_column=label_column, score_columns=(),
-                labels_name=labels, scores_name=predictions, label_sep=opts.label_sep, notes=tuple(notes),
-                scores_are=opts.scores_are, weight_column=opts.weight_column, weight_name=weight_name)
+    return Plan(task=task, classes=classes, positive_class=positive, notes=tuple(notes), **common)
 
 
 # ---------------------------------------------------------------- the join's bookkeeping

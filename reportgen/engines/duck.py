@@ -167,8 +167,11 @@ class DuckEngine:
 
     def distinct(self, file: str, column: str, sep: str | None, limit: int) -> list[str]:
         source = self.sources[file]
-        text = label_text(column, self._types(file).get(column, "VARCHAR"))
-        if sep is not None:
+        kind = self._types(file).get(column, "VARCHAR")
+        text = label_text(column, kind)
+        if is_list(kind):
+            text = f"CAST(unnest({quote(column)}) AS VARCHAR)"
+        elif sep is not None:
             text = f"trim(unnest(string_split({text}, {literal(sep)})))"
         sql = (f"SELECT DISTINCT v FROM (SELECT {text} AS v FROM {source.sql} WHERE {quote(column)} IS NOT NULL) "
                f"WHERE trim(v) <> '' LIMIT {int(limit)}")
@@ -346,6 +349,11 @@ class DuckEngine:
         return self._text_of(plan.predictions_name, plan.prediction_column, row_id)
 
 
+def is_list(kind: str) -> bool:
+    """Whether DuckDB's type ``kind`` is a list (``VARCHAR[]``) or an array (``BIGINT[3]``)."""
+    return kind.rstrip().endswith("]")
+
+
 def label_text(column: str, kind: str) -> str:
     """A label column as text: whole floats as integers (1.0 -> '1'), booleans as true/false."""
     name = quote(column)
@@ -400,8 +408,9 @@ class Query:
         main = join.main
         out = []
         if i == 0:
-            text = label_text(main.label_column, types.get(main.label_column, "VARCHAR"))
-            if main.task == "multilabel":
+            kind = types.get(main.label_column, "VARCHAR")
+            text = quote(main.label_column) if is_list(kind) else label_text(main.label_column, kind)
+            if main.task == "multilabel":  # text of names, or the list itself
                 out.append(f"{text} AS {LABELS}")
             else:
                 out.append(f"{_code(text, main, False)} AS {CODE}")
@@ -417,7 +426,8 @@ class Query:
         for plan in join.scores_of(file):
             out += [f"{quote(c)} AS {quote(plan.prefix + c)}" for c in plan.read_columns]
         for plan in join.predictions_of(file):
-            text = label_text(plan.prediction_column, types.get(plan.prediction_column, "VARCHAR"))
+            kind = types.get(plan.prediction_column, "VARCHAR")
+            text = quote(plan.prediction_column) if is_list(kind) else label_text(plan.prediction_column, kind)
             if plan.task == "multilabel":
                 out.append(f"{text} AS {quote(plan.prefix + PRED)}")
             else:

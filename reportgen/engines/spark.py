@@ -127,7 +127,9 @@ class SparkEngine:
     def distinct(self, file: str, column: str, sep: str | None, limit: int) -> list[str]:
         F, frame = self.F, self.frames[file]
         text = _text(F.col(column), frame.schema[column].dataType)
-        if sep is not None:
+        if _is_array(frame.schema[column].dataType):
+            text = F.explode(F.col(column)).cast("string")
+        elif sep is not None:
             text = F.explode(F.split(text, _pattern(sep)))
         values = frame.where(F.col(column).isNotNull()).select(F.trim(text).alias("v"))
         return [r["v"] for r in values.where(F.col("v") != "").distinct().limit(limit).collect()]
@@ -247,11 +249,20 @@ def _present(labels, column: str, F) -> list[str]:
     return [r["v"] for r in rows]
 
 
+def _is_array(kind) -> bool:
+    from pyspark.sql.types import ArrayType
+
+    return isinstance(kind, ArrayType)
+
+
 def _text(column, kind):
-    """A label column as text, whole floats as integers (1.0 -> '1')."""
+    """A label column as text, whole floats as integers (1.0 -> '1'); a list column (a
+    multilabel set per row) as it is."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import DoubleType, FloatType
 
+    if _is_array(kind):
+        return column
     if isinstance(kind, (DoubleType, FloatType)):
         return F.when(column == F.floor(column), column.cast("long").cast("string")).otherwise(column.cast("string"))
     return column.cast("string")
