@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import csv
 import os
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import Any, NoReturn
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -17,9 +18,6 @@ import pyarrow.parquet as pq
 
 from reportgen.errors import InputError
 from reportgen.failing import first_failing
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 LIST_BATCH_ROWS = 1 << 17  # rows decoded at a time from a Parquet file with list columns
 
@@ -199,25 +197,66 @@ def _full_check(array: pa.Array) -> None:
     array.validate(full=True)
 
 
-def from_dataframe(frame: "pd.DataFrame | pa.Table", name: str) -> pa.Table:
-    """An Arrow table from a pandas DataFrame (or an Arrow table) given to the Python API."""
+def from_dataframe(frame: Any, name: str) -> pa.Table:
+    """An Arrow table from a frame given to the Python API: a pandas DataFrame, a PyArrow
+    Table, RecordBatch or RecordBatchReader, or any object with ``__arrow_c_stream__``
+    (Polars, DuckDB relations, ...), read through Arrow's C stream: numbers and lists are
+    not copied; text held as string views (Polars) becomes plain strings."""
     if isinstance(frame, pa.Table):
-        check_names(frame, name)
-        if frame.num_rows == 0:
-            raise InputError("no rows", file=name)
-        return frame
-    import pandas as pd
-
-    if not isinstance(frame, pd.DataFrame):
-        raise InputError(f"expected a pandas DataFrame, got {type(frame).__name__}", file=name)
-    try:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-    except (pa.ArrowException, ValueError, TypeError) as err:
-        raise InputError(f"cannot convert to Arrow: {first_line(err)}", file=name) from None
+        table = frame
+    elif isinstance(frame, pa.RecordBatch):
+        table = pa.Table.from_batches([frame])
+    elif isinstance(frame, pa.RecordBatchReader):
+        table = frame.read_all()
+    elif _is_pandas(frame):
+        try:
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+        except (pa.ArrowException, ValueError, TypeError) as err:
+            raise InputError(f"cannot convert to Arrow: {first_line(err)}", file=name) from None
+    elif hasattr(frame, "__arrow_c_stream__"):
+        try:
+            table = pa.RecordBatchReader.from_stream(frame).read_all()
+        except (pa.ArrowException, ValueError, TypeError) as err:
+            raise InputError(f"cannot read its Arrow stream: {first_line(err)}", file=name) from None
+    else:
+        raise InputError(f"expected a pandas, Polars or PyArrow table (or an object with __arrow_c_stream__), got "
+                         f"{type(frame).__name__}", file=name)
+    table = without_views(table)
     check_names(table, name)
     if table.num_rows == 0:
         raise InputError("no rows", file=name)
     return table
+
+
+def _is_pandas(frame: Any) -> bool:
+    pandas = sys.modules.get("pandas")  # a pandas DataFrame means pandas is loaded
+    return pandas is not None and isinstance(frame, pandas.DataFrame)
+
+
+def without_views(table: pa.Table) -> pa.Table:
+    """``table`` with text held as string views (and bytes as binary views, in any nested
+    column) cast to large strings (large binary): the validation reads plain Arrow text.
+    Other columns are not copied."""
+    target = pa.schema([field.with_type(_plain(field.type)) for field in table.schema], metadata=table.schema.metadata)
+    return table if target.equals(table.schema) else table.cast(target)
+
+
+def _plain(kind: pa.DataType) -> pa.DataType:
+    if kind == pa.string_view():
+        return pa.large_string()
+    if kind == pa.binary_view():
+        return pa.large_binary()
+    if pa.types.is_dictionary(kind):
+        return pa.dictionary(kind.index_type, _plain(kind.value_type), kind.ordered)
+    if pa.types.is_list(kind):
+        return pa.list_(kind.value_field.with_type(_plain(kind.value_type)))
+    if pa.types.is_large_list(kind):
+        return pa.large_list(kind.value_field.with_type(_plain(kind.value_type)))
+    if pa.types.is_fixed_size_list(kind):
+        return pa.list_(kind.value_field.with_type(_plain(kind.value_type)), kind.list_size)
+    if pa.types.is_struct(kind):
+        return pa.struct([kind.field(i).with_type(_plain(kind.field(i).type)) for i in range(kind.num_fields)])
+    return kind
 
 
 def check_readable(path: Path, name: str) -> None:
