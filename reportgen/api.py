@@ -32,8 +32,8 @@ from reportgen.inputs import Inputs
 from reportgen.metrics import evaluate_statistics
 from reportgen.options import Options
 from reportgen.stats import Statistics, from_examples
-from reportgen.validate import (Examples, Source, build_examples, build_label_examples, metadata_weights, weight_file,
-                                with_predictions)
+from reportgen.validate import (Examples, Source, build_examples, build_label_examples, check_name_type, id_values,
+                                metadata_weights, weight_file, with_predictions)
 
 MAX_COMPARED = 5
 COUNT_DIGITS = 2  # decimals of every count on the page when some weight is not a whole number
@@ -260,7 +260,9 @@ def _metadata_source(metadata: str | None, labels: Source, opts: Options) -> Sou
         return None
     if metadata == labels.name:
         return Source(labels.table, labels.name)
-    return Source(io.read_table(metadata, string_columns=(opts.id_column,)), metadata)
+    source = Source(io.read_table(metadata, string_columns=(opts.id_column,)), metadata)
+    id_values(source, opts.id_column)  # its ids' column and type checked, as the streaming plan does
+    return source
 
 
 def _file_names(labels: PathLike, models: list[tuple[str, PathLike | None, PathLike | None]]
@@ -491,8 +493,11 @@ def _slices(slicing: tuple[str, SliceOptions], models: tuple[Examples, ...], opt
     """The slices of the data in memory, as one chunk (``models``: the model's examples, then
     the baseline's in the same row order; ``metadata``: the file's table when already read)."""
     path, settings = slicing
-    columns = metadata_columns(path, models[0], opts, {c for spec in settings.specs for c in spec},
-                               None if metadata is None else metadata.table)
+    wanted = {c for spec in settings.specs for c in spec}
+    if metadata is not None:  # the streaming plan checks the same from the schema
+        for column in sorted(wanted & set(metadata.table.column_names)):
+            check_name_type(metadata.table.schema.field(column).type, metadata.name, column, "slice")
+    columns = metadata_columns(path, models[0], opts, wanted, None if metadata is None else metadata.table)
     return slice_section([Chunk(models, columns)], _slice_plan(settings, opts, sorted(columns), columns, path))
 
 

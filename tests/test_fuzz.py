@@ -147,3 +147,18 @@ def test_spark_gives_the_same_messages(spark_session, tmp_path):
     files = [*_nested_columns(tmp_path).values(), *_text_files(tmp_path).values()]
     for path, options, *_ in files:
         assert _error("spark", path, **dict(options)) == _error("memory", path, **dict(options)), path
+
+
+def test_nested_metadata_columns_are_named_on_every_engine(tmp_path):
+    ids = [f"r{i}" for i in range(60)]
+    labels = tmp_path / "labels.parquet"
+    pq.write_table(pa.table({"id": ids, "label": ["x", "y"] * 30, "x": [i / 60 for i in range(60)]}), labels)
+    for column, values in (("id", pa.array([{"v": i} for i in ids])), ("g", pa.array([[1]] * 60))):
+        table = {"id": ids, "g": ["a", "b", "c"] * 20}
+        table[column] = values
+        meta = tmp_path / f"meta_{column}.parquet"
+        pq.write_table(pa.table(table), meta)
+        texts = {_error(engine, labels, metadata=meta, slice_by=["g"], positive_class="x")
+                 for engine in ("memory", "duckdb")}
+        assert len(texts) == 1, texts
+        assert texts.pop().startswith(f"{meta}: column {column!r}: "), column

@@ -406,6 +406,7 @@ def make_join_plan(reader: Reader, labels: str, models: Sequence[ModelFiles], op
         for column in sorted(metadata_columns):
             if column not in present:
                 raise InputError(f"no slice column {column!r} (columns: {', '.join(present[:8])})", file=metadata)
+            validate.check_name_type(reader.schema(metadata).field(column).type, metadata, column, "slice")
     return JoinPlan(tuple(plans), tuple(m[0] for m in models), tuple(files), tuple(partners), metadata,
                     tuple(sorted(metadata_columns)))
 
