@@ -33,7 +33,7 @@ def _nested_columns(tmp_path: Path) -> dict[str, tuple[Path, dict, str]]:
     for column, values in (("id", struct), ("id", lists), ("label", struct), ("w", struct), ("w", lists)):
         table = {"id": IDS, "label": ["x", "y", "x", "y"], "x": [0.1, 0.8, 0.3, 0.6], "w": [1.0, 2.0, 1.0, 1.0]}
         table[column] = values
-        path = tmp_path / f"{column}_{values.type.id}.parquet"
+        path = tmp_path / f"{column}_{'struct' if pa.types.is_struct(values.type) else 'list'}.parquet"
         pq.write_table(pa.table(table), path)
         out[path.stem] = (path, {"positive_class": "x", "weight_column": "w"}, column)
     path = tmp_path / "predicted_struct.parquet"
@@ -144,7 +144,9 @@ def spark_session():
 
 
 def test_spark_gives_the_same_messages(spark_session, tmp_path):
-    files = [*_nested_columns(tmp_path).values(), *_text_files(tmp_path).values()]
+    nested, text = _nested_columns(tmp_path), _text_files(tmp_path)
+    files = [nested["id_struct"], nested["label_struct"], nested["w_list"], nested["predicted_struct"],
+             text["invalid utf-8"], text["padded number"]]  # one of each check, a Spark build each
     for path, options, *_ in files:
         assert _error("spark", path, **dict(options)) == _error("memory", path, **dict(options)), path
 
