@@ -88,7 +88,7 @@ def read_costs(path: str | os.PathLike[str]) -> Costs:
                 raise InputError(f"class {label!r} is listed twice", file=name)
             values[label] = row
         return from_mapping(values, name)
-    if set(columns) <= set(CELLS):
+    if set(columns) & set(REQUIRED):
         if len(rows) != 1:
             raise InputError(f"binary costs take one row of tp,fp,fn,tn ({len(rows)} given)", file=name)
         return from_mapping(rows[0], name)
@@ -136,17 +136,17 @@ def cost_matrix(costs: Costs, classes: list[str]) -> np.ndarray:
                          file=costs.source)
     _same_classes(set(costs.values), classes, costs.source, "actual class")
     for actual, row in costs.values.items():
-        _same_classes(set(row), classes, costs.source, f"predicted class (row {actual!r})")
+        _same_classes(set(row), classes, costs.source, "predicted class", f" (row {actual!r})")
     return np.array([[costs.values[a][p] for p in classes] for a in classes], dtype=np.float64)
 
 
-def _same_classes(given: set[str], classes: list[str], source: str, what: str) -> None:
+def _same_classes(given: set[str], classes: list[str], source: str, what: str, where: str = "") -> None:
     missing = [c for c in classes if c not in given]
     unknown = sorted(given - set(classes))
     if unknown:
-        raise InputError(f"unknown {what} {unknown[0]!r} (classes: {', '.join(classes[:10])})", file=source)
+        raise InputError(f"unknown {what} {unknown[0]!r}{where} (classes: {', '.join(classes[:10])})", file=source)
     if missing:
-        raise InputError(f"no cost for {what} {missing[0]!r}", file=source)
+        raise InputError(f"no cost for {what} {missing[0]!r}{where}", file=source)
 
 
 def _cells(values: Mapping, source: str, where: str) -> dict[str, float]:
