@@ -387,3 +387,59 @@ def test_duckdb_gives_the_same_gains_net_benefit_and_costs(name):
     keys = ("gains", "net_benefit", "costs")
     assert all(memory[k] is not None for k in keys)
     _same({k: memory[k] for k in keys}, {k: duck[k] for k in keys})
+
+
+# ---------------------------------------------------------------- the page
+
+
+def _page_report(tmp_path) -> tuple:
+    labels, scores = _files(tmp_path)
+    evaluation = reportgen.evaluate_files(labels, scores, n_bootstrap=0, costs={"fp": 1, "fn": 5})
+    page = tmp_path / "r.html"
+    evaluation.to_html(page)
+    return page, evaluation.to_dict()
+
+
+def test_page_shows_gains_net_benefit_and_costs_without_script(tmp_path):
+    page, report = _page_report(tmp_path)
+    text = page.read_text()
+    assert 'id="decisions"' in text and 'id="costs"' in text and 'id="gains-table"' in text
+    assert text.count('type="number"') == 4 and 'data-chart="net-benefit"' in text and 'data-chart="expected-cost"' in text
+    best = report["costs"]["best"]
+    assert f'data-cost-best-threshold>{best["threshold"]:.2f}<' in text
+    assert f'data-ks="{report["gains"]["ks"]["statistic"]}"' in text
+
+
+def _cost_texts(page) -> dict:
+    return page.evaluate("""() => ({best: document.querySelector('[data-cost-best-threshold]').textContent,
+        cost: document.querySelector('[data-cost-best-value]').textContent,
+        at: document.querySelector('[data-cost-at]').textContent,
+        where: document.querySelector('[data-cost-threshold]').textContent,
+        rows: (window.reportgenPage.views.find(v => v.key === 'expected-cost') || {}).view.data('cost_rows').length,
+        least: window.reportgenPage.views.find(v => v.key === 'expected-cost').view.data('cost_best')[0].t})""")
+
+
+def test_editing_a_cost_moves_the_best_threshold_and_the_curve_and_the_slider_moves_the_cost(chromium, tmp_path):
+    from test_browser import _move, _open
+
+    path, report = _page_report(tmp_path)
+    context, page, problems, _ = _open(chromium, path)
+    page.wait_for_function("window.reportgenPage.views.some(v => v.key === 'expected-cost')", timeout=20000)
+    before = _cost_texts(page)
+    assert before["best"] == f'{report["costs"]["best"]["threshold"]:.2f}'
+    # false negatives now cheap, false positives dear: the least-cost threshold rises
+    page.fill('input[data-cost-cell="fn"]', "0.5")
+    page.fill('input[data-cost-cell="fp"]', "3")
+    after = _cost_texts(page)
+    y, s = _binary(200, seed=16)
+    expected = _loop_cost(y, s, None, {"tp": 0, "fp": 3, "fn": 0.5, "tn": 0}, GRID)
+    low = int(np.argmin(expected))
+    assert after["best"] == f"{GRID[low]:.2f}" and float(after["best"]) > float(before["best"])
+    assert after["least"] == pytest.approx(GRID[low]) and after["rows"] == len(GRID)
+    assert float(after["cost"]) == pytest.approx(expected[low], rel=1e-3)
+    _move(page, 0.8)
+    page.wait_for_timeout(100)
+    moved = _cost_texts(page)
+    assert moved["where"] == "0.80" and float(moved["at"]) == pytest.approx(expected[GRID.index(0.8)], rel=1e-3)
+    assert problems == []
+    context.close()
