@@ -443,3 +443,21 @@ def test_editing_a_cost_moves_the_best_threshold_and_the_curve_and_the_slider_mo
     assert moved["where"] == "0.80" and float(moved["at"]) == pytest.approx(expected[GRID.index(0.8)], rel=1e-3)
     assert problems == []
     context.close()
+
+
+def test_markdown_summary_has_one_line_each_for_ks_net_benefit_and_cost():
+    y, s = _binary(600, seed=21)
+    evaluation = reportgen.evaluate_arrays(y, s, n_bootstrap=0, costs={"fp": 1, "fn": 5})
+    report = evaluation.to_dict()
+    lines = evaluation.to_markdown().splitlines()
+    ks = [line for line in lines if line.startswith("- **KS**")]
+    benefit = [line for line in lines if line.startswith("- **Net benefit**")]
+    cost = [line for line in lines if line.startswith("- **Expected cost**")]
+    assert len(ks) == len(benefit) == len(cost) == 1
+    assert f"{report['gains']['ks']['statistic']:.3f}" in ks[0]
+    best = report["costs"]["best"]
+    assert f"{report['costs']['at_threshold']['expected_cost']:.4g} per example at the threshold 0.5" in cost[0]
+    assert f"least on the grid {best['expected_cost']:.4g} at {best['threshold']:.2f}" in cost[0]
+    nb = report["net_benefit"]
+    useful = sum(m > max(a, 0) for m, a in zip(nb["model"], nb["treat_all"]))
+    assert f"at {useful} of {len(nb['thresholds'])} threshold probabilities" in benefit[0]
