@@ -65,30 +65,29 @@ def gains(counts: ScoreCounts, bins: int = GAIN_BINS) -> dict[str, Any]:
     the KS statistic.
 
     Each distinct score (with all its ties) goes to the bin holding its middle example in
-    the descending order, so ties are never split and bins hold about n / bins examples
-    each; a bin left empty (a tie larger than a bin) is dropped. Counts are sums of weights
-    when weighted. Ratios over a class without positives (or negatives) are null.
+    the descending order (bin b takes the scores whose middle example lies at or past b · n
+    / bins), so ties are never split and bins hold about n / bins examples each; a bin left
+    empty (a tie larger than a bin) is dropped. Counts are sums of weights when weighted.
+    Ratios over a class without positives (or negatives) are null. A few passes over the
+    (distinct,) arrays; the rest is per bin.
     """
-    scores = counts.scores[::-1]
-    pos = counts.pos[::-1].astype(np.float64)
-    neg = counts.neg[::-1].astype(np.float64)
-    total = pos + neg
-    n, n_pos, n_neg = total.sum(), pos.sum(), neg.sum()
-    if n == 0:
+    found_all = np.cumsum(counts.pos[::-1])  # (distinct,): positives at or above each score, highest first
+    passed_all = np.cumsum(counts.neg[::-1])
+    if len(found_all) == 0 or found_all[-1] + passed_all[-1] == 0:
         return {"bins": [], "ks": {"statistic": None, "threshold": None}}
-    upto = np.cumsum(total)
-    which = np.minimum(np.floor((upto - total / 2) / n * bins).astype(np.int64), bins - 1)
-    size = np.bincount(which, weights=total, minlength=bins)
-    hits = np.bincount(which, weights=pos, minlength=bins)
-    misses = np.bincount(which, weights=neg, minlength=bins)
-    last = np.searchsorted(which, np.arange(bins), side="right") - 1
-    used = size > 0
-    size, hits, misses, lowest = size[used], hits[used], misses[used], scores[last[used]]
-    seen, found, passed = np.cumsum(size), np.cumsum(hits), np.cumsum(misses)
+    scores = counts.scores[::-1]
+    upto = found_all + passed_all
+    n, n_pos, n_neg = upto[-1].item(), found_all[-1].item(), passed_all[-1].item()
+    twice_middle = 2 * upto - np.diff(upto, prepend=0)  # 2 x the position of each score's middle example
+    starts = np.searchsorted(twice_middle * bins, 2 * n * np.arange(1, bins), side="left")
+    ends = np.unique(np.append(starts, len(upto)))
+    ends = ends[ends > 0] - 1  # the last (lowest) score of each non-empty bin
+    seen, found, passed = (np.asarray(a[ends], dtype=np.float64) for a in (upto, found_all, passed_all))
+    size, hits = np.diff(seen, prepend=0.0), np.diff(found, prepend=0.0)
     prevalence = n_pos / n
     columns = {
         "cumulative_share": seen / n,
-        "lowest_score": lowest,
+        "lowest_score": scores[ends],
         "response_rate": hits / size,
         "lift": _over(hits / size, prevalence),
         "cumulative_lift": _over(found / seen, prevalence),
@@ -97,23 +96,29 @@ def gains(counts: ScoreCounts, bins: int = GAIN_BINS) -> dict[str, Any]:
         "ks": _over(found, n_pos) - _over(passed, n_neg) if n_pos > 0 and n_neg > 0 else None,
     }
     rows = [{key: (None if values is None else float(values[i])) for key, values in columns.items()}
-            for i in range(len(size))]
-    return {"bins": rows, "ks": ks(counts)}
+            for i in range(len(ends))]
+    return {"bins": rows, "ks": _ks(found_all, passed_all, scores)}
 
 
 def ks(counts: ScoreCounts) -> dict[str, float | None]:
+    """The KS statistic of one class's counts (see ``_ks``)."""
+    return _ks(np.cumsum(counts.pos[::-1]), np.cumsum(counts.neg[::-1]), counts.scores[::-1])
+
+
+def _ks(found: np.ndarray, passed: np.ndarray, scores: np.ndarray) -> dict[str, float | None]:
     """The KS statistic, max over thresholds of TPR − FPR (positive: score >= threshold,
     scikit-learn's ``roc_curve`` convention; taking nobody counts as 0), and the threshold
     reaching it first from the top (null when no threshold beats taking nobody, or without
-    both outcomes)."""
-    n_pos, n_neg = float(counts.n_pos), float(counts.n_neg)
+    both outcomes). ``found``, ``passed``: (distinct,) positives and negatives at or above
+    each of ``scores``, highest first."""
+    n_pos, n_neg = (float(a[-1]) if len(a) else 0.0 for a in (found, passed))
     if n_pos == 0 or n_neg == 0:
         return {"statistic": None, "threshold": None}
-    gap = np.cumsum(counts.pos[::-1]) / n_pos - np.cumsum(counts.neg[::-1]) / n_neg
+    gap = found / n_pos - passed / n_neg
     best = int(np.argmax(gap))
     if gap[best] <= 0:
         return {"statistic": 0.0, "threshold": None}
-    return {"statistic": float(gap[best]), "threshold": float(counts.scores[::-1][best])}
+    return {"statistic": float(gap[best]), "threshold": float(scores[best])}
 
 
 def _over(values: np.ndarray, denominator: float) -> np.ndarray | None:
