@@ -4,7 +4,7 @@ Every number here comes from a class's ``ScoreCounts`` (positives and negatives 
 distinct score) or from the threshold grid built on them, so every engine gets the same.
 Binary reports use the positive class; multiclass and multilabel reports one-vs-rest per
 class under ``per_class`` (past ``CLASS_LIMIT`` classes, the classes with the most
-positives).
+examples).
 """
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import numpy as np
 
 from reportgen import costs as cost_inputs
 from reportgen.costs import Costs
-from reportgen.stats import ScoreCounts, Statistics
+from reportgen.stats import EXACT_CLASSES, ScoreCounts, Statistics, most_common
 
 GAIN_BINS = 10
-CLASS_LIMIT = 40  # per-class gains and net benefit kept for at most this many classes
+CLASS_LIMIT = EXACT_CLASSES  # per-class gains and net benefit kept for at most this many classes
 DIGITS = 6        # decimals of net benefit
 
 
@@ -49,12 +49,12 @@ def _positive(stats: Statistics) -> int:
 
 
 def _shown(stats: Statistics) -> list[int]:
-    """Every class, or past ``CLASS_LIMIT`` those with the most positives (in class order)."""
+    """Every class, or past ``CLASS_LIMIT`` those with the most examples (in class order;
+    the memory engine keeps their score counts exact although it pools the others')."""
     k = len(stats.classes)
     if k <= CLASS_LIMIT:
         return list(range(k))
-    support = np.array([float(c.n_pos) for c in stats.per_class])
-    return sorted(np.argsort(-support, kind="stable")[:CLASS_LIMIT].tolist())
+    return most_common(stats.actual_counts, CLASS_LIMIT).tolist()
 
 
 # ---------------------------------------------------------------- gains, lift, KS

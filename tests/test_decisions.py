@@ -461,3 +461,25 @@ def test_markdown_summary_has_one_line_each_for_ks_net_benefit_and_cost():
     nb = report["net_benefit"]
     useful = sum(m > max(a, 0) for m, a in zip(nb["model"], nb["treat_all"]))
     assert f"at {useful} of {len(nb['thresholds'])} threshold probabilities" in benefit[0]
+
+
+def test_past_forty_classes_the_memory_engine_keeps_the_shown_classes_exact_as_duckdb_does(tmp_path):
+    rng = np.random.default_rng(22)
+    n, k = 3000, 45
+    y = np.minimum(rng.zipf(1.3, n) - 1, k - 1)  # unequal supports: the 40 most common are shown
+    p = softmax_scores(rng, y, k, 1.5)
+    names = [f"c{j:02d}" for j in range(k)]
+    labels = tmp_path / "labels.csv"
+    scores = tmp_path / "scores.csv"
+    pd.DataFrame({"id": range(n), "label": np.array(names)[y]}).to_csv(labels, index=False)
+    pd.DataFrame({"id": range(n), **{c: p[:, j] for j, c in enumerate(names)}}).to_csv(scores, index=False)
+    memory = _report("memory", labels, scores)
+    duck = _report("duckdb", labels, scores)
+    support = np.bincount(y, minlength=k)
+    shown = sorted(np.argsort(-support, kind="stable")[:40].tolist())
+    assert list(memory["gains"]["per_class"]) == [names[j] for j in shown]
+    _same({key: memory[key] for key in ("gains", "net_benefit")}, {key: duck[key] for key in ("gains", "net_benefit")})
+    j = shown[0]
+    fpr, tpr, _ = roc_curve(y == j, p[:, j])
+    assert memory["gains"]["per_class"][names[j]]["ks"]["statistic"] == pytest.approx(np.max(tpr - fpr), abs=1e-12)
+    _brute_gains((y == j).astype(int), p[:, j], None, memory["gains"]["per_class"][names[j]]["bins"])
