@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import dcurves
+import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
@@ -401,8 +402,14 @@ def _page_report(tmp_path) -> tuple:
 
 
 def test_page_shows_gains_net_benefit_and_costs_without_script(tmp_path):
+    from test_page import _vega_lite_schema
+
     page, report = _page_report(tmp_path)
     text = page.read_text()
+    schema = _vega_lite_schema()
+    for key in ("net-benefit", "expected-cost"):
+        spec = text.split(f'<script type="application/json" id="spec-{key}">')[1].split("</script>")[0]
+        jsonschema.validate(json.loads(spec), schema)
     assert 'id="decisions"' in text and 'id="costs"' in text and 'id="gains-table"' in text
     assert text.count('type="number"') == 4 and 'data-chart="net-benefit"' in text and 'data-chart="expected-cost"' in text
     best = report["costs"]["best"]

@@ -628,9 +628,10 @@ def net_benefit_chart(section: dict[str, Any], class_name: str | None) -> alt.Ch
             for name, values in curves for t, v in zip(section["thresholds"], values)]
     names = [name for name, _ in curves]
     top = max([*section["model"], *section["treat_all"], *(section.get("baseline") or []), 0.01])
-    color = alt.Color("curve:N", title=None, sort=names, scale=alt.Scale(domain=names, range=[CURVE_COLORS[n] for n in names]),
-                      legend=alt.Legend(orient="bottom", symbolType="stroke"))
-    dash = alt.StrokeDash("curve:N", sort=names, legend=None,
+    legend = alt.Legend(orient="bottom", title=None, symbolType="stroke")  # colour and dash merged into one legend
+    color = alt.Color("curve:N", sort=names, scale=alt.Scale(domain=names, range=[CURVE_COLORS[n] for n in names]),
+                      legend=legend)
+    dash = alt.StrokeDash("curve:N", sort=names, legend=legend,
                           scale=alt.Scale(domain=names, range=[CURVE_DASHES[n] for n in names]))
     lines = (alt.Chart(alt.Data(values=rows)).mark_line(clip=True)
              .encode(x=alt.X("pt:Q", title=f"Threshold probability{' (' + class_name + ')' if class_name else ''}",
