@@ -490,3 +490,26 @@ def test_past_forty_classes_the_memory_engine_keeps_the_shown_classes_exact_as_d
     fpr, tpr, _ = roc_curve(y == j, p[:, j])
     assert memory["gains"]["per_class"][names[j]]["ks"]["statistic"] == pytest.approx(np.max(tpr - fpr), abs=1e-12)
     _brute_gains((y == j).astype(int), p[:, j], None, memory["gains"]["per_class"][names[j]]["bins"])
+
+
+def test_editing_the_cost_matrix_recomputes_the_argmax_cost_in_the_page(chromium, tmp_path):
+    from test_browser import _open
+
+    rng = np.random.default_rng(23)
+    y = rng.integers(0, 3, 400)
+    p = softmax_scores(rng, y, 3, 1.0)
+    matrix = np.array([[0, 1, 1], [1, 0, 1], [1, 1, 0]], dtype=float)
+    evaluation = reportgen.evaluate_arrays(y, p, n_bootstrap=0,
+                                           costs={str(a): {str(b): matrix[a, b] for b in range(3)} for a in range(3)})
+    path = tmp_path / "m.html"
+    evaluation.to_html(path)
+    context, page, problems, _ = _open(chromium, path)
+    confusion = confusion_matrix(y, p.argmax(axis=1))
+    before = page.text_content("[data-cost-at]")
+    assert float(before) == pytest.approx(np.sum(confusion * matrix) / len(y), rel=1e-3)
+    assert confusion[2, 0] > 0  # the edited cell changes the cost
+    page.fill('input[data-cost-actual="2"][data-cost-predicted="0"]', "10")
+    matrix[2, 0] = 10
+    assert float(page.text_content("[data-cost-at]")) == pytest.approx(np.sum(confusion * matrix) / len(y), rel=1e-3)
+    assert problems == []
+    context.close()
