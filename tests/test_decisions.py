@@ -15,7 +15,7 @@ from conftest import run_reportgen, softmax_scores
 from reportgen.decisions import gains
 from reportgen.errors import InputError
 from reportgen.stats import ScoreCounts
-from test_engines import _example, _report, _same
+from test_engines import _example, _report, _same, spark_session  # noqa: F401 (a fixture)
 
 GRID = [round(i * 0.01, 10) for i in range(101)]
 
@@ -513,3 +513,14 @@ def test_editing_the_cost_matrix_recomputes_the_argmax_cost_in_the_page(chromium
     assert float(page.text_content("[data-cost-at]")) == pytest.approx(np.sum(confusion * matrix) / len(y), rel=1e-3)
     assert problems == []
     context.close()
+
+
+def test_spark_gives_the_same_gains_net_benefit_and_costs_with_a_baseline(spark_session):
+    folder = _example("binary")[0].parent
+    labels, scores, baseline = folder / "labels.csv", folder / "scores.csv", folder / "baseline_scores.csv"
+    costs = {"fp": 1, "fn": 4}
+    memory = _report("memory", labels, scores, baseline=baseline, costs=costs)
+    sparked = _report("spark", labels, scores, baseline=baseline, costs=costs)
+    keys = ("gains", "net_benefit", "costs")
+    assert memory["net_benefit"]["baseline"] is not None
+    _same({k: memory[k] for k in keys}, {k: sparked[k] for k in keys})
