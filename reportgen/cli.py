@@ -77,7 +77,8 @@ def _add_generate(p: argparse.ArgumentParser) -> None:
 def _add_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("metrics_json", help="a metrics JSON written by 'reportgen build --metrics-json'")
     p.add_argument("--min", action="append", default=[], metavar="METRIC=VALUE", help="fail when METRIC is below VALUE")
-    p.add_argument("--max", action="append", default=[], metavar="METRIC=VALUE", help="fail when METRIC is above VALUE")
+    p.add_argument("--max", action="append", default=[], metavar="METRIC=VALUE",
+                   help="fail when METRIC is above VALUE (expected_cost: the cost per example at the report's decisions)")
     p.add_argument(
         "--max-drop", action="append", default=[], metavar="METRIC=VALUE",
         help="fail when METRIC is worse than the report's baseline by more than VALUE",
