@@ -100,11 +100,6 @@ def gains(counts: ScoreCounts, bins: int = GAIN_BINS) -> dict[str, Any]:
     return {"bins": rows, "ks": _ks(found_all, passed_all, scores)}
 
 
-def ks(counts: ScoreCounts) -> dict[str, float | None]:
-    """The KS statistic of one class's counts (see ``_ks``)."""
-    return _ks(np.cumsum(counts.pos[::-1]), np.cumsum(counts.neg[::-1]), counts.scores[::-1])
-
-
 def _ks(found: np.ndarray, passed: np.ndarray, scores: np.ndarray) -> dict[str, float | None]:
     """The KS statistic, max over thresholds of TPR − FPR (positive: score >= threshold,
     scikit-learn's ``roc_curve`` convention; taking nobody counts as 0), and the threshold
