@@ -16,6 +16,7 @@ import numpy as np
 from reportgen import registry
 from reportgen.evaluation import inputs_kind
 from reportgen.report import vega
+from reportgen.report.decisions_view import decisions_context
 from reportgen.report.embed import packed_island
 from reportgen.report.figures import build_figures, chart_view, decided, label_only, many
 from reportgen.report.sections import analysis_context
@@ -95,6 +96,7 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
         engine=_engine(report),
         many_classes=many(report),
         analysis=analysis_context(report, made),
+        decisions=decisions_context(report, made),
         css=(folder / "report.css").read_text("utf-8") + (folder / "analysis.css").read_text("utf-8"),
         script=script,
         vega_bundle=bundle,
