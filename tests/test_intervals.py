@@ -15,6 +15,7 @@ from sklearn.metrics import f1_score, precision_score, recall_score
 import reportgen
 from reportgen import registry
 from reportgen.analysis import bootstrap
+from reportgen.report.json import check
 
 SLACK = 1e-12  # rounding of the JSON's floats
 
@@ -97,6 +98,7 @@ def test_every_interval_at_a_thousand_classes_is_in_range_and_holds_its_point(th
     report, counts = thousand["report"], thousand["counts"]
     assert ((counts >= 1) & (counts <= 3)).sum() >= 20 and (counts == 0).any()  # rare classes, and empty ones
     assert report["intervals"]["method"] == "bca" and report["intervals"]["n_resamples"] == 1000
+    check(report)  # the JSON schema
     checked = _assert_honest(report)
     assert checked > 4000  # per-class AUC and operating points of most classes, with their changes
     assert all(s["intervals"] for s in report["slices"])
@@ -135,6 +137,7 @@ def test_weighted_binary_with_a_non_default_positive_class():
         for key in ("precision", "recall", "f1"):
             assert report["intervals"][section][key] is not None, (section, key)
     assert _assert_honest(report) >= 3 * 9 + 2
+    check(report)
 
 
 def test_positive_class_intervals_follow_its_replicates():
@@ -165,6 +168,7 @@ def test_tiny_data_keeps_range_and_points(case):
     scores = pd.DataFrame({"id": ids, **{c: p[:, j] for j, c in enumerate(names)}})
     baseline = pd.DataFrame({"id": ids, **{c: p[::-1, j] for j, c in enumerate(names)}})
     report = reportgen.evaluate(labels, scores, baseline=baseline).to_dict()
+    check(report)
     assert _assert_honest(report) >= 6
     if case == "a class without positives":
         assert report["intervals"]["roc_auc"].get("c") is None
