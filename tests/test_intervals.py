@@ -89,9 +89,11 @@ def thousand(tmp_path_factory) -> dict:
     model(4.0).to_parquet(tmp / "new.parquet")
     model(3.5).to_parquet(tmp / "old.parquet")
     pd.DataFrame({"id": ids, "region": rng.choice(["north", "south", "east", "west"], n)}).to_parquet(tmp / "meta.parquet")
+    before = dict(bootstrap.GUARD)
     report = reportgen.evaluate_files(tmp / "labels.parquet", tmp / "new.parquet", baseline=tmp / "old.parquet",
                                       metadata=tmp / "meta.parquet", slice_by=["region"]).to_dict()
-    return {"report": report, "counts": np.bincount(y, minlength=k)}
+    guard = {key: bootstrap.GUARD[key] - before[key] for key in before}
+    return {"report": report, "counts": np.bincount(y, minlength=k), "guard": guard}
 
 
 def test_every_interval_at_a_thousand_classes_is_in_range_and_holds_its_point(thousand):
@@ -104,6 +106,9 @@ def test_every_interval_at_a_thousand_classes_is_in_range_and_holds_its_point(th
     assert all(s["intervals"] for s in report["slices"])
     ops = report["operating_points"]["per_class"]
     assert sum(item["recall_at_precision"]["delta_interval"] is not None for item in ops.values()) > 500
+    guard = thousand["guard"]  # the method itself keeps nearly every interval in range and around its point
+    print(f"guard: {guard}")
+    assert guard["intervals"] > 4000 and guard["clipped"] + guard["extended"] <= 0.01 * guard["intervals"]
 
 
 def test_macro_f1_over_rare_classes_is_not_a_sliver_beside_its_point(thousand):
