@@ -161,16 +161,10 @@ class Replicates:
     full_binned: dict[str, np.ndarray]  # the same binned quantities on the whole sample
     jackknife: dict[str, np.ndarray]    # (n_groups, ...) leaving out each group; NaN rows for empty groups
 
-    def draws(self, key: str, j: int | None = None) -> "Draws":
-        """One statistic's bootstrap (``j``: one class of a per-class key)."""
-        values, full, jack = self.values[key], self.full_binned[key], self.jackknife[key]
-        if j is not None:
-            values, full, jack = values[:, j], full[j], jack[:, j]
-        return Draws(values, np.asarray(full), jack)
-
-    def columns(self, key: str) -> "Draws":
-        """Every class's bootstrap of a per-class key at once: columns (n_resamples, k)."""
-        return Draws(self.values[key], self.full_binned[key], self.jackknife[key])
+    def draws(self, key: str) -> "Draws":
+        """One statistic's bootstrap; of a per-class key, every class's side by side
+        (columns k)."""
+        return Draws(self.values[key], np.asarray(self.full_binned[key]), self.jackknife[key])
 
 
 @dataclass(frozen=True, eq=False)

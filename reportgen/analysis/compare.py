@@ -106,7 +106,7 @@ def interval_sections(
     headline = HEADLINE + (POSITIVE if main.stats.task == "binary" else ())
     new = bootstrap.replicate(sums.sums[0], resampling, targets)
     points = _points(main, targets, headline)
-    auc = bootstrap.interval(new.columns("roc_auc"), points["roc_auc"], registry.value_range("roc_auc"))
+    auc = bootstrap.interval(new.draws("roc_auc"), points["roc_auc"], registry.value_range("roc_auc"))
     intervals: dict[str, Any] = {
         "summary": {m: _interval(new, points, m) for m in headline},
         "roc_auc": dict(zip(classes, auc)),
@@ -158,19 +158,18 @@ def _interval(reps: bootstrap.Replicates, points, key) -> list[float] | None:
 
 
 def _delta_intervals(new, old, new_points, old_points, key) -> list[list[float] | None]:
-    """Each class's paired interval of the change in a per-class ``key``."""
-    draws = new.columns(key).minus(old.columns(key))
+    """The paired interval of the change in ``key`` (of a per-class key, one per class)."""
+    draws = new.draws(key).minus(old.draws(key))
     return bootstrap.interval(draws, new_points[key] - old_points[key], registry.delta_range(key))
 
 
 def _delta_interval(new, old, new_points, old_points, key) -> list[float] | None:
-    draws = new.draws(key).minus(old.draws(key))
-    return bootstrap.interval(draws, new_points[key] - old_points[key], registry.delta_range(key))[0]
+    return _delta_intervals(new, old, new_points, old_points, key)[0]
 
 
 def _ops_table(main: Model, new, points, old=None, old_points=None) -> dict[str, Any]:
     keys = ("recall_at_precision", "precision_at_recall")
-    found = {key: bootstrap.interval(new.columns(key), points[key], registry.value_range(key)) for key in keys}
+    found = {key: bootstrap.interval(new.draws(key), points[key], registry.value_range(key)) for key in keys}
     changes = {key: _delta_intervals(new, old, points, old_points, key) for key in keys} if old is not None else {}
     table = {}
     for j, name in enumerate(main.stats.classes):
