@@ -137,6 +137,33 @@ def report_label(key: str, report: dict) -> str:
     return task_metric(key, report.get("task"), report.get("positive_class"))[0]
 
 
+# The range of each metric's values, where its format does not say it: a ratio is in
+# [0, 1], a loss or a count in [0, ∞); per-class keys that are not summary keys.
+RANGES: dict[str, tuple[float, float]] = {
+    "mcc": (-1.0, 1.0),
+    "cohen_kappa": (-1.0, 1.0),
+    "perplexity": (1.0, math.inf),
+    "roc_auc": (0.0, 1.0),
+    "recall_at_precision": (0.0, 1.0),
+    "precision_at_recall": (0.0, 1.0),
+}
+FORMAT_RANGES = {"ratio": (0.0, 1.0), "loss": (0.0, math.inf), "count": (0.0, math.inf)}
+
+
+def value_range(key: str) -> tuple[float, float]:
+    """The smallest and largest value ``key`` can take (unknown: the whole line)."""
+    if key in RANGES:
+        return RANGES[key]
+    entry = METRICS.get(key)
+    return FORMAT_RANGES.get(entry.format, (-math.inf, math.inf)) if entry is not None else (-math.inf, math.inf)
+
+
+def delta_range(key: str) -> tuple[float, float]:
+    """The range of a difference of two values of ``key``: a ratio's in [−1, 1]."""
+    low, high = value_range(key)
+    return low - high, high - low
+
+
 def info(key: str) -> MetricInfo | None:
     """The description of ``key``, or None for a metric the registry does not know."""
     return METRICS.get(key)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from scipy import stats
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import accuracy_score, f1_score, log_loss, roc_auc_score
 
@@ -56,38 +57,66 @@ def _reference(y, scores, counts, k):
     return {key: np.array(v) for key, v in out.items()}
 
 
+def _groups(n: int, seed: int) -> np.ndarray:
+    """(n,) each row's bootstrap group, from a seeded hash of its id (here "0".."n-1")."""
+    return row_groups(pa.array([str(i) for i in range(n)]), seed, bootstrap.MAX_GROUPS)
+
+
 def _row_counts(n: int, n_resamples: int, seed: int) -> np.ndarray:
-    """(n_resamples, n) each row's multiplicity in each replicate: its group's count, the
-    group from a seeded hash of the row's id (here "0".."n-1")."""
+    """(n_resamples, n) each row's multiplicity in each replicate: its group's count."""
     plan = bootstrap.plan(n_resamples, seed)
     assert plan.n_groups == bootstrap.MAX_GROUPS  # whatever the number of rows
-    return plan.counts[:, row_groups(pa.array([str(i) for i in range(n)]), seed, plan.n_groups)]
+    return plan.counts[:, _groups(n, seed)]
+
+
+def _jackknife_counts(n: int, seed: int) -> np.ndarray:
+    """(groups with rows, n) each row's multiplicity leaving one group out: 0 in it, else 1."""
+    groups = _groups(n, seed)
+    return (groups[None, :] != np.unique(groups)[:, None]).astype(float)
+
+
+def _bca_reference(replicates, full, jackknife) -> list[float]:
+    """BCa written out (Efron 1987): z0 from the share below the whole-sample value (ties
+    one half), a from the jackknife's skewness, ends at np.percentile's adjusted levels."""
+    z0 = stats.norm.ppf((np.sum(replicates < full) + 0.5 * np.sum(replicates == full)) / len(replicates))
+    d = jackknife.mean() - jackknife
+    a = np.sum(d ** 3) / (6 * np.sum(d ** 2) ** 1.5)
+    z = stats.norm.ppf([0.025, 0.975])
+    return list(np.percentile(replicates, 100 * stats.norm.cdf(z0 + (z0 + z) / (1 - a * (z0 + z)))))
 
 
 def test_intervals_equal_a_slow_reference_bootstrap(pair):
+    """BCa of replicates and of a leave-one-group-out jackknife both materialised row by
+    row and scored by scikit-learn."""
     report, y, new, k = pair["report"], pair["y"], pair["new"], pair["k"]
     counts = _row_counts(pair["n"], 200, 11)
     assert counts.max() >= 2 and (counts == 0).any()  # small data: close to a Poisson bootstrap
     ref = _reference(y, new, counts, k)
+    jack = _reference(y, new, _jackknife_counts(pair["n"], 11), k)
+    full = _reference(y, new, np.ones((1, pair["n"])), k)
     intervals = report["intervals"]
     for metric in ("accuracy", "macro_f1", "log_loss"):
-        assert intervals["summary"][metric] == pytest.approx(np.percentile(ref[metric], [2.5, 97.5]), abs=TOL)
+        expected = _bca_reference(ref[metric], full[metric][0], jack[metric])
+        assert intervals["summary"][metric] == pytest.approx(expected, abs=TOL), metric
     for j, name in enumerate(pair["names"]):
-        expected = np.percentile(ref["roc_auc"][:, j], [2.5, 97.5])
+        expected = _bca_reference(ref["roc_auc"][:, j], full["roc_auc"][0, j], jack["roc_auc"][:, j])
         assert intervals["roc_auc"][name] == pytest.approx(expected, abs=TOL)
-    macro = np.percentile(ref["roc_auc"].mean(axis=1), [2.5, 97.5])
+    macro = _bca_reference(ref["roc_auc"].mean(axis=1), full["roc_auc"][0].mean(), jack["roc_auc"].mean(axis=1))
     assert intervals["summary"]["roc_auc_macro"] == pytest.approx(macro, abs=TOL)
-    assert intervals["n_resamples"] == 200 and intervals["seed"] == 11
+    assert intervals["n_resamples"] == 200 and intervals["seed"] == 11 and intervals["method"] == "bca"
 
 
 def test_paired_delta_intervals_use_the_same_rows(pair):
     report, y, k = pair["report"], pair["y"], pair["k"]
     counts = _row_counts(pair["n"], 200, 11)
-    new = _reference(y, pair["new"], counts, k)
-    old = _reference(y, pair["old"], counts, k)
+    jackknife, whole = _jackknife_counts(pair["n"], 11), np.ones((1, pair["n"]))
+    new, old = _reference(y, pair["new"], counts, k), _reference(y, pair["old"], counts, k)
+    new_jack, old_jack = _reference(y, pair["new"], jackknife, k), _reference(y, pair["old"], jackknife, k)
+    new_full, old_full = _reference(y, pair["new"], whole, k), _reference(y, pair["old"], whole, k)
     for metric in ("accuracy", "macro_f1", "log_loss"):
-        expected = np.percentile(new[metric] - old[metric], [2.5, 97.5])
-        assert report["intervals"]["deltas"][metric] == pytest.approx(expected, abs=TOL)
+        expected = _bca_reference(new[metric] - old[metric], new_full[metric][0] - old_full[metric][0],
+                                  new_jack[metric] - old_jack[metric])
+        assert report["intervals"]["deltas"][metric] == pytest.approx(expected, abs=TOL), metric
     assert report["deltas"]["summary"]["accuracy"] == pytest.approx(
         accuracy_score(y, pair["new"].argmax(1)) - accuracy_score(y, pair["old"].argmax(1)), abs=TOL
     )

@@ -14,14 +14,24 @@ most groups holding zero or one row) close to a Poisson bootstrap, in which each
 multiplicity is about Poisson(1) and a replicate's size varies. Every model is reduced with
 the same groups and the same counts, so differences between models are paired.
 
+Intervals are bias-corrected and accelerated (BCa, Efron 1987): the percentiles of the
+replicates are moved by the bias-correction z0 (where the whole-sample value falls among
+the replicates) and the acceleration a (the skewness of the jackknife over the same
+groups: each leave-one-group-out statistic is the total sums minus one group's sums, one
+more pass over the group sums). ``interval`` is the one place an interval is made; it then
+carries the binned interval to the exact whole-sample value (``carry``) and guarantees
+the metric's range and containment of the point (``guard``).
+
 Like example lists, this looks at the examples (each row's group): the group sums are a
 combiner over chunks of them (``reportgen.chunks``).
 """
 from __future__ import annotations
 
+import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
@@ -40,6 +50,10 @@ PRODUCT_BUDGET = 1e10  # multiply-adds of one model's replicate product: bounds 
 CHUNK_CELLS = 4e6  # replicate sums held at once (replicates × columns): a few tens of MB with the metrics' temporaries
 PRODUCT_BLOCK = 1e6  # integer group sums converted to float at once (groups × columns)
 LOOKUP_ROWS = N_BINS // 2  # rows from which score bins are found through a table of float32 bins
+LEVEL = 0.95       # every interval's confidence level
+CARRY_TOLERANCE = 1e-12  # a binned whole-sample value this close to the exact one is the same value
+GUARD_TOLERANCE = 1e-9   # the guard counts a change larger than this (below: rounding)
+GUARD = {"intervals": 0, "clipped": 0, "extended": 0}  # how often the last guard changed an interval (this process)
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,10 +159,33 @@ class Replicates:
 
     values: dict[str, np.ndarray]
     full_binned: dict[str, np.ndarray]  # the same binned quantities on the whole sample
+    jackknife: dict[str, np.ndarray]    # (n_groups, ...) leaving out each group; NaN rows for empty groups
+
+    def draws(self, key: str) -> "Draws":
+        """One statistic's bootstrap; of a per-class key, every class's side by side
+        (columns k)."""
+        return Draws(self.values[key], np.asarray(self.full_binned[key]), self.jackknife[key])
+
+
+@dataclass(frozen=True, eq=False)
+class Draws:
+    """The bootstrap of one statistic, or of several side by side (columns m):
+    ``values`` (n_resamples,) or (n_resamples, m), ``full`` () or (m,) the same binned
+    statistic on the whole sample, ``jackknife`` (n_groups,) or (n_groups, m) leaving out
+    one group at a time (NaN for an empty group)."""
+
+    values: np.ndarray
+    full: np.ndarray
+    jackknife: np.ndarray
+
+    def minus(self, other: "Draws") -> "Draws":
+        """The paired difference (the same groups and counts in both)."""
+        return Draws(self.values - other.values, self.full - other.full, self.jackknife - other.jackknife)
 
 
 def replicate(sums: GroupSums, resampling: Resampling, targets: tuple[float, float]) -> Replicates:
-    """Metrics of every replicate of one model, from its group sums."""
+    """Metrics of every replicate of one model, of the whole sample and of the jackknife
+    leaving out each non-empty group, from its group sums."""
     size = resampling.n_groups
     ranks = sums.ranks.reshape(size, -1)
     step = max(1, int(CHUNK_CELLS // (sums.decision.shape[1] + ranks.shape[1])))
@@ -156,13 +193,27 @@ def replicate(sums: GroupSums, resampling: Resampling, targets: tuple[float, flo
     for start in range(0, resampling.n_resamples, step):
         counts = resampling.counts[start:start + step]
         part = _metrics(sums.task, sums.n_classes, counts @ sums.decision, _product(counts, ranks), targets)
-        for key, got in part.items():  # written in place: no list of parts to join
-            if key not in values:
-                values[key] = np.empty((resampling.n_resamples, *got.shape[1:]))
-            values[key][start:start + len(got)] = got
-    full = _metrics(sums.task, sums.n_classes, sums.decision.sum(axis=0, keepdims=True),
-                    ranks.sum(axis=0, keepdims=True), targets)
-    return Replicates(values=values, full_binned={key: v[0] for key, v in full.items()})
+        _write(values, part, start, resampling.n_resamples)
+    total_decision = sums.decision.sum(axis=0, keepdims=True)
+    total_ranks = ranks.sum(axis=0, keepdims=True, dtype=np.float64)
+    full = _metrics(sums.task, sums.n_classes, total_decision, total_ranks, targets)
+    jackknife = {key: np.full((size, *v.shape[1:]), np.nan) for key, v in full.items()}
+    filled = np.flatnonzero(np.any(sums.decision != 0, axis=1))
+    for start in range(0, len(filled), step):
+        which = filled[start:start + step]
+        part = _metrics(sums.task, sums.n_classes, total_decision - sums.decision[which],
+                        total_ranks - ranks[which].astype(np.float64), targets)
+        for key, got in part.items():
+            jackknife[key][which] = got
+    return Replicates(values=values, full_binned={key: v[0] for key, v in full.items()}, jackknife=jackknife)
+
+
+def _write(values: dict[str, np.ndarray], part: dict[str, np.ndarray], start: int, rows: int) -> None:
+    """Write one block of replicates in place (no list of parts to join)."""
+    for key, got in part.items():
+        if key not in values:
+            values[key] = np.empty((rows, *got.shape[1:]))
+        values[key][start:start + len(got)] = got
 
 
 def _product(counts: np.ndarray, sums: np.ndarray) -> np.ndarray:
@@ -281,7 +332,9 @@ def _metrics(task: str, k: int, decision: np.ndarray, ranks: np.ndarray, targets
     auc = _auc(ranks[..., 1], ranks[..., 0])
     at_precision, at_recall = operating_points(ranks[..., 1], ranks[..., 0], targets)
     macro_auc = auc[:, 1] if task == "binary" else _nanmean(auc)
+    positive = {"precision": precision[:, 1], "recall": recall[:, 1], "f1": f1[:, 1]} if task == "binary" else {}
     return {
+        **positive,
         "accuracy": divide(right, cells),
         "macro_precision": precision.mean(axis=1),
         "macro_recall": recall.mean(axis=1),
@@ -326,14 +379,144 @@ def _nanmean(values: np.ndarray) -> np.ndarray:
     return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def interval(values: np.ndarray, shift: float = 0.0) -> list[float] | None:
-    """95% percentile interval of replicate values (NaN replicates ignored), shifted."""
-    finite = values[np.isfinite(values)]
-    if len(finite) < 2:
-        return None
-    low, high = np.percentile(finite, [2.5, 97.5])
-    return [float(low + shift), float(high + shift)]
+# ---------------------------------------------------------------- intervals
 
+
+def interval(draws: Draws, point, bounds: tuple[float, float], level: float = LEVEL) -> list[list[float] | None]:
+    """The interval of each column of ``draws`` (a scalar statistic is one column), the
+    one way every interval of the report is made: the BCa interval of the binned
+    replicates (``bca``), carried to the exact whole-sample ``point`` (() or (m,))
+    (``carry``), then held inside ``bounds`` (the metric's range, ``registry.value_range``)
+    and around the point (``guard``). None where the point is undefined or fewer than two
+    replicates are finite."""
+    values = draws.values.reshape(len(draws.values), -1)
+    m = values.shape[1]
+    full = np.broadcast_to(np.asarray(draws.full, dtype=np.float64), (m,))
+    jackknife = draws.jackknife.reshape(len(draws.jackknife), m)
+    points = np.broadcast_to(np.asarray(point, dtype=np.float64), (m,))
+    low, high = bca(values, full, jackknife, level)
+    low, high = carry(low, full, points, bounds), carry(high, full, points, bounds)
+    low, high = guard(low, high, points, bounds)
+    ok = np.isfinite(low) & np.isfinite(high) & np.isfinite(points)
+    return [[float(a), float(b)] if good else None for a, b, good in zip(low, high, ok)]
+
+
+def bca(values: np.ndarray, full: np.ndarray, jackknife: np.ndarray, level: float = LEVEL
+        ) -> tuple[np.ndarray, np.ndarray]:
+    """BCa ends (Efron 1987) of each column: ``values`` (replicates, m), ``full`` (m,) the
+    statistic on the whole sample, ``jackknife`` (groups, m) leaving out one group each.
+
+    z0 = Φ⁻¹(share of the n finite replicates below ``full``, ties counting one half);
+    a = Σd³ / (6 (Σd²)^1.5), d the mean of the finite jackknife values minus each (0 when
+    they are all equal); each end is the replicates' quantile (linear, as
+    ``np.percentile``) at level Φ(z0 + w), w = (z0 + z)/(1 − a(z0 + z)) for
+    z = Φ⁻¹((1 ∓ level)/2) (a level of 0 or 1: the extreme replicate, as ``np.percentile``).
+
+    A strongly biased statistic — macro F1 over classes of a few examples, whose
+    replicates lose a rare class and score it 0 — can have more than (1 + level)/2 of its
+    replicates on one side of ``full`` (|z0| > z); the BCa levels then reach beyond the
+    replicates and their extreme quantiles would make an interval next to, not around,
+    ``full``. An end whose level lies beyond the replicates (below 1/n or above 1 − 1/n)
+    comes then from the normal model BCa assumes: ``full`` + σ·w, σ the replicates'
+    standard deviation, with z0 = (``full`` − their mean)/σ when ``full`` lies outside them
+    all; with 1 − a(z0 + z) ≤ 0, w is infinite (the range's end). NaN replicates are
+    ignored; fewer than two finite: NaN ends; all equal: that value twice.
+    """
+    finite = np.isfinite(values)
+    n = finite.sum(axis=0)
+    size = np.maximum(n, 1)
+    with np.errstate(invalid="ignore"):
+        below = ((values < full) & finite).sum(axis=0) + 0.5 * ((values == full) & finite).sum(axis=0)
+    outside = (below == 0) | (below == n)
+    filled = np.where(finite, values, 0.0)
+    mean = filled.sum(axis=0) / size
+    sigma = np.sqrt(np.where(finite, (filled - mean) ** 2, 0.0).sum(axis=0) / np.maximum(n - 1, 1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        normal_z0 = np.where(sigma > 0, (full - mean) / sigma, 0.0)
+    z0 = np.where(outside, normal_z0, _quantile_normal(np.clip(below / size, 0.5 / size, 1 - 0.5 / size)))
+    a = _acceleration(jackknife)
+    z = _quantile_normal(np.array([(1 - level) / 2, (1 + level) / 2]))[:, None]  # (2, 1)
+    shifted = z0 + z
+    denominator = 1 - a * shifted
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = np.where(denominator > 0, shifted / np.where(denominator > 0, denominator, 1.0),
+                     np.where(shifted > 0, np.inf, -np.inf))
+    alpha = _normal(z0 + w)
+    one_sided = outside | (np.abs(z0) > z[1])  # the BCa ends would both lie on one side of ``full``
+    resolved = ~one_sided | ((alpha >= 1 / size) & (alpha <= 1 - 1 / size))
+    with np.errstate(invalid="ignore"):
+        modelled = np.where(sigma > 0, full + sigma * w, full)
+    ends = np.where(resolved, _quantiles(values, n, np.where(resolved, alpha, 0.5)), modelled)
+    ends[:, n < 2] = np.nan
+    return ends[0], ends[1]
+
+
+def _acceleration(jackknife: np.ndarray) -> np.ndarray:
+    """(m,) the BCa acceleration from (groups, m) jackknife values (NaN ones ignored)."""
+    finite = np.isfinite(jackknife)
+    filled = np.where(finite, jackknife, 0.0)
+    mean = filled.sum(axis=0) / np.maximum(finite.sum(axis=0), 1)
+    d = np.where(finite, mean - filled, 0.0)
+    second, third = (d ** 2).sum(axis=0), (d ** 3).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(second > 0, third / (6 * second ** 1.5), 0.0)
+
+
+def _quantiles(values: np.ndarray, n: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """(p, m) each column's quantile at ``alpha`` (p, m) among its ``n`` (m,) finite values,
+    interpolated linearly as ``np.percentile``."""
+    ordered = np.sort(values, axis=0)  # NaN last
+    position = alpha * np.maximum(n - 1, 0)
+    lower = np.floor(position).astype(np.int64)
+    upper = np.minimum(lower + 1, np.maximum(n - 1, 0))
+    fraction = position - lower
+    a = np.take_along_axis(ordered, lower, axis=0)
+    b = np.take_along_axis(ordered, upper, axis=0)
+    return np.where(fraction > 0, a + fraction * (b - a), a)
+
+
+_NORMAL = NormalDist()
+_normal = np.vectorize(lambda x: 0.5 * math.erfc(-x / math.sqrt(2.0)), otypes=[np.float64])  # Φ
+_quantile_normal = np.vectorize(_NORMAL.inv_cdf, otypes=[np.float64])                        # Φ⁻¹ on (0, 1)
+
+
+def carry(ends: np.ndarray, binned: np.ndarray, exact: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
+    """Interval ends of binned replicates (m,) moved so that the binned whole-sample value
+    lands on the exact one (ROC AUC and operating points are binned in the replicates;
+    every other statistic is exact there and stays put): the monotone map that is linear
+    from the range's lower end to the binned value (onto lower end to exact) and from the
+    binned value to the upper end (onto exact to upper end). It keeps the range, keeps
+    the order of the ends, takes the point to the point, and moves an end by at most
+    |exact − binned| (the binning error); it works when the exact value is at the end of
+    the range (an AUC of 1), where a shift on the logit scale would be infinite. An open
+    side of the range (a loss's upper end) is a plain shift."""
+    low_end, high_end = bounds
+    delta = exact - binned
+    same = ~np.isfinite(delta) | (np.abs(delta) <= CARRY_TOLERANCE * np.maximum(1.0, np.abs(exact)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        below = np.where(np.isfinite(low_end) & (binned > low_end),
+                         low_end + (ends - low_end) * (exact - low_end) / (binned - low_end), ends + delta)
+        above = np.where(np.isfinite(high_end) & (binned < high_end),
+                         high_end - (high_end - ends) * (high_end - exact) / (high_end - binned), ends + delta)
+    return np.where(same, ends, np.where(ends <= binned, below, above))
+
+
+def guard(low: np.ndarray, high: np.ndarray, point: np.ndarray, bounds: tuple[float, float]
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """The last guard: ends clipped to ``bounds`` and stretched to hold ``point`` (m,);
+    ``GUARD`` counts the intervals it changed by more than rounding."""
+    clipped_low, clipped_high = np.clip(low, *bounds), np.clip(high, *bounds)
+    held = np.isfinite(point)
+    new_low = np.where(held, np.minimum(clipped_low, point), clipped_low)
+    new_high = np.where(held, np.maximum(clipped_high, point), clipped_high)
+    with np.errstate(invalid="ignore"):
+        clipped = (np.abs(clipped_low - low) > GUARD_TOLERANCE) | (np.abs(clipped_high - high) > GUARD_TOLERANCE)
+        extended = (np.abs(new_low - clipped_low) > GUARD_TOLERANCE) | (np.abs(new_high - clipped_high) > GUARD_TOLERANCE)
+    finite = np.isfinite(low) & np.isfinite(high)
+    GUARD["intervals"] += int(finite.sum())
+    GUARD["clipped"] += int((clipped & finite).sum())
+    GUARD["extended"] += int((extended & finite).sum())
+    return new_low, new_high
 
 # ---------------------------------------------------------------- one array of group sums (the slices' intervals)
 

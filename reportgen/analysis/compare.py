@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pyarrow.compute as pc
 
+from reportgen import registry
 from reportgen.analysis import bootstrap
 from reportgen.errors import InputError
 from reportgen.evaluation import Evaluation
@@ -15,6 +16,7 @@ from reportgen.stats import Statistics
 from reportgen.validate import Examples
 
 HEADLINE = ("accuracy", "macro_precision", "macro_recall", "macro_f1", "roc_auc_macro", "log_loss")
+POSITIVE = ("precision", "recall", "f1")  # a binary task's positive class, at the threshold
 CLASS_METRICS = ("precision", "recall", "f1", "roc_auc", "average_precision")
 OVERLAY_CLASSES = 12  # baseline curves per class are kept up to this many classes
 
@@ -98,24 +100,28 @@ def interval_sections(
     targets: tuple[float, float],
 ) -> dict[str, Any]:
     """Paired bootstrap sections, intervals and operating_points, from ``sums`` (the
-    group sums of the model and then the baseline, every chunk added)."""
+    group sums of the model and then the baseline, every chunk added). Every interval is
+    ``bootstrap.interval``'s: BCa, carried to the exact value, inside the metric's range."""
     classes = main.stats.classes
+    headline = HEADLINE + (POSITIVE if main.stats.task == "binary" else ())
     new = bootstrap.replicate(sums.sums[0], resampling, targets)
-    points = _points(main, targets)
+    points = _points(main, targets, headline)
+    auc = bootstrap.interval(new.draws("roc_auc"), points["roc_auc"], registry.value_range("roc_auc"))
     intervals: dict[str, Any] = {
-        "summary": {m: _interval(new, points, m) for m in HEADLINE},
-        "roc_auc": {name: _interval_class(new, points, "roc_auc", j) for j, name in enumerate(classes)},
+        "summary": {m: _interval(new, points, m) for m in headline},
+        "roc_auc": dict(zip(classes, auc)),
         "n_resamples": resampling.n_resamples,
         "seed": resampling.seed,
         "groups": resampling.n_groups,
+        "method": "bca",
     }
     out: dict[str, Any] = {"intervals": intervals}
     old = old_points = None
     if baseline is not None:
         old = bootstrap.replicate(sums.sums[1], resampling, targets)
-        old_points = _points(baseline, targets)
-        intervals["deltas"] = {m: _delta_interval(new, old, points, old_points, m) for m in HEADLINE}
-        intervals["baseline"] = {m: _interval(old, old_points, m) for m in HEADLINE}
+        old_points = _points(baseline, targets, headline)
+        intervals["deltas"] = {m: _delta_interval(new, old, points, old_points, m) for m in headline}
+        intervals["baseline"] = {m: _interval(old, old_points, m) for m in headline}
     if not main.stats.has_scores:  # operating points move a threshold over scores
         return out
     ops = {"target_precision": targets[0], "target_recall": targets[1], "model": main.name}
@@ -127,13 +133,13 @@ def interval_sections(
     return out
 
 
-def _points(model: Model, targets) -> dict[str, Any]:
-    """Exact whole-sample values: the centres the binned replicates are shifted to."""
+def _points(model: Model, targets, headline: tuple[str, ...]) -> dict[str, Any]:
+    """Exact whole-sample values: the points the binned intervals are carried to."""
     summary = model.evaluation.summary
     auc = np.array([np.nan if c["roc_auc"] is None else c["roc_auc"] for c in model.evaluation.per_class])
     at_precision, at_recall = zip(*(_exact_points(c, targets) for c in model.stats.per_class))
     return {
-        **{m: np.nan if summary[m] is None else summary[m] for m in HEADLINE},
+        **{m: np.nan if summary[m] is None else summary[m] for m in headline},
         "roc_auc": auc,
         "recall_at_precision": np.array(at_precision),
         "precision_at_recall": np.array(at_recall),
@@ -147,40 +153,36 @@ def _exact_points(counts, targets) -> tuple[float, float]:
     return float(a[0]), float(b[0])
 
 
-def _shift(reps: bootstrap.Replicates, points, key, j=None) -> float:
-    full = reps.full_binned[key] if j is None else reps.full_binned[key][j]
-    point = points[key] if j is None else points[key][j]
-    return float(point - full) if np.isfinite(point) and np.isfinite(full) else 0.0
+def _interval(reps: bootstrap.Replicates, points, key) -> list[float] | None:
+    return bootstrap.interval(reps.draws(key), points[key], registry.value_range(key))[0]
 
 
-def _interval(reps, points, key) -> list[float] | None:
-    return bootstrap.interval(reps.values[key], _shift(reps, points, key))
+def _delta_intervals(new, old, new_points, old_points, key) -> list[list[float] | None]:
+    """The paired interval of the change in ``key`` (of a per-class key, one per class)."""
+    draws = new.draws(key).minus(old.draws(key))
+    return bootstrap.interval(draws, new_points[key] - old_points[key], registry.delta_range(key))
 
 
-def _interval_class(reps, points, key, j) -> list[float] | None:
-    return bootstrap.interval(reps.values[key][:, j], _shift(reps, points, key, j))
-
-
-def _delta_interval(new, old, new_points, old_points, key, j=None) -> list[float] | None:
-    a = new.values[key] if j is None else new.values[key][:, j]
-    b = old.values[key] if j is None else old.values[key][:, j]
-    shift = _shift(new, new_points, key, j) - _shift(old, old_points, key, j)
-    return bootstrap.interval(a - b, shift)
+def _delta_interval(new, old, new_points, old_points, key) -> list[float] | None:
+    return _delta_intervals(new, old, new_points, old_points, key)[0]
 
 
 def _ops_table(main: Model, new, points, old=None, old_points=None) -> dict[str, Any]:
+    keys = ("recall_at_precision", "precision_at_recall")
+    found = {key: bootstrap.interval(new.draws(key), points[key], registry.value_range(key)) for key in keys}
+    changes = {key: _delta_intervals(new, old, points, old_points, key) for key in keys} if old is not None else {}
     table = {}
     for j, name in enumerate(main.stats.classes):
         entry = {}
-        for key in ("recall_at_precision", "precision_at_recall"):
+        for key in keys:
             value = _finite(points[key][j])
-            item = {"value": value, "interval": _interval_class(new, points, key, j)}
+            item = {"value": value, "interval": found[key][j]}
             if old is not None:
                 base = _finite(old_points[key][j])
                 item.update(
                     baseline=base,
                     delta=None if value is None or base is None else value - base,
-                    delta_interval=_delta_interval(new, old, points, old_points, key, j),
+                    delta_interval=changes[key][j],
                 )
             entry[key] = item
         table[name] = entry

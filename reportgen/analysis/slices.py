@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from reportgen import registry
 from reportgen.accumulate import anchor_thresholds, within_budget
 from reportgen.analysis import bootstrap
 from reportgen.analysis.churn import correct
@@ -538,7 +539,8 @@ class SliceIntervals:
         return self
 
     def intervals(self, summaries: Mapping[tuple, Mapping[str, Any]]) -> dict[tuple, dict[str, Any]]:
-        """Each tested slice's HEADLINE intervals, re-centred on ``summaries``' exact values."""
+        """Each tested slice's HEADLINE intervals (``bootstrap.interval``: BCa, carried to
+        ``summaries``' exact values, inside each metric's range)."""
         opts = self.plan.opts
         out = {}
         for key, wanted in self.plans.items():
@@ -548,13 +550,9 @@ class SliceIntervals:
             reps = bootstrap.replicates_from_sums(self.like, sums, wanted.resampling, wanted.edges,
                                                   (opts.at_precision, opts.at_recall))
             summary = summaries[key]
-            out[key] = {m: bootstrap.interval(reps.values[m], _shift(summary[m], reps.full_binned[m]))
-                        for m in HEADLINE}
+            out[key] = {m: bootstrap.interval(reps.draws(m), np.nan if summary[m] is None else summary[m],
+                                              registry.value_range(m))[0] for m in HEADLINE}
         return out
-
-
-def _shift(exact: float | None, binned: float) -> float:
-    return float(exact - binned) if exact is not None and np.isfinite(binned) else 0.0
 
 
 # ---------------------------------------------------------------- the section
@@ -646,7 +644,8 @@ def _test(inside: np.ndarray, rest: np.ndarray) -> dict[str, Any]:
         p = 0.0 if gap < 0 else 1.0
     else:
         p = 0.5 * math.erfc(-(gap / se) / math.sqrt(2.0))
-    return {"gap": gap, "gap_interval": [gap - 1.96 * se, gap + 1.96 * se], "p_value": float(p)}
+    low, high = registry.delta_range("accuracy")  # a difference of two shares: inside [-1, 1]
+    return {"gap": gap, "gap_interval": [max(gap - 1.96 * se, low), min(gap + 1.96 * se, high)], "p_value": float(p)}
 
 
 def _weighted_moments(sums: np.ndarray) -> tuple[float, float]:
