@@ -134,7 +134,14 @@
   }
   function divide(a, b) { return b > 0 ? a / b : 0; }
   function mean(values) { var s = 0; for (var i = 0; i < values.length; i++) s += values[i]; return s / values.length; }
-  function fmt(x) { return x === null || x === undefined ? "\u2014" : x.toFixed(3); }
+  // The page's two number formats, as reportgen/numbers.py: a ratio with 3 decimals (fmt) and a
+  // count with thousands separators and the report's count digits (countText, below).
+  function fmt(x) { return x === null || x === undefined || !isFinite(x) ? "\u2014" : x.toFixed(3).replace("-", "\u2212"); }
+  function grouped(text) {  // "20000.5" -> "20,000.5"
+    var parts = text.split(".");
+    parts[0] = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    return parts.join(".");
+  }
   function setText(el, text) { if (el && el.textContent !== text) el.textContent = text; }
   function column(key, at) { return classes.map(function (name) { return grid.classes[name][key][at]; }); }
 
@@ -374,9 +381,11 @@
   var visible = [];  // [{j, tr, cells}] of the rows in the DOM
 
   // Counts (sums of weights when weighted) with the report's one rule: inputs.count_digits
-  // decimals, as the page's server-side cells (format_count in report/templating.py).
+  // decimals and thousands separators, as the page's server-side cells (format_count in reportgen/numbers.py).
   var countDigits = (report.inputs && report.inputs.count_digits) || 0;
-  function countText(value) { return value === null || value === undefined ? "\u2014" : Number(value).toFixed(countDigits); }
+  function countText(value) {
+    return value === null || value === undefined ? "\u2014" : grouped(Number(value).toFixed(countDigits));
+  }
   function signed(x) {
     if (x === null || x === undefined) return "\u2014";
     var text = Math.abs(x).toFixed(3);
@@ -516,7 +525,7 @@
       ["tp", "fp", "fn"].forEach(function (key) {
         var cell = row.querySelector('td[data-slice-metric="' + key + '"]');
         var text = countText(s.grid[key][at]);
-        if (cell && cell.textContent !== text) { cell.textContent = text; cell.setAttribute("data-value", text); }
+        if (cell && cell.textContent !== text) { cell.textContent = text; cell.setAttribute("data-value", String(s.grid[key][at])); }
       });
     });
   }

@@ -616,3 +616,42 @@ def test_every_other_cell_of_a_compact_matrix_keeps_examples():
             if (a is None or b is None) and counts[i][j] > 0:
                 assert embedded.get((a, b), 0) > 0, (a, b)
     assert sum(embedded.values()) < 10 + 5 * (2 * len(inside) + 1)
+
+
+def test_counts_and_ratios_print_one_way_in_every_view(tmp_path):
+    """A count reads 2,400 in the header, the table, the Markdown and the email; a ratio
+    has three decimals in the page, the index, the email and the Markdown."""
+    from reportgen.numbers import format_count, format_ratio
+    from reportgen.report.email import build_message
+    from reportgen.report.index import build_index
+    from reportgen.report.markdown import summary_markdown
+
+    assert [format_count(v) for v in (0, 999, 1000, 20000, 1234567)] == ["0", "999", "1,000", "20,000", "1,234,567"]
+    assert format_count(12345.625, 2) == "12,345.63" and format_count(None) == "—"
+    assert [format_ratio(v) for v in (0.95349, 1.0, -0.25, None)] == ["0.953", "1.000", "−0.250", "—"]
+    rng = np.random.default_rng(8)
+    n = 2400
+    y = rng.integers(0, 3, n)
+    labels = pd.DataFrame({"id": range(n), "label": np.array(["a", "b", "c"])[y]})
+    p = softmax_scores(rng, y, 3, 1.5)
+    scores = pd.DataFrame({"id": range(n), **{c: p[:, j] for j, c in enumerate("abc")}})
+    ev = reportgen.evaluate(labels, scores, n_bootstrap=0).with_extras(
+        meta={"title": "t", "dataset": "d", "generated_at": "2026-11-23T00:00:00+00:00"})
+    report = ev.to_dict()
+    soup = _render(report)
+    facts = {dt.text: dt.find_next("dd").text for dt in soup.select(".facts dt")}
+    assert facts["Examples"] == "2,400"
+    macro = {td["data-macro"]: td.text for td in soup.select("td[data-macro]")}
+    assert macro["total_labeled"] == "2,400" and macro["f1"] == format_ratio(
+        np.mean([c["at_threshold"]["f1"] for c in report["per_class"]]))
+    markdown = summary_markdown(report)
+    assert "2,400 examples" in markdown and f"| {format_ratio(report['summary']['accuracy'])} |" in markdown
+    message = build_message(report, "<html></html>")
+    plain = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    accuracy = format_ratio(report["summary"]["accuracy"])
+    assert "2,400 examples" in plain and "2,400 examples" in html and accuracy in plain and accuracy in html
+    write_report(ev, html_path=tmp_path / "r.html")
+    build_index(tmp_path, "9.9")
+    index = BeautifulSoup((tmp_path / "index.html").read_text("utf-8"), "html.parser")
+    assert index.select_one('[data-metric="accuracy"] b').text == accuracy

@@ -16,7 +16,7 @@ def notebook_html(report: dict[str, Any]) -> str:
     """The headline line and ``<iframe sandbox="allow-scripts" srcdoc="...">`` of the page
     (scripts run, with an opaque origin: no access to the notebook around it)."""
     summary = report["summary"]
-    metrics = [(key, registry.label(key), registry.format_value(key, summary.get(key), digits=4)) for key in HEADLINE]
+    metrics = [(key, registry.label(key), registry.format_value(key, summary.get(key))) for key in HEADLINE]
     meta = report.get("meta") or {}
     return render_template(
         "notebook.html.j2",
