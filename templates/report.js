@@ -688,8 +688,10 @@
     var t = document.createElement("table");
     t.className = "summary";
     var head = t.createTHead().insertRow();
+    // an "input" column only when some example has one (as any_input in report/templating.py)
+    var anyInput = examples.some(function (item) { return item.e.image || item.e.overlay || item.e.text; });
     var headings = (grouped ? ["id", "actual", "predicted"] : ["id"])
-      .concat(kind === "labels" ? [] : ["p(actual)", "p(predicted)"], ["input"]);
+      .concat(kind === "labels" ? [] : ["p(actual)", "p(predicted)"], anyInput ? ["input"] : []);
     headings.forEach(function (h) {
       var th = document.createElement("th"); th.scope = "col"; th.textContent = h; head.appendChild(th);
     });
@@ -702,6 +704,7 @@
         var a = tr.insertCell(); a.className = "num"; a.textContent = fmt(e.p_actual);
         var b = tr.insertCell(); b.className = "num"; b.textContent = fmt(e.p_predicted);
       }
+      if (!anyInput) return;
       var input = tr.insertCell();
       [e.image, e.overlay].forEach(function (src, i) {
         if (typeof src === "string" && src.indexOf("data:image/") === 0) {

@@ -655,3 +655,17 @@ def test_counts_and_ratios_print_one_way_in_every_view(tmp_path):
     build_index(tmp_path, "9.9")
     index = BeautifulSoup((tmp_path / "index.html").read_text("utf-8"), "html.parser")
     assert index.select_one('[data-metric="accuracy"] b').text == accuracy
+
+
+def test_example_tables_have_an_input_column_only_with_inputs(built):
+    soup = _render(_many_report(12))  # no inputs file
+    tables = soup.select("#selection table, #mistakes table")
+    assert tables and len(soup.select("#mistakes tbody tr")) > 0
+    assert all("input" not in [th.text for th in t.select("thead th")] for t in tables)
+    widths = {len(t.select("thead th")) for t in soup.select("#selection details table")}
+    assert widths == {3}  # id, p(actual), p(predicted)
+    with_inputs, _, _ = built
+    for table in with_inputs.select("#selection details table, #mistakes table"):
+        heads = [th.text for th in table.select("thead th")]
+        if "id" in heads:
+            assert heads[-1] == "input" and all(len(r.select("td")) == len(heads) for r in table.select("tbody tr"))

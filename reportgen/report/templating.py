@@ -34,12 +34,22 @@ def environment() -> jinja2.Environment:
     env.filters["count"] = format_count  # one rule for counts and one for ratios (reportgen/numbers.py)
     env.filters["ratio"] = format_ratio
     env.globals["metric_label"] = registry.label  # every metric's name comes from the registry
+    env.globals["any_input"] = any_input
     return env
 
 
 def count_digits(report: dict[str, Any]) -> int:
     """Decimals of every count in a report: 0 unless it is weighted by some fractional weight."""
     return int((report.get("inputs") or {}).get("count_digits") or 0)
+
+
+INPUT_KEYS = ("image", "overlay", "text")  # what an example's input may carry (reportgen/inputs.py)
+
+
+def any_input(examples: Any) -> bool:
+    """Whether any of ``examples`` (dicts) carries an input to show: a table of examples
+    has an "input" column only then (the page script asks the same, ``anyInput``)."""
+    return any(e.get(k) for e in examples or () for k in INPUT_KEYS)
 
 
 def render_template(name: str, **context: Any) -> str:
