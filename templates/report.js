@@ -285,7 +285,10 @@
   var ADVICE = { max_f1: "best F1", target_precision: "precision \u2265 ", target_recall: "recall \u2265 " };
   function adviceMarks() {
     function marks(advice, cls, scope) {
-      return Object.keys(advice || {}).filter(function (k) { return advice[k] && ADVICE[k]; }).map(function (k) {
+      // a target kept only where every example is predicted as every class is not offered (charts.offered)
+      return Object.keys(advice || {}).filter(function (k) {
+        return advice[k] && ADVICE[k] && !(advice[k].predicts_all && k !== "max_f1");
+      }).map(function (k) {
         var v = advice[k];
         return { "class": cls, scope: scope, what: k === "max_f1" ? ADVICE[k] : ADVICE[k] + v.target, threshold: v.threshold };
       });

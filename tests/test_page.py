@@ -669,3 +669,36 @@ def test_example_tables_have_an_input_column_only_with_inputs(built):
         heads = [th.text for th in table.select("thead th")]
         if "id" in heads:
             assert heads[-1] == "input" and all(len(r.select("td")) == len(heads) for r in table.select("tbody tr"))
+
+
+def test_a_target_kept_only_by_predicting_everything_is_not_offered():
+    """recall >= 1 is kept only at threshold 0, where every example is predicted as every
+    class: said in words, neither a button nor a rule on the threshold chart."""
+    from reportgen.report import charts
+
+    rng = np.random.default_rng(11)
+    n, names = 300, ["a", "b", "c"]
+    y = rng.integers(0, 3, n)
+    p = softmax_scores(rng, y, 3, 2.0)
+    for j in range(3):  # one example of each class with a true-class score below the first step
+        row = np.flatnonzero(y == j)[0]
+        p[row] = 0.4995
+        p[row, j] = 0.001
+    labels = pd.DataFrame({"id": range(n), "label": np.array(names)[y]})
+    scores = pd.DataFrame({"id": range(n), **{c: p[:, j] for j, c in enumerate(names)}})
+    report = reportgen.evaluate(labels, scores, target_recall=1.0, n_bootstrap=0).to_dict()
+    grid = report["threshold_grid"]
+    recall = report["advice_overall"]["target_recall"]
+    assert recall["threshold"] == 0.0 and recall["predicts_all"] is True
+    assert sum(grid["classes"][c]["tn"][0] for c in names) == 0
+    for point in (report["advice_overall"]["max_f1"], report["advice_overall"]["target_precision"]):
+        at = grid["thresholds"].index(point["threshold"])
+        assert point["predicts_all"] is (sum(grid["classes"][c]["tn"][at] for c in names) == 0) is False
+    soup = _render(report)
+    chips = [b.text for b in soup.select("#threshold-control button.advice")]
+    assert not any(c.startswith("recall") for c in chips) and any(c.startswith("best F1") for c in chips)
+    note = soup.select_one("[data-advice-trivial]").text
+    assert "recall ≥ 1.0 is kept only at 0.00, where every example is predicted as every class" in note
+    marks = charts.datasets(report, report["threshold"])["advice_marks"]
+    assert not any(m["what"].startswith("recall") and m["class"] == "" for m in marks)
+    assert any(m["what"] == "best F1" and m["class"] == "" for m in marks)

@@ -20,7 +20,7 @@ import numpy as np
 
 from reportgen.matrices import confusion_cells, displayed
 from reportgen.ratios import precision_recall_f1
-from reportgen.report.figures import MANY_CLASSES, decided, label_only, many
+from reportgen.report.figures import MANY_CLASSES, decided, label_only, many, offered
 
 MACRO = "macro average"
 WIDTH, HEIGHT = 420, 300
@@ -538,7 +538,7 @@ def _advice_marks(report: dict[str, Any]) -> list[dict[str, Any]]:
     """Suggested thresholds: the overall ones (class "") and, beyond binary, each class's."""
     def marks(advice: dict[str, Any], cls: str, scope: str) -> list[dict[str, Any]]:
         return [{"class": cls, "scope": scope, "what": ADVICE_LABELS[k].format(target=v.get("target")),
-                 "threshold": v["threshold"]} for k, v in advice.items() if v and k in ADVICE_LABELS]
+                 "threshold": v["threshold"]} for k, v in advice.items() if k in ADVICE_LABELS and offered(k, v)]
 
     rows = marks(report.get("advice_overall") or {}, "", "all classes")
     if report["task"] != "binary":

@@ -34,6 +34,13 @@ def decided(report: dict[str, Any]) -> bool:
     return inputs_kind(report) != "scores"
 
 
+def offered(key: str, point: dict[str, Any] | None) -> bool:
+    """Whether an advice point (``advice[class][key]``) is offered as a suggested threshold:
+    a target kept only where every example is predicted as every class (``predicts_all``) is
+    not (the page script's ``adviceMarks`` asks the same)."""
+    return bool(point) and not (point.get("predicts_all") and key != "max_f1")
+
+
 def chart_view(report: dict[str, Any]) -> dict[str, Any]:
     """The keys of a report that the figures are made from (absent ones as None)."""
     return {key: report.get(key) for key in CHART_KEYS}

@@ -15,9 +15,10 @@ import numpy as np
 
 from reportgen import registry
 from reportgen.evaluation import inputs_kind
+from reportgen.numbers import format_ratio
 from reportgen.report import vega
 from reportgen.report.embed import packed_island
-from reportgen.report.figures import build_figures, chart_view, decided, label_only, many
+from reportgen.report.figures import build_figures, chart_view, decided, label_only, many, offered
 from reportgen.report.sections import analysis_context
 from reportgen.report.templating import count_digits, render_template, template_folder
 
@@ -72,6 +73,7 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
         confusions=(report.get("top_confusions") or [])[:ATTENTION_CONFUSIONS],
         macro=_macro_row(report),
         grid=_slider(report),
+        advice=_advice_chips(report),
         inputs=_inputs(report),
         charts=made["charts"],
         cells=_cells(report),
@@ -223,6 +225,29 @@ def _slider(report: dict[str, Any]) -> dict[str, Any] | None:
     regular = len(set(steps)) == 1
     return {"min": thresholds[0], "max": thresholds[-1], "step": steps[0] if regular and steps else "any",
             "value": report["threshold"]}
+
+
+def _advice_chips(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The suggested thresholds offered as buttons (``chips``: text, threshold), and the
+    targets kept only where every example is predicted as every class (``trivial``), which
+    are said in words, not offered."""
+    advice = report.get("advice_overall") or {}
+    chips, trivial = [], []
+    everything = "the positive class" if report["task"] == "binary" else "every class"
+    for key, metric, words in (("max_f1", "F1", "best F1 ({f1}) at {t}"),
+                               ("target_precision", "precision", "precision ≥ {target} from {t}"),
+                               ("target_recall", "recall", "recall ≥ {target} up to {t}")):
+        point = advice.get(key)
+        if not point:
+            continue
+        t = f"{point['threshold']:.2f}"
+        if not offered(key, point):
+            trivial.append({"text": f"{metric} ≥ {point['target']} is kept only at {t}, where every example is "
+                                    f"predicted as {everything}"})
+        else:
+            chips.append({"text": words.format(f1=format_ratio(point.get("f1")), target=point.get("target"), t=t),
+                          "threshold": point["threshold"]})
+    return {"chips": chips, "trivial": trivial}
 
 
 def _cells(report: dict[str, Any]) -> list[dict[str, Any]]:
