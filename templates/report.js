@@ -175,14 +175,25 @@
     return rows;
   }
 
+  // (order, legend entry) of the model or the baseline in the dash legend (charts._model_label)
+  function modelLabel(kind, short, baseline) {
+    var source = baseline ? report.baseline : report, name = baseline ? source.name : "model";
+    var value = source.summary[kind === "roc" ? "roc_auc_macro" : "average_precision_macro"];
+    var area = task === "binary" ? short : "macro " + short;
+    return [baseline ? 1 : 0, value === null || value === undefined ? name : name + " (" + area + " " + value.toFixed(3) + ")"];
+  }
   function curves(kind, x, y, short) {
     var model = curvesOfModel(kind, x, y, short);
     var rows = model.concat(baselineCurves(model, kind, x, y));
+    rows.forEach(function (r) {
+      var m = modelLabel(kind, short, r.model !== "model");
+      r.model_order = m[0]; r.model_label = m[1];
+    });
     if (!rows.some(function (r) { return r.macro || !MANY; })) {
       // A colour legend with nothing in it makes Vega's layout infinitely tall: one entry says why
       // (a single point draws no line).
       var none = { "class": "", label: "no curve to draw", order: classes.length + 1, model: "model", key: "none",
-                   macro: true };
+                   macro: true, model_order: 0, model_label: "model" };
       none[x] = [0]; none[y] = [0];
       rows.push(none);
     }

@@ -702,3 +702,24 @@ def test_a_target_kept_only_by_predicting_everything_is_not_offered():
     marks = charts.datasets(report, report["threshold"])["advice_marks"]
     assert not any(m["what"].startswith("recall") and m["class"] == "" for m in marks)
     assert any(m["what"] == "best F1" and m["class"] == "" for m in marks)
+
+
+def test_curve_dash_legends_name_the_baselines_area_too(built):
+    from reportgen.report import charts
+
+    _, _, report = built
+    data = charts.datasets(report, report["threshold"])
+    for kind, key, short in (("roc_curves", "roc_auc_macro", "AUC"), ("pr_curves", "average_precision_macro", "AP")):
+        labels = {(r["model"], r["model_order"], r["model_label"]) for r in data[kind]}
+        base = report["baseline"]
+        assert labels == {("model", 0, f"model (macro {short} {report['summary'][key]:.3f})"),
+                          (base["name"], 1, f"{base['name']} (macro {short} {base['summary'][key]:.3f})")}
+    specs = {c["id"]: json.loads(c["spec"]) for c in _figures(report)}
+    dash = specs["roc"]["layer"][1]["encoding"]["strokeDash"]
+    assert dash["field"] == "model_label" and dash["legend"] is not None
+
+
+def _figures(report: dict) -> list[dict]:
+    from reportgen.report.figures import build_figures, chart_view
+
+    return build_figures(chart_view(report))["charts"]

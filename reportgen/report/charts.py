@@ -70,8 +70,9 @@ def _curve_chart(report, dataset: str, x: str, y: str, x_title: str, y_title: st
             x=alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(domain=[0, 1])),
             y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(domain=[0, 1])),
             color=_curve_color(),
-            strokeDash=alt.StrokeDash("model:N", title=None, sort="descending",
-                                      legend=alt.Legend(orient="top", direction="horizontal") if report.get("baseline") else None),
+            strokeDash=alt.StrokeDash("model_label:N", title=None, sort=alt.EncodingSortField("model_order", op="min"),
+                                      legend=alt.Legend(orient="top", direction="horizontal", labelLimit=320)
+                                      if report.get("baseline") else None),
             detail="key:N",
             strokeWidth=alt.condition("datum.macro", alt.value(3), alt.value(1.75)),
             opacity=alt.value(1) if many(report) else alt.condition(DIM, alt.value(1), alt.value(0.15)),
@@ -433,12 +434,24 @@ NO_CURVE = "no curve to draw"
 def _curves(report, kind: str, x: str, y: str, short: str) -> list[dict[str, Any]]:
     model = _curves_of_model(report, kind, x, y, short)
     rows = model + _baseline_curves(report, model, kind, x, y)
+    for r in rows:  # the dash legend names each model with its own area (the baseline's too)
+        r["model_order"], r["model_label"] = _model_label(report, kind, short, r["model"] != "model")
     if not any(r["macro"] or not many(report) for r in rows):
         # A colour legend with nothing in it makes Vega's layout infinitely tall: one entry says why
         # (a single point draws no line).
         rows.append({"class": "", "label": NO_CURVE, "order": len(report["classes"]) + 1, "model": "model",
-                     "key": "none", "macro": True, x: [0], y: [0]})
+                     "model_order": 0, "model_label": "model", "key": "none", "macro": True, x: [0], y: [0]})
     return rows
+
+
+def _model_label(report, kind: str, short: str, baseline: bool) -> tuple[int, str]:
+    """(order, legend entry) of the model or the baseline in a curve chart's dash legend:
+    its name and its area, macro-averaged beyond binary (``model (macro AUC 0.953)``)."""
+    source = report["baseline"] if baseline else report
+    name = source["name"] if baseline else "model"
+    value = source["summary"]["roc_auc_macro" if kind == "roc" else "average_precision_macro"]
+    area = short if report["task"] == "binary" else f"macro {short}"
+    return int(baseline), name if value is None else f"{name} ({area} {value:.3f})"
 
 
 AREAS = {"roc": "roc_auc", "pr": "average_precision"}
