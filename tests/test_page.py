@@ -723,3 +723,21 @@ def _figures(report: dict) -> list[dict]:
     from reportgen.report.figures import build_figures, chart_view
 
     return build_figures(chart_view(report))["charts"]
+
+
+def test_top_k_accuracy_tiles_beyond_a_dozen_classes():
+    from sklearn.metrics import top_k_accuracy_score
+
+    report = _many_report(30)
+    soup = _render(report)
+    tiles = {t["data-tile"]: t for t in soup.select("[data-tile]")}
+    rng = np.random.default_rng(5)  # _many_report's data again
+    y = rng.integers(0, 30, 3000)
+    p = softmax_scores(rng, y, 30, 2.0)
+    for k in (3, 5):
+        tile = tiles[f"top_k_accuracy.{k}"]
+        assert tile.select_one(".tile-label").text == f"Top-{k} accuracy"
+        expected = top_k_accuracy_score(y, p, k=k, labels=range(30))
+        assert tile.select_one("[data-tile-value]").text == f"{expected:.3f}"
+    few = {t["data-tile"] for t in _render(_baseline_report()).select("[data-tile]")}  # 10 classes
+    assert not any(key.startswith("top_k") for key in few)

@@ -64,7 +64,7 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
         "page.html.j2",
         meta=meta,
         report=report,
-        tiles=headline_tiles(report),
+        tiles=headline_tiles(report) + top_k_tiles(report),
         verdict=_verdict(report),
         columns=_columns(report),
         rows=rows,
@@ -123,6 +123,28 @@ def headline_tiles(report: dict[str, Any]) -> list[dict[str, Any]]:
             "holds": bool(delta_interval and (delta_interval[0] > 0 or delta_interval[1] < 0)),
             "live": live and key in ("accuracy", "macro_precision", "macro_recall", "macro_f1"),
         })
+    return out
+
+
+TOP_K_TILES = ("top_k_accuracy.3", "top_k_accuracy.5")  # registry keys
+
+
+def top_k_tiles(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Top-3 and top-5 accuracy after the headline tiles, for a multiclass model with scores
+    and more than a dozen classes (where the first guess alone undersells a ranking)."""
+    if report["task"] != "multiclass" or label_only(report) or not many(report):
+        return []
+    deltas = (report.get("deltas") or {}).get("summary") or {}
+    out = []
+    for key in TOP_K_TILES:
+        value = registry.summary_value(report["summary"], key)
+        if value is None:
+            continue
+        metric = registry.METRICS[key]
+        delta = registry.summary_value(deltas, key) if deltas else None
+        out.append({"key": key, "label": metric.label, "value": value, "help": metric.help, "lower_better": False,
+                    "delta": delta, "interval": None, "delta_interval": None,
+                    "better": registry.improvement(key, delta), "holds": False, "live": False})
     return out
 
 
