@@ -292,8 +292,10 @@ def test_suggested_thresholds_are_marked_on_the_threshold_chart(built):
     assert overall[0]["threshold"] == report["advice_overall"]["max_f1"]["threshold"]
     per_class = {m["class"]: m["threshold"] for m in marks if m["what"] == "best F1" and m["class"]}
     assert per_class == {c: a["max_f1"]["threshold"] for c, a in report["advice"].items()}
-    buttons = {b["data-set-threshold"] for b in built[0].select("#summary-table [data-set-threshold]")}
-    assert buttons == {str(t) for t in per_class.values()}
+    # without scripts the column is text (the script makes each value a button that sets the threshold)
+    assert not built[0].select("#summary-table [data-set-threshold], #summary-table [data-pick]")
+    shown = {r["data-class"]: r.select("td")[-1].text for r in built[0].select("#summary-table tbody tr")}
+    assert shown == {c: f"{t:.2f}" for c, t in per_class.items()}
 
 
 def test_matrix_cells_are_whole_pixels():
@@ -741,3 +743,19 @@ def test_top_k_accuracy_tiles_beyond_a_dozen_classes():
         assert tile.select_one("[data-tile-value]").text == f"{expected:.3f}"
     few = {t["data-tile"] for t in _render(_baseline_report()).select("[data-tile]")}  # 10 classes
     assert not any(key.startswith("top_k") for key in few)
+
+
+def test_without_scripts_the_page_asks_for_nothing_only_scripts_do(built):
+    """Every sentence that asks the reader to click, tap, hover or pick is hidden until the
+    script shows it; the static captions say what the static charts show."""
+    soup, _, _ = built
+    for tag in soup.find_all(string=re.compile(r"\b([Cc]lick|[Hh]over|[Pp]ick a|[Tt]ap)\b")):
+        hidden = any(p.name == "noscript" or (p.has_attr("data-needs-script") and p.has_attr("hidden"))
+                     or p.name in ("script", "style") for p in tag.parents)
+        assert hidden, str(tag)[:120]
+    hints = soup.select(".chart-note [data-needs-script]")
+    assert len(hints) == len(soup.select("figure.chart")) and all(h.has_attr("hidden") for h in hints)
+    assert "Tap or click a cell" in soup.select_one("#figure-confusion [data-needs-script]").text
+    many = _render(_many_report(30))
+    note = many.select_one("#figure-roc .chart-note")
+    assert note.contents[0].strip() == "With 30 classes only the macro average is drawn. One-vs-rest. The dashed diagonal is chance."

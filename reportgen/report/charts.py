@@ -307,28 +307,31 @@ CHARTS: list[tuple[str, str, Callable[[dict[str, Any]], alt.Chart]]] = [
 
 
 def chart_note(report: dict[str, Any], key: str) -> str:
-    """One plain sentence under a chart's title: how to read it."""
+    """One plain sentence under a chart's title: how to read it, true of the static chart
+    too (what only the live chart does is in ``chart_hint``)."""
     task, k = report["task"], len(report["classes"])
-    curves = f"With {k:,} classes only the macro average is drawn; pick a class to add its curve. " if many(report) else ""
+    curves = f"With {k:,} classes only the macro average is drawn. " if many(report) else ""
     shown = (report.get("confusion_matrix") or {}).get("shown")
     top = (f"The {len(shown['index'])} classes with the most errors (as actual or predicted) and one row and column "
-           f"for the other {shown['other']['classes']:,}; colours only, hover a cell for its value. ") if shown else ""
+           f"for the other {shown['other']['classes']:,}, in colour only (every value is in the report data). "
+           ) if shown else ""
     notes = {
         "roc": curves + ("The positive class; the dot is its operating point at the current threshold. "
-                         if task == "binary" else "One-vs-rest; the dot is the picked class at the current threshold. "
-                         if many(report) else "One-vs-rest; each dot is a class at the current threshold. ")
+                         if task == "binary" else "One-vs-rest. " if many(report)
+                         else "One-vs-rest; each dot is a class at the current threshold. ")
                        + "The dashed diagonal is chance.",
-        "pr": curves + ("Precision as recall grows; the dot is the current threshold. " if task == "binary" or many(report)
+        "pr": curves + ("Precision as recall grows; the dot is the current threshold. " if task == "binary"
+                        else "Precision as recall grows. " if many(report)
                         else "Precision as recall grows; each dot is a class at the current threshold. ")
                      + "A rare class starts low: compare AP with its prevalence.",
         "threshold": ("Positive-class precision, recall and F1 at every threshold. "
                       if task == "binary" else
-                      "Macro averages of one-vs-rest precision, recall and F1; pick a class to draw its own lines. ")
+                      "Macro averages of one-vs-rest precision, recall and F1. ")
                      + "The solid rule is the current threshold, dotted ones the suggested thresholds.",
         "confusion": (f"Rows: actual label; columns: label predicted{'' if decided(report) else ' at the threshold'} "
                       "(an example counts in several cells). " if task == "multilabel"
                       else "Rows: actual class; columns: predicted class. ")
-                     + top + "Click a cell to list its examples.",
+                     + top,
         "probability": "Mean score given to each class (columns) on the examples of each actual class (rows); "
                        "a strong diagonal means confident, well separated classes. "
                        + ("The last row averages the other actual classes, the last column sums the scores of the "
@@ -341,7 +344,23 @@ def chart_note(report: dict[str, Any], key: str) -> str:
         "calibration": "Observed frequency against mean score in each bin (dot size: examples). On the diagonal the "
                        "scores are honest probabilities; below it the model is over-confident.",
     }
-    return notes[key]
+    return notes[key].strip()
+
+
+def chart_hint(report: dict[str, Any], key: str) -> str:
+    """What the live chart adds (the page shows it once its script runs): tooltips, a click
+    on a cell, the picked class. Worded for a mouse and a touch screen alike."""
+    pick = "Pick a class (Highlight class, above) to draw its "
+    hints = {
+        "roc": pick + "curve and operating point." if many(report) else "Tap or hover a curve for its values.",
+        "pr": pick + "curve and operating point." if many(report) else "Tap or hover a curve for its values.",
+        "threshold": pick + "own lines." if report["task"] != "binary" else "Tap or hover a line for its values.",
+        "confusion": "Tap or click a cell to list its examples below; hover a cell for its values.",
+        "probability": "Tap or hover a cell for its value.",
+        "counts": "Tap or hover a mark for its counts.",
+        "calibration": "Tap or hover a dot for its bin.",
+    }
+    return hints[key]
 
 
 def _predicted_rule(report: dict[str, Any]) -> str:

@@ -47,14 +47,15 @@ def chart_view(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_figures(view: dict[str, Any]) -> dict[str, Any]:
-    """Every figure of the page, JSON-ready: ``charts`` (id, title, note, spec as script
-    JSON text, svg), ``splits_svg`` and ``history_svgs`` (metric, svg)."""
+    """Every figure of the page, JSON-ready: ``charts`` (id, title, note, hint: what only the
+    live chart does, spec as script JSON text, svg), ``splits_svg`` and ``history_svgs`` (metric, svg)."""
     from reportgen.report import charts, vega
     from reportgen.report.embed import script_json
 
     data = charts.datasets(view, view["threshold"])
     made = [
-        {"id": key, "title": title, "note": charts.chart_note(view, key), "spec": script_json(spec),
+        {"id": key, "title": title, "note": charts.chart_note(view, key), "hint": charts.chart_hint(view, key),
+         "spec": script_json(spec),
          "svg": vega.scoped_ids(vega.to_svg(charts.with_data(spec, data, view["threshold"])), key)}
         for key, title, spec in charts.iter_chart_specs(view)
     ]
