@@ -759,3 +759,16 @@ def test_without_scripts_the_page_asks_for_nothing_only_scripts_do(built):
     many = _render(_many_report(30))
     note = many.select_one("#figure-roc .chart-note")
     assert note.contents[0].strip() == "With 30 classes only the macro average is drawn. One-vs-rest. The dashed diagonal is chance."
+
+
+def test_selection_lists_the_confusions_with_the_most_examples_first():
+    report = _many_report(30)
+    soup = _render(report)
+    listed = [(d["data-cell-actual"], d["data-cell-predicted"]) for d in soup.select("#selection details.cell")]
+    counts = {(c["actual"], c["predicted"]): c["count"] for c in report["selection"]["cells"]}
+    shown = [counts[cell] for cell in listed]
+    assert shown == sorted(shown, reverse=True) and all(a != p for a, p in listed)
+    embedded = sorted((c["count"] for c in report["selection"]["cells"] if c["examples"] and c["actual"] != c["predicted"]),
+                      reverse=True)
+    assert shown == embedded[:len(shown)]
+    assert soup.select_one("#selection-order").text.startswith(f"The {len(listed)} confusions (actual → predicted) with the most examples, most first")

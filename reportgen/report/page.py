@@ -273,8 +273,10 @@ def _advice_chips(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 
 def _cells(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """Confusion cells with embedded examples, mistakes first (server-rendered)."""
+    """The SELECTION_CELLS confusion cells with embedded examples listed in the page: the
+    mistakes (the diagonal when there are none), most examples first (ties in the report's
+    order), as the template's sentence says."""
     selection = report.get("selection") or {}
     cells = [c for c in selection.get("cells", []) if c["examples"]]
     off = [c for c in cells if c["actual"] != c["predicted"]]
-    return (off or cells)[:SELECTION_CELLS]
+    return sorted(off or cells, key=lambda c: -c["count"])[:SELECTION_CELLS]
