@@ -574,3 +574,21 @@ def test_inputs_kind_follows_what_the_model_gave() -> None:
              for given in ({"scores": scores}, {"predictions": predictions},
                            {"scores": scores, "predictions": predictions})]
     assert kinds == ["scores", "labels", "both"]
+
+
+def test_mistakes_without_scores_take_a_few_of_each_confusion_in_turn() -> None:
+    """One confusion of ten examples does not fill the list: three of each confusion, the most
+    common first, then the next three of each."""
+    from reportgen.analysis.mistakes import PER_CONFUSION
+
+    y = np.array(["a"] * 10 + ["b"] * 4 + ["c"] * 2 + ["a"] * 3)
+    p = np.array(["b"] * 10 + ["c"] * 4 + ["a"] * 2 + ["a"] * 3)
+    labels, predictions = _frames(y, p)
+    report = reportgen.evaluate(labels, predictions=predictions, n_bootstrap=0).to_dict()
+    listed = [(m["actual"], m["predicted"], m["id"]) for m in report["confident_mistakes"]]
+    ab = [("a", "b", f"id{i:04d}") for i in range(10)]
+    bc = [("b", "c", f"id{i:04d}") for i in range(10, 14)]
+    ca = [("c", "a", f"id{i:04d}") for i in range(14, 16)]
+    assert PER_CONFUSION == 3
+    assert listed == ab[:3] + bc[:3] + ca + ab[3:6] + bc[3:] + ab[6:9] + ab[9:]
+    assert report["confident_mistakes_total"] == 16

@@ -5,6 +5,7 @@ Example lists look at the examples themselves: they are combiners over chunks of
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ from reportgen.matrices import confusion_cells
 from reportgen.stats import Statistics, predicted_classes
 
 TOP_CONFUSIONS = 20
+PER_CONFUSION = 3  # without scores: examples of one confusion before the next confusion's
 
 
 def top_confusions(report: dict[str, Any], limit: int = TOP_CONFUSIONS) -> list[dict[str, Any]]:
@@ -36,8 +38,10 @@ def top_confusions(report: dict[str, Any], limit: int = TOP_CONFUSIONS) -> list[
 
 class ConfidentMistakes:
     """Combiner of every wrong single-label prediction of the chunks' first model, most
-    confident in the wrong class first (without scores: the most common confusion first,
-    then in id order; ``score`` is null); ties by id.
+    confident in the wrong class first; ties by id. Without scores (``score`` is null) there
+    is no confidence to rank by: the first PER_CONFUSION examples (in id order) of each
+    confusion, the most common confusion first, then the next PER_CONFUSION of each, and so
+    on, so a list's head shows several confusions rather than one.
 
     ``thresholds`` (classes,): each class's decision threshold; ``limit``: candidates kept
     (None: all). Its result has columns ``actual``, ``predicted``, ``score``.
@@ -68,7 +72,24 @@ class ConfidentMistakes:
         return self
 
     def result(self) -> Ranked:
-        return self.list.ranked() if self.scored is not False else self.list.ranked_by_group_size()
+        if self.scored is not False:
+            return self.list.ranked()
+        return by_rounds(self.list.ranked_by_group_size(), self.list.group, PER_CONFUSION)
+
+
+def by_rounds(ranked: Ranked, group: np.ndarray, per_round: int) -> Ranked:
+    """``ranked`` (its key: each candidate's rank, groups contiguous, best group first) re-ranked
+    in rounds: each group's first ``per_round`` in group order, then each group's next ones.
+    ``group`` (m,) is each candidate's group, aligned with ``ranked``'s columns."""
+    order = np.argsort(ranked.key, kind="stable")
+    in_order = group[order]
+    starts = np.flatnonzero(np.concatenate([[True], in_order[1:] != in_order[:-1]])) if len(order) else order
+    sizes = np.diff(np.append(starts, len(order)))
+    position = np.arange(len(order)) - np.repeat(starts, sizes)  # within its group
+    place = np.repeat(np.arange(len(starts)), sizes)             # its group's place
+    rank = np.empty(len(order))
+    rank[order[np.lexsort((position, place, position // per_round))]] = np.arange(len(order))
+    return replace(ranked, key=rank)
 
 
 def label_thresholds(stats: Statistics) -> np.ndarray:

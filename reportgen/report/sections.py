@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reportgen.analysis.mistakes import PER_CONFUSION
 from reportgen.report.figures import label_only
 
 SLICE_ROWS = 200  # slices listed in the table (flagged ones always first)
@@ -29,6 +30,7 @@ def analysis_context(report: dict[str, Any], figures: dict[str, Any]) -> dict[st
             "settings": report.get("slice_settings", {}),
         }
     context["label_only"] = label_only(report)
+    context["per_confusion"] = PER_CONFUSION
     for key in ("top_confusions", "confident_mistakes", "label_issues", "churn"):
         if report.get(key):
             context[key] = report[key]
