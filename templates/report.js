@@ -308,6 +308,24 @@
     if (task !== "binary") {
       Object.keys(report.advice || {}).forEach(function (name) { rows = rows.concat(marks(report.advice[name], name, name)); });
     }
+    return lanes(rows);
+  }
+  // Each rule label's side and height, off the axis and off its neighbours (charts._lanes).
+  var LABEL_WIDTH = 0.06, LANES = 3;
+  function lanes(rows) {
+    var placed = {};
+    rows.slice().sort(function (a, b) {
+      return a["class"] < b["class"] ? -1 : a["class"] > b["class"] ? 1 : a.threshold - b.threshold;
+    }).forEach(function (row) {
+      var t = row.threshold, right = t < 0.5;
+      var low = right ? t : t - LABEL_WIDTH, high = right ? t + LABEL_WIDTH : t;
+      if (!Object.prototype.hasOwnProperty.call(placed, row["class"])) placed[row["class"]] = [];
+      var taken = placed[row["class"]], lane = 0;
+      while (lane < LANES && taken.some(function (p) { return p[0] === lane && low < p[2] && p[1] < high; })) lane++;
+      taken.push([lane, low, high]);
+      row.side = right ? "right" : "left";
+      row.lane_at = Math.min(lane, LANES - 1) / LANES;
+    });
     return rows;
   }
 

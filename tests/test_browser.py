@@ -492,3 +492,47 @@ def test_with_predictions_the_slider_moves_the_table_but_not_the_decisions(chrom
     assert tile.inner_text() == before_tile  # the decisions are the predicted labels, whatever the threshold
     assert problems == []
     context.close()
+
+
+LABEL_BOXES = """(figure) => {
+    const boxes = (re) => Array.from(document.querySelectorAll(figure + ' svg text'))
+        .filter((t) => re.test(t.textContent.trim())).map((t) => {
+            const r = t.getBoundingClientRect();
+            return {text: t.textContent.trim(), left: r.left, right: r.right, top: r.top, bottom: r.bottom};
+        });
+    return {rules: boxes(/^(best F1|precision ≥|recall ≥)/), ticks: boxes(/^[01]\\.\\d$/)};
+}"""
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return a["left"] < b["right"] - 0.5 and b["left"] < a["right"] - 0.5 and a["top"] < b["bottom"] - 0.5 and b["top"] < a["bottom"] - 0.5
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_threshold_rule_labels_keep_off_the_axis_and_each_other(chromium, tmp_path, js, width):
+    """Suggested thresholds at 0.00, 0.02 and 0.04 (and 0.97): each label is drawn, none
+    touches an axis number or another label, live or static, on a desktop or a phone."""
+    from reportgen.report.page import PageMeta, render_page
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 400)
+    labels = pd.DataFrame({"id": range(400), "label": np.where(y == 1, "spam", "ham")})
+    scores = pd.DataFrame({"id": range(400), "spam": np.clip(0.3 * y + rng.uniform(0, 0.7, 400), 0, 1).round(4)})
+    report = reportgen.evaluate(labels, scores, positive_class="spam", n_bootstrap=0).to_dict()
+    for key, t in (("max_f1", 0.0), ("target_precision", 0.02), ("target_recall", 0.04)):
+        report["advice_overall"][key].update(threshold=t, predicts_all=False)
+    path = tmp_path / "close.html"
+    path.write_text(render_page(report, PageMeta(title="close")), "utf-8")
+    context, page, problems, _ = _open(chromium, path, width=width, js=js)
+    if js:
+        page.evaluate("() => window.reportgenPage.ready")
+    boxes = page.evaluate(LABEL_BOXES, "#figure-threshold")
+    assert sorted(b["text"] for b in boxes["rules"]) == ["best F1", "precision ≥ 0.9", "recall ≥ 0.9"]
+    assert len(boxes["ticks"]) >= 11
+    for i, a in enumerate(boxes["rules"]):
+        assert a["bottom"] - a["top"] > 20  # drawn (rotated: taller than wide)
+        assert not any(_overlap(a, t) for t in boxes["ticks"]), a
+        assert not any(_overlap(a, b) for b in boxes["rules"][i + 1:]), (a, boxes["rules"])
+    assert not problems
+    context.close()

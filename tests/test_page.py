@@ -772,3 +772,13 @@ def test_selection_lists_the_confusions_with_the_most_examples_first():
                       reverse=True)
     assert shown == embedded[:len(shown)]
     assert soup.select_one("#selection-order").text.startswith(f"The {len(listed)} confusions (actual → predicted) with the most examples, most first")
+
+
+def test_rule_labels_take_sides_and_lanes():
+    from reportgen.report.charts import _lanes
+
+    rows = [{"class": "", "threshold": t, "what": w} for t, w in ((0.07, "p"), (0.0, "r"), (0.02, "f"), (0.9, "x"))]
+    rows.append({"class": "c1", "threshold": 0.02, "what": "f"})
+    placed = {(r["class"], r["what"]): (r["side"], r["lane_at"]) for r in _lanes(rows)}
+    assert placed == {("", "r"): ("right", 0.0), ("", "f"): ("right", 1 / 3), ("", "p"): ("right", 0.0),
+                      ("", "x"): ("left", 0.0), ("c1", "f"): ("right", 0.0)}

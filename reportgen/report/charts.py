@@ -143,10 +143,14 @@ def threshold_chart(report: dict[str, Any]) -> alt.Chart:
     tooltip = [alt.Tooltip("what:N", title="suggested"), alt.Tooltip("scope:N", title="for"),
                alt.Tooltip("threshold:Q", format=".2f")]
     advice_rules = advice.mark_rule(color="#6e7781", strokeDash=[2, 3]).encode(x="threshold:Q", tooltip=tooltip)
-    advice_text = advice.mark_text(angle=270, align="left", baseline="bottom", dx=-6, dy=-4, fontSize=10,
-                                   color="#57606a").encode(x="threshold:Q", y=alt.value(HEIGHT), text="what:N",
-                                                            tooltip=tooltip)
-    return (alt.layer(macro, picked, advice_rules, advice_text, rule).add_params(_threshold(), _highlight())
+    # Each rule's label reads upward beside it, inside the plot: right of a rule in the left half,
+    # left of one in the right half, in the lane (height) that keeps it off its neighbours' (``_lanes``).
+    # (rotated text: dx runs along the label, dy across it; the glyphs sit on the dy side of the baseline)
+    labels = [advice.transform_filter(f"datum.side == '{side}'").mark_text(
+        angle=270, align="left", baseline="alphabetic", dx=4, dy=dy, fontSize=10, color="#57606a").encode(
+        x="threshold:Q", y=alt.Y("lane_at:Q", title=None), text="what:N", tooltip=tooltip)
+        for side, dy in (("right", 11), ("left", -3))]
+    return (alt.layer(macro, picked, advice_rules, *labels, rule).add_params(_threshold(), _highlight())
             .properties(width=FLUID, height=HEIGHT))
 
 
@@ -576,6 +580,28 @@ def _advice_marks(report: dict[str, Any]) -> list[dict[str, Any]]:
     if report["task"] != "binary":
         for name, advice in (report.get("advice") or {}).items():
             rows += marks(advice or {}, name, name)
+    return _lanes(rows)
+
+
+LABEL_WIDTH = 0.06  # a rule label's width in threshold units: 10 px text and its gap on a 330 px chart
+LANES = 3  # heights a rule label may start at (a class has at most three suggested thresholds)
+
+
+def _lanes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each advice mark's label placement: ``side`` of its rule ("right" in the left half of the
+    axis, so no label sits on the axis) and ``lane_at``, the height (0, 1/3, 2/3 of the axis)
+    of the lowest lane where it overlaps no label of the same class drawn before it (by
+    threshold). The page script's ``lanes`` does the same."""
+    placed: dict[str, list[tuple[int, float, float]]] = {}
+    for row in sorted(rows, key=lambda r: (r["class"], r["threshold"])):
+        t = row["threshold"]
+        right = t < 0.5
+        low, high = (t, t + LABEL_WIDTH) if right else (t - LABEL_WIDTH, t)
+        taken = placed.setdefault(row["class"], [])
+        lane = next(k for k in range(LANES + 1)
+                    if k == LANES or not any(k == j and low < b and a < high for j, a, b in taken))
+        taken.append((lane, low, high))
+        row["side"], row["lane_at"] = ("right" if right else "left"), min(lane, LANES - 1) / LANES
     return rows
 
 
