@@ -434,6 +434,7 @@
         var b = document.createElement("button");
         b.type = "button"; b.className = "pick"; b.setAttribute("data-pick", "");
         b.setAttribute("aria-label", "highlight " + name + " in the charts"); b.textContent = name;
+        b.title = name;  // the whole name, where the column cuts it short
         th.appendChild(b); tr.appendChild(th); return;
       }
       var td = document.createElement("td");
@@ -812,8 +813,8 @@
                     points: hasData(view, "points"), counts: !fixedCounts && hasData(view, "counts") };
       views.push(entry);
       el.classList.add("live");
-      el.removeAttribute("role");
-      el.removeAttribute("aria-label");
+      if (el.hasAttribute("tabindex")) el.setAttribute("role", "region");  // a wide matrix scrolls: a named region
+      else { el.removeAttribute("role"); el.removeAttribute("aria-label"); }
       view.addEventListener("click", function (event, item) {
         var datum = item && item.datum;
         if (!datum) return;

@@ -536,3 +536,31 @@ def test_threshold_rule_labels_keep_off_the_axis_and_each_other(chromium, tmp_pa
         assert not any(_overlap(a, b) for b in boxes["rules"][i + 1:]), (a, boxes["rules"])
     assert not problems
     context.close()
+
+
+CHART_TEXT = """() => Array.from(document.querySelectorAll('figure.chart')).map((figure) => {
+    const svg = figure.querySelector('.vega-embed svg'), box = figure.querySelector('.vega-embed').getBoundingClientRect();
+    const scale = svg.getBoundingClientRect().width / svg.width.baseVal.value;
+    const texts = Array.from(svg.querySelectorAll('text')).filter((t) => t.textContent.trim());
+    return {id: figure.id, wide: figure.classList.contains('wide'),
+            focusable: figure.querySelector('.vega-embed').tabIndex === 0,
+            smallest: Math.min(...texts.map((t) => parseFloat(getComputedStyle(t).fontSize) * scale)),
+            outside: texts.filter((t) => { const r = t.getBoundingClientRect();
+                                            return r.left < box.left - 1 || r.right > box.right + 1; }).length};
+})"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_chart_text_is_legible_and_in_view(chromium, digits, thousand, width, js):
+    """Every chart's text is 10 px or more, live or static, on a desktop or a phone; only a
+    big matrix (at its own size, in a focusable region that scrolls) reaches past its card."""
+    for path, _ in (digits, thousand):
+        context, page, problems, _ = _open(chromium, path, width=width, js=js)
+        if js:
+            page.evaluate("() => window.reportgenPage.ready")
+        for chart in page.evaluate(CHART_TEXT):
+            assert chart["smallest"] >= 9.95, (path.name, chart)
+            assert chart["outside"] == 0 or (chart["wide"] and chart["focusable"]), (path.name, chart)
+        assert not problems
+        context.close()

@@ -23,7 +23,7 @@ from reportgen.ratios import precision_recall_f1
 from reportgen.report.figures import MANY_CLASSES, decided, label_only, many, offered
 
 MACRO = "macro average"
-WIDTH, HEIGHT = 420, 300
+WIDTH, HEIGHT = 340, 300  # WIDTH: a fluid chart's plot when rendered statically (fits a phone unscaled)
 # Colour-blind safe: Okabe-Ito without its pale yellow (too faint on white), then Paul Tol's darker hues.
 PALETTE = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#997700",
            "#882255", "#44aa99", "#332288", "#aa4499"]
@@ -71,7 +71,7 @@ def _curve_chart(report, dataset: str, x: str, y: str, x_title: str, y_title: st
             y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(domain=[0, 1])),
             color=_curve_color(),
             strokeDash=alt.StrokeDash("model_label:N", title=None, sort=alt.EncodingSortField("model_order", op="min"),
-                                      legend=alt.Legend(orient="top", direction="horizontal", labelLimit=320)
+                                      legend=alt.Legend(orient="top", direction="vertical", labelLimit=320)
                                       if report.get("baseline") else None),
             detail="key:N",
             strokeWidth=alt.condition("datum.macro", alt.value(3), alt.value(1.75)),
@@ -147,9 +147,9 @@ def threshold_chart(report: dict[str, Any]) -> alt.Chart:
     # left of one in the right half, in the lane (height) that keeps it off its neighbours' (``_lanes``).
     # (rotated text: dx runs along the label, dy across it; the glyphs sit on the dy side of the baseline)
     labels = [advice.transform_filter(f"datum.side == '{side}'").mark_text(
-        angle=270, align="left", baseline="alphabetic", dx=4, dy=dy, fontSize=10, color="#57606a").encode(
+        angle=270, align="left", baseline="alphabetic", dx=4, dy=dy, fontSize=11, color="#57606a").encode(
         x="threshold:Q", y=alt.Y("lane_at:Q", title=None), text="what:N", tooltip=tooltip)
-        for side, dy in (("right", 11), ("left", -3))]
+        for side, dy in (("right", 12), ("left", -3))]
     return (alt.layer(macro, picked, advice_rules, *labels, rule).add_params(_threshold(), _highlight())
             .properties(width=FLUID, height=HEIGHT))
 
@@ -240,7 +240,7 @@ def _counts_scatter(report: dict[str, Any]) -> alt.Chart:
         tooltip = [alt.Tooltip("labeled:Q", format=","), alt.Tooltip("predicted:Q", format=","),
                    alt.Tooltip("classes:Q", format=",", title="classes")]
         size = alt.Size("classes:Q", title="classes", scale=alt.Scale(range=[30, 400]),
-                        legend=alt.Legend(orient="bottom"))
+                        legend=alt.Legend(orient="bottom", columns=4))  # fits a phone
         opacity = alt.value(0.7)
     points = (
         points.mark_circle(color="#0072b2")
@@ -259,9 +259,11 @@ def _counts_scatter(report: dict[str, Any]) -> alt.Chart:
 
 
 def _matrix_axis(report: dict[str, Any]) -> alt.Axis:
-    """Class names on a matrix's axes while they fit; beyond that, they are in the tooltips."""
-    if _cell_size(matrix_size(report)) // matrix_size(report) >= 10:
-        return alt.Axis(labelLimit=120)
+    """Class names on a matrix's axes while they fit (10 px text on cells of 10 px and more);
+    beyond that, they are in the tooltips."""
+    cell = _cell_size(matrix_size(report)) // matrix_size(report)
+    if cell >= 10:
+        return alt.Axis(labelLimit=120, labelFontSize=10 if cell < 13 else 12)
     return alt.Axis(labels=False, ticks=False)
 
 
@@ -280,7 +282,7 @@ def calibration_chart(report: dict[str, Any]) -> alt.Chart:
                alt.Tooltip("fraction_positive:Q", format=".3f", title="observed")]
     line = base.mark_line(color="#0072b2").encode(x=x, y=y, tooltip=tooltip)
     dots = base.mark_circle(color="#0072b2", opacity=0.9).encode(
-        x=x, y=y, size=alt.Size("count:Q", title="examples", legend=alt.Legend(orient="bottom")), tooltip=tooltip)
+        x=x, y=y, size=alt.Size("count:Q", title="examples", legend=alt.Legend(orient="bottom", columns=4)), tooltip=tooltip)
     return alt.layer(diagonal, line, dots).properties(width=FLUID, height=HEIGHT)
 
 
@@ -292,6 +294,9 @@ def _calibration_axis(report: dict[str, Any]) -> str:
 def _cell_size(k: int) -> int:
     """Side of a matrix chart of ``k`` rows: a whole number of pixels per cell (crisp, lean SVG)."""
     return k * max(2, round(max(220, min(420, 26 * k)) / k))
+
+
+MATRIX_CHARTS = frozenset({"confusion", "probability"})
 
 
 def matrix_size(report: dict[str, Any]) -> int:
@@ -375,7 +380,13 @@ def _predicted_rule(report: dict[str, Any]) -> str:
 
 CONFIG = {  # text sizes readable on a phone
     "axis": {"labelFontSize": 11, "titleFontSize": 12, "titleFontWeight": 600},
-    "legend": {"labelFontSize": 11, "titleFontSize": 11, "labelLimit": 240},
+    "legend": {"labelFontSize": 12, "titleFontSize": 12, "labelLimit": 240},
+}
+# A static chart is scaled down to its card on a phone (to about 0.85 at 390 px): its text
+# starts larger so that it stays at 10 px or more there.
+STATIC_CONFIG = {
+    "axis": {"labelFontSize": 12, "titleFontSize": 12, "titleFontWeight": 600},
+    "legend": {"labelFontSize": 12, "titleFontSize": 12, "labelLimit": 240},
 }
 
 
@@ -404,7 +415,7 @@ def with_data(spec: dict[str, Any], data: dict[str, list], threshold: float) -> 
     text = json.dumps(spec)
     used = {name: rows for name, rows in data.items() if f'"name": {json.dumps(name)}' in text}  # only its own
     out["datasets"] = {**spec.get("datasets", {}), **used}
-    out["config"] = {**spec.get("config", {}), "aria": False}  # the figure is described once, not per mark
+    out["config"] = {**spec.get("config", {}), **STATIC_CONFIG, "aria": False}  # the figure is described once, not per mark
     out["params"] = [
         {**p, "value": threshold} if p.get("name") == "threshold" else p for p in spec.get("params", [])
     ]

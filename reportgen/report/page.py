@@ -71,6 +71,7 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
         rows_note=static_note,
         attention=report.get("attention"),
         confusions=(report.get("top_confusions") or [])[:ATTENTION_CONFUSIONS],
+        attention_stacked=_long_names(report),
         macro=_macro_row(report),
         grid=_slider(report),
         advice=_advice_chips(report),
@@ -208,6 +209,18 @@ def _rows(report: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
             "best": (advice.get(entry["class"]) or {}).get("max_f1"),
         })
     return rows, note
+
+
+LONG_NAME = 18  # characters: past this the attention tables stand one above the other
+
+
+def _long_names(report: dict[str, Any]) -> bool:
+    """Whether the attention tables name a class longer than LONG_NAME characters (side by
+    side, their last columns would not fit a 1,280 px screen)."""
+    names = [a["class"] for a in report.get("attention") or []]
+    names += [(a.get("confused_with") or {}).get("predicted") or "" for a in report.get("attention") or []]
+    names += [c[k] for c in (report.get("top_confusions") or [])[:ATTENTION_CONFUSIONS] for k in ("actual", "predicted")]
+    return max(map(len, names), default=0) > LONG_NAME
 
 
 def _macro_row(report: dict[str, Any]) -> dict[str, Any]:
