@@ -804,6 +804,7 @@
     spec.datasets = ownDatasets(specText, data);
     (spec.params || []).forEach(function (p) { if (p.name === "threshold") p.value = T[at0]; });
     var fallback = Array.prototype.slice.call(el.childNodes);
+    var title = el.getAttribute("aria-label");  // vega-embed names its container "Vega visualization"
     // ast: expressions run in Vega's interpreter, not compiled with eval (the page's CSP allows none)
     var options = { actions: false, renderer: "svg", tooltip: true, ast: true };
     if (DARK) { spec = recolour(spec); options.config = DARK_CONFIG; options.tooltip = { theme: "dark" }; }
@@ -813,7 +814,9 @@
                     points: hasData(view, "points"), counts: !fixedCounts && hasData(view, "counts") };
       views.push(entry);
       el.classList.add("live");
-      if (el.hasAttribute("tabindex")) el.setAttribute("role", "region");  // a wide matrix scrolls: a named region
+      if (el.hasAttribute("tabindex")) {  // a wide matrix scrolls: a region named by its chart's title
+        el.setAttribute("role", "region"); el.setAttribute("aria-label", title);
+      }
       else { el.removeAttribute("role"); el.removeAttribute("aria-label"); }
       view.addEventListener("click", function (event, item) {
         var datum = item && item.datum;
