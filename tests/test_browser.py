@@ -496,7 +496,7 @@ def test_with_predictions_the_slider_moves_the_table_but_not_the_decisions(chrom
 
 LABEL_BOXES = """(figure) => {
     const boxes = (re) => Array.from(document.querySelectorAll(figure + ' svg text'))
-        .filter((t) => re.test(t.textContent.trim())).map((t) => {
+        .filter((t) => re.test(t.textContent.trim()) && t.getAttribute('fill') !== '#ffffff').map((t) => {  // not the halo
             const r = t.getBoundingClientRect();
             return {text: t.textContent.trim(), left: r.left, right: r.right, top: r.top, bottom: r.bottom};
         });

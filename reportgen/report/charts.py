@@ -146,9 +146,11 @@ def threshold_chart(report: dict[str, Any]) -> alt.Chart:
     # Each rule's label reads upward beside it, inside the plot: right of a rule in the left half,
     # left of one in the right half, in the lane (height) that keeps it off its neighbours' (``_lanes``).
     # (rotated text: dx runs along the label, dy across it; the glyphs sit on the dy side of the baseline)
+    # A white halo under each label keeps it legible where it crosses a curve.
     labels = [advice.transform_filter(f"datum.side == '{side}'").mark_text(
-        angle=270, align="left", baseline="alphabetic", dx=4, dy=dy, fontSize=11, color="#57606a").encode(
+        angle=270, align="left", baseline="alphabetic", dx=4, dy=dy, fontSize=11, **paint).encode(
         x="threshold:Q", y=alt.Y("lane_at:Q", title=None), text="what:N", tooltip=tooltip)
+        for paint in ({"color": "#ffffff", "stroke": "#ffffff", "strokeWidth": 3, "aria": False}, {"color": "#57606a"})
         for side, dy in (("right", 12), ("left", -3))]
     return (alt.layer(macro, picked, advice_rules, *labels, rule).add_params(_threshold(), _highlight())
             .properties(width=FLUID, height=HEIGHT))
