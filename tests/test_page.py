@@ -317,7 +317,7 @@ def test_selection_states_its_caps(built):
     soup, _, report = built
     text = soup.select_one("#selection").text
     sel = report["selection"]
-    assert f"at most {sel['max_per_cell']} per cell and {sel['max_total']} in all" in text
+    assert f"at most {sel['max_per_cell']:,} per cell and {sel['max_total']:,} in all" in text
     listed = soup.select("#selection details.cell")
     assert listed and all(d["data-cell-actual"] != d["data-cell-predicted"] for d in listed)
 
