@@ -366,7 +366,7 @@ def chart_hint(report: dict[str, Any], key: str) -> str:
         "roc": pick + "curve and operating point." if many(report) else "Tap or hover a curve for its values.",
         "pr": pick + "curve and operating point." if many(report) else "Tap or hover a curve for its values.",
         "threshold": pick + "own lines." if report["task"] != "binary" else "Tap or hover a line for its values.",
-        "confusion": "Tap or click a cell to list its examples below; hover a cell for its values.",
+        "confusion": "Tap or click a cell to list its examples below and see its values.",
         "probability": "Tap or hover a cell for its value.",
         "counts": "Tap or hover a mark for its counts.",
         "calibration": "Tap or hover a dot for its bin.",
