@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import Any, Callable, Iterable
 
 import pyarrow as pa
 
@@ -32,36 +32,36 @@ from reportgen.inputs import Inputs
 from reportgen.metrics import evaluate_statistics
 from reportgen.options import Options
 from reportgen.stats import Statistics, from_examples
-from reportgen.validate import (Examples, Source, build_examples, build_label_examples, metadata_weights, weight_file,
-                                with_predictions)
-
-if TYPE_CHECKING:
-    import pandas as pd
+from reportgen.validate import (Examples, Source, build_examples, build_label_examples, check_name_type, id_values,
+                                metadata_weights, weight_file, with_predictions)
 
 MAX_COMPARED = 5
 COUNT_DIGITS = 2  # decimals of every count on the page when some weight is not a whole number
 PathLike = str | os.PathLike[str]
+Frame = Any  # pandas, Polars or PyArrow table, or any object with __arrow_c_stream__ (see io.from_dataframe)
 Loader = Callable[[], Source]
 ModelInputs = tuple[str, "Loader | None", "Loader | None"]  # name, its scores, its hard-label predictions
 ModelFiles = tuple[str, "str | None", "str | None"]  # name, its scores file, its predictions file (streaming)
 
 
 def evaluate(
-    labels: pd.DataFrame,
-    scores: pd.DataFrame | None = None,
+    labels: Frame,
+    scores: Frame | None = None,
     *,
-    predictions: pd.DataFrame | None = None,
-    baseline: pd.DataFrame | None = None,
-    baseline_predictions: pd.DataFrame | None = None,
+    predictions: Frame | None = None,
+    baseline: Frame | None = None,
+    baseline_predictions: Frame | None = None,
     baseline_name: str = "baseline",
-    compare: Iterable[tuple[str, pd.DataFrame]] = (),
+    compare: Iterable[tuple[str, Frame]] = (),
     model_name: str = "model",
     inputs: PathLike | None = None,
     engine: str = "memory",
     **options,
 ) -> Evaluation:
-    """Evaluate a classifier from DataFrames: ``labels`` (id + label/labels) and ``scores``
-    (id + one column per class). ``scores=None`` means ``labels`` holds both, unless
+    """Evaluate a classifier from tables: ``labels`` (id + label/labels) and ``scores``
+    (id + one column per class). A table is a pandas DataFrame, a Polars DataFrame, a
+    PyArrow Table (or RecordBatch, RecordBatchReader), or anything with
+    ``__arrow_c_stream__``, read through Arrow without copying its numbers. ``scores=None`` means ``labels`` holds both, unless
     ``predictions`` (id + ``predicted``, the model's hard labels) is given: then the
     report is label-only. With scores and predictions, the predictions decide and the
     scores rank. ``baseline_predictions`` gives the baseline as hard labels.
@@ -81,7 +81,7 @@ def evaluate(
         raise InputError(f"usage: engine {engine!r} on DataFrames: use 'memory' (pandas) or 'spark' (Spark DataFrames)")
     label_source = Source(io.from_dataframe(labels, "labels"), "labels")
 
-    def frame_loader(name: str, frame: "pd.DataFrame | None") -> Loader:
+    def frame_loader(name: str, frame: Frame | None) -> Loader:
         return lambda: label_source if frame is None or frame is labels else Source(io.from_dataframe(frame, name), name)
 
     def model(name: str, frame, predicted, kind: str) -> ModelInputs:
@@ -260,7 +260,9 @@ def _metadata_source(metadata: str | None, labels: Source, opts: Options) -> Sou
         return None
     if metadata == labels.name:
         return Source(labels.table, labels.name)
-    return Source(io.read_table(metadata, string_columns=(opts.id_column,)), metadata)
+    source = Source(io.read_table(metadata, string_columns=(opts.id_column,)), metadata)
+    id_values(source, opts.id_column)  # its ids' column and type checked, as the streaming plan does
+    return source
 
 
 def _file_names(labels: PathLike, models: list[tuple[str, PathLike | None, PathLike | None]]
@@ -491,8 +493,11 @@ def _slices(slicing: tuple[str, SliceOptions], models: tuple[Examples, ...], opt
     """The slices of the data in memory, as one chunk (``models``: the model's examples, then
     the baseline's in the same row order; ``metadata``: the file's table when already read)."""
     path, settings = slicing
-    columns = metadata_columns(path, models[0], opts, {c for spec in settings.specs for c in spec},
-                               None if metadata is None else metadata.table)
+    wanted = {c for spec in settings.specs for c in spec}
+    if metadata is not None:  # the streaming plan checks the same from the schema
+        for column in sorted(wanted & set(metadata.table.column_names)):
+            check_name_type(metadata.table.schema.field(column).type, metadata.name, column, "slice")
+    columns = metadata_columns(path, models[0], opts, wanted, None if metadata is None else metadata.table)
     return slice_section([Chunk(models, columns)], _slice_plan(settings, opts, sorted(columns), columns, path))
 
 

@@ -152,6 +152,11 @@ def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hf-task", default="text-classification", help="task type in the model card (default %(default)s)")
     p.add_argument("--dataset-split", help="dataset split in the model card, e.g. test")
     p.add_argument("--export", metavar="DIR", help="write every label issue, confident mistake and changed example as CSV into DIR")
+    p.add_argument("--mlflow", action="store_true", help="also log the metrics, settings, page and metrics JSON to an "
+                   "MLflow run: --mlflow-run-id, the active run, or a new one (server: MLFLOW_TRACKING_URI)")
+    p.add_argument("--mlflow-run-id", metavar="RUN", help="the MLflow run to log to (implies --mlflow)")
+    p.add_argument("--mlflow-per-class", action="store_true", help="with --mlflow, also each class's metrics")
+    p.add_argument("--mlflow-artifact-path", default="reportgen", help="folder of the run's artifacts (default %(default)s)")
 
 
 def _number(option: str):
@@ -290,6 +295,10 @@ def _build(args: argparse.Namespace, worker: "FigureWorker | None") -> int:
         figures=worker.figures if worker is not None else None,
     )
     progress.close()
+    if args.mlflow or args.mlflow_run_id or args.mlflow_per_class:
+        run = evaluation.log_to_mlflow(args.mlflow_run_id, args.mlflow_artifact_path, per_class=args.mlflow_per_class,
+                                       page=_read_page(args.out))
+        notices.append(f"logged to MLflow run {run}")
     if not args.quiet:
         for text in notices:
             print(f"reportgen: {text}", file=sys.stderr)
@@ -334,6 +343,15 @@ def _summaries(evaluation: "reportgen.Evaluation", args: argparse.Namespace) -> 
             raise InputError(EXPORT_ENGINE)
         out += [(str(path), data) for path, data in export_files(evaluation.example_lists, args.export)]
     return out
+
+
+def _read_page(path: str) -> str | None:
+    """The page just written (logged as it is), or None to draw it again."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError:
+        return None
 
 
 def _relative(target: str, card: str) -> str:

@@ -92,6 +92,23 @@ class Evaluation:
 
         return _give(output.json_text(self.to_dict()), path)
 
+    def log_to_mlflow(self, run_id: str | None = None, artifact_path: str = "reportgen", *, per_class: bool = False,
+                      page: str | None = None) -> str:
+        """Log the report to an MLflow run: the summary's metrics under their registry keys
+        (``accuracy``, ``macro_f1``, ...; with ``per_class``, ``per_class/CLASS/f1`` and the
+        like), the threshold, task and engine as params, the page and the metrics JSON as
+        artifacts under ``artifact_path``. The run is ``run_id``, or the active run, or a new
+        one; the tracking server is MLflow's (``MLFLOW_TRACKING_URI``). ``page``: the page
+        already written, instead of drawing it again. Returns the run's id. Needs
+        ``pip install 'reportgen[mlflow]'``."""
+        from reportgen.report import output, tracking
+
+        report = self.to_dict()
+        if "meta" not in report:
+            report["meta"] = output.meta(DEFAULT_TITLE)
+        return tracking.log_report(report, page if page is not None else output.page_text(report),
+                                   output.json_text(report), run_id, artifact_path, per_class)
+
     def _repr_html_(self) -> str:
         """Jupyter's view: the headline numbers, then the whole page in a sandboxed iframe."""
         from reportgen.report import output

@@ -41,7 +41,8 @@ def _metric(key: str, label: str, format: str, help: str, *, lower_is_better: bo
 
 METRICS: dict[str, MetricInfo] = {m.key: m for m in (
     _metric("accuracy", "Accuracy", "ratio",
-            "Share of examples predicted right. Misleads under class imbalance: always answering the majority class scores high."),
+            "Share of examples predicted right. Misleads under class imbalance: always answering the majority class "
+            "scores high."),  # multilabel: the Hamming score (TASK_METRICS)
     _metric("precision", "Precision", "ratio",
             "When the model names the positive class, how often it is right (at the threshold)."),
     _metric("recall", "Recall", "ratio",
@@ -61,7 +62,8 @@ METRICS: dict[str, MetricInfo] = {m.key: m for m in (
     _metric("roc_auc_macro", "ROC AUC", "ratio",
             "Chance a random positive outscores a random negative (0.5 is a coin toss). Ignores the threshold; flatters rare classes."),
     _metric("average_precision_macro", "Average precision", "ratio",
-            "Area under each class's precision-recall curve, averaged over classes; sensitive to rare classes."),
+            "Area under each class's precision-recall curve, averaged over classes (binary: the positive class's); "
+            "sensitive to rare classes."),
     _metric("log_loss", "Log loss", "loss",
             "Penalty on the probability given to the true class; lower is better. Confident mistakes cost the most.",
             lower_is_better=True),
@@ -78,8 +80,8 @@ METRICS: dict[str, MetricInfo] = {m.key: m for m in (
             "Share of examples whose true class is among the three highest scores."),
     _metric("top_k_accuracy.5", "Top-5 accuracy", "ratio",
             "Share of examples whose true class is among the five highest scores."),
-    _metric("subset_accuracy", "Subset accuracy", "ratio",
-            "Share of examples whose whole label set is predicted exactly."),
+    _metric("subset_accuracy", "Exact-match accuracy", "ratio",
+            "Share of examples with every label right: the predicted label set is exactly the true one."),
     _metric("hamming_loss", "Hamming loss", "loss",
             "Share of example-label decisions that are wrong; lower is better.",
             lower_is_better=True),
@@ -100,6 +102,41 @@ METRICS: dict[str, MetricInfo] = {m.key: m for m in (
     _metric("n_tokens", "Tokens", "count", "Tokens scored."),
     _metric("n_examples", "Examples", "count", "Examples scored."),
 )}
+
+
+# What a metric is called, and means, in one task's report when that differs from the above.
+# Binary: the positive class's figures name it ("{positive}" is filled in).
+TASK_METRICS: dict[tuple[str, str], tuple[str, str]] = {
+    ("multilabel", "accuracy"): (
+        "Hamming score",
+        "Share of label decisions right (1 − Hamming loss): every example-label pair counts once."),
+    ("binary", "precision"): (
+        "Precision ({positive})",
+        "When the model predicts {positive}, how often it is right (at the threshold)."),
+    ("binary", "recall"): (
+        "Recall ({positive})",
+        "Share of the {positive} examples the model finds (at the threshold)."),
+    ("binary", "f1"): (
+        "F1 ({positive})",
+        "Harmonic mean of the precision and recall of {positive} at the threshold (scikit-learn's average='binary')."),
+    ("binary", "average_precision_macro"): (
+        "Average precision ({positive})",
+        "Area under the precision-recall curve of {positive}; compare it with {positive}'s prevalence."),
+}
+
+
+def task_metric(key: str, task: str | None, positive: str | None = None) -> tuple[str, str]:
+    """(label, help) of ``key`` in a report of ``task`` (binary: ``positive`` is its
+    positive class); the general ones where the task changes nothing."""
+    special = TASK_METRICS.get((task or "", key))
+    if special is not None and (task != "binary" or positive is not None):
+        return tuple(text.replace("{positive}", str(positive)) for text in special)  # type: ignore[return-value]
+    return label(key), help_text(key)
+
+
+def report_label(key: str, report: dict) -> str:
+    """The label of ``key`` in ``report`` (a metrics JSON dict)."""
+    return task_metric(key, report.get("task"), report.get("positive_class"))[0]
 
 
 def info(key: str) -> MetricInfo | None:

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from reportgen.errors import InputError
+from reportgen.failing import first_failing
 from reportgen.options import Options
 from reportgen.rows import argmax_rows, binary_scores, sigmoid, softmax_rows
 
@@ -217,8 +218,7 @@ def metadata_weights(examples: Examples, metadata: Source, options: Options) -> 
         where = where.take(pa.array(kept))
     weights = check_weights(metadata.table.column(column).combine_chunks().take(where), metadata.name, column,
                             examples.ids)
-    if not weights.any():
-        raise_all_zero_weights(metadata.name, column)
+    check_weight_total(float(weights.sum()), metadata.name, column)
     return replace(examples, weight=weights)
 
 
@@ -242,8 +242,7 @@ def weight_values(labels: Source, column: str, take, ids) -> np.ndarray:
     if take is not None:
         values = values.take(pa.array(take))
     weights = check_weights(values, labels.name, column, ids)
-    if not weights.any():
-        raise_all_zero_weights(labels.name, column)
+    check_weight_total(float(weights.sum()), labels.name, column)
     return weights
 
 
@@ -252,6 +251,7 @@ def check_weights(values: pa.Array | pa.ChunkedArray, file: str, column: str, id
     negative; the error names the row. The caller checks that not all of them are 0."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
+    check_weight_type(values.type, file, column)
     if pa.types.is_dictionary(values.type):
         values = values.dictionary_decode()
     if values.null_count:
@@ -262,9 +262,6 @@ def check_weights(values: pa.Array | pa.ChunkedArray, file: str, column: str, id
             values = pc.cast(values, pa.float64())
         except pa.ArrowInvalid:
             _raise_not_number(file, column, ids, values, "weight")
-    elif pa.types.is_boolean(kind) or not (pa.types.is_integer(kind) or pa.types.is_floating(kind)
-                                           or pa.types.is_decimal(kind)):
-        raise InputError(f"weight column has type {kind}, not numbers", file=file, column=column)
     weights = values.to_numpy(zero_copy_only=False).astype(np.float64)
     if weights.size and np.isfinite(weights).all() and weights.min() >= 0.0:
         return weights + 0.0  # a copy; -0.0 becomes 0.0
@@ -276,8 +273,27 @@ def check_weights(values: pa.Array | pa.ChunkedArray, file: str, column: str, id
                      file=file, column=column, row_id=ids[row].as_py())
 
 
-def raise_all_zero_weights(file: str, column: str) -> NoReturn:
-    raise InputError("every weight is 0: nothing to evaluate", file=file, column=column)
+def check_weight_type(kind: pa.DataType, file: str, column: str) -> None:
+    """A weight column holds numbers, or text that parses as numbers."""
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_integer(kind) \
+            or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        return
+    raise InputError(f"weight column holds {type_words(kind)}, not numbers", file=file, column=column)
+
+
+# Sums of weights are exact in float64 up to 2**53 (whole weights); past it counts would drift.
+MAX_WEIGHT_TOTAL = float(2**53)
+
+
+def check_weight_total(total: float, file: str, column: str) -> None:
+    """The sum of every weight: more than 0 (else nothing to evaluate), at most 2**53."""
+    if total == 0:
+        raise InputError("every weight is 0: nothing to evaluate", file=file, column=column)
+    if not total <= MAX_WEIGHT_TOTAL:
+        raise InputError(f"the weights sum to {total:.3g}, past 2**53 (about 9.0e15), where sums of weights stop "
+                         "being exact: scale them down", file=file, column=column)
 
 
 def _split_values(labels: Source, scores: Source, column: str, keep, take, ids: pa.Array) -> pa.Array:
@@ -288,13 +304,14 @@ def _split_values(labels: Source, scores: Source, column: str, keep, take, ids: 
         values, rows, source = scores.table.column(column), keep, scores
     else:
         raise InputError(f"no split column {column!r} in {labels.name} or {scores.name}")
+    check_name_type(values.type, source.name, column, "split")
     values = values.combine_chunks()
     if rows is not None:
         values = values.take(pa.array(rows))
     if values.null_count:
         row = first_true(values.is_null())
         raise InputError("missing split", file=source.name, column=column, row_id=ids[row].as_py())
-    return as_strings(values)
+    return name_values(values, source.name, column, "split", ids)
 
 
 # ---------------------------------------------------------------- ids and joins
@@ -306,10 +323,83 @@ def id_values(source: Source, id_column: str) -> pa.Array:
         shown = ", ".join(table.column_names[:8])
         raise InputError(f"no id column {id_column!r} (columns: {shown})", file=source.name)
     column = table.column(id_column)
+    check_name_type(column.type, source.name, id_column, "id")
     if column.null_count:
         row = first_true(column.is_null())
         raise InputError(f"row {row + 2}: missing id", file=source.name, column=id_column)
-    return as_strings(column)
+    return name_values(column, source.name, id_column, "id")
+
+
+def check_name_type(kind: pa.DataType, file: str, column: str, what: str, lists: bool | None = None) -> None:
+    """A column read as names (ids, labels, predictions, splits) holds text, numbers or
+    booleans; structs, maps, lists and the like are an InputError naming the file and column.
+    Labels and predictions (``lists`` not None) may also be lists of names or of integer
+    positions (see ``is_name_list``): a multilabel set per row, valid when ``lists``."""
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    if lists is not None and is_name_list(kind):
+        if lists:
+            return
+        raise InputError(f"{what} column holds {type_words(kind)}, a set of classes per row, but the labels hold one "
+                         "class each (a multilabel task needs its labels as lists, or --multilabel)", file=file,
+                         column=column)
+    if pa.types.is_nested(kind):
+        allowed = "text or numbers" if lists is None else "text, numbers, or lists of class names or positions"
+        raise InputError(f"{what} column holds {type_words(kind)}, not {allowed}", file=file, column=column)
+
+
+def is_name_list(kind: pa.DataType) -> bool:
+    """Whether a column of Arrow type ``kind`` holds a multilabel set per row: a list of class
+    names (text), of integer positions (of --classes), or of nothing yet (empty lists)."""
+    if not is_list_type(kind):
+        return False
+    item = kind.value_type
+    if pa.types.is_dictionary(item):
+        item = item.value_type
+    return pa.types.is_string(item) or pa.types.is_large_string(item) or pa.types.is_integer(item) \
+        or pa.types.is_null(item)
+
+
+def type_words(kind: pa.DataType) -> str:
+    """What a column of Arrow type ``kind`` holds, in words that do not depend on the engine
+    that read it (DuckDB and Spark name a list's item field differently)."""
+    if is_list_type(kind):
+        return f"lists of {_plural(kind.value_type)}"
+    return _plural(kind)
+
+
+def _plural(kind: pa.DataType) -> str:
+    if pa.types.is_struct(kind):
+        return "records (structs)"
+    if pa.types.is_map(kind):
+        return "maps"
+    if is_list_type(kind):
+        return "lists"
+    if pa.types.is_union(kind):
+        return "unions"
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return "text"
+    if pa.types.is_boolean(kind):
+        return "booleans"
+    return f"{kind} values"
+
+
+def is_list_type(kind: pa.DataType) -> bool:
+    return pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind)
+
+
+def name_values(values: pa.Array | pa.ChunkedArray, file: str, column: str, what: str, ids=None) -> pa.Array:
+    """``values`` (rows,) as text (see ``as_strings``); bytes that are not UTF-8 are an
+    InputError naming the row (by id, when ``ids`` are known)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    try:
+        return as_strings(values)
+    except pa.ArrowInvalid:  # binary values that are not UTF-8 text
+        row = first_failing(values, lambda part: pc.cast(part, pa.string())) or 0
+        where = {"row_id": ids[row].as_py()} if ids is not None else {}
+        raise InputError(f"{'' if ids is not None else f'row {row + 1}: '}{what} is not UTF-8 text", file=file,
+                         column=column, **where) from None
 
 
 def as_strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -406,11 +496,13 @@ def find_label_column(labels: Source, options: Options) -> tuple[str, bool]:
     if options.label_column is not None:
         if options.label_column not in names:
             raise InputError(f"no label column {options.label_column!r}", file=labels.name)
-        return options.label_column, options.multilabel or options.label_column == "labels"
+        return options.label_column, options.multilabel or options.label_column == "labels" or \
+            is_name_list(labels.table.schema.field(options.label_column).type)
     order = ("labels", "label") if options.multilabel else ("label", "labels")
     for candidate in order:
         if candidate in names:
-            return candidate, options.multilabel or candidate == "labels"
+            return candidate, options.multilabel or candidate == "labels" or \
+                is_name_list(labels.table.schema.field(candidate).type)
     raise InputError("no label column: expected 'label' or 'labels' (or --label-column)", file=labels.name)
 
 
@@ -639,12 +731,9 @@ def _numeric_chunks(scores: Source, name: str, ids: pa.Array) -> Iterable[np.nda
 
 def _raise_not_number(file: str, name: str, ids: pa.Array, column: pa.Array, what: str = "score") -> NoReturn:
     """The first text value of ``column`` that is not a number, named with its row."""
-    text = column.to_numpy(zero_copy_only=False)
-    import pandas as pd  # local: only on this error path
-
-    parsed = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy()
-    row = int(np.flatnonzero(np.isnan(parsed.astype(float)))[0])
-    raise InputError(f"{what} {text[row]!r} is not a number", file=file, column=name, row_id=ids[row].as_py())
+    row = first_failing(column, lambda part: pc.cast(part, pa.float64())) or 0  # what Arrow's parser refuses
+    raise InputError(f"{what} {column[row].as_py()!r} is not a number", file=file, column=name,
+                     row_id=ids[row].as_py())
 
 
 def _check_range(values: np.ndarray, file: str, column: str, ids: pa.Array) -> None:
@@ -672,22 +761,27 @@ def _check_finite(values: np.ndarray, file: str, column: str, ids: pa.Array) -> 
 def label_values(labels: Source, column: str, take, ids: pa.Array, multilabel: bool, what: str = "label") -> pa.Array:
     """The ``column`` values of the rows ``take`` (positions, None for all) as names; a
     missing one (single-label) is an error naming the row (``what``: label or prediction)."""
-    values = labels.table.column(column).combine_chunks()
+    values = labels.table.column(column)
+    check_name_type(values.type, labels.name, column, what, lists=multilabel)
+    values = values.combine_chunks()
     if take is not None:
         values = values.take(pa.array(take))
     if values.null_count and not multilabel:
         row = first_true(values.is_null())
         raise InputError(f"missing {what}", file=labels.name, column=column, row_id=ids[row].as_py())
-    return _as_names(values)
+    if is_name_list(values.type):  # a multilabel set per row, named by ``label_sets``
+        return values
+    return _as_names(values, labels.name, column, what, ids)
 
 
-def _as_names(values: pa.Array) -> pa.Array:
+def _as_names(values: pa.Array, file: str | None = None, column: str | None = None, what: str = "label",
+              ids=None) -> pa.Array:
     """Label or predicted values as text; whole floats (2.0, as a CSV reader may give them) as integers."""
     if pa.types.is_floating(values.type):
-        whole = pc.equal(values, pc.floor(values))
+        whole = pc.and_(pc.equal(values, pc.floor(values)), pc.less(pc.abs(values), 2.0**63))  # fits int64
         if pc.all(pc.fill_null(whole, True)).as_py():
             values = pc.cast(values, pa.int64())
-    return as_strings(values)
+    return name_values(values, file, column, what, ids)
 
 
 # ---------------------------------------------------------------- tasks
@@ -783,7 +877,8 @@ def unknown_label_error(value, classes: tuple[str, ...], task: str, file: str, r
 
 def multilabel_examples(name, ids, raw, matrix, columns, options, notes) -> Examples:
     classes = tuple(columns)
-    y_multi = _indicator(name, None, ids, _label_sets(raw, options.label_sep), classes, "label", "is not a score column")
+    sets = label_sets(raw, options.label_sep, options.classes, name, None, ids, "label")
+    y_multi = _indicator(name, None, ids, sets, classes, "label", "is not a score column")
     return Examples("multilabel", classes, None, ids, matrix, None, y_multi, tuple(notes))
 
 
@@ -840,10 +935,12 @@ def _single_label_predicted(labels, predictions, column, ids, raw, predicted, op
 
 def _multilabel_predicted(labels, predictions, label_column, column, ids, raw, predicted, options, notes,
                           fixed) -> Examples:
-    truth = _label_sets(raw, options.label_sep)
-    guess = _label_sets(predicted, options.label_sep)
+    truth = label_sets(raw, options.label_sep, options.classes, labels.name, label_column, ids, "label")
+    guess = label_sets(predicted, options.label_sep, options.classes, predictions.name, column, ids, "predicted")
     if fixed is not None:
         classes = fixed.classes
+    elif options.classes is not None:  # the names of the lists' positions are every class
+        classes = tuple(options.classes)
     else:
         classes = union_classes(pc.unique(truth[0]).to_pylist(), pc.unique(guess[0]).to_pylist(), notes)
     y_multi = _indicator(labels.name, label_column, ids, truth, classes, "label")
@@ -877,7 +974,8 @@ def with_predictions(examples: Examples, predictions: Source, options: Options, 
     multilabel = examples.task == "multilabel"
     predicted = _prediction_values(predictions, column, rows, examples.ids, multilabel)
     if multilabel:
-        guess = _label_sets(predicted, options.label_sep)
+        guess = label_sets(predicted, options.label_sep, options.classes, predictions.name, column, examples.ids,
+                           "predicted")
         y_pred = _indicator(predictions.name, column, examples.ids, guess, examples.classes, "predicted",
                             "is not a score column")
         return replace(examples, y_pred_multi=y_pred)
@@ -900,8 +998,10 @@ def _prediction_column(predictions: Source, options: Options) -> str:
 def _prediction_values(predictions: Source, column: str, rows, ids: pa.Array, multilabel: bool) -> pa.Array:
     """The predicted value of each example (``rows``: positions in the file, None for all)."""
     values = label_values(predictions, column, rows, ids, multilabel, "prediction")
+    if multilabel:
+        return values
     empty = pc.equal(pc.utf8_trim_whitespace(values), "")
-    if not multilabel and pc.any(empty).as_py():  # an empty cell is no answer, not a class named ""
+    if pc.any(empty).as_py():  # an empty cell is no answer, not a class named ""
         row = first_true(pc.fill_null(empty, False))
         raise InputError("missing prediction", file=predictions.name, column=column, row_id=ids[row].as_py())
     return values
@@ -980,12 +1080,59 @@ def prediction_error(value, classes: tuple[str, ...], task: str, file: str, colu
 
 
 def name_sets(values: pa.Array | pa.ChunkedArray, file: str, column: str | None, ids, classes: tuple[str, ...],
-              sep: str, what: str, why: str = "is not one of the classes") -> np.ndarray:
-    """(rows × classes, bool) indicator of multilabel values (names joined by ``sep``); a name
-    that is not a class is an error naming ``what`` it is (label, predicted), the row and the value."""
+              sep: str, what: str, why: str = "is not one of the classes",
+              positions: Sequence[str] | None = None) -> np.ndarray:
+    """(rows × classes, bool) indicator of multilabel values (names joined by ``sep``, or
+    lists of names or of positions of ``positions``: see ``label_sets``); a name that is not a
+    class is an error naming ``what`` it is (label, predicted), the row and the value."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    return _indicator(file, column, ids, _label_sets(_as_names(values), sep), classes, what, why)
+    if not is_name_list(values.type):
+        values = _as_names(values)
+    return _indicator(file, column, ids, label_sets(values, sep, positions, file, column, ids, what), classes, what,
+                      why)
+
+
+def label_sets(values: pa.Array, sep: str, positions: Sequence[str] | None, file: str, column: str | None, ids,
+               what: str) -> tuple[pa.Array, np.ndarray]:
+    """Each row's set of names: (every name (m,) text, the row of each (m,)), from text
+    joined by ``sep`` or from a list column (``list_sets``)."""
+    if is_name_list(values.type):
+        return list_sets(values, positions, file, column, ids, what)
+    return _label_sets(values, sep)
+
+
+def list_sets(values: pa.Array, positions: Sequence[str] | None, file: str, column: str | None, ids,
+              what: str) -> tuple[pa.Array, np.ndarray]:
+    """A list column's names: (every name (m,) text, the row of each (m,)), from the list's
+    flat values and parent indices (Arrow, never row by row). A null or empty list is a row
+    without names; integers are positions of ``positions`` (--classes) when given, else
+    names as text. A missing item, an empty name or a position outside ``positions`` is an
+    error naming the row and the value."""
+    flat = pc.list_flatten(values)
+    parents = pc.list_parent_indices(values).to_numpy(zero_copy_only=False)
+    if pa.types.is_dictionary(flat.type):
+        flat = flat.dictionary_decode()
+    if pa.types.is_null(flat.type):
+        flat = pa.array([None] * len(flat), pa.string())
+    if flat.null_count:
+        at = first_true(flat.is_null())
+        raise InputError(f"missing {what} in the list", file=file, column=column, row_id=ids[int(parents[at])].as_py())
+    if pa.types.is_integer(flat.type) and positions is not None:
+        codes = flat.to_numpy(zero_copy_only=False)
+        outside = (codes < 0) | (codes >= len(positions))
+        if outside.any():
+            at = int(np.argmax(outside))
+            raise InputError(f"{what} position {int(codes[at])} is outside --classes (0 to {len(positions) - 1})",
+                             file=file, column=column, row_id=ids[int(parents[at])].as_py())
+        return pa.array(positions, pa.string()).take(flat), parents
+    names = as_strings(flat)
+    blank = pc.equal(pc.utf8_trim_whitespace(names), "")
+    if pc.any(blank).as_py():
+        at = first_true(blank)
+        raise InputError(f"empty {what} name in the list", file=file, column=column,
+                         row_id=ids[int(parents[at])].as_py())
+    return names, parents
 
 
 def _label_sets(raw: pa.Array, sep: str) -> tuple[pa.Array, np.ndarray]:

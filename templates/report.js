@@ -137,10 +137,16 @@
   // The page's two number formats, as reportgen/numbers.py: a ratio with 3 decimals (fmt) and a
   // count with thousands separators and the report's count digits (countText, below).
   function fmt(x) { return x === null || x === undefined || !isFinite(x) ? "\u2014" : x.toFixed(3).replace("-", "\u2212"); }
-  function grouped(text) {  // "20000.5" -> "20,000.5"
+  function withSeparators(text) {  // "20000.5" -> "20,000.5"
     var parts = text.split(".");
     parts[0] = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, ",");
     return parts.join(".");
+  }
+  // A score in an example list: at least two significant digits (format_score in report/templating.py).
+  function formatScore(x) {
+    if (x === null || x === undefined) return "\u2014";
+    if (x === 0) return "0";
+    return Math.abs(x) >= 0.01 ? x.toFixed(3) : x.toExponential(1);
   }
   function setText(el, text) { if (el && el.textContent !== text) el.textContent = text; }
   function column(key, at) { return classes.map(function (name) { return grid.classes[name][key][at]; }); }
@@ -382,7 +388,7 @@
   var deltas = (report.deltas || {}).per_class || null;
   var advice = report.advice || null;
   var COUNT_KEYS = ["tp", "fp", "fn", "total_labeled", "total_predicted"];
-  var columns = table ? Array.prototype.slice.call(table.querySelectorAll("thead th")).map(function (th) {
+  var columns = table ? Array.prototype.slice.call(table.querySelectorAll("thead th[data-column]")).map(function (th) {
     var button = th.querySelector("button");
     return { th: th, key: th.getAttribute("data-column"), numeric: !!button && button.getAttribute("data-sort") === "num" };
   }) : [];
@@ -403,6 +409,10 @@
     values.precision = r.precision; values.recall = r.recall; values.f1 = r.f1;
   }
   setValues(null);
+  // the decisions' own ratios (multiclass: the highest score), when the table shows them beside the threshold's
+  ["recall", "precision", "f1"].forEach(function (k) {
+    values["decision_" + k] = report.per_class.map(function (e) { return e[k]; });
+  });
   values.roc_auc = report.per_class.map(function (e) { return e.roc_auc; });
   values.average_precision = report.per_class.map(function (e) { return e.average_precision; });
   values.delta_f1 = classes.map(function (name) { return deltas && deltas[name] ? deltas[name].f1 : null; });
@@ -416,7 +426,7 @@
   // decimals and thousands separators, as the page's server-side cells (format_count in reportgen/numbers.py).
   var countDigits = (report.inputs && report.inputs.count_digits) || 0;
   function countText(value) {
-    return value === null || value === undefined ? "\u2014" : grouped(Number(value).toFixed(countDigits));
+    return value === null || value === undefined ? "\u2014" : withSeparators(Number(value).toFixed(countDigits));
   }
   function signed(x) {
     if (x === null || x === undefined) return "\u2014";
@@ -569,25 +579,24 @@
       COUNT_KEYS.forEach(function (k) { setCell(row.cells[k], countText(values[k][row.j])); });
       METRICS.forEach(function (k) { setCell(row.cells[k], fmt(values[k][row.j])); });
     });
-    COUNT_KEYS.forEach(function (k) { var s = 0; values[k].forEach(function (v) { s += v; }); setCell(macroCells[k], countText(s)); });
-    METRICS.forEach(function (k) { setCell(macroCells[k], fmt(mean(values[k]))); });
+    METRICS.forEach(function (k) { setCell(macroCells[k], fmt(mean(values[k]))); });  // the mean of the column
   }
 
   function updateTiles(at) {
     if (task === "multiclass" || kind !== "scores") return;  // decided by argmax or by the predicted labels
-    var n = report.n_examples, k = classes.length, tp = [], fp = [], fn = [];
-    if (task === "binary") {
-      var g = grid.classes[classes[1]];
-      // the negative class: its tp, fp, fn are the positive's tn, fn, fp
-      tp = [g.tn[at], g.tp[at]]; fp = [g.fn[at], g.fp[at]]; fn = [g.fp[at], g.fn[at]];
-      setText(tiles.accuracy, fmt((g.tp[at] + g.tn[at]) / n));
-    } else {
-      tp = column("tp", at); fp = column("fp", at); fn = column("fn", at);
-      var wrong = 0;
-      for (var j = 0; j < k; j++) wrong += fp[j] + fn[j];
-      setText(tiles.accuracy, fmt(1 - wrong / (n * k)));
-    }
+    var tp = column("tp", at), fp = column("fp", at), fn = column("fn", at), tn = column("tn", at);
+    var total = tp[0] + fp[0] + fn[0] + tn[0];  // examples (sums of weights when weighted)
     var r = ratios(tp, fp, fn);
+    if (task === "binary") {  // the positive class's (scikit-learn's average='binary')
+      setText(tiles.precision, fmt(r.precision[1]));
+      setText(tiles.recall, fmt(r.recall[1]));
+      setText(tiles.f1, fmt(r.f1[1]));
+      setText(tiles.accuracy, fmt(divide(tp[1] + tn[1], total)));
+      return;
+    }
+    var wrong = 0;  // multilabel: the Hamming score, the share of label decisions right
+    for (var j = 0; j < classes.length; j++) wrong += fp[j] + fn[j];
+    setText(tiles.accuracy, fmt(1 - divide(wrong, total * classes.length)));
     setText(tiles.macro_precision, fmt(mean(r.precision)));
     setText(tiles.macro_recall, fmt(mean(r.recall)));
     setText(tiles.macro_f1, fmt(mean(r.f1)));
@@ -705,7 +714,8 @@
     var count = grouped || !found.length ? datum.count : found[0].count;
     live.textContent = "";
     var heading = document.createElement("h3");
-    heading.textContent = "actual " + datum.actual + " \u2192 predicted " + datum.predicted;
+    heading.textContent = task === "multilabel" ? "label " + datum.actual + ", with " + datum.predicted + " predicted"
+      : "actual " + datum.actual + " \u2192 predicted " + datum.predicted;  // multilabel: labels that co-occur
     live.appendChild(heading);
     var note = document.createElement("p");
     if (!examples.length) {
@@ -713,7 +723,7 @@
       live.appendChild(note);
       return;
     }
-    var order = kind === "labels" ? "in file order" : "most confident first";  // no confidence without scores
+    var order = kind === "labels" ? "in id order" : "sorted by p(predicted), highest first";  // no confidence without scores
     note.textContent = count + " examples" + (examples.length < count ? ", " + examples.length + " shown (" + order + ")" : ", " + order);
     live.appendChild(note);
     var wrap = document.createElement("div");
@@ -721,10 +731,9 @@
     var t = document.createElement("table");
     t.className = "summary";
     var head = t.createTHead().insertRow();
-    // an "input" column only when some example has one (as any_input in report/templating.py)
-    var anyInput = examples.some(function (item) { return item.e.image || item.e.overlay || item.e.text; });
+    var withInputs = examples.some(function (item) { return item.e.text || item.e.image || item.e.overlay; });
     var headings = (grouped ? ["id", "actual", "predicted"] : ["id"])
-      .concat(kind === "labels" ? [] : ["p(actual)", "p(predicted)"], anyInput ? ["input"] : []);
+      .concat(kind === "labels" ? [] : ["p(actual)", "p(predicted) \u2193"], withInputs ? ["input"] : []);
     headings.forEach(function (h) {
       var th = document.createElement("th"); th.scope = "col"; th.textContent = h; head.appendChild(th);
     });
@@ -734,10 +743,10 @@
       tr.insertCell().textContent = e.id;
       if (grouped) { tr.insertCell().textContent = item.actual; tr.insertCell().textContent = item.predicted; }
       if (kind !== "labels") {
-        var a = tr.insertCell(); a.className = "num"; a.textContent = fmt(e.p_actual);
-        var b = tr.insertCell(); b.className = "num"; b.textContent = fmt(e.p_predicted);
+        var a = tr.insertCell(); a.className = "num"; a.textContent = formatScore(e.p_actual);
+        var b = tr.insertCell(); b.className = "num"; b.textContent = formatScore(e.p_predicted);
       }
-      if (!anyInput) return;
+      if (!withInputs) return;
       var input = tr.insertCell();
       [e.image, e.overlay].forEach(function (src, i) {
         if (typeof src === "string" && src.indexOf("data:image/") === 0) {

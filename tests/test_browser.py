@@ -17,6 +17,7 @@ import pytest
 import reportgen
 from conftest import softmax_scores
 from reportgen.report.output import write_report
+from reportgen.report.templating import format_score
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE_CANDIDATES = [os.environ.get("AXE_CORE_PATH", ""), str(ROOT / ".ci/node/node_modules/axe-core/axe.min.js"),
@@ -338,6 +339,13 @@ def test_a_thousand_classes_other_cell_lists_its_examples(chromium, thousand):
     listed = page.eval_on_selector_all("#selection-live tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
     assert listed and all(actual not in shown and predicted == box["predicted"] for _, actual, predicted, *_ in listed)
     assert page.inner_text("#selection-live h3").startswith("actual other (961 classes)")
+    headings = page.eval_on_selector_all("#selection-live th", "cells => cells.map(c => c.textContent)")
+    assert headings == ["id", "actual", "predicted", "p(actual)", "p(predicted) \u2193"]  # no inputs: no input column
+    examples = {e["id"]: e for c in report["selection"]["cells"] for e in c["examples"]}
+    assert [row[3:] for row in listed] == [[format_score(examples[row[0]]["p_actual"]),
+                                            format_score(examples[row[0]]["p_predicted"])] for row in listed]
+    p_predicted = [examples[row[0]]["p_predicted"] for row in listed]
+    assert p_predicted == sorted(p_predicted, reverse=True)  # the column it says it is sorted by
     assert problems == []
     context.close()
 
@@ -490,6 +498,56 @@ def test_with_predictions_the_slider_moves_the_table_but_not_the_decisions(chrom
     at = grid["thresholds"].index(0.2)
     assert cell.inner_text() == str(grid["classes"]["1"]["tp"][at]) != before_cell
     assert tile.inner_text() == before_tile  # the decisions are the predicted labels, whatever the threshold
+    assert problems == []
+    context.close()
+
+
+def test_binary_f1_tile_follows_the_slider_as_scikit_learn(chromium, tmp_path):
+    from sklearn.metrics import precision_recall_fscore_support
+
+    rng = np.random.default_rng(12)
+    n = 2000
+    fraud = rng.random(n) < 0.11
+    p = np.round(1 / (1 + np.exp(-(np.where(fraud, 1.2, -1.4) + rng.normal(0, 1.3, n)))), 3)
+    w = np.round(rng.uniform(0.5, 2.0, n), 2)
+    y = np.where(fraud, "fraud", "legit")  # "fraud" is positive though "legit" sorts last
+    ev = reportgen.evaluate(pd.DataFrame({"id": range(n), "label": y, "w": w}), pd.DataFrame({"id": range(n), "fraud": p}),
+                            positive_class="fraud", weight_column="w", n_bootstrap=0)
+    out = tmp_path / "fraud.html"
+    write_report(ev, html_path=out)
+    context, page, problems, _ = _open(chromium, out)
+    assert page.inner_text('[data-tile="f1"] .tile-label') == "F1 (fraud)"
+    for value in (0.3, 0.62, 0.5):
+        _move(page, value)
+        page.wait_for_timeout(50)
+        expected = precision_recall_fscore_support(y, np.where(p > value, "fraud", "legit"), pos_label="fraud",
+                                                   average="binary", sample_weight=w)[:3]
+        shown = [page.inner_text(f'[data-tile-value="{k}"]') for k in ("precision", "recall", "f1")]
+        assert shown == [f"{v:.3f}" for v in expected], value
+    assert problems == []
+    context.close()
+
+
+def test_multiclass_slider_moves_the_threshold_columns_not_the_highest_score_ones(chromium, digits):
+    path, report = digits
+    context, page, problems, _ = _open(chromium, path)
+    read = """() => Object.fromEntries(['decision_f1', 'f1'].map((k) => [k,
+        [...document.querySelectorAll(`#summary-table tbody td[data-metric="${k}"]`)].map((td) => td.textContent)]))"""
+    before = page.evaluate(read)
+    _move(page, 0.3)
+    page.wait_for_timeout(50)
+    after = page.evaluate(read)
+    assert after["decision_f1"] == before["decision_f1"] == [f"{c['f1']:.3f}" for c in report["per_class"]]
+    assert after["f1"] != before["f1"]
+    at = report["threshold_grid"]["thresholds"].index(0.3)
+    f1 = []
+    for name in report["classes"]:
+        g = report["threshold_grid"]["classes"][name]
+        tp, fp, fn = g["tp"][at], g["fp"][at], g["fn"][at]
+        f1.append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0)
+    assert after["f1"] == [f"{v:.3f}" for v in f1]
+    assert page.inner_text('td[data-macro="f1"]') == f"{np.mean(f1):.3f}"  # the last row: the column's mean
+    assert page.inner_text('td[data-macro="decision_f1"]') == f"{report['summary']['macro_f1']:.3f}"
     assert problems == []
     context.close()
 

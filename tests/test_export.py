@@ -7,12 +7,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pytest
 
 import reportgen
 from conftest import run_reportgen, softmax_scores, write_frame
 from reportgen.report.export import export_tables
+
+find_label_issues = pytest.importorskip("cleanlab.filter").find_label_issues
 
 NAMES = ["=cmd", "plain", "@home", "-minus"]
 
@@ -35,14 +38,10 @@ def _frames(given, scores, names, ids):
 
 
 def _reference_ranking(given: np.ndarray, scores: np.ndarray) -> list[int]:
-    """Confident learning written out directly: per-class thresholds, candidates, ranking."""
-    n, k = scores.shape
-    own = scores[np.arange(n), given]
-    threshold = np.array([own[given == j].mean() for j in range(k)])
-    reaches = scores >= threshold[None, :]
-    reaches[np.arange(n), given] = False
-    candidates = [i for i in range(n) if reaches[i].any() or scores[i].argmax() != given[i]]
-    return sorted(candidates, key=lambda i: (own[i] / threshold[given[i]], i))
+    """cleanlab's confident-learning set, by self-confidence, ties by the id's text."""
+    found = np.flatnonzero(find_label_issues(given, scores, filter_by="confident_learning", n_jobs=1))
+    own = scores[np.arange(len(given)), given]
+    return sorted(found.tolist(), key=lambda i: (own[i], str(i)))
 
 
 def test_flipped_labels_are_found_and_the_lists_agree():
@@ -62,9 +61,8 @@ def test_flipped_labels_are_found_and_the_lists_agree():
     assert len(listed) == 25
     assert [{k: v for k, v in r.items() if k != "rank"} for r in issues[:25]] == listed
 
-    m = len(flipped)
-    precision = len({int(r["id"]) for r in issues[:m]} & set(flipped.tolist())) / m
-    assert precision >= 0.4, precision
+    found = {int(r["id"]) for r in issues} & set(flipped.tolist())
+    assert len(found) / len(issues) >= 0.35, len(found) / len(issues)  # measured: 51 of the 124 flagged are flipped (0.41)
     for r in issues[:50]:  # the suggested class and the scores are the model's
         row = int(r["id"])
         assert r["given"] == names[given[row]] and r["self_confidence"] == scores[row, given[row]]
@@ -179,7 +177,12 @@ def test_multilabel_has_churn_but_no_label_lists():
     tables = export_tables(evaluation.example_lists)
     assert set(tables) == {"churn"}
     churn = tables["churn"]
-    assert churn.column_names == ["rank", "id", "change"]
+    assert churn.column_names == ["rank", "id", "change", "decisiveness"]  # what ranks each change's rows
+    for change in ("broken", "fixed"):
+        mine = churn.filter(pc.equal(churn.column("change"), change)).column("decisiveness").to_pylist()
+        assert mine == sorted(mine, reverse=True)
+        rows = [int(i) for i in churn.filter(pc.equal(churn.column("change"), change)).column("id").to_pylist()]
+        assert mine == np.abs(new[rows] - 0.5).max(axis=1).tolist()
     new_right = ((new > 0.5) == truth).all(axis=1)
     old_right = ((old > 0.5) == truth).all(axis=1)
     changes = churn.column("change").to_pylist()

@@ -92,7 +92,8 @@ def test_marker_tables_and_numbers(compared):
     for row, entry in zip(attention, compared["attention"]):
         assert number(row["F1"]) == pytest.approx(entry["f1"], abs=5e-4)
         assert number(row["Recall"]) == pytest.approx(entry["recall"], abs=5e-4)
-        assert (int(row["Support"]), int(row["Errors"])) == (entry["support"], entry["errors"])
+        assert (int(row["Support"]), int(row["Misses"]), int(row["False alarms"])) == (
+            entry["support"], entry["misses"], entry["false_alarms"])
         other = entry["confused_with"]
         assert row["Most often predicted as"] == f"{other['predicted']} ({other['count']}, {100 * other['share_of_actual']:.1f}%)"
     without = {k: v for k, v in compared.items() if k != "attention"}  # an older JSON: the same list, derived
@@ -135,10 +136,12 @@ def test_user_strings_stay_data(compared):
 
 
 def test_attention_section_is_used_when_present(compared):
-    attention = [{"class": "dog", "support": 7, "precision": 0.5, "recall": 0.25, "f1": 0.3333, "errors": 5,
+    attention = [{"class": "dog", "support": 7, "precision": 0.5, "recall": 0.25, "f1": 0.3333, "misses": 5,
+                  "false_alarms": 2, "errors": 7,
                   "confused_with": {"predicted": "cat", "count": 4, "share_of_actual": 4 / 7}}]
     (row,) = parse_tables(summary_markdown(dict(compared, attention=attention)))["Classes that need attention"]
-    assert (row["Class"], row["Errors"], row["Most often predicted as"]) == ("dog", "5", "cat (4, 57.1%)")
+    assert (row["Class"], row["Misses"], row["False alarms"], row["Most often predicted as"]) == (
+        "dog", "5", "2", "cat (4, 57.1%)")
 
 
 def _huge_report(k: int = 1000, slices: int = 3000) -> dict:

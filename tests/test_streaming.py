@@ -23,7 +23,8 @@ from reportgen.options import Options
 SUMS = ("log_loss", "brier_score", "mean_score")
 PER_EXAMPLE = {"engine"}  # the only key that differs: which engine made the report
 # what the statistics pass alone leaves to the per-example pass
-LISTS = {"churn", "confident_mistakes", "confident_mistakes_total", "label_issues", "label_issues_total", "selection"}
+LISTS = {"churn", "confident_mistakes", "confident_mistakes_total", "label_issues", "label_issues_total",
+         "label_issues_method", "selection"}
 
 
 def _close(where: str, a: float, b: float) -> bool:

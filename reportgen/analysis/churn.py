@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from reportgen.analysis.lists import Ranked, TopList, listed
+from reportgen.analysis.lists import Ranked, TopList, listed, positive_score
+from reportgen.analysis.mistakes import confusion_turns
 from reportgen.chunks import Chunk
 from reportgen.inputs import Inputs
 from reportgen.stats import predicted_classes
@@ -91,7 +92,7 @@ class Churn:
 
     def _ranked(self, kept: TopList) -> Ranked:
         label_only_single = self.scored is False and "actual" in kept.columns
-        return kept.ranked_by_group_size() if label_only_single else kept.ranked()
+        return confusion_turns(kept) if label_only_single else kept.ranked()
 
 
 def counts(new_right: np.ndarray, old_right: np.ndarray, weight: np.ndarray | None = None) -> dict[str, int | float]:
@@ -127,12 +128,12 @@ def mcnemar_p(fixed: int | float, broken: int | float) -> float:
 
 def changed(ex: Examples, mask: np.ndarray, thresholds: np.ndarray, kept: TopList) -> None:
     """Offer ``kept`` the examples where ``mask`` (rows,) holds, most confident first: the
-    new model's score for its predicted class (multilabel: its most decided score); ties
-    by id. Without scores, the most common confusion first (its group), then by id
-    (multilabel: by id).
+    new model's score for its predicted class (multilabel: its score farthest from 0.5); ties
+    by id. Without scores, grouped by confusion (``confusion_turns``; multilabel: by id).
 
-    Columns, single-label: ``actual``, ``predicted``, ``score`` (null without scores);
-    multilabel: none."""
+    Columns, single-label: ``actual``, ``predicted``, ``score`` (null without scores),
+    and for a binary task with scores ``positive_score``; multilabel with scores:
+    ``decisiveness``, the largest |score - 0.5| of the row (what ranks it); else none."""
     rows = np.flatnonzero(mask)
     ids = ex.ids.take(pa.array(rows, pa.int64()))
     if ex.y_multi is not None:
@@ -140,7 +141,7 @@ def changed(ex: Examples, mask: np.ndarray, thresholds: np.ndarray, kept: TopLis
             kept.offer(ids, np.zeros(len(rows)), {})
             return
         confidence = np.abs(ex.y_score[rows] - 0.5).max(axis=1) if len(rows) else np.zeros(0)
-        kept.offer(ids, -confidence, {})
+        kept.offer(ids, -confidence, {"decisiveness": confidence})
         return
     predicted = predicted_classes(ex, thresholds)[rows]
     actual = ex.y_true[rows]
@@ -149,4 +150,5 @@ def changed(ex: Examples, mask: np.ndarray, thresholds: np.ndarray, kept: TopLis
                    "score": np.full(len(rows), np.nan)}, group=actual * len(ex.classes) + predicted)
         return
     confidence = ex.y_score[rows, predicted]
-    kept.offer(ids, -confidence, {"actual": actual, "predicted": predicted, "score": confidence})
+    kept.offer(ids, -confidence, {"actual": actual, "predicted": predicted, "score": confidence,
+                                  **positive_score(ex, rows)})

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from reportgen.hashing import id_text
+from reportgen.validate import Examples
 
 if TYPE_CHECKING:
     from reportgen.inputs import Inputs
@@ -30,7 +31,8 @@ class Ranked:
 
     ``ids`` (m,) their ids as text; ``key`` (m,) ranks them, lowest first, ties by id;
     ``columns`` maps a name to an (m,) array (integer arrays are class codes into
-    ``classes``); ``total`` counts every candidate, kept or not.
+    ``classes``, except counts, whose names end in ``_count``); ``total`` counts every
+    candidate, kept or not.
     """
 
     classes: tuple[str, ...]
@@ -60,7 +62,9 @@ class Ranked:
         }
         for name, values in self.columns.items():
             chosen = values[picked]
-            if np.issubdtype(chosen.dtype, np.integer):
+            if name.endswith("_count"):
+                data[name] = pa.array(chosen, pa.int64())
+            elif np.issubdtype(chosen.dtype, np.integer):
                 data[name] = names.take(pa.array(chosen, pa.int64()))
             else:
                 data[name] = pa.array(chosen, pa.float64(), from_pandas=True)  # NaN: null (no scores)
@@ -183,15 +187,21 @@ class TopList:
         """The kept candidates, ranked by their key."""
         return Ranked(self.classes, self.ids, self.key, dict(self.columns), self.total)
 
-    def ranked_by_group_size(self) -> Ranked:
-        """The kept candidates ranked by their group, the group with the most candidates
-        first (ties: the lower group), then by key and id within it."""
+    def ranked_in_turns(self) -> Ranked:
+        """The kept candidates taking turns across groups: the first of each group (the
+        group with the most candidates first; ties: the lower group), then the second of
+        each, and so on; within a group by key and id. Column ``group_count``: each
+        candidate's group's candidate count."""
+        at = np.searchsorted(self.counted, self.group)
         place = np.empty(len(self.counted), dtype=np.int64)
         place[np.lexsort((self.counted, -self.counts))] = np.arange(len(self.counted))
-        order = rank_order(self.key, self.ids, place[np.searchsorted(self.counted, self.group)])
-        rank = np.empty(len(order))
-        rank[order] = np.arange(len(order))
-        return replace(self.ranked(), key=rank)
+        mine = place[at]
+        order = rank_order(self.key, self.ids, mine)
+        starts, sizes = _runs(mine[order])
+        turn = np.arange(len(order)) - np.repeat(starts, sizes)
+        key = np.empty(len(order))
+        key[order] = turn * float(max(len(self.counted), 1)) + mine[order]
+        return replace(self.ranked(), key=key, columns={**self.columns, "group_count": self.counts[at]})
 
     def groups(self) -> list[tuple[int, np.ndarray, int]]:
         """(group, positions of its kept candidates best first, its candidate count) for each
@@ -225,6 +235,14 @@ def _add_counts(a_groups, a_counts, b_groups, b_counts) -> tuple[np.ndarray, np.
     counted, where = np.unique(groups, return_inverse=True)
     return counted, np.bincount(where, weights=np.concatenate([a_counts, b_counts]),
                                 minlength=len(counted)).astype(np.int64)
+
+
+def positive_score(ex: Examples, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """``{"positive_score": (m,)}``: the positive class's score of the examples at ``rows``
+    (m,), for a binary task with scores (a binary list shows it beside the classes); else {}."""
+    if ex.task != "binary" or not ex.has_scores:
+        return {}
+    return {"positive_score": ex.y_score[rows, 1]}
 
 
 def listed(ranked: Ranked | None, limit: int, inputs: "Inputs | None" = None) -> list[dict[str, Any]]:

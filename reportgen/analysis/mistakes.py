@@ -1,4 +1,6 @@
-"""Mistakes worth reading: top confusions, confident mistakes and likely label errors.
+"""Mistakes worth reading: top confusions, confident mistakes and likely label errors
+(confident learning, Northcutt et al. 2021, as cleanlab's
+``filter.find_label_issues(filter_by='confident_learning')`` computes it).
 
 Example lists look at the examples themselves: they are combiners over chunks of them
 (``reportgen.chunks``), whose result does not depend on how the rows were cut or ordered.
@@ -11,13 +13,20 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from reportgen.analysis.lists import Ranked, TopList
+from reportgen.analysis.lists import Ranked, TopList, positive_score
 from reportgen.chunks import Chunk
 from reportgen.matrices import confusion_cells
 from reportgen.stats import Statistics, predicted_classes
+from reportgen.validate import Examples
 
 TOP_CONFUSIONS = 20
-PER_CONFUSION = 3  # without scores: examples of one confusion before the next confusion's
+TOLERANCE = 1e-6  # cleanlab's FLOATING_POINT_COMPARISON: scores this close count as equal
+THRESHOLD_FLOOR = 2 * TOLERANCE  # cleanlab's CONFIDENT_THRESHOLDS_LOWER_BOUND
+LABEL_ISSUES_METHOD = {  # the JSON's label_issues_method: how label_issues were found and ranked
+    "filter": "confident_learning",   # cleanlab.filter.find_label_issues(filter_by='confident_learning')
+    "thresholds": "mean_self_confidence_per_given_class",
+    "rank_by": "self_confidence",     # the given label's score, lowest first; ties by id
+}
 
 
 def top_confusions(report: dict[str, Any], limit: int = TOP_CONFUSIONS) -> list[dict[str, Any]]:
@@ -38,13 +47,12 @@ def top_confusions(report: dict[str, Any], limit: int = TOP_CONFUSIONS) -> list[
 
 class ConfidentMistakes:
     """Combiner of every wrong single-label prediction of the chunks' first model, most
-    confident in the wrong class first; ties by id. Without scores (``score`` is null) there
-    is no confidence to rank by: the first PER_CONFUSION examples (in id order) of each
-    confusion, the most common confusion first, then the next PER_CONFUSION of each, and so
-    on, so a list's head shows several confusions rather than one.
+    confident in the wrong class first, ties by id (without scores, ``score`` null: the
+    confusions taking turns, see ``confusion_turns``).
 
     ``thresholds`` (classes,): each class's decision threshold; ``limit``: candidates kept
-    (None: all). Its result has columns ``actual``, ``predicted``, ``score``.
+    (None: all). Its result has columns ``actual``, ``predicted``, ``score`` and, for a
+    binary task with scores, ``positive_score`` (the positive class's score).
     """
 
     def __init__(self, classes: tuple[str, ...], thresholds: np.ndarray, limit: int | None):
@@ -61,7 +69,8 @@ class ConfidentMistakes:
         ids = ex.ids.take(pa.array(wrong, pa.int64()))
         if ex.has_scores:
             score = ex.y_score[wrong, made]
-            self.list.offer(ids, -score, {"actual": actual, "predicted": made, "score": score})
+            self.list.offer(ids, -score, {"actual": actual, "predicted": made, "score": score,
+                                          **positive_score(ex, wrong)})
         else:
             self.list.offer(ids, np.zeros(len(wrong)), {"actual": actual, "predicted": made,
                             "score": np.full(len(wrong), np.nan)}, group=actual * len(ex.classes) + made)
@@ -74,43 +83,74 @@ class ConfidentMistakes:
     def result(self) -> Ranked:
         if self.scored is not False:
             return self.list.ranked()
-        return by_rounds(self.list.ranked_by_group_size(), self.list.group, PER_CONFUSION)
+        return confusion_turns(self.list)
 
 
-def by_rounds(ranked: Ranked, group: np.ndarray, per_round: int) -> Ranked:
-    """``ranked`` (its key: each candidate's rank, groups contiguous, best group first) re-ranked
-    in rounds: each group's first ``per_round`` in group order, then each group's next ones.
-    ``group`` (m,) is each candidate's group, aligned with ``ranked``'s columns."""
-    order = np.argsort(ranked.key, kind="stable")
-    in_order = group[order]
-    starts = np.flatnonzero(np.concatenate([[True], in_order[1:] != in_order[:-1]])) if len(order) else order
-    sizes = np.diff(np.append(starts, len(order)))
-    position = np.arange(len(order)) - np.repeat(starts, sizes)  # within its group
-    place = np.repeat(np.arange(len(starts)), sizes)             # its group's place
-    rank = np.empty(len(order))
-    rank[order[np.lexsort((position, place, position // per_round))]] = np.arange(len(order))
-    return replace(ranked, key=rank)
+def confusion_turns(kept: TopList) -> Ranked:
+    """A label-only list of mistakes grouped by confusion (actual, predicted), taking turns:
+    the first example of each confusion (the most common first), then the second of
+    each, ... (in id order within a confusion), so that one confusion does not fill the
+    list; column ``confusion_count``: how many examples its confusion has."""
+    ranked = kept.ranked_in_turns()
+    columns = dict(ranked.columns)
+    columns["confusion_count"] = columns.pop("group_count")
+    return replace(ranked, columns=columns)
 
 
 def label_thresholds(stats: Statistics) -> np.ndarray:
-    """(classes,) each class's label-issue threshold: the mean score the model gives it on
-    the examples labeled with it (weighted when weighted; inf for a class without any)."""
+    """(classes,) each class's confident-learning threshold: the mean score the model gives
+    it on the examples labeled with it (weighted when weighted), at least
+    ``THRESHOLD_FLOOR``; inf for a class without any (nothing reaches it), as cleanlab's
+    ``count.get_confident_thresholds``."""
     counts = np.asarray(stats.actual_counts, dtype=np.float64)
     own = np.asarray(stats.score_diagonal, dtype=np.float64)
-    return np.divide(own, counts, out=np.full(len(counts), np.inf), where=counts > 0)
+    mean = np.divide(own, counts, out=np.full(len(counts), np.inf), where=counts > 0)
+    return np.maximum(mean, THRESHOLD_FLOOR)
+
+
+def confident_learning(ex: Examples, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The examples confident learning flags, and the class it suggests for each.
+
+    ``thresholds`` (classes,) from ``label_thresholds``. A class is *confident* for a row
+    when its score reaches its threshold (less ``TOLERANCE``). A row with one confident
+    class counts in the confident joint at (given label, that class); with several, at
+    (given label, its top class: the highest score of the row, first on ties); with
+    none, nowhere. A row is flagged when that cell is off the diagonal, unless its
+    given label is its top class once the given label's score is raised by
+    ``TOLERANCE`` (cleanlab's ``find_label_issues(filter_by='confident_learning')``: the
+    confident joint's off-diagonal examples less ``count._reduce_issues``). Each row's
+    verdict needs only the thresholds, so chunks and their order do not matter.
+
+    Returns ``flagged`` (rows,) bool and ``suggested`` (rows,) the joint's column (any
+    value where no class is confident). One pass per class over a score column: no
+    rows × classes temporaries.
+    """
+    n = ex.n_examples
+    given = ex.y_true
+    own = ex.y_score[np.arange(n), given] + TOLERANCE
+    confident = np.zeros(n, dtype=np.int64)  # confident classes of each row
+    first = np.zeros(n, dtype=np.int64)      # its first confident class
+    outranked = np.zeros(n, dtype=bool)      # another class beats the raised given score
+    for j in range(len(ex.classes)):
+        score = ex.y_score[:, j]
+        reach = score >= thresholds[j] - TOLERANCE
+        first[reach & (confident == 0)] = j
+        confident += reach
+        outranked |= (score > own) | ((score == own) & (given > j))  # argmax: first maximum wins
+    suggested = np.where(confident > 1, ex.argmax, first)
+    flagged = (confident > 0) & (suggested != given) & outranked
+    return flagged, suggested
 
 
 class LabelIssues:
-    """Combiner of the likely label errors of the chunks' first model, most likely first,
-    as in confident learning.
+    """Combiner of the likely label errors of the chunks' first model: confident learning
+    (``confident_learning``) with per-class thresholds ``thresholds`` (classes,) from
+    ``label_thresholds`` of the whole sample's Statistics, ranked by self-confidence (the
+    given label's score), lowest first, ties by id: cleanlab's default
+    ``rank_by='self_confidence'``. Only meaningful for out-of-sample scores.
 
-    ``thresholds`` (classes,) is each class's threshold (``label_thresholds`` of the
-    whole sample's Statistics). An example is a candidate when the model's top class is
-    not its given label, or when another class reaches its own threshold; the suggested
-    class is the likeliest class reaching its threshold (else the top class). Candidates
-    are ranked by the given label's score relative to that label's threshold, lowest
-    first, ties by id. Only meaningful for out-of-sample scores. Its result has columns
-    ``given``, ``suggested``, ``self_confidence``, ``suggested_score``.
+    Its result has columns ``given``, ``suggested``, ``self_confidence``,
+    ``suggested_score`` and, for a binary task, ``positive_score``.
     """
 
     def __init__(self, classes: tuple[str, ...], thresholds: np.ndarray, limit: int | None):
@@ -119,23 +159,13 @@ class LabelIssues:
 
     def add(self, chunk: Chunk) -> None:
         ex = chunk.main
-        threshold = self.thresholds
-        rows = np.arange(ex.n_examples)
-        own = ex.y_score[rows, ex.y_true]
-        best = np.full(ex.n_examples, -1.0)  # score of the likeliest other class at its threshold
-        suggested = ex.argmax.copy()
-        for j in range(len(ex.classes)):  # one pass per class over a column: no rows × classes temporaries
-            score = ex.y_score[:, j]
-            better = (score >= threshold[j]) & (ex.y_true != j) & (score > best)
-            suggested[better] = j
-            best[better] = score[better]
-        candidate = np.flatnonzero((best >= 0) | (ex.argmax != ex.y_true))
-        given, other = ex.y_true[candidate], suggested[candidate]
-        cut = threshold[given]
-        relative = np.divide(own[candidate], cut, out=np.zeros(len(candidate)), where=cut > 0)
-        self.list.offer(ex.ids.take(pa.array(candidate, pa.int64())), relative, {
-            "given": given, "suggested": other, "self_confidence": own[candidate],
-            "suggested_score": ex.y_score[candidate, other]})
+        flagged, suggested = confident_learning(ex, self.thresholds)
+        rows = np.flatnonzero(flagged)
+        given, other = ex.y_true[rows], suggested[rows]
+        own = ex.y_score[rows, given]
+        columns = {"given": given, "suggested": other, "self_confidence": own,
+                   "suggested_score": ex.y_score[rows, other], **positive_score(ex, rows)}
+        self.list.offer(ex.ids.take(pa.array(rows, pa.int64())), own, columns)
 
     def merge(self, other: "LabelIssues") -> "LabelIssues":
         self.list.merge(other.list)

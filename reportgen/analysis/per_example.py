@@ -22,7 +22,7 @@ from reportgen.analysis import bootstrap
 from reportgen.analysis.churn import Churn
 from reportgen.analysis.compare import Model, interval_sections
 from reportgen.analysis.lists import ExampleLists, Ranked, listed
-from reportgen.analysis.mistakes import ConfidentMistakes, LabelIssues, label_thresholds
+from reportgen.analysis.mistakes import LABEL_ISSUES_METHOD, ConfidentMistakes, LabelIssues, label_thresholds
 from reportgen.chunks import Chunk
 from reportgen.inputs import Inputs
 from reportgen.options import Options
@@ -157,6 +157,8 @@ def sections(analyses: Analyses, main: Model, baseline: Model | None, opts: Opti
         label_issues_total=_total(lists.label_issues),
         selection=analyses.selection.section(inputs),
     )
+    if lists.label_issues is not None:
+        out["label_issues_method"] = LABEL_ISSUES_METHOD
     return out, lists
 
 

@@ -601,7 +601,7 @@ def _entry(first: SliceResult, part: SliceStats) -> dict[str, Any]:
         "value": list(part.value),
         "n_examples": part.stats.n_examples,
         "summary": summary,
-        "counts": {k: sum(c["at_threshold"][k] for c in at) for k in ("tp", "fp", "fn")},
+        "counts": _slice_counts(at, part.stats.task),
         "intervals": None,
         "tested": first.tested(part),
         "flagged": False,
@@ -609,7 +609,7 @@ def _entry(first: SliceResult, part: SliceStats) -> dict[str, Any]:
         "q_value": None,
         "gap": None,
         "gap_interval": None,
-        "_grid": _summed_grid(evaluation.threshold_grid),
+        "_grid": _summed_grid(evaluation.threshold_grid, part.stats.task),
     }
     if part.churn is not None:
         entry["churn"] = {name: (float(v) if first.weighted else int(round(v))) for name, v in zip(CHURN, part.churn)}
@@ -618,11 +618,21 @@ def _entry(first: SliceResult, part: SliceStats) -> dict[str, Any]:
     return entry
 
 
-def _summed_grid(grid: dict[str, Any] | None) -> dict[str, list[int | float]] | None:
-    """TP, FP and FN summed over the classes at each grid threshold (none without scores)."""
+def _slice_counts(per_class: list[dict[str, Any]], task: str) -> dict[str, int | float]:
+    """TP, FP and FN at the threshold: the positive class's (binary), else summed over the
+    classes (one-vs-rest; multilabel: over the label decisions)."""
+    counted = per_class[1:] if task == "binary" else per_class
+    return {k: sum(c["at_threshold"][k] for c in counted) for k in ("tp", "fp", "fn")}
+
+
+def _summed_grid(grid: dict[str, Any] | None, task: str) -> dict[str, list[int | float]] | None:
+    """TP, FP and FN at each grid threshold, as ``_slice_counts`` counts them (none without
+    scores)."""
     if grid is None:
         return None
-    return {k: [sum(v) for v in zip(*(g[k] for g in grid["classes"].values()))] for k in ("tp", "fp", "fn")}
+    classes = list(grid["classes"].values())
+    counted = classes[1:] if task == "binary" else classes
+    return {k: [sum(v) for v in zip(*(g[k] for g in counted))] for k in ("tp", "fp", "fn")}
 
 
 def _test(inside: np.ndarray, rest: np.ndarray) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, replace
-from typing import Callable, Mapping, NoReturn, Protocol, Sequence
+from typing import Callable, NoReturn, Protocol, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -67,6 +67,7 @@ class Plan:
     predictions_name: str | None = None  # and their file
     prefix: str = ""  # of this model's columns in a batch (``model_prefix``)
     split_column: str | None = None  # in the labels file
+    positions: tuple[str, ...] | None = None  # --classes: the names of integer positions in list-valued labels
 
     @property
     def scored(self) -> bool:
@@ -92,33 +93,34 @@ class Plan:
 
 
 def make_plan(
-    label_names: Sequence[str],
-    score_names: Sequence[str],
+    label_schema: pa.Schema,
+    score_schema: pa.Schema,
     labels_name: str,
     scores_name: str,
     opts: Options,
     same: bool,
     present_labels: Callable[[str], list] | None = None,
-    list_kinds: Mapping[str, str] | None = None,
     first_labels: Callable[[str], list] | None = None,
     weight_name: str | None = None,
 ) -> Plan:
-    """Decide the task and classes from column names (and, for binary, the label values,
-    fetched by ``present_labels(label_column)`` only when needed), with the memory engine's rules.
+    """Decide the task and classes from the files' Arrow schemas (and, for binary, the label
+    values, fetched by ``present_labels(label_column)`` only when needed), with the memory
+    engine's rules and checks of the columns' types.
 
-    ``list_kinds`` names the score file's list-typed columns (``validate.list_kinds``);
-    ``first_labels(column)`` fetches the first row's record labels of one of them;
-    ``weight_name`` is the file holding the weight column when it is not the labels file
-    (``validate.weight_file`` decided it)."""
-    labels = Source(_empty(label_names), labels_name)
-    scores = Source(_empty(score_names), scores_name)
+    ``first_labels(column)`` fetches the first row's record labels of a list column of
+    records; ``weight_name`` is the file holding the weight column when it is not the
+    labels file (``validate.weight_file`` decided it)."""
+    labels = Source(label_schema.empty_table(), labels_name)
+    scores = Source(score_schema.empty_table(), scores_name)
     for source in (labels, scores):
-        validate.id_values(source, opts.id_column)  # the memory engine's check that the id column exists
+        validate.id_values(source, opts.id_column)  # the memory engine's checks of the id column
     label_column, multilabel = validate.find_label_column(labels, opts)
+    validate.check_name_type(label_schema.field(label_column).type, labels_name, label_column, "label", multilabel)
     if opts.weight_column is not None and weight_name is None:
-        validate.weight_file(opts.weight_column, labels_name, label_names)
-    kinds = list_kinds or {}
-    list_column = validate.find_list_column(list(score_names), kinds, opts, label_column, scores_name)
+        validate.weight_file(opts.weight_column, labels_name, label_schema.names)
+        validate.check_weight_type(label_schema.field(opts.weight_column).type, labels_name, opts.weight_column)
+    kinds = validate.list_kinds(score_schema)
+    list_column = validate.find_list_column(score_schema.names, kinds, opts, label_column, scores_name)
     if list_column is None:
         columns = validate.find_score_columns(scores, opts, label_column, same)
     else:
@@ -126,7 +128,8 @@ def make_plan(
                                         list_column)
     common = dict(label_column=label_column, labels_name=labels_name, scores_name=scores_name,
                   label_sep=opts.label_sep, scores_are=opts.scores_are, weight_column=opts.weight_column,
-                  weight_name=weight_name, list_column=list_column, list_classes=columns if list_column else ())
+                  weight_name=weight_name, list_column=list_column, list_classes=columns if list_column else (),
+                  positions=opts.classes)
     if multilabel:
         return Plan(task="multilabel", classes=columns, positive_class=None, score_columns=columns, **common)
     if len(columns) == 1 or opts.positive_class is not None:
@@ -138,10 +141,6 @@ def make_plan(
         return Plan(task="binary", classes=(negative, positive), positive_class=positive,
                     score_columns=(column,), notes=notes, **common)
     return Plan(task="multiclass", classes=columns, positive_class=None, score_columns=columns, **common)
-
-
-def _empty(names: Sequence[str]) -> pa.Table:
-    return pa.table({name: pa.array([], pa.null()) for name in names})
 
 
 class LazyIds:
@@ -189,12 +188,12 @@ def examples_from_batch(batch: pa.RecordBatch | pa.Table, plan: Plan, label_of=N
     if plan.task == "multilabel":
         raw = validate.label_values(Source(table, plan.labels_name), LABELS, None, ids, True)
         y_multi = validate.name_sets(raw, plan.labels_name, None if plan.scored else plan.label_column, ids,
-                                     plan.classes, plan.label_sep, "label", why)
+                                     plan.classes, plan.label_sep, "label", why, plan.positions)
         examples = Examples("multilabel", plan.classes, None, table.column(ID), matrix, None, y_multi, weight=weight)
         if plan.prediction_column is not None:
             examples = replace(examples, y_pred_multi=validate.name_sets(
                 table.column(PRED), plan.predictions_name, plan.prediction_column, ids, plan.classes, plan.label_sep,
-                "predicted", why))
+                "predicted", why, plan.positions))
         return _with_split(examples, table, plan, ids)
     y_true = _codes(table, plan, ids, label_of)
     if plan.task == "binary" and plan.scored:
@@ -310,16 +309,15 @@ def _codes(table: pa.Table, plan: Plan, ids: LazyIds, label_of) -> np.ndarray:
 class Reader(Protocol):
     """What an engine tells the plan about its files (each named by its path)."""
 
-    def column_names(self, file: str) -> list[str]: ...
-
-    def list_kinds(self, file: str) -> dict[str, str]: ...  # as ``validate.list_kinds``
+    def schema(self, file: str) -> pa.Schema: ...  # the file's columns as Arrow types (names checked unique)
 
     def first_labels(self, file: str, column: str) -> list: ...  # record labels of a list column's first row
 
     def present(self, file: str, column: str) -> list[str]: ...  # up to 1,000 distinct label texts
 
     def distinct(self, file: str, column: str, sep: str | None, limit: int) -> list[str]:
-        """Up to ``limit`` distinct non-blank texts of ``column`` (names split on ``sep`` when given)."""
+        """Up to ``limit`` distinct non-blank texts of ``column`` (names split on ``sep`` when
+        given; a list column's items, as text)."""
 
 
 @dataclass(frozen=True)
@@ -367,16 +365,21 @@ def make_join_plan(reader: Reader, labels: str, models: Sequence[ModelFiles], op
     classes, as the memory engine's ``fixed``), with the memory engine's rules and errors."""
     plans: list[Plan] = []
     files, partners = [labels], [0]
-    label_names = reader.column_names(labels)
-    present = reader.column_names(metadata) if metadata is not None else []
+    label_names = reader.schema(labels).names
+    present = reader.schema(metadata).names if metadata is not None else []
     weight_name = None  # the weights' file, when not the labels file
     if opts.weight_column is not None and metadata is not None:
         found = validate.weight_file(opts.weight_column, labels, label_names, metadata, present)
         weight_name = found if found != labels else None
+        if weight_name is not None:
+            validate.check_weight_type(reader.schema(metadata).field(opts.weight_column).type, metadata,
+                                       opts.weight_column)
     if weight_name is None and not metadata_columns:
         metadata = None  # nothing to join it for
     for m, (name, scores, predictions) in enumerate(models):
         fixed = plans[0] if plans else None
+        if predictions is not None:  # checked before the plan reads its values
+            _check_predictions(reader.schema(predictions), predictions, opts)
         if scores is not None:
             plan = _scored_plan(reader, labels, label_names, scores, predictions, opts, fixed, weight_name)
         elif fixed is not None:
@@ -385,35 +388,46 @@ def make_join_plan(reader: Reader, labels: str, models: Sequence[ModelFiles], op
         else:
             plan = _label_only_plan(reader, labels, label_names, predictions, opts, weight_name)
         if predictions is not None:
-            columns = reader.column_names(predictions)
-            if opts.prediction_column not in columns:
-                raise InputError(f"no prediction column {opts.prediction_column!r} (columns: {', '.join(columns[:8])}; "
-                                 "--prediction-column to choose)", file=predictions)
+            validate.check_name_type(reader.schema(predictions).field(opts.prediction_column).type, predictions,
+                                     opts.prediction_column, "prediction", plan.task == "multilabel")
             plan = replace(plan, prediction_column=opts.prediction_column, predictions_name=predictions)
         plans.append(replace(plan, prefix=model_prefix(m), split_column=opts.split_column))
         for file, partner in ((scores, labels), (predictions, scores or labels)):
             if file is not None and file not in files:
                 files.append(file)
                 partners.append(files.index(partner))
-    if opts.split_column is not None and opts.split_column not in label_names:
-        raise InputError(f"no split column {opts.split_column!r} (--split-column)", file=labels)
+    if opts.split_column is not None:
+        if opts.split_column not in label_names:
+            raise InputError(f"no split column {opts.split_column!r} (--split-column)", file=labels)
+        validate.check_name_type(reader.schema(labels).field(opts.split_column).type, labels, opts.split_column,
+                                 "split")
     if metadata is not None:
-        if opts.id_column not in present:
-            raise InputError(f"no id column {opts.id_column!r}", file=metadata)
+        validate.id_values(Source(reader.schema(metadata).empty_table(), metadata), opts.id_column)
         for column in sorted(metadata_columns):
             if column not in present:
                 raise InputError(f"no slice column {column!r} (columns: {', '.join(present[:8])})", file=metadata)
+            validate.check_name_type(reader.schema(metadata).field(column).type, metadata, column, "slice")
     return JoinPlan(tuple(plans), tuple(m[0] for m in models), tuple(files), tuple(partners), metadata,
                     tuple(sorted(metadata_columns)))
 
 
+def _check_predictions(schema: pa.Schema, file: str, opts: Options) -> None:
+    """A predictions file has an id and a prediction column of names."""
+    validate.id_values(Source(schema.empty_table(), file), opts.id_column)
+    if opts.prediction_column not in schema.names:
+        raise InputError(f"no prediction column {opts.prediction_column!r} (columns: {', '.join(schema.names[:8])}; "
+                         "--prediction-column to choose)", file=file)
+    validate.check_name_type(schema.field(opts.prediction_column).type, file, opts.prediction_column, "prediction",
+                             lists=True)  # lists checked against the task once it is known
+
+
 def _scored_plan(reader: Reader, labels: str, label_names: list[str], scores: str, predictions: str | None,
                  opts: Options, fixed: Plan | None, weight_name: str | None = None) -> Plan:
-    score_names = reader.column_names(scores)
-    if predictions is not None:  # the prediction column is not a score column
-        score_names = [c for c in score_names if c != opts.prediction_column]
-    plan = make_plan(label_names, score_names, labels, scores, opts, scores == labels,
-                     lambda column: reader.present(labels, column), reader.list_kinds(scores),
+    score_schema = reader.schema(scores)
+    if predictions is not None and opts.prediction_column in score_schema.names:  # not a score column
+        score_schema = score_schema.remove(score_schema.get_field_index(opts.prediction_column))
+    plan = make_plan(reader.schema(labels), score_schema, labels, scores, opts, scores == labels,
+                     lambda column: reader.present(labels, column),
                      lambda column: reader.first_labels(scores, column), weight_name)
     if fixed is not None and (plan.task, plan.classes) != (fixed.task, fixed.classes):
         raise InputError(f"classes differ from the main scores ({list(plan.classes)[:6]})", file=scores)
@@ -423,9 +437,18 @@ def _scored_plan(reader: Reader, labels: str, label_names: list[str], scores: st
 def _label_only_plan(reader: Reader, labels: str, label_names: list[str], predictions: str, opts: Options,
                      weight_name: str | None = None) -> Plan:
     """A model without scores: classes from the distinct labels and predictions, read first."""
-    label_column, multilabel = validate.find_label_column(Source(_empty(label_names), labels), opts)
+    schema = reader.schema(labels)
+    label_column, multilabel = validate.find_label_column(Source(schema.empty_table(), labels), opts)
+    validate.id_values(Source(schema.empty_table(), labels), opts.id_column)
+    validate.check_name_type(schema.field(label_column).type, labels, label_column, "label", multilabel)
     if opts.weight_column is not None and weight_name is None:
         validate.weight_file(opts.weight_column, labels, label_names)
+        validate.check_weight_type(schema.field(opts.weight_column).type, labels, opts.weight_column)
+    common = dict(label_column=label_column, score_columns=(), labels_name=labels, scores_name=predictions,
+                  label_sep=opts.label_sep, scores_are=opts.scores_are, weight_column=opts.weight_column,
+                  weight_name=weight_name, positions=opts.classes)
+    if multilabel and opts.classes is not None:  # the names of the lists' positions are every class
+        return Plan(task="multilabel", classes=tuple(opts.classes), positive_class=None, **common)
     sep = opts.label_sep if multilabel else None
     values = []
     for file, column in ((labels, label_column), (predictions, opts.prediction_column)):
@@ -439,9 +462,7 @@ def _label_only_plan(reader: Reader, labels: str, label_names: list[str], predic
         task, classes, positive = "multilabel", validate.union_classes(*values, notes), None
     else:
         task, classes, positive = validate.label_only_task(labels, *values, opts, notes)
-    return Plan(task=task, classes=classes, positive_class=positive, label_column=label_column, score_columns=(),
-                labels_name=labels, scores_name=predictions, label_sep=opts.label_sep, notes=tuple(notes),
-                scores_are=opts.scores_are, weight_column=opts.weight_column, weight_name=weight_name)
+    return Plan(task=task, classes=classes, positive_class=positive, notes=tuple(notes), **common)
 
 
 # ---------------------------------------------------------------- the join's bookkeeping
@@ -550,6 +571,7 @@ def statistics_pass(reduce: Callable, opts: Options, join: JoinPlan, rows: Seque
 
 
 def check_weight_totals(stats, join: JoinPlan) -> None:
-    """Weights that are all 0 leave nothing to evaluate (checked once every batch is counted)."""
-    if stats.weighted and stats.weight_total == 0:
-        validate.raise_all_zero_weights(join.main.weight_file, join.main.weight_column)
+    """Weights that are all 0 leave nothing to evaluate, and past 2**53 sums of weights are not
+    exact (checked once every batch is counted)."""
+    if stats.weighted:
+        validate.check_weight_total(stats.weight_total, join.main.weight_file, join.main.weight_column)

@@ -111,6 +111,7 @@ class DuckEngine:
         self.con.execute("SET enable_progress_bar = false")  # progress is ours, on stderr
         self.sources: dict[str, DuckSource] = {}
         self.types: dict[str, dict[str, str]] = {}
+        self.schemas: dict[str, pa.Schema] = {}
         self.join: JoinPlan | None = None
         self.query: Query | None = None
         self.rows: list[int] = []
@@ -132,18 +133,23 @@ class DuckEngine:
 
     # ---------------------------------------------------------------- what the plan asks of the files
 
-    def column_names(self, file: str) -> list[str]:
-        return list(self._types(file))
+    def schema(self, file: str) -> pa.Schema:
+        """The file's columns as DuckDB reads them, in Arrow types."""
+        if file not in self.schemas:
+            source = self.sources[file]
+            try:
+                self.schemas[file] = self.con.cursor().sql(f"SELECT * FROM {source.sql} LIMIT 0").to_arrow_table().schema
+            except self.duckdb.Error as err:
+                raise self._error(err, source) from None
+        return self.schemas[file]
 
     def _types(self, file: str) -> dict[str, str]:
+        """DuckDB's own type of each column (``DOUBLE``, ``VARCHAR[]``, ...)."""
         if file not in self.types:
             source = self.sources[file]
             found = self.rows_of(f"DESCRIBE SELECT * FROM {source.sql}", source)
             self.types[file] = {r[0]: r[1] for r in found}
         return self.types[file]
-
-    def list_kinds(self, file: str) -> dict[str, str]:
-        return duck_list_kinds(self._types(file))
 
     def first_labels(self, file: str, column: str) -> list:
         """The record labels of the first row of a list column."""
@@ -161,8 +167,11 @@ class DuckEngine:
 
     def distinct(self, file: str, column: str, sep: str | None, limit: int) -> list[str]:
         source = self.sources[file]
-        text = label_text(column, self._types(file).get(column, "VARCHAR"))
-        if sep is not None:
+        kind = self._types(file).get(column, "VARCHAR")
+        text = label_text(column, kind)
+        if is_list(kind):
+            text = f"CAST(unnest({quote(column)}) AS VARCHAR)"
+        elif sep is not None:
             text = f"trim(unnest(string_split({text}, {literal(sep)})))"
         sql = (f"SELECT DISTINCT v FROM (SELECT {text} AS v FROM {source.sql} WHERE {quote(column)} IS NOT NULL) "
                f"WHERE trim(v) <> '' LIMIT {int(limit)}")
@@ -182,6 +191,8 @@ class DuckEngine:
                     text.setdefault(file, set()).update(columns)
         if metadata is not None:
             text.setdefault(metadata, set()).add(opts.id_column)
+        for file in text:
+            io.check_engine_file(file)
         self.sources = {file: DuckSource(file, tuple(sorted(columns))) for file, columns in text.items()}
         join = make_join_plan(self, labels, models, opts, metadata, metadata_columns)
         self.rows = [self.count(self.sources[file]) for file in join.files]
@@ -338,11 +349,9 @@ class DuckEngine:
         return self._text_of(plan.predictions_name, plan.prediction_column, row_id)
 
 
-def duck_list_kinds(types: dict[str, str]) -> dict[str, str]:
-    """DuckDB's list and array columns (``DOUBLE[]``, ``FLOAT[3]``, ``STRUCT(...)[]``) as
-    ``validate.list_kinds`` names them."""
-    return {name: "records" if kind.upper().startswith("STRUCT") else "numbers"
-            for name, kind in types.items() if kind.rstrip().endswith("]")}
+def is_list(kind: str) -> bool:
+    """Whether DuckDB's type ``kind`` is a list (``VARCHAR[]``) or an array (``BIGINT[3]``)."""
+    return kind.rstrip().endswith("]")
 
 
 def label_text(column: str, kind: str) -> str:
@@ -399,8 +408,9 @@ class Query:
         main = join.main
         out = []
         if i == 0:
-            text = label_text(main.label_column, types.get(main.label_column, "VARCHAR"))
-            if main.task == "multilabel":
+            kind = types.get(main.label_column, "VARCHAR")
+            text = quote(main.label_column) if is_list(kind) else label_text(main.label_column, kind)
+            if main.task == "multilabel":  # text of names, or the list itself
                 out.append(f"{text} AS {LABELS}")
             else:
                 out.append(f"{_code(text, main, False)} AS {CODE}")
@@ -416,7 +426,8 @@ class Query:
         for plan in join.scores_of(file):
             out += [f"{quote(c)} AS {quote(plan.prefix + c)}" for c in plan.read_columns]
         for plan in join.predictions_of(file):
-            text = label_text(plan.prediction_column, types.get(plan.prediction_column, "VARCHAR"))
+            kind = types.get(plan.prediction_column, "VARCHAR")
+            text = quote(plan.prediction_column) if is_list(kind) else label_text(plan.prediction_column, kind)
             if plan.task == "multilabel":
                 out.append(f"{text} AS {quote(plan.prefix + PRED)}")
             else:

@@ -101,15 +101,22 @@ class SparkEngine:
     def from_paths(cls, opts: Options, paths: Sequence[str], master: str | None = None,
                    budget: int = DISTINCT_BUDGET, batch_rows: int | None = None) -> "SparkEngine":
         spark = session(master)
+        for path in paths:
+            io.check_engine_file(path)
         return cls(opts, {path: _read(spark, path) for path in dict.fromkeys(paths)}, budget, batch_rows)
 
     # ---------------------------------------------------------------- what the plan asks of the files
 
-    def column_names(self, file: str) -> list[str]:
-        return list(self.frames[file].columns)
+    def schema(self, file: str) -> pa.Schema:
+        """The DataFrame's columns in Arrow types (as its Arrow batches will hold them)."""
+        from pyspark.sql.pandas.types import to_arrow_schema
 
-    def list_kinds(self, file: str) -> dict[str, str]:
-        return _list_kinds(self.frames[file])
+        frame = self.frames[file]
+        io.check_name_list(list(frame.columns), file)
+        try:
+            return to_arrow_schema(frame.schema)
+        except Exception as err:  # a Spark type without an Arrow form
+            raise InputError(f"cannot read: {io.first_line(err)[:200]}", file=file) from None
 
     def first_labels(self, file: str, column: str) -> list:
         return _first_labels(self.frames[file], column)
@@ -120,7 +127,9 @@ class SparkEngine:
     def distinct(self, file: str, column: str, sep: str | None, limit: int) -> list[str]:
         F, frame = self.F, self.frames[file]
         text = _text(F.col(column), frame.schema[column].dataType)
-        if sep is not None:
+        if _is_array(frame.schema[column].dataType):
+            text = F.explode(F.col(column)).cast("string")
+        elif sep is not None:
             text = F.explode(F.split(text, _pattern(sep)))
         values = frame.where(F.col(column).isNotNull()).select(F.trim(text).alias("v"))
         return [r["v"] for r in values.where(F.col("v") != "").distinct().limit(limit).collect()]
@@ -229,14 +238,6 @@ def _pattern(sep: str) -> str:
     return "".join("\\" + ch if not ch.isalnum() else ch for ch in sep)
 
 
-def _list_kinds(frame) -> dict[str, str]:
-    """Spark's array columns as ``validate.list_kinds`` names them."""
-    from pyspark.sql.types import ArrayType, StructType
-
-    return {f.name: "records" if isinstance(f.dataType.elementType, StructType) else "numbers"
-            for f in frame.schema.fields if isinstance(f.dataType, ArrayType)}
-
-
 def _first_labels(frame, column: str) -> list:
     first = frame.select(column).first()
     return [] if first is None or first[0] is None else [record["label"] for record in first[0]]
@@ -248,11 +249,20 @@ def _present(labels, column: str, F) -> list[str]:
     return [r["v"] for r in rows]
 
 
+def _is_array(kind) -> bool:
+    from pyspark.sql.types import ArrayType
+
+    return isinstance(kind, ArrayType)
+
+
 def _text(column, kind):
-    """A label column as text, whole floats as integers (1.0 -> '1')."""
+    """A label column as text, whole floats as integers (1.0 -> '1'); a list column (a
+    multilabel set per row) as it is."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import DoubleType, FloatType
 
+    if _is_array(kind):
+        return column
     if isinstance(kind, (DoubleType, FloatType)):
         return F.when(column == F.floor(column), column.cast("long").cast("string")).otherwise(column.cast("string"))
     return column.cast("string")

@@ -171,14 +171,16 @@ def confusion_chart(report: dict[str, Any]) -> alt.Chart:
         value="normalize ? datum.share : datum.count")
     rect = base.mark_rect().encode(
         x=alt.X("predicted:N", sort=_ORDER_PREDICTED, axis=_matrix_axis(report),
-                title=_matrix_title(report, "predicted at threshold" if multilabel and not decided(report)
-                                    else "predicted")),
+                title=_matrix_title(report, "label predicted at threshold" if multilabel and not decided(report)
+                                    else "label predicted" if multilabel else "predicted")),
         y=alt.Y("actual:N", sort=_ORDER_ACTUAL, axis=_matrix_axis(report),
-                title=_matrix_title(report, "actual label" if multilabel else "actual")),
+                title=_matrix_title(report, "label of the example" if multilabel else "actual")),
         color=alt.Color("value:Q", scale=alt.Scale(scheme="blues"), title=None, legend=alt.Legend(orient="right")),
         opacity=alt.condition("highlight == '' || datum.actual == highlight || datum.predicted == highlight",
                               alt.value(1), alt.value(0.35)),
-        tooltip=["actual:N", "predicted:N", alt.Tooltip("count:Q", title="examples"),
+        tooltip=[alt.Tooltip("actual:N", title="label" if multilabel else "actual"),
+                 alt.Tooltip("predicted:N", title="label predicted" if multilabel else "predicted"),
+                 alt.Tooltip("count:Q", title="examples"),
                  alt.Tooltip("share:Q", title="share of row", format=".1%")],
     )
     layers = [rect]
@@ -197,11 +199,14 @@ def confusion_chart(report: dict[str, Any]) -> alt.Chart:
 
 
 def probability_chart(report: dict[str, Any]) -> alt.Chart:
+    multilabel = report["task"] == "multilabel"
     size = _cell_size(matrix_size(report))
     rect = alt.Chart(alt.NamedData("probability")).mark_rect().encode(
-        x=alt.X("class:N", sort=_ORDER_PREDICTED, title=_matrix_title(report, "class scored"),
+        x=alt.X("class:N", sort=_ORDER_PREDICTED, title=_matrix_title(report, "label scored" if multilabel
+                                                                       else "class scored"),
                 axis=_matrix_axis(report)),
-        y=alt.Y("actual:N", sort=_ORDER_ACTUAL, title=_matrix_title(report, "actual class"),
+        y=alt.Y("actual:N", sort=_ORDER_ACTUAL, title=_matrix_title(report, "label of the example" if multilabel
+                                                                     else "actual class"),
                 axis=_matrix_axis(report)),
         color=alt.Color("mean:Q", scale=alt.Scale(scheme="purples", domain=[0, 1]), title="mean score"),
         tooltip=["actual:N", alt.Tooltip("class:N", title="class scored"), alt.Tooltip("mean:Q", format=".3f")],
@@ -337,14 +342,21 @@ def chart_note(report: dict[str, Any], key: str) -> str:
                      + "A rare class starts low: compare AP with its prevalence.",
         "threshold": ("Positive-class precision, recall and F1 at every threshold. "
                       if task == "binary" else
+                      "Macro averages of each label's precision, recall and F1. "
+                      if task == "multilabel" else
                       "Macro averages of one-vs-rest precision, recall and F1. ")
                      + "The solid rule is the current threshold, dotted ones the suggested thresholds.",
-        "confusion": (f"Rows: actual label; columns: label predicted{'' if decided(report) else ' at the threshold'} "
-                      "(an example counts in several cells). " if task == "multilabel"
+        "confusion": (f"A cell counts the examples that carry the row's label and on which the column's label is "
+                      f"predicted{'' if decided(report) else ' (score above the threshold)'}; an example counts in "
+                      "several cells. On the diagonal these are each label's true positives; off it, labels that "
+                      "occur together, not confusion: the column's label may be right on those examples too. Misses "
+                      "and false alarms per label are in the tables above. " if task == "multilabel"
                       else "Rows: actual class; columns: predicted class. ")
                      + top,
-        "probability": "Mean score given to each class (columns) on the examples of each actual class (rows); "
-                       "a strong diagonal means confident, well separated classes. "
+        "probability": ("Mean score given to each label (columns) on the examples that carry each label (rows); "
+                        "labels that occur together raise cells off the diagonal. " if task == "multilabel" else
+                        "Mean score given to each class (columns) on the examples of each actual class (rows); "
+                        "a strong diagonal means confident, well separated classes. ")
                        + ("The last row averages the other actual classes, the last column sums the scores of the "
                           "other classes. " if shown else ""),
         "counts": ("Each point is a class; on the dashed line it is predicted as often as it is labeled. "
@@ -361,7 +373,7 @@ def chart_note(report: dict[str, Any], key: str) -> str:
 def chart_hint(report: dict[str, Any], key: str) -> str:
     """What the live chart adds (the page shows it once its script runs): tooltips, a click
     on a cell, the picked class. Worded for a mouse and a touch screen alike."""
-    pick = "Pick a class (Highlight class, above) to draw its "
+    pick = f"Pick a {'label' if report['task'] == 'multilabel' else 'class'} (Highlight class, above) to draw its "
     hints = {
         "roc": pick + "curve and operating point." if many(report) else "Tap or hover a curve for its values.",
         "pr": pick + "curve and operating point." if many(report) else "Tap or hover a curve for its values.",
@@ -395,6 +407,10 @@ STATIC_CONFIG = {
 SCORE_CHARTS = frozenset({"roc", "pr", "threshold", "probability", "calibration"})  # drawn from the scores
 
 
+# A multilabel example has several labels: its matrix counts labels that occur together.
+TASK_TITLES = {("multilabel", "confusion"): "Labels and predicted labels (co-occurrence)"}
+
+
 def charts_of(report: dict[str, Any]) -> list[tuple[str, str, Callable[[dict[str, Any]], alt.Chart]]]:
     """The charts a report can draw: a label-only report has none of the score charts."""
     return [c for c in CHARTS if not (label_only(report) and c[0] in SCORE_CHARTS)]
@@ -403,6 +419,7 @@ def charts_of(report: dict[str, Any]) -> list[tuple[str, str, Callable[[dict[str
 def iter_chart_specs(report: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(id, title, Vega-Lite spec without data values) for every chart of the page, one by one."""
     for key, title, build in charts_of(report):
+        title = TASK_TITLES.get((report["task"], key), title)
         spec = build(report).to_dict(validate=False)
         spec["config"] = {**CONFIG, **spec.get("config", {})}
         yield key, title, spec

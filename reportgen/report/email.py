@@ -13,7 +13,8 @@ from reportgen.report.figures import label_only
 from reportgen.report.page import headline_tiles
 from reportgen.report.templating import count_digits, render_template
 
-SUBJECT = ("macro_f1", "accuracy")  # registry keys named in the default subject
+SUBJECT = {"binary": ("f1", "accuracy"), "multilabel": ("macro_f1", "subset_accuracy")}  # keys in the default subject
+SUBJECT_DEFAULT = ("macro_f1", "accuracy")
 TABLE = ("total_labeled", "total_predicted", "tp", "fp", "fn", "precision", "recall", "f1")
 PNG_SCALE = 1.5
 EMAIL_CLASSES = 30  # per-class rows in the message body; past this many classes, the lowest F1 first
@@ -54,8 +55,9 @@ def build_message(
 
 def _subject(report: dict[str, Any], title: str) -> str:
     summary = report["summary"]
-    parts = [title] + [f"{registry.label(key)} {registry.format_value(key, summary[key])}"
-                       for key in SUBJECT if summary.get(key) is not None]
+    keys = SUBJECT.get(report["task"], SUBJECT_DEFAULT)
+    parts = [title] + [f"{registry.report_label(key, report)} {registry.format_value(key, summary[key])}"
+                       for key in keys if summary.get(key) is not None]
     return " · ".join(parts)
 
 

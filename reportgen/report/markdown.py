@@ -21,8 +21,13 @@ from reportgen.report.templating import count_digits
 MARKER = "<!-- reportgen-summary -->"
 LIMIT = 65_536  # characters in a GitHub comment
 HEADLINE = ("accuracy", "macro_precision", "macro_recall", "macro_f1", "roc_auc_macro",
-            "average_precision_macro", "log_loss", "top_k_accuracy.3", "top_k_accuracy.5",
-            "subset_accuracy", "hamming_loss")
+            "average_precision_macro", "log_loss", "top_k_accuracy.3", "top_k_accuracy.5")
+TASK_HEADLINE = {  # the page's tiles first: the positive class (binary), exact match (multilabel)
+    "binary": ("precision", "recall", "f1", "accuracy", "roc_auc_macro", "average_precision_macro", "log_loss",
+               "macro_f1"),
+    "multilabel": ("subset_accuracy", "accuracy", "hamming_loss", "macro_precision", "macro_recall", "macro_f1",
+                   "roc_auc_macro", "average_precision_macro", "log_loss"),
+}
 GENERATIVE = ("token_accuracy", "loss", "perplexity", "uniform_loss")
 CONFUSIONS = 10
 SLICES = 25
@@ -156,11 +161,13 @@ def _headline(report: dict[str, Any]) -> Table:
     if baseline is not None:
         header += ["Baseline", "Change", "95% interval of the change"]
     rows = []
-    for key in GENERATIVE if report.get("task") == "generative" else HEADLINE:
+    task = report.get("task")
+    for key in GENERATIVE if task == "generative" else TASK_HEADLINE.get(task, HEADLINE):
         value = registry.summary_value(summary, key)
         if value is None:
             continue
-        row = [registry.label(key), _number(key, value), _interval(key, _nested(intervals.get("summary"), key))]
+        row = [registry.report_label(key, report), _number(key, value),
+               _interval(key, _nested(intervals.get("summary"), key))]
         if baseline is not None:
             delta = registry.summary_value(deltas, key) if deltas else None
             better = registry.improvement(key, delta)
@@ -198,18 +205,34 @@ def attention_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _attention(report: dict[str, Any]) -> Table:
+    task = report.get("task")
+    single = task == "multiclass"
     rows = []
     digits = count_digits(report)
     for a in attention_rows(report):
-        other = a.get("confused_with")
-        confused = "—" if not other else (
-            f"{escape(other['predicted'])} ({_count(other['count'], digits)}, {100 * other['share_of_actual']:.1f}%)")
-        rows.append((escape(a["class"]), _count(a["support"], digits), _ratio(a["precision"]), _ratio(a["recall"]),
-                     _ratio(a["f1"]), _count(a["errors"], digits), confused))
-    return Table("Classes that need attention", ("Class", "Support", "Precision", "Recall", "F1", "Errors",
-                                                 "Most often predicted as"),
-                 ("l", "r", "r", "r", "r", "r", "l"), tuple(rows),
-                 intro="Lowest F1 first; errors are misses and false alarms under the decision rule.")
+        row = (escape(a["class"]), _count(a["support"], digits), _ratio(a["precision"]), _ratio(a["recall"]), _ratio(a["f1"]),
+               _count(a.get("misses"), digits), _count(a.get("false_alarms"), digits))
+        if single:
+            other = a.get("confused_with")
+            row += ("—" if not other else
+                    f"{escape(other['predicted'])} ({_count(other['count'], digits)}, {100 * other['share_of_actual']:.1f}%)",)
+        rows.append(row)
+    header = ("Label" if task == "multilabel" else "Class", "Support", "Precision", "Recall", "F1", "Misses",
+              "False alarms") + (("Most often predicted as",) if single else ())
+    if task == "binary":
+        positive, negative = (escape(c) for c in (report["positive_class"], report["classes"][0]))
+        title, intro = "The positive class", (
+            f"Misses: {positive} examples predicted {negative}; false alarms: {negative} examples predicted {positive}.")
+    elif task == "multilabel":
+        title, intro = "Labels that need attention", (
+            "Lowest F1 first; each label decided on its own. Misses: examples with the label it is not predicted on; "
+            "false alarms: examples without it that it is predicted on.")
+    else:
+        rule = "highest score" if (report.get("inputs") or {}).get("kind", "scores") == "scores" else "the model's labels"
+        title, intro = "Classes that need attention", (
+            f"Lowest F1 first; decisions by {rule}. Misses: examples of the class predicted as another; false alarms: "
+            "examples of other classes predicted as it.")
+    return Table(title, header, ("l",) + ("r",) * 6 + (("l",) if single else ()), tuple(rows), intro=intro)
 
 
 def _confusions(report: dict[str, Any]) -> Table:

@@ -22,13 +22,26 @@ from reportgen.report.figures import build_figures, chart_view, decided, label_o
 from reportgen.report.sections import analysis_context
 from reportgen.report.templating import count_digits, render_template, template_folder
 
-TILES = ("accuracy", "macro_precision", "macro_recall", "macro_f1", "roc_auc_macro", "log_loss")  # registry keys
-TABLE_COLUMNS = (
+# The headline tiles per task (registry keys); a label-only report swaps the last two for LABEL_TILES.
+TILES = {
+    "multiclass": ("accuracy", "macro_precision", "macro_recall", "macro_f1", "roc_auc_macro", "log_loss"),
+    "binary": ("precision", "recall", "f1", "accuracy", "roc_auc_macro", "log_loss"),  # the positive class first
+    "multilabel": ("subset_accuracy", "accuracy", "macro_precision", "macro_recall", "macro_f1", "roc_auc_macro",
+                   "log_loss"),  # exact match beside the Hamming score
+}
+LIVE_TILES = frozenset({"precision", "recall", "f1", "accuracy", "macro_precision", "macro_recall", "macro_f1"})
+TABLE_COLUMNS = (  # (key, label, kind): the one-vs-rest counts and ratios at the threshold, as the grid has them
     ("roc_auc", "ROC AUC", "ratio"), ("average_precision", "AP", "ratio"),
     ("total_labeled", "labeled", "count"), ("total_predicted", "predicted", "count"),
     ("tp", "TP", "count"), ("fn", "FN", "count"), ("fp", "FP", "count"),
     ("recall", "recall", "ratio"), ("precision", "precision", "ratio"), ("f1", "F1", "ratio"),
 )
+# When the decisions are not "score above the threshold" (multiclass: the highest score; or the
+# model's own labels), the decisions' ratios (per_class) get their own columns, and the
+# at-threshold ones say so: one name, one number.
+DECISION_COLUMNS = (("decision_recall", "recall", "ratio"), ("decision_precision", "precision", "ratio"),
+                    ("decision_f1", "F1", "ratio"))
+AT_THRESHOLD = ("total_labeled", "total_predicted", "tp", "fn", "fp", "recall", "precision", "f1")
 TABLE_ALL = 60  # up to this many classes every row is in the HTML; beyond, the worst and best by F1
 TABLE_WORST, TABLE_BEST = 50, 10
 ATTENTION_CONFUSIONS = 10  # most confused pairs listed beside the classes that need attention
@@ -60,19 +73,22 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
     script = (folder / "report.js").read_text("utf-8")
     bundle = vega.javascript_bundle()
     rows, static_note = _rows(report)
+    columns = _columns(report)
+    groups = _groups(report, columns)
     return render_template(
         "page.html.j2",
         meta=meta,
         report=report,
         tiles=headline_tiles(report) + top_k_tiles(report),
         verdict=_verdict(report),
-        columns=_columns(report),
+        columns=columns,
+        column_groups=groups,
         rows=rows,
         rows_note=static_note,
         attention=report.get("attention"),
         confusions=(report.get("top_confusions") or [])[:ATTENTION_CONFUSIONS],
         attention_stacked=_long_names(report),
-        macro=_macro_row(report),
+        macro={**_macro_row(report, columns, [row_values(e) for e in report["per_class"]]), **_delta_means(report)},
         grid=_slider(report),
         advice=_advice_chips(report),
         inputs=_inputs(report),
@@ -88,6 +104,7 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
         csp=content_security_policy([bundle, script]),
         data_json=packed_island(report),
         count_digits=count_digits(report),
+        metric_label=lambda key: registry.report_label(key, report),  # the task's names (multilabel accuracy)
     )
 
 
@@ -107,22 +124,26 @@ def headline_tiles(report: dict[str, Any]) -> list[dict[str, Any]]:
     summary = report["summary"]
     deltas = (report.get("deltas") or {}).get("summary", {})
     intervals = report.get("intervals") or {}
-    live = report["task"] != "multiclass" and not decided(report)
-    chosen = TILES if not label_only(report) else TILES[:4] + LABEL_TILES
+    task = report["task"]
+    live = task != "multiclass" and not decided(report)  # the script recounts these from the grid
+    tiles = TILES[task]
+    chosen = tiles if not label_only(report) else tiles[:-2] + LABEL_TILES
     out = []
     for key in chosen:
         metric = registry.METRICS[key]
+        label, help_text = registry.task_metric(key, task, report.get("positive_class"))
         lower_better = not metric.higher_is_better
         delta = deltas.get(key)
         interval = (intervals.get("summary") or {}).get(key)
         delta_interval = (intervals.get("deltas") or {}).get(key)
         out.append({
-            "key": key, "label": metric.label, "value": summary.get(key), "help": metric.help,
+            "key": key, "label": label, "value": summary.get(key), "help": help_text,
             "lower_better": lower_better, "delta": delta, "interval": interval,
             "delta_interval": delta_interval,
             "better": registry.improvement(key, delta),
             "holds": bool(delta_interval and (delta_interval[0] > 0 or delta_interval[1] < 0)),
-            "live": live and key in ("accuracy", "macro_precision", "macro_recall", "macro_f1"),
+            "live": live and key in LIVE_TILES,
+            "fixed": live and key == "subset_accuracy",  # at the threshold, but it needs each example: not recounted
         })
     return out
 
@@ -155,12 +176,13 @@ def _verdict(report: dict[str, Any]) -> str | None:
     delta_intervals = (report.get("intervals") or {}).get("deltas")
     if not baseline or not delta_intervals:
         return None
-    key = "macro_f1"
+    key = "f1" if report["task"] == "binary" and delta_intervals.get("f1") else "macro_f1"  # the headline F1
     low, high = delta_intervals.get(key) or (None, None)
     delta = report["deltas"]["summary"].get(key)
     if low is None or delta is None:
         return None
-    change = f"{100 * delta:+.1f} points of macro F1 against {baseline['name']} (95% interval {100 * low:+.1f} to {100 * high:+.1f})"
+    name = registry.report_label(key, report) if key == "f1" else "macro F1"
+    change = f"{100 * delta:+.1f} points of {name} against {baseline['name']} (95% interval {100 * low:+.1f} to {100 * high:+.1f})"
     if low > 0:
         return f"The improvement holds: {change} excludes no change."
     if high < 0:
@@ -194,16 +216,16 @@ def _rows(report: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
         best = np.lexsort((-support, -f1, support == 0))
         best = best[~np.isin(best, worst)][:TABLE_BEST]
         chosen = [*worst.tolist(), *best.tolist()]
-        note = (f"The {TABLE_WORST} classes with the lowest F1 and the {TABLE_BEST} with the highest; the table of all "
+        which = "F1 at the threshold (one-vs-rest)" if two_decisions(report) else "F1"
+        note = (f"The {TABLE_WORST} classes with the lowest {which} and the {TABLE_BEST} with the highest; the table of all "
                 f"{len(per_class):,} classes needs scripts (every number is also in the report data, #report-data).")
     deltas = (report.get("deltas") or {}).get("per_class", {})
     advice = report.get("advice") or {}
     rows = []
     for j in chosen:
         entry = per_class[j]
-        values = {**entry["at_threshold"], "roc_auc": entry["roc_auc"], "average_precision": entry["average_precision"]}
         rows.append({
-            "class": entry["class"], "values": values,
+            "class": entry["class"], "values": row_values(entry),
             "delta_f1": (deltas.get(entry["class"]) or {}).get("f1"),
             "delta_auc": (deltas.get(entry["class"]) or {}).get("roc_auc"),
             "best": (advice.get(entry["class"]) or {}).get("max_f1"),
@@ -223,26 +245,77 @@ def _long_names(report: dict[str, Any]) -> bool:
     return max(map(len, names), default=0) > LONG_NAME
 
 
-def _macro_row(report: dict[str, Any]) -> dict[str, Any]:
-    per_class = report["per_class"]
-
-    def mean(values):
-        present = [v for v in values if v is not None]
-        return sum(present) / len(present) if present else None
-
-    at = [c["at_threshold"] for c in per_class]
-    return {
-        "roc_auc": report["summary"]["roc_auc_macro"],
-        "average_precision": report["summary"]["average_precision_macro"],
-        **{k: mean([a[k] for a in at]) for k in ("recall", "precision", "f1")},
-        **{k: sum(a[k] for a in at) for k in ("total_labeled", "total_predicted", "tp", "fn", "fp")},
-    }
+def two_decisions(report: dict[str, Any]) -> bool:
+    """Whether the report's decisions differ from "score above the threshold": multiclass
+    with scores (the highest score decides) or a model that gave labels and scores."""
+    kind = inputs_kind(report)
+    return kind == "both" or (kind == "scores" and report["task"] == "multiclass")
 
 
-def _columns(report: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:
-    if not label_only(report):
-        return TABLE_COLUMNS
-    return tuple(c for c in TABLE_COLUMNS if c[0] not in SCORE_COLUMNS)
+def _macro_row(report: dict[str, Any], columns: list[dict[str, Any]], rows_values: list[dict[str, Any]]) -> dict[str, Any]:
+    """The table's last row: the mean over every class of each ratio column (nulls left
+    out), as the page shows it; counts are not averaged (None)."""
+    out = {}
+    for column in columns:
+        key = column["key"]
+        present = [v[key] for v in rows_values if v[key] is not None]
+        out[key] = sum(present) / len(present) if present and column["kind"] == "ratio" else None
+    return out
+
+
+def row_values(entry: dict[str, Any]) -> dict[str, Any]:
+    """One class's values by table column key (a ``per_class`` entry)."""
+    return {**entry["at_threshold"], "roc_auc": entry["roc_auc"], "average_precision": entry["average_precision"],
+            **{f"decision_{k}": entry[k] for k in ("recall", "precision", "f1")}}
+
+
+def _delta_means(report: dict[str, Any]) -> dict[str, float | None]:
+    """The means of the table's ΔF1 and ΔAUC columns (classes with a value)."""
+    deltas = (report.get("deltas") or {}).get("per_class") or {}
+    out = {}
+    for column, key in (("delta_f1", "f1"), ("delta_auc", "roc_auc")):
+        present = [d[key] for d in deltas.values() if d.get(key) is not None]
+        out[column] = sum(present) / len(present) if present else None
+    return out
+
+
+def _columns(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The table's columns: key, label, kind, its group (None, "decision" or "threshold")
+    and the words that qualify its label for a screen reader when the page has two kinds
+    of decision ("F1" + " at threshold (one-vs-rest)")."""
+    chosen = [c for c in TABLE_COLUMNS if not (label_only(report) and c[0] in SCORE_COLUMNS)]
+    if not two_decisions(report):
+        return [{"key": k, "label": label, "kind": kind, "group": None, "qualifier": ""} for k, label, kind in chosen]
+    decision = _group_names(report)["decision"]
+    out = [{"key": k, "label": label, "kind": kind, "group": None, "qualifier": ""}
+           for k, label, kind in chosen if k not in AT_THRESHOLD]
+    out += [{"key": k, "label": label, "kind": kind, "group": "decision", "qualifier": f" ({decision})"}
+            for k, label, kind in DECISION_COLUMNS]
+    out += [{"key": k, "label": label, "kind": kind, "group": "threshold", "qualifier": " at threshold (one-vs-rest)"}
+            for k, label, kind in chosen if k in AT_THRESHOLD]
+    return out
+
+
+def _group_names(report: dict[str, Any]) -> dict[str, str]:
+    decision = "predicted labels" if inputs_kind(report) == "both" else "highest score"
+    threshold = ("one-vs-rest, each class at its threshold" if report.get("class_thresholds")
+                 else f"one-vs-rest at threshold {report['threshold']}")
+    return {"decision": decision, "threshold": threshold}
+
+
+def _groups(report: dict[str, Any], columns: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """The header row above the columns naming each group of columns (label, or None
+    over the ungrouped ones, and span); None with one kind of decision."""
+    if not two_decisions(report):
+        return None
+    names = _group_names(report)
+    out: list[dict[str, Any]] = []
+    for column in columns:
+        if out and out[-1]["group"] == column["group"]:
+            out[-1]["span"] += 1
+        else:
+            out.append({"group": column["group"], "label": names.get(column["group"]), "span": 1})
+    return out
 
 
 def _inputs(report: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from reportgen.analysis.mistakes import PER_CONFUSION
 from reportgen.report.figures import label_only
 
 SLICE_ROWS = 200  # slices listed in the table (flagged ones always first)
@@ -28,10 +27,50 @@ def analysis_context(report: dict[str, Any], figures: dict[str, Any]) -> dict[st
             "flagged": [s for s in slices if s["flagged"]],
             "total": len(slices),
             "settings": report.get("slice_settings", {}),
+            "counted": _slice_counts_note(report),
         }
     context["label_only"] = label_only(report)
-    context["per_confusion"] = PER_CONFUSION
     for key in ("top_confusions", "confident_mistakes", "label_issues", "churn"):
         if report.get(key):
             context[key] = report[key]
+    context.update(list_context(report))
     return context
+
+
+INPUT_KEYS = ("text", "image", "overlay")
+
+
+def list_context(report: dict[str, Any]) -> dict[str, Any]:
+    """What the example lists show beyond their items: the positive class whose score a
+    binary list adds (None otherwise), what the broken examples are sorted by (``score``,
+    ``decisiveness``, ``confusion`` or ``id``), each list's total and whether any item has
+    an input (no "input" column otherwise)."""
+    lists = {"label_issues": report.get("label_issues") or [],
+             "confident_mistakes": report.get("confident_mistakes") or [],
+             "broken_examples": (report.get("churn") or {}).get("broken_examples") or []}
+    broken = lists["broken_examples"]
+    if not broken:
+        broken_order = None
+    elif "decisiveness" in broken[0]:
+        broken_order = "decisiveness"
+    elif broken[0].get("score") is not None:
+        broken_order = "score"
+    else:
+        broken_order = "confusion" if "actual" in broken[0] else "id"
+    return {
+        "positive": report.get("positive_class") if report["task"] == "binary" else None,
+        "broken_order": broken_order,
+        "totals": {"label_issues": report.get("label_issues_total"),
+                   "confident_mistakes": report.get("confident_mistakes_total")},
+        "with_inputs": {name: any(item.get(k) for item in items for k in INPUT_KEYS) for name, items in lists.items()},
+    }
+
+
+def _slice_counts_note(report: dict[str, Any]) -> str:
+    """What a slice's TP, FP and FN count (analysis.slices: ``_slice_counts``)."""
+    decisions = "from the model's predicted labels" if label_only(report) else "at the threshold"
+    if report["task"] == "binary":
+        return f"TP, FP and FN are the positive class's ({report['positive_class']}), {decisions}"
+    if report["task"] == "multilabel":
+        return f"TP, FP and FN are summed over the labels, each label decided on its own {decisions}"
+    return f"TP, FP and FN are one-vs-rest {decisions}, summed over the classes"
