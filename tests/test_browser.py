@@ -622,3 +622,24 @@ def test_chart_text_is_legible_and_in_view(chromium, digits, thousand, width, js
             assert chart["outside"] == 0 or (chart["wide"] and chart["focusable"]), (path.name, chart)
         assert not problems
         context.close()
+
+
+def test_long_class_names_keep_every_attention_column_in_view(chromium, tmp_path):
+    """Intent names of 30-40 characters: at 1,280 px neither attention table needs to scroll."""
+    heads = ["billing", "account", "shipping", "refund", "subscription"]
+    tails = ["dispute_chargeback_request", "address_change_confirmation", "cancellation_without_penalty"]
+    names = [f"{h}_{t}" for h in heads for t in tails]
+    rng = np.random.default_rng(2)
+    n, k = 3000, len(names)
+    y = rng.integers(0, k, n)
+    p = softmax_scores(rng, y, k, 1.5)
+    labels = pd.DataFrame({"id": range(n), "label": np.array(names)[y]})
+    scores = pd.DataFrame({"id": range(n), **{c: p[:, j] for j, c in enumerate(names)}})
+    out = tmp_path / "intents.html"
+    write_report(reportgen.evaluate(labels, scores, n_bootstrap=0), html_path=out)
+    context, page, problems, _ = _open(chromium, out, width=1280, js=False)
+    boxes = page.evaluate("Array.from(document.querySelectorAll('#attention .table-scroll'))"
+                          ".map((e) => [e.scrollWidth, e.clientWidth])")
+    assert len(boxes) == 2 and all(scroll <= client for scroll, client in boxes), boxes
+    assert page.evaluate("document.querySelector('#attention .attention-grid').classList.contains('stacked')")
+    context.close()
