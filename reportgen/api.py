@@ -15,6 +15,7 @@ import pyarrow as pa
 from reportgen import arrays, io
 from reportgen.accumulate import DISTINCT_BUDGET, EngineInfo
 from reportgen.chunks import Chunk, Make
+from reportgen.decisions import decision_sections
 from reportgen.engines import check_engine, choose_engine
 from reportgen.analysis.advice import advice, overall_advice
 from reportgen.analysis.attention import attention
@@ -369,20 +370,23 @@ def finish_models(engine: str, names: list[str], stats: list[Statistics], notes,
 def _streamed_models(engine: str, names: list[str], stats: list[Statistics], notes,
                      opts: Options) -> tuple[Evaluation, list[Model]]:
     """``finish_models``, and each model (without examples: a streaming engine has none)."""
-    main = finish_streamed(engine, stats[0], notes, opts)
     others = [(name, evaluate_statistics(s, opts.grid, (), opts.max_curve_points)) for name, s in zip(names[1:], stats[1:])]
+    main = finish_streamed(engine, stats[0], notes, opts, others[0][1].threshold_grid if others else None)
     models = [Model(names[0], None, stats[0], main)] + [Model(n, None, s, e) for (n, e), s in zip(others, stats[1:])]
     return (main.with_extras(**compare_evaluations(names[0], main, others)) if others else main), models
 
 
-def finish_streamed(engine: str, stats: Statistics, notes, opts: Options) -> Evaluation:
+def finish_streamed(engine: str, stats: Statistics, notes, opts: Options,
+                    baseline_grid: dict[str, Any] | None = None) -> Evaluation:
     """The evaluation of statistics from a streaming engine, with its engine section."""
     evaluation = evaluate_statistics(stats, opts.grid, notes, opts.max_curve_points)
-    return evaluation.with_extras(**_statistics_sections(engine, stats, evaluation.sections(), opts))
+    return evaluation.with_extras(**_statistics_sections(engine, stats, evaluation.sections(), opts, baseline_grid))
 
 
-def _statistics_sections(engine: str, stats: Statistics, report: dict[str, Any], opts: Options) -> dict[str, Any]:
-    """The sections every engine derives from its statistics and the report alone."""
+def _statistics_sections(engine: str, stats: Statistics, report: dict[str, Any], opts: Options,
+                         baseline_grid: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The sections every engine derives from its statistics and the report alone
+    (``baseline_grid``: the baseline model's threshold grid, for its net benefit)."""
     grid = report.get("threshold_grid")
     sections = {
         "inputs": {"kind": stats.inputs, "scores_are": opts.scores_are, "weighted": stats.weighted,
@@ -392,6 +396,7 @@ def _statistics_sections(engine: str, stats: Statistics, report: dict[str, Any],
         "top_confusions": top_confusions(report),
         "attention": attention(report),
         "class_thresholds": dict(zip(stats.classes, stats.class_thresholds)) if opts.class_thresholds else None,
+        **decision_sections(stats, report, opts.gain_bins, opts.costs, baseline_grid),
     }
     if grid is None:  # a label-only model: no threshold to advise on
         return sections
@@ -469,7 +474,8 @@ def _run(
     report = model.evaluation.sections()
     metrics = model.evaluation.with_extras(
         **compare_sections(model, compared),
-        **_statistics_sections("memory", model.stats, report, opts),
+        **_statistics_sections("memory", model.stats, report, opts,
+                               compared[0].evaluation.threshold_grid if compared else None),
         splits=split_section([Chunk((model.examples,))], opts) if opts.split_column else None,
         history=history_section(str(history)) if history is not None else None,
     )

@@ -77,7 +77,8 @@ def _add_generate(p: argparse.ArgumentParser) -> None:
 def _add_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("metrics_json", help="a metrics JSON written by 'reportgen build --metrics-json'")
     p.add_argument("--min", action="append", default=[], metavar="METRIC=VALUE", help="fail when METRIC is below VALUE")
-    p.add_argument("--max", action="append", default=[], metavar="METRIC=VALUE", help="fail when METRIC is above VALUE")
+    p.add_argument("--max", action="append", default=[], metavar="METRIC=VALUE",
+                   help="fail when METRIC is above VALUE (expected_cost: the cost per example at the report's decisions)")
     p.add_argument(
         "--max-drop", action="append", default=[], metavar="METRIC=VALUE",
         help="fail when METRIC is worse than the report's baseline by more than VALUE",
@@ -132,6 +133,11 @@ def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target-precision", type=_number("--target-precision"), default=Options.target_precision, help="threshold advice: lowest threshold reaching this precision (default %(default)s)")
     p.add_argument("--target-recall", type=_number("--target-recall"), default=Options.target_recall, help="threshold advice: highest threshold keeping this recall (default %(default)s)")
     p.add_argument("--class-thresholds", help="file of class,threshold: per-class decision thresholds")
+    p.add_argument("--gain-bins", type=int, default=Options.gain_bins, help="equal-count bins of the gains table (default %(default)s)")
+    p.add_argument("--costs", help="decision costs: tp,fp,fn,tn (one row; binary), class,tp,fp,fn,tn (multilabel) "
+                   "or an actual x predicted matrix with class names (multiclass)")
+    p.add_argument("--cost-fp", type=_number("--cost-fp"), help="cost of a false positive (binary; with --cost-fn)")
+    p.add_argument("--cost-fn", type=_number("--cost-fn"), help="cost of a false negative (binary; with --cost-fp)")
     p.add_argument("--eml", help="also write an email-ready message (.eml) with the report attached")
     p.add_argument("--subject", help="subject of the --eml message")
     p.add_argument("--to", action="append", default=[], help="recipient of the --eml message (repeatable)")
@@ -260,6 +266,8 @@ def _build(args: argparse.Namespace, worker: "FigureWorker | None") -> int:
         compare=args.compare,
         model_name=args.model or "model",
         class_thresholds=args.class_thresholds,
+        gain_bins=args.gain_bins,
+        costs=_costs(args),
         history=args.history,
         metadata=args.metadata,
         slice_by=args.slice_by,
@@ -320,6 +328,18 @@ def file_size(size: int) -> str:
     if size < 1_000_000:
         return f"{size / 1000:.0f} kB"
     return f"{size / 1_000_000:.1f} MB"
+
+
+def _costs(args: argparse.Namespace) -> str | dict[str, float] | None:
+    """``--costs FILE``, or ``--cost-fp X --cost-fn Y`` (true positives and negatives cost 0)."""
+    pair = (args.cost_fp, args.cost_fn)
+    if args.costs is not None and pair != (None, None):
+        raise InputError("usage: give --costs FILE or --cost-fp/--cost-fn, not both")
+    if pair == (None, None):
+        return args.costs
+    if None in pair:
+        raise InputError("usage: --cost-fp and --cost-fn go together")
+    return {"fp": args.cost_fp, "fn": args.cost_fn}
 
 
 def _summaries(evaluation: "reportgen.Evaluation", args: argparse.Namespace) -> list[tuple[str, str | bytes]]:

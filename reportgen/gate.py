@@ -9,6 +9,8 @@ from reportgen import registry
 from reportgen.errors import InputError
 from reportgen.evaluation import inputs_kind
 
+EXPECTED_COST = "expected_cost"  # a rule's metric read from costs.at_threshold, not the summary
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -80,7 +82,7 @@ def _holds(report: dict[str, Any], rule: Rule, path: str) -> str:
     if rule.kind == "max_broken":
         share = report["churn"]["broken"] / report["n_examples"]
         return f"{share:.2%} of the examples are newly wrong against the baseline, at most {rule.limit:.2%}"
-    value = _metric(report["summary"], rule.metric, path)
+    value = _value(report, rule, path)
     if rule.kind == "min":
         return f"{rule.metric} = {value:.4f} is at least {rule.limit:g}"
     if rule.kind == "max":
@@ -102,7 +104,7 @@ def _judge(report: dict[str, Any], rule: Rule, path: str) -> str | None:
         return _judge_slices(report, rule, path)
     if rule.kind == "max_broken":
         return _judge_broken(report, rule, path)
-    value = _metric(report["summary"], rule.metric, path)
+    value = _value(report, rule, path)
     if value is None:
         why = " (a label-only report: the model gave no scores)" if inputs_kind(report) == "labels" else ""
         return f"{rule.metric} is undefined (null){why}, so {rule.kind.replace('_', '-')} {rule.limit:g} cannot hold"
@@ -160,6 +162,19 @@ def _judge_broken(report: dict[str, Any], rule: Rule, path: str) -> str | None:
         return (f"{churn['broken']} examples ({share:.2%}) are newly wrong against the baseline, "
                 f"more than {rule.limit:.2%}")
     return None
+
+
+def _value(report: dict[str, Any], rule: Rule, path: str) -> float | None:
+    """The rule's metric: a summary key, or ``expected_cost`` (per example, at the report's
+    decisions: ``costs.at_threshold``)."""
+    if rule.metric != EXPECTED_COST:
+        return _metric(report["summary"], rule.metric, path)
+    if report.get("costs") is None:
+        raise InputError("expected_cost needs costs in the report (build with --costs FILE or --cost-fp/--cost-fn)",
+                         file=path)
+    if rule.kind == "max_drop":
+        raise InputError("expected_cost takes --min or --max (the baseline has no costs)", file=path)
+    return float(report["costs"]["at_threshold"]["expected_cost"])
 
 
 def _metric(summary: dict[str, Any], name: str, path: str) -> float | None:

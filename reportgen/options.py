@@ -5,6 +5,7 @@ import math
 from dataclasses import dataclass
 from typing import Mapping
 
+from reportgen.costs import Costs, costs_option
 from reportgen.errors import InputError
 
 SCORES_ARE = ("probabilities", "logits")
@@ -40,6 +41,8 @@ class Options:
     classes: tuple[str, ...] | None = None  # names of the positions of a list-valued score column
     weight_column: str | None = None  # example weights, in the labels file (else the metadata file)
     prediction_column: str = "predicted"  # hard-label predictions: the column of the predictions file
+    gain_bins: int = 10  # equal-count bins of the gains table
+    costs: "Costs | Mapping | str | None" = None  # decision costs: a file, a mapping or Costs (see reportgen.costs)
 
     def __post_init__(self) -> None:
         _check_unit("--threshold", self.threshold, allow_zero=True)
@@ -71,6 +74,9 @@ class Options:
             raise InputError("--weight-column must not be empty")
         for name, value in (self.class_thresholds or {}).items():
             _check_unit(f"class threshold of {name!r}", value, allow_zero=True)
+        if isinstance(self.gain_bins, bool) or not isinstance(self.gain_bins, int) or not 1 <= self.gain_bins <= 1000:
+            raise InputError(f"usage: --gain-bins {self.gain_bins!r} must be a whole number from 1 to 1000")
+        object.__setattr__(self, "costs", costs_option(self.costs))
 
     @property
     def text_columns(self) -> tuple[str, ...]:

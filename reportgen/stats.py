@@ -21,6 +21,7 @@ from reportgen.validate import Examples
 TOP_K = (3, 5)
 CALIBRATION_BINS = 15  # equal-width reliability bins
 POOL_CLASSES = 40      # past this many classes the memory engine pools negatives (ScoreCounts.pooled)
+EXACT_CLASSES = 40     # ... except for this many classes with the most examples (``most_common``)
 SUM_TOLERANCE = 1e-3  # a row of multiclass scores further than this from 1 is "not normalised"
 EPS = float(np.finfo(np.float64).eps)
 PARALLEL_CELLS = 1 << 17  # rows × classes from which the per-class sorts run on a thread pool
@@ -423,16 +424,24 @@ def from_examples(
     counts scores its own way (``reportgen.accumulate`` in binned mode). Given the
     threshold ``grid``, a report of more than ``POOL_CLASSES`` classes pools each class's
     negatives between its positives and the anchors (``ScoreCounts.pooled``: the same
-    numbers, far fewer entries, no sort); such statistics are final, not for merging.
+    numbers, far fewer entries, no sort), except the ``EXACT_CLASSES`` classes with the
+    most examples (their gains tables need every distinct score); such statistics are
+    final, not for merging.
     """
     ex = examples
     k = len(ex.classes)
     cuts = decision_thresholds(ex.classes, threshold, class_thresholds)
     if not ex.has_scores:
         return _from_predictions(ex, threshold, cuts)
+    actual = _actual_counts(ex)
     if grid is not None and k > POOL_CLASSES:
         anchors = np.union1d(np.union1d(np.asarray(grid, dtype=np.float64), calibration_edges()), cuts)
-        count = lambda j: ScoreCounts.pooled(ex.truth(j), ex.y_score[:, j], anchors, ex.weight)  # noqa: E731
+        exact = set(most_common(actual).tolist())  # their gains tables need every distinct score
+
+        def count(j: int) -> ScoreCounts:
+            if j in exact:
+                return ScoreCounts.from_arrays(ex.truth(j), ex.y_score[:, j], ex.weight)
+            return ScoreCounts.pooled(ex.truth(j), ex.y_score[:, j], anchors, ex.weight)
     else:
         count = lambda j: ScoreCounts.from_arrays(ex.truth(j), ex.y_score[:, j], ex.weight)  # noqa: E731
     with _executor(ex.n_examples * k, k) as pool:
@@ -450,7 +459,7 @@ def from_examples(
         rows = dict(
             confusion=confusion,
             score_sums=sums,
-            actual_counts=_actual_counts(ex),
+            actual_counts=actual,
             log_loss_sum=_log_loss_sum(ex),
             brier_sum=_brier_sum(ex, diagonal),
             top_k_hits=_top_k_hits(ex, columns),
@@ -535,6 +544,13 @@ def _decided(ex: Examples, predicted: np.ndarray) -> dict:
     else:
         counts = np.count_nonzero(predicted, axis=0)
     return {"inputs": ex.kind, "predicted_counts": counts.astype(np.int64)}
+
+
+def most_common(actual_counts: np.ndarray, limit: int = EXACT_CLASSES) -> np.ndarray:
+    """Ascending indices of the ``limit`` classes with the most examples (``actual_counts``:
+    (classes,); ties go to the earlier class): the classes whose gains and net benefit a
+    report of many classes keeps."""
+    return np.sort(np.argsort(-np.asarray(actual_counts), kind="stable")[:limit])
 
 
 def calibration_edges() -> np.ndarray:

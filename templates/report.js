@@ -810,7 +810,7 @@
     var key = el.getAttribute("data-chart");
     var specText = document.getElementById("spec-" + key).textContent;
     var spec = JSON.parse(specText);
-    spec.datasets = ownDatasets(specText, data);
+    spec.datasets = Object.assign(spec.datasets || {}, ownDatasets(specText, data));  // a spec may bring its own
     (spec.params || []).forEach(function (p) { if (p.name === "threshold") p.value = T[at0]; });
     var fallback = Array.prototype.slice.call(el.childNodes);
     var title = el.getAttribute("aria-label");  // vega-embed names its container "Vega visualization"
@@ -855,4 +855,82 @@
   window.reportgenPage.ready = page.ready;
   return page;
   }
+})();
+
+// ---------------------------------------------------------------- costs
+// The cost table (#costs) recomputes, from the threshold grid, the expected cost per example at
+// every threshold, the least-cost threshold (the lowest of ties) and the cost at the slider's
+// threshold, as reportgen/decisions.py (expected_costs) does; multiclass: the argmax decisions'
+// cost from the confusion matrix. The expected-cost chart takes the new curve.
+(function () {
+  "use strict";
+  var section = document.getElementById("costs");
+  if (!section || !window.reportgenPage) return;
+  function run() {
+    var page = window.reportgenPage, report = page.report;
+    if (!report || !report.costs) return;
+    var task = report.task, grid = report.threshold_grid;
+    var n = report.weight_total !== null && report.weight_total !== undefined ? report.weight_total : report.n_examples;
+    var inputs = Array.prototype.slice.call(section.querySelectorAll("input[type=number]"));
+    var slider = document.getElementById("threshold");
+    var best = section.querySelector("[data-cost-best-value]"), bestAt = section.querySelector("[data-cost-best-threshold]");
+    var at = section.querySelector("[data-cost-at]"), where = section.querySelector("[data-cost-where]");
+    var shownAt = section.querySelector("[data-cost-threshold]");
+    function format(x) { return x === null ? "—" : Number(x.toPrecision(4)).toString(); }
+    function values() {  // every cost, or null when one is not a number
+      var out = inputs.map(function (input) { var v = parseFloat(input.value); return isFinite(v) ? v : null; });
+      return out.indexOf(null) >= 0 ? null : out;
+    }
+    function curve(costs) {  // (thresholds,): expected cost per example at each grid threshold
+      var T = grid.thresholds, out = T.map(function () { return 0; });
+      inputs.forEach(function (input, j) {
+        var name = task === "binary" ? report.positive_class : input.getAttribute("data-cost-class");
+        var counts = grid.classes[name][input.getAttribute("data-cost-cell")];
+        for (var i = 0; i < T.length; i++) out[i] += costs[j] * counts[i] / n;
+      });
+      return out;
+    }
+    function matrixCost(costs) {  // multiclass: the argmax decisions' expected cost
+      var counts = report.confusion_matrix.counts, names = report.classes, total = 0;
+      inputs.forEach(function (input, j) {
+        var a = names.indexOf(input.getAttribute("data-cost-actual"));
+        var p = names.indexOf(input.getAttribute("data-cost-predicted"));
+        total += costs[j] * counts[a][p];
+      });
+      return total / n;
+    }
+    function chart() {
+      var views = page.views || [];
+      for (var i = 0; i < views.length; i++) if (views[i].key === "expected-cost") return views[i].view;
+      return null;
+    }
+    function recompute() {
+      var costs = values();
+      if (task === "multiclass") {
+        if (at) at.textContent = costs ? format(matrixCost(costs)) : "—";
+        return;
+      }
+      if (!grid || !report.costs.curve) return;
+      var T = grid.thresholds, k = slider ? page.nearest(parseFloat(slider.value)) : T.indexOf(report.threshold);
+      var cost = costs ? curve(costs) : null, low = 0;
+      if (cost) for (var i = 1; i < cost.length; i++) if (cost[i] < cost[low]) low = i;
+      if (best) best.textContent = cost ? format(cost[low]) : "—";
+      if (bestAt) bestAt.textContent = cost ? T[low].toFixed(2) : "—";
+      if (report.costs.at_threshold.threshold === null) at = null;  // the model's own labels decide
+      if (at) at.textContent = cost ? format(cost[k]) : "—";
+      if (shownAt) shownAt.textContent = T[k].toFixed(2);
+      if (where) where.textContent = T[k] === report.threshold ? "report's threshold" : "current threshold";
+      var view = chart();
+      if (view && cost) {
+        var rows = T.map(function (t, i) { return { t: t, cost: cost[i] }; });
+        var marked = [{ t: T[low], cost: cost[low], what: "least cost" }];
+        view.change("cost_rows", view.changeset().remove(function () { return true; }).insert(rows));
+        view.change("cost_best", view.changeset().remove(function () { return true; }).insert(marked));
+        view.runAsync();
+      }
+    }
+    inputs.forEach(function (input) { input.addEventListener("input", recompute); });
+    if (slider && task !== "multiclass") slider.addEventListener("input", function () { window.requestAnimationFrame(recompute); });
+  }
+  window.reportgenPage.ready.then(run, run);
 })();

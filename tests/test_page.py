@@ -403,7 +403,8 @@ def _live(chromium, tmp_path, report: dict, *, dark: bool = False):
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.goto(path.as_uri())
     page.wait_for_function("window.reportgenPage !== undefined", timeout=20000)
-    assert page.evaluate("reportgenPage.ready") == 7
+    charts = 7 + page.evaluate("document.querySelectorAll('#decisions [data-chart]').length")  # + decisions' charts
+    assert page.evaluate("reportgenPage.ready") == charts
     return context, page, problems
 
 

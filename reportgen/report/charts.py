@@ -699,6 +699,84 @@ def _binary_predicted(report: dict[str, Any], j: int, at: int) -> int:
     return positive if j == 1 else report["n_examples"] - positive
 
 
+# The decisions section: net benefit and expected cost (binary, or multilabel's total cost).
+
+CURVE_COLORS = {"model": PALETTE[0], "baseline": PALETTE[1], "treat all": "#57606a", "treat none": "#8c959f"}
+CURVE_DASHES = {"model": [1, 0], "baseline": [6, 3], "treat all": [2, 2], "treat none": [1, 0]}
+
+def net_benefit_chart(section: dict[str, Any], class_name: str | None) -> alt.Chart:
+    """Net benefit against the threshold probability: the model, the baseline (dashed), treat
+    all and treat none (0), from one ``net_benefit`` entry; the y axis is cut below at −0.05
+    (treat all falls without bound as pt nears 1) and the current threshold is a rule."""
+    curves = [("model", section["model"]), ("treat all", section["treat_all"]),
+              ("treat none", [0.0] * len(section["thresholds"]))]
+    if section.get("baseline") is not None:
+        curves.insert(1, ("baseline", section["baseline"]))
+    rows = [{"pt": t, "net_benefit": v, "curve": name}
+            for name, values in curves for t, v in zip(section["thresholds"], values)]
+    names = [name for name, _ in curves]
+    top = max([*section["model"], *section["treat_all"], *(section.get("baseline") or []), 0.01])
+    legend = alt.Legend(orient="bottom", title=None, symbolType="stroke")  # colour and dash merged into one legend
+    color = alt.Color("curve:N", sort=names, scale=alt.Scale(domain=names, range=[CURVE_COLORS[n] for n in names]),
+                      legend=legend)
+    dash = alt.StrokeDash("curve:N", sort=names, legend=legend,
+                          scale=alt.Scale(domain=names, range=[CURVE_DASHES[n] for n in names]))
+    lines = (alt.Chart(alt.Data(values=rows)).mark_line(clip=True)
+             .encode(x=alt.X("pt:Q", title=f"Threshold probability{' (' + class_name + ')' if class_name else ''}",
+                             scale=alt.Scale(domain=[0, 1])),
+                     y=alt.Y("net_benefit:Q", title="Net benefit", scale=alt.Scale(domain=[-0.05, top * 1.05])),
+                     color=color, strokeDash=dash,
+                     tooltip=[alt.Tooltip("curve:N"), alt.Tooltip("pt:Q", title="threshold", format=".2f"),
+                              alt.Tooltip("net_benefit:Q", title="net benefit", format=".4f")]))
+    return alt.layer(lines, _current_threshold()).add_params(_threshold()).properties(width=FLUID, height=HEIGHT)
+
+
+def cost_chart() -> alt.Chart:
+    """Expected cost per example at every grid threshold (``cost_rows``: t, cost), the
+    least-cost threshold marked (``cost_best``: dotted rule and point) and the current
+    threshold a solid rule. The page's cost table replaces both datasets when edited."""
+    line = (alt.Chart(alt.NamedData("cost_rows")).mark_line(color=PALETTE[0])
+            .encode(x=alt.X("t:Q", title="Threshold", scale=alt.Scale(domain=[0, 1])),
+                    y=alt.Y("cost:Q", title="Expected cost per example", scale=alt.Scale(zero=False)),
+                    tooltip=[alt.Tooltip("t:Q", title="threshold", format=".2f"),
+                             alt.Tooltip("cost:Q", title="expected cost", format=".4g")]))
+    marked = alt.Chart(alt.NamedData("cost_best"))
+    tooltip = [alt.Tooltip("what:N", title=""), alt.Tooltip("t:Q", title="threshold", format=".2f"),
+               alt.Tooltip("cost:Q", title="expected cost", format=".4g")]
+    best_rule = marked.mark_rule(color=PALETTE[1], strokeDash=[2, 3]).encode(x="t:Q", tooltip=tooltip)
+    best_point = marked.mark_point(color=PALETTE[1], filled=True, size=70).encode(x="t:Q", y="cost:Q", tooltip=tooltip)
+    return (alt.layer(line, best_rule, best_point, _current_threshold()).add_params(_threshold())
+            .properties(width=FLUID, height=HEIGHT))
+
+
+def cost_datasets(costs: dict[str, Any]) -> dict[str, list]:
+    """The cost chart's datasets (the page script's ``costDatasets`` builds the same)."""
+    curve, best = costs["curve"], costs["best"]
+    return {"cost_rows": [{"t": t, "cost": c} for t, c in zip(curve["thresholds"], curve["expected_cost"])],
+            "cost_best": [{"t": best["threshold"], "cost": best["expected_cost"], "what": "least cost"}]}
+
+
+def _current_threshold() -> alt.Chart:
+    """A rule at the slider's threshold (the ``threshold`` parameter)."""
+    return (alt.Chart(alt.Data(values=[{"name": "threshold"}])).transform_calculate(t="threshold")
+            .mark_rule(color="#57606a", strokeWidth=1.5)
+            .encode(x="t:Q", tooltip=[alt.Tooltip("t:Q", title="current threshold", format=".2f")]))
+
+
+def decision_charts(report: dict[str, Any]) -> list[tuple[str, str, alt.Chart, dict[str, list]]]:
+    """(id, title, chart, its datasets) of the decisions section: the positive class's net
+    benefit (binary) and the expected cost curve (binary; multilabel: summed over the classes)."""
+    made = []
+    benefit = report.get("net_benefit")
+    if benefit is not None and "model" in benefit:
+        made.append(("net-benefit", "Net benefit (decision curve)",
+                     net_benefit_chart(benefit, report.get("positive_class")), {}))
+    costs = report.get("costs")
+    if costs is not None and costs.get("curve") is not None:
+        made.append(("expected-cost", "Expected cost per example", cost_chart(), cost_datasets(costs)))
+    return made
+
+
 # The analysis sections: splits and training history.
 
 def split_chart(splits: dict[str, Any]) -> alt.Chart:

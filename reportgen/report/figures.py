@@ -17,7 +17,7 @@ WIDE_MATRIX = MANY_CLASSES  # beyond this many rows a matrix chart takes the pag
 CHART_KEYS = (
     "task", "classes", "threshold", "n_examples", "summary", "per_class", "curves", "macro_curves",
     "threshold_grid", "confusion_matrix", "probability_matrix", "calibration", "baseline", "advice",
-    "advice_overall", "splits", "history", "inputs",
+    "advice_overall", "splits", "history", "inputs", "positive_class", "net_benefit", "costs",
 )
 
 
@@ -50,7 +50,8 @@ def chart_view(report: dict[str, Any]) -> dict[str, Any]:
 def build_figures(view: dict[str, Any]) -> dict[str, Any]:
     """Every figure of the page, JSON-ready: ``charts`` (id, title, note, hint: what only the
     live chart does, wide: a matrix shown at its own size across the page, spec as script
-    JSON text, svg), ``splits_svg`` and ``history_svgs`` (metric, svg)."""
+    JSON text, svg), ``splits_svg``, ``history_svgs`` (metric, svg) and ``decisions`` (id,
+    title, spec, svg: the decisions section's charts, their data in their spec)."""
     from reportgen.report import charts, vega
     from reportgen.report.embed import script_json
 
@@ -66,6 +67,21 @@ def build_figures(view: dict[str, Any]) -> dict[str, Any]:
         "charts": made,
         "splits_svg": vega.scoped_ids(vega.to_svg(charts.split_chart(splits).to_dict(validate=False)), "splits")
         if splits else None,
+        "decisions": [_figure(charts, vega, script_json, view["threshold"], key, title, chart, data)
+                      for key, title, chart, data in charts.decision_charts(view)],
         "history_svgs": [{"metric": m, "svg": vega.scoped_ids(vega.to_svg(c.to_dict(validate=False)), f"history-{i}")}
                          for i, (m, c) in enumerate(charts.history_charts(history))] if history else [],
     }
+
+
+def _figure(charts, vega, script_json, threshold: float, key: str, title: str, chart,
+            data: dict[str, list]) -> dict[str, Any]:
+    """One figure whose data travels in its spec (inline, or its own ``datasets``): id, title,
+    spec (script JSON) and static svg."""
+    spec = chart.to_dict(validate=False)
+    spec["config"] = {**charts.CONFIG, **spec.get("config", {})}
+    if data:
+        spec["datasets"] = data
+    static = charts.with_data(spec, {}, threshold)
+    return {"id": key, "title": title, "spec": script_json(spec),
+            "svg": vega.scoped_ids(vega.to_svg(static), key)}

@@ -1,0 +1,247 @@
+"""Decisions derived from the statistics: gains, lift and KS; net benefit; expected cost.
+
+Every number here comes from a class's ``ScoreCounts`` (positives and negatives at each
+distinct score) or from the threshold grid built on them, so every engine gets the same.
+Binary reports use the positive class; multiclass and multilabel reports one-vs-rest per
+class under ``per_class`` (past ``CLASS_LIMIT`` classes, the classes with the most
+examples).
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from reportgen import costs as cost_inputs
+from reportgen.costs import Costs
+from reportgen.stats import EXACT_CLASSES, ScoreCounts, Statistics, most_common
+
+GAIN_BINS = 10
+CLASS_LIMIT = EXACT_CLASSES  # per-class gains and net benefit kept for at most this many classes
+DIGITS = 6        # decimals of net benefit
+
+
+def decision_sections(stats: Statistics, report: Mapping[str, Any], gain_bins: int = GAIN_BINS,
+                      costs: Costs | None = None, baseline: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """``gains``, ``net_benefit`` and ``costs`` of a report (``report``: its sections, with the
+    ``threshold_grid``; ``baseline``: the baseline model's threshold grid, or None). A
+    label-only report has no gains or net benefit; ``costs`` only when costs are given."""
+    sections: dict[str, Any] = {}
+    grid = report.get("threshold_grid")
+    if stats.has_scores and grid is not None:
+        sections["gains"] = _per_task(stats, lambda i: gains(stats.per_class[i], gain_bins))
+        sections["net_benefit"] = _per_task(
+            stats, lambda i: net_benefit(grid, stats.classes[i], baseline))
+    if costs is not None:
+        sections["costs"] = expected_costs(stats, grid, costs)
+    return sections
+
+
+def _per_task(stats: Statistics, section) -> dict[str, Any]:
+    """``section(i)`` of the positive class (binary), else ``{per_class: {class: ...}}``."""
+    if stats.task == "binary":
+        return section(_positive(stats))
+    return {"per_class": {stats.classes[i]: section(i) for i in _shown(stats)}}
+
+
+def _positive(stats: Statistics) -> int:
+    return stats.classes.index(stats.positive_class) if stats.positive_class in stats.classes else 1
+
+
+def _shown(stats: Statistics) -> list[int]:
+    """Every class, or past ``CLASS_LIMIT`` those with the most examples (in class order;
+    the memory engine keeps their score counts exact although it pools the others')."""
+    k = len(stats.classes)
+    if k <= CLASS_LIMIT:
+        return list(range(k))
+    return most_common(stats.actual_counts, CLASS_LIMIT).tolist()
+
+
+# ---------------------------------------------------------------- gains, lift, KS
+
+
+def gains(counts: ScoreCounts, bins: int = GAIN_BINS) -> dict[str, Any]:
+    """The gains table of one class in ``bins`` equal-count bins, highest scores first, and
+    the KS statistic.
+
+    Each distinct score (with all its ties) goes to the bin holding its middle example in
+    the descending order (bin b takes the scores whose middle example lies at or past b · n
+    / bins), so ties are never split and bins hold about n / bins examples each; a bin left
+    empty (a tie larger than a bin) is dropped. Counts are sums of weights when weighted.
+    Ratios over a class without positives (or negatives) are null. A few passes over the
+    (distinct,) arrays; the rest is per bin.
+    """
+    found_all = np.cumsum(counts.pos[::-1])  # (distinct,): positives at or above each score, highest first
+    passed_all = np.cumsum(counts.neg[::-1])
+    if len(found_all) == 0 or found_all[-1] + passed_all[-1] == 0:
+        return {"bins": [], "ks": {"statistic": None, "threshold": None}}
+    scores = counts.scores[::-1]
+    upto = found_all + passed_all
+    n, n_pos, n_neg = upto[-1].item(), found_all[-1].item(), passed_all[-1].item()
+    twice_middle = 2 * upto - np.diff(upto, prepend=0)  # 2 x the position of each score's middle example
+    starts = np.searchsorted(twice_middle * bins, 2 * n * np.arange(1, bins), side="left")
+    ends = np.unique(np.append(starts, len(upto)))
+    ends = ends[ends > 0] - 1  # the last (lowest) score of each non-empty bin
+    seen, found, passed = (np.asarray(a[ends], dtype=np.float64) for a in (upto, found_all, passed_all))
+    size, hits = np.diff(seen, prepend=0.0), np.diff(found, prepend=0.0)
+    prevalence = n_pos / n
+    columns = {
+        "cumulative_share": seen / n,
+        "lowest_score": scores[ends],
+        "response_rate": hits / size,
+        "lift": _over(hits / size, prevalence),
+        "cumulative_lift": _over(found / seen, prevalence),
+        "capture_rate": _over(hits, n_pos),
+        "cumulative_capture_rate": _over(found, n_pos),
+        "ks": _over(found, n_pos) - _over(passed, n_neg) if n_pos > 0 and n_neg > 0 else None,
+    }
+    rows = [{key: (None if values is None else float(values[i])) for key, values in columns.items()}
+            for i in range(len(ends))]
+    return {"bins": rows, "ks": _ks(found_all, passed_all, scores)}
+
+
+def _ks(found: np.ndarray, passed: np.ndarray, scores: np.ndarray) -> dict[str, float | None]:
+    """The KS statistic, max over thresholds of TPR − FPR (positive: score >= threshold,
+    scikit-learn's ``roc_curve`` convention; taking nobody counts as 0), and the threshold
+    reaching it first from the top (null when no threshold beats taking nobody, or without
+    both outcomes). ``found``, ``passed``: (distinct,) positives and negatives at or above
+    each of ``scores``, highest first."""
+    n_pos, n_neg = (float(a[-1]) if len(a) else 0.0 for a in (found, passed))
+    if n_pos == 0 or n_neg == 0:
+        return {"statistic": None, "threshold": None}
+    gap = found / n_pos - passed / n_neg
+    best = int(np.argmax(gap))
+    if gap[best] <= 0:
+        return {"statistic": 0.0, "threshold": None}
+    return {"statistic": float(gap[best]), "threshold": float(scores[best])}
+
+
+def _over(values: np.ndarray, denominator: float) -> np.ndarray | None:
+    return None if denominator == 0 else np.asarray(values, dtype=np.float64) / denominator
+
+
+# ---------------------------------------------------------------- net benefit
+
+
+def net_benefit(grid: Mapping[str, Any], name: str, baseline: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Decision curve of one class over the grid's thresholds below 1 (threshold
+    probabilities pt): the model's ``TP/n − FP/n · pt/(1 − pt)`` with positive = score > pt
+    (the grid's counts), "treat all" ``prevalence − (1 − prevalence) · pt/(1 − pt)`` and the
+    baseline model's curve on the same examples ("treat none" is 0 throughout).
+    ``difference_interval`` is null: its paired bootstrap needs a pass over the examples."""
+    thresholds = np.asarray(grid["thresholds"], dtype=np.float64)
+    keep = thresholds < 1.0
+    pt = thresholds[keep]
+    odds = pt / (1.0 - pt)
+    counts = grid["classes"][name]
+    n = float(counts["tp"][0] + counts["fp"][0] + counts["fn"][0] + counts["tn"][0])
+    prevalence = (counts["tp"][0] + counts["fn"][0]) / n if n else 0.0
+    other = None
+    if baseline is not None and name in baseline.get("classes", {}):
+        other = _rounded(_model_benefit(baseline["classes"][name], keep, odds, n))
+    return {
+        "thresholds": pt.tolist(),
+        "model": _rounded(_model_benefit(counts, keep, odds, n)),
+        "treat_all": _rounded(prevalence - (1.0 - prevalence) * odds),
+        "baseline": other,
+        "difference_interval": None,
+    }
+
+
+def _model_benefit(counts: Mapping[str, list], keep: np.ndarray, odds: np.ndarray, n: float) -> np.ndarray:
+    if n == 0:
+        return np.zeros(len(odds))
+    tp = np.asarray(counts["tp"], dtype=np.float64)[keep]
+    fp = np.asarray(counts["fp"], dtype=np.float64)[keep]
+    return tp / n - fp / n * odds
+
+
+def _rounded(values: np.ndarray) -> list[float]:
+    return [float(v) for v in np.round(values, DIGITS)]
+
+
+# ---------------------------------------------------------------- expected cost
+
+
+def expected_costs(stats: Statistics, grid: Mapping[str, Any] | None, costs: Costs) -> dict[str, Any]:
+    """Expected cost per example (the mean cost of the decisions against the true labels):
+    at every grid threshold (binary; multilabel per class and summed over the classes), the
+    grid threshold that minimises it (the lowest when several tie) and at the report's
+    decisions (its threshold, or the model's own labels). Multiclass: the argmax decisions'
+    cost from the confusion matrix; ``bayes`` (the cost-minimising decision per example)
+    needs a pass over the examples' scores and is null."""
+    classes = list(stats.classes)
+    given = cost_inputs.to_json(costs, stats.task, classes, _positive(stats) if stats.task == "binary" else None)
+    section = {**given, "curve": None, "best": None, "at_threshold": None, "bayes": None}
+    own_labels = stats.predicted_counts is not None
+    if stats.task == "multiclass":
+        matrix = cost_inputs.cost_matrix(costs, classes)
+        spent = float(np.sum(stats.confusion * matrix)) / float(stats.total)
+        section["at_threshold"] = {"threshold": None, "expected_cost": spent}
+        return section
+    tp, fp, fn, tn = _decided(stats)
+    if stats.task == "binary":
+        i = _positive(stats)
+        cells = given["binary"]
+        section["at_threshold"] = {"threshold": None if own_labels else float(stats.class_thresholds[i]),
+                                   "expected_cost": _cost(cells, tp[i], fp[i], fn[i], tn[i], stats.total)}
+        if grid is not None:
+            curve = _grid_cost(cells, grid["classes"][classes[i]], stats.total)
+            section.update(_curve(grid["thresholds"], curve))
+        return section
+    per_class = given.pop("per_class")
+    section.pop("per_class", None)
+    spent = [_cost(per_class[c], tp[i], fp[i], fn[i], tn[i], stats.total) for i, c in enumerate(classes)]
+    same = len(set(stats.class_thresholds)) == 1 and not own_labels
+    section["at_threshold"] = {"threshold": float(stats.class_thresholds[0]) if same else None,
+                               "expected_cost": float(sum(spent))}
+    entries = {c: {"costs": per_class[c], "curve": None, "best": None,
+                   "at_threshold": {"threshold": None if own_labels else float(stats.class_thresholds[i]),
+                                    "expected_cost": spent[i]}} for i, c in enumerate(classes)}
+    if grid is not None:
+        curves = {c: _grid_cost(per_class[c], grid["classes"][c], stats.total) for c in classes}
+        for c in classes:
+            entries[c].update(_curve(grid["thresholds"], curves[c]))
+        section.update(_curve(grid["thresholds"], np.sum(list(curves.values()), axis=0)))
+    section["per_class"] = entries
+    return section
+
+
+def _decided(stats: Statistics) -> tuple[np.ndarray, ...]:
+    """(tp, fp, fn, tn) of each class under the report's decisions, each (classes,): the
+    model's own labels when given, else score > the class's threshold (binary: the
+    confusion matrix, which holds those decisions)."""
+    total = float(stats.total)
+    if stats.task == "binary" or stats.predicted_counts is not None:
+        tp = np.diag(stats.confusion).astype(np.float64)
+        made = (stats.predicted_counts if stats.predicted_counts is not None and stats.task == "multilabel"
+                else stats.confusion.sum(axis=0)).astype(np.float64)
+        fp = np.maximum(made - tp, 0.0)
+        fn = np.maximum(stats.actual_counts.astype(np.float64) - tp, 0.0)
+        return tp, fp, fn, np.maximum(total - tp - fp - fn, 0.0)
+    above = [c.above(cut) for c, cut in zip(stats.per_class, stats.class_thresholds)]
+    tp = np.array([float(p) for p, _ in above])
+    fp = np.array([float(q) for _, q in above])
+    fn = np.maximum(np.array([float(c.n_pos) for c in stats.per_class]) - tp, 0.0)
+    tn = np.maximum(np.array([float(c.n_neg) for c in stats.per_class]) - fp, 0.0)
+    return tp, fp, fn, tn
+
+
+def _cost(cells: Mapping[str, float], tp, fp, fn, tn, n) -> float:
+    """Mean cost per example of one class's decisions (counts: numbers or (thresholds,) arrays)."""
+    cost = (cells["tp"] * tp + cells["fp"] * fp + cells["fn"] * fn + cells["tn"] * tn) / float(n)
+    return float(cost) if np.ndim(cost) == 0 else cost
+
+
+def _grid_cost(cells: Mapping[str, float], counts: Mapping[str, list], n) -> np.ndarray:
+    """(thresholds,): the expected cost of one class's decisions at each grid threshold."""
+    tp, fp, fn, tn = (np.asarray(counts[key], dtype=np.float64) for key in ("tp", "fp", "fn", "tn"))
+    return _cost(cells, tp, fp, fn, tn, n)
+
+
+def _curve(thresholds: list[float], cost: np.ndarray) -> dict[str, Any]:
+    """``curve`` and ``best`` (the lowest threshold of least cost; its interval is null:
+    a bootstrap over examples is needed)."""
+    best = int(np.argmin(cost))
+    return {"curve": {"thresholds": list(thresholds), "expected_cost": [float(v) for v in cost]},
+            "best": {"threshold": float(thresholds[best]), "expected_cost": float(cost[best]), "interval": None}}
