@@ -291,9 +291,10 @@ def _build(args: argparse.Namespace, worker: "FigureWorker | None") -> int:
     )
     progress.stage("rendering the page")
     evaluation = evaluation.with_extras(meta=_meta(args))
+    also = _summaries(evaluation, args)
     write_report(
         evaluation,
-        also=_summaries(evaluation, args),
+        also=also,
         html_path=args.out,
         json_path=args.metrics_json,
         eml_path=args.eml,
@@ -309,7 +310,24 @@ def _build(args: argparse.Namespace, worker: "FigureWorker | None") -> int:
     if not args.quiet:
         for text in notices:
             print(f"reportgen: {text}", file=sys.stderr)
+        _say_written([args.out, args.metrics_json, args.eml, *(path for path, _ in also)])
     return EXIT_OK
+
+
+def _say_written(paths: Sequence[str | None]) -> None:
+    """The summary line of a build: every file written, with its size
+    (``reportgen: wrote digits.html (1.3 MB), digits.json (207 kB)``)."""
+    shown = [f"{path} ({file_size(os.path.getsize(path))})" for path in paths if path is not None]
+    print(f"reportgen: wrote {', '.join(shown)}")
+
+
+def file_size(size: int) -> str:
+    """A file's size in bytes as people read it: ``812 B``, ``207 kB``, ``1.3 MB`` (powers of 1,000)."""
+    if size < 1000:
+        return f"{size} B"
+    if size < 1_000_000:
+        return f"{size / 1000:.0f} kB"
+    return f"{size / 1_000_000:.1f} MB"
 
 
 def _costs(args: argparse.Namespace) -> str | dict[str, float] | None:
@@ -439,6 +457,8 @@ def run_generate(args: argparse.Namespace) -> int:
     )
     report["meta"] = _meta(args)
     write_generative(report, html_path=args.out, json_path=args.metrics_json)
+    if not args.quiet:
+        _say_written([args.out, args.metrics_json])
     return EXIT_OK
 
 

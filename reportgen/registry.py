@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from reportgen.numbers import RATIO_DIGITS, format_count, format_ratio
+
 FORMATS = ("ratio", "count", "loss", "number")
 
 
@@ -202,18 +204,19 @@ def summary_value(summary: dict, key: str) -> float | None:
     return None if value is None or isinstance(value, dict) else float(value)
 
 
-def format_value(key: str, value: float | None, digits: int = 3) -> str:
-    """``value`` printed as the registry says: ratios and losses with ``digits`` decimals,
-    counts as integers with thousands separators; ``—`` for null."""
+def format_value(key: str, value: float | None, digits: int = RATIO_DIGITS) -> str:
+    """``value`` printed as the registry says: counts by ``numbers.format_count`` (thousands
+    separators; decimals only when a sum of weights has them), everything else by
+    ``numbers.format_ratio`` with ``digits`` decimals; ``—`` for null."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "—"
     kind = METRICS[key].format if key in METRICS else "number"
     if kind == "count":
-        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.{digits}f}"
-    return f"{value:.{digits}f}".replace("-", "−")
+        return format_count(value) if float(value).is_integer() else format_count(value, digits)
+    return format_ratio(value, digits)
 
 
-def format_delta(key: str, delta: float | None, digits: int = 3) -> str:
+def format_delta(key: str, delta: float | None, digits: int = RATIO_DIGITS) -> str:
     """A change, signed; ratios in percentage points (``+1.2 pts``), others in their unit."""
     if delta is None or (isinstance(delta, float) and not math.isfinite(delta)):
         return "—"

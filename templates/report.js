@@ -134,7 +134,14 @@
   }
   function divide(a, b) { return b > 0 ? a / b : 0; }
   function mean(values) { var s = 0; for (var i = 0; i < values.length; i++) s += values[i]; return s / values.length; }
-  function fmt(x) { return x === null || x === undefined ? "\u2014" : x.toFixed(3); }
+  // The page's two number formats, as reportgen/numbers.py: a ratio with 3 decimals (fmt) and a
+  // count with thousands separators and the report's count digits (countText, below).
+  function fmt(x) { return x === null || x === undefined || !isFinite(x) ? "\u2014" : x.toFixed(3).replace("-", "\u2212"); }
+  function withSeparators(text) {  // "20000.5" -> "20,000.5"
+    var parts = text.split(".");
+    parts[0] = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    return parts.join(".");
+  }
   // A score in an example list: at least two significant digits (format_score in report/templating.py).
   function formatScore(x) {
     if (x === null || x === undefined) return "\u2014";
@@ -174,14 +181,25 @@
     return rows;
   }
 
+  // (order, legend entry) of the model or the baseline in the dash legend (charts._model_label)
+  function modelLabel(kind, short, baseline) {
+    var source = baseline ? report.baseline : report, name = baseline ? source.name : "model";
+    var value = source.summary[kind === "roc" ? "roc_auc_macro" : "average_precision_macro"];
+    var area = task === "binary" ? short : "macro " + short;
+    return [baseline ? 1 : 0, value === null || value === undefined ? name : name + " (" + area + " " + value.toFixed(3) + ")"];
+  }
   function curves(kind, x, y, short) {
     var model = curvesOfModel(kind, x, y, short);
     var rows = model.concat(baselineCurves(model, kind, x, y));
+    rows.forEach(function (r) {
+      var m = modelLabel(kind, short, r.model !== "model");
+      r.model_order = m[0]; r.model_label = m[1];
+    });
     if (!rows.some(function (r) { return r.macro || !MANY; })) {
       // A colour legend with nothing in it makes Vega's layout infinitely tall: one entry says why
       // (a single point draws no line).
       var none = { "class": "", label: "no curve to draw", order: classes.length + 1, model: "model", key: "none",
-                   macro: true };
+                   macro: true, model_order: 0, model_label: "model" };
       none[x] = [0]; none[y] = [0];
       rows.push(none);
     }
@@ -284,7 +302,10 @@
   var ADVICE = { max_f1: "best F1", target_precision: "precision \u2265 ", target_recall: "recall \u2265 " };
   function adviceMarks() {
     function marks(advice, cls, scope) {
-      return Object.keys(advice || {}).filter(function (k) { return advice[k] && ADVICE[k]; }).map(function (k) {
+      // a target kept only where every example is predicted as every class is not offered (charts.offered)
+      return Object.keys(advice || {}).filter(function (k) {
+        return advice[k] && ADVICE[k] && !(advice[k].predicts_all && k !== "max_f1");
+      }).map(function (k) {
         var v = advice[k];
         return { "class": cls, scope: scope, what: k === "max_f1" ? ADVICE[k] : ADVICE[k] + v.target, threshold: v.threshold };
       });
@@ -293,6 +314,24 @@
     if (task !== "binary") {
       Object.keys(report.advice || {}).forEach(function (name) { rows = rows.concat(marks(report.advice[name], name, name)); });
     }
+    return lanes(rows);
+  }
+  // Each rule label's side and height, off the axis and off its neighbours (charts._lanes).
+  var LABEL_WIDTH = 0.06, LANES = 3;
+  function lanes(rows) {
+    var placed = {};
+    rows.slice().sort(function (a, b) {
+      return a["class"] < b["class"] ? -1 : a["class"] > b["class"] ? 1 : a.threshold - b.threshold;
+    }).forEach(function (row) {
+      var t = row.threshold, right = t < 0.5;
+      var low = right ? t : t - LABEL_WIDTH, high = right ? t + LABEL_WIDTH : t;
+      if (!Object.prototype.hasOwnProperty.call(placed, row["class"])) placed[row["class"]] = [];
+      var taken = placed[row["class"]], lane = 0;
+      while (lane < LANES && taken.some(function (p) { return p[0] === lane && low < p[2] && p[1] < high; })) lane++;
+      taken.push([lane, low, high]);
+      row.side = right ? "right" : "left";
+      row.lane_at = Math.min(lane, LANES - 1) / LANES;
+    });
     return rows;
   }
 
@@ -384,9 +423,11 @@
   var visible = [];  // [{j, tr, cells}] of the rows in the DOM
 
   // Counts (sums of weights when weighted) with the report's one rule: inputs.count_digits
-  // decimals, as the page's server-side cells (format_count in report/templating.py).
+  // decimals and thousands separators, as the page's server-side cells (format_count in reportgen/numbers.py).
   var countDigits = (report.inputs && report.inputs.count_digits) || 0;
-  function countText(value) { return value === null || value === undefined ? "\u2014" : Number(value).toFixed(countDigits); }
+  function countText(value) {
+    return value === null || value === undefined ? "\u2014" : withSeparators(Number(value).toFixed(countDigits));
+  }
   function signed(x) {
     if (x === null || x === undefined) return "\u2014";
     var text = Math.abs(x).toFixed(3);
@@ -403,6 +444,7 @@
         var b = document.createElement("button");
         b.type = "button"; b.className = "pick"; b.setAttribute("data-pick", "");
         b.setAttribute("aria-label", "highlight " + name + " in the charts"); b.textContent = name;
+        b.title = name;  // the whole name, where the column cuts it short
         th.appendChild(b); tr.appendChild(th); return;
       }
       var td = document.createElement("td");
@@ -526,7 +568,7 @@
       ["tp", "fp", "fn"].forEach(function (key) {
         var cell = row.querySelector('td[data-slice-metric="' + key + '"]');
         var text = countText(s.grid[key][at]);
-        if (cell && cell.textContent !== text) { cell.textContent = text; cell.setAttribute("data-value", text); }
+        if (cell && cell.textContent !== text) { cell.textContent = text; cell.setAttribute("data-value", String(s.grid[key][at])); }
       });
     });
   }
@@ -771,6 +813,7 @@
     spec.datasets = Object.assign(spec.datasets || {}, ownDatasets(specText, data));  // a spec may bring its own
     (spec.params || []).forEach(function (p) { if (p.name === "threshold") p.value = T[at0]; });
     var fallback = Array.prototype.slice.call(el.childNodes);
+    var title = el.getAttribute("aria-label");  // vega-embed names its container "Vega visualization"
     // ast: expressions run in Vega's interpreter, not compiled with eval (the page's CSP allows none)
     var options = { actions: false, renderer: "svg", tooltip: true, ast: true };
     if (DARK) { spec = recolour(spec); options.config = DARK_CONFIG; options.tooltip = { theme: "dark" }; }
@@ -780,8 +823,10 @@
                     points: hasData(view, "points"), counts: !fixedCounts && hasData(view, "counts") };
       views.push(entry);
       el.classList.add("live");
-      el.removeAttribute("role");
-      el.removeAttribute("aria-label");
+      if (el.hasAttribute("tabindex")) {  // a wide matrix scrolls: a region named by its chart's title
+        el.setAttribute("role", "region"); el.setAttribute("aria-label", title);
+      }
+      else { el.removeAttribute("role"); el.removeAttribute("aria-label"); }
       view.addEventListener("click", function (event, item) {
         var datum = item && item.datum;
         if (!datum) return;

@@ -550,3 +550,96 @@ def test_multiclass_slider_moves_the_threshold_columns_not_the_highest_score_one
     assert page.inner_text('td[data-macro="decision_f1"]') == f"{report['summary']['macro_f1']:.3f}"
     assert problems == []
     context.close()
+
+
+LABEL_BOXES = """(figure) => {
+    const boxes = (re) => Array.from(document.querySelectorAll(figure + ' svg text'))
+        .filter((t) => re.test(t.textContent.trim()) && t.getAttribute('fill') !== '#ffffff').map((t) => {  // not the halo
+            const r = t.getBoundingClientRect();
+            return {text: t.textContent.trim(), left: r.left, right: r.right, top: r.top, bottom: r.bottom};
+        });
+    return {rules: boxes(/^(best F1|precision ≥|recall ≥)/), ticks: boxes(/^[01]\\.\\d$/)};
+}"""
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return a["left"] < b["right"] - 0.5 and b["left"] < a["right"] - 0.5 and a["top"] < b["bottom"] - 0.5 and b["top"] < a["bottom"] - 0.5
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_threshold_rule_labels_keep_off_the_axis_and_each_other(chromium, tmp_path, js, width):
+    """Suggested thresholds at 0.00, 0.02 and 0.04 (and 0.97): each label is drawn, none
+    touches an axis number or another label, live or static, on a desktop or a phone."""
+    from reportgen.report.page import PageMeta, render_page
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 400)
+    labels = pd.DataFrame({"id": range(400), "label": np.where(y == 1, "spam", "ham")})
+    scores = pd.DataFrame({"id": range(400), "spam": np.clip(0.3 * y + rng.uniform(0, 0.7, 400), 0, 1).round(4)})
+    report = reportgen.evaluate(labels, scores, positive_class="spam", n_bootstrap=0).to_dict()
+    for key, t in (("max_f1", 0.0), ("target_precision", 0.02), ("target_recall", 0.04)):
+        report["advice_overall"][key].update(threshold=t, predicts_all=False)
+    path = tmp_path / "close.html"
+    path.write_text(render_page(report, PageMeta(title="close")), "utf-8")
+    context, page, problems, _ = _open(chromium, path, width=width, js=js)
+    if js:
+        page.evaluate("() => window.reportgenPage.ready")
+    boxes = page.evaluate(LABEL_BOXES, "#figure-threshold")
+    assert sorted(b["text"] for b in boxes["rules"]) == ["best F1", "precision ≥ 0.9", "recall ≥ 0.9"]
+    assert len(boxes["ticks"]) >= 11
+    for i, a in enumerate(boxes["rules"]):
+        assert a["bottom"] - a["top"] > 20  # drawn (rotated: taller than wide)
+        assert not any(_overlap(a, t) for t in boxes["ticks"]), a
+        assert not any(_overlap(a, b) for b in boxes["rules"][i + 1:]), (a, boxes["rules"])
+    assert not problems
+    context.close()
+
+
+CHART_TEXT = """() => Array.from(document.querySelectorAll('figure.chart')).map((figure) => {
+    const svg = figure.querySelector('.vega-embed svg'), box = figure.querySelector('.vega-embed').getBoundingClientRect();
+    const scale = svg.getBoundingClientRect().width / svg.width.baseVal.value;
+    const texts = Array.from(svg.querySelectorAll('text')).filter((t) => t.textContent.trim());
+    return {id: figure.id, wide: figure.classList.contains('wide'),
+            focusable: figure.querySelector('.vega-embed').tabIndex === 0,
+            smallest: Math.min(...texts.map((t) => parseFloat(getComputedStyle(t).fontSize) * scale)),
+            outside: texts.filter((t) => { const r = t.getBoundingClientRect();
+                                            return r.left < box.left - 1 || r.right > box.right + 1; }).length};
+})"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_chart_text_is_legible_and_in_view(chromium, digits, thousand, width, js):
+    """Every chart's text is 10 px or more, live or static, on a desktop or a phone; only a
+    big matrix (at its own size, in a focusable region that scrolls) reaches past its card."""
+    for path, _ in (digits, thousand):
+        context, page, problems, _ = _open(chromium, path, width=width, js=js)
+        if js:
+            page.evaluate("() => window.reportgenPage.ready")
+        for chart in page.evaluate(CHART_TEXT):
+            assert chart["smallest"] >= 9.95, (path.name, chart)
+            assert chart["outside"] == 0 or (chart["wide"] and chart["focusable"]), (path.name, chart)
+        assert not problems
+        context.close()
+
+
+def test_long_class_names_keep_every_attention_column_in_view(chromium, tmp_path):
+    """Intent names of 30-40 characters: at 1,280 px neither attention table needs to scroll."""
+    heads = ["billing", "account", "shipping", "refund", "subscription"]
+    tails = ["dispute_chargeback_request", "address_change_confirmation", "cancellation_without_penalty"]
+    names = [f"{h}_{t}" for h in heads for t in tails]
+    rng = np.random.default_rng(2)
+    n, k = 3000, len(names)
+    y = rng.integers(0, k, n)
+    p = softmax_scores(rng, y, k, 1.5)
+    labels = pd.DataFrame({"id": range(n), "label": np.array(names)[y]})
+    scores = pd.DataFrame({"id": range(n), **{c: p[:, j] for j, c in enumerate(names)}})
+    out = tmp_path / "intents.html"
+    write_report(reportgen.evaluate(labels, scores, n_bootstrap=0), html_path=out)
+    context, page, problems, _ = _open(chromium, out, width=1280, js=False)
+    boxes = page.evaluate("Array.from(document.querySelectorAll('#attention .table-scroll'))"
+                          ".map((e) => [e.scrollWidth, e.clientWidth])")
+    assert len(boxes) == 2 and all(scroll <= client for scroll, client in boxes), boxes
+    assert page.evaluate("document.querySelector('#attention .attention-grid').classList.contains('stacked')")
+    context.close()

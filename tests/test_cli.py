@@ -267,3 +267,27 @@ def test_int_ids_in_parquet_match_text_ids_in_csv(tmp_path: Path) -> None:
 
 def assert_nearly_equal(a: Any, b: Any, where: str) -> None:
     assert_json_close(a, b, where, lambda _, x, y: abs(x - y) <= 1e-12)
+
+def test_a_build_says_what_it_wrote_and_what_it_counted(tmp_path):
+    """Without -q the last line on stdout names every file written with its size; the engine
+    notice counts the input files' values (a label-only build has no scores)."""
+    from reportgen.cli import file_size
+
+    assert [file_size(n) for n in (812, 207_400, 1_281_075)] == ["812 B", "207 kB", "1.3 MB"]
+    labels, scores = example_frames()
+    labels_path, scores_path = write_frame(labels, tmp_path / "labels.csv"), write_frame(scores, tmp_path / "scores.csv")
+    out, metrics, summary = tmp_path / "r.html", tmp_path / "r.json", tmp_path / "r.md"
+    done = run_reportgen("build", "--labels", labels_path, "--scores", scores_path, "--out", out,
+                         "--metrics-json", metrics, "--markdown", summary, "--no-bootstrap")
+    assert done.returncode == 0, done.stderr
+    sizes = ", ".join(f"{p} ({file_size(p.stat().st_size)})" for p in (out, metrics, summary))
+    assert done.stdout.splitlines()[-1] == f"reportgen: wrote {sizes}"
+    predictions = labels.rename(columns={"label": "predicted"})
+    predictions_path = write_frame(predictions, tmp_path / "predictions.csv")
+    labels_only = run_reportgen("build", "--labels", labels_path, "--predictions", predictions_path, "--out", out,
+                                "--engine", "auto", "--no-bootstrap")
+    assert labels_only.returncode == 0, labels_only.stderr
+    assert "score" not in labels_only.stderr and "values in the input files" in labels_only.stderr
+    assert labels_only.stdout == f"reportgen: wrote {out} ({file_size(out.stat().st_size)})\n"
+    quiet = run_reportgen("build", "-q", "--labels", labels_path, "--scores", scores_path, "--out", out, "--no-bootstrap")
+    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""

@@ -98,7 +98,7 @@ def test_histories_per_dataset_and_task_with_registry_labels(tmp_path):
     for raw in ("macro_f1", "token_accuracy", "roc_auc_macro", "log_loss"):
         assert raw not in visible  # keys stay in data attributes; the reader sees labels
     row = soup.select_one('tr[data-report="gen-5.html"]')
-    assert row.select_one('[data-metric="token_accuracy"]').get_text(" ", strip=True) == "Token accuracy 0.3900"
+    assert row.select_one('[data-metric="token_accuracy"]').get_text(" ", strip=True) == "Token accuracy 0.390"
     assert "Release &lt;eval&gt;" not in visible and "<eval>" in visible  # escaped markup, shown as text
     assert "2026-03-01 09:18:58 UTC" in row.get_text(" ")
 

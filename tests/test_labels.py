@@ -521,7 +521,7 @@ def test_label_only_email_names_no_threshold_and_no_auc(tmp_path) -> None:
     assert set(texts) == {"text/plain", "text/html"}
     for kind, text in texts.items():
         assert "ROC AUC" not in text and "threshold" not in text.lower(), kind
-        shown = f"{accuracy_score(y, new):.4f}" if kind == "text/plain" else f"{accuracy_score(y, new):.3f}"
+        shown = f"{accuracy_score(y, new):.3f}"  # one ratio format in both parts
         assert "predicted labels" in text and shown in text, kind
     images = [part for part in message.walk() if part.get_content_type() == "image/png"]
     assert len(images) == 1  # the confusion matrix: no curves without scores
@@ -582,3 +582,4 @@ def test_inputs_kind_follows_what_the_model_gave() -> None:
              for given in ({"scores": scores}, {"predictions": predictions},
                            {"scores": scores, "predictions": predictions})]
     assert kinds == ["scores", "labels", "both"]
+

@@ -38,7 +38,7 @@ ev = reportgen.evaluate_arrays(np.array(names)[y], p, classes=names, n_bootstrap
 
 def _headline(report: dict) -> list[str]:
     s = report["summary"]
-    return [f"{s['accuracy']:.4f}", f"{s['macro_f1']:.4f}", f"{s['roc_auc_macro']:.4f}"]
+    return [f"{s['accuracy']:.3f}", f"{s['macro_f1']:.3f}", f"{s['roc_auc_macro']:.3f}"]
 
 
 @pytest.fixture(scope="module")

@@ -293,8 +293,10 @@ def test_suggested_thresholds_are_marked_on_the_threshold_chart(built):
     assert overall[0]["threshold"] == report["advice_overall"]["max_f1"]["threshold"]
     per_class = {m["class"]: m["threshold"] for m in marks if m["what"] == "best F1" and m["class"]}
     assert per_class == {c: a["max_f1"]["threshold"] for c, a in report["advice"].items()}
-    buttons = {b["data-set-threshold"] for b in built[0].select("#summary-table [data-set-threshold]")}
-    assert buttons == {str(t) for t in per_class.values()}
+    # without scripts the column is text (the script makes each value a button that sets the threshold)
+    assert not built[0].select("#summary-table [data-set-threshold], #summary-table [data-pick]")
+    shown = {r["data-class"]: r.select("td")[-1].text for r in built[0].select("#summary-table tbody tr")}
+    assert shown == {c: f"{t:.2f}" for c, t in per_class.items()}
 
 
 def test_matrix_cells_are_whole_pixels():
@@ -316,7 +318,7 @@ def test_selection_states_its_caps(built):
     soup, _, report = built
     text = soup.select_one("#selection").text
     sel = report["selection"]
-    assert f"at most {sel['max_per_cell']} per cell and {sel['max_total']} in all" in text
+    assert f"at most {sel['max_per_cell']:,} per cell and {sel['max_total']:,} in all" in text
     listed = soup.select("#selection details.cell")
     assert listed and all(d["data-cell-actual"] != d["data-cell-predicted"] for d in listed)
 
@@ -615,3 +617,169 @@ def test_every_other_cell_of_a_compact_matrix_keeps_examples():
             if (a is None or b is None) and counts[i][j] > 0:
                 assert embedded.get((a, b), 0) > 0, (a, b)
     assert sum(embedded.values()) < 10 + 5 * (2 * len(inside) + 1)
+
+
+def test_counts_and_ratios_print_one_way_in_every_view(tmp_path):
+    """A count reads 2,400 in the header, the table, the Markdown and the email; a ratio
+    has three decimals in the page, the index, the email and the Markdown."""
+    from reportgen.numbers import format_count, format_ratio
+    from reportgen.report.email import build_message
+    from reportgen.report.index import build_index
+    from reportgen.report.markdown import summary_markdown
+
+    assert [format_count(v) for v in (0, 999, 1000, 20000, 1234567)] == ["0", "999", "1,000", "20,000", "1,234,567"]
+    assert format_count(12345.625, 2) == "12,345.63" and format_count(None) == "—"
+    assert [format_ratio(v) for v in (0.95349, 1.0, -0.25, None)] == ["0.953", "1.000", "−0.250", "—"]
+    rng = np.random.default_rng(8)
+    n = 2400
+    y = rng.integers(0, 3, n)
+    labels = pd.DataFrame({"id": range(n), "label": np.array(["a", "b", "c"])[y]})
+    p = softmax_scores(rng, y, 3, 1.5)
+    scores = pd.DataFrame({"id": range(n), **{c: p[:, j] for j, c in enumerate("abc")}})
+    ev = reportgen.evaluate(labels, scores, n_bootstrap=0).with_extras(
+        meta={"title": "t", "dataset": "d", "generated_at": "2026-11-23T00:00:00+00:00"})
+    report = ev.to_dict()
+    soup = _render(report)
+    facts = {dt.text: dt.find_next("dd").text for dt in soup.select(".facts dt")}
+    assert facts["Examples"] == "2,400"
+    macro = {td["data-macro"]: td.text for td in soup.select("td[data-macro]")}
+    assert macro["f1"] == format_ratio(np.mean([c["at_threshold"]["f1"] for c in report["per_class"]]))
+    for entry in report["per_class"]:  # about 800 examples each: no separator; the header's 2,400 has one
+        row = soup.select_one(f'tr[data-class="{entry["class"]}"]')
+        assert row.select_one('td[data-metric="total_labeled"]').text == format_count(entry["support"])
+    markdown = summary_markdown(report)
+    assert "2,400 examples" in markdown and f"| {format_ratio(report['summary']['accuracy'])} |" in markdown
+    message = build_message(report, "<html></html>")
+    plain = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    accuracy = format_ratio(report["summary"]["accuracy"])
+    assert "2,400 examples" in plain and "2,400 examples" in html and accuracy in plain and accuracy in html
+    write_report(ev, html_path=tmp_path / "r.html")
+    build_index(tmp_path, "9.9")
+    index = BeautifulSoup((tmp_path / "index.html").read_text("utf-8"), "html.parser")
+    assert index.select_one('[data-metric="accuracy"] b').text == accuracy
+
+
+def test_example_tables_have_an_input_column_only_with_inputs(built):
+    soup = _render(_many_report(12))  # no inputs file
+    tables = soup.select("#selection table, #mistakes table")
+    assert tables and len(soup.select("#mistakes tbody tr")) > 0
+    assert all("input" not in [th.text for th in t.select("thead th")] for t in tables)
+    widths = {len(t.select("thead th")) for t in soup.select("#selection details table")}
+    assert widths == {3}  # id, p(actual), p(predicted)
+    with_inputs, _, _ = built
+    for table in with_inputs.select("#selection details table, #mistakes table"):
+        heads = [th.text for th in table.select("thead th")]
+        if "id" in heads:
+            assert heads[-1] == "input" and all(len(r.select("td")) == len(heads) for r in table.select("tbody tr"))
+
+
+def test_a_target_kept_only_by_predicting_everything_is_not_offered():
+    """recall >= 1 is kept only at threshold 0, where every example is predicted as every
+    class: said in words, neither a button nor a rule on the threshold chart."""
+    from reportgen.report import charts
+
+    rng = np.random.default_rng(11)
+    n, names = 300, ["a", "b", "c"]
+    y = rng.integers(0, 3, n)
+    p = softmax_scores(rng, y, 3, 2.0)
+    for j in range(3):  # one example of each class with a true-class score below the first step
+        row = np.flatnonzero(y == j)[0]
+        p[row] = 0.4995
+        p[row, j] = 0.001
+    labels = pd.DataFrame({"id": range(n), "label": np.array(names)[y]})
+    scores = pd.DataFrame({"id": range(n), **{c: p[:, j] for j, c in enumerate(names)}})
+    report = reportgen.evaluate(labels, scores, target_recall=1.0, n_bootstrap=0).to_dict()
+    grid = report["threshold_grid"]
+    recall = report["advice_overall"]["target_recall"]
+    assert recall["threshold"] == 0.0 and recall["predicts_all"] is True
+    assert sum(grid["classes"][c]["tn"][0] for c in names) == 0
+    for point in (report["advice_overall"]["max_f1"], report["advice_overall"]["target_precision"]):
+        at = grid["thresholds"].index(point["threshold"])
+        assert point["predicts_all"] is (sum(grid["classes"][c]["tn"][at] for c in names) == 0) is False
+    soup = _render(report)
+    chips = [b.text for b in soup.select("#threshold-control button.advice")]
+    assert not any(c.startswith("recall") for c in chips) and any(c.startswith("best F1") for c in chips)
+    note = soup.select_one("[data-advice-trivial]").text
+    assert "recall ≥ 1.0 is kept only at 0.00, where every example is predicted as every class" in note
+    marks = charts.datasets(report, report["threshold"])["advice_marks"]
+    assert not any(m["what"].startswith("recall") and m["class"] == "" for m in marks)
+    assert any(m["what"] == "best F1" and m["class"] == "" for m in marks)
+
+
+def test_curve_dash_legends_name_the_baselines_area_too(built):
+    from reportgen.report import charts
+
+    _, _, report = built
+    data = charts.datasets(report, report["threshold"])
+    for kind, key, short in (("roc_curves", "roc_auc_macro", "AUC"), ("pr_curves", "average_precision_macro", "AP")):
+        labels = {(r["model"], r["model_order"], r["model_label"]) for r in data[kind]}
+        base = report["baseline"]
+        assert labels == {("model", 0, f"model (macro {short} {report['summary'][key]:.3f})"),
+                          (base["name"], 1, f"{base['name']} (macro {short} {base['summary'][key]:.3f})")}
+    specs = {c["id"]: json.loads(c["spec"]) for c in _figures(report)}
+    dash = specs["roc"]["layer"][1]["encoding"]["strokeDash"]
+    assert dash["field"] == "model_label" and dash["legend"] is not None
+
+
+def _figures(report: dict) -> list[dict]:
+    from reportgen.report.figures import build_figures, chart_view
+
+    return build_figures(chart_view(report))["charts"]
+
+
+def test_top_k_accuracy_tiles_beyond_a_dozen_classes():
+    from sklearn.metrics import top_k_accuracy_score
+
+    report = _many_report(30)
+    soup = _render(report)
+    tiles = {t["data-tile"]: t for t in soup.select("[data-tile]")}
+    rng = np.random.default_rng(5)  # _many_report's data again
+    y = rng.integers(0, 30, 3000)
+    p = softmax_scores(rng, y, 30, 2.0)
+    for k in (3, 5):
+        tile = tiles[f"top_k_accuracy.{k}"]
+        assert tile.select_one(".tile-label").text == f"Top-{k} accuracy"
+        expected = top_k_accuracy_score(y, p, k=k, labels=range(30))
+        assert tile.select_one("[data-tile-value]").text == f"{expected:.3f}"
+    few = {t["data-tile"] for t in _render(_baseline_report()).select("[data-tile]")}  # 10 classes
+    assert not any(key.startswith("top_k") for key in few)
+
+
+def test_without_scripts_the_page_asks_for_nothing_only_scripts_do(built):
+    """Every sentence that asks the reader to click, tap, hover or pick is hidden until the
+    script shows it; the static captions say what the static charts show."""
+    soup, _, _ = built
+    for tag in soup.find_all(string=re.compile(r"\b([Cc]lick|[Hh]over|[Pp]ick a|[Tt]ap)\b")):
+        hidden = any(p.name == "noscript" or (p.has_attr("data-needs-script") and p.has_attr("hidden"))
+                     or p.name in ("script", "style") for p in tag.parents)
+        assert hidden, str(tag)[:120]
+    hints = soup.select(".chart-note [data-needs-script]")
+    assert len(hints) == len(soup.select("figure.chart")) and all(h.has_attr("hidden") for h in hints)
+    assert "Tap or click a cell" in soup.select_one("#figure-confusion [data-needs-script]").text
+    many = _render(_many_report(30))
+    note = many.select_one("#figure-roc .chart-note")
+    assert note.contents[0].strip() == "With 30 classes only the macro average is drawn. One-vs-rest. The dashed diagonal is chance."
+
+
+def test_selection_lists_the_confusions_with_the_most_examples_first():
+    report = _many_report(30)
+    soup = _render(report)
+    listed = [(d["data-cell-actual"], d["data-cell-predicted"]) for d in soup.select("#selection details.cell")]
+    counts = {(c["actual"], c["predicted"]): c["count"] for c in report["selection"]["cells"]}
+    shown = [counts[cell] for cell in listed]
+    assert shown == sorted(shown, reverse=True) and all(a != p for a, p in listed)
+    embedded = sorted((c["count"] for c in report["selection"]["cells"] if c["examples"] and c["actual"] != c["predicted"]),
+                      reverse=True)
+    assert shown == embedded[:len(shown)]
+    assert "Below, the cells with the most examples first." in soup.select_one("#selection").text
+
+
+def test_rule_labels_take_sides_and_lanes():
+    from reportgen.report.charts import _lanes
+
+    rows = [{"class": "", "threshold": t, "what": w} for t, w in ((0.07, "p"), (0.0, "r"), (0.02, "f"), (0.9, "x"))]
+    rows.append({"class": "c1", "threshold": 0.02, "what": "f"})
+    placed = {(r["class"], r["what"]): (r["side"], r["lane_at"]) for r in _lanes(rows)}
+    assert placed == {("", "r"): ("right", 0.0), ("", "f"): ("right", 1 / 3), ("", "p"): ("right", 0.0),
+                      ("", "x"): ("left", 0.0), ("c1", "f"): ("right", 0.0)}

@@ -61,7 +61,7 @@ def test_email_message_parts(tmp_path):
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and 2_000 < len(png) < 400_000
     plain = text.get_content()
     acc = report["summary"]["accuracy"]
-    assert f"{acc:.4f}" in plain and "Threshold: 0.5" in plain and "positive class: spam" in plain
+    assert f"{acc:.3f}" in plain and "Threshold: 0.5" in plain and "positive class: spam" in plain
     assert "Spam &lt;filter&gt;" in body and "<filter>" not in body
     attachments = list(parsed.iter_attachments())
     assert [a.get_filename() for a in attachments] == ["spam-filter.html"]
@@ -113,7 +113,7 @@ def test_index_lists_reports_newest_first_and_skips_others(tmp_path):
     rows = soup.select("tr[data-report]")
     assert [r["data-report"] for r in rows] == ["v3.html", "releases/v2.html"]
     assert [a["href"] for a in soup.select("tr[data-report] a")] == ["v3.html", "releases/v2.html"]
-    assert "0.9900" in rows[0].select_one('[data-metric="accuracy"]').text
+    assert "0.990" in rows[0].select_one('[data-metric="accuracy"]').text
     skipped = {li["data-skipped"]: li.text for li in soup.select("li[data-skipped]")}
     assert "not a reportgen report" in skipped["notes.html"] and "corrupt" in skipped["broken.html"]
     assert soup.select_one(".history svg") is not None  # two releases of one dataset: a history chart

@@ -37,7 +37,7 @@ def choose_engine(paths: list[str]) -> tuple[str, str]:
         columns = max(columns, width)
     need = cells * (BYTES_PER_CELL_POOLED if columns > POOL_CLASSES + 2 else BYTES_PER_CELL)
     have = physical_memory() * SHARE_OF_MEMORY
-    size = f"about {cells:,} score cells, ~{need / 2**30:.2f} GB in memory"
+    size = f"about {cells:,} values in the input files, ~{need / 2**30:.2f} GB in memory"
     if need <= have:
         return "memory", size
     return "duckdb", f"{size}, more than {have / 2**30:.1f} GB"

@@ -20,10 +20,10 @@ import numpy as np
 
 from reportgen.matrices import confusion_cells, displayed
 from reportgen.ratios import precision_recall_f1
-from reportgen.report.figures import MANY_CLASSES, decided, label_only, many
+from reportgen.report.figures import MANY_CLASSES, decided, label_only, many, offered
 
 MACRO = "macro average"
-WIDTH, HEIGHT = 420, 300
+WIDTH, HEIGHT = 340, 300  # WIDTH: a fluid chart's plot when rendered statically (fits a phone unscaled)
 # Colour-blind safe: Okabe-Ito without its pale yellow (too faint on white), then Paul Tol's darker hues.
 PALETTE = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#997700",
            "#882255", "#44aa99", "#332288", "#aa4499"]
@@ -70,8 +70,9 @@ def _curve_chart(report, dataset: str, x: str, y: str, x_title: str, y_title: st
             x=alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(domain=[0, 1])),
             y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(domain=[0, 1])),
             color=_curve_color(),
-            strokeDash=alt.StrokeDash("model:N", title=None, sort="descending",
-                                      legend=alt.Legend(orient="top", direction="horizontal") if report.get("baseline") else None),
+            strokeDash=alt.StrokeDash("model_label:N", title=None, sort=alt.EncodingSortField("model_order", op="min"),
+                                      legend=alt.Legend(orient="top", direction="vertical", labelLimit=320)
+                                      if report.get("baseline") else None),
             detail="key:N",
             strokeWidth=alt.condition("datum.macro", alt.value(3), alt.value(1.75)),
             opacity=alt.value(1) if many(report) else alt.condition(DIM, alt.value(1), alt.value(0.15)),
@@ -142,10 +143,16 @@ def threshold_chart(report: dict[str, Any]) -> alt.Chart:
     tooltip = [alt.Tooltip("what:N", title="suggested"), alt.Tooltip("scope:N", title="for"),
                alt.Tooltip("threshold:Q", format=".2f")]
     advice_rules = advice.mark_rule(color="#6e7781", strokeDash=[2, 3]).encode(x="threshold:Q", tooltip=tooltip)
-    advice_text = advice.mark_text(angle=270, align="left", baseline="bottom", dx=-6, dy=-4, fontSize=10,
-                                   color="#57606a").encode(x="threshold:Q", y=alt.value(HEIGHT), text="what:N",
-                                                            tooltip=tooltip)
-    return (alt.layer(macro, picked, advice_rules, advice_text, rule).add_params(_threshold(), _highlight())
+    # Each rule's label reads upward beside it, inside the plot: right of a rule in the left half,
+    # left of one in the right half, in the lane (height) that keeps it off its neighbours' (``_lanes``).
+    # (rotated text: dx runs along the label, dy across it; the glyphs sit on the dy side of the baseline)
+    # A white halo under each label keeps it legible where it crosses a curve.
+    labels = [advice.transform_filter(f"datum.side == '{side}'").mark_text(
+        angle=270, align="left", baseline="alphabetic", dx=4, dy=dy, fontSize=11, **paint).encode(
+        x="threshold:Q", y=alt.Y("lane_at:Q", title=None), text="what:N", tooltip=tooltip)
+        for paint in ({"color": "#ffffff", "stroke": "#ffffff", "strokeWidth": 3, "aria": False}, {"color": "#57606a"})
+        for side, dy in (("right", 12), ("left", -3))]
+    return (alt.layer(macro, picked, advice_rules, *labels, rule).add_params(_threshold(), _highlight())
             .properties(width=FLUID, height=HEIGHT))
 
 
@@ -240,7 +247,7 @@ def _counts_scatter(report: dict[str, Any]) -> alt.Chart:
         tooltip = [alt.Tooltip("labeled:Q", format=","), alt.Tooltip("predicted:Q", format=","),
                    alt.Tooltip("classes:Q", format=",", title="classes")]
         size = alt.Size("classes:Q", title="classes", scale=alt.Scale(range=[30, 400]),
-                        legend=alt.Legend(orient="bottom"))
+                        legend=alt.Legend(orient="bottom", columns=4))  # fits a phone
         opacity = alt.value(0.7)
     points = (
         points.mark_circle(color="#0072b2")
@@ -259,9 +266,11 @@ def _counts_scatter(report: dict[str, Any]) -> alt.Chart:
 
 
 def _matrix_axis(report: dict[str, Any]) -> alt.Axis:
-    """Class names on a matrix's axes while they fit; beyond that, they are in the tooltips."""
-    if _cell_size(matrix_size(report)) // matrix_size(report) >= 10:
-        return alt.Axis(labelLimit=120)
+    """Class names on a matrix's axes while they fit (10 px text on cells of 10 px and more);
+    beyond that, they are in the tooltips."""
+    cell = _cell_size(matrix_size(report)) // matrix_size(report)
+    if cell >= 10:
+        return alt.Axis(labelLimit=120, labelFontSize=10 if cell < 13 else 12)
     return alt.Axis(labels=False, ticks=False)
 
 
@@ -280,7 +289,7 @@ def calibration_chart(report: dict[str, Any]) -> alt.Chart:
                alt.Tooltip("fraction_positive:Q", format=".3f", title="observed")]
     line = base.mark_line(color="#0072b2").encode(x=x, y=y, tooltip=tooltip)
     dots = base.mark_circle(color="#0072b2", opacity=0.9).encode(
-        x=x, y=y, size=alt.Size("count:Q", title="examples", legend=alt.Legend(orient="bottom")), tooltip=tooltip)
+        x=x, y=y, size=alt.Size("count:Q", title="examples", legend=alt.Legend(orient="bottom", columns=4)), tooltip=tooltip)
     return alt.layer(diagonal, line, dots).properties(width=FLUID, height=HEIGHT)
 
 
@@ -292,6 +301,9 @@ def _calibration_axis(report: dict[str, Any]) -> str:
 def _cell_size(k: int) -> int:
     """Side of a matrix chart of ``k`` rows: a whole number of pixels per cell (crisp, lean SVG)."""
     return k * max(2, round(max(220, min(420, 26 * k)) / k))
+
+
+MATRIX_CHARTS = frozenset({"confusion", "probability"})
 
 
 def matrix_size(report: dict[str, Any]) -> int:
@@ -311,25 +323,28 @@ CHARTS: list[tuple[str, str, Callable[[dict[str, Any]], alt.Chart]]] = [
 
 
 def chart_note(report: dict[str, Any], key: str) -> str:
-    """One plain sentence under a chart's title: how to read it."""
+    """One plain sentence under a chart's title: how to read it, true of the static chart
+    too (what only the live chart does is in ``chart_hint``)."""
     task, k = report["task"], len(report["classes"])
-    curves = f"With {k:,} classes only the macro average is drawn; pick a class to add its curve. " if many(report) else ""
+    curves = f"With {k:,} classes only the macro average is drawn. " if many(report) else ""
     shown = (report.get("confusion_matrix") or {}).get("shown")
     top = (f"The {len(shown['index'])} classes with the most errors (as actual or predicted) and one row and column "
-           f"for the other {shown['other']['classes']:,}; colours only, hover a cell for its value. ") if shown else ""
+           f"for the other {shown['other']['classes']:,}, in colour only (every value is in the report data). "
+           ) if shown else ""
     notes = {
         "roc": curves + ("The positive class; the dot is its operating point at the current threshold. "
-                         if task == "binary" else "One-vs-rest; the dot is the picked class at the current threshold. "
-                         if many(report) else "One-vs-rest; each dot is a class at the current threshold. ")
+                         if task == "binary" else "One-vs-rest. " if many(report)
+                         else "One-vs-rest; each dot is a class at the current threshold. ")
                        + "The dashed diagonal is chance.",
-        "pr": curves + ("Precision as recall grows; the dot is the current threshold. " if task == "binary" or many(report)
+        "pr": curves + ("Precision as recall grows; the dot is the current threshold. " if task == "binary"
+                        else "Precision as recall grows. " if many(report)
                         else "Precision as recall grows; each dot is a class at the current threshold. ")
                      + "A rare class starts low: compare AP with its prevalence.",
         "threshold": ("Positive-class precision, recall and F1 at every threshold. "
                       if task == "binary" else
-                      "Macro averages of each label's precision, recall and F1; pick a label to draw its own lines. "
+                      "Macro averages of each label's precision, recall and F1. "
                       if task == "multilabel" else
-                      "Macro averages of one-vs-rest precision, recall and F1; pick a class to draw its own lines. ")
+                      "Macro averages of one-vs-rest precision, recall and F1. ")
                      + "The solid rule is the current threshold, dotted ones the suggested thresholds.",
         "confusion": (f"A cell counts the examples that carry the row's label and on which the column's label is "
                       f"predicted{'' if decided(report) else ' (score above the threshold)'}; an example counts in "
@@ -337,7 +352,7 @@ def chart_note(report: dict[str, Any], key: str) -> str:
                       "occur together, not confusion: the column's label may be right on those examples too. Misses "
                       "and false alarms per label are in the tables above. " if task == "multilabel"
                       else "Rows: actual class; columns: predicted class. ")
-                     + top + "Click a cell to list its examples.",
+                     + top,
         "probability": ("Mean score given to each label (columns) on the examples that carry each label (rows); "
                         "labels that occur together raise cells off the diagonal. " if task == "multilabel" else
                         "Mean score given to each class (columns) on the examples of each actual class (rows); "
@@ -352,7 +367,23 @@ def chart_note(report: dict[str, Any], key: str) -> str:
         "calibration": "Observed frequency against mean score in each bin (dot size: examples). On the diagonal the "
                        "scores are honest probabilities; below it the model is over-confident.",
     }
-    return notes[key]
+    return notes[key].strip()
+
+
+def chart_hint(report: dict[str, Any], key: str) -> str:
+    """What the live chart adds (the page shows it once its script runs): tooltips, a click
+    on a cell, the picked class. Worded for a mouse and a touch screen alike."""
+    pick = f"Pick a {'label' if report['task'] == 'multilabel' else 'class'} (Highlight class, above) to draw its "
+    hints = {
+        "roc": pick + "curve and operating point." if many(report) else "Tap or hover a curve for its values.",
+        "pr": pick + "curve and operating point." if many(report) else "Tap or hover a curve for its values.",
+        "threshold": pick + "own lines." if report["task"] != "binary" else "Tap or hover a line for its values.",
+        "confusion": "Tap or click a cell to list its examples below and see its values.",
+        "probability": "Tap or hover a cell for its value.",
+        "counts": "Tap or hover a mark for its counts.",
+        "calibration": "Tap or hover a dot for its bin.",
+    }
+    return hints[key]
 
 
 def _predicted_rule(report: dict[str, Any]) -> str:
@@ -363,7 +394,13 @@ def _predicted_rule(report: dict[str, Any]) -> str:
 
 CONFIG = {  # text sizes readable on a phone
     "axis": {"labelFontSize": 11, "titleFontSize": 12, "titleFontWeight": 600},
-    "legend": {"labelFontSize": 11, "titleFontSize": 11, "labelLimit": 240},
+    "legend": {"labelFontSize": 12, "titleFontSize": 12, "labelLimit": 240},
+}
+# A static chart is scaled down to its card on a phone (to about 0.85 at 390 px): its text
+# starts larger so that it stays at 10 px or more there.
+STATIC_CONFIG = {
+    "axis": {"labelFontSize": 12, "titleFontSize": 12, "titleFontWeight": 600},
+    "legend": {"labelFontSize": 12, "titleFontSize": 12, "labelLimit": 240},
 }
 
 
@@ -397,7 +434,7 @@ def with_data(spec: dict[str, Any], data: dict[str, list], threshold: float) -> 
     text = json.dumps(spec)
     used = {name: rows for name, rows in data.items() if f'"name": {json.dumps(name)}' in text}  # only its own
     out["datasets"] = {**spec.get("datasets", {}), **used}
-    out["config"] = {**spec.get("config", {}), "aria": False}  # the figure is described once, not per mark
+    out["config"] = {**spec.get("config", {}), **STATIC_CONFIG, "aria": False}  # the figure is described once, not per mark
     out["params"] = [
         {**p, "value": threshold} if p.get("name") == "threshold" else p for p in spec.get("params", [])
     ]
@@ -450,12 +487,24 @@ NO_CURVE = "no curve to draw"
 def _curves(report, kind: str, x: str, y: str, short: str) -> list[dict[str, Any]]:
     model = _curves_of_model(report, kind, x, y, short)
     rows = model + _baseline_curves(report, model, kind, x, y)
+    for r in rows:  # the dash legend names each model with its own area (the baseline's too)
+        r["model_order"], r["model_label"] = _model_label(report, kind, short, r["model"] != "model")
     if not any(r["macro"] or not many(report) for r in rows):
         # A colour legend with nothing in it makes Vega's layout infinitely tall: one entry says why
         # (a single point draws no line).
         rows.append({"class": "", "label": NO_CURVE, "order": len(report["classes"]) + 1, "model": "model",
-                     "key": "none", "macro": True, x: [0], y: [0]})
+                     "model_order": 0, "model_label": "model", "key": "none", "macro": True, x: [0], y: [0]})
     return rows
+
+
+def _model_label(report, kind: str, short: str, baseline: bool) -> tuple[int, str]:
+    """(order, legend entry) of the model or the baseline in a curve chart's dash legend:
+    its name and its area, macro-averaged beyond binary (``model (macro AUC 0.953)``)."""
+    source = report["baseline"] if baseline else report
+    name = source["name"] if baseline else "model"
+    value = source["summary"]["roc_auc_macro" if kind == "roc" else "average_precision_macro"]
+    area = short if report["task"] == "binary" else f"macro {short}"
+    return int(baseline), name if value is None else f"{name} ({area} {value:.3f})"
 
 
 AREAS = {"roc": "roc_auc", "pr": "average_precision"}
@@ -555,12 +604,34 @@ def _advice_marks(report: dict[str, Any]) -> list[dict[str, Any]]:
     """Suggested thresholds: the overall ones (class "") and, beyond binary, each class's."""
     def marks(advice: dict[str, Any], cls: str, scope: str) -> list[dict[str, Any]]:
         return [{"class": cls, "scope": scope, "what": ADVICE_LABELS[k].format(target=v.get("target")),
-                 "threshold": v["threshold"]} for k, v in advice.items() if v and k in ADVICE_LABELS]
+                 "threshold": v["threshold"]} for k, v in advice.items() if k in ADVICE_LABELS and offered(k, v)]
 
     rows = marks(report.get("advice_overall") or {}, "", "all classes")
     if report["task"] != "binary":
         for name, advice in (report.get("advice") or {}).items():
             rows += marks(advice or {}, name, name)
+    return _lanes(rows)
+
+
+LABEL_WIDTH = 0.06  # a rule label's width in threshold units: 10 px text and its gap on a 330 px chart
+LANES = 3  # heights a rule label may start at (a class has at most three suggested thresholds)
+
+
+def _lanes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each advice mark's label placement: ``side`` of its rule ("right" in the left half of the
+    axis, so no label sits on the axis) and ``lane_at``, the height (0, 1/3, 2/3 of the axis)
+    of the lowest lane where it overlaps no label of the same class drawn before it (by
+    threshold). The page script's ``lanes`` does the same."""
+    placed: dict[str, list[tuple[int, float, float]]] = {}
+    for row in sorted(rows, key=lambda r: (r["class"], r["threshold"])):
+        t = row["threshold"]
+        right = t < 0.5
+        low, high = (t, t + LABEL_WIDTH) if right else (t - LABEL_WIDTH, t)
+        taken = placed.setdefault(row["class"], [])
+        lane = next(k for k in range(LANES + 1)
+                    if k == LANES or not any(k == j and low < b and a < high for j, a, b in taken))
+        taken.append((lane, low, high))
+        row["side"], row["lane_at"] = ("right" if right else "left"), min(lane, LANES - 1) / LANES
     return rows
 
 

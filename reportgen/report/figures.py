@@ -12,6 +12,7 @@ from typing import Any
 from reportgen.evaluation import inputs_kind
 
 MANY_CLASSES = 12  # beyond this, curves show the macro average and the picked class only
+WIDE_MATRIX = MANY_CLASSES  # beyond this many rows a matrix chart takes the page's width, at its own size
 
 CHART_KEYS = (
     "task", "classes", "threshold", "n_examples", "summary", "per_class", "curves", "macro_curves",
@@ -34,21 +35,30 @@ def decided(report: dict[str, Any]) -> bool:
     return inputs_kind(report) != "scores"
 
 
+def offered(key: str, point: dict[str, Any] | None) -> bool:
+    """Whether an advice point (``advice[class][key]``) is offered as a suggested threshold:
+    a target kept only where every example is predicted as every class (``predicts_all``) is
+    not (the page script's ``adviceMarks`` asks the same)."""
+    return bool(point) and not (point.get("predicts_all") and key != "max_f1")
+
+
 def chart_view(report: dict[str, Any]) -> dict[str, Any]:
     """The keys of a report that the figures are made from (absent ones as None)."""
     return {key: report.get(key) for key in CHART_KEYS}
 
 
 def build_figures(view: dict[str, Any]) -> dict[str, Any]:
-    """Every figure of the page, JSON-ready: ``charts`` (id, title, note, spec as script
-    JSON text, svg), ``splits_svg``, ``history_svgs`` (metric, svg) and ``decisions``
-    (id, title, spec, svg: the decisions section's charts, their data in their spec)."""
+    """Every figure of the page, JSON-ready: ``charts`` (id, title, note, hint: what only the
+    live chart does, wide: a matrix shown at its own size across the page, spec as script
+    JSON text, svg), ``splits_svg``, ``history_svgs`` (metric, svg) and ``decisions`` (id,
+    title, spec, svg: the decisions section's charts, their data in their spec)."""
     from reportgen.report import charts, vega
     from reportgen.report.embed import script_json
 
     data = charts.datasets(view, view["threshold"])
     made = [
-        {"id": key, "title": title, "note": charts.chart_note(view, key), "spec": script_json(spec),
+        {"id": key, "title": title, "note": charts.chart_note(view, key), "hint": charts.chart_hint(view, key),
+         "wide": key in charts.MATRIX_CHARTS and charts.matrix_size(view) > WIDE_MATRIX, "spec": script_json(spec),
          "svg": vega.scoped_ids(vega.to_svg(charts.with_data(spec, data, view["threshold"])), key)}
         for key, title, spec in charts.iter_chart_specs(view)
     ]

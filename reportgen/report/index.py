@@ -51,7 +51,7 @@ class Entry:
         return when.strftime("%Y-%m-%d %H:%M:%S UTC") if when is not None else self.generated_at
 
     def metric_text(self, key: str) -> str:
-        return registry.format_value(key, self.metrics.get(key), digits=4)
+        return registry.format_value(key, self.metrics.get(key))  # as the pages print it
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,14 @@ as text.
 """
 from __future__ import annotations
 
-import math
 import urllib.parse
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Protocol, Sequence
 
 from reportgen import registry
 from reportgen.analysis.attention import attention
+from reportgen.numbers import RATIO_DIGITS, format_count, format_ratio
+from reportgen.report.templating import count_digits
 
 MARKER = "<!-- reportgen-summary -->"
 LIMIT = 65_536  # characters in a GitHub comment
@@ -31,7 +32,7 @@ GENERATIVE = ("token_accuracy", "loss", "perplexity", "uniform_loss")
 CONFUSIONS = 10
 SLICES = 25
 CELL = 200  # characters of a user-given string kept in a cell
-DIGITS = 4
+DIGITS = RATIO_DIGITS  # as the page prints them
 ESCAPED = set("\\`*_[]|~$")  # markup characters, escaped with a backslash
 
 
@@ -265,13 +266,14 @@ def _attention(report: dict[str, Any]) -> Table:
     task = report.get("task")
     single = task == "multiclass"
     rows = []
+    digits = count_digits(report)
     for a in attention_rows(report):
-        row = (escape(a["class"]), _count(a["support"]), _ratio(a["precision"]), _ratio(a["recall"]), _ratio(a["f1"]),
-               _count(a.get("misses")), _count(a.get("false_alarms")))
+        row = (escape(a["class"]), _count(a["support"], digits), _ratio(a["precision"]), _ratio(a["recall"]), _ratio(a["f1"]),
+               _count(a.get("misses"), digits), _count(a.get("false_alarms"), digits))
         if single:
             other = a.get("confused_with")
             row += ("—" if not other else
-                    f"{escape(other['predicted'])} ({_count(other['count'])}, {100 * other['share_of_actual']:.1f}%)",)
+                    f"{escape(other['predicted'])} ({_count(other['count'], digits)}, {100 * other['share_of_actual']:.1f}%)",)
         rows.append(row)
     header = ("Label" if task == "multilabel" else "Class", "Support", "Precision", "Recall", "F1", "Misses",
               "False alarms") + (("Most often predicted as",) if single else ())
@@ -293,7 +295,7 @@ def _attention(report: dict[str, Any]) -> Table:
 
 def _confusions(report: dict[str, Any]) -> Table:
     cells = report.get("top_confusions") or []
-    rows = tuple((escape(c["actual"]), escape(c["predicted"]), _count(c["count"]),
+    rows = tuple((escape(c["actual"]), escape(c["predicted"]), _count(c["count"], count_digits(report)),
                   f"{100 * c['share_of_actual']:.1f}%") for c in cells[:CONFUSIONS])
     return Table("Top confusions", ("Actual", "Predicted", "Examples", "Share of actual"), ("l", "l", "r", "r"),
                  rows, total=len(cells))
@@ -318,19 +320,17 @@ def _churn(report: dict[str, Any]) -> Table:
     if not churn:
         return Table("Churn", (), (), ())
     name = escape((report.get("baseline") or {}).get("name", "baseline"))
-    row = (_count(churn["fixed"]), _count(churn["broken"]), _count(churn["still_right"]),
-           _count(churn["still_wrong"]), f"{churn['mcnemar_p']:.3g}")
+    digits = count_digits(report)
+    row = (_count(churn["fixed"], digits), _count(churn["broken"], digits), _count(churn["still_right"], digits),
+           _count(churn["still_wrong"], digits), f"{churn['mcnemar_p']:.3g}")
     return Table("Churn", ("Fixed", "Broken", "Still right", "Still wrong", "McNemar p"), ("r",) * 5, (row,),
                  intro=f"Examples whose correctness changed against {name}.")
 
 
 def _ratio(value: float | None) -> str:
-    return "—" if value is None else f"{value:.{DIGITS}f}"
+    return format_ratio(value, DIGITS)
 
 
-def _count(value: float | None) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float) and not math.isclose(value, round(value)):
-        return f"{value:,.2f}"
-    return f"{round(value):,}"
+def _count(value: float | None, digits: int = 0) -> str:
+    """A count as the page prints it (``digits``: the report's ``inputs.count_digits``)."""
+    return format_count(value, digits)

@@ -18,7 +18,7 @@ def notebook_html(report: dict[str, Any]) -> str:
     """The headline line and ``<iframe sandbox="allow-scripts" srcdoc="...">`` of the page
     (scripts run, with an opaque origin: no access to the notebook around it)."""
     summary = report["summary"]
-    metrics = [(key, registry.report_label(key, report), registry.format_value(key, summary.get(key), digits=4))
+    metrics = [(key, registry.report_label(key, report), registry.format_value(key, summary.get(key)))
                for key in TASK_HEADLINE.get(report["task"], HEADLINE)]
     meta = report.get("meta") or {}
     return render_template(

@@ -15,10 +15,11 @@ import numpy as np
 
 from reportgen import registry
 from reportgen.evaluation import inputs_kind
+from reportgen.numbers import format_ratio
 from reportgen.report import vega
 from reportgen.report.decisions_view import decisions_context
 from reportgen.report.embed import packed_island
-from reportgen.report.figures import build_figures, chart_view, decided, label_only, many
+from reportgen.report.figures import build_figures, chart_view, decided, label_only, many, offered
 from reportgen.report.sections import analysis_context
 from reportgen.report.templating import count_digits, render_template, template_folder
 
@@ -79,7 +80,7 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
         "page.html.j2",
         meta=meta,
         report=report,
-        tiles=headline_tiles(report),
+        tiles=headline_tiles(report) + top_k_tiles(report),
         verdict=_verdict(report),
         columns=columns,
         column_groups=groups,
@@ -87,8 +88,10 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
         rows_note=static_note,
         attention=report.get("attention"),
         confusions=(report.get("top_confusions") or [])[:ATTENTION_CONFUSIONS],
+        attention_stacked=_long_names(report),
         macro={**_macro_row(report, columns, [row_values(e) for e in report["per_class"]]), **_delta_means(report)},
         grid=_slider(report),
+        advice=_advice_chips(report),
         inputs=_inputs(report),
         charts=made["charts"],
         cells=_cells(report),
@@ -144,6 +147,28 @@ def headline_tiles(report: dict[str, Any]) -> list[dict[str, Any]]:
             "live": live and key in LIVE_TILES,
             "fixed": live and key == "subset_accuracy",  # at the threshold, but it needs each example: not recounted
         })
+    return out
+
+
+TOP_K_TILES = ("top_k_accuracy.3", "top_k_accuracy.5")  # registry keys
+
+
+def top_k_tiles(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Top-3 and top-5 accuracy after the headline tiles, for a multiclass model with scores
+    and more than a dozen classes (where the first guess alone undersells a ranking)."""
+    if report["task"] != "multiclass" or label_only(report) or not many(report):
+        return []
+    deltas = (report.get("deltas") or {}).get("summary") or {}
+    out = []
+    for key in TOP_K_TILES:
+        value = registry.summary_value(report["summary"], key)
+        if value is None:
+            continue
+        metric = registry.METRICS[key]
+        delta = registry.summary_value(deltas, key) if deltas else None
+        out.append({"key": key, "label": metric.label, "value": value, "help": metric.help, "lower_better": False,
+                    "delta": delta, "interval": None, "delta_interval": None,
+                    "better": registry.improvement(key, delta), "holds": False, "live": False})
     return out
 
 
@@ -208,6 +233,18 @@ def _rows(report: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
             "best": (advice.get(entry["class"]) or {}).get("max_f1"),
         })
     return rows, note
+
+
+LONG_NAME = 18  # characters: past this the attention tables stand one above the other
+
+
+def _long_names(report: dict[str, Any]) -> bool:
+    """Whether the attention tables name a class longer than LONG_NAME characters (side by
+    side, their last columns would not fit a 1,280 px screen)."""
+    names = [a["class"] for a in report.get("attention") or []]
+    names += [(a.get("confused_with") or {}).get("predicted") or "" for a in report.get("attention") or []]
+    names += [c[k] for c in (report.get("top_confusions") or [])[:ATTENTION_CONFUSIONS] for k in ("actual", "predicted")]
+    return max(map(len, names), default=0) > LONG_NAME
 
 
 def two_decisions(report: dict[str, Any]) -> bool:
@@ -300,9 +337,33 @@ def _slider(report: dict[str, Any]) -> dict[str, Any] | None:
             "value": report["threshold"]}
 
 
+def _advice_chips(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The suggested thresholds offered as buttons (``chips``: text, threshold), and the
+    targets kept only where every example is predicted as every class (``trivial``), which
+    are said in words, not offered."""
+    advice = report.get("advice_overall") or {}
+    chips, trivial = [], []
+    everything = "the positive class" if report["task"] == "binary" else "every class"
+    for key, metric, words in (("max_f1", "F1", "best F1 ({f1}) at {t}"),
+                               ("target_precision", "precision", "precision ≥ {target} from {t}"),
+                               ("target_recall", "recall", "recall ≥ {target} up to {t}")):
+        point = advice.get(key)
+        if not point:
+            continue
+        t = f"{point['threshold']:.2f}"
+        if not offered(key, point):
+            trivial.append({"text": f"{metric} ≥ {point['target']} is kept only at {t}, where every example is "
+                                    f"predicted as {everything}"})
+        else:
+            chips.append({"text": words.format(f1=format_ratio(point.get("f1")), target=point.get("target"), t=t),
+                          "threshold": point["threshold"]})
+    return {"chips": chips, "trivial": trivial}
+
+
 def _cells(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """Confusion cells with embedded examples, server-rendered: the mistakes (else every
-    cell), the most examples first (ties in the report's order)."""
+    """The SELECTION_CELLS confusion cells with embedded examples listed in the page: the
+    mistakes (the diagonal when there are none), most examples first (ties in the report's
+    order), as the template's sentence says."""
     selection = report.get("selection") or {}
     cells = [c for c in selection.get("cells", []) if c["examples"]]
     off = [c for c in cells if c["actual"] != c["predicted"]]

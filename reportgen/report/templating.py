@@ -1,7 +1,6 @@
 """The jinja2 environment: templates shipped as the package ``reportgen.templates``."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 import jinja2
 
 from reportgen import registry
+from reportgen.numbers import format_count, format_ratio
 
 
 def template_folder() -> Path:
@@ -31,9 +31,11 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["count"] = format_count
+    env.filters["count"] = format_count  # one rule for counts and one for ratios (reportgen/numbers.py)
+    env.filters["ratio"] = format_ratio
     env.filters["score"] = format_score
     env.globals["metric_label"] = registry.label  # every metric's name comes from the registry
+    env.globals["any_input"] = any_input
     return env
 
 
@@ -42,14 +44,13 @@ def count_digits(report: dict[str, Any]) -> int:
     return int((report.get("inputs") or {}).get("count_digits") or 0)
 
 
-def format_count(value: Any, digits: int = 0) -> str:
-    """A count (or sum of weights) as the page and the email print it: ``digits`` decimals
-    (``count_digits``), halves rounded up as JavaScript's ``toFixed`` does (``formatCount``
-    in report.js applies the same rule)."""
-    if value is None:
-        return "—"
-    exact = Decimal(float(value))  # the binary value itself, as toFixed rounds it
-    return str(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+INPUT_KEYS = ("image", "overlay", "text")  # what an example's input may carry (reportgen/inputs.py)
+
+
+def any_input(examples: Any) -> bool:
+    """Whether any of ``examples`` (dicts) carries an input to show: a table of examples
+    has an "input" column only then (the page script asks the same, ``anyInput``)."""
+    return any(e.get(k) for e in examples or () for k in INPUT_KEYS)
 
 
 def format_score(value: Any) -> str:
