@@ -134,6 +134,12 @@ def task_metric(key: str, task: str | None, positive: str | None = None) -> tupl
     return label(key), help_text(key)
 
 
+def f1_key(task: str | None) -> str:
+    """The F1 a report of ``task`` headlines: a binary report's is the positive class's
+    (``f1``), the others' the macro average over classes (``macro_f1``)."""
+    return "f1" if task == "binary" else "macro_f1"
+
+
 def report_label(key: str, report: dict) -> str:
     """The label of ``key`` in ``report`` (a metrics JSON dict)."""
     return task_metric(key, report.get("task"), report.get("positive_class"))[0]

@@ -77,13 +77,13 @@ def test_binary_markdown_and_email_headline_the_positive_class():
     headline = text[text.index("### Headline metrics"):]
     first = [line.split("|")[1].strip() for line in headline.splitlines() if line.startswith("| ") and "---" not in line][1:4]  # after the header
     assert first == ["Precision (fraud)", "Recall (fraud)", "F1 (fraud)"]
-    assert f"| F1 (fraud) | {report['summary']['f1']:.4f} |" in text
+    assert f"| F1 (fraud) | {report['summary']['f1']:.3f} |" in text
     assert [t["label"] for t in headline_tiles(report)[:3]] == ["Precision (fraud)", "Recall (fraud)", "F1 (fraud)"]
     assert _subject(report, "Fraud").startswith(f"Fraud · F1 (fraud) {report['summary']['f1']:.3f}")
     from reportgen.report.notebook import notebook_html
 
     line = BeautifulSoup(notebook_html(report), "html.parser").select_one("[data-reportgen-headline]")
-    assert line.select_one('[data-metric="f1"]').text == f"F1 (fraud) {report['summary']['f1']:.4f}"
+    assert line.select_one('[data-metric="f1"]').text == f"F1 (fraud) {report['summary']['f1']:.3f}"
 
 
 def test_binary_attention_is_the_positive_class():

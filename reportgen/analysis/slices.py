@@ -41,7 +41,7 @@ from reportgen.options import Options
 from reportgen.stats import ScoreCounts, Statistics, decision_thresholds, from_examples, predicted_classes, top_scores
 from reportgen.validate import Examples
 
-HEADLINE = ("accuracy", "macro_f1", "roc_auc_macro", "log_loss")
+HEADLINE = ("accuracy", "f1", "macro_f1", "roc_auc_macro", "log_loss")  # f1: the positive class's (binary; null otherwise)
 MISSING = "(missing)"
 GRID_CAP = 50  # slices (largest first) that carry a threshold grid for the page's slider
 SLICE_RESAMPLES = 200
@@ -550,8 +550,8 @@ class SliceIntervals:
             reps = bootstrap.replicates_from_sums(self.like, sums, wanted.resampling, wanted.edges,
                                                   (opts.at_precision, opts.at_recall))
             summary = summaries[key]
-            out[key] = {m: bootstrap.interval(reps.draws(m), np.nan if summary[m] is None else summary[m],
-                                              registry.value_range(m))[0] for m in HEADLINE}
+            out[key] = {m: None if summary[m] is None else
+                        bootstrap.interval(reps.draws(m), summary[m], registry.value_range(m))[0] for m in HEADLINE}
         return out
 
 

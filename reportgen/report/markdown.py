@@ -303,14 +303,14 @@ def _confusions(report: dict[str, Any]) -> Table:
 
 def _slices(report: dict[str, Any]) -> Table:
     flagged = [s for s in report.get("slices") or [] if s.get("flagged")]
-    keys = ("accuracy", "macro_f1")
+    keys = ("accuracy", registry.f1_key(report["task"]))
     rows = tuple(
         (", ".join(f"{escape(b)} = {escape(v)}" for b, v in zip(s["by"], s["value"])), _count(s["n_examples"]),
          *(_number(k, s["summary"].get(k)) for k in keys),
          "—" if s.get("q_value") is None else f"{s['q_value']:.2g}")
         for s in flagged[:SLICES]
     )
-    return Table("Flagged slices", ("Slice", "Examples", *(registry.label(k) for k in keys), "q-value"),
+    return Table("Flagged slices", ("Slice", "Examples", *(registry.report_label(k, report) for k in keys), "q-value"),
                  ("l", "r", "r", "r", "r"), rows, total=len(flagged),
                  intro="Significantly worse than the rest of the data (Benjamini-Hochberg).")
 

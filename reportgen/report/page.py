@@ -239,8 +239,11 @@ LONG_NAME = 18  # characters: past this the attention tables stand one above the
 
 
 def _long_names(report: dict[str, Any]) -> bool:
-    """Whether the attention tables name a class longer than LONG_NAME characters (side by
-    side, their last columns would not fit a 1,280 px screen)."""
+    """Whether the attention tables stand one above the other: a multiclass table has eight
+    columns, and side by side its last ones would not fit a 1,280 px screen; nor would a
+    class name longer than LONG_NAME characters."""
+    if report["task"] == "multiclass" and report.get("attention"):
+        return True
     names = [a["class"] for a in report.get("attention") or []]
     names += [(a.get("confused_with") or {}).get("predicted") or "" for a in report.get("attention") or []]
     names += [c[k] for c in (report.get("top_confusions") or [])[:ATTENTION_CONFUSIONS] for k in ("actual", "predicted")]

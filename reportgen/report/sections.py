@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reportgen import registry
 from reportgen.report.figures import label_only
 
 SLICE_ROWS = 200  # slices listed in the table (flagged ones always first)
@@ -13,7 +14,7 @@ SLICE_ROWS = 200  # slices listed in the table (flagged ones always first)
 
 def analysis_context(report: dict[str, Any], figures: dict[str, Any]) -> dict[str, Any]:
     """What ``_analysis.html.j2`` needs; ``figures`` holds the static charts (see ``figures``)."""
-    context: dict[str, Any] = {}
+    context: dict[str, Any] = {"metrics": headline_keys(report)}
     splits = report.get("splits")
     if splits:
         context["splits"] = {**splits, "svg": figures["splits_svg"]}
@@ -38,6 +39,11 @@ def analysis_context(report: dict[str, Any], figures: dict[str, Any]) -> dict[st
 
 
 INPUT_KEYS = ("text", "image", "overlay")
+
+
+def headline_keys(report: dict[str, Any]) -> tuple[str, ...]:
+    """The summary keys the splits and slices tables show."""
+    return ("accuracy", registry.f1_key(report["task"]), "roc_auc_macro", "log_loss")
 
 
 def list_context(report: dict[str, Any]) -> dict[str, Any]:
