@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from sklearn.metrics import f1_score, precision_score, recall_score
+from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
 
 import reportgen
 from reportgen import registry
@@ -159,6 +159,31 @@ def test_positive_class_intervals_follow_its_replicates():
     assert f1_high < macro_low or macro_high < f1_low
     assert "f1" not in reportgen.evaluate_arrays(rng.integers(0, 3, 60), rng.dirichlet(np.ones(3), 60),
                                                  n_bootstrap=50).to_dict()["intervals"]["summary"]
+
+
+def test_multilabel_exact_match_has_its_interval_and_change():
+    """Exact-match accuracy (scikit-learn's accuracy_score on the indicator matrices) gets an
+    interval, weighted, and a paired change against a baseline; both hold their points."""
+    rng = np.random.default_rng(6)
+    n, k = 700, 4
+    y = (rng.random((n, k)) < 0.3).astype(int)
+    weight = rng.uniform(0.5, 2.0, n)
+    score = np.clip(y * 0.3 + rng.random((n, k)) * 0.6, 0, 1)
+    old = np.clip(y * 0.15 + rng.random((n, k)) * 0.7, 0, 1)
+    classes = list("abcd")
+    ids = [str(i) for i in range(n)]
+    labels = pd.DataFrame({"id": ids, "w": weight,
+                           "labels": ["|".join(c for c, on in zip(classes, row) if on) for row in y]})
+    frame = lambda s: pd.DataFrame({"id": ids, **{c: s[:, j] for j, c in enumerate(classes)}})  # noqa: E731
+    report = reportgen.evaluate(labels, frame(score), baseline=frame(old), weight_column="w").to_dict()
+    assert report["task"] == "multilabel"
+    exact = accuracy_score(y, (score > 0.5).astype(int), sample_weight=weight)
+    assert report["summary"]["subset_accuracy"] == pytest.approx(exact, abs=1e-12)
+    low, high = report["intervals"]["summary"]["subset_accuracy"]
+    assert low < exact < high and high - low < 0.2
+    assert report["intervals"]["deltas"]["subset_accuracy"] is not None
+    assert _assert_honest(report) >= 2 * 6 + 3
+    check(report)
 
 
 @pytest.mark.parametrize("case", ["few rows", "constant scores", "a class without positives"])

@@ -99,8 +99,8 @@ def rank_edges(per_class: tuple[ScoreCounts, ...], bins: int | None = None) -> t
 class GroupSums:
     """Combiner of one model's per-group sums (``model``: its place in each chunk).
 
-    ``decision`` (groups, 3 + 3k): rows (sums of weights), correct decisions, log-loss
-    sum, then tp, predicted, actual per class; ``ranks`` (groups, k, bins, 2): negatives
+    ``decision`` (groups, 4 + 3k): rows (sums of weights), correct decisions, log-loss
+    sum, then tp, predicted, actual per class, then exact matches; ``ranks`` (groups, k, bins, 2): negatives
     and positives per score bin per class (bins from ``edges``; one empty bin without
     scores), int32 counts unless ``weighted`` (exact below 2³¹ rows in one group, class and
     bin), so that a model's sums take half the memory. ``thresholds`` (k,): the decision
@@ -113,7 +113,7 @@ class GroupSums:
         self.thresholds = np.asarray(thresholds, dtype=np.float64)
         self.edges = tuple(edges)
         width = max((len(e) for e in edges), default=0) + 1 if scored else 1
-        self.decision = np.zeros((n_groups, 3 + 3 * n_classes))
+        self.decision = np.zeros((n_groups, decision_width(n_classes)))
         self.ranks = np.zeros((n_groups, n_classes, width, 2), dtype=np.float64 if weighted else np.int32)
 
     @property
@@ -243,15 +243,23 @@ def rank_bins(n_classes: int) -> int:
     return max(RANK_CELLS // max(n_classes, 1), MIN_BINS)
 
 
+def decision_width(n_classes: int) -> int:
+    """Columns of one model's per-group decision sums: rows, right, loss; tp, predicted,
+    actual per class; then the exact matches (multilabel: rows whose whole predicted set
+    is right; 0 for single-label tasks)."""
+    return 4 + 3 * n_classes
+
+
 def sum_columns(n_classes: int) -> int:
     """Columns of one model's per-group sums: rows, right, loss; tp, predicted, actual per
     class; negatives and positives per score bin per class."""
-    return 3 + 3 * n_classes + 2 * n_classes * (rank_bins(n_classes) + 1)
+    return decision_width(n_classes) + 2 * n_classes * (rank_bins(n_classes) + 1)
 
 
 def _decision_sums(ex: Examples, groups: np.ndarray, size: int, thresholds: np.ndarray) -> np.ndarray:
-    """(groups, 3 + 3k): per group, rows (sum of weights when weighted), correct
-    decisions, log-loss sum, then tp, predicted, actual per class — each a sum of weights."""
+    """(groups, ``decision_width(k)``): per group, rows (sum of weights when weighted),
+    correct decisions, log-loss sum, then tp, predicted, actual per class, then the exact
+    matches (multilabel; zeros otherwise) — each a sum of weights."""
     k = len(ex.classes)
     predicted = predicted_classes(ex, thresholds)
     w = np.ones(ex.n_examples) if ex.weight is None else ex.weight
@@ -264,6 +272,7 @@ def _decision_sums(ex: Examples, groups: np.ndarray, size: int, thresholds: np.n
         tp = np.bincount(groups * k + ex.y_true, weights=right, minlength=size * k).reshape(size, k)
         made = np.bincount(groups * k + predicted, weights=w, minlength=size * k).reshape(size, k)
         actual = np.bincount(groups * k + ex.y_true, weights=w, minlength=size * k).reshape(size, k)
+        exact = np.zeros(size)
     else:
         right_cells = np.count_nonzero(predicted == ex.y_multi, axis=1)
         columns.append(np.bincount(groups, weights=right_cells * w, minlength=size))
@@ -272,7 +281,8 @@ def _decision_sums(ex: Examples, groups: np.ndarray, size: int, thresholds: np.n
                        for j in range(k)], 1)
         made = np.stack([np.bincount(groups, weights=predicted[:, j] * w, minlength=size) for j in range(k)], 1)
         actual = np.stack([np.bincount(groups, weights=ex.y_multi[:, j] * w, minlength=size) for j in range(k)], 1)
-    return np.concatenate([np.stack(columns, axis=1), tp, made, actual], axis=1).astype(np.float64)
+        exact = np.bincount(groups, weights=(right_cells == k) * w, minlength=size)
+    return np.concatenate([np.stack(columns, axis=1), tp, made, actual, exact[:, None]], axis=1).astype(np.float64)
 
 
 def _inner_edges(counts: ScoreCounts, bins: int) -> np.ndarray:
@@ -333,8 +343,10 @@ def _metrics(task: str, k: int, decision: np.ndarray, ranks: np.ndarray, targets
     at_precision, at_recall = operating_points(ranks[..., 1], ranks[..., 0], targets)
     macro_auc = auc[:, 1] if task == "binary" else _nanmean(auc)
     positive = {"precision": precision[:, 1], "recall": recall[:, 1], "f1": f1[:, 1]} if task == "binary" else {}
+    exact = {"subset_accuracy": divide(decision[:, -1], rows)} if task == "multilabel" else {}
     return {
         **positive,
+        **exact,
         "accuracy": divide(right, cells),
         "macro_precision": precision.mean(axis=1),
         "macro_recall": recall.mean(axis=1),
@@ -535,7 +547,7 @@ def replicates_from_sums(like: Examples, sums: np.ndarray, resampling: Resamplin
     """The replicates of ``group_sums`` added over every chunk; ``like`` is any Examples of
     the same task and classes (an empty one will do)."""
     k = len(like.classes)
-    cut = 3 + 3 * k
+    cut = decision_width(k)
     width = sums[:, cut:].shape[1] // (2 * k) if k else 1
     held = GroupSums(0, like.task, k, True, np.zeros(k), tuple(edges), resampling.n_groups, weighted=True)
     held.decision = sums[:, :cut]

@@ -17,6 +17,7 @@ from reportgen.validate import Examples
 
 HEADLINE = ("accuracy", "macro_precision", "macro_recall", "macro_f1", "roc_auc_macro", "log_loss")
 POSITIVE = ("precision", "recall", "f1")  # a binary task's positive class, at the threshold
+EXACT = ("subset_accuracy",)  # a multilabel task's exact match
 CLASS_METRICS = ("precision", "recall", "f1", "roc_auc", "average_precision")
 OVERLAY_CLASSES = 12  # baseline curves per class are kept up to this many classes
 
@@ -103,7 +104,7 @@ def interval_sections(
     group sums of the model and then the baseline, every chunk added). Every interval is
     ``bootstrap.interval``'s: BCa, carried to the exact value, inside the metric's range."""
     classes = main.stats.classes
-    headline = HEADLINE + (POSITIVE if main.stats.task == "binary" else ())
+    headline = HEADLINE + {"binary": POSITIVE, "multilabel": EXACT}.get(main.stats.task, ())
     new = bootstrap.replicate(sums.sums[0], resampling, targets)
     points = _points(main, targets, headline)
     auc = bootstrap.interval(new.draws("roc_auc"), points["roc_auc"], registry.value_range("roc_auc"))

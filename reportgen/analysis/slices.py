@@ -509,7 +509,7 @@ class SliceIntervals:
             return
         k = len(tested[0].stats.classes)
         bins = max(bootstrap.MIN_BINS, RANK_CELLS // k)
-        columns = 3 + 3 * k + 2 * k * (bins + 1)
+        columns = bootstrap.decision_width(k) + 2 * k * (bins + 1)
         cap = int(max(bootstrap.MIN_GROUPS, min(bootstrap.MAX_GROUPS, INTERVAL_CELLS // (len(tested) * columns))))
         for s in tested:
             resampling = bootstrap.plan(min(opts.n_bootstrap, SLICE_RESAMPLES), opts.seed, k,
