@@ -17,7 +17,7 @@ import pytest
 import reportgen
 from conftest import softmax_scores
 from reportgen.report.output import write_report
-from reportgen.report.templating import format_score
+from reportgen.numbers import format_score
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE_CANDIDATES = [os.environ.get("AXE_CORE_PATH", ""), str(ROOT / ".ci/node/node_modules/axe-core/axe.min.js"),

@@ -16,7 +16,8 @@ from bs4 import BeautifulSoup
 
 import reportgen
 from conftest import softmax_scores
-from reportgen.report.templating import format_score, template_folder
+from reportgen.numbers import format_score
+from reportgen.report.templating import template_folder
 
 VALUES = [None, 0.0, 0.000312, -0.000312, 0.0095, 0.00996, 0.01, 0.0123, 0.5, 0.9999999, 1.0, 3.14159e-9, 2.5e-300]
 

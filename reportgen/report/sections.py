@@ -8,6 +8,7 @@ from typing import Any
 
 from reportgen import registry
 from reportgen.report.figures import label_only
+from reportgen.report.templating import any_input
 
 SLICE_ROWS = 200  # slices listed in the table (flagged ones always first)
 
@@ -38,9 +39,6 @@ def analysis_context(report: dict[str, Any], figures: dict[str, Any]) -> dict[st
     return context
 
 
-INPUT_KEYS = ("text", "image", "overlay")
-
-
 def headline_keys(report: dict[str, Any]) -> tuple[str, ...]:
     """The summary keys the splits and slices tables show."""
     return ("accuracy", registry.f1_key(report["task"]), "roc_auc_macro", "log_loss")
@@ -68,7 +66,7 @@ def list_context(report: dict[str, Any]) -> dict[str, Any]:
         "broken_order": broken_order,
         "totals": {"label_issues": report.get("label_issues_total"),
                    "confident_mistakes": report.get("confident_mistakes_total")},
-        "with_inputs": {name: any(item.get(k) for item in items for k in INPUT_KEYS) for name, items in lists.items()},
+        "with_inputs": {name: any_input(items) for name, items in lists.items()},
     }
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import jinja2
 
 from reportgen import registry
-from reportgen.numbers import format_count, format_ratio
+from reportgen.numbers import format_count, format_ratio, format_score
 
 
 def template_folder() -> Path:
@@ -51,23 +51,6 @@ def any_input(examples: Any) -> bool:
     """Whether any of ``examples`` (dicts) carries an input to show: a table of examples
     has an "input" column only then (the page script asks the same, ``anyInput``)."""
     return any(e.get(k) for e in examples or () for k in INPUT_KEYS)
-
-
-def format_score(value: Any) -> str:
-    """A score in an example list (label issues, confident mistakes, churn, selection
-    details) with at least two significant digits: 3 decimals from 0.01 up (``0.012``,
-    ``0.987``), two significant digits in scientific notation below (``3.1e-4``, not
-    ``0.000``), ``0`` for zero, ``—`` for none. ``formatScore`` in report.js prints the same
-    text (``toFixed(3)`` and ``toExponential(1)``)."""
-    if value is None:
-        return "—"
-    x = float(value)
-    if x == 0.0:
-        return "0"
-    if abs(x) >= 0.01:
-        return f"{x:.3f}"
-    mantissa, exponent = f"{x:.1e}".split("e")
-    return f"{mantissa}e{int(exponent)}"
 
 
 def render_template(name: str, **context: Any) -> str:
