@@ -14,6 +14,7 @@ import numpy as np
 
 from reportgen import costs as cost_inputs
 from reportgen.costs import Costs
+from reportgen.metrics import curve
 from reportgen.stats import EXACT_CLASSES, ScoreCounts, Statistics, most_common
 
 GAIN_BINS = 10
@@ -71,11 +72,10 @@ def gains(counts: ScoreCounts, bins: int = GAIN_BINS) -> dict[str, Any]:
     Ratios over a class without positives (or negatives) are null. A few passes over the
     (distinct,) arrays; the rest is per bin.
     """
-    found_all = np.cumsum(counts.pos[::-1])  # (distinct,): positives at or above each score, highest first
-    passed_all = np.cumsum(counts.neg[::-1])
+    # (distinct,) each: negatives and positives at or above each score, highest first (metrics' curve kernel)
+    passed_all, found_all, scores = curve(counts)
     if len(found_all) == 0 or found_all[-1] + passed_all[-1] == 0:
         return {"bins": [], "ks": {"statistic": None, "threshold": None}}
-    scores = counts.scores[::-1]
     upto = found_all + passed_all
     n, n_pos, n_neg = upto[-1].item(), found_all[-1].item(), passed_all[-1].item()
     twice_middle = 2 * upto - np.diff(upto, prepend=0)  # 2 x the position of each score's middle example

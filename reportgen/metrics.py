@@ -82,7 +82,7 @@ def _evaluation(stats: Statistics, per_class, decision, decided, notes, **score_
 # ---------------------------------------------------------------- the curve kernel
 
 
-def _curve(counts: ScoreCounts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def curve(counts: ScoreCounts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(fps, tps, thresholds) at each distinct score, highest score first."""
     return np.cumsum(counts.neg[::-1]), np.cumsum(counts.pos[::-1]), counts.scores[::-1]
 
@@ -91,7 +91,7 @@ def _ranking(counts: ScoreCounts) -> dict[str, float | None]:
     """ROC AUC and average precision from the full curve; null without both outcomes."""
     if counts.n_pos == 0 or counts.n_neg == 0:
         return {"roc_auc": None, "average_precision": None}
-    fps, tps, _ = _curve(counts)
+    fps, tps, _ = curve(counts)
     fpr = np.concatenate([[0.0], fps / fps[-1]])
     tpr = np.concatenate([[0.0], tps / tps[-1]])
     precision = tps / (tps + fps)
@@ -104,7 +104,7 @@ def _curves(counts: ScoreCounts, max_points: int) -> dict[str, Any]:
     """ROC and PR curves thinned for display (the areas come from the full curve)."""
     if counts.n_pos == 0:
         return {"roc": None, "pr": None}
-    fps, tps, thresholds = _curve(counts)
+    fps, tps, thresholds = curve(counts)
     pr = _pr_points(fps, tps, thresholds, max_points)
     if counts.n_neg == 0:
         return {"roc": None, "pr": pr}
@@ -127,7 +127,7 @@ def _macro_curves(stats: Statistics, size: int = 101) -> dict[str, Any]:
     for counts in stats.per_class:
         if counts.n_pos == 0 or counts.n_neg == 0:
             continue
-        fps, tps, _ = _curve(counts)
+        fps, tps, _ = curve(counts)
         fpr = np.concatenate([[0.0], fps / fps[-1]])
         tpr = np.concatenate([[0.0], tps / tps[-1]])
         tprs.append(np.interp(grid, fpr, tpr))
