@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -448,9 +449,12 @@ def _read_once(load: Loader) -> Loader:
 
 
 def _score_source(path: PathLike, opts: Options, with_predictions: bool = False) -> Source:
-    """A scores or predictions file; the prediction column is text, as the labels are."""
+    """A scores or predictions file; the prediction column is text, as the labels are. A
+    Parquet file's score columns are read when the score matrix is filled (``io.read_deferred``)."""
     text = (opts.id_column, opts.prediction_column) if with_predictions else (opts.id_column,)
-    return Source(io.read_table(path, string_columns=text), str(path))
+    keep = {*opts.text_columns, *(c for c in (opts.split_column, opts.weight_column) if c)}
+    table, unread = io.read_deferred(path, string_columns=text, keep=keep)
+    return Source(table, str(path), unread)
 
 
 def _run(
@@ -532,7 +536,7 @@ def _examples(labels: Source, load_scores: Loader | None, load_predictions: Load
     source = load_scores()
     same = source is labels
     if predictions is not None and opts.prediction_column in source.table.column_names:
-        source = Source(source.table.drop_columns([opts.prediction_column]), source.name)  # not a score column
+        source = replace(source, table=source.table.drop_columns([opts.prediction_column]))  # not a score column
     examples = build_examples(source if same else labels, source, opts, same, weighted)
     return examples if predictions is None else with_predictions(examples, predictions, opts, source.name)
 

@@ -5,10 +5,12 @@ Only reading happens here; what the columns mean is decided in ``validate``.
 from __future__ import annotations
 
 import csv
+import functools
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Collection, NoReturn, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -20,6 +22,7 @@ from reportgen.errors import InputError
 from reportgen.failing import first_failing
 
 LIST_BATCH_ROWS = 1 << 17  # rows decoded at a time from a Parquet file with list columns
+UNREAD_GROUP = 256  # floating-point columns of a Parquet file decoded at a time (``Unread.read``)
 
 FORMATS = {
     ".csv": "csv",
@@ -70,6 +73,12 @@ def read_table(path: str | os.PathLike[str], string_columns: tuple[str, ...] = (
         raise
     except (pa.ArrowException, OSError, ValueError, UnicodeError) as err:
         raise InputError(f"cannot read as {fmt.upper()}: {first_line(err)}", file=name) from None
+    return _checked(table, name, fmt)
+
+
+def _checked(table: pa.Table, name: str, fmt: str) -> pa.Table:
+    """What every table read is checked for: UTF-8 names, some columns, each name once,
+    some rows, and (Parquet) UTF-8 text."""
     pa.default_memory_pool().release_unused()  # the decoders' scratch, before the next large allocation
     try:
         table.column_names
@@ -83,6 +92,61 @@ def read_table(path: str | os.PathLike[str], string_columns: tuple[str, ...] = (
     if fmt == "parquet":  # the Parquet reader keeps a string's bytes without checking them
         check_text(table, name)
     return table
+
+
+@dataclass(frozen=True, eq=False)
+class Unread:
+    """The floating-point columns of a Parquet file that ``read_deferred`` left unread
+    (``names``); ``read`` decodes some of them, so that a wide file's numbers are decoded
+    a group of columns at a time into the matrix they are copied to, never held whole
+    beside it."""
+
+    path: str
+    names: frozenset[str]
+
+    @functools.cached_property
+    def _file(self) -> pq.ParquetFile:
+        return pq.ParquetFile(self.path, pre_buffer=False)
+
+    def read(self, names: Sequence[str]) -> pa.Table:
+        """A table of the columns ``names`` (each one of ``self.names``)."""
+        try:
+            return self._file.read(columns=list(names))
+        except (pa.ArrowException, OSError, ValueError) as err:
+            raise InputError(f"cannot read as PARQUET: {first_line(err)}", file=self.path) from None
+
+
+def read_deferred(path: str | os.PathLike[str], string_columns: tuple[str, ...] = (),
+                  keep: Collection[str] = ()) -> tuple[pa.Table, Unread | None]:
+    """``read_table``, except that a Parquet file's floating-point columns other than
+    ``keep`` are left unread: the table holds a placeholder for each (all null, one
+    buffer shared by every placeholder of a type: never read its values) and the returned
+    ``Unread`` (None when nothing was left unread) reads their values. Other formats are
+    read whole. For 20,000 rows x 10,000 float64 score columns: decoded 256 columns at a
+    time, 2.7 s instead of 10.5 s for the whole table, and no 1.6 GB table beside the
+    score matrix."""
+    name = str(path)
+    if file_format(path) != "parquet":
+        return read_table(path, string_columns), None
+    check_readable(Path(path), name)
+    try:
+        file = pq.ParquetFile(name, pre_buffer=False)
+        schema = file.schema_arrow
+        check_name_list(schema.names, name)  # the reader refuses a repeated name without naming it
+        kept = set(keep)
+        unread = {f.name for f in schema if pa.types.is_floating(f.type) and f.name not in kept}
+        if not unread:
+            return read_table(path, string_columns), None
+        read = _parquet_columns(file, [n for n in schema.names if n not in unread])
+    except InputError:
+        raise
+    except (pa.ArrowException, OSError, ValueError, UnicodeError) as err:
+        raise InputError(f"cannot read as PARQUET: {first_line(err)}", file=name) from None
+    rows = file.metadata.num_rows
+    placeholders = {str(t): pa.nulls(rows, t) for t in {schema.field(n).type for n in unread}}
+    columns = [placeholders[str(f.type)] if f.name in unread else read.column(f.name) for f in schema]
+    table = pa.Table.from_arrays(columns, schema=schema)
+    return _checked(table, name, "parquet"), Unread(name, frozenset(unread))
 
 
 def check_names(table: pa.Table, name: str) -> None:
@@ -307,14 +371,21 @@ def _read_parquet(name: str, string_columns: tuple[str, ...]) -> pa.Table:
     # column chunks read one at a time: pre-buffering holds every compressed chunk of a
     # row group in memory beside the decoded table (1.7 GB more for 20,000 x 10,000 scores)
     file = pq.ParquetFile(name, pre_buffer=False)
-    schema = file.schema_arrow
-    check_name_list(schema.names, name)  # the reader refuses a repeated name without naming it
-    if not any(pa.types.is_nested(field.type) for field in schema):
+    check_name_list(file.schema_arrow.names, name)  # the reader refuses a repeated name without naming it
+    if not any(pa.types.is_nested(field.type) for field in file.schema_arrow):
         return pq.read_table(name, pre_buffer=False)
+    return _parquet_columns(file, file.schema_arrow.names)
+
+
+def _parquet_columns(file: pq.ParquetFile, columns: list[str]) -> pa.Table:
+    """The ``columns`` of a Parquet file."""
+    wanted = pa.schema([file.schema_arrow.field(n) for n in columns])
+    if not any(pa.types.is_nested(field.type) for field in wanted):
+        return file.read(columns=columns)
     # a list column (of scores) decodes in less time and memory a batch at a time: read
     # whole, its lists' levels and values are built at once (1M rows x 20 classes: Arrow's
     # pool peaks at 351 MiB against 200 MiB, the process at 592 MiB against 352 MiB)
-    return pa.Table.from_batches(file.iter_batches(batch_size=LIST_BATCH_ROWS), schema=schema)
+    return pa.Table.from_batches(file.iter_batches(batch_size=LIST_BATCH_ROWS, columns=columns), schema=wanted)
 
 
 _READERS = {"csv": _read_csv, "tsv": _read_tsv, "jsonl": _read_jsonl, "parquet": _read_parquet}

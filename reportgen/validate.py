@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from reportgen.errors import InputError
 from reportgen.failing import first_failing
+from reportgen.io import UNREAD_GROUP, Unread
 from reportgen.options import Options
 from reportgen.rows import argmax_rows, binary_scores, sigmoid, softmax_rows
 
@@ -113,10 +114,13 @@ class Examples:
 
 @dataclass(frozen=True)
 class Source:
-    """One input table and the name to use for it in messages."""
+    """One input table and the name to use for it in messages; ``unread``: the columns
+    whose values the table does not hold (placeholders: ``io.read_deferred``), read when
+    the score matrix is filled."""
 
     table: pa.Table
     name: str
+    unread: Unread | None = None
 
 
 def build_examples(labels: Source, scores: Source, options: Options, same: bool, weighted: bool = True) -> Examples:
@@ -536,11 +540,16 @@ def score_matrix(scores: Source, columns: tuple[str, ...], ids, out: np.ndarray 
     checked = False  # whether every value is known to be in range (or finite) already
     if list_column is not None:
         checked = _fill_from_list(scores, list_column, columns, ids, matrix, logits)
+    unread = scores.unread.names if scores.unread is not None and list_column is None else frozenset()
+    decoded, held = scores, frozenset()
     for j, name in enumerate(columns):
         column = matrix[:, j]
+        if name in unread and name not in held:  # the next group of columns, read from the file
+            held = frozenset(c for c in columns[j:j + UNREAD_GROUP] if c in unread)
+            decoded = Source(scores.unread.read(sorted(held)), scores.name)
         if list_column is None:
             start = 0
-            for chunk in _numeric_chunks(scores, name, ids):
+            for chunk in _numeric_chunks(decoded if name in unread else scores, name, ids):
                 np.add(chunk, 0.0, out=column[start:start + len(chunk)])  # a copy that turns -0.0 into 0.0
                 start += len(chunk)
         if not checked:  # column by column, so that an error names the class and the row
