@@ -14,6 +14,7 @@ import numpy as np
 
 from reportgen import costs as cost_inputs
 from reportgen.costs import Costs
+from reportgen.matrices import cost_total
 from reportgen.metrics import curve
 from reportgen.stats import EXACT_CLASSES, ScoreCounts, Statistics, most_common
 
@@ -176,7 +177,7 @@ def expected_costs(stats: Statistics, grid: Mapping[str, Any] | None, costs: Cos
     own_labels = stats.predicted_counts is not None
     if stats.task == "multiclass":
         matrix = cost_inputs.cost_matrix(costs, classes)
-        spent = float(np.sum(stats.confusion * matrix)) / float(stats.total)
+        spent = float(cost_total(stats.confusion, matrix)) / float(stats.total)
         section["at_threshold"] = {"threshold": None, "expected_cost": spent}
         return section
     tp, fp, fn, tn = _decided(stats)
@@ -213,7 +214,7 @@ def _decided(stats: Statistics) -> tuple[np.ndarray, ...]:
     confusion matrix, which holds those decisions)."""
     total = float(stats.total)
     if stats.task == "binary" or stats.predicted_counts is not None:
-        tp = np.diag(stats.confusion).astype(np.float64)
+        tp = stats.confusion.diagonal().astype(np.float64)
         made = (stats.predicted_counts if stats.predicted_counts is not None and stats.task == "multilabel"
                 else stats.confusion.sum(axis=0)).astype(np.float64)
         fp = np.maximum(made - tp, 0.0)

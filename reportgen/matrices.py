@@ -4,6 +4,7 @@ either form (dense or sparse) for the readers of a report.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,13 +13,83 @@ MATRIX_LIMIT = 40  # past this many classes the matrices take their compact form
 TOP_SCORED = 5     # compact probability matrix: best-scored classes kept per actual class
 
 
-def shown_classes(confusion: np.ndarray, size: int) -> np.ndarray:
+@dataclass(frozen=True, eq=False)
+class SparseCounts:
+    """A k × k matrix of counts (rows actual, columns predicted) held as its non-zero
+    cells: ``cells`` (m,) ascending row-major positions (actual × k + predicted) and
+    ``counts`` (m,) int64 row counts, or float64 sums of weights. A confusion of n rows
+    has at most n cells whatever k. Answers what the metrics ask of a dense matrix with
+    the same names (``diagonal``, ``sum``, ``trace``, ``shape``, ``dtype``); ``fold`` and
+    ``nonzero`` below take either form."""
+
+    size: int
+    cells: np.ndarray
+    counts: np.ndarray
+
+    @classmethod
+    def of(cls, size: int, cells: np.ndarray, weights: np.ndarray | None = None) -> "SparseCounts":
+        """The counts of ``cells`` ((rows,) positions actual × size + predicted), or
+        the sums of their ``weights`` ((rows,)); cells whose count is 0 are dropped."""
+        if weights is None:
+            found, counts = np.unique(cells, return_counts=True)
+            return cls(size, found, counts.astype(np.int64))
+        found, inverse = np.unique(cells, return_inverse=True)
+        sums = np.bincount(inverse.ravel(), weights=weights, minlength=len(found))
+        kept = sums != 0
+        return cls(size, found[kept], sums[kept])
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.size, self.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.counts.dtype
+
+    def diagonal(self) -> np.ndarray:
+        """(k,) the diagonal."""
+        out = np.zeros(self.size, dtype=self.counts.dtype)
+        actual, predicted = np.divmod(self.cells, self.size)
+        on = actual == predicted
+        out[actual[on]] = self.counts[on]
+        return out
+
+    def trace(self) -> int | float:
+        return self.diagonal().sum()
+
+    def sum(self, axis: int | None = None):
+        """The total (axis None), the column sums (axis 0) or the row sums (axis 1), (k,)."""
+        if axis is None:
+            return self.counts.sum()
+        index = self.cells // self.size if axis == 1 else self.cells % self.size
+        sums = np.bincount(index, weights=self.counts, minlength=self.size)
+        return sums if self.counts.dtype.kind == "f" else sums.astype(np.int64)
+
+
+def nonzero(matrix: "np.ndarray | SparseCounts") -> tuple[np.ndarray, np.ndarray]:
+    """(row-major positions, values) of the non-zero cells of a k × k matrix, dense or sparse."""
+    if isinstance(matrix, SparseCounts):
+        kept = matrix.counts != 0
+        return matrix.cells[kept], matrix.counts[kept]
+    cells = np.flatnonzero(matrix)
+    return cells, matrix.ravel()[cells]
+
+
+def cost_total(matrix: "np.ndarray | SparseCounts", costs: np.ndarray) -> float:
+    """Σ matrix[i, j] × costs[i, j] over the cells of a k × k matrix, dense or sparse
+    (``costs``: (k, k)); a sparse one sums its non-zero cells only."""
+    if isinstance(matrix, SparseCounts):
+        return float(np.sum(matrix.counts * costs.ravel()[matrix.cells]))
+    return float(np.sum(matrix * costs))
+
+
+def shown_classes(confusion: "np.ndarray | SparseCounts", size: int) -> np.ndarray:
     """The ``size`` classes with the most errors (off-diagonal row plus column sums),
     in class order; ties go to the lower class index.
 
-    confusion: (k, k) counts, rows actual. Returns (size,) ascending class indices.
+    confusion: (k, k) counts, rows actual, dense or sparse. Returns (size,) ascending class indices.
     """
-    diagonal = np.diag(confusion)
+    diagonal = confusion.diagonal()
     errors = confusion.sum(axis=0) + confusion.sum(axis=1) - 2 * diagonal
     ranked = np.lexsort((np.arange(len(errors)), -errors))
     return np.sort(ranked[:size])
@@ -31,12 +102,20 @@ def top_scored(sums: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
     return order, np.take_along_axis(sums, order, axis=1)
 
 
-def fold(matrix: np.ndarray, index: np.ndarray) -> np.ndarray:
+def fold(matrix: "np.ndarray | SparseCounts", index: np.ndarray) -> np.ndarray:
     """The rows and columns of ``index``, then one "other" row and column summing the rest.
 
-    matrix: (k, k); index: (K,) distinct class indices. Returns (K + 1, K + 1); its total
-    equals the matrix's.
+    matrix: (k, k), dense or sparse; index: (K,) distinct class indices. Returns (K + 1,
+    K + 1); its total equals the matrix's.
     """
+    if isinstance(matrix, SparseCounts):
+        size = len(index)
+        position = np.full(matrix.size, size)
+        position[index] = np.arange(size)
+        actual, predicted = np.divmod(matrix.cells, matrix.size)
+        flat = position[actual] * (size + 1) + position[predicted]
+        out = np.bincount(flat, weights=matrix.counts, minlength=(size + 1) ** 2).reshape(size + 1, size + 1)
+        return out if matrix.counts.dtype.kind == "f" else out.astype(np.int64)
     shown = matrix[index]
     rows = np.vstack([shown, matrix.sum(axis=0, keepdims=True) - shown.sum(axis=0, keepdims=True)])
     kept = rows[:, index]

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from reportgen.evaluation import Evaluation
-from reportgen.matrices import MATRIX_LIMIT, fold, shown_classes
+from reportgen.matrices import MATRIX_LIMIT, fold, nonzero, shown_classes
 from reportgen.ratios import divide, precision_recall_f1
 from reportgen.stats import CALIBRATION_BINS, TOP_K, ScoreCounts, Statistics, TopScoreSums, calibration_edges
 from reportgen.validate import Note
@@ -194,7 +194,7 @@ def _decided_counts(stats: Statistics) -> list[dict[str, Any]]:
     """Per class, one-vs-rest counts of the model's own hard-label decisions (the
     confusion's diagonal, the decided and the actual counts), and the ratios built on them."""
     kind = np.float64 if stats.weighted else np.int64  # sums of weights, or row counts
-    tp = np.diag(stats.confusion).astype(kind)
+    tp = stats.confusion.diagonal().astype(kind)
     fp = np.maximum(stats.predicted_counts.astype(kind) - tp, 0)  # weights: never rounded below 0
     fn = np.maximum(stats.actual_counts.astype(kind) - tp, 0)
     return _count_rows(tp, fp, fn, np.maximum(stats.total - tp - fp - fn, 0), stats.total)
@@ -223,7 +223,7 @@ def _decision_counts(stats: Statistics, at_threshold: list[dict]) -> tuple[np.nd
         kind = np.float64 if stats.weighted else np.int64
         return tuple(np.array([a[key] for a in at_threshold], dtype=kind) for key in ("tp", "fp", "fn"))
     matrix = stats.confusion
-    tp = np.diag(matrix)
+    tp = matrix.diagonal()
     return tp, matrix.sum(axis=0) - tp, matrix.sum(axis=1) - tp
 
 
@@ -313,7 +313,7 @@ def _top_k(stats: Statistics) -> dict[str, float | None]:
 
 def _single_label_summary(matrix: np.ndarray, support: np.ndarray) -> dict[str, Any]:
     n = matrix.sum().item()
-    diag = np.diag(matrix)
+    diag = matrix.diagonal()
     recall = diag[support > 0] / support[support > 0]
     return {
         "accuracy": _ratio(diag.sum().item(), n),
@@ -342,7 +342,7 @@ def _multilabel_summary(stats: Statistics, at_threshold: list[dict]) -> dict[str
 def _mcc(matrix: np.ndarray) -> float:
     """Matthews correlation from a confusion matrix, as scikit-learn computes it."""
     t_sum, p_sum = matrix.sum(axis=1).astype(np.float64), matrix.sum(axis=0).astype(np.float64)
-    n_correct, n = float(np.trace(matrix)), float(t_sum.sum())
+    n_correct, n = float(matrix.trace()), float(t_sum.sum())
     cov_ytyp = n_correct * n - np.dot(t_sum, p_sum)
     cov_ypyp = n * n - np.dot(p_sum, p_sum)
     cov_ytyt = n * n - np.dot(t_sum, t_sum)
@@ -360,7 +360,7 @@ def _kappa(matrix: np.ndarray) -> float | None:
     denominator = n - np.dot(rows, cols) / n
     if denominator == 0:
         return None
-    return float(1.0 - (n - float(np.trace(matrix))) / denominator)
+    return float(1.0 - (n - float(matrix.trace())) / denominator)
 
 
 # ---------------------------------------------------------------- matrices, grid
@@ -374,7 +374,7 @@ def _confusion_matrix(stats: Statistics) -> dict[str, Any]:
     if k <= MATRIX_LIMIT:
         return {"classes": list(stats.classes), "counts": _counts(counts, stats),
                 "normalized": _row_shares(counts).tolist()}
-    cells = np.flatnonzero(counts)
+    cells, values = nonzero(counts)
     index = shown_classes(counts, MATRIX_LIMIT - 1)
     folded = fold(counts, index)
     return {
@@ -382,7 +382,7 @@ def _confusion_matrix(stats: Statistics) -> dict[str, Any]:
         "counts": None,
         "normalized": None,
         "sparse": {"actual": (cells // k).tolist(), "predicted": (cells % k).tolist(),
-                   "count": _counts(counts.ravel()[cells], stats)},
+                   "count": _counts(values, stats)},
         "shown": {"index": index.tolist(), "counts": _counts(folded, stats),
                   "normalized": _row_shares(folded).tolist(), "other": {"classes": k - len(index)}},
     }

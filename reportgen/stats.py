@@ -15,7 +15,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from reportgen.binning import BinCounter
-from reportgen.matrices import MATRIX_LIMIT, TOP_SCORED, fold, shown_classes, top_scored
+from reportgen.matrices import MATRIX_LIMIT, TOP_SCORED, SparseCounts, fold, shown_classes, top_scored
 from reportgen.validate import Examples
 
 TOP_K = (3, 5)
@@ -245,7 +245,7 @@ class TopScoreSums:
     folded: np.ndarray
 
     @classmethod
-    def from_dense(cls, sums: np.ndarray, confusion: np.ndarray, block: int = 256) -> "TopScoreSums":
+    def from_dense(cls, sums: np.ndarray, confusion: "np.ndarray | SparseCounts", block: int = 256) -> "TopScoreSums":
         """From (k, k) score sums (rows actual), a block of actual classes at a time."""
         k = len(sums)
         top = min(TOP_SCORED, k)
@@ -257,7 +257,7 @@ class TopScoreSums:
         return cls(np.diag(sums).copy(), scored, best, sums.sum(axis=1) - best.sum(axis=1), index, fold(sums, index))
 
     @classmethod
-    def from_examples(cls, ex: Examples, confusion: np.ndarray, cells: float = 4e6) -> "TopScoreSums":
+    def from_examples(cls, ex: Examples, confusion: "np.ndarray | SparseCounts", cells: float = 4e6) -> "TopScoreSums":
         """From single-label examples' rows, grouped by actual class and gathered a block
         of about ``cells`` score cells at a time: no k × k matrix is made."""
         k = len(ex.classes)
@@ -316,7 +316,8 @@ class Statistics:
     """Everything the metrics need, as sums over examples (see ``merge``).
 
     Counts (``confusion`` k × k, ``actual_counts`` (k,), ``top_k_hits``, ``exact_match``)
-    are int64 row counts (the confusion int32 in the final statistics of many classes), or
+    are int64 row counts (the confusion sparse, ``matrices.SparseCounts``, in the final
+    single-label statistics of many classes), or
     float64 sums of weights when weighted; ``score_sums`` (k × k) and the loss sums are
     weighted too. ``n_examples`` stays the row count;
     ``weight_total`` (weighted only) is the sum of weights and ``actual_rows`` ((k,)
@@ -331,7 +332,7 @@ class Statistics:
     n_examples: int
     per_class: tuple[ScoreCounts, ...]
     top_class: ScoreCounts           # multiclass: each row's top score, positive when right (else empty)
-    confusion: np.ndarray            # rows actual, columns predicted (multilabel: co-occurrence)
+    confusion: "np.ndarray | SparseCounts"  # rows actual, columns predicted (multilabel: co-occurrence)
     score_sums: "np.ndarray | TopScoreSums"  # rows actual class, columns the class scored (compact: final, many classes)
     actual_counts: np.ndarray        # examples per actual class
     log_loss_sum: float
@@ -449,7 +450,7 @@ def from_examples(
         sorted_counts = pool.map(count, range(k) if score_counts else ())
         predicted = predicted_classes(ex, np.asarray(cuts))
         final = grid is not None and k > POOL_CLASSES
-        confusion = _confusion(ex, predicted, narrow=final)
+        confusion = _confusion(ex, predicted, sparse=final)
         if final and ex.y_multi is None:
             sums = TopScoreSums.from_examples(ex, confusion)
             diagonal = sums.diagonal
@@ -596,19 +597,17 @@ def _top_class(ex: Examples, predicted: np.ndarray) -> ScoreCounts:
     return ScoreCounts.from_arrays(*top_scores(ex, ex.argmax if ex.has_predictions else predicted), ex.weight)
 
 
-def _confusion(ex: Examples, predicted: np.ndarray, narrow: bool = False) -> np.ndarray:
-    """k × k counts, rows actual (int64; int32 when ``narrow``: final statistics of many
-    classes, never merged, whose cells cannot outgrow the rows in memory)."""
+def _confusion(ex: Examples, predicted: np.ndarray, sparse: bool = False) -> "np.ndarray | SparseCounts":
+    """k × k counts, rows actual (int64, or float64 sums of weights); ``sparse``: single-label
+    ones as ``SparseCounts`` (final statistics of many classes, never merged: at most one
+    cell per row, never k × k)."""
+    k = len(ex.classes)
+    if sparse and ex.y_multi is None:
+        return SparseCounts.of(k, ex.y_true * k + predicted, ex.weight)
     if ex.weight is not None:
         return _weighted_confusion(ex, predicted)
-    k = len(ex.classes)
     if ex.y_multi is None:
-        if not (narrow and ex.n_examples < np.iinfo(np.int32).max):
-            return np.bincount(ex.y_true * k + predicted, minlength=k * k).reshape(k, k).astype(np.int64, copy=False)
-        counts = np.zeros(k * k, dtype=np.int32)
-        cells, found = np.unique(ex.y_true * k + predicted, return_counts=True)  # no k × k int64 temporary
-        counts[cells] = found
-        return counts.reshape(k, k)
+        return np.bincount(ex.y_true * k + predicted, minlength=k * k).reshape(k, k).astype(np.int64, copy=False)
     return np.stack([np.count_nonzero(predicted[ex.y_multi[:, i]], axis=0) for i in range(k)]).astype(np.int64)
 
 
