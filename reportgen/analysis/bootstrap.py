@@ -406,7 +406,11 @@ def interval(draws: Draws, point, bounds: tuple[float, float], level: float = LE
     full = np.broadcast_to(np.asarray(draws.full, dtype=np.float64), (m,))
     jackknife = draws.jackknife.reshape(len(draws.jackknife), m)
     points = np.broadcast_to(np.asarray(point, dtype=np.float64), (m,))
-    low, high = bca(values, full, jackknife, level)
+    low, high = np.empty(m), np.empty(m)
+    step = max(1, int(CHUNK_CELLS // max(len(values), 1)))  # columns at once: bca's temporaries stay small
+    for start in range(0, m, step):
+        block = slice(start, start + step)
+        low[block], high[block] = bca(values[:, block], full[block], jackknife[:, block], level)
     low, high = carry(low, full, points, bounds), carry(high, full, points, bounds)
     low, high = guard(low, high, points, bounds)
     ok = np.isfinite(low) & np.isfinite(high) & np.isfinite(points)
