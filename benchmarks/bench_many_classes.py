@@ -50,11 +50,17 @@ metrics.log_loss(y, p / p.sum(axis=1, keepdims=True), labels=classes)
 
 
 def make(out: Path, rows: int, classes: int, shape: str, seed: int = 0) -> None:
-    """labels.parquet and scores.parquet; ``shape`` is "sig6-str" or "dec6-int"."""
+    """labels.parquet and scores.parquet; ``shape`` is "sig6-str", "dec6-int" or "rare-int"
+    (6 decimals, integer ids, imbalanced classes: the class of rank r drawn with
+    probability proportional to 1 / r, so that most classes have a few examples or none)."""
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
     names = np.array([f"n{j:05d}" for j in range(classes)])
-    y = rng.integers(0, classes, rows)
+    if shape == "rare-int":
+        share = 1.0 / np.arange(1, classes + 1)
+        y = rng.choice(classes, rows, p=share / share.sum())
+    else:
+        y = rng.integers(0, classes, rows)
     p = softmax_scores(rng, y, classes, strength=4.0).astype(np.float64)
     if shape == "sig6-str":
         ids = pa.array(np.char.add("img", np.arange(rows).astype(str)))
@@ -84,7 +90,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--classes", type=int, default=1_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--shapes", default="sig6-str,dec6-int")
+    parser.add_argument("--shapes", default="sig6-str,dec6-int", help="of sig6-str, dec6-int, rare-int")
     parser.add_argument("--no-reference", action="store_true", help="skip the pandas + scikit-learn script")
     parser.add_argument("--keep", help="keep the data and the last report in this folder")
     parser.add_argument("--json", help="save the figures here")
