@@ -96,10 +96,23 @@ def shown_classes(confusion: "np.ndarray | SparseCounts", size: int) -> np.ndarr
 
 
 def top_scored(sums: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per row of ``sums`` ((m, k)): its ``top`` largest columns, best first (ties to the
-    lower index), and their values; both (m, top)."""
-    order = np.argsort(-sums, axis=1, kind="stable")[:, :top]
-    return order, np.take_along_axis(sums, order, axis=1)
+    """Per row of ``sums`` ((m, k), no NaN): its ``top`` largest columns, best first (ties
+    to the lower index), and their values; both (m, top). A partition finds each row's
+    ``top``-th value; the columns above it and the first columns equal to it are the
+    ``top`` chosen, then ordered (no sort of whole rows)."""
+    m, k = sums.shape
+    top = min(top, k)
+    if top == 0 or m == 0:
+        return np.zeros((m, top), dtype=np.int64), np.zeros((m, top))
+    kth = -np.partition(-sums, top - 1, axis=1)[:, top - 1:top]  # (m, 1)
+    above = sums > kth
+    tied = sums == kth
+    room = top - np.count_nonzero(above, axis=1)[:, None]
+    chosen = above | (tied & (np.cumsum(tied, axis=1) <= room))
+    columns = np.nonzero(chosen)[1].reshape(m, top)  # ascending within each row
+    values = np.take_along_axis(sums, columns, axis=1)
+    order = np.argsort(-values, axis=1, kind="stable")
+    return np.take_along_axis(columns, order, axis=1), np.take_along_axis(values, order, axis=1)
 
 
 def fold(matrix: "np.ndarray | SparseCounts", index: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ from reportgen import io
 from reportgen.analysis import bootstrap
 from reportgen.costs import Costs
 from reportgen.decisions import expected_costs
-from reportgen.matrices import SparseCounts, cost_total, fold, nonzero, shown_classes
+from reportgen.matrices import SparseCounts, cost_total, fold, nonzero, shown_classes, top_scored
 from reportgen.metrics import evaluate_statistics
 from reportgen.options import Options
 from reportgen.stats import from_examples
@@ -138,3 +138,16 @@ def test_intervals_in_blocks_of_columns_are_the_whole_ones(monkeypatch):
     whole = bootstrap.interval(draws, point, (0.0, 1.0))
     monkeypatch.setattr(bootstrap, "CHUNK_CELLS", 200 * 5)  # five columns at a time
     assert bootstrap.interval(draws, point, (0.0, 1.0)) == whole
+
+
+def test_top_scored_columns_are_a_stable_sorts_first_ones():
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        m, k = rng.integers(1, 30), rng.integers(1, 40)
+        sums = rng.integers(0, 4, (m, k)) / rng.integers(1, 4)  # many ties
+        sums[rng.random(m) < 0.2] = 0.0  # classes without examples: a row of zeros
+        for top in (1, 3, 5, 50):
+            columns, values = top_scored(sums, top)
+            want = np.argsort(-sums, axis=1, kind="stable")[:, :top]
+            assert np.array_equal(columns, want)
+            assert np.array_equal(values, np.take_along_axis(sums, want, axis=1))
