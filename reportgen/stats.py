@@ -433,7 +433,7 @@ def from_examples(
     k = len(ex.classes)
     cuts = decision_thresholds(ex.classes, threshold, class_thresholds)
     if not ex.has_scores:
-        return _from_predictions(ex, threshold, cuts)
+        return _from_predictions(ex, threshold, cuts, sparse=grid is not None and k > POOL_CLASSES)
     actual = _actual_counts(ex)
     if grid is not None and k > POOL_CLASSES:
         anchors = np.union1d(np.union1d(np.asarray(grid, dtype=np.float64), calibration_edges()), cuts)
@@ -514,16 +514,17 @@ def _weights(ex: Examples) -> dict:
             "fractional_weights": not np.array_equal(ex.weight, np.floor(ex.weight))}
 
 
-def _from_predictions(ex: Examples, threshold: float, cuts: tuple[float, ...]) -> Statistics:
-    """A label-only model: confusion and decision counts from the predicted codes; the
-    per-class score counts are empty and every score sum is zero."""
+def _from_predictions(ex: Examples, threshold: float, cuts: tuple[float, ...], sparse: bool = False) -> Statistics:
+    """A label-only model: confusion and decision counts from the predicted codes (the
+    confusion sparse with ``sparse``, as ``_confusion``); the per-class score counts are
+    empty and every score sum is zero."""
     k = len(ex.classes)
     predicted = predicted_classes(ex, np.asarray(cuts))
     return Statistics(
         task=ex.task, classes=ex.classes, positive_class=ex.positive_class, threshold=float(threshold),
         class_thresholds=cuts, n_examples=ex.n_examples,
         per_class=tuple(ScoreCounts.empty() for _ in range(k)), top_class=ScoreCounts.empty(),
-        confusion=_confusion(ex, predicted), score_sums=np.zeros((k, k)), actual_counts=_actual_counts(ex),
+        confusion=_confusion(ex, predicted, sparse), score_sums=np.zeros((k, k)), actual_counts=_actual_counts(ex),
         log_loss_sum=0.0, brier_sum=0.0, top_k_hits=tuple(0 for _ in TOP_K),
         exact_match=_exact_match(ex, predicted), unnormalized_rows=0, **_weights(ex), **_decided(ex, predicted),
     )

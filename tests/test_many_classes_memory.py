@@ -151,3 +151,23 @@ def test_top_scored_columns_are_a_stable_sorts_first_ones():
             want = np.argsort(-sums, axis=1, kind="stable")[:, :top]
             assert np.array_equal(columns, want)
             assert np.array_equal(values, np.take_along_axis(sums, want, axis=1))
+
+
+def test_a_label_only_model_of_many_classes_counts_a_sparse_confusion():
+    rng = np.random.default_rng(6)
+    classes = [f"c{j:02d}" for j in range(60)]
+    y = rng.choice(57, 900)  # three classes without examples
+    pred = np.where(rng.random(900) < 0.7, y, rng.choice(60, 900))
+    names = np.array(classes)
+    report = reportgen.evaluate_arrays(names[y], y_pred=names[pred], classes=classes, n_bootstrap=0).to_dict()
+    matrix = report["confusion_matrix"]
+    want = confusion_matrix(y, pred, labels=np.arange(60))
+    assert matrix["counts"] is None
+    got = np.zeros((60, 60), dtype=np.int64)
+    got[matrix["sparse"]["actual"], matrix["sparse"]["predicted"]] = matrix["sparse"]["count"]
+    assert np.array_equal(got, want)
+    assert report["summary"]["mcc"] == pytest.approx(matthews_corrcoef(y, pred), abs=1e-12)
+    assert report["summary"]["cohen_kappa"] == pytest.approx(cohen_kappa_score(y, pred), abs=1e-12)
+    recall = [c["recall"] for c in report["per_class"]]
+    support = want.sum(axis=1)
+    assert recall == pytest.approx(np.divide(np.diag(want), support, out=np.zeros(60), where=support > 0).tolist())
