@@ -387,8 +387,8 @@ class Statistics:
             raise ValueError("cannot merge statistics of different tasks, classes or thresholds")
         if len(parts) == 1:
             return first
-        if any(isinstance(p.score_sums, TopScoreSums) for p in parts):
-            raise ValueError("final statistics of many classes (compact score sums) do not merge")
+        if any(isinstance(p.score_sums, TopScoreSums) or isinstance(p.confusion, SparseCounts) for p in parts):
+            raise ValueError("final statistics of many classes (compact score sums, sparse confusion) do not merge")
         return replace(
             first,
             n_examples=sum(p.n_examples for p in parts),
