@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable
 from reportgen import arrays
 from reportgen.accumulate import DISTINCT_BUDGET
 from reportgen.analysis.slices import SliceOptions, parse_specs
-from reportgen.engines import check_engine, choose_engine, engine_class
+from reportgen.engines import REGISTRY, check_engine, choose_engine, engine_class
 from reportgen.engines.base import EngineSettings, check_model_count
 from reportgen.errors import InputError
 from reportgen.evaluation import Evaluation
@@ -57,11 +57,9 @@ def evaluate(
     allow_partial, score_columns, n_bootstrap, seed, ...). Raises InputError on bad input.
     """
     opts = Options(**options)
-    check_engine(engine)
-    make = getattr(engine_class(engine), "for_frames", None) if engine != "auto" else None
+    make = getattr(engine_class(engine), "for_frames", None) if engine in REGISTRY else None
     if make is None:
         raise InputError(f"usage: engine {engine!r} on DataFrames: use 'memory' (pandas) or 'spark' (Spark DataFrames)")
-    spark = engine == "spark"
     frames: dict[str, Any] = {"labels": labels}
 
     def name(frame, kind: str) -> str | None:
@@ -74,11 +72,10 @@ def evaluate(
         return known or kind
 
     main_scores = labels if scores is None and predictions is None else scores
-    models = [(model_name, name(main_scores, "scores"),
-               name(predictions, "predictions" if spark else "scores predictions"))]
+    models = [(model_name, name(main_scores, "scores"), name(predictions, "predictions"))]
     if baseline is not None or baseline_predictions is not None:
         models.append((baseline_name, name(baseline, "baseline"), name(baseline_predictions, "baseline predictions")))
-    models += [(n, name(frame, f"compare {n}" if spark else n), None) for n, frame in compare]
+    models += [(n, name(frame, f"compare {n}"), None) for n, frame in compare]
     check_model_count(len(models))
     plan = RunPlan(labels="labels", models=tuple(models), opts=opts, inputs=_text(inputs))
     return run(make(opts, frames), plan)

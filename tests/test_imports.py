@@ -109,3 +109,20 @@ def test_report_never_imports_evaluation():
     graph = import_graph()
     back = sorted(m for m, deps in graph.items() if m.startswith("reportgen.report") and "reportgen.evaluation" in deps)
     assert back == []
+
+
+LAYERS = ("io", "rows", "binning", "matrices", "hashing", "validate", "chunks", "stats", "accumulate", "engines",
+          "metrics", "analysis", "pipeline", "api", "cli")  # the order the README's architecture gives
+
+
+def test_layers_import_downward():
+    """No module of a layer imports a module of a later layer (a package may import its own modules)."""
+
+    def layer(module: str) -> int | None:
+        name = module.removeprefix("reportgen.")
+        return next((i for i, top in enumerate(LAYERS) if name == top or name.startswith(top + ".")), None)
+
+    upward = sorted(f"{m} -> {d}" for m, deps in import_graph().items() for d in deps
+                    if layer(m) is not None and layer(d) is not None and layer(d) > layer(m)
+                    and not d.startswith(m + "."))
+    assert upward == []
