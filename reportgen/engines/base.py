@@ -1,6 +1,8 @@
 """The producer protocol every engine follows, and what the streaming engines share.
 
-A producer hands a report's passes chunks of joined rows (``reportgen.chunks``):
+A producer hands a report's passes chunks of joined rows (``reportgen.chunks``). It is
+made by ``for_files(opts, paths, settings)`` (files, globs or folders; ``EngineSettings``)
+or ``for_frames(opts, frames)`` (DataFrames by name), where the engine takes them; then:
 
 - ``prepare(labels, models, metadata, metadata_columns)``: read or plan the inputs:
   the labels, each model as (name, its scores, its hard-label predictions) and the
@@ -41,6 +43,9 @@ class Producer(Protocol):
 
     name: ClassVar[str]  # as the report's ``engine`` section names it
     keeps_every_candidate: ClassVar[bool]  # example lists keep every candidate (for --export)
+
+    @classmethod
+    def for_files(cls, opts: Options, paths: Sequence[str], settings: "EngineSettings") -> "Producer": ...
 
     def prepare(self, labels: Any, models: Sequence[tuple[str, Any, Any]], metadata: Any = None,
                 metadata_columns: Sequence[str] = ()) -> Any: ...
