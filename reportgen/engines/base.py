@@ -16,7 +16,11 @@ or ``for_frames(opts, frames)`` (DataFrames by name), where the engine takes the
   row, before any pass (None when only a whole pass knows the rows);
 - ``close()``: release what ``prepare`` opened.
 
-``reportgen.pipeline.run`` drives every producer through the same passes.
+``reportgen.pipeline.run`` drives every producer through the same passes. How a producer
+makes its statistics is its own affair (one pass over a join of every model, or one pass
+per model); what it hands ``reduce``'s combiners is fixed: chunks whose ``models`` hold the
+report's model first and its baseline second on the same rows (churn and the paired
+bootstrap read both), with the metadata columns of those rows.
 """
 from __future__ import annotations
 
