@@ -61,6 +61,18 @@ def test_deferred_parquet_columns_fill_the_same_score_matrix(tmp_path):
     assert np.array_equal(deferred.y_score, whole.y_score) and deferred.y_score.flags.f_contiguous
 
 
+def test_the_memory_engine_reads_parquet_scores_a_group_at_a_time(tmp_path, monkeypatch):
+    labels, scores, names = _data(tmp_path)
+    groups = []
+    read = io.Unread.read
+    monkeypatch.setattr(io.Unread, "read", lambda self, wanted: groups.append(len(wanted)) or read(self, wanted))
+    deferred = reportgen.evaluate_files(labels, scores, n_bootstrap=0).to_dict()
+    assert groups == [io.UNREAD_GROUP, CLASSES - io.UNREAD_GROUP]
+    monkeypatch.setattr(io, "read_deferred", lambda path, string_columns=(), keep=(): (io.read_table(path, string_columns), None))
+    whole = reportgen.evaluate_files(labels, scores, n_bootstrap=0).to_dict()
+    assert deferred == whole
+
+
 def test_a_missing_score_in_a_deferred_column_is_named_with_its_row(tmp_path):
     labels, scores, names = _data(tmp_path)
     table = pq.read_table(scores)
