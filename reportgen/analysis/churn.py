@@ -26,6 +26,14 @@ def correct(ex: Examples, thresholds: np.ndarray) -> np.ndarray:
     return np.all(predicted == ex.y_multi, axis=1)
 
 
+def right_of(chunk: Chunk, model: int, thresholds: np.ndarray) -> np.ndarray:
+    """(rows,) bool: whether model ``model`` decided each row of ``chunk`` right at
+    ``thresholds`` (the report's): from its Examples, or, when the chunk holds the report's
+    model alone, from the per-row table that model's own pass wrote (``Chunk.rights``)."""
+    other = chunk.models[model]
+    return correct(other, thresholds) if other is not None else np.asarray(chunk.rights[model], dtype=bool)
+
+
 CHANGES = ("fixed", "broken", "still_right", "still_wrong")
 
 
@@ -49,8 +57,8 @@ class Churn:
         self.fixed = TopList(self.classes, limit)
 
     def add(self, chunk: Chunk) -> None:
-        new, old = chunk.models[0], chunk.models[1]
-        new_right, old_right = correct(new, self.thresholds), correct(old, self.thresholds)
+        new = chunk.models[0]
+        new_right, old_right = correct(new, self.thresholds), right_of(chunk, 1, self.thresholds)
         change = np.select([new_right & ~old_right, ~new_right & old_right, new_right], [0, 1, 2], 3)
         w = np.ones(new.n_examples) if new.weight is None else new.weight
         self.weighted |= new.weight is not None
