@@ -15,7 +15,7 @@ into quantile bins); labels, scores, baseline and metadata each list the rows in
 order (chunks shuffled, rows shuffled in each chunk).
 
 Timing: `reportgen build --engine duckdb --baseline-scores ... --metadata ... --slice-by
-region --slice-by age --split-column split` (1,000 resamples) in a fresh process, wall
+region --slice-by age` (1,000 resamples; `--split` adds `--split-column split`) in a fresh process, wall
 time and peak memory of its process tree (sampled from /proc every 10 ms, children
 included), against DuckDB alone joining the labels, both score files and the metadata by
 id and reading every score once (files in the page cache, the best of three fresh
@@ -25,7 +25,7 @@ alternating in the same run. A run that fails (DuckDB out of its limit) is repor
 `--plain`: the labels and the model's scores only: the build with the default bootstrap
 and with `--no-bootstrap`, against DuckDB joining the two files and reading every score.
 
-`--identical`: the metrics JSON of `--engine memory`, `duckdb` (and `spark` with
+`--identical` (with the split column): the metrics JSON of `--engine memory`, `duckdb` (and `spark` with
 `--spark`) are compared on every key but `engine`: integers and text equal, floats to
 1e-12.
 """
@@ -121,15 +121,16 @@ def make(out: Path, rows: int, seed: int = 0) -> None:
                 writer.write_table(pa.table(columns, schema=schema), row_group_size=1 << 20)
 
 
-def build(data: Path, engine: str, out: Path, plain: bool = False) -> list[str]:
-    """The build's command: the whole report, or (``plain``) the labels and scores alone."""
+def build(data: Path, engine: str, out: Path, plain: bool = False, split: bool = False) -> list[str]:
+    """The build's command: the whole report (``split``: with the split column), or
+    (``plain``) the labels and scores alone."""
     command = [*reportgen_command(), "build", "--engine", engine, "-q", "--labels", str(data / "labels.parquet"),
                "--scores", str(data / "scores.parquet"),
                "--out", str(out / f"{engine}.html"), "--metrics-json", str(out / f"{engine}.json")]
     if plain:
         return command
     return command + ["--baseline-scores", str(data / "baseline.parquet"), "--metadata", str(data / "metadata.parquet"),
-                      "--slice-by", "region", "--slice-by", "age", "--split-column", "split"]
+                      "--slice-by", "region", "--slice-by", "age"] + (["--split-column", "split"] if split else [])
 
 
 def fresh(command: list[str], stdout: bool = False):
@@ -175,6 +176,7 @@ def main() -> None:
     parser.add_argument("--identical", action="store_true", help="compare the engines' JSON instead of timing")
     parser.add_argument("--spark", action="store_true", help="with --identical: Spark too")
     parser.add_argument("--memory-limit", help="the build's --memory-limit (default: reportgen's own)")
+    parser.add_argument("--split", action="store_true", help="the build with --split-column split too")
     parser.add_argument("--plain", action="store_true", help="time the labels and scores alone, with and "
                         "without the bootstrap")
     args = parser.parse_args()
@@ -185,7 +187,7 @@ def main() -> None:
         engines = ["memory", "duckdb"] + (["spark"] if args.spark else [])
         reports = {}
         for engine in engines:
-            wall, peak = fresh(build(args.data, engine, out))
+            wall, peak = fresh(build(args.data, engine, out, split=True))
             reports[engine] = json.loads((out / f"{engine}.json").read_text())
             print(f"{engine}: {wall:.1f} s, peak {peak:,.0f} MB")
         first = reports.pop("memory")
@@ -210,7 +212,7 @@ def main() -> None:
     for _ in range(args.repeat):
         scans.append(join_scan(args.data))
         bounded.append(attempt(lambda: join_scan(args.data, args.memory_limit or default_memory_limit(), tries=1)))
-        runs.append(attempt(lambda: fresh(build(args.data, "duckdb", out) + extra)))
+        runs.append(attempt(lambda: fresh(build(args.data, "duckdb", out, split=args.split) + extra)))
     if None in runs or None in bounded:
         print(f"failed under DuckDB's {args.memory_limit or default_memory_limit()} limit: "
               f"{'the build' if None in runs else ''} {'the join and scan' if None in bounded else ''}")

@@ -50,6 +50,7 @@ BATCH_ROWS = 1 << 21
 LARGE_BATCH_ROWS = 1 << 20  # above LARGE rows DuckDB needs its memory limit: smaller batches
 LARGE = 50_000_000
 BATCH_SCORES = 1 << 21  # rows × scored models of one batch: each model's scores are held twice (as read, validated)
+KEYED_BATCH_ROWS = 1 << 19  # a batch of one model's pass: the slices and lists copy parts of it while it is counted
 MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
 
 
@@ -289,7 +290,7 @@ class DuckEngine:
                  if wants(combiner, m) or (m == 1 and 1 not in keyed.rights)] + [0]
         total, streamed = keyed.rows * len(order), 0
         buffer = MatrixBuffer()
-        rows = self.batch_rows or (LARGE_BATCH_ROWS if keyed.rows > LARGE else BATCH_ROWS)
+        rows = self.batch_rows or KEYED_BATCH_ROWS
         for m in order:
             writer = RightsWriter(os.path.join(self.temp, f"rights{m}.parquet")) \
                 if m == 1 and 1 not in keyed.rights else None
