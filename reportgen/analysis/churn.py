@@ -12,18 +12,10 @@ from reportgen.analysis.lists import Ranked, TopList, listed, positive_score
 from reportgen.analysis.mistakes import confusion_turns
 from reportgen.chunks import Chunk
 from reportgen.inputs import Inputs
-from reportgen.stats import predicted_classes
+from reportgen.stats import correct, predicted_classes
 from reportgen.validate import Examples
 
 EXACT_LIMIT = 1000  # discordant pairs up to which McNemar's test is the exact binomial one
-
-
-def correct(ex: Examples, thresholds: np.ndarray) -> np.ndarray:
-    """Whether each example is right: the class (single-label) or the whole label set."""
-    predicted = predicted_classes(ex, thresholds)
-    if ex.y_multi is None:
-        return predicted == ex.y_true
-    return np.all(predicted == ex.y_multi, axis=1)
 
 
 def right_of(chunk: Chunk, model: int, thresholds: np.ndarray) -> np.ndarray:
