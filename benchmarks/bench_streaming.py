@@ -217,6 +217,8 @@ def main() -> None:
         print(f"failed under DuckDB's {args.memory_limit or default_memory_limit()} limit: "
               f"{'the build' if None in runs else ''} {'the join and scan' if None in bounded else ''}")
         runs, bounded = [r for r in runs if r] or [(math.inf, math.nan)], [b for b in bounded if b] or [(math.inf, 0)]
+        if not any(r for r in runs):
+            return
     scan, wall = statistics.median(s[0] for s in scans), statistics.median(r[0] for r in runs)
     peak = max(r[1] for r in runs)
     report = json.loads((out / "duckdb.json").read_text())
