@@ -18,7 +18,6 @@ REGISTRY = {
     "duckdb": "reportgen.engines.duck:DuckEngine",
     "spark": "reportgen.engines.spark:SparkEngine",
 }
-ENGINES = ("auto", *REGISTRY)
 # The memory engine holds about this many bytes per score cell at its peak (parsed table,
 # float64 matrix, sort keys); "comfortably fits" means within a quarter of the memory.
 BYTES_PER_CELL = 40
@@ -28,14 +27,15 @@ SHARE_OF_MEMORY = 0.25
 
 
 def check_engine(name: str) -> str:
-    if name not in ENGINES:
-        raise InputError(f"usage: --engine {name!r} is not one of {', '.join(ENGINES)}")
+    """``name`` when it is ``auto`` or a registered engine."""
+    if name != "auto" and name not in REGISTRY:
+        raise InputError(f"usage: --engine {name!r} is not one of {', '.join(('auto', *REGISTRY))}")
     return name
 
 
 def engine_class(name: str) -> type:
     """The producer class registered as ``name`` (its module imported now)."""
-    module, _, cls = REGISTRY[check_engine(name)].partition(":")
+    module, _, cls = REGISTRY[name].partition(":")
     return getattr(importlib.import_module(module), cls)
 
 

@@ -1,6 +1,8 @@
 """The producer protocol every engine follows, and what the streaming engines share.
 
-A producer hands a report's passes chunks of joined rows (``reportgen.chunks``):
+A producer hands a report's passes chunks of joined rows (``reportgen.chunks``). It is
+made by ``for_files(opts, paths, settings)`` (files, globs or folders; ``EngineSettings``)
+or ``for_frames(opts, frames)`` (DataFrames by name), where the engine takes them; then:
 
 - ``prepare(labels, models, metadata, metadata_columns)``: read or plan the inputs:
   the labels, each model as (name, its scores, its hard-label predictions) and the
@@ -14,7 +16,11 @@ A producer hands a report's passes chunks of joined rows (``reportgen.chunks``):
   row, before any pass (None when only a whole pass knows the rows);
 - ``close()``: release what ``prepare`` opened.
 
-``reportgen.pipeline.run`` drives every producer through the same passes.
+``reportgen.pipeline.run`` drives every producer through the same passes. How a producer
+makes its statistics is its own affair (one pass over a join of every model, or one pass
+per model); what it hands ``reduce``'s combiners is fixed: chunks whose ``models`` hold the
+report's model first and its baseline second on the same rows (churn and the paired
+bootstrap read both), with the metadata columns of those rows.
 """
 from __future__ import annotations
 
@@ -41,6 +47,9 @@ class Producer(Protocol):
 
     name: ClassVar[str]  # as the report's ``engine`` section names it
     keeps_every_candidate: ClassVar[bool]  # example lists keep every candidate (for --export)
+
+    @classmethod
+    def for_files(cls, opts: Options, paths: Sequence[str], settings: "EngineSettings") -> "Producer": ...
 
     def prepare(self, labels: Any, models: Sequence[tuple[str, Any, Any]], metadata: Any = None,
                 metadata_columns: Sequence[str] = ()) -> Any: ...

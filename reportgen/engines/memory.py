@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from reportgen import io
 from reportgen.chunks import Chunk, Combiner
-from reportgen.engines.base import Factory, check_model_count
+from reportgen.engines.base import Factory
 from reportgen.errors import InputError
 from reportgen.options import Options
 from reportgen.stats import Statistics, from_examples
@@ -61,7 +61,6 @@ class MemoryEngine:
         when it holds the weight column, and the one chunk of the passes, with the
         ``metadata_columns`` the report slices by."""
         opts = self.opts
-        check_model_count(len(models))
         label_source = self._read(labels, opts.text_columns)
         meta = None
         if metadata is not None:
