@@ -1,23 +1,31 @@
-"""The whole report on the streaming engines: a baseline, the default bootstrap and two
-slice columns, against DuckDB alone joining the files, and the same JSON on every engine.
+"""The whole report on the streaming engines: a baseline, the default bootstrap, two
+slice columns and a split column, against DuckDB alone joining the files, and the same
+JSON on every engine.
 
-    python benchmarks/bench_streaming.py --rows 10000000 --data /tmp/rg-stream [--repeat 2]
+    python benchmarks/bench_streaming.py --rows 10000000 --data /tmp/rg-stream [--repeat 3]
+    python benchmarks/bench_streaming.py --rows 10000000 --data /tmp/rg-stream --plain [--repeat 3]
+    python benchmarks/bench_streaming.py --rows 100000000 --data /tmp/rg-stream-100m --repeat 1
     python benchmarks/bench_streaming.py --rows 2000000 --data /tmp/rg-stream-2m --identical [--spark]
 
-Data (Parquet, made here in chunks of 1M rows, in bounded memory): 20 classes of softmax
-scores for a model and a weaker baseline, integer ids, a metadata file with a text column
-(`region`, 6 values) and a numeric one (`age`, cut into quantile bins); labels, scores,
-baseline and metadata each list the rows in another order (chunks shuffled, rows shuffled
-in each chunk).
+Data (Parquet, made here in chunks of 1M rows with pyarrow's ParquetWriter, in bounded
+memory: 100M rows need about 1 GB): 20 classes of float32 softmax scores for a model and
+a weaker baseline, integer ids, labels with a split column (`split`: train, valid, test),
+a metadata file with a text column (`region`, 6 values) and a numeric one (`age`, cut
+into quantile bins); labels, scores, baseline and metadata each list the rows in another
+order (chunks shuffled, rows shuffled in each chunk).
 
 Timing: `reportgen build --engine duckdb --baseline-scores ... --metadata ... --slice-by
-region --slice-by age` (1,000 resamples) in a fresh process, wall time and peak memory of
-its process tree, against DuckDB alone joining the labels, both score files and the
-metadata by id and reading every score once (files in the page cache, the best of three
-fresh processes; with DuckDB's default memory, and once more under the build's limit),
+region --slice-by age` (1,000 resamples; `--split` adds `--split-column split`) in a fresh process, wall
+time and peak memory of its process tree (sampled from /proc every 10 ms, children
+included), against DuckDB alone joining the labels, both score files and the metadata by
+id and reading every score once (files in the page cache, the best of three fresh
+processes; with DuckDB's default memory, and once more under the build's limit),
 alternating in the same run. A run that fails (DuckDB out of its limit) is reported as such.
 
-`--identical`: the metrics JSON of `--engine memory`, `duckdb` (and `spark` with
+`--plain`: the labels and the model's scores only: the build with the default bootstrap
+and with `--no-bootstrap`, against DuckDB joining the two files and reading every score.
+
+`--identical` (with the split column): the metrics JSON of `--engine memory`, `duckdb` (and `spark` with
 `--spark`) are compared on every key but `engine`: integers and text equal, floats to
 1e-12.
 """
@@ -47,27 +55,34 @@ CLASSES = 20
 
 JOIN_SCAN = """
 import sys, time, duckdb, pyarrow.parquet as pq
-d = sys.argv[1]
+d, plain = sys.argv[1], sys.argv[2] == "plain"
 columns = [c for c in pq.ParquetFile(f"{d}/scores.parquet").schema_arrow.names if c != "id"]
-sums = ", ".join([f's."{c}"' for c in columns] + [f'b."{c}"' for c in columns])
-sql = (f"SELECT count(*), count(DISTINCT m.region), avg(m.age), " + ", ".join(f"sum({c})" for c in sums.split(", ")) +
-       f" FROM '{d}/labels.parquet' l JOIN '{d}/scores.parquet' s USING (id) JOIN '{d}/baseline.parquet' b USING (id)"
-       f" JOIN '{d}/metadata.parquet' m USING (id)")
+if plain:
+    sums = [f's."{c}"' for c in columns]
+    sql = (f"SELECT count(*), count(DISTINCT l.label), " + ", ".join(f"sum({c})" for c in sums) +
+           f" FROM '{d}/labels.parquet' l JOIN '{d}/scores.parquet' s USING (id)")
+else:
+    sums = [f's."{c}"' for c in columns] + [f'b."{c}"' for c in columns]
+    sql = (f"SELECT count(*), count(DISTINCT m.region), avg(m.age), " + ", ".join(f"sum({c})" for c in sums) +
+           f" FROM '{d}/labels.parquet' l JOIN '{d}/scores.parquet' s USING (id) JOIN '{d}/baseline.parquet' b USING (id)"
+           f" JOIN '{d}/metadata.parquet' m USING (id)")
 con = duckdb.connect()
 con.execute("SET enable_progress_bar = false")
-if len(sys.argv) > 2:
-    con.execute(f"SET memory_limit = '{sys.argv[2]}'")
+if len(sys.argv) > 3:
+    con.execute(f"SET memory_limit = '{sys.argv[3]}'")
 start = time.perf_counter()
 con.execute(sql).fetchall()
 print(time.perf_counter() - start)
 """
 
 
-def join_scan(data: Path, memory_limit: str | None = None, tries: int = 3) -> tuple[float, float]:
+def join_scan(data: Path, memory_limit: str | None = None, tries: int = 3, plain: bool = False
+              ) -> tuple[float, float]:
     """(best seconds of ``tries`` fresh runs, peak MB) of DuckDB alone joining the four
-    files and reading every score once (under ``memory_limit`` when given)."""
-    runs = [fresh([sys.executable, "-c", JOIN_SCAN, str(data), *([memory_limit] if memory_limit else [])],
-                  stdout=True) for _ in range(tries)]
+    files (``plain``: the labels and the scores) and reading every score once (under
+    ``memory_limit`` when given)."""
+    runs = [fresh([sys.executable, "-c", JOIN_SCAN, str(data), "plain" if plain else "all",
+                   *([memory_limit] if memory_limit else [])], stdout=True) for _ in range(tries)]
     return min(float(out) for _, _, out in runs), max(peak for _, peak, _ in runs)
 
 
@@ -81,10 +96,11 @@ def make(out: Path, rows: int, seed: int = 0) -> None:
     starts = list(range(0, rows, CHUNK))
     truth = {s: rng.integers(0, CLASSES, min(CHUNK, rows - s)) for s in starts}
     regions = np.array(["north", "south", "east", "west", "centre", "islands"])
+    splits = np.array(["train", "valid", "test"])
     schemas = {
-        "labels": pa.schema([("id", pa.int64()), ("label", pa.string())]),
-        "scores": pa.schema([("id", pa.int64())] + [(c, pa.float64()) for c in names]),
-        "baseline": pa.schema([("id", pa.int64())] + [(c, pa.float64()) for c in names]),
+        "labels": pa.schema([("id", pa.int64()), ("label", pa.string()), ("split", pa.string())]),
+        "scores": pa.schema([("id", pa.int64())] + [(c, pa.float32()) for c in names]),
+        "baseline": pa.schema([("id", pa.int64())] + [(c, pa.float32()) for c in names]),
         "metadata": pa.schema([("id", pa.int64()), ("region", pa.string()), ("age", pa.float64())]),
     }
     for name, schema in schemas.items():
@@ -94,21 +110,27 @@ def make(out: Path, rows: int, seed: int = 0) -> None:
                 order = rng.permutation(len(y))
                 ids = np.arange(start, start + len(y))[order]
                 if name == "labels":
-                    columns = {"id": ids, "label": np.array(names)[y[order]]}
+                    columns = {"id": ids, "label": np.array(names)[y[order]],
+                               "split": splits[rng.choice(3, len(y), p=[0.8, 0.1, 0.1])]}
                 elif name == "metadata":
                     region = regions[rng.integers(0, len(regions), len(y))]
                     columns = {"id": ids, "region": region, "age": np.round(rng.gamma(4.0, 9.0, len(y)), 1)}
                 else:
-                    p = np.round(softmax_scores(rng, y[order], CLASSES, 2.5 if name == "scores" else 1.6), 6)
+                    p = softmax_scores(rng, y[order], CLASSES, 2.5 if name == "scores" else 1.6).astype(np.float32)
                     columns = {"id": ids, **{c: p[:, j] for j, c in enumerate(names)}}
                 writer.write_table(pa.table(columns, schema=schema), row_group_size=1 << 20)
 
 
-def build(data: Path, engine: str, out: Path) -> list[str]:
-    return [*reportgen_command(), "build", "--engine", engine, "-q", "--labels", str(data / "labels.parquet"),
-            "--scores", str(data / "scores.parquet"), "--baseline-scores", str(data / "baseline.parquet"),
-            "--metadata", str(data / "metadata.parquet"), "--slice-by", "region", "--slice-by", "age",
-            "--out", str(out / f"{engine}.html"), "--metrics-json", str(out / f"{engine}.json")]
+def build(data: Path, engine: str, out: Path, plain: bool = False, split: bool = False) -> list[str]:
+    """The build's command: the whole report (``split``: with the split column), or
+    (``plain``) the labels and scores alone."""
+    command = [*reportgen_command(), "build", "--engine", engine, "-q", "--labels", str(data / "labels.parquet"),
+               "--scores", str(data / "scores.parquet"),
+               "--out", str(out / f"{engine}.html"), "--metrics-json", str(out / f"{engine}.json")]
+    if plain:
+        return command
+    return command + ["--baseline-scores", str(data / "baseline.parquet"), "--metadata", str(data / "metadata.parquet"),
+                      "--slice-by", "region", "--slice-by", "age"] + (["--split-column", "split"] if split else [])
 
 
 def fresh(command: list[str], stdout: bool = False):
@@ -154,6 +176,9 @@ def main() -> None:
     parser.add_argument("--identical", action="store_true", help="compare the engines' JSON instead of timing")
     parser.add_argument("--spark", action="store_true", help="with --identical: Spark too")
     parser.add_argument("--memory-limit", help="the build's --memory-limit (default: reportgen's own)")
+    parser.add_argument("--split", action="store_true", help="the build with --split-column split too")
+    parser.add_argument("--plain", action="store_true", help="time the labels and scores alone, with and "
+                        "without the bootstrap")
     args = parser.parse_args()
     make(args.data, args.rows)
     out = args.data / "out"
@@ -162,7 +187,7 @@ def main() -> None:
         engines = ["memory", "duckdb"] + (["spark"] if args.spark else [])
         reports = {}
         for engine in engines:
-            wall, peak = fresh(build(args.data, engine, out))
+            wall, peak = fresh(build(args.data, engine, out, split=True))
             reports[engine] = json.loads((out / f"{engine}.json").read_text())
             print(f"{engine}: {wall:.1f} s, peak {peak:,.0f} MB")
         first = reports.pop("memory")
@@ -180,15 +205,20 @@ def main() -> None:
                 print("   ", line)
         return
     extra = ["--memory-limit", args.memory_limit] if args.memory_limit else []
+    if args.plain:
+        plain(args, out, extra)
+        return
     scans, bounded, runs = [], [], []
     for _ in range(args.repeat):
         scans.append(join_scan(args.data))
         bounded.append(attempt(lambda: join_scan(args.data, args.memory_limit or default_memory_limit(), tries=1)))
-        runs.append(attempt(lambda: fresh(build(args.data, "duckdb", out) + extra)))
+        runs.append(attempt(lambda: fresh(build(args.data, "duckdb", out, split=args.split) + extra)))
     if None in runs or None in bounded:
         print(f"failed under DuckDB's {args.memory_limit or default_memory_limit()} limit: "
               f"{'the build' if None in runs else ''} {'the join and scan' if None in bounded else ''}")
         runs, bounded = [r for r in runs if r] or [(math.inf, math.nan)], [b for b in bounded if b] or [(math.inf, 0)]
+        if not any(r for r in runs):
+            return
     scan, wall = statistics.median(s[0] for s in scans), statistics.median(r[0] for r in runs)
     peak = max(r[1] for r in runs)
     report = json.loads((out / "duckdb.json").read_text())
@@ -203,6 +233,26 @@ def main() -> None:
           f"ratio {wall / scan:.1f}")
     print(f"{'PASS' if wall <= 4 * scan else 'FAIL'}  at most 4x the join and scan")
     print(f"{'PASS' if peak < 4096 else 'FAIL'}  peak memory under 4 GB")
+
+
+def plain(args, out: Path, extra: list[str]) -> None:
+    """The labels and scores alone: the build with and without the bootstrap against
+    DuckDB's join of the two files, alternating, medians of ``args.repeat``."""
+    scans, runs, quick = [], [], []
+    for _ in range(args.repeat):
+        scans.append(join_scan(args.data, plain=True))
+        runs.append(fresh(build(args.data, "duckdb", out, plain=True) + extra))
+        quick.append(fresh(build(args.data, "duckdb", out, plain=True) + extra + ["--no-bootstrap"]))
+    scan = statistics.median(s[0] for s in scans)
+    print(f"{args.rows:,} rows x {CLASSES} classes, labels and scores only")
+    print(f"DuckDB join and scan of the two files: {scan:.2f} s (best of 3 fresh runs, median of {args.repeat}), "
+          f"peak {max(s[1] for s in scans):,.0f} MB")
+    for name, found, target in (("default bootstrap", runs, 6), ("--no-bootstrap", quick, 4)):
+        wall = statistics.median(r[0] for r in found)
+        print(f"reportgen --engine duckdb, {name}: {wall:.1f} s (median of {args.repeat}; runs "
+              f"{', '.join(f'{r[0]:.1f}' for r in found)}), peak {max(r[1] for r in found):,.0f} MB, "
+              f"ratio {wall / scan:.1f}")
+        print(f"{'PASS' if wall <= target * scan else 'FAIL'}  at most {target}x the join and scan")
 
 
 if __name__ == "__main__":

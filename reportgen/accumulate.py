@@ -218,7 +218,12 @@ class StatisticsPass:
             self.accumulators = [self.settings.accumulator() for _ in range(self.n_models)]
         raw = chunk.raw_scores or (None,) * self.n_models
         for acc, examples, columns in zip(self.accumulators, chunk.models, raw):
-            acc.add(examples, columns)
+            if examples is not None:
+                acc.add(examples, columns)
+
+    def wants(self, model: int) -> bool:
+        """Every model's chunks (each model has its own accumulator)."""
+        return True
 
     def merge(self, other: "StatisticsPass") -> "StatisticsPass":
         self.counted = [_combined(a, b) for a, b in zip(self.statistics(), other.statistics())]

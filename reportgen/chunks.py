@@ -8,6 +8,12 @@ columns the report slices by. The memory engine hands its whole data as one chun
 several); DuckDB hands one per Arrow batch; Spark one per batch of each partition, the
 partitions' combiners merged on the driver. A combiner's result must not depend on how
 the rows were cut into chunks, nor on their order.
+
+DuckDB joins each model with the labels in a pass of its own: its chunks hold one model
+(the others None). A chunk of the report's model then carries, for the models it lacks,
+whether each row was decided right (``rights``: what churn needs of two models on one
+row). A combiner reads chunks without the report's model only when it says so
+(``wants(model)``); ``Together`` and ``Make`` ask their parts.
 """
 from __future__ import annotations
 
@@ -31,23 +37,37 @@ class Chunk:
     ``raw_scores[m]``, when an engine has them, is model m's score columns as read (each
     (rows,) float32 or float64, no copy; None where a class has none), which binned
     counting uses instead of converting ``y_score``. A chunk's arrays are only valid while
-    ``add`` runs (engines reuse their buffers): a combiner copies what it keeps."""
+    ``add`` runs (engines reuse their buffers): a combiner copies what it keeps.
 
-    models: tuple[Examples, ...]
+    ``models[m]`` is None for a model this chunk does not hold (a pass of one model);
+    ``rights[m]`` (rows,) bool is then, in a chunk of the report's model, whether model
+    m decided each row right (``analysis.churn.correct`` at the report's thresholds)."""
+
+    models: tuple[Examples | None, ...]
     metadata: Mapping[str, pa.Array] = field(default_factory=dict)
     raw_scores: tuple[Sequence[np.ndarray | None] | None, ...] = ()
+    rights: Mapping[int, np.ndarray] = field(default_factory=dict)
 
     @property
-    def main(self) -> Examples:
+    def main(self) -> Examples | None:
         return self.models[0]
 
     @property
+    def first(self) -> Examples:
+        """The first model the chunk holds (every one has the same rows)."""
+        return next(m for m in self.models if m is not None)
+
+    @property
     def n_rows(self) -> int:
-        return self.models[0].n_examples
+        return self.first.n_examples
 
 
 class Combiner(Protocol):
-    """Chunks in, one partial result that merges with others (see the module's docstring)."""
+    """Chunks in, one partial result that merges with others (see the module's docstring).
+
+    A combiner may define ``wants(model) -> bool``: whether it reads chunks that hold model
+    ``model`` without the report's model; without it, it is fed only chunks that hold the
+    report's model."""
 
     def add(self, chunk: Chunk) -> None:
         """Reduce one chunk into this combiner."""
@@ -56,15 +76,30 @@ class Combiner(Protocol):
         """This combiner's and ``other``'s chunks together (either may be modified)."""
 
 
+def wants(combiner, model: int) -> bool:
+    """Whether ``combiner`` reads chunks of ``model`` (see ``Combiner``)."""
+    return model == 0 or bool(getattr(combiner, "wants", lambda m: False)(model))
+
+
+def feeds(combiner, chunk: Chunk) -> bool:
+    """Whether ``chunk`` goes to ``combiner``: it holds the report's model, or a model the
+    combiner wants."""
+    return chunk.main is not None or any(m is not None and wants(combiner, i) for i, m in enumerate(chunk.models))
+
+
 class Together:
     """Several combiners fed the same chunks: one pass for all of them (``parts`` in order)."""
 
     def __init__(self, parts: tuple) -> None:
         self.parts = tuple(parts)
 
+    def wants(self, model: int) -> bool:
+        return any(wants(part, model) for part in self.parts)
+
     def add(self, chunk: Chunk) -> None:
         for part in self.parts:
-            part.add(chunk)
+            if feeds(part, chunk):
+                part.add(chunk)
 
     def merge(self, other: "Together") -> "Together":
         return Together(tuple(mine.merge(theirs) for mine, theirs in zip(self.parts, other.parts)))

@@ -586,6 +586,15 @@ def predicted_classes(ex: Examples, threshold: float | np.ndarray) -> np.ndarray
     return ex.y_score > cut
 
 
+def correct(ex: Examples, thresholds: np.ndarray) -> np.ndarray:
+    """(rows,) bool: whether each example is right: the class (single-label) or the whole
+    label set, decided at ``thresholds`` (``predicted_classes``)."""
+    predicted = predicted_classes(ex, thresholds)
+    if ex.y_multi is None:
+        return predicted == ex.y_true
+    return np.all(predicted == ex.y_multi, axis=1)
+
+
 def top_scores(ex: Examples, predicted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Multiclass: (whether the predicted class is right, its score) of each row."""
     return predicted == ex.y_true, ex.y_score[np.arange(ex.n_examples), predicted]

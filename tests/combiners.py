@@ -9,7 +9,9 @@ from reportgen.chunks import Chunk
 
 class ClassCounts:
     """A toy combiner: rows per (true class, predicted class) of the report's model, weight
-    per metadata group, and the baseline's rows per predicted class."""
+    per metadata group, and the baseline's rows per predicted class. It wants the
+    baseline's chunks too, which hold the baseline alone on DuckDB (a pass per model)
+    and both models on one row on Spark."""
 
     def __init__(self, k: int) -> None:
         self.k = k
@@ -18,13 +20,19 @@ class ClassCounts:
         self.baseline = np.zeros(k, dtype=np.int64)
         self.chunks = 0
 
+    def wants(self, model: int) -> bool:
+        return True
+
     def add(self, chunk: Chunk) -> None:
         main, baseline = chunk.models
-        assert main.ids.to_pylist() == baseline.ids.to_pylist()  # the same rows in the same order
-        np.add.at(self.pairs, (main.y_true, main.y_pred), 1)
-        self.baseline += np.bincount(baseline.y_score.argmax(axis=1), minlength=self.k)
-        for value in chunk.metadata["group"].to_pylist():
-            self.groups[value] = self.groups.get(value, 0) + 1
+        if main is not None and baseline is not None:
+            assert main.ids.to_pylist() == baseline.ids.to_pylist()  # the same rows in the same order
+        if main is not None:
+            np.add.at(self.pairs, (main.y_true, main.y_pred), 1)
+            for value in chunk.metadata["group"].to_pylist():
+                self.groups[value] = self.groups.get(value, 0) + 1
+        if baseline is not None:
+            self.baseline += np.bincount(baseline.y_score.argmax(axis=1), minlength=self.k)
         self.chunks += 1
 
     def merge(self, other: "ClassCounts") -> "ClassCounts":

@@ -409,6 +409,9 @@ def test_the_statistics_pass_pickles_as_its_statistics(tmp_path):
             def __init__(self) -> None:
                 self.i = 0
 
+            def wants(self, model: int) -> bool:  # each model's chunks (a pass per model on DuckDB)
+                return True
+
             def add(self, chunk: Chunk) -> None:
                 halves[self.i % 2].add(chunk)
                 self.i += 1
@@ -492,3 +495,56 @@ def test_spark_reduce_and_bad_rows(spark_session, tmp_path):
         _report("spark", bad, scores=bad["scores"], baseline_predictions=bad["baseline_predictions"])
     text = str(err.value)
     assert "zebra" in text and "r0042" in text and "bad_baseline_predictions" in text and "predicted" in text
+
+
+def test_duckdb_joins_each_model_with_the_keys_when_the_ids_agree(tmp_path):
+    """Files holding the same ids (counts and hash sums agree) take the per-model join: every
+    chunk holds one model, and the report's model's chunks say whether the baseline decided
+    each row right (from the baseline's own pass), as churn computes it from both models."""
+    from reportgen.engines.duck import DuckEngine
+    from reportgen.stats import correct, decision_thresholds
+
+    files = _multiclass(tmp_path)
+    seen: dict[str, dict] = {"main": {}, "baseline": {}}
+
+    class Rows:
+        def wants(self, model: int) -> bool:
+            return True
+
+        def add(self, chunk: Chunk) -> None:
+            assert sum(m is not None for m in chunk.models) == 1
+            main, baseline = chunk.models
+            if main is not None:
+                seen["main"].update(zip(main.ids.to_pylist(), chunk.rights[1].tolist()))
+            else:
+                cuts = decision_thresholds(baseline.classes, 0.5, None)
+                seen["baseline"].update(zip(baseline.ids.to_pylist(), correct(baseline, cuts).tolist()))
+
+    engine = DuckEngine(Options(), batch_rows=64)
+    try:
+        engine.prepare(str(files["labels"]), _models(files), str(files["metadata"]), ("group",))
+        assert engine.keyed is not None
+        engine.reduce(Rows)
+    finally:
+        engine.close()
+    assert len(seen["main"]) == 600 and seen["main"] == seen["baseline"]
+
+
+@pytest.mark.parametrize("change", ["repeated everywhere", "missing in the baseline"])
+def test_duckdb_names_ids_the_fingerprints_let_through_or_catch(tmp_path, change):
+    """An id repeated alike in every file leaves the fingerprints equal: the join's row count
+    names it. A missing id changes them: the join of every file names it."""
+    files = _multiclass(tmp_path)
+    labels = pd.read_csv(files["labels"], dtype=str)
+    scores, baseline = (pd.read_parquet(files[n]) for n in ("scores", "baseline"))
+    if change == "repeated everywhere":
+        labels, scores, baseline = (pd.concat([f, f[f["id"] == "r0042"]]) for f in (labels, scores, baseline))
+        expected = "duplicate id 'r0042'"
+    else:
+        baseline = baseline[baseline["id"] != "r0042"]
+        expected = "1 ids of .* are not in .*baseline2"
+    paths = {"labels": _write(tmp_path, "labels2", labels), "scores": _write(tmp_path, "scores2", scores, "parquet"),
+             "baseline": _write(tmp_path, "baseline2", baseline, "parquet")}
+    with pytest.raises(InputError, match=expected):
+        reportgen.evaluate_files(paths["labels"], paths["scores"], baseline=paths["baseline"], engine="duckdb",
+                                 n_bootstrap=0)

@@ -135,7 +135,8 @@ class GroupSums:
 
 class Bootstrap:
     """Combiner of every model's ``GroupSums`` over the same groups: each chunk's rows
-    fall in their groups by id once, for all its models (row i is the same id in each)."""
+    fall in their groups by id once, for all its models (row i is the same id in each);
+    a chunk may hold some of the models only (a pass of one model)."""
 
     def __init__(self, sums: list[GroupSums], seed: int):
         self.sums, self.seed = sums, seed
@@ -143,9 +144,14 @@ class Bootstrap:
     def add(self, chunk: Chunk) -> None:
         if not chunk.n_rows:
             return
-        groups = row_groups(chunk.main.ids, self.seed, self.sums[0].decision.shape[0])
+        groups = row_groups(chunk.first.ids, self.seed, self.sums[0].decision.shape[0])
         for sums in self.sums:
-            sums.add_rows(chunk.models[sums.model], groups)
+            if chunk.models[sums.model] is not None:
+                sums.add_rows(chunk.models[sums.model], groups)
+
+    def wants(self, model: int) -> bool:
+        """The chunks of every model it sums (pairs of models meet in the groups, not in rows)."""
+        return any(sums.model == model for sums in self.sums)
 
     def merge(self, other: "Bootstrap") -> "Bootstrap":
         for mine, theirs in zip(self.sums, other.sums):

@@ -12,18 +12,18 @@ from reportgen.analysis.lists import Ranked, TopList, listed, positive_score
 from reportgen.analysis.mistakes import confusion_turns
 from reportgen.chunks import Chunk
 from reportgen.inputs import Inputs
-from reportgen.stats import predicted_classes
+from reportgen.stats import correct, predicted_classes
 from reportgen.validate import Examples
 
 EXACT_LIMIT = 1000  # discordant pairs up to which McNemar's test is the exact binomial one
 
 
-def correct(ex: Examples, thresholds: np.ndarray) -> np.ndarray:
-    """Whether each example is right: the class (single-label) or the whole label set."""
-    predicted = predicted_classes(ex, thresholds)
-    if ex.y_multi is None:
-        return predicted == ex.y_true
-    return np.all(predicted == ex.y_multi, axis=1)
+def right_of(chunk: Chunk, model: int, thresholds: np.ndarray) -> np.ndarray:
+    """(rows,) bool: whether model ``model`` decided each row of ``chunk`` right at
+    ``thresholds`` (the report's): from its Examples, or, when the chunk holds the report's
+    model alone, from the per-row table that model's own pass wrote (``Chunk.rights``)."""
+    other = chunk.models[model]
+    return correct(other, thresholds) if other is not None else np.asarray(chunk.rights[model], dtype=bool)
 
 
 CHANGES = ("fixed", "broken", "still_right", "still_wrong")
@@ -49,8 +49,8 @@ class Churn:
         self.fixed = TopList(self.classes, limit)
 
     def add(self, chunk: Chunk) -> None:
-        new, old = chunk.models[0], chunk.models[1]
-        new_right, old_right = correct(new, self.thresholds), correct(old, self.thresholds)
+        new = chunk.models[0]
+        new_right, old_right = correct(new, self.thresholds), right_of(chunk, 1, self.thresholds)
         change = np.select([new_right & ~old_right, ~new_right & old_right, new_right], [0, 1, 2], 3)
         w = np.ones(new.n_examples) if new.weight is None else new.weight
         self.weighted |= new.weight is not None

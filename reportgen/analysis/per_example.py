@@ -123,7 +123,15 @@ class Analyses:
     def _parts(self) -> tuple:
         return self.bootstrap, self.churn, self.mistakes, self.issues, self.selection
 
+    def wants(self, model: int) -> bool:
+        """Chunks of the baseline alone feed its bootstrap sums; the rest reads the report's model."""
+        return self.bootstrap is not None and self.bootstrap.wants(model)
+
     def add(self, chunk: Chunk) -> None:
+        if chunk.main is None:
+            if self.bootstrap is not None:
+                self.bootstrap.add(chunk)
+            return
         for part in self._parts():
             if part is not None:
                 part.add(chunk)

@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 from reportgen import registry
 from reportgen.accumulate import anchor_thresholds, within_budget
 from reportgen.analysis import bootstrap
-from reportgen.analysis.churn import correct
+from reportgen.analysis.churn import correct, right_of
 from reportgen.binning import N_BINS, BinCounter, bins_of
 from reportgen.chunks import Chunk
 from reportgen.errors import InputError
@@ -388,7 +388,7 @@ class SliceCombiner:
         if self.like is None:
             self.like = ex.subset(np.empty(0, dtype=np.int64))
         if self.baseline:
-            new, old = correct(ex, thresholds), correct(chunk.models[1], thresholds)
+            new, old = correct(ex, thresholds), right_of(chunk, 1, thresholds)
             columns += [np.where(mask, w, 0.0) for mask in (new & ~old, ~new & old, new & old, ~new & ~old)]
         rows = np.stack(columns, axis=1)
         hashes = id_hashes(ex.ids, DEDUP_SEED)

@@ -19,8 +19,11 @@ or ``for_frames(opts, frames)`` (DataFrames by name), where the engine takes the
 ``reportgen.pipeline.run`` drives every producer through the same passes. How a producer
 makes its statistics is its own affair (one pass over a join of every model, or one pass
 per model); what it hands ``reduce``'s combiners is fixed: chunks whose ``models`` hold the
-report's model first and its baseline second on the same rows (churn and the paired
-bootstrap read both), with the metadata columns of those rows.
+report's model first and its baseline second on the same rows, with the metadata columns
+of those rows; or, one pass per model (DuckDB), chunks holding one model (the others
+None), each fed only to the combiners that ``wants`` it, the report's model's chunks
+carrying whether the baseline decided each row right (``Chunk.rights``, what churn and
+slice churn read; the paired bootstrap pairs models through its id-hash groups).
 """
 from __future__ import annotations
 

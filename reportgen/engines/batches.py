@@ -263,6 +263,28 @@ def chunk_from_batch(table: pa.Table, join: "JoinPlan", buffers: Sequence[Matrix
     return Chunk(tuple(models), metadata, tuple(raw))
 
 
+def right_column(model: int) -> str:
+    """The column of a batch saying whether model ``model`` decided the row right (read
+    from the per-row table that model's own pass wrote)."""
+    return f"__right{model}"
+
+
+def model_chunk(table: pa.Table, join: "JoinPlan", model: int, buffer: MatrixBuffer, label_of=None,
+                prediction_of=None, rights: Sequence[int] = ()) -> Chunk:
+    """A batch of one model's pass (the keys joined with that model's files) as a Chunk
+    holding that model alone (the others None); the report's model's chunks carry the
+    metadata columns and, for the models in ``rights``, whether each decided the row right."""
+    plan = join.models[model]
+    view = model_view(table, plan)
+    models: list[Examples | None] = [None] * len(join.models)
+    raw: list = [None] * len(join.models)
+    models[model] = examples_from_batch(view, plan, label_of, buffer, prediction_of)
+    raw[model] = raw_columns(view, plan)
+    metadata = {c: table.column(META + c).combine_chunks() for c in join.metadata_columns} if model == 0 else {}
+    right = {m: table.column(right_column(m)).to_numpy(zero_copy_only=False) for m in rights}
+    return Chunk(tuple(models), metadata, tuple(raw), right)
+
+
 def _scores(table: pa.Table, plan: Plan, ids: LazyIds, buffer: MatrixBuffer | None) -> tuple[np.ndarray, np.ndarray | None]:
     """(the batch's checked score matrix, the buffer it lives in). Binary separate columns:
     the one column is written as the second of ``[1 - p, p]``."""

@@ -5,6 +5,17 @@ predictions into class codes and joins by id under a memory limit, spilling to a
 temporary folder. Its Arrow batches become Chunks, validated and reduced (the statistics
 pass: by the same ``Accumulator`` every engine uses, one per model) while DuckDB produces
 the next batch on its own threads.
+
+The join, per model (``KeyedJoin``): when every file holds the same ids (each file's
+count and the sum of its ids' seeded hashes agree), a narrow keys table (id, class code,
+weight, split, metadata columns: the labels joined with the metadata) is written once to
+a Parquet file, and each pass joins it with one model's files at a time: the keys are
+the hash join's build side, the model's wide scores stream through as its probe side, so
+no model's scores are ever held whole. The baseline's pass writes whether it decided
+each row right (id, bool) to a second narrow file, joined into the report's model's
+passes for churn. Files whose ids differ (or repeat) take the one join of every file
+(``Query``), which names the missing or repeated ids and keeps the ids found in every
+file with ``--allow-partial``.
 """
 from __future__ import annotations
 
@@ -17,18 +28,20 @@ import threading
 from typing import Callable, ClassVar, Iterator, Mapping, Sequence, TypeVar
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from reportgen import io
 from reportgen.accumulate import DISTINCT_BUDGET
-from reportgen.chunks import Combiner
+from reportgen.chunks import Combiner, feeds, wants
 from reportgen.engines import physical_memory
 from reportgen.engines.base import EngineSettings, StreamingEngine, check_budget, check_rows
 from reportgen.engines.batches import (CODE, ID, LABELS, META, PCODE, PRED, SPLIT, WEIGHT, JoinPlan, MatrixBuffer,
                                        ModelFiles, Plan, chunk_from_batch, in_column,
-                                       make_join_plan, matched_rows, new_counts, refuse_unmatched, settle_join,
-                                       unmatched)
+                                       make_join_plan, matched_rows, model_chunk, new_counts, refuse_unmatched,
+                                       right_column, settle_join, unmatched)
 from reportgen.errors import InputError
 from reportgen.options import Options
+from reportgen.stats import correct, decision_thresholds
 from reportgen.validate import FALSE_WORDS, PREVIEW, TRUE_WORDS, duplicate_id_error
 
 C = TypeVar("C", bound=Combiner)
@@ -37,6 +50,7 @@ BATCH_ROWS = 1 << 21
 LARGE_BATCH_ROWS = 1 << 20  # above LARGE rows DuckDB needs its memory limit: smaller batches
 LARGE = 50_000_000
 BATCH_SCORES = 1 << 21  # rows × scored models of one batch: each model's scores are held twice (as read, validated)
+KEYED_BATCH_ROWS = 1 << 19  # a batch of one model's pass: the slices and lists copy parts of it while it is counted
 MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
 
 
@@ -93,6 +107,7 @@ class DuckEngine(StreamingEngine):
         self.types: dict[str, dict[str, str]] = {}
         self.schemas: dict[str, pa.Schema] = {}
         self.query: Query | None = None
+        self.keyed: KeyedJoin | None = None
 
     @classmethod
     def for_files(cls, opts: Options, paths: Sequence[str], settings: EngineSettings) -> "DuckEngine":
@@ -177,15 +192,50 @@ class DuckEngine(StreamingEngine):
             io.check_engine_file(file)
         self.sources = {file: DuckSource(file, tuple(sorted(columns))) for file, columns in text.items()}
         join = make_join_plan(self, labels, models, opts, metadata, metadata_columns)
-        self.rows = [self.count(self.sources[file]) for file in join.files]
-        check_rows(join.files, self.rows)
         self.join = join
         self.query = Query(join, opts.id_column, self.sources, {f: self._types(f) for f in self.sources})
+        prints = [self._fingerprint(self.sources[file]) for file in join.files]
+        self.rows = [n for n, _ in prints]
+        check_rows(join.files, self.rows)
+        if len(join.files) > 1 and len(set(prints)) == 1:
+            self.keyed = self._keys()
         return join
+
+    def _fingerprint(self, source: DuckSource) -> tuple[int, int]:
+        """(rows, the sum of the ids' seeded hashes) of a file: two files with the same
+        count and sum hold the same ids, each as often (but for a 2**-64 chance)."""
+        ids = self.query.ids
+        count, total = self.rows_of(f"SELECT count(*), sum(hash({ids}, {FINGERPRINT_SEED}::UBIGINT)) "
+                                    f"FROM {source.sql}", source)[0]
+        return int(count), int(total or 0)
+
+    def _keys(self) -> "KeyedJoin":
+        """Write the keys (the labels joined with the metadata) once, and count what the
+        join of every file would have found (rows without metadata; settled by the first
+        pass, which names a repeated metadata id)."""
+        join, query = self.join, self.query
+        keyed = KeyedJoin(join, query, self.sources, {f: self._types(f) for f in self.sources},
+                          os.path.join(self.temp, "keys.parquet"))
+        try:
+            self.con.cursor().execute(f"COPY ({keyed.keys_sql}) TO {literal(keyed.path)} (FORMAT parquet)")
+        except self.duckdb.Error as err:
+            raise self._error(err, self.sources[join.metadata or join.files[0]]) from None
+        seen = new_counts(join)
+        seen["joined"] = self.rows[0]
+        if join.metadata is not None:
+            flag, text = in_column(len(join.files)), f"CAST({ID} AS VARCHAR)"
+            missing, few = self.rows_of(f"SELECT count(*), list({text} ORDER BY {text})[1:{PREVIEW}] "
+                                        f"FROM {keyed.table} WHERE {flag} IS NULL")[0]
+            seen["no_metadata"], seen["no_metadata_ids"] = int(missing), list(few or [])
+        keyed.seen = seen
+        keyed.rows = self.rows[0] - (seen["no_metadata"] if join.weights_in_metadata else 0)
+        return keyed
 
     def reduce(self, factory: Callable[[], C]) -> C:
         """One pass over the join: every Chunk of matched rows into one combiner made by
         ``factory()`` (see ``reportgen.chunks``). Checks the join as it goes and after."""
+        if self.keyed is not None:
+            return self._reduce_keyed(factory)
         join, query, opts = self.join, self.query, self.opts
         seen = new_counts(join)
         buffers = [MatrixBuffer() for _ in join.models]
@@ -205,6 +255,62 @@ class DuckEngine(StreamingEngine):
         self.notes = join.main.notes + settle_join(seen, self.rows, join, opts.allow_partial, self._check_unique,
                                                    self._missing_ids)
         return combiner
+
+    def _reduce_keyed(self, factory: Callable[[], C]) -> C:
+        """One pass as one query per model (the keys joined with its files), the report's
+        model last: the models the combiner wants (``chunks.wants``), and the baseline's
+        once, for its per-row table, before the report's model needs it."""
+        join, keyed = self.join, self.keyed
+        if keyed.seen is not None:  # what the join of every file would say, as it would at its end
+            self.notes = join.main.notes + settle_join(keyed.seen, self.rows, join, self.opts.allow_partial,
+                                                       self._check_unique, self._missing_ids)
+            keyed.seen = None
+        combiner = factory()
+        order = [m for m in range(1, len(join.models))
+                 if wants(combiner, m) or (m == 1 and 1 not in keyed.rights)] + [0]
+        total, streamed = keyed.rows * len(order), 0
+        buffer = MatrixBuffer()
+        rows = self.batch_rows or KEYED_BATCH_ROWS
+        for m in order:
+            writer = RightsWriter(os.path.join(self.temp, f"rights{m}.parquet")) \
+                if m == 1 and 1 not in keyed.rights else None
+            rights = tuple(keyed.rights) if m == 0 else ()
+            found = 0
+            try:
+                for batch in self._batches(keyed.sql(m, rights), self.query, rows):
+                    found += batch.num_rows
+                    if found > keyed.rows:  # an id repeated in the labels and in this model's files alike
+                        self._repeated()
+                    table = pa.Table.from_batches([batch])
+                    chunk = model_chunk(table, join, m, buffer, self._label_of, self._prediction_of, rights)
+                    if writer is not None:
+                        writer.write_table(self._rights(table, chunk, m))
+                    if feeds(combiner, chunk):
+                        combiner.add(chunk)
+                    streamed += batch.num_rows
+                    if self.progress:
+                        self.progress(min(streamed, total), total)
+            finally:
+                if writer is not None:
+                    writer.close()
+            if found != keyed.rows:
+                self._repeated()
+                raise InputError(f"{found:,} rows joined where {keyed.rows:,} were expected: the files changed "
+                                 "while they were read", file=join.files[0])
+            if writer is not None:
+                keyed.rights[m] = writer.where
+        return combiner
+
+    def _rights(self, table: pa.Table, chunk, model: int) -> pa.Table:
+        """Whether model ``model`` decided each row of a batch right, at the report's thresholds."""
+        ex = chunk.models[model]
+        cuts = decision_thresholds(ex.classes, self.opts.threshold, self.opts.class_thresholds)
+        return pa.table({ID: table.column(ID), right_column(model): pa.array(correct(ex, cuts), pa.bool_())})
+
+    def _repeated(self) -> None:
+        """Name an id repeated in some file (one is, when a join finds more rows than it should)."""
+        for file in self.join.files:
+            self._check_unique(file)
 
     def metadata_values(self, columns: Sequence[str], numeric: Callable[[pa.DataType], bool]
                         ) -> dict[str, pa.Array] | None:
@@ -323,6 +429,73 @@ def label_text(column: str, kind: str) -> str:
     return f"CAST({name} AS VARCHAR)"
 
 
+FINGERPRINT_SEED = 0x5EED_1D5
+
+
+class RightsWriter:
+    """A model's per-row table (id, whether it decided the row right), written batch by batch."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.writer: pq.ParquetWriter | None = None
+
+    def write_table(self, table: pa.Table) -> None:
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.where, table.schema)
+        self.writer.write_table(table)
+
+    def close(self) -> None:
+        if self.writer is None:  # no rows: an empty table all the same
+            return
+        self.writer.close()
+
+
+class KeyedJoin:
+    """The per-model join (see the module's docstring): the keys' SQL and Parquet file,
+    and each model's pass as SQL. ``rows``: the keys' rows (those without metadata left
+    out when the weights are the metadata's); ``rights``: model -> its per-row table's file."""
+
+    def __init__(self, join: JoinPlan, query: "Query", sources: Mapping[str, DuckSource],
+                 types: Mapping[str, Mapping[str, str]], path: str) -> None:
+        self.join, self.query, self.sources, self.types, self.path = join, query, sources, types, path
+        self.table = f"read_parquet({literal(path)})"
+        self.rows = 0
+        self.rights: dict[int, str] = {}
+        self.seen: dict | None = None  # the join's counts, settled by the first pass
+        labels = join.files[0]
+        ids = query.ids
+        columns = query.label_columns(types[labels])
+        part = f"SELECT CAST({ids} AS {'BIGINT' if query.id_as_int else 'VARCHAR'}) AS {ID}, {', '.join(columns)} " \
+               f"FROM {sources[labels].sql}"
+        if join.metadata is None:
+            self.keys_sql = part
+            self.main_only: list[str] = []
+            return
+        meta = query.metadata_columns()
+        self.main_only = [c.rsplit(" AS ", 1)[1] for c in meta]
+        meta_part = f"SELECT {ids} AS {ID}, {', '.join(meta)} FROM {sources[join.metadata].sql}"
+        self.keys_sql = f"SELECT l.*, m.* EXCLUDE ({ID}) FROM ({part}) l LEFT JOIN ({meta_part}) m ON l.{ID} = m.{ID}"
+
+    def sql(self, model: int, rights: Sequence[int] = ()) -> str:
+        """Model ``model``'s pass: the keys (with the metadata columns for the report's model
+        only) joined with its scores and predictions files, and the per-row tables ``rights``."""
+        plan = self.join.models[model]
+        files = list(dict.fromkeys(f for f in (plan.scores_name if plan.scored else None, plan.predictions_name)
+                                   if f is not None))
+        keys = f"SELECT * FROM {self.table}"
+        if self.join.weights_in_metadata:
+            keys += f" WHERE {in_column(len(self.join.files))} IS NOT NULL"
+        shown = "k.*" if model == 0 or not self.main_only else f"k.* EXCLUDE ({', '.join(self.main_only)})"
+        parts = [f"SELECT {self.query.ids} AS {ID}, {', '.join(self.query.model_columns(self.types[f], f, plan))} "
+                 f"FROM {self.sources[f].sql}" for f in files]
+        sql = f"SELECT {shown}" + "".join(f", f{i}.* EXCLUDE ({ID})" for i in range(len(parts)))
+        sql += "".join(f", r{m}.{right_column(m)}" for m in rights)
+        sql += f" FROM ({parts[0]}) f0 JOIN ({keys}) k ON k.{ID} = f0.{ID}"
+        sql += "".join(f" JOIN ({p}) f{i} ON f{i}.{ID} = k.{ID}" for i, p in enumerate(parts[1:], 1))
+        sql += "".join(f" JOIN read_parquet({literal(self.rights[m])}) r{m} ON r{m}.{ID} = k.{ID}" for m in rights)
+        return sql
+
+
 INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "HUGEINT")
 
 
@@ -364,35 +537,54 @@ class Query:
         shown = ", ".join(f"m.{quote(META + c)}" for c in columns)
         return f"SELECT {shown} FROM ({ids}) l LEFT JOIN ({meta}) m ON l.{ID} = m.{ID}"
 
-    def _columns(self, i: int, file: str, types: Mapping[str, str]) -> list[str]:
+    def label_columns(self, types: Mapping[str, str]) -> list[str]:
+        """The labels file's columns: class code (or label text), weight, split, found-flag."""
         join = self.join
         main = join.main
         out = []
-        if i == 0:
-            kind = types.get(main.label_column, "VARCHAR")
-            text = quote(main.label_column) if is_list(kind) else label_text(main.label_column, kind)
-            if main.task == "multilabel":  # text of names, or the list itself
-                out.append(f"{text} AS {LABELS}")
-            else:
-                out.append(f"{_code(text, main, False)} AS {CODE}")
-            if main.weight_column is not None and not join.weights_in_metadata:
-                out.append(f"{quote(main.weight_column)} AS {WEIGHT}")
-            if main.split_column is not None:
-                out.append(f"{quote(main.split_column)} AS {SPLIT}")
-        if i == len(join.files):  # the metadata (and the weights, when they are its)
-            out = [f"{quote(c)} AS {quote(META + c)}" for c in join.metadata_columns]
-            if join.weights_in_metadata:
-                out.append(f"{quote(main.weight_column)} AS {WEIGHT}")
-            return out + [f"TRUE AS {in_column(i)}"]
-        for plan in join.scores_of(file):
+        kind = types.get(main.label_column, "VARCHAR")
+        text = quote(main.label_column) if is_list(kind) else label_text(main.label_column, kind)
+        if main.task == "multilabel":  # text of names, or the list itself
+            out.append(f"{text} AS {LABELS}")
+        else:
+            out.append(f"{_code(text, main, False)} AS {CODE}")
+        if main.weight_column is not None and not join.weights_in_metadata:
+            out.append(f"{quote(main.weight_column)} AS {WEIGHT}")
+        if main.split_column is not None:
+            out.append(f"{quote(main.split_column)} AS {SPLIT}")
+        return out + [f"TRUE AS {in_column(0)}"]
+
+    def metadata_columns(self) -> list[str]:
+        """The metadata file's columns: the slices' (and the weights, when they are its), found-flag."""
+        join = self.join
+        out = [f"{quote(c)} AS {quote(META + c)}" for c in join.metadata_columns]
+        if join.weights_in_metadata:
+            out.append(f"{quote(join.main.weight_column)} AS {WEIGHT}")
+        return out + [f"TRUE AS {in_column(len(join.files))}"]
+
+    def model_columns(self, types: Mapping[str, str], file: str, plan: Plan) -> list[str]:
+        """Model ``plan``'s columns in ``file``: its scores, its prediction codes (or text)."""
+        out = []
+        if plan.scored and plan.scores_name == file:
             out += [f"{quote(c)} AS {quote(plan.prefix + c)}" for c in plan.read_columns]
-        for plan in join.predictions_of(file):
+        if plan.predictions_name == file:
             kind = types.get(plan.prediction_column, "VARCHAR")
             text = quote(plan.prediction_column) if is_list(kind) else label_text(plan.prediction_column, kind)
             if plan.task == "multilabel":
                 out.append(f"{text} AS {quote(plan.prefix + PRED)}")
             else:
                 out.append(f"{_code(text, plan, True)} AS {quote(plan.prefix + PCODE)}")
+        return out
+
+    def _columns(self, i: int, file: str, types: Mapping[str, str]) -> list[str]:
+        join = self.join
+        if i == len(join.files):  # the metadata (and the weights, when they are its)
+            return self.metadata_columns()
+        out = self.label_columns(types)[:-1] if i == 0 else []
+        for plan in join.scores_of(file):
+            out += [f"{quote(c)} AS {quote(plan.prefix + c)}" for c in plan.read_columns]
+        for plan in join.predictions_of(file):
+            out += [c for c in self.model_columns(types, file, plan) if c not in out]
         return out + [f"TRUE AS {in_column(i)}"]
 
 
