@@ -29,6 +29,7 @@ from reportgen.analysis.slices import finish as finish_slices
 from reportgen.analysis.splits import SplitCombiner, split_section
 from reportgen.errors import InputError
 from reportgen.evaluation import Evaluation
+from reportgen.evidence import with_evidence
 from reportgen.inputs import Inputs
 from reportgen.metrics import evaluate_statistics
 from reportgen.options import Options
@@ -350,7 +351,7 @@ def _streamed_report(producer, engine: str, names: list[str], opts: Options, inp
         sections["splits"] = done[1].section()
     if first is not None:
         sections.update(finish_slices(first, done[-1]))
-    return metrics.with_extras(**sections).with_example_lists(lists)
+    return with_evidence(metrics.with_extras(**sections)).with_example_lists(lists)
 
 
 def _slice_plan(settings: SliceOptions, opts: Options, columns: list[str], values: dict, path: str) -> SlicePlan:
@@ -491,7 +492,7 @@ def _run(
     sections, lists = per_example.sections(analyses, model, baseline, opts, table)
     if slicing is not None:
         sections.update(_slices(slicing, chunk.models, opts, metadata))
-    return metrics.with_extras(**sections).with_example_lists(lists)
+    return with_evidence(metrics.with_extras(**sections)).with_example_lists(lists)
 
 
 def _slices(slicing: tuple[str, SliceOptions], models: tuple[Examples, ...], opts: Options,
