@@ -15,7 +15,7 @@ import pyarrow as pa
 from reportgen import arrays, io
 from reportgen.accumulate import DISTINCT_BUDGET, EngineInfo
 from reportgen.chunks import Chunk, Make
-from reportgen.decisions import decision_sections
+from reportgen.decisions import decision_sections, with_resampled
 from reportgen.engines import check_engine, choose_engine
 from reportgen.analysis.advice import advice, overall_advice
 from reportgen.analysis.attention import attention
@@ -351,7 +351,7 @@ def _streamed_report(producer, engine: str, names: list[str], opts: Options, inp
         sections["splits"] = done[1].section()
     if first is not None:
         sections.update(finish_slices(first, done[-1]))
-    return with_evidence(metrics.with_extras(**sections)).with_example_lists(lists)
+    return with_evidence(with_resampled(metrics.with_extras(**sections))).with_example_lists(lists)
 
 
 def _slice_plan(settings: SliceOptions, opts: Options, columns: list[str], values: dict, path: str) -> SlicePlan:
@@ -492,7 +492,7 @@ def _run(
     sections, lists = per_example.sections(analyses, model, baseline, opts, table)
     if slicing is not None:
         sections.update(_slices(slicing, chunk.models, opts, metadata))
-    return with_evidence(metrics.with_extras(**sections)).with_example_lists(lists)
+    return with_evidence(with_resampled(metrics.with_extras(**sections))).with_example_lists(lists)
 
 
 def _slices(slicing: tuple[str, SliceOptions], models: tuple[Examples, ...], opts: Options,

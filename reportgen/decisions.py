@@ -8,14 +8,18 @@ examples).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 import numpy as np
 
 from reportgen import costs as cost_inputs
+from reportgen.analysis import bootstrap
+from reportgen.analysis.bootstrap import GridPlan, GroupSums, Resampling
 from reportgen.costs import Costs
+from reportgen.evaluation import json_copy
 from reportgen.metrics import curve
-from reportgen.stats import EXACT_CLASSES, ScoreCounts, Statistics, most_common
+from reportgen.stats import EXACT_CLASSES, ScoreCounts, Statistics, most_common, predicted_classes
 
 GAIN_BINS = 10
 CLASS_LIMIT = EXACT_CLASSES  # per-class gains and net benefit kept for at most this many classes
@@ -245,3 +249,178 @@ def _curve(thresholds: list[float], cost: np.ndarray) -> dict[str, Any]:
     best = int(np.argmin(cost))
     return {"curve": {"thresholds": list(thresholds), "expected_cost": [float(v) for v in cost]},
             "best": {"threshold": float(thresholds[best]), "expected_cost": float(cost[best]), "interval": None}}
+
+
+# ---------------------------------------------------------------- from the examples: intervals and the Bayes decision
+
+BAYES_CLASSES = 200   # the Bayes decision is computed up to this many classes (see README, "Costs")
+BAYES_CELLS = 4_000_000  # rows x classes of expected costs held at once
+
+
+def grid_plan(stats: Statistics, grid: Mapping[str, Any] | None, costs: Costs | None,
+              baseline: Statistics | None) -> GridPlan | None:
+    """The grid counts the bootstrap's group sums carry for the decisions' intervals: the
+    positive class (binary), else the classes shown (``_shown``), when costs (binary,
+    multilabel) or a scored baseline (net benefit's difference) need them; None otherwise."""
+    if not stats.has_scores or grid is None:
+        return None
+    need_costs = costs is not None and stats.task != "multiclass"
+    need_benefit = baseline is not None and baseline.has_scores
+    if not (need_costs or need_benefit):
+        return None
+    classes = (_positive(stats),) if stats.task == "binary" else tuple(_shown(stats))
+    return GridPlan(np.asarray(grid["thresholds"], dtype=np.float64), classes)
+
+
+def bayes_matrix(stats: Statistics, costs: Costs | None) -> np.ndarray | None:
+    """(k, k) the cost matrix of a scored multiclass report with costs, up to
+    ``BAYES_CLASSES`` classes (beyond, the Bayes decision is not computed); else None."""
+    if costs is None or stats.task != "multiclass" or not stats.has_scores or len(stats.classes) > BAYES_CLASSES:
+        return None
+    return cost_inputs.cost_matrix(costs, list(stats.classes))
+
+
+class BayesDecisions:
+    """Combiner: the cost-minimising decision argmin_j Σ_i p_i C_ij of each example (the
+    first class of least expected cost) beside the report's decision (``thresholds``: its
+    decision rule, ``stats.predicted_classes``), summed over chunks: its cost against the
+    true label, its right decisions, the decisions it changes and the examples (sums of
+    weights when weighted). ``matrix`` (k, k): actual × predicted. A block of rows at a
+    time: rows × k expected costs held at once, never k² per row."""
+
+    def __init__(self, matrix: np.ndarray, thresholds: np.ndarray):
+        self.matrix, self.thresholds = matrix, thresholds
+        self.sums = np.zeros(4)  # cost, right, changed, examples
+
+    def add(self, chunk) -> None:
+        ex = chunk.main
+        if not ex.n_examples:
+            return
+        report = predicted_classes(ex, self.thresholds)
+        w = np.ones(ex.n_examples) if ex.weight is None else ex.weight
+        step = max(1, BAYES_CELLS // max(len(self.matrix), 1))
+        for start in range(0, ex.n_examples, step):
+            rows = slice(start, start + step)
+            chosen = np.argmin(ex.y_score[rows] @ self.matrix, axis=1)
+            truth, weight = ex.y_true[rows], w[rows]
+            self.sums += [np.dot(self.matrix[truth, chosen], weight), weight[chosen == truth].sum(),
+                          weight[chosen != report[rows]].sum(), weight.sum()]
+
+    def merge(self, other: "BayesDecisions") -> "BayesDecisions":
+        self.sums += other.sums
+        return self
+
+    def section(self) -> dict[str, float | None]:
+        cost, right, changed, total = (float(x) for x in self.sums)
+        if total <= 0:
+            return {"expected_cost": None, "accuracy": None, "changed_share": None}
+        return {"expected_cost": cost / total, "accuracy": right / total, "changed_share": changed / total}
+
+
+@dataclass(frozen=True, eq=False)
+class Resampled:
+    """What the examples' pass found for the decisions, kept until the report's sections
+    are together (``with_resampled``): the model's and the baseline's group sums with grid
+    counts (the baseline's None), their resampling, and the Bayes decision's section."""
+
+    main: GroupSums | None
+    baseline: GroupSums | None
+    resampling: Resampling | None
+    bayes: dict[str, Any] | None
+
+
+PENDING = "_resampled"  # the extras key that holds a Resampled until with_resampled
+
+
+def pending(bootstrap_sums, resampling: Resampling | None, bayes: BayesDecisions | None) -> dict[str, Any]:
+    """The per-example pass's part of the decisions, as an extras entry."""
+    sums = [] if bootstrap_sums is None else [g for g in bootstrap_sums.sums if g.grid is not None]
+    main = sums[0] if sums and sums[0].model == 0 else None
+    baseline = next((g for g in sums if g.model == 1), None) if main is not None else None
+    if main is None and bayes is None:
+        return {}
+    return {PENDING: Resampled(main, baseline, resampling, None if bayes is None else bayes.section())}
+
+
+def with_resampled(evaluation):
+    """``evaluation`` (an ``Evaluation``) with the decisions' parts that need the examples
+    filled in: ``costs.best.interval`` (per class too), ``costs.bayes`` and
+    ``net_benefit``'s ``difference_interval``."""
+    extras = dict(evaluation.extras)
+    found: Resampled | None = extras.pop(PENDING, None)
+    if found is None:
+        return evaluation
+    costs, benefit = json_copy(extras.get("costs")), json_copy(extras.get("net_benefit"))
+    if costs is not None and found.bayes is not None:
+        costs["bayes"] = found.bayes
+    if found.main is not None and found.resampling is not None:
+        thresholds = found.main.grid_plan.thresholds
+        names = [evaluation.classes[j] for j in found.main.grid_plan.classes]
+        if costs is not None and costs.get("best") is not None:
+            _best_intervals(costs, found, thresholds, names, list(evaluation.classes))
+        if benefit is not None and found.baseline is not None:
+            _difference_intervals(benefit, found, thresholds, names)
+    extras.update({key: value for key, value in (("costs", costs), ("net_benefit", benefit)) if value is not None})
+    return replace(evaluation, extras=extras)
+
+
+def _cells_of(costs: Mapping[str, Any], names: list[str]) -> np.ndarray:
+    """(c, 4) each grid class's costs of tp, fp, fn, tn."""
+    rows = [costs["binary"]] if costs.get("binary") is not None else [costs["per_class"][n]["costs"] for n in names]
+    return np.array([[row[cell] for cell in cost_inputs.CELLS] for row in rows], dtype=np.float64)
+
+
+def _best_intervals(costs: dict[str, Any], found: Resampled, thresholds: np.ndarray, names: list[str],
+                    classes: list[str]) -> None:
+    """The interval of the cost-minimising grid threshold: of the total (binary: the positive
+    class's) and, multilabel, of each class's; inside [0, 1], holding the point. Multilabel
+    past ``CLASS_LIMIT`` classes (the grid counts hold only the classes shown) has none."""
+    per_class = costs.get("per_class")
+    if per_class is not None and len(names) != len(classes):
+        return
+    cells = _cells_of(costs, names)
+
+    def statistic(above: list[np.ndarray]) -> np.ndarray:
+        counts = above[0]                                     # (m, c, T + 1, 2)
+        neg, pos = counts[:, :, 1:, 0], counts[:, :, 1:, 1]   # above each threshold
+        all_neg, all_pos = counts[:, :, :1, 0], counts[:, :, :1, 1]
+        n = np.maximum(all_neg[:, :1] + all_pos[:, :1], 1e-300)
+        each = (cells[:, 0, None] * pos + cells[:, 1, None] * neg + cells[:, 2, None] * (all_pos - pos)
+                + cells[:, 3, None] * (all_neg - neg)) / n  # (m, c, T)
+        columns = [each.sum(axis=1)] + ([each[:, i] for i in range(each.shape[1])] if per_class is not None else [])
+        return np.stack([thresholds[np.argmin(c, axis=1)] for c in columns], axis=1)
+
+    draws = bootstrap.grid_draws([found.main], found.resampling, statistic)
+    points = [costs["best"]["threshold"]] + [per_class[n]["best"]["threshold"] for n in names] \
+        if per_class is not None else [costs["best"]["threshold"]]
+    found_intervals = bootstrap.interval(draws, np.array(points), (0.0, 1.0))
+    costs["best"]["interval"] = found_intervals[0]
+    if per_class is not None:
+        for name, got in zip(names, found_intervals[1:]):
+            if per_class[name].get("best") is not None:
+                per_class[name]["best"]["interval"] = got
+
+
+def _difference_intervals(benefit: dict[str, Any], found: Resampled, thresholds: np.ndarray, names: list[str]) -> None:
+    """The paired bootstrap interval of model − baseline net benefit at each threshold
+    probability (the grid's thresholds below 1), per class shown."""
+    keep = thresholds < 1.0
+    odds = thresholds[keep] / (1.0 - thresholds[keep])
+
+    def statistic(above: list[np.ndarray]) -> np.ndarray:
+        gaps = []
+        for counts in above:
+            n = np.maximum(counts[:, :, :1, 0] + counts[:, :, :1, 1], 1e-300)
+            tp, fp = counts[:, :, 1:, 1][..., keep], counts[:, :, 1:, 0][..., keep]
+            gaps.append(tp / n - fp / n * odds)
+        return (gaps[0] - gaps[1]).reshape(len(gaps[0]), -1)   # (m, c · thresholds)
+
+    draws = bootstrap.grid_draws([found.main, found.baseline], found.resampling, statistic)
+    bands = bootstrap.interval(draws, draws.full, (-np.inf, np.inf))
+    width = int(keep.sum())
+    curves = {None: benefit} if "per_class" not in benefit else benefit["per_class"]
+    for i, name in enumerate([None] if "per_class" not in benefit else names):
+        if name in curves:
+            curves[name]["difference_interval"] = [
+                None if b is None else [round(b[0], DIGITS), round(b[1], DIGITS)]
+                for b in bands[i * width:(i + 1) * width]]
