@@ -18,7 +18,7 @@ from reportgen.analysis import bootstrap
 from reportgen.analysis.bootstrap import GridPlan, GroupSums, Resampling
 from reportgen.costs import Costs
 from reportgen.evaluation import json_copy
-from reportgen.metrics import curve
+from reportgen.metrics import curve, decided_counts
 from reportgen.stats import EXACT_CLASSES, ScoreCounts, Statistics, most_common, predicted_classes
 
 GAIN_BINS = 10
@@ -183,7 +183,7 @@ def expected_costs(stats: Statistics, grid: Mapping[str, Any] | None, costs: Cos
         spent = float(np.sum(stats.confusion * matrix)) / float(stats.total)
         section["at_threshold"] = {"threshold": None, "expected_cost": spent}
         return section
-    tp, fp, fn, tn = _decided(stats)
+    tp, fp, fn, tn = (a.astype(np.float64) for a in decided_counts(stats))
     if stats.task == "binary":
         i = _positive(stats)
         cells = given["binary"]
@@ -209,26 +209,6 @@ def expected_costs(stats: Statistics, grid: Mapping[str, Any] | None, costs: Cos
         section.update(_curve(grid["thresholds"], np.sum(list(curves.values()), axis=0)))
     section["per_class"] = entries
     return section
-
-
-def _decided(stats: Statistics) -> tuple[np.ndarray, ...]:
-    """(tp, fp, fn, tn) of each class under the report's decisions, each (classes,): the
-    model's own labels when given, else score > the class's threshold (binary: the
-    confusion matrix, which holds those decisions)."""
-    total = float(stats.total)
-    if stats.task == "binary" or stats.predicted_counts is not None:
-        tp = np.diag(stats.confusion).astype(np.float64)
-        made = (stats.predicted_counts if stats.predicted_counts is not None and stats.task == "multilabel"
-                else stats.confusion.sum(axis=0)).astype(np.float64)
-        fp = np.maximum(made - tp, 0.0)
-        fn = np.maximum(stats.actual_counts.astype(np.float64) - tp, 0.0)
-        return tp, fp, fn, np.maximum(total - tp - fp - fn, 0.0)
-    above = [c.above(cut) for c, cut in zip(stats.per_class, stats.class_thresholds)]
-    tp = np.array([float(p) for p, _ in above])
-    fp = np.array([float(q) for _, q in above])
-    fn = np.maximum(np.array([float(c.n_pos) for c in stats.per_class]) - tp, 0.0)
-    tn = np.maximum(np.array([float(c.n_neg) for c in stats.per_class]) - fp, 0.0)
-    return tp, fp, fn, tn
 
 
 def _cost(cells: Mapping[str, float], tp, fp, fn, tn, n) -> float:

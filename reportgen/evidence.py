@@ -249,7 +249,11 @@ def _is_ratio(metric: str) -> bool:
 def _number(j: Judged, x: float) -> str:
     if not _signed(j):
         return f"{x:.4g}"
-    text = f"{100 * x:+.1f}" if j.ratio else f"{x:+.4g}"
+    if j.ratio:
+        points = 100 * x
+        text = f"{points:+.1f}" if abs(points) >= 0.05 or points == 0 else f"{points:+.2g}"  # never "−0.0"
+    else:
+        text = f"{x:+.4g}"
     return text.replace("-", "−")
 
 

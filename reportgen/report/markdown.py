@@ -196,7 +196,14 @@ def _cost_line(costs: dict[str, Any] | None) -> str:
              and costs.get("per_class") is None else "at the model's own labels")
     line = f"**Expected cost** {spent['expected_cost']:.4g} per example {where}"
     if costs.get("best"):
-        line += f"; least on the grid {costs['best']['expected_cost']:.4g} at {costs['best']['threshold']:.2f}"
+        best = costs["best"]
+        line += f"; least on the grid {best['expected_cost']:.4g} at {best['threshold']:.2f}"
+        if best.get("interval"):
+            line += f" (95% interval of that threshold {best['interval'][0]:.2f} to {best['interval'][1]:.2f})"
+    bayes = costs.get("bayes")
+    if bayes and bayes.get("expected_cost") is not None:
+        line += (f"; deciding each example by least expected cost: {bayes['expected_cost']:.4g} per example, "
+                 f"accuracy {100 * bayes['accuracy']:.1f}%, {100 * bayes['changed_share']:.1f}% of decisions change")
     return line
 
 
