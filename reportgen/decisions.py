@@ -373,7 +373,7 @@ def _best_intervals(costs: dict[str, Any], found: Resampled, thresholds: np.ndar
     draws = bootstrap.grid_draws([found.main], found.resampling, statistic)
     points = [costs["best"]["threshold"]] + [per_class[n]["best"]["threshold"] for n in names] \
         if per_class is not None else [costs["best"]["threshold"]]
-    found_intervals = bootstrap.interval(draws, np.array(points), (0.0, 1.0))
+    found_intervals = bootstrap.interval(draws, np.array(points), (0.0, 1.0), smooth=False)
     costs["best"]["interval"] = found_intervals[0]
     if per_class is not None:
         for name, got in zip(names, found_intervals[1:]):

@@ -457,19 +457,30 @@ def _nanmean(values: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------- intervals
 
 
-def interval(draws: Draws, point, bounds: tuple[float, float], level: float = LEVEL) -> list[list[float] | None]:
+def interval(draws: Draws, point, bounds: tuple[float, float], level: float = LEVEL,
+             smooth: bool = True) -> list[list[float] | None]:
     """The interval of each column of ``draws`` (a scalar statistic is one column), the
     one way every interval of the report is made: the BCa interval of the binned
     replicates (``bca``), carried to the exact whole-sample ``point`` (() or (m,))
     (``carry``), then held inside ``bounds`` (the metric's range, ``registry.value_range``)
     and around the point (``guard``). None where the point is undefined or fewer than two
-    replicates are finite."""
+    replicates are finite. A statistic that is not a smooth function of the sums (the
+    grid threshold of least cost: an argmin, whose replicates pile up on a few grid
+    points) takes the percentile interval instead of BCa (``smooth=False``): its
+    jackknife says nothing of its spread, as for a median, and the share of replicates
+    tied with the point would pass for a bias."""
     values = draws.values.reshape(len(draws.values), -1)
     m = values.shape[1]
     full = np.broadcast_to(np.asarray(draws.full, dtype=np.float64), (m,))
     jackknife = draws.jackknife.reshape(len(draws.jackknife), m)
     points = np.broadcast_to(np.asarray(point, dtype=np.float64), (m,))
-    low, high = bca(values, full, jackknife, level)
+    if smooth:
+        low, high = bca(values, full, jackknife, level)
+    else:
+        n = np.isfinite(values).sum(axis=0)
+        alpha = np.broadcast_to(np.array([(1 - level) / 2, (1 + level) / 2])[:, None], (2, m))
+        low, high = _quantiles(values, n, alpha)
+        low[n < 2], high[n < 2] = np.nan, np.nan
     low, high = carry(low, full, points, bounds), carry(high, full, points, bounds)
     low, high = guard(low, high, points, bounds)
     ok = np.isfinite(low) & np.isfinite(high) & np.isfinite(points)
