@@ -353,7 +353,7 @@ def _cells_of(costs: Mapping[str, Any], names: list[str]) -> np.ndarray:
 def _best_intervals(costs: dict[str, Any], found: Resampled, thresholds: np.ndarray, names: list[str],
                     classes: list[str]) -> None:
     """The interval of the cost-minimising grid threshold: of the total (binary: the positive
-    class's) and, multilabel, of each class's; inside [0, 1], holding the point. Multilabel
+    class's) and, multilabel, of each class's; the percentile interval (an argmin), inside [0, 1]. Multilabel
     past ``CLASS_LIMIT`` classes (the grid counts hold only the classes shown) has none."""
     per_class = costs.get("per_class")
     if per_class is not None and len(names) != len(classes):

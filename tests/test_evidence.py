@@ -319,3 +319,29 @@ def test_page_markdown_and_email_say_the_same(built, tmp_path):
     for line in lines:
         assert line.replace("*", "\\*") in markdown or line in markdown
         assert line in text
+
+
+def test_page_interval_and_bayes_hold_for_the_built_costs_only_while_the_slider_still_moves_the_cost(chromium, tmp_path):
+    from test_browser import _move, _open
+
+    rng, y, s = _logistic(600, 13)
+    evaluation = reportgen.evaluate_arrays(y, s, costs={"fp": 1, "fn": 3}, n_bootstrap=100)
+    report = evaluation.to_dict()
+    path = tmp_path / "r.html"
+    evaluation.to_html(path)
+    context, page, problems, _ = _open(chromium, path)
+    page.wait_for_function("window.reportgenPage.views.some(v => v.key === 'expected-cost')", timeout=20000)
+    shown = "() => !document.querySelector('[data-cost-best-interval]').hidden"
+    lo, hi = report["costs"]["best"]["interval"]
+    assert page.evaluate(shown) and f"{lo:.2f} to {hi:.2f}" in page.text_content("[data-cost-best-interval]")
+    page.fill('input[data-cost-cell="fp"]', "4")
+    expected = _grid_costs(y, s, {"tp": 0, "fp": 4, "fn": 3, "tn": 0})
+    assert page.text_content("[data-cost-best-threshold]") == f"{GRID[int(np.argmin(expected))]:.2f}"
+    assert not page.evaluate(shown)  # the interval was for fp = 1
+    _move(page, 0.7)
+    page.wait_for_timeout(100)
+    assert float(page.text_content("[data-cost-at]")) == pytest.approx(expected[70], rel=1e-3)
+    page.fill('input[data-cost-cell="fp"]', "1")
+    assert page.evaluate(shown)
+    assert problems == []
+    context.close()
