@@ -24,7 +24,7 @@ stays as measured (no power margin: about half of such repeats exclude it); more
 = n' − n rounded up to two significant digits.
 
 ``report_evidence`` judges a report's headline changes (against no change) and its
-flagged slices (their gap to the rest, against 0); ``judge_rule`` a release-gate rule.
+flagged slices (their gap to the rest, against 0); ``gate.rule_evidence`` a release-gate rule.
 """
 from __future__ import annotations
 
@@ -37,7 +37,6 @@ from reportgen import registry
 
 LEVEL = 0.95            # the level of the report's intervals
 POWER = 0.80            # of the minimum detectable effect
-VERDICTS = ("pass", "fail", "inconclusive")
 DELTA_METRICS = {"binary": ("f1", "accuracy", "roc_auc_macro", "log_loss"),
                  "multiclass": ("macro_f1", "accuracy", "roc_auc_macro", "log_loss"),
                  "multilabel": ("macro_f1", "subset_accuracy", "roc_auc_macro", "log_loss")}
