@@ -279,9 +279,11 @@ class BayesDecisions:
         report = predicted_classes(ex, self.thresholds)
         w = np.ones(ex.n_examples) if ex.weight is None else ex.weight
         step = max(1, BAYES_CELLS // max(len(self.matrix), 1))
+        columns = ex.y_score.flags.f_contiguous  # scores held class by class: multiply them as (k, rows)
         for start in range(0, ex.n_examples, step):
             rows = slice(start, start + step)
-            chosen = np.argmin(ex.y_score[rows] @ self.matrix, axis=1)
+            chosen = (np.argmin(self.matrix.T @ ex.y_score[rows].T, axis=0) if columns
+                      else np.argmin(ex.y_score[rows] @ self.matrix, axis=1))
             truth, weight = ex.y_true[rows], w[rows]
             self.sums += [np.dot(self.matrix[truth, chosen], weight), weight[chosen == truth].sum(),
                           weight[chosen != report[rows]].sum(), weight.sum()]

@@ -17,6 +17,7 @@ import reportgen
 from conftest import run_reportgen, softmax_scores
 from reportgen import evidence
 from reportgen.report.json import schema
+from test_engines import spark_session  # noqa: F401 (a fixture)
 
 GRID = np.round(np.arange(101) * 0.01, 10)
 
@@ -160,7 +161,7 @@ def test_bayes_decision_with_zero_one_costs_is_the_argmax():
     assert report["costs"]["bayes"]["expected_cost"] == pytest.approx(report["costs"]["at_threshold"]["expected_cost"])
 
 
-def test_duckdb_gives_the_same_intervals_band_and_bayes_decision(tmp_path):
+def _multiclass_files(tmp_path):
     rng = np.random.default_rng(9)
     y = rng.integers(0, 3, 900)
     p, q = softmax_scores(rng, y, 3, 1.2), softmax_scores(rng, y, 3, 0.7)
@@ -169,12 +170,25 @@ def test_duckdb_gives_the_same_intervals_band_and_bayes_decision(tmp_path):
     for name, m in (("scores", p), ("base", q)):
         pd.DataFrame({"id": ids, **{f"c{j}": m[:, j] for j in range(3)}}).to_csv(tmp_path / f"{name}.csv", index=False)
     costs = {f"c{a}": {f"c{b}": float(a != b) * (1 + 3 * (b == 0)) for b in range(3)} for a in range(3)}
+    return costs
+
+
+def _engines_agree(tmp_path, engines, costs) -> None:
     reports = [reportgen.evaluate_files(tmp_path / "labels.csv", tmp_path / "scores.csv", baseline=tmp_path / "base.csv",
                                         engine=engine, costs=costs, n_bootstrap=100).to_dict()
-               for engine in ("memory", "duckdb")]
+               for engine in engines]
     for key in ("costs", "net_benefit", "evidence"):
         assert json.dumps(reports[0][key], sort_keys=True) == json.dumps(reports[1][key], sort_keys=True), key
+    assert reports[0]["net_benefit"]["per_class"]["c0"]["difference_interval"] is not None
     assert reports[0]["costs"]["bayes"] is not None
+
+
+def test_spark_gives_the_same_intervals_band_and_bayes_decision(spark_session, tmp_path):
+    _engines_agree(tmp_path, ("memory", "spark"), _multiclass_files(tmp_path))
+
+
+def test_duckdb_gives_the_same_intervals_band_and_bayes_decision(tmp_path):
+    _engines_agree(tmp_path, ("memory", "duckdb"), _multiclass_files(tmp_path))
 
 
 # ---------------------------------------------------------------- judging an interval
