@@ -359,3 +359,21 @@ def test_page_interval_and_bayes_hold_for_the_built_costs_only_while_the_slider_
     assert page.evaluate(shown)
     assert problems == []
     context.close()
+
+
+def test_a_slice_rule_takes_the_worst_slice_and_skips_small_ones():
+    from reportgen import gate
+
+    def piece(value, n, interval):
+        return {"by": ["region"], "value": [value], "n_examples": n,
+                "summary": {"accuracy": {"a": 0.85, "b": 0.83, "c": 0.5}[value]}, "intervals": {"accuracy": interval}}
+
+    report = {"summary": {"accuracy": 0.84}, "n_examples": 1000, "slice_settings": {"min_size": 30},
+              "slices": [piece("a", 500, [0.82, 0.88]), piece("b", 470, [0.78, 0.87]), piece("c", 10, [0.2, 0.8])]}
+    outcome, = gate.outcomes(report, [gate.Rule.parse("min_slice", "accuracy=0.8")], "m.json", confidence=0.95)
+    assert outcome.verdict == "inconclusive" and not outcome.passed
+    assert "slice region=b" in outcome.text and outcome.evidence.n_examples == 470
+    assert outcome.evidence.more_examples == evidence._two_digits(470 * (0.05 / 0.03) ** 2 - 470)
+    passed, = gate.outcomes(report, [gate.Rule.parse("min_slice", "accuracy=0.7")], "m.json", confidence=0.95,
+                            inconclusive="fail")
+    assert passed.verdict == "pass" and passed.passed
