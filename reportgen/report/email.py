@@ -49,7 +49,8 @@ def build_message(
     for _, _, cid, png in images:
         body.add_related(png, maintype="image", subtype="png", cid=f"<{cid}>")
     message.add_attachment(
-        page_html.encode("utf-8"), maintype="text", subtype="html", filename=_filename(title)
+        page_html.encode("utf-8"), maintype="text", subtype="html", filename=_filename(title),
+        params={"charset": "utf-8"},  # the page's text is UTF-8 (a reader would otherwise guess ASCII)
     )
     return message
 
