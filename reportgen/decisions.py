@@ -8,6 +8,7 @@ examples).
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
@@ -17,7 +18,6 @@ from reportgen import costs as cost_inputs
 from reportgen.analysis import bootstrap
 from reportgen.analysis.bootstrap import GridPlan, GroupSums, Resampling
 from reportgen.costs import Costs
-from reportgen.evaluation import json_copy
 from reportgen.metrics import curve, decided_counts
 from reportgen.stats import EXACT_CLASSES, ScoreCounts, Statistics, most_common, predicted_classes
 
@@ -233,7 +233,6 @@ def _curve(thresholds: list[float], cost: np.ndarray) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- from the examples: intervals and the Bayes decision
 
-BAYES_CLASSES = 200   # the Bayes decision is computed up to this many classes (see README, "Costs")
 BAYES_CELLS = 4_000_000  # rows x classes of expected costs held at once
 
 
@@ -255,7 +254,7 @@ def grid_plan(stats: Statistics, grid: Mapping[str, Any] | None, costs: Costs | 
 def bayes_matrix(stats: Statistics, costs: Costs | None) -> np.ndarray | None:
     """(k, k) the cost matrix of a scored multiclass report with costs, up to
     ``BAYES_CLASSES`` classes (beyond, the Bayes decision is not computed); else None."""
-    if costs is None or stats.task != "multiclass" or not stats.has_scores or len(stats.classes) > BAYES_CLASSES:
+    if costs is None or stats.task != "multiclass" or not stats.has_scores or len(stats.classes) > cost_inputs.BAYES_CLASSES:
         return None
     return cost_inputs.cost_matrix(costs, list(stats.classes))
 
@@ -332,7 +331,7 @@ def with_resampled(evaluation):
     found: Resampled | None = extras.pop(PENDING, None)
     if found is None:
         return evaluation
-    costs, benefit = json_copy(extras.get("costs")), json_copy(extras.get("net_benefit"))
+    costs, benefit = copy.deepcopy(extras.get("costs")), copy.deepcopy(extras.get("net_benefit"))
     if costs is not None and found.bayes is not None:
         costs["bayes"] = found.bayes
     if found.main is not None and found.resampling is not None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reportgen.decisions import BAYES_CLASSES
-from reportgen.report.figures import MANY_CLASSES
+from reportgen.costs import BAYES_CLASSES
+from reportgen.report.view import MANY_CLASSES
 
 CELLS = ("tp", "fp", "fn", "tn")
 CELL_NAMES = {"tp": "true positive", "fp": "false positive", "fn": "false negative", "tn": "true negative"}

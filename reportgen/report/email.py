@@ -9,8 +9,8 @@ from email.utils import formatdate, make_msgid
 from typing import Any, Sequence
 
 from reportgen import registry
-from reportgen.report.figures import label_only
 from reportgen.evidence import verdict_line
+from reportgen.report.view import label_only
 from reportgen.report.page import headline_tiles
 from reportgen.report.templating import count_digits, render_template
 
