@@ -298,29 +298,27 @@ class BayesDecisions:
         return {"expected_cost": cost / total, "accuracy": right / total, "changed_share": changed / total}
 
 
-@dataclass(frozen=True, eq=False)
-class Resampled:
-    """What the examples' pass found for the decisions, kept until the report's sections
-    are together (``with_resampled``): the model's and the baseline's group sums with grid
-    counts (the baseline's None), their resampling, and the Bayes decision's section."""
-
-    main: GroupSums | None
-    baseline: GroupSums | None
-    resampling: Resampling | None
-    bayes: dict[str, Any] | None
+PENDING = "_resampled"  # the extras key that holds the examples' pass's part until with_resampled
 
 
-PENDING = "_resampled"  # the extras key that holds a Resampled until with_resampled
-
-
-def pending(bootstrap_sums, resampling: Resampling | None, bayes: BayesDecisions | None) -> dict[str, Any]:
-    """The per-example pass's part of the decisions, as an extras entry."""
+def resampled(bootstrap_sums, resampling: Resampling | None, bayes: BayesDecisions | None, stats: Statistics,
+              costs: Costs | None) -> dict[str, Any]:
+    """The examples' pass's part of the decisions, as JSON-ready data under ``PENDING``
+    (``with_resampled`` puts it in place): ``best`` (the least-cost threshold's interval,
+    of the total) and ``best_per_class`` (multilabel), ``difference`` ({class: the band of
+    net benefit's difference}), ``bayes``. ``bootstrap_sums``: the bootstrap's combiner
+    (the model's group sums, then the baseline's), None without a bootstrap."""
     sums = [] if bootstrap_sums is None else [g for g in bootstrap_sums.sums if g.grid is not None]
     main = sums[0] if sums and sums[0].model == 0 else None
     baseline = next((g for g in sums if g.model == 1), None) if main is not None else None
-    if main is None and bayes is None:
-        return {}
-    return {PENDING: Resampled(main, baseline, resampling, None if bayes is None else bayes.section())}
+    found: dict[str, Any] = {"bayes": None if bayes is None else bayes.section()}
+    if main is not None and resampling is not None:
+        names = [stats.classes[j] for j in main.grid_plan.classes]
+        if costs is not None and stats.task != "multiclass":
+            found.update(_best_intervals(main, resampling, _cells_of(costs, stats, names), names, len(stats.classes)))
+        if baseline is not None:
+            found["difference"] = _difference_intervals(main, baseline, resampling, names)
+    return {PENDING: found} if any(v is not None for v in found.values()) else {}
 
 
 def with_resampled(evaluation):
@@ -328,38 +326,49 @@ def with_resampled(evaluation):
     filled in: ``costs.best.interval`` (per class too), ``costs.bayes`` and
     ``net_benefit``'s ``difference_interval``."""
     extras = dict(evaluation.extras)
-    found: Resampled | None = extras.pop(PENDING, None)
+    found: dict[str, Any] | None = extras.pop(PENDING, None)
     if found is None:
         return evaluation
     costs, benefit = copy.deepcopy(extras.get("costs")), copy.deepcopy(extras.get("net_benefit"))
-    if costs is not None and found.bayes is not None:
-        costs["bayes"] = found.bayes
-    if found.main is not None and found.resampling is not None:
-        thresholds = found.main.grid_plan.thresholds
-        names = [evaluation.classes[j] for j in found.main.grid_plan.classes]
-        if costs is not None and costs.get("best") is not None:
-            _best_intervals(costs, found, thresholds, names, list(evaluation.classes))
-        if benefit is not None and found.baseline is not None:
-            _difference_intervals(benefit, found, thresholds, names)
+    if costs is not None:
+        if found.get("bayes") is not None and evaluation.task == "multiclass":
+            costs["bayes"] = found["bayes"]
+        if costs.get("best") is not None and found.get("best") is not None:
+            costs["best"]["interval"] = found["best"]
+        for name, got in (found.get("best_per_class") or {}).items():
+            entry = costs.get("per_class", {}).get(name)
+            if entry is not None and entry.get("best") is not None:
+                entry["best"]["interval"] = got
+    if benefit is not None and found.get("difference") is not None:
+        curves = benefit.get("per_class") or {name: benefit for name in found["difference"]}
+        for name, bands in found["difference"].items():
+            if name in curves:
+                curves[name]["difference_interval"] = bands
     extras.update({key: value for key, value in (("costs", costs), ("net_benefit", benefit)) if value is not None})
     return replace(evaluation, extras=extras)
 
 
-def _cells_of(costs: Mapping[str, Any], names: list[str]) -> np.ndarray:
+def _cells_of(costs: Costs, stats: Statistics, names: list[str]) -> np.ndarray:
     """(c, 4) each grid class's costs of tp, fp, fn, tn."""
-    rows = [costs["binary"]] if costs.get("binary") is not None else [costs["per_class"][n]["costs"] for n in names]
+    classes = list(stats.classes)
+    if stats.task == "binary":
+        rows = [cost_inputs.binary_costs(costs, classes, _positive(stats))]
+    else:
+        rows = [dict(zip(classes, cost_inputs.class_costs(costs, classes)))[n] for n in names]
     return np.array([[row[cell] for cell in cost_inputs.CELLS] for row in rows], dtype=np.float64)
 
 
-def _best_intervals(costs: dict[str, Any], found: Resampled, thresholds: np.ndarray, names: list[str],
-                    classes: list[str]) -> None:
+def _best_intervals(main: GroupSums, resampling: Resampling, cells: np.ndarray, names: list[str],
+                    n_classes: int) -> dict[str, Any]:
     """The interval of the cost-minimising grid threshold: of the total (binary: the positive
-    class's) and, multilabel, of each class's; the percentile interval (an argmin), inside [0, 1]. Multilabel
-    past ``CLASS_LIMIT`` classes (the grid counts hold only the classes shown) has none."""
-    per_class = costs.get("per_class")
-    if per_class is not None and len(names) != len(classes):
-        return
-    cells = _cells_of(costs, names)
+    class's) and, multilabel, of each class's; the percentile interval (an argmin), inside
+    [0, 1], holding the whole sample's least-cost threshold (the grid counts are exact, so
+    it is the report's). Multilabel past ``CLASS_LIMIT`` classes (the grid counts hold only
+    the classes shown) has none."""
+    if len(names) != n_classes and len(names) > 1:
+        return {}
+    thresholds = main.grid_plan.thresholds
+    per_class = len(names) > 1
 
     def statistic(above: list[np.ndarray]) -> np.ndarray:
         counts = above[0]                                     # (m, c, T + 1, 2)
@@ -368,23 +377,19 @@ def _best_intervals(costs: dict[str, Any], found: Resampled, thresholds: np.ndar
         n = np.maximum(all_neg[:, :1] + all_pos[:, :1], 1e-300)
         each = (cells[:, 0, None] * pos + cells[:, 1, None] * neg + cells[:, 2, None] * (all_pos - pos)
                 + cells[:, 3, None] * (all_neg - neg)) / n  # (m, c, T)
-        columns = [each.sum(axis=1)] + ([each[:, i] for i in range(each.shape[1])] if per_class is not None else [])
+        columns = [each.sum(axis=1)] + ([each[:, i] for i in range(each.shape[1])] if per_class else [])
         return np.stack([thresholds[np.argmin(c, axis=1)] for c in columns], axis=1)
 
-    draws = bootstrap.grid_draws([found.main], found.resampling, statistic)
-    points = [costs["best"]["threshold"]] + [per_class[n]["best"]["threshold"] for n in names] \
-        if per_class is not None else [costs["best"]["threshold"]]
-    found_intervals = bootstrap.interval(draws, np.array(points), (0.0, 1.0), smooth=False)
-    costs["best"]["interval"] = found_intervals[0]
-    if per_class is not None:
-        for name, got in zip(names, found_intervals[1:]):
-            if per_class[name].get("best") is not None:
-                per_class[name]["best"]["interval"] = got
+    draws = bootstrap.grid_draws([main], resampling, statistic)
+    found = bootstrap.interval(draws, draws.full, (0.0, 1.0), smooth=False)
+    return {"best": found[0], "best_per_class": dict(zip(names, found[1:])) if per_class else None}
 
 
-def _difference_intervals(benefit: dict[str, Any], found: Resampled, thresholds: np.ndarray, names: list[str]) -> None:
-    """The paired bootstrap interval of model − baseline net benefit at each threshold
-    probability (the grid's thresholds below 1), per class shown."""
+def _difference_intervals(main: GroupSums, baseline: GroupSums, resampling: Resampling,
+                          names: list[str]) -> dict[str, list]:
+    """{class: the paired bootstrap interval of model − baseline net benefit at each
+    threshold probability (the grid's thresholds below 1)}, per class shown."""
+    thresholds = main.grid_plan.thresholds
     keep = thresholds < 1.0
     odds = thresholds[keep] / (1.0 - thresholds[keep])
 
@@ -396,12 +401,8 @@ def _difference_intervals(benefit: dict[str, Any], found: Resampled, thresholds:
             gaps.append(tp / n - fp / n * odds)
         return (gaps[0] - gaps[1]).reshape(len(gaps[0]), -1)   # (m, c · thresholds)
 
-    draws = bootstrap.grid_draws([found.main, found.baseline], found.resampling, statistic)
+    draws = bootstrap.grid_draws([main, baseline], resampling, statistic)
     bands = bootstrap.interval(draws, draws.full, (-np.inf, np.inf))
     width = int(keep.sum())
-    curves = {None: benefit} if "per_class" not in benefit else benefit["per_class"]
-    for i, name in enumerate([None] if "per_class" not in benefit else names):
-        if name in curves:
-            curves[name]["difference_interval"] = [
-                None if b is None else [round(b[0], DIGITS), round(b[1], DIGITS)]
-                for b in bands[i * width:(i + 1) * width]]
+    return {name: [None if b is None else [round(b[0], DIGITS), round(b[1], DIGITS)]
+                   for b in bands[i * width:(i + 1) * width]] for i, name in enumerate(names)}

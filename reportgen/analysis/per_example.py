@@ -154,7 +154,8 @@ def sections(analyses: Analyses, main: Model, baseline: Model | None, opts: Opti
         resampling = bootstrap.plan(opts.n_bootstrap, opts.seed, len(main.stats.classes))
         out.update(interval_sections(main, baseline, analyses.bootstrap, resampling,
                                      (opts.at_precision, opts.at_recall)))
-    out.update(decisions.pending(analyses.bootstrap, resampling, analyses.bayes))  # see decisions.with_resampled
+    out.update(decisions.resampled(analyses.bootstrap, resampling, analyses.bayes, main.stats,
+                                   opts.costs))  # put in place by decisions.with_resampled
     broken = fixed = None
     if analyses.churn is not None:
         out["churn"], broken, fixed = analyses.churn.section(opts.list_limit, inputs)
