@@ -1,6 +1,7 @@
 """Command line: argument parsing and the translation of errors into exit codes.
 
-Exit codes: 0 success, 1 a release-gate rule failed, 2 bad input or bad usage
+Exit codes: 0 success, 1 a release-gate rule failed (with --confidence and --inconclusive fail,
+the default, an inconclusive one too), 2 bad input or bad usage
 (one line on stderr).
 """
 from __future__ import annotations
@@ -87,6 +88,12 @@ def _add_check(p: argparse.ArgumentParser) -> None:
                    help="fail when any slice at or above the minimum slice size has METRIC below VALUE")
     p.add_argument("--max-broken", action="append", default=[], metavar="SHARE",
                    help="fail when more than SHARE of the examples are newly wrong against the baseline")
+    p.add_argument("--confidence", type=float, metavar="LEVEL",
+                   help="judge each rule on its interval at LEVEL (e.g. 0.95): PASS when the whole interval "
+                        "satisfies the rule, FAIL when the estimate breaks it, else INCONCLUSIVE "
+                        "(default: the estimate alone)")
+    p.add_argument("--inconclusive", choices=("pass", "fail"), default="fail",
+                   help="with --confidence, what an INCONCLUSIVE rule does to the exit code (default fail: exit 1)")
     _add_summary(p)
 
 
@@ -417,8 +424,10 @@ def run_check(args: argparse.Namespace) -> int:
     rules = [gate.Rule.parse(kind, text) for kind in kinds for text in getattr(args, kind)]
     if not rules:
         raise InputError("usage: give at least one rule (--min, --max, --max-drop, --min-slice or --max-broken)")
+    if args.confidence is not None and not 0 < args.confidence < 1:
+        raise InputError(f"usage: --confidence {args.confidence!r} must be between 0 and 1, e.g. 0.95")
     report = gate.load_report(args.metrics_json)
-    outcomes = gate.outcomes(report, rules, args.metrics_json)
+    outcomes = gate.outcomes(report, rules, args.metrics_json, args.confidence, args.inconclusive)
     if args.markdown:
         from reportgen.report.markdown import summary_markdown
         from reportgen.report.write import write_atomic
@@ -427,13 +436,15 @@ def run_check(args: argparse.Namespace) -> int:
             write_atomic(args.markdown, summary_markdown(report, gate=outcomes, report_url=args.report_url))
         except OSError as err:
             raise InputError(f"cannot write the Markdown summary: {err.strerror}", file=args.markdown) from None
-    failed = [o.text for o in outcomes if not o.passed]
-    for line in failed:
-        print(f"reportgen check: FAIL {line}", file=sys.stderr)
-    if failed:
+    for o in outcomes:
+        if o.verdict != "pass":
+            print(f"reportgen check: {o.verdict.upper()} {o.text}", file=sys.stderr)
+    if any(not o.passed for o in outcomes):
         return EXIT_GATE
     if not args.quiet:
-        print(f"reportgen check: {len(rules)} rules passed")
+        unsettled = sum(o.verdict == "inconclusive" for o in outcomes)
+        print(f"reportgen check: {len(rules)} rules passed" +
+              (f" ({unsettled} inconclusive, passed by --inconclusive pass)" if unsettled else ""))
     return EXIT_OK
 
 

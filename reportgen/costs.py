@@ -29,6 +29,7 @@ from reportgen.errors import InputError
 CELLS = ("tp", "fp", "fn", "tn")
 REQUIRED = ("fp", "fn")
 KINDS = ("binary", "per_class", "matrix")
+BAYES_CLASSES = 200  # a multiclass report's Bayes decision is computed up to this many classes (k² multiply-adds per row)
 
 
 @dataclass(frozen=True)

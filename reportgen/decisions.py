@@ -8,15 +8,19 @@ examples).
 """
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 import numpy as np
 
 from reportgen import costs as cost_inputs
+from reportgen.analysis import bootstrap
+from reportgen.analysis.bootstrap import GridPlan, GroupSums, Resampling
 from reportgen.costs import Costs
 from reportgen.matrices import cost_total
-from reportgen.metrics import curve
-from reportgen.stats import EXACT_CLASSES, ScoreCounts, Statistics, most_common
+from reportgen.metrics import curve, decided_counts
+from reportgen.stats import EXACT_CLASSES, ScoreCounts, Statistics, most_common, predicted_classes
 
 GAIN_BINS = 10
 CLASS_LIMIT = EXACT_CLASSES  # per-class gains and net benefit kept for at most this many classes
@@ -180,7 +184,7 @@ def expected_costs(stats: Statistics, grid: Mapping[str, Any] | None, costs: Cos
         spent = float(cost_total(stats.confusion, matrix)) / float(stats.total)
         section["at_threshold"] = {"threshold": None, "expected_cost": spent}
         return section
-    tp, fp, fn, tn = _decided(stats)
+    tp, fp, fn, tn = (a.astype(np.float64) for a in decided_counts(stats))
     if stats.task == "binary":
         i = _positive(stats)
         cells = given["binary"]
@@ -208,26 +212,6 @@ def expected_costs(stats: Statistics, grid: Mapping[str, Any] | None, costs: Cos
     return section
 
 
-def _decided(stats: Statistics) -> tuple[np.ndarray, ...]:
-    """(tp, fp, fn, tn) of each class under the report's decisions, each (classes,): the
-    model's own labels when given, else score > the class's threshold (binary: the
-    confusion matrix, which holds those decisions)."""
-    total = float(stats.total)
-    if stats.task == "binary" or stats.predicted_counts is not None:
-        tp = stats.confusion.diagonal().astype(np.float64)
-        made = (stats.predicted_counts if stats.predicted_counts is not None and stats.task == "multilabel"
-                else stats.confusion.sum(axis=0)).astype(np.float64)
-        fp = np.maximum(made - tp, 0.0)
-        fn = np.maximum(stats.actual_counts.astype(np.float64) - tp, 0.0)
-        return tp, fp, fn, np.maximum(total - tp - fp - fn, 0.0)
-    above = [c.above(cut) for c, cut in zip(stats.per_class, stats.class_thresholds)]
-    tp = np.array([float(p) for p, _ in above])
-    fp = np.array([float(q) for _, q in above])
-    fn = np.maximum(np.array([float(c.n_pos) for c in stats.per_class]) - tp, 0.0)
-    tn = np.maximum(np.array([float(c.n_neg) for c in stats.per_class]) - fp, 0.0)
-    return tp, fp, fn, tn
-
-
 def _cost(cells: Mapping[str, float], tp, fp, fn, tn, n) -> float:
     """Mean cost per example of one class's decisions (counts: numbers or (thresholds,) arrays)."""
     cost = (cells["tp"] * tp + cells["fp"] * fp + cells["fn"] * fn + cells["tn"] * tn) / float(n)
@@ -246,3 +230,180 @@ def _curve(thresholds: list[float], cost: np.ndarray) -> dict[str, Any]:
     best = int(np.argmin(cost))
     return {"curve": {"thresholds": list(thresholds), "expected_cost": [float(v) for v in cost]},
             "best": {"threshold": float(thresholds[best]), "expected_cost": float(cost[best]), "interval": None}}
+
+
+# ---------------------------------------------------------------- from the examples: intervals and the Bayes decision
+
+BAYES_CELLS = 4_000_000  # rows x classes of expected costs held at once
+
+
+def grid_plan(stats: Statistics, grid: Mapping[str, Any] | None, costs: Costs | None,
+              baseline: Statistics | None) -> GridPlan | None:
+    """The grid counts the bootstrap's group sums carry for the decisions' intervals: the
+    positive class (binary), else the classes shown (``_shown``), when costs (binary,
+    multilabel) or a scored baseline (net benefit's difference) need them; None otherwise."""
+    if not stats.has_scores or grid is None:
+        return None
+    need_costs = costs is not None and stats.task != "multiclass"
+    need_benefit = baseline is not None and baseline.has_scores
+    if not (need_costs or need_benefit):
+        return None
+    classes = (_positive(stats),) if stats.task == "binary" else tuple(_shown(stats))
+    return GridPlan(np.asarray(grid["thresholds"], dtype=np.float64), classes)
+
+
+def bayes_matrix(stats: Statistics, costs: Costs | None) -> np.ndarray | None:
+    """(k, k) the cost matrix of a scored multiclass report with costs, up to
+    ``BAYES_CLASSES`` classes (beyond, the Bayes decision is not computed); else None."""
+    if costs is None or stats.task != "multiclass" or not stats.has_scores or len(stats.classes) > cost_inputs.BAYES_CLASSES:
+        return None
+    return cost_inputs.cost_matrix(costs, list(stats.classes))
+
+
+class BayesDecisions:
+    """Combiner: the cost-minimising decision argmin_j Σ_i p_i C_ij of each example (the
+    first class of least expected cost) beside the report's decision (``thresholds``: its
+    decision rule, ``stats.predicted_classes``), summed over chunks: its cost against the
+    true label, its right decisions, the decisions it changes and the examples (sums of
+    weights when weighted). ``matrix`` (k, k): actual × predicted. A block of rows at a
+    time: rows × k expected costs held at once, never k² per row."""
+
+    def __init__(self, matrix: np.ndarray, thresholds: np.ndarray):
+        self.matrix, self.thresholds = matrix, thresholds
+        self.sums = np.zeros(4)  # cost, right, changed, examples
+
+    def add(self, chunk) -> None:
+        ex = chunk.main
+        if not ex.n_examples:
+            return
+        report = predicted_classes(ex, self.thresholds)
+        w = np.ones(ex.n_examples) if ex.weight is None else ex.weight
+        step = max(1, BAYES_CELLS // max(len(self.matrix), 1))
+        columns = ex.y_score.flags.f_contiguous  # scores held class by class: multiply them as (k, rows)
+        for start in range(0, ex.n_examples, step):
+            rows = slice(start, start + step)
+            chosen = (np.argmin(self.matrix.T @ ex.y_score[rows].T, axis=0) if columns
+                      else np.argmin(ex.y_score[rows] @ self.matrix, axis=1))
+            truth, weight = ex.y_true[rows], w[rows]
+            self.sums += [np.dot(self.matrix[truth, chosen], weight), weight[chosen == truth].sum(),
+                          weight[chosen != report[rows]].sum(), weight.sum()]
+
+    def merge(self, other: "BayesDecisions") -> "BayesDecisions":
+        self.sums += other.sums
+        return self
+
+    def section(self) -> dict[str, float | None]:
+        cost, right, changed, total = (float(x) for x in self.sums)
+        if total <= 0:
+            return {"expected_cost": None, "accuracy": None, "changed_share": None}
+        return {"expected_cost": cost / total, "accuracy": right / total, "changed_share": changed / total}
+
+
+PENDING = "_resampled"  # the extras key that holds the examples' pass's part until with_resampled
+
+
+def resampled(bootstrap_sums, resampling: Resampling | None, bayes: BayesDecisions | None, stats: Statistics,
+              costs: Costs | None) -> dict[str, Any]:
+    """The examples' pass's part of the decisions, as JSON-ready data under ``PENDING``
+    (``with_resampled`` puts it in place): ``best`` (the least-cost threshold's interval,
+    of the total) and ``best_per_class`` (multilabel), ``difference`` ({class: the band of
+    net benefit's difference}), ``bayes``. ``bootstrap_sums``: the bootstrap's combiner
+    (the model's group sums, then the baseline's), None without a bootstrap."""
+    sums = [] if bootstrap_sums is None else [g for g in bootstrap_sums.sums if g.grid is not None]
+    main = sums[0] if sums and sums[0].model == 0 else None
+    baseline = next((g for g in sums if g.model == 1), None) if main is not None else None
+    found: dict[str, Any] = {"bayes": None if bayes is None else bayes.section()}
+    if main is not None and resampling is not None:
+        names = [stats.classes[j] for j in main.grid_plan.classes]
+        if costs is not None and stats.task != "multiclass":
+            found.update(_best_intervals(main, resampling, _cells_of(costs, stats, names), names, len(stats.classes)))
+        if baseline is not None:
+            found["difference"] = _difference_intervals(main, baseline, resampling, names)
+    return {PENDING: found} if any(v is not None for v in found.values()) else {}
+
+
+def with_resampled(evaluation):
+    """``evaluation`` (an ``Evaluation``) with the decisions' parts that need the examples
+    filled in: ``costs.best.interval`` (per class too), ``costs.bayes`` and
+    ``net_benefit``'s ``difference_interval``."""
+    extras = dict(evaluation.extras)
+    found: dict[str, Any] | None = extras.pop(PENDING, None)
+    if found is None:
+        return evaluation
+    costs, benefit = copy.deepcopy(extras.get("costs")), copy.deepcopy(extras.get("net_benefit"))
+    if costs is not None:
+        if found.get("bayes") is not None and evaluation.task == "multiclass":
+            costs["bayes"] = found["bayes"]
+        if costs.get("best") is not None and found.get("best") is not None:
+            costs["best"]["interval"] = found["best"]
+        for name, got in (found.get("best_per_class") or {}).items():
+            entry = costs.get("per_class", {}).get(name)
+            if entry is not None and entry.get("best") is not None:
+                entry["best"]["interval"] = got
+    if benefit is not None and found.get("difference") is not None:
+        curves = benefit.get("per_class") or {name: benefit for name in found["difference"]}
+        for name, bands in found["difference"].items():
+            if name in curves:
+                curves[name]["difference_interval"] = bands
+    extras.update({key: value for key, value in (("costs", costs), ("net_benefit", benefit)) if value is not None})
+    return replace(evaluation, extras=extras)
+
+
+def _cells_of(costs: Costs, stats: Statistics, names: list[str]) -> np.ndarray:
+    """(c, 4) each grid class's costs of tp, fp, fn, tn."""
+    classes = list(stats.classes)
+    if stats.task == "binary":
+        rows = [cost_inputs.binary_costs(costs, classes, _positive(stats))]
+    else:
+        rows = [dict(zip(classes, cost_inputs.class_costs(costs, classes)))[n] for n in names]
+    return np.array([[row[cell] for cell in cost_inputs.CELLS] for row in rows], dtype=np.float64)
+
+
+def _best_intervals(main: GroupSums, resampling: Resampling, cells: np.ndarray, names: list[str],
+                    n_classes: int) -> dict[str, Any]:
+    """The interval of the cost-minimising grid threshold: of the total (binary: the positive
+    class's) and, multilabel, of each class's; the percentile interval (an argmin), inside
+    [0, 1], holding the whole sample's least-cost threshold (the grid counts are exact, so
+    it is the report's). Multilabel past ``CLASS_LIMIT`` classes (the grid counts hold only
+    the classes shown) has none."""
+    if len(names) != n_classes and len(names) > 1:
+        return {}
+    thresholds = main.grid_plan.thresholds
+    per_class = len(names) > 1
+
+    def statistic(above: list[np.ndarray]) -> np.ndarray:
+        counts = above[0]                                     # (m, c, T + 1, 2)
+        neg, pos = counts[:, :, 1:, 0], counts[:, :, 1:, 1]   # above each threshold
+        all_neg, all_pos = counts[:, :, :1, 0], counts[:, :, :1, 1]
+        n = np.maximum(all_neg[:, :1] + all_pos[:, :1], 1e-300)
+        each = (cells[:, 0, None] * pos + cells[:, 1, None] * neg + cells[:, 2, None] * (all_pos - pos)
+                + cells[:, 3, None] * (all_neg - neg)) / n  # (m, c, T)
+        columns = [each.sum(axis=1)] + ([each[:, i] for i in range(each.shape[1])] if per_class else [])
+        return np.stack([thresholds[np.argmin(c, axis=1)] for c in columns], axis=1)
+
+    draws = bootstrap.grid_draws([main], resampling, statistic)
+    found = bootstrap.interval(draws, draws.full, (0.0, 1.0), smooth=False)
+    return {"best": found[0], "best_per_class": dict(zip(names, found[1:])) if per_class else None}
+
+
+def _difference_intervals(main: GroupSums, baseline: GroupSums, resampling: Resampling,
+                          names: list[str]) -> dict[str, list]:
+    """{class: the paired bootstrap interval of model − baseline net benefit at each
+    threshold probability (the grid's thresholds below 1)}, per class shown."""
+    thresholds = main.grid_plan.thresholds
+    keep = thresholds < 1.0
+    odds = thresholds[keep] / (1.0 - thresholds[keep])
+
+    def statistic(above: list[np.ndarray]) -> np.ndarray:
+        gaps = []
+        for counts in above:
+            n = np.maximum(counts[:, :, :1, 0] + counts[:, :, :1, 1], 1e-300)
+            tp, fp = counts[:, :, 1:, 1][..., keep], counts[:, :, 1:, 0][..., keep]
+            gaps.append(tp / n - fp / n * odds)
+        return (gaps[0] - gaps[1]).reshape(len(gaps[0]), -1)   # (m, c · thresholds)
+
+    draws = bootstrap.grid_draws([main, baseline], resampling, statistic)
+    bands = bootstrap.interval(draws, draws.full, (-np.inf, np.inf))
+    width = int(keep.sum())
+    return {name: [None if b is None else [round(b[0], DIGITS), round(b[1], DIGITS)]
+                   for b in bands[i * width:(i + 1) * width]] for i, name in enumerate(names)}

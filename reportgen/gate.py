@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from reportgen import registry
+from reportgen import evidence, registry
 from reportgen.errors import InputError
 from reportgen.registry import inputs_kind
 
@@ -54,20 +54,121 @@ def load_report(path: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Outcome:
-    """One rule's result: whether it holds, and one line saying so (or why not)."""
+    """One rule's result: whether it holds, and one line saying so (or why not).
+    ``verdict``: pass, fail or inconclusive (judged on intervals; without ``--confidence``
+    pass or fail as ``passed``); ``evidence``: the judged interval, when judged on one."""
 
     rule: Rule
     passed: bool
     text: str
+    verdict: str = ""
+    evidence: "evidence.Judged | None" = None
+
+    def __post_init__(self) -> None:
+        if not self.verdict:
+            object.__setattr__(self, "verdict", "pass" if self.passed else "fail")
 
 
-def outcomes(report: dict[str, Any], rules: Iterable[Rule], path: str) -> list[Outcome]:
-    """Every rule's outcome, in the order given."""
+def outcomes(report: dict[str, Any], rules: Iterable[Rule], path: str, confidence: float | None = None,
+             inconclusive: str = "fail") -> list[Outcome]:
+    """Every rule's outcome, in the order given. With ``confidence`` each rule is judged on
+    its interval (``evidence.judge``: pass when the whole interval satisfies the rule, fail
+    when the point estimate breaks it, else inconclusive), and an inconclusive rule passes
+    only with ``inconclusive="pass"``; without, on the point estimate alone (pass or fail)."""
     out = []
     for rule in rules:
         line = _judge(report, rule, path)
-        out.append(Outcome(rule, line is None, line or _holds(report, rule, path)))
+        text = line or _holds(report, rule, path)
+        if confidence is None:
+            out.append(Outcome(rule, line is None, text, "pass" if line is None else "fail"))
+            continue
+        judged = rule_evidence(report, rule, path, confidence)
+        verdict = judged.verdict
+        if line is not None and verdict != "fail":  # an undefined value fails whatever its interval
+            verdict = "fail"
+        passed = verdict == "pass" or (verdict == "inconclusive" and inconclusive == "pass")
+        out.append(Outcome(rule, passed, f"{text}: {evidence.sentence(judged)}", verdict, judged))
     return out
+
+
+def rule_evidence(report: dict[str, Any], rule: Rule, path: str, confidence: float) -> "evidence.Judged":
+    """The rule judged on its interval at ``confidence`` (see ``evidence``): a summary
+    metric on ``intervals.summary``, a drop on ``intervals.deltas`` (accuracy's standard
+    error from the discordant pairs), each slice of at least the minimum size on its own
+    interval (the rule's verdict: the worst slice's), the share of newly wrong examples on
+    its Wilson interval."""
+    n = int(report.get("n_examples") or 0)
+    intervals = report.get("intervals") or {}
+    if rule.kind in ("min", "max"):
+        value = _value(report, rule, path)
+        bound = None if rule.metric == EXPECTED_COST else _nested(intervals.get("summary"), rule.metric)
+        return evidence.judge("rule", rule.metric, value, bound, rule.limit, rule.kind == "min", n, confidence,
+                              what=evidence.lower_first(registry.report_label(rule.metric, report))
+                              if registry.info(rule.metric) else None)
+    if rule.kind == "max_drop":
+        value = _value(report, rule, path)
+        old = _metric((report.get("baseline") or {}).get("summary") or {}, rule.metric, path) \
+            if report.get("baseline") else None
+        change = None if value is None or old is None else value - old
+        lower = registry.lower_is_better(rule.metric)
+        return evidence.judge("rule", rule.metric, change, _nested(intervals.get("deltas"), rule.metric),
+                              rule.limit if lower else -rule.limit, not lower, n, confidence,
+                              evidence.mcnemar_se(*_discordant(report)) if rule.metric == "accuracy" else None,
+                              f"the change in {evidence.lower_first(registry.report_label(rule.metric, report))}")
+    if rule.kind == "min_slice":
+        return _slice_evidence(report, rule, confidence)
+    churn = report.get("churn") or {}
+    broken = float(churn.get("broken", 0))
+    total = float(report.get("weight_total") or n)
+    return evidence.judge("rule", "broken_share", broken / total if total else None, _wilson(broken, total),
+                          rule.limit, False, n, confidence, what="the share of examples newly wrong")
+
+
+def _slice_evidence(report: dict[str, Any], rule: Rule, confidence: float) -> "evidence.Judged":
+    """The worst slice's judgement: a failed one (the lowest value), else an inconclusive
+    one (the most examples needed), else the slice with the lowest value."""
+    size = (report.get("slice_settings") or {}).get("min_size", 0)
+    judged = []
+    for s in report.get("slices") or ():
+        value = s["summary"].get(rule.metric) if s["n_examples"] >= size else None
+        if value is None:
+            continue
+        name = ", ".join(f"{b}={v}" for b, v in zip(s["by"], s["value"]))
+        judged.append(evidence.judge("rule", rule.metric, float(value), (s.get("intervals") or {}).get(rule.metric),
+                                     rule.limit, True, int(s["n_examples"]), confidence,
+                                     what=f"{evidence.lower_first(registry.report_label(rule.metric, report))} of slice {name}"))
+    if not judged:
+        return evidence.judge("rule", rule.metric, rule.limit, None, rule.limit, True, 0, confidence)
+    order = {"fail": 0, "inconclusive": 1, "pass": 2}
+    return min(judged, key=lambda j: (order[j.verdict], -(j.more_examples or 0), j.value))
+
+
+def _discordant(report: dict[str, Any]) -> tuple[float, float, float]:
+    churn = report.get("churn") or {}
+    return (float(churn.get("fixed", 0)), float(churn.get("broken", 0)),
+            float(report.get("weight_total") or report.get("n_examples") or 0))
+
+
+def _wilson(hits: float, n: float) -> list[float] | None:
+    """The 95% Wilson interval of a share ``hits / n``."""
+    if n <= 0:
+        return None
+    z = evidence.z_of(evidence.LEVEL)
+    p = hits / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5 / (1 + z * z / n)
+    return [min(max(centre - half, 0.0), p), max(min(centre + half, 1.0), p)]
+
+
+def _nested(values: dict[str, Any] | None, key: str) -> list[float] | None:
+    """An interval by metric key (dotted for nested ones), or None."""
+    if not values:
+        return None
+    head, _, tail = key.partition(".")
+    found = values.get(head)
+    if isinstance(found, dict):
+        found = found.get(tail)
+    return found if isinstance(found, list) else None
 
 
 def failures(report: dict[str, Any], rules: Iterable[Rule], path: str) -> list[str]:

@@ -179,25 +179,43 @@ def _thresholds(values: np.ndarray) -> list[float | None]:
 # ---------------------------------------------------------------- counts
 
 
-def _at_threshold(stats: Statistics) -> list[dict[str, Any]]:
-    """Per class, one-vs-rest counts with score > its threshold, and the ratios built on them."""
+def decided_counts(stats: Statistics) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(tp, fp, fn, tn), each (classes,), one-vs-rest under the report's per-class
+    decisions: the model's own hard labels when given, else score > the class's threshold
+    (the counts ``per_class[].at_threshold`` shows, and expected cost prices)."""
+    return _own_counts(stats) if stats.predicted_counts is not None else _threshold_counts(stats)
+
+
+def _threshold_counts(stats: Statistics) -> tuple[np.ndarray, ...]:
+    """One-vs-rest counts with score > each class's threshold."""
     above = [c.above(cut) for c, cut in zip(stats.per_class, stats.class_thresholds)]
     kind = np.float64 if stats.weighted else np.int64  # sums of weights, or row counts
     tp = np.array([pos for pos, _ in above], dtype=kind)
     fp = np.array([neg for _, neg in above], dtype=kind)
     fn = np.maximum(np.array([c.n_pos for c in stats.per_class], dtype=kind) - tp, 0)  # weights: never rounded below 0
     tn = np.maximum(np.array([c.n_neg for c in stats.per_class], dtype=kind) - fp, 0)
-    return _count_rows(tp, fp, fn, tn, stats.total)
+    return tp, fp, fn, tn
 
 
-def _decided_counts(stats: Statistics) -> list[dict[str, Any]]:
-    """Per class, one-vs-rest counts of the model's own hard-label decisions (the
-    confusion's diagonal, the decided and the actual counts), and the ratios built on them."""
+def _own_counts(stats: Statistics) -> tuple[np.ndarray, ...]:
+    """One-vs-rest counts of the model's own hard-label decisions (the confusion's
+    diagonal, the decided and the actual counts)."""
     kind = np.float64 if stats.weighted else np.int64  # sums of weights, or row counts
     tp = stats.confusion.diagonal().astype(kind)
     fp = np.maximum(stats.predicted_counts.astype(kind) - tp, 0)  # weights: never rounded below 0
     fn = np.maximum(stats.actual_counts.astype(kind) - tp, 0)
-    return _count_rows(tp, fp, fn, np.maximum(stats.total - tp - fp - fn, 0), stats.total)
+    return tp, fp, fn, np.maximum(stats.total - tp - fp - fn, 0)
+
+
+def _at_threshold(stats: Statistics) -> list[dict[str, Any]]:
+    """Per class, one-vs-rest counts with score > its threshold, and the ratios built on them."""
+    return _count_rows(*_threshold_counts(stats), stats.total)
+
+
+def _decided_counts(stats: Statistics) -> list[dict[str, Any]]:
+    """Per class, one-vs-rest counts of the model's own hard-label decisions, and the ratios
+    built on them."""
+    return _count_rows(*_own_counts(stats), stats.total)
 
 
 def _count_rows(tp, fp, fn, tn, n: int | float) -> list[dict[str, Any]]:

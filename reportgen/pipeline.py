@@ -31,9 +31,10 @@ from reportgen.analysis.slices import (ColumnValues, SliceCombiner, SliceInterva
 from reportgen.analysis.slices import finish as finish_slices
 from reportgen.analysis.splits import SplitCombiner
 from reportgen.chunks import Make
-from reportgen.decisions import decision_sections
+from reportgen.decisions import decision_sections, with_resampled
 from reportgen.engines.base import Producer, check_model_count
 from reportgen.evaluation import Evaluation
+from reportgen.evidence import with_evidence
 from reportgen.inputs import Inputs
 from reportgen.metrics import evaluate_statistics
 from reportgen.options import Options
@@ -123,7 +124,7 @@ def _passes(producer: Producer, plan: RunPlan) -> Evaluation:
     sections, lists = per_example.sections(done[0], main, baseline, opts, table)
     if first is not None:
         sections.update(finish_slices(first, done[-1]))
-    return metrics.with_extras(**sections).with_example_lists(lists)
+    return with_evidence(with_resampled(metrics.with_extras(**sections))).with_example_lists(lists)
 
 
 def slice_plan(slicing: Slicing, opts: Options, values: dict) -> SlicePlan:

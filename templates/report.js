@@ -904,8 +904,11 @@
       for (var i = 0; i < views.length; i++) if (views[i].key === "expected-cost") return views[i].view;
       return null;
     }
+    var built = section.querySelectorAll("[data-cost-built]");  // true only of the costs the report was built with
     function recompute() {
       var costs = values();
+      var same = inputs.every(function (input) { return parseFloat(input.value) === parseFloat(input.defaultValue); });
+      for (var b = 0; b < built.length; b++) built[b].hidden = !same;
       if (task === "multiclass") {
         if (at) at.textContent = costs ? format(matrixCost(costs)) : "—";
         return;

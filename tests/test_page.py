@@ -57,7 +57,10 @@ def test_every_section_is_present(built):
     tiles = [t["data-tile"] for t in soup.select("[data-tile]")]
     assert tiles == ["accuracy", "macro_precision", "macro_recall", "macro_f1", "roc_auc_macro", "log_loss"]
     assert soup.select_one('[data-tile-value="accuracy"]').text == f"{report['summary']['accuracy']:.3f}"
-    assert "improvement holds" in soup.select_one(".verdict").text
+    verdict = soup.select_one(".verdict").text
+    entry = next(e for e in report["evidence"] if e["metric"] == "macro_f1")
+    assert verdict == f"{entry['verdict'].upper()}: {entry['sentence']}"
+    assert entry["verdict"] == "pass" and "change in macro F1" in verdict
 
 
 def test_one_row_per_class_with_the_contract_cells(built):

@@ -104,17 +104,24 @@ class GroupSums:
     and positives per score bin per class (bins from ``edges``; one empty bin without
     scores), int32 counts unless ``weighted`` (exact below 2³¹ rows in one group, class and
     bin), so that a model's sums take half the memory. ``thresholds`` (k,): the decision
-    thresholds.
+    thresholds. ``grid`` (groups, c, T + 1, 2), only with a ``GridPlan``: negatives and
+    positives of each of its c classes per group between consecutive grid thresholds (bin
+    b: the scores above b of the T thresholds), so that every replicate has the counts
+    above each grid threshold (``grid_draws``) exactly.
     """
 
     def __init__(self, model: int, task: str, n_classes: int, scored: bool, thresholds: np.ndarray,
-                 edges: tuple[np.ndarray, ...], n_groups: int, weighted: bool = False):
+                 edges: tuple[np.ndarray, ...], n_groups: int, weighted: bool = False,
+                 grid: "GridPlan | None" = None):
         self.model, self.task, self.scored = model, task, scored
         self.thresholds = np.asarray(thresholds, dtype=np.float64)
         self.edges = tuple(edges)
         width = max((len(e) for e in edges), default=0) + 1 if scored else 1
         self.decision = np.zeros((n_groups, decision_width(n_classes)))
         self.ranks = np.zeros((n_groups, n_classes, width, 2), dtype=np.float64 if weighted else np.int32)
+        self.grid_plan = grid if scored else None
+        self.grid = None if self.grid_plan is None else np.zeros(
+            (n_groups, len(grid.classes), len(grid.thresholds) + 1, 2), dtype=np.float64 if weighted else np.int32)
 
     @property
     def n_classes(self) -> int:
@@ -126,11 +133,67 @@ class GroupSums:
         self.decision += _decision_sums(ex, groups, size, self.thresholds)
         if self.scored:
             _add_rank_sums(ex, groups, self.edges, self.ranks)
+        if self.grid is not None:
+            _add_grid_sums(ex, groups, self.grid_plan, self.grid)
 
     def merge(self, other: "GroupSums") -> "GroupSums":
         self.decision += other.decision
         self.ranks += other.ranks
+        if self.grid is not None:
+            self.grid += other.grid
         return self
+
+
+@dataclass(frozen=True, eq=False)
+class GridPlan:
+    """The grid counts a model's group sums carry: ``thresholds`` (T,) ascending (the
+    report's threshold grid) for the classes at positions ``classes`` (c,)."""
+
+    thresholds: np.ndarray
+    classes: tuple[int, ...]
+
+
+def _add_grid_sums(ex: Examples, groups: np.ndarray, plan: GridPlan, out: np.ndarray) -> None:
+    """Add to ``out`` (groups, c, T + 1, 2) each row's negative or positive count (a sum of
+    weights when weighted) at the number of grid thresholds strictly below its score (a
+    score equal to a threshold is not above it, as the threshold grid counts)."""
+    size, _, width, _ = out.shape
+    for i, j in enumerate(plan.classes):
+        which = np.searchsorted(plan.thresholds, ex.y_score[:, j], side="left")
+        key = (groups * width + which) * 2 + ex.truth(j)
+        out[:, i] += np.bincount(key, weights=ex.weight, minlength=size * width * 2).reshape(
+            size, width, 2).astype(out.dtype)
+
+
+def grid_draws(models: list[GroupSums], resampling: Resampling, statistic) -> "Draws":
+    """The bootstrap of ``statistic`` over the grid counts of ``models`` (their group sums
+    over the same groups and grid: paired). ``statistic(above)`` takes a list with one
+    (m, c, T + 1, 2) array per model, the negatives and positives in all (index 0) and
+    above each grid threshold (index 1 + t) in each of m samples, and gives (m, columns). Replicates a block at a time; the jackknife
+    leaves out each group that holds rows (NaN rows for the others)."""
+    cells = [g.grid.reshape(resampling.n_groups, -1) for g in models]
+    shapes = [g.grid.shape[1:] for g in models]
+
+    def above(sums: list[np.ndarray]) -> list[np.ndarray]:
+        out = []
+        for got, shape in zip(sums, shapes):
+            binned = got.reshape(len(got), *shape)
+            out.append(np.cumsum(binned[:, :, ::-1], axis=2)[:, :, ::-1])  # all, then past each threshold
+        return out
+
+    totals = [c.sum(axis=0, keepdims=True, dtype=np.float64) for c in cells]
+    full = statistic(above(totals))[0]
+    step = max(1, int(CHUNK_CELLS // max(1, sum(c.shape[1] for c in cells))))
+    values = np.empty((resampling.n_resamples, *full.shape))
+    for start in range(0, resampling.n_resamples, step):
+        counts = resampling.counts[start:start + step]
+        values[start:start + step] = statistic(above([_product(counts, c) for c in cells]))
+    jackknife = np.full((resampling.n_groups, *full.shape), np.nan)
+    filled = np.flatnonzero(np.any(models[0].decision != 0, axis=1))
+    for start in range(0, len(filled), step):
+        which = filled[start:start + step]
+        jackknife[which] = statistic(above([t - c[which].astype(np.float64) for t, c in zip(totals, cells)]))
+    return Draws(values, full, jackknife)
 
 
 class Bootstrap:
@@ -400,23 +463,34 @@ def _nanmean(values: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------- intervals
 
 
-def interval(draws: Draws, point, bounds: tuple[float, float], level: float = LEVEL) -> list[list[float] | None]:
+def interval(draws: Draws, point, bounds: tuple[float, float], level: float = LEVEL,
+             smooth: bool = True) -> list[list[float] | None]:
     """The interval of each column of ``draws`` (a scalar statistic is one column), the
     one way every interval of the report is made: the BCa interval of the binned
     replicates (``bca``), carried to the exact whole-sample ``point`` (() or (m,))
     (``carry``), then held inside ``bounds`` (the metric's range, ``registry.value_range``)
     and around the point (``guard``). None where the point is undefined or fewer than two
-    replicates are finite."""
+    replicates are finite. A statistic that is not a smooth function of the sums (the
+    grid threshold of least cost: an argmin, whose replicates pile up on a few grid
+    points) takes the percentile interval instead of BCa (``smooth=False``): its
+    jackknife says nothing of its spread, as for a median, and the share of replicates
+    tied with the point would pass for a bias."""
     values = draws.values.reshape(len(draws.values), -1)
     m = values.shape[1]
     full = np.broadcast_to(np.asarray(draws.full, dtype=np.float64), (m,))
     jackknife = draws.jackknife.reshape(len(draws.jackknife), m)
     points = np.broadcast_to(np.asarray(point, dtype=np.float64), (m,))
-    low, high = np.empty(m), np.empty(m)
-    step = max(1, int(CHUNK_CELLS // max(len(values), 1)))  # columns at once: bca's temporaries stay small
-    for start in range(0, m, step):
-        block = slice(start, start + step)
-        low[block], high[block] = bca(values[:, block], full[block], jackknife[:, block], level)
+    if smooth:
+        low, high = np.empty(m), np.empty(m)
+        step = max(1, int(CHUNK_CELLS // max(len(values), 1)))  # columns at once: bca's temporaries stay small
+        for start in range(0, m, step):
+            block = slice(start, start + step)
+            low[block], high[block] = bca(values[:, block], full[block], jackknife[:, block], level)
+    else:
+        n = np.isfinite(values).sum(axis=0)
+        alpha = np.broadcast_to(np.array([(1 - level) / 2, (1 + level) / 2])[:, None], (2, m))
+        low, high = _quantiles(values, n, alpha)
+        low[n < 2], high[n < 2] = np.nan, np.nan
     low, high = carry(low, full, points, bounds), carry(high, full, points, bounds)
     low, high = guard(low, high, points, bounds)
     ok = np.isfinite(low) & np.isfinite(high) & np.isfinite(points)

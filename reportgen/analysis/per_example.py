@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from reportgen import decisions
 from reportgen.analysis import bootstrap
 from reportgen.analysis.churn import Churn
 from reportgen.analysis.compare import Model, interval_sections
@@ -59,7 +60,10 @@ class Plan:
     ``models``: the bootstrap's models, the report's then its baseline's (empty: no
     intervals) over ``n_groups`` groups of ``seed``; ``churn``: whether there is a
     baseline; ``keep``: candidates kept per example list (None: every one, for
-    ``--export``); ``shown``: the classes of a compact confusion matrix (None: full).
+    ``--export``); ``shown``: the classes of a compact confusion matrix (None: full);
+    ``grid``: the grid counts the bootstrap's group sums carry for the decisions'
+    intervals (None: none); ``bayes`` (k, k): the cost matrix of the Bayes decision
+    (None: not computed).
     """
 
     classes: tuple[str, ...]
@@ -75,6 +79,8 @@ class Plan:
     per_cell: int
     total: int
     shown: tuple[int, ...] | None
+    grid: bootstrap.GridPlan | None = None
+    bayes: np.ndarray | None = None
 
     def __call__(self) -> "Analyses":
         single = self.task != "multilabel"
@@ -82,7 +88,7 @@ class Plan:
         if self.models:
             sums = bootstrap.Bootstrap([
                 bootstrap.GroupSums(i, m.task, m.n_classes, m.scored, m.thresholds, m.edges, self.n_groups,
-                                    m.weighted)
+                                    m.weighted, self.grid)
                 for i, m in enumerate(self.models)], self.seed)
         return Analyses(
             bootstrap=sums,
@@ -92,6 +98,7 @@ class Plan:
                                                                             self.keep),
             selection=Selection(self.classes, not single, self.thresholds, self.per_cell, self.total,
                                 None if self.shown is None else list(self.shown)),
+            bayes=None if self.bayes is None else decisions.BayesDecisions(self.bayes, self.thresholds),
         )
 
 
@@ -109,19 +116,22 @@ def plan(main: Statistics, baseline: Statistics | None, report: dict[str, Any], 
         label_thresholds=label_thresholds(main) if scored and main.task != "multilabel" else None,
         models=models, n_groups=bootstrap.group_count(opts.n_bootstrap, len(main.classes)), seed=opts.seed,
         churn=baseline is not None, keep=None if keep_all else opts.list_limit, per_cell=opts.inputs_per_cell,
-        total=opts.inputs_total, shown=None if shown is None else tuple(shown))
+        total=opts.inputs_total, shown=None if shown is None else tuple(shown),
+        grid=decisions.grid_plan(main, report.get("threshold_grid"), opts.costs, baseline) if models else None,
+        bayes=decisions.bayes_matrix(main, opts.costs))
 
 
 class Analyses:
     """The combiner: every per-example analysis of the report (None where it has none)."""
 
     def __init__(self, bootstrap: bootstrap.Bootstrap | None, churn: Churn | None,
-                 mistakes: ConfidentMistakes | None, issues: LabelIssues | None, selection: Selection):
+                 mistakes: ConfidentMistakes | None, issues: LabelIssues | None, selection: Selection,
+                 bayes: "decisions.BayesDecisions | None" = None):
         self.bootstrap, self.churn, self.mistakes, self.issues = bootstrap, churn, mistakes, issues
-        self.selection = selection
+        self.selection, self.bayes = selection, bayes
 
     def _parts(self) -> tuple:
-        return self.bootstrap, self.churn, self.mistakes, self.issues, self.selection
+        return self.bootstrap, self.churn, self.mistakes, self.issues, self.selection, self.bayes
 
     def wants(self, model: int) -> bool:
         """Chunks of the baseline alone feed its bootstrap sums; the rest reads the report's model."""
@@ -147,10 +157,13 @@ def sections(analyses: Analyses, main: Model, baseline: Model | None, opts: Opti
              inputs: Inputs | None = None) -> tuple[dict[str, Any], ExampleLists]:
     """The report's per-example sections once every chunk is in, and the lists behind them."""
     out: dict[str, Any] = {}
+    resampling = None
     if analyses.bootstrap is not None:
         resampling = bootstrap.plan(opts.n_bootstrap, opts.seed, len(main.stats.classes))
         out.update(interval_sections(main, baseline, analyses.bootstrap, resampling,
                                      (opts.at_precision, opts.at_recall)))
+    out.update(decisions.resampled(analyses.bootstrap, resampling, analyses.bayes, main.stats,
+                                   opts.costs))  # put in place by decisions.with_resampled
     broken = fixed = None
     if analyses.churn is not None:
         out["churn"], broken, fixed = analyses.churn.section(opts.list_limit, inputs)

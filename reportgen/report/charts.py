@@ -728,7 +728,27 @@ def net_benefit_chart(section: dict[str, Any], class_name: str | None) -> alt.Ch
                      color=color, strokeDash=dash,
                      tooltip=[alt.Tooltip("curve:N"), alt.Tooltip("pt:Q", title="threshold", format=".2f"),
                               alt.Tooltip("net_benefit:Q", title="net benefit", format=".4f")]))
-    return alt.layer(lines, _current_threshold()).add_params(_threshold()).properties(width=FLUID, height=HEIGHT)
+    layers = [lines, _current_threshold()]
+    band = _difference_band(section)
+    if band is not None:
+        layers.insert(0, band)
+    return alt.layer(*layers).add_params(_threshold()).properties(width=FLUID, height=HEIGHT)
+
+
+def _difference_band(section: dict[str, Any]) -> alt.Chart | None:
+    """The baseline's curve plus the paired 95% interval of model − baseline at each pt,
+    shaded: it holds the model's line, and clears the dashed baseline where the model's
+    gain is beyond chance (None without the interval)."""
+    bands, base = section.get("difference_interval"), section.get("baseline")
+    if not bands or base is None:
+        return None
+    rows = [{"pt": t, "low": b + band[0], "high": b + band[1], "diff_low": band[0], "diff_high": band[1]}
+            for t, b, band in zip(section["thresholds"], base, bands) if band is not None]
+    return (alt.Chart(alt.Data(values=rows)).mark_area(color=CURVE_COLORS["model"], opacity=0.15, clip=True)
+            .encode(x="pt:Q", y="low:Q", y2="high:Q",
+                    tooltip=[alt.Tooltip("pt:Q", title="threshold", format=".2f"),
+                             alt.Tooltip("diff_low:Q", title="model − baseline, 95% from", format=".4f"),
+                             alt.Tooltip("diff_high:Q", title="to", format=".4f")]))
 
 
 def cost_chart() -> alt.Chart:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reportgen.costs import BAYES_CLASSES
 from reportgen.report.view import MANY_CLASSES
 
 CELLS = ("tp", "fp", "fn", "tn")
@@ -12,7 +13,9 @@ NOTES = {
     "net-benefit": "The benefit of acting on the model at each threshold probability pt, in true positives per "
                    "example, after charging each false positive pt/(1 − pt) of a true positive (Vickers & Elkin). "
                    "The model is worth using where its line is above both treat all (dotted) and treat none (0). "
-                   "Positive = score above pt.",
+                   "Positive = score above pt. With a baseline (dashed), the shading is the 95% paired bootstrap "
+                   "interval of the model's difference from it, drawn from the baseline: where it clears the dashed "
+                   "line, the model's gain is beyond chance.",
     "expected-cost": "The mean cost per example of the decisions at each threshold (positive = score above it) under "
                      "the costs below; the dotted rule marks the threshold of least cost, the solid one the current "
                      "threshold.",
@@ -39,6 +42,20 @@ def decisions_context(report: dict[str, Any], figures: dict[str, Any]) -> dict[s
     return context
 
 
+def _cost_note(report: dict[str, Any], costs: dict[str, Any]) -> str | None:
+    """What the cost figures leave out, and why."""
+    notes = []
+    if costs.get("best") is not None and costs["best"].get("interval") is None:
+        notes.append("The least-cost threshold has no bootstrap interval (built without a bootstrap"
+                     + (", or past 40 classes)." if report["task"] == "multilabel" else ")."))
+    if report["task"] == "multiclass" and costs.get("bayes") is None:
+        notes.append(f"The cost-minimising decision per example is not computed ({'no scores' if report.get('threshold_grid') is None else 'past ' + str(BAYES_CLASSES) + ' classes'}).")
+    if costs.get("best", {}) and costs["best"].get("interval") or costs.get("bayes"):
+        notes.append("Intervals and the cost-minimising decision are for the costs the report was built with; "
+                     "editing a cost hides them.")
+    return " ".join(notes) or None
+
+
 def _costs(report: dict[str, Any], costs: dict[str, Any]) -> dict[str, Any]:
     """The cost table's rows (one number input per cost) and the figures the JSON was built with."""
     task = report["task"]
@@ -51,6 +68,7 @@ def _costs(report: dict[str, Any], costs: dict[str, Any]) -> dict[str, Any]:
         rows = []
     matrix = costs.get("matrix") if task == "multiclass" and len(report["classes"]) <= MANY_CLASSES else None
     return {"task": task, "rows": rows, "matrix": matrix, "classes": report["classes"], "cell_names": CELL_NAMES,
-            "best": costs.get("best"), "at_threshold": costs["at_threshold"],
+            "best": costs.get("best"), "at_threshold": costs["at_threshold"], "bayes": costs.get("bayes"),
+            "note": _cost_note(report, costs),
             "editable": costs.get("curve") is not None or (matrix is not None
                                                             and report["confusion_matrix"].get("counts") is not None)}

@@ -9,6 +9,7 @@ from email.utils import formatdate, make_msgid
 from typing import Any, Sequence
 
 from reportgen import registry
+from reportgen.evidence import verdict_line
 from reportgen.report.view import label_only
 from reportgen.report.page import headline_tiles
 from reportgen.report.templating import count_digits, render_template
@@ -48,7 +49,8 @@ def build_message(
     for _, _, cid, png in images:
         body.add_related(png, maintype="image", subtype="png", cid=f"<{cid}>")
     message.add_attachment(
-        page_html.encode("utf-8"), maintype="text", subtype="html", filename=_filename(title)
+        page_html.encode("utf-8"), maintype="text", subtype="html", filename=_filename(title),
+        params={"charset": "utf-8"},  # the page's text is UTF-8 (a reader would otherwise guess ASCII)
     )
     return message
 
@@ -85,6 +87,7 @@ def _context(report: dict[str, Any], meta: dict[str, Any], title: str, images) -
         "n_classes": len(report["per_class"]),
         "label_only": label_only(report),  # no threshold and no ROC AUC to show
         "baseline": (report.get("baseline") or {}).get("name"),
+        "evidence": [verdict_line(e) for e in report.get("evidence") or ()],  # the page's and the Markdown's lines
         "images": [{"name": n, "title": t, "cid": cid} for n, t, cid, _ in images],
     }
 

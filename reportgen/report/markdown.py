@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Iterable, Protocol, Sequence
 
 from reportgen import registry
+from reportgen.evidence import WORDS, verdict_line
 from reportgen.analysis.attention import attention
 from reportgen.numbers import RATIO_DIGITS, format_count, format_ratio
 from reportgen.report.templating import count_digits
@@ -41,6 +42,7 @@ class Outcome(Protocol):
 
     passed: bool
     text: str
+    verdict: str
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ def summary_markdown(report: dict[str, Any], *, gate: list | None = None, report
     head = _header(report)
     gate_text = _gate(gate) if gate is not None else ""
     link = f"[Full report]({_url(report_url)})\n" if report_url else ""
-    decisions = _decisions(report)
+    decisions = "\n".join(part for part in (_decisions(report), _evidence(report)) if part)
     tables = [t for t in (_headline(report), _attention(report), _confusions(report), _slices(report),
                           _churn(report)) if t.rows]
 
@@ -194,16 +196,38 @@ def _cost_line(costs: dict[str, Any] | None) -> str:
              and costs.get("per_class") is None else "at the model's own labels")
     line = f"**Expected cost** {spent['expected_cost']:.4g} per example {where}"
     if costs.get("best"):
-        line += f"; least on the grid {costs['best']['expected_cost']:.4g} at {costs['best']['threshold']:.2f}"
+        best = costs["best"]
+        line += f"; least on the grid {best['expected_cost']:.4g} at {best['threshold']:.2f}"
+        if best.get("interval"):
+            line += f" (95% interval of that threshold {best['interval'][0]:.2f} to {best['interval'][1]:.2f})"
+    bayes = costs.get("bayes")
+    if bayes and bayes.get("expected_cost") is not None:
+        line += (f"; deciding each example by least expected cost: {bayes['expected_cost']:.4g} per example, "
+                 f"accuracy {100 * bayes['accuracy']:.1f}%, {100 * bayes['changed_share']:.1f}% of decisions change")
     return line
+
+
+MARK = {"pass": "✅", "fail": "❌", "inconclusive": "❔"}
 
 
 def _gate(outcomes: Iterable[Outcome]) -> str:
     outcomes = list(outcomes)
     failed = sum(not o.passed for o in outcomes)
-    verdict = f"**Release gate: {'failed' if failed else 'passed'}** ({len(outcomes) - failed} of {len(outcomes)} rules hold)"
-    lines = [f"- {'✅' if o.passed else '❌'} {escape(o.text)}" for o in outcomes]
+    unsettled = sum(o.verdict == "inconclusive" for o in outcomes)
+    held = sum(o.verdict == "pass" for o in outcomes)
+    also = f"; {unsettled} inconclusive" if unsettled else ""
+    verdict = f"**Release gate: {'failed' if failed else 'passed'}** ({held} of {len(outcomes)} rules hold{also})"
+    lines = [f"- {MARK[o.verdict]} {WORDS[o.verdict]} {escape(o.text)}" for o in outcomes]
     return "\n".join([verdict, "", *lines]) + "\n"
+
+
+def _evidence(report: dict[str, Any]) -> str:
+    """The evidence list: one line per judged change or flagged slice, as the page says it."""
+    judged = report.get("evidence") or []
+    if not judged:
+        return ""
+    lines = [f"- {MARK[e['verdict']]} {escape(verdict_line(e))}" for e in judged]
+    return "\n".join(["**Is the evidence enough?**", "", *lines]) + "\n"
 
 
 def _number(key: str, value: float | None) -> str:

@@ -14,6 +14,7 @@ from typing import Any, Callable
 import numpy as np
 
 from reportgen import registry
+from reportgen.evidence import headline, verdict_line
 from reportgen.numbers import format_ratio
 from reportgen.report import vega
 from reportgen.report.decisions_view import decisions_context
@@ -82,6 +83,7 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
         report=report,
         tiles=headline_tiles(report) + top_k_tiles(report),
         verdict=_verdict(report),
+        evidence=evidence_lines(report),
         columns=columns,
         column_groups=groups,
         rows=rows,
@@ -172,24 +174,17 @@ def top_k_tiles(report: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def evidence_lines(report: dict[str, Any]) -> list[dict[str, str]]:
+    """Every evidence entry but the headline's, as the Markdown summary says it
+    (``verdict``: pass, fail or inconclusive; ``text``)."""
+    first = headline(report)
+    return [{"verdict": e["verdict"], "text": verdict_line(e)} for e in report.get("evidence") or () if e is not first]
+
+
 def _verdict(report: dict[str, Any]) -> str | None:
-    """One sentence on whether the change from the baseline holds up."""
-    baseline = report.get("baseline")
-    delta_intervals = (report.get("intervals") or {}).get("deltas")
-    if not baseline or not delta_intervals:
-        return None
-    key = "f1" if report["task"] == "binary" and delta_intervals.get("f1") else "macro_f1"  # the headline F1
-    low, high = delta_intervals.get(key) or (None, None)
-    delta = report["deltas"]["summary"].get(key)
-    if low is None or delta is None:
-        return None
-    name = registry.report_label(key, report) if key == "f1" else "macro F1"
-    change = f"{100 * delta:+.1f} points of {name} against {baseline['name']} (95% interval {100 * low:+.1f} to {100 * high:+.1f})"
-    if low > 0:
-        return f"The improvement holds: {change} excludes no change."
-    if high < 0:
-        return f"The model is worse: {change} lies entirely below zero."
-    return f"Not distinguishable from no change: {change} includes zero."
+    """The headline change's evidence, as the Markdown summary and the email say it."""
+    entry = headline(report)
+    return None if entry is None else verdict_line(entry)
 
 
 def content_security_policy(scripts: list[str]) -> str:
