@@ -20,6 +20,7 @@ from reportgen.engines import check_engine, choose_engine
 from reportgen.analysis.advice import advice, overall_advice
 from reportgen.analysis.attention import attention
 from reportgen.analysis import per_example
+from reportgen.analysis import fairness
 from reportgen.analysis.compare import Model, aligned, compare_evaluations, compare_sections
 from reportgen.analysis.history import history_section
 from reportgen.analysis.mistakes import top_confusions
@@ -209,7 +210,8 @@ def evaluate_files(
                                      *([(baseline_name, baseline, baseline_predictions)]
                                        if baseline is not None or baseline_predictions is not None else []),
                                      *((name, path, None) for name, path in compare)])
-        slicing = _slicing(metadata, slice_by, slice_bins, min_slice_size, fdr, opts.weight_column is not None)
+        slicing = _slicing(metadata, slice_by, slice_bins, min_slice_size, fdr,
+                           opts.weight_column is not None or bool(opts.group_by))
         evaluation = _run_streamed(engine, named[0], named[1], opts, memory_limit, spark_master, progress,
                                    distinct_budget, inputs, slicing, _metadata_name(metadata, labels))
         if history is not None:
@@ -218,7 +220,8 @@ def evaluate_files(
             on_metrics(evaluation.to_dict())
         return evaluation
     label_source = Source(io.read_table(labels, string_columns=opts.text_columns), str(labels))
-    slicing = _slicing(metadata, slice_by, slice_bins, min_slice_size, fdr, opts.weight_column is not None)
+    slicing = _slicing(metadata, slice_by, slice_bins, min_slice_size, fdr,
+                       opts.weight_column is not None or bool(opts.group_by))
     meta = _metadata_source(_metadata_name(metadata, labels), label_source, opts)
 
     def file_loader(path: PathLike, predicted: bool = False) -> Loader:
@@ -292,13 +295,17 @@ def _run_streamed(engine: str, labels: str, models: list[ModelFiles], opts: Opti
     passes over the join (``_streamed_report``). ``metadata``: the file of the slices'
     columns and perhaps of the weights."""
     wanted = sorted({c for spec in slicing[1].specs for c in spec}) if slicing is not None else []
+    grouping = fairness.fairness_options(opts.group_by, opts.min_group_size, opts.fairness_class)
+    if grouping is not None:  # the group-by columns: the metadata file's, else the labels'
+        metadata = metadata or labels
+        wanted = sorted(set(wanted) | set(fairness.columns_of(grouping)))
     if engine == "duckdb":
         from reportgen.engines.duck import DuckEngine
 
         producer = DuckEngine(opts, memory_limit=memory_limit, progress=progress, budget=budget)
         try:
             producer.prepare(labels, models, metadata, wanted)
-            return _streamed_report(producer, engine, [name for name, _, _ in models], opts, inputs, slicing)
+            return _streamed_report(producer, engine, [name for name, _, _ in models], opts, inputs, slicing, metadata)
         finally:
             producer.close()
     from reportgen.engines.spark import SparkEngine
@@ -307,11 +314,11 @@ def _run_streamed(engine: str, labels: str, models: list[ModelFiles], opts: Opti
     producer = SparkEngine.from_paths(opts, files + ([metadata] if metadata else []), master=spark_master,
                                       budget=budget)
     producer.prepare(labels, models, metadata, wanted)
-    return _streamed_report(producer, engine, [name for name, _, _ in models], opts, inputs, slicing)
+    return _streamed_report(producer, engine, [name for name, _, _ in models], opts, inputs, slicing, metadata)
 
 
 def _streamed_report(producer, engine: str, names: list[str], opts: Options, inputs: PathLike | None = None,
-                     slicing: tuple[str, SliceOptions] | None = None) -> Evaluation:
+                     slicing: tuple[str, SliceOptions] | None = None, metadata: str | None = None) -> Evaluation:
     """Passes over a streaming engine's join (``producer.reduce``): every model's statistics
     with the slices' (their numeric columns' quantile edges taken first from the labels
     and the metadata alone: ``producer.metadata_values``); then the per-example analyses,
@@ -328,6 +335,9 @@ def _streamed_report(producer, engine: str, names: list[str], opts: Options, inp
             plan = _slice_plan(settings, opts, columns, values, path)
         also.append(functools.partial(SliceCombiner, plan) if plan is not None
                     else functools.partial(ColumnValues, columns))
+    grouping = fairness.fairness_options(opts.group_by, opts.min_group_size, opts.fairness_class)
+    if grouping is not None:  # the fairness groups: slices over the group-by columns, in the same passes
+        also.append(functools.partial(SliceCombiner, fairness.group_plan(grouping, opts, metadata)))
     found, notes, extra = producer.statistics_with(also)
     metrics, models = _streamed_models(engine, names, found, notes, opts)
     main, baseline = models[0], (models[1] if len(models) > 1 else None)
@@ -343,13 +353,19 @@ def _streamed_report(producer, engine: str, names: list[str], opts: Options, inp
         else:
             first = extra[0].result()
         second.append(functools.partial(SliceIntervals, first))
+    if grouping is not None:
+        groups = extra[-1].result(distinct=False)
+        second.append(functools.partial(fairness.FairnessIntervals, groups, grouping,
+                                        fairness.FairnessIntervals.edges_of(groups, grouping, main.stats.per_class)))
     done = producer.reduce(Make(tuple(second))).parts
     table = Inputs(str(inputs), opts.id_column) if inputs is not None else None
     sections, lists = per_example.sections(done[0], main, baseline, opts, table)
     if opts.split_column:
         sections["splits"] = done[1].section()
     if first is not None:
-        sections.update(finish_slices(first, done[-1]))
+        sections.update(finish_slices(first, done[-1 - (grouping is not None)]))
+    if grouping is not None:
+        sections.update(fairness.finish(groups, done[-1], report))
     return metrics.with_extras(**sections).with_example_lists(lists)
 
 
@@ -409,7 +425,8 @@ def _statistics_sections(engine: str, stats: Statistics, report: dict[str, Any],
 
 
 def _slicing(metadata, slice_by, bins, min_size, fdr, weighted: bool = False) -> tuple[str, SliceOptions] | None:
-    """The slices asked for; ``metadata`` without ``slice_by`` may hold the weights (``weighted``)."""
+    """The slices asked for; ``metadata`` without ``slice_by`` may hold the weights or the
+    fairness groups (``weighted``)."""
     specs = parse_specs(list(slice_by))
     if not specs and (metadata is None or weighted):
         return None
@@ -491,6 +508,10 @@ def _run(
     sections, lists = per_example.sections(analyses, model, baseline, opts, table)
     if slicing is not None:
         sections.update(_slices(slicing, chunk.models, opts, metadata))
+    if opts.group_by:
+        source = metadata if metadata is not None else labels
+        sections.update(fairness.memory_section(chunk.models, opts, model.stats.per_class, report, source.name,
+                                                source.table))
     return metrics.with_extras(**sections).with_example_lists(lists)
 
 

@@ -359,6 +359,12 @@ def _metrics(task: str, k: int, decision: np.ndarray, ranks: np.ndarray, targets
     }
 
 
+def binned_auc(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
+    """ROC AUC from positives and negatives per ascending score bin (..., bins), as the
+    replicates count it (``_auc``)."""
+    return _auc(pos, neg)
+
+
 def _auc(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
     """Mann-Whitney AUC from counts per ascending score bin (ties count one half)."""
     n_pos, n_neg = pos.sum(axis=-1), neg.sum(axis=-1)

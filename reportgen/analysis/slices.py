@@ -62,6 +62,7 @@ class SliceOptions:
     bins: int = 5
     min_size: int = 30
     fdr: float = 0.05
+    what: str = "slice"  # what a column is called in messages ("group-by" for fairness groups)
 
 
 def parse_specs(texts: list[str]) -> tuple[tuple[str, ...], ...]:
@@ -76,16 +77,16 @@ def parse_specs(texts: list[str]) -> tuple[tuple[str, ...], ...]:
 
 
 def metadata_columns(path: str, ex: Examples, opts: Options, wanted: set[str],
-                     table: pa.Table | None = None) -> dict[str, pa.Array]:
+                     table: pa.Table | None = None, what: str = "slice") -> dict[str, pa.Array]:
     """The metadata columns named in the slices, aligned with the examples' rows (``table``:
-    the file's, when the caller has read it)."""
+    the file's, when the caller has read it; ``what``: the columns' name in messages)."""
     if table is None:
         table = read_table(path, string_columns=(opts.id_column,))
     if opts.id_column not in table.column_names:
         raise InputError(f"no id column {opts.id_column!r}", file=path)
     for column in sorted(wanted):
         if column not in table.column_names:
-            raise InputError(f"no slice column {column!r} (columns: {', '.join(table.column_names[:8])})", file=path)
+            raise InputError(f"no {what} column {column!r} (columns: {', '.join(table.column_names[:8])})", file=path)
     ids = pc.cast(table.column(opts.id_column).combine_chunks(), pa.string())
     where = pc.index_in(ex.ids, value_set=ids)
     if where.null_count and not opts.allow_partial:
@@ -289,7 +290,7 @@ def _group(coded: list[tuple[np.ndarray, list[str]]], n_rows: int) -> _Groups:
     return _Groups(order, starts, np.append(starts[1:], n_rows).astype(np.int64), values)
 
 
-def _chunk_groups(chunk: Chunk, plan: SlicePlan) -> dict[tuple[str, ...], _Groups]:
+def chunk_groups(chunk: Chunk, plan: SlicePlan) -> dict[tuple[str, ...], _Groups]:
     """The chunk's rows grouped by every crossing of the plan."""
     columns = dict.fromkeys(c for spec in plan.settings.specs for c in spec)
     coded = {c: _code(_column(chunk, c, plan), plan.edges.get(c)) for c in columns}
@@ -298,7 +299,7 @@ def _chunk_groups(chunk: Chunk, plan: SlicePlan) -> dict[tuple[str, ...], _Group
 
 def _column(chunk: Chunk, column: str, plan: SlicePlan) -> pa.Array:
     if column not in chunk.metadata:
-        raise InputError(f"no slice column {column!r}", file=plan.source)
+        raise InputError(f"no {plan.settings.what} column {column!r}", file=plan.source)
     values = chunk.metadata[column]
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
@@ -414,7 +415,7 @@ class SliceCombiner:
         hashes = id_hashes(ex.ids, DEDUP_SEED)
         self.n_rows += ex.n_examples
         self.total += rows[:, :len(SUMS)].sum(axis=0)
-        groups = _chunk_groups(chunk, self.plan)
+        groups = chunk_groups(chunk, self.plan)
         self._count_values(groups)
         for spec, found in groups.items():
             sums, hashed = found.sums(rows), found.sums(hashes)
@@ -437,8 +438,9 @@ class SliceCombiner:
                 seen = self.seen.setdefault(column, set())
                 seen.update(v[i] for v in found.values)
                 if len(seen) > MAX_VALUES:
-                    raise InputError(f"slice column has at least {len(seen):,} distinct values; at most "
-                                     f"{MAX_VALUES:,} can be sliced by (bin it, or slice by another column)",
+                    what = self.plan.settings.what
+                    raise InputError(f"{what} column has at least {len(seen):,} distinct values; at most "
+                                     f"{MAX_VALUES:,} can be grouped by (bin it, or use another column)",
                                      file=self.plan.source, column=column)
 
     def merge(self, other: "SliceCombiner") -> "SliceCombiner":
@@ -453,9 +455,10 @@ class SliceCombiner:
         self.like = self.like if self.like is not None else other.like
         return self
 
-    def result(self) -> SliceResult:
+    def result(self, distinct: bool = True) -> SliceResult:
         """Every slice in report order; a slice whose rows equal an earlier one's (same
-        rows and id-hash sum) is left out."""
+        rows and id-hash sum) is left out when ``distinct`` (fairness keeps every group of
+        every column: a gap is taken across one column's groups)."""
         ranks = self._ranks()
         found, seen = [], set()
         for spec in self.plan.settings.specs:
@@ -464,7 +467,7 @@ class SliceCombiner:
             for key in keys:
                 part = self.parts[key]
                 mark = (part.n_examples, part.hashed)
-                if mark in seen:
+                if distinct and mark in seen:
                     continue
                 seen.add(mark)
                 churn = part.sums[len(SUMS):] if self.baseline else None
@@ -522,7 +525,7 @@ class SliceIntervals:
         ex = chunk.main
         thresholds = self.plan.thresholds(ex.classes)
         hashes = id_hashes(ex.ids, self.plan.opts.seed)
-        for spec, found in _chunk_groups(chunk, self.plan).items():
+        for spec, found in chunk_groups(chunk, self.plan).items():
             for g, value in enumerate(found.values):
                 wanted = self.plans.get((spec, value))
                 if wanted is None:
