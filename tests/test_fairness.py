@@ -17,6 +17,7 @@ import reportgen
 from conftest import run_reportgen
 from reportgen.analysis.fairness import disparities, rates
 from reportgen.errors import InputError
+from reportgen.report.json import check
 
 TOL = 1e-9
 
@@ -89,6 +90,7 @@ def test_memory_engine_matches_fairlearn(tmp_path):
     frame, scores, y, score = _data()
     report = _build(*_write(tmp_path, frame, scores), group_by=["sex", "band"])
     _check_against_fairlearn(report, frame, y, score)
+    check(report)
 
 
 def test_weighted_rates_and_disparities_match_fairlearn_sample_weight(tmp_path):
@@ -166,6 +168,7 @@ def test_multiclass_one_class_and_every_class(tmp_path):
     assert math.isclose(one["fairness"]["disparities"][0]["equalized_odds_difference"]["value"], expected, abs_tol=TOL)
     every = reportgen.evaluate_files(labels, scored, group_by=["g"], n_bootstrap=0).to_dict()["fairness"]
     assert every["class"] is None and set(every["per_class"]) == {"a", "b", "c"}
+    check(reportgen.evaluate_files(labels, scored, group_by=["g"], n_bootstrap=0).to_dict())
     assert every["per_class"]["b"]["disparities"] == one["fairness"]["disparities"]
     with pytest.raises(InputError, match="--fairness-class 'zz' is not a class"):
         reportgen.evaluate_files(labels, scored, group_by=["g"], fairness_class="zz", n_bootstrap=0)

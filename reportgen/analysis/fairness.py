@@ -267,7 +267,7 @@ def finish(first: SliceResult, second: FairnessIntervals, report: Mapping[str, A
     """The ``fairness`` section from pass 1's result and pass 2's combiner."""
     settings, opts = second.settings, first.plan.opts
     if first.like is None:  # no rows
-        return {"fairness": None}
+        return {}
     like = first.like
     evaluations = [evaluate_statistics(s.stats, opts.grid, (), max_curve_points=2) for s in first.slices]
     grid = report.get("threshold_grid")
