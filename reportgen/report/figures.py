@@ -85,3 +85,12 @@ def _figure(charts, vega, script_json, threshold: float, key: str, title: str, c
     static = charts.with_data(spec, {}, threshold)
     return {"id": key, "title": title, "spec": script_json(spec),
             "svg": vega.scoped_ids(vega.to_svg(static), key)}
+
+
+def figure(key: str, title: str, chart, data: dict[str, list], threshold: float) -> dict[str, Any]:
+    """One figure made here, after the report is complete (the fairness chart): id, title,
+    spec (script JSON, its data in it) and static svg."""
+    from reportgen.report import charts, vega
+    from reportgen.report.embed import script_json
+
+    return _figure(charts, vega, script_json, threshold, key, title, chart, data)

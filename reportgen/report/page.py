@@ -18,6 +18,7 @@ from reportgen.evaluation import inputs_kind
 from reportgen.numbers import format_ratio
 from reportgen.report import vega
 from reportgen.report.decisions_view import decisions_context
+from reportgen.report.fairness_view import fairness_context
 from reportgen.report.embed import packed_island
 from reportgen.report.figures import build_figures, chart_view, decided, label_only, many, offered
 from reportgen.report.sections import analysis_context
@@ -100,6 +101,7 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
         many_classes=many(report),
         analysis=analysis_context(report, made),
         decisions=decisions_context(report, made),
+        fairness=fairness_context(report),
         css=(folder / "report.css").read_text("utf-8") + (folder / "analysis.css").read_text("utf-8"),
         script=script,
         vega_bundle=bundle,
