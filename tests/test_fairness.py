@@ -17,7 +17,9 @@ import reportgen
 from conftest import run_reportgen
 from reportgen.analysis.fairness import disparities, rates
 from reportgen.errors import InputError
+from reportgen.report.email import build_message
 from reportgen.report.json import check
+from reportgen.report.model_card import CardEntry, updated_card
 
 TOL = 1e-9
 
@@ -238,3 +240,25 @@ def test_gate_reads_disparities(tmp_path):
     assert done.returncode == 1 and "equalized_odds_difference" in done.stdout + done.stderr
     done = run_reportgen("check", out, "--min", "demographic_parity_ratio=0.99")
     assert done.returncode == 1 and "demographic_parity_ratio" in done.stdout + done.stderr
+
+
+def test_markdown_email_and_model_card_carry_the_disparities(tmp_path):
+    frame, scores, _, _ = _data(small=5)
+    labels, scored = _write(tmp_path, frame, scores)
+    ev = reportgen.evaluate_files(labels, scored, positive_class="yes", group_by=["band"], n_bootstrap=50)
+    report = ev.to_dict()
+    gap = report["fairness"]["disparities"][0]["equalized_odds_difference"]
+    text = ev.to_markdown()
+    assert (f"Fairness of yes at threshold 0.5 across band (3 groups): equalized odds difference {gap['value']:.3f} "
+            f"(95% {gap['interval'][0]:.3f} to {gap['interval'][1]:.3f})") in text
+    assert "1 group under 30 examples left out (band=z: 5)" in text
+    message = build_message(report, "<html></html>")
+    plain = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_content()
+    assert "\nFairness\n--------\n- Fairness of yes at threshold 0.5 across band" in plain
+    card = updated_card(None, CardEntry.of(report, model="m", dataset="d", url="https://example.org/r.html"))
+    assert '- type: "equalized_odds_difference"' in card
+    assert f"value: {gap['value']!r}" in card and '"Equalized odds difference across band (yes)"' in card
+    plain_card = updated_card(None, CardEntry.of(reportgen.evaluate_files(labels, scored, positive_class="yes",
+                                                                          n_bootstrap=0).to_dict(),
+                                                 model="m", dataset="d", url="https://example.org/r.html"))
+    assert "equalized_odds_difference" not in plain_card

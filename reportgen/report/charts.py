@@ -20,6 +20,7 @@ import numpy as np
 
 from reportgen.matrices import confusion_cells, displayed
 from reportgen.ratios import precision_recall_f1
+from reportgen.report.fairness_view import CHART_RATES
 from reportgen.report.figures import MANY_CLASSES, decided, label_only, many, offered
 
 MACRO = "macro average"
@@ -905,10 +906,6 @@ def loss_histogram(report: dict[str, Any]) -> alt.Chart:
 
 # The fairness section: each rate by group, with its interval and the whole data's value.
 
-FAIRNESS_RATES = {"selection_rate": "Selection rate", "tpr": "True-positive rate", "fpr": "False-positive rate",
-                  "precision": "Precision"}
-
-
 def fairness_chart(groups: list[str]) -> alt.Chart:
     """One panel per rate (``fairness_rows``: rate, group, value, low, high, overall,
     small): each group's rate (a point; hollow when the group is too small to compare) with
@@ -925,4 +922,4 @@ def fairness_chart(groups: list[str]) -> alt.Chart:
     overall = alt.Chart().mark_rule(color="#57606a", strokeDash=[4, 3]).encode(x=alt.X("overall:Q"))
     height = max(40, 18 * len(groups))
     return (alt.layer(span, point, overall, data=alt.NamedData("fairness_rows")).properties(width=150, height=height)
-            .facet(facet=alt.Facet("rate:N", title=None, sort=list(FAIRNESS_RATES.values())), columns=2))
+            .facet(facet=alt.Facet("rate:N", title=None, sort=list(CHART_RATES.values())), columns=2))

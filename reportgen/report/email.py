@@ -9,6 +9,7 @@ from email.utils import formatdate, make_msgid
 from typing import Any, Sequence
 
 from reportgen import registry
+from reportgen.report.fairness_view import summary_lines
 from reportgen.report.figures import label_only
 from reportgen.report.page import headline_tiles
 from reportgen.report.templating import count_digits, render_template
@@ -86,6 +87,7 @@ def _context(report: dict[str, Any], meta: dict[str, Any], title: str, images) -
         "label_only": label_only(report),  # no threshold and no ROC AUC to show
         "baseline": (report.get("baseline") or {}).get("name"),
         "images": [{"name": n, "title": t, "cid": cid} for n, t, cid, _ in images],
+        "fairness": summary_lines(report),
     }
 
 

@@ -87,10 +87,12 @@ def _figure(charts, vega, script_json, threshold: float, key: str, title: str, c
             "svg": vega.scoped_ids(vega.to_svg(static), key)}
 
 
-def figure(key: str, title: str, chart, data: dict[str, list], threshold: float) -> dict[str, Any]:
-    """One figure made here, after the report is complete (the fairness chart): id, title,
-    spec (script JSON, its data in it) and static svg."""
+def fairness_figure(title: str, groups: list[str], rows: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
+    """The fairness chart, made once the report is complete (after the other figures): id,
+    title, spec (script JSON, its rows in it) and static svg; ``groups``: the groups' labels
+    in order, ``rows``: its ``fairness_rows``."""
     from reportgen.report import charts, vega
     from reportgen.report.embed import script_json
 
-    return _figure(charts, vega, script_json, threshold, key, title, chart, data)
+    return _figure(charts, vega, script_json, threshold, "fairness", title, charts.fairness_chart(groups),
+                   {"fairness_rows": rows})
