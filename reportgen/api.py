@@ -337,7 +337,8 @@ def _streamed_report(producer, engine: str, names: list[str], opts: Options, inp
                     else functools.partial(ColumnValues, columns))
     grouping = fairness.fairness_options(opts.group_by, opts.min_group_size, opts.fairness_class)
     if grouping is not None:  # the fairness groups: slices over the group-by columns, in the same passes
-        also.append(functools.partial(SliceCombiner, fairness.group_plan(grouping, opts, metadata)))
+        group_plan = fairness.group_plan(grouping, opts, metadata)
+        also.append(functools.partial(fairness.FairnessGroups, group_plan, grouping))
     found, notes, extra = producer.statistics_with(also)
     metrics, models = _streamed_models(engine, names, found, notes, opts)
     main, baseline = models[0], (models[1] if len(models) > 1 else None)
@@ -354,9 +355,9 @@ def _streamed_report(producer, engine: str, names: list[str], opts: Options, inp
             first = extra[0].result()
         second.append(functools.partial(SliceIntervals, first))
     if grouping is not None:
-        groups = extra[-1].result(distinct=False)
-        second.append(functools.partial(fairness.FairnessIntervals, groups, grouping,
-                                        fairness.FairnessIntervals.edges_of(groups, grouping, main.stats.per_class)))
+        groups = extra[-1].result()
+        second.append(functools.partial(fairness.FairnessIntervals, groups, group_plan, grouping,
+                                        fairness.FairnessIntervals.edges_of(groups, main.stats.per_class)))
     done = producer.reduce(Make(tuple(second))).parts
     table = Inputs(str(inputs), opts.id_column) if inputs is not None else None
     sections, lists = per_example.sections(done[0], main, baseline, opts, table)

@@ -43,8 +43,9 @@ DISPARITIES = ("demographic_parity_difference", "demographic_parity_ratio", "equ
 EQUALISED = ("selection_rate", "tpr", "fpr")  # rates the reviewer may ask to equalise with per-group thresholds
 MAX_CLASSES = 20     # classes looked at without --fairness-class
 GRID_CAP = 50        # groups (largest first) that carry a threshold grid for the page's slider
-RANK_BINS = 32       # score bins per class of the ROC AUC replicates
+RANK_BINS = 16       # score bins per class of the ROC AUC replicates (carried to the exact AUC: bootstrap.carry)
 CELLS = 2e7          # bootstrap groups × columns of every crossing's sums together (160 MB)
+PRODUCT = 1e9        # multiply-adds of every crossing's replicate products together: bounds the bootstrap groups
 COUNTS = 4           # tp, fp, fn, tn
 
 
@@ -66,7 +67,7 @@ def fairness_options(group_by: Sequence[str], min_group_size: int = 30,
 def group_plan(settings: FairnessOptions, opts: Options, source: str | None) -> SlicePlan:
     """The slices' plan whose slices are the groups: every column by its own values."""
     columns = {c for spec in settings.specs for c in spec}
-    return SlicePlan(SliceOptions(settings.specs, min_size=settings.min_size, what="group-by"), opts,
+    return SlicePlan(SliceOptions(settings.specs, min_size=settings.min_size, what="group-by", groups_only=True), opts,
                      {c: None for c in columns}, source)
 
 
@@ -144,6 +145,69 @@ def disparities(by_group: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
+# ---------------------------------------------------------------- pass 1: the slices' combiner, one class at a time
+
+
+def one_vs_rest(ex: Examples, j: int, thresholds: np.ndarray) -> Examples:
+    """``ex`` as a binary task of class ``j`` against the rest (a binary task's positive
+    class: ``ex`` itself): its truth, its score (``[1 - s, s]``) and, when the model's own
+    labels decide, whether it was predicted; a group's statistics of it hold exactly what
+    fairness needs of that class, at the cost of one class."""
+    if ex.task == "binary" and j == 1:
+        return ex
+    name = ex.classes[j]
+    score = None if ex.y_score is None else np.stack([1.0 - ex.y_score[:, j], ex.y_score[:, j]], axis=1)
+    said = decided(ex, thresholds, j).astype(np.int64) if ex.has_predictions else None
+    return Examples(task="binary", classes=(f"not {name}", name), positive_class=name, ids=ex.ids, y_score=score,
+                    y_true=ex.truth(j).astype(np.int64), y_multi=None, weight=ex.weight, y_pred=said)
+
+
+@dataclass(frozen=True, eq=False)
+class GroupResult:
+    """Pass 1's result: the report's task and classes (``like``: no rows), the classes looked
+    at, and each one's groups (``SliceResult`` of its one-vs-rest task, every group kept)."""
+
+    like: Examples | None
+    classes: tuple[int, ...]
+    per_class: Mapping[int, SliceResult]
+
+    def values(self, spec: tuple[str, ...]) -> list[tuple[str, ...]]:
+        """The crossing's group values, in report order (the same for every class)."""
+        first = next(iter(self.per_class.values()), None)
+        return [] if first is None else [s.value for s in first.slices if s.by == spec]
+
+
+class FairnessGroups:
+    """Pass 1 over the chunks: the slices' ``SliceCombiner`` over the group-by columns, fed
+    each chunk narrowed to one class looked at (``one_vs_rest``), one combiner per class."""
+
+    def __init__(self, plan: SlicePlan, settings: FairnessOptions) -> None:
+        self.plan, self.settings = plan, settings
+        self.like: Examples | None = None
+        self.parts: dict[int, SliceCombiner] = {}
+
+    def add(self, chunk: Chunk) -> None:
+        if chunk.n_rows == 0:
+            return
+        ex = chunk.main
+        if self.like is None:
+            self.like = ex.subset(np.empty(0, dtype=np.int64))
+        thresholds = self.plan.thresholds(ex.classes)
+        for j in looked_at(ex, self.settings):
+            narrowed = Chunk((one_vs_rest(ex, j, thresholds),), chunk.metadata)
+            self.parts.setdefault(j, SliceCombiner(self.plan)).add(narrowed)
+
+    def merge(self, other: "FairnessGroups") -> "FairnessGroups":
+        for j, part in other.parts.items():
+            self.parts[j] = self.parts[j].merge(part) if j in self.parts else part
+        self.like = self.like if self.like is not None else other.like
+        return self
+
+    def result(self) -> GroupResult:
+        classes = looked_at(self.like, self.settings) if self.like is not None else ()
+        return GroupResult(self.like, classes, {j: self.parts[j].result() for j in classes})
+
+
 # ---------------------------------------------------------------- pass 2: per group, per bootstrap group
 
 
@@ -160,30 +224,31 @@ class FairnessIntervals:
     looked at, 4 + 2 × (bins + 1)) sums of weights: tp, fp, fn, tn, then the negatives and
     positives per score bin of each class looked at; ``section()`` at the end."""
 
-    def __init__(self, first: SliceResult, settings: FairnessOptions, edges: tuple[np.ndarray, ...]) -> None:
+    def __init__(self, first: GroupResult, plan: SlicePlan, settings: FairnessOptions,
+                 edges: tuple[np.ndarray, ...]) -> None:
         # what the chunks need of pass 1, not its statistics (a combiner travels pickled)
-        self.plan, self.like, self.settings = first.plan, first.like, settings
-        self.classes = looked_at(first.like, settings) if first.like is not None else ()
+        self.plan, self.like, self.settings = plan, first.like, settings
+        self.classes = first.classes
         self.edges = edges
         self.width = COUNTS + (2 * (RANK_BINS + 1) if edges else 0)
         self.crossings: dict[tuple[str, ...], _Crossing] = {}
         self.sums: dict[tuple[str, ...], np.ndarray] = {}
-        opts = first.plan.opts
-        for spec in settings.specs:
-            values = [s.value for s in first.slices if s.by == spec]
-            columns = max(len(values) * len(self.classes) * self.width, 1)
-            cap = int(max(bootstrap.MIN_GROUPS, min(bootstrap.MAX_GROUPS, CELLS // (len(settings.specs) * columns))))
-            resampling = bootstrap.plan(opts.n_bootstrap, opts.seed, 1, max_groups=cap) if opts.n_bootstrap else None
-            self.crossings[spec] = _Crossing({v: i for i, v in enumerate(values)}, resampling)
+        opts = plan.opts
+        values = {spec: first.values(spec) for spec in settings.specs}
+        columns = max(sum(len(v) for v in values.values()) * len(self.classes) * self.width, 1)
+        cap = min(CELLS // columns, PRODUCT // (max(opts.n_bootstrap, 1) * columns))
+        cap = int(max(bootstrap.MIN_GROUPS, min(bootstrap.MAX_GROUPS, cap)))
+        resampling = bootstrap.plan(opts.n_bootstrap, opts.seed, 1, max_groups=cap) if opts.n_bootstrap else None
+        for spec in settings.specs:  # one resampling for every crossing
+            self.crossings[spec] = _Crossing({v: i for i, v in enumerate(values[spec])}, resampling)
 
     @staticmethod
-    def edges_of(first: SliceResult, settings: FairnessOptions, per_class: Sequence[ScoreCounts]
-                 ) -> tuple[np.ndarray, ...]:
+    def edges_of(first: GroupResult, per_class: Sequence[ScoreCounts]) -> tuple[np.ndarray, ...]:
         """The score-bin edges of the AUC replicates of each class looked at, from the whole
         sample's score counts ``per_class`` (none without scores)."""
         if first.like is None or not first.like.has_scores:
             return ()
-        return tuple(bootstrap.rank_edges((per_class[j],), RANK_BINS)[0] for j in looked_at(first.like, settings))
+        return tuple(bootstrap.rank_edges((per_class[j],), RANK_BINS)[0] for j in first.classes)
 
     def add(self, chunk: Chunk) -> None:
         if chunk.n_rows == 0 or not self.classes or not self.plan.opts.n_bootstrap:
@@ -253,25 +318,28 @@ def fairness_section(chunks: Sequence[Chunk], settings: FairnessOptions, plan: S
                      per_class: Sequence[ScoreCounts], report: Mapping[str, Any]) -> dict[str, Any]:
     """The ``fairness`` section from chunks in memory: both passes over them (``per_class``:
     the whole sample's score counts, for the AUC replicates' bins; ``report``: its sections)."""
-    first = SliceCombiner(plan)
+    first = FairnessGroups(plan, settings)
     for chunk in chunks:
         first.add(chunk)
-    result = first.result(distinct=False)
-    second = FairnessIntervals(result, settings, FairnessIntervals.edges_of(result, settings, per_class))
+    result = first.result()
+    second = FairnessIntervals(result, plan, settings, FairnessIntervals.edges_of(result, per_class))
     for chunk in chunks:
         second.add(chunk)
     return finish(result, second, report)
 
 
-def finish(first: SliceResult, second: FairnessIntervals, report: Mapping[str, Any]) -> dict[str, Any]:
+def finish(first: GroupResult, second: FairnessIntervals, report: Mapping[str, Any]) -> dict[str, Any]:
     """The ``fairness`` section from pass 1's result and pass 2's combiner."""
-    settings, opts = second.settings, first.plan.opts
+    settings, opts = second.settings, second.plan.opts
     if first.like is None:  # no rows
         return {}
     like = first.like
-    evaluations = [evaluate_statistics(s.stats, opts.grid, (), max_curve_points=2) for s in first.slices]
     grid = report.get("threshold_grid")
     own_labels = like.y_pred is not None or like.y_pred_multi is not None
+    any_class = first.per_class[first.classes[0]]
+    sized = {spec: np.array([s.stats.n_examples >= settings.min_size for s in any_class.slices if s.by == spec],
+                            dtype=bool) for spec in settings.specs}
+    found = {spec: second.replicates(spec, sized[spec]) for spec in settings.specs}  # every class at once
     per_class = {}
     for i, j in enumerate(second.classes):
         name = like.classes[j]
@@ -279,14 +347,14 @@ def finish(first: SliceResult, second: FairnessIntervals, report: Mapping[str, A
         at = overall_class["at_threshold"]
         overall = _floats(rates(np.array([at[k] for k in ("tp", "fp", "fn", "tn")], dtype=np.float64),
                                 np.float64(np.nan if overall_class["roc_auc"] is None else overall_class["roc_auc"])))
-        groups = [_group_entry(s, e, j, first.weighted, settings.min_size) for s, e in zip(first.slices, evaluations)]
+        part = first.per_class[j]
+        groups = [_group_entry(s, evaluate_statistics(s.stats, opts.grid, (), max_curve_points=2), part.weighted,
+                               settings.min_size) for s in part.slices]
         gaps = []
         for spec in settings.specs:
             at_spec = [g for g in groups if tuple(g["by"]) == spec]
-            sized = np.array([not g["small"] for g in at_spec], dtype=bool)
-            found = second.replicates(spec, sized)
-            _group_intervals(at_spec, found, i)
-            gaps.append(_disparity_entry(spec, at_spec, sized, found, i,
+            _group_intervals(at_spec, found[spec], i)
+            gaps.append(_disparity_entry(spec, at_spec, sized[spec], found[spec], i,
                                          None if own_labels or grid is None else grid["thresholds"], overall, opts))
         _keep_grids(groups)
         per_class[name] = {"overall": overall, "groups": groups, "disparities": gaps}
@@ -310,9 +378,10 @@ def _floats(values: Mapping[str, np.ndarray]) -> dict[str, float | None]:
     return {k: (float(v) if np.isfinite(v) else None) for k, v in values.items()}
 
 
-def _group_entry(part, evaluation, j: int, weighted: bool, min_size: int) -> dict[str, Any]:
-    """One group's rates of class ``j`` at the threshold, its counts and its grid."""
-    entry = evaluation.per_class[j]
+def _group_entry(part, evaluation, weighted: bool, min_size: int) -> dict[str, Any]:
+    """One group's rates of the class at the threshold (the positive class of its one-vs-rest
+    statistics), its counts and its grid."""
+    entry = evaluation.per_class[1]
     at = entry["at_threshold"]
     counts = {k: at[k] for k in ("tp", "fp", "fn", "tn")}
     auc = np.float64(np.nan if entry["roc_auc"] is None else entry["roc_auc"])
@@ -323,7 +392,7 @@ def _group_entry(part, evaluation, j: int, weighted: bool, min_size: int) -> dic
         out["weight"] = float(part.stats.weight_total)
     grid = evaluation.threshold_grid
     if grid is not None:
-        cells = grid["classes"][part.stats.classes[j]]
+        cells = grid["classes"][part.stats.classes[1]]
         out["_grid"] = {k: cells[k] for k in ("tp", "fp", "fn", "tn")}
     return out
 

@@ -63,6 +63,7 @@ class SliceOptions:
     min_size: int = 30
     fdr: float = 0.05
     what: str = "slice"  # what a column is called in messages ("group-by" for fairness groups)
+    groups_only: bool = False  # fairness groups: every group kept, none tested (no test sums, no id hashes)
 
 
 def parse_specs(texts: list[str]) -> tuple[tuple[str, ...], ...]:
@@ -379,6 +380,8 @@ class SliceResult:
     like: Examples | None  # no rows, the report's task and classes
 
     def tested(self, part: SliceStats) -> bool:
+        if self.plan.settings.groups_only:
+            return False
         n = part.stats.n_examples
         return self.plan.settings.min_size <= n < self.n_rows
 
@@ -400,25 +403,19 @@ class SliceCombiner:
         if chunk.n_rows == 0:
             return
         ex = chunk.main
-        thresholds = self.plan.thresholds(ex.classes)
-        w = np.ones(ex.n_examples) if ex.weight is None else ex.weight
-        s = correctness(ex, thresholds)
-        columns = [w, w * w, w * s, w * s * s]
         self.baseline = len(chunk.models) > 1
         self.weighted = ex.weight is not None
         if self.like is None:
             self.like = ex.subset(np.empty(0, dtype=np.int64))
-        if self.baseline:
-            new, old = correct(ex, thresholds), correct(chunk.models[1], thresholds)
-            columns += [np.where(mask, w, 0.0) for mask in (new & ~old, ~new & old, new & old, ~new & ~old)]
-        rows = np.stack(columns, axis=1)
-        hashes = id_hashes(ex.ids, DEDUP_SEED)
         self.n_rows += ex.n_examples
-        self.total += rows[:, :len(SUMS)].sum(axis=0)
         groups = chunk_groups(chunk, self.plan)
         self._count_values(groups)
+        rows, hashes = self._sums(chunk)
         for spec, found in groups.items():
-            sums, hashed = found.sums(rows), found.sums(hashes)
+            if rows is None:
+                sums, hashed = np.zeros((len(found.values), len(SUMS))), np.zeros(len(found.values), dtype=np.uint64)
+            else:
+                sums, hashed = found.sums(rows), found.sums(hashes)
             for g, value in enumerate(found.values):
                 key = (spec, value)
                 binned = key in self.parts and self.parts[key].binned
@@ -428,6 +425,23 @@ class SliceCombiner:
         if len(self.parts) > MAX_SLICES:
             raise InputError(f"the slices asked for make at least {len(self.parts):,} slices; "
                              f"at most {MAX_SLICES:,} fit a report", file=self.plan.source)
+
+    def _sums(self, chunk: Chunk) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """(rows, columns) each row's SUMS (+ CHURN) and (rows,) its id's hash, added to the
+        whole data's total; (None, None) for groups only (``SliceOptions.groups_only``)."""
+        if self.plan.settings.groups_only:
+            return None, None
+        ex = chunk.main
+        thresholds = self.plan.thresholds(ex.classes)
+        w = np.ones(ex.n_examples) if ex.weight is None else ex.weight
+        s = correctness(ex, thresholds)
+        columns = [w, w * w, w * s, w * s * s]
+        if self.baseline:
+            new, old = correct(ex, thresholds), correct(chunk.models[1], thresholds)
+            columns += [np.where(mask, w, 0.0) for mask in (new & ~old, ~new & old, new & old, ~new & ~old)]
+        rows = np.stack(columns, axis=1)
+        self.total += rows[:, :len(SUMS)].sum(axis=0)
+        return rows, id_hashes(ex.ids, DEDUP_SEED)
 
     def _count_values(self, groups: dict[tuple[str, ...], _Groups]) -> None:
         """Refuse a column past MAX_VALUES distinct values, naming it and the count."""
@@ -455,10 +469,11 @@ class SliceCombiner:
         self.like = self.like if self.like is not None else other.like
         return self
 
-    def result(self, distinct: bool = True) -> SliceResult:
+    def result(self) -> SliceResult:
         """Every slice in report order; a slice whose rows equal an earlier one's (same
-        rows and id-hash sum) is left out when ``distinct`` (fairness keeps every group of
-        every column: a gap is taken across one column's groups)."""
+        rows and id-hash sum) is left out, unless the plan asks for groups only (fairness
+        keeps every group of every column: a gap is taken across one column's groups)."""
+        distinct = not self.plan.settings.groups_only
         ranks = self._ranks()
         found, seen = [], set()
         for spec in self.plan.settings.specs:
