@@ -400,19 +400,22 @@ def _nanmean(values: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------- intervals
 
 
-def interval(draws: Draws, point, bounds: tuple[float, float], level: float = LEVEL) -> list[list[float] | None]:
+def interval(draws: Draws, point, bounds: tuple[float, float], level: float = LEVEL,
+             corrected: bool = True) -> list[list[float] | None]:
     """The interval of each column of ``draws`` (a scalar statistic is one column), the
     one way every interval of the report is made: the BCa interval of the binned
     replicates (``bca``), carried to the exact whole-sample ``point`` (() or (m,))
     (``carry``), then held inside ``bounds`` (the metric's range, ``registry.value_range``)
     and around the point (``guard``). None where the point is undefined or fewer than two
-    replicates are finite."""
+    replicates are finite. ``corrected=False``: the plain percentile interval instead of BCa
+    (the fairness disparities, maxima over groups, whose BCa correction the coverage
+    simulation in benchmarks/bench_fairness_coverage.py shows to overshoot)."""
     values = draws.values.reshape(len(draws.values), -1)
     m = values.shape[1]
     full = np.broadcast_to(np.asarray(draws.full, dtype=np.float64), (m,))
     jackknife = draws.jackknife.reshape(len(draws.jackknife), m)
     points = np.broadcast_to(np.asarray(point, dtype=np.float64), (m,))
-    low, high = bca(values, full, jackknife, level)
+    low, high = bca(values, full, jackknife, level) if corrected else percentile(values, level)
     low, high = carry(low, full, points, bounds), carry(high, full, points, bounds)
     low, high = guard(low, high, points, bounds)
     ok = np.isfinite(low) & np.isfinite(high) & np.isfinite(points)
@@ -465,6 +468,16 @@ def bca(values: np.ndarray, full: np.ndarray, jackknife: np.ndarray, level: floa
     with np.errstate(invalid="ignore"):
         modelled = np.where(sigma > 0, full + sigma * w, full)
     ends = np.where(resolved, _quantiles(values, n, np.where(resolved, alpha, 0.5)), modelled)
+    ends[:, n < 2] = np.nan
+    return ends[0], ends[1]
+
+
+def percentile(values: np.ndarray, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
+    """The percentile interval's ends of each column of ``values`` (replicates, m), NaN
+    replicates ignored (fewer than two finite: NaN ends)."""
+    n = np.isfinite(values).sum(axis=0)
+    alpha = np.broadcast_to(np.array([(1 - level) / 2, (1 + level) / 2])[:, None], (2, values.shape[1]))
+    ends = _quantiles(values, n, alpha)
     ends[:, n < 2] = np.nan
     return ends[0], ends[1]
 

@@ -428,7 +428,7 @@ def _disparity_entry(spec, groups: list[dict[str, Any]], sized: np.ndarray, foun
         if found is not None and point is not None:
             reps, full, jack = found
             draws = bootstrap.Draws(reps[name][:, i], full[name][0, i], jack[name][:, i])
-            interval = bootstrap.interval(draws, point, (0.0, 1.0))[0]
+            interval = bootstrap.interval(draws, point, (0.0, 1.0), corrected=False)[0]  # see bootstrap.interval
         entry[name] = {"value": point, "interval": interval}
     if thresholds is not None:
         kept = [g for g, keep in zip(groups, sized) if keep]
