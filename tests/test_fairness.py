@@ -262,3 +262,40 @@ def test_markdown_email_and_model_card_carry_the_disparities(tmp_path):
                                                                           n_bootstrap=0).to_dict(),
                                                  model="m", dataset="d", url="https://example.org/r.html"))
     assert "equalized_odds_difference" not in plain_card
+
+
+def test_the_models_own_labels_decide_when_given(tmp_path):
+    """With scores and hard-label predictions, the rates are of the predictions (here not
+    score > 0.5), and the slider has no grid to recount them from."""
+    frame, scores, y, score = _data()
+    labels, scored = _write(tmp_path, frame, scores)
+    pred = score > 0.3
+    predictions = tmp_path / "pred.csv"
+    pd.DataFrame({"id": frame["id"], "predicted": np.where(pred, "yes", "no")}).to_csv(predictions, index=False)
+    for scores_file in (scored, None):
+        report = reportgen.evaluate_files(labels, scores_file, predictions=predictions, positive_class="yes",
+                                          group_by=["sex"], n_bootstrap=50).to_dict()["fairness"]
+        assert report["decisions"] == "model labels"
+        gap = report["disparities"][0]
+        assert math.isclose(gap["equalized_odds_difference"]["value"],
+                            equalized_odds_difference(y, pred, sensitive_features=frame["sex"]), abs_tol=TOL)
+        assert "equalize" not in gap and all("grid" not in g for g in report["groups"])
+        assert math.isclose(report["overall"]["selection_rate"], pred.mean(), abs_tol=TOL)
+
+
+def test_every_class_at_once_equals_each_class_named(tmp_path):
+    rng = np.random.default_rng(8)
+    n = 700
+    y = rng.integers(0, 3, n)
+    raw = rng.random((n, 3)) + np.eye(3)[y] * 0.5
+    prob = np.round(raw / raw.sum(axis=1, keepdims=True), 3)
+    frame = pd.DataFrame({"id": [str(i) for i in range(n)], "label": np.array(["a", "b", "c"])[y],
+                          "g": rng.choice(["u", "v", "w"], n)})
+    scores = pd.DataFrame({"id": frame["id"], "a": prob[:, 0], "b": prob[:, 1], "c": prob[:, 2]})
+    labels, scored = _write(tmp_path, frame, scores)
+    every = reportgen.evaluate_files(labels, scored, group_by=["g"], n_bootstrap=100).to_dict()["fairness"]
+    for name in ("a", "c"):
+        one = reportgen.evaluate_files(labels, scored, group_by=["g"], fairness_class=name,
+                                       n_bootstrap=100).to_dict()["fairness"]
+        assert json.dumps(every["per_class"][name], sort_keys=True) == json.dumps(
+            {k: one[k] for k in ("overall", "groups", "disparities")}, sort_keys=True)

@@ -30,7 +30,7 @@ from reportgen.analysis.slices import (SliceCombiner, SliceOptions, SlicePlan, S
 from reportgen.chunks import Chunk
 from reportgen.errors import InputError
 from reportgen.hashing import hash_groups, id_hashes
-from reportgen.metrics import evaluate_statistics
+from reportgen.metrics import decision_counts, evaluate_statistics
 from reportgen.options import Options
 from reportgen.stats import ScoreCounts, predicted_classes
 from reportgen.validate import Examples, check_name_type
@@ -162,24 +162,31 @@ def one_vs_rest(ex: Examples, j: int, thresholds: np.ndarray) -> Examples:
                     y_true=ex.truth(j).astype(np.int64), y_multi=None, weight=ex.weight, y_pred=said)
 
 
+ALL = -1  # FairnessGroups' key of the combiner of every class at once
+
+
 @dataclass(frozen=True, eq=False)
 class GroupResult:
     """Pass 1's result: the report's task and classes (``like``: no rows), the classes looked
-    at, and each one's groups (``SliceResult`` of its one-vs-rest task, every group kept)."""
+    at, and each one's groups with the class's position in their statistics: a
+    ``SliceResult`` of its one-vs-rest task (position 1), or of the report's own task when
+    every class is looked at (position j); every group kept."""
 
     like: Examples | None
     classes: tuple[int, ...]
-    per_class: Mapping[int, SliceResult]
+    per_class: Mapping[int, tuple[SliceResult, int]]
 
     def values(self, spec: tuple[str, ...]) -> list[tuple[str, ...]]:
         """The crossing's group values, in report order (the same for every class)."""
         first = next(iter(self.per_class.values()), None)
-        return [] if first is None else [s.value for s in first.slices if s.by == spec]
+        return [] if first is None else [s.value for s in first[0].slices if s.by == spec]
 
 
 class FairnessGroups:
-    """Pass 1 over the chunks: the slices' ``SliceCombiner`` over the group-by columns, fed
-    each chunk narrowed to one class looked at (``one_vs_rest``), one combiner per class."""
+    """Pass 1 over the chunks: the slices' ``SliceCombiner`` over the group-by columns. One
+    class looked at: fed each chunk narrowed to it (``one_vs_rest``), the cost of one class;
+    several (every class, or label): fed the chunk as it is, whose per-class one-vs-rest
+    counts, ROC AUC and grid are the same as each class's narrowed task's."""
 
     def __init__(self, plan: SlicePlan, settings: FairnessOptions) -> None:
         self.plan, self.settings = plan, settings
@@ -192,10 +199,12 @@ class FairnessGroups:
         ex = chunk.main
         if self.like is None:
             self.like = ex.subset(np.empty(0, dtype=np.int64))
-        thresholds = self.plan.thresholds(ex.classes)
-        for j in looked_at(ex, self.settings):
-            narrowed = Chunk((one_vs_rest(ex, j, thresholds),), chunk.metadata)
-            self.parts.setdefault(j, SliceCombiner(self.plan)).add(narrowed)
+        classes = looked_at(ex, self.settings)
+        if len(classes) > 1:
+            self.parts.setdefault(ALL, SliceCombiner(self.plan)).add(Chunk((ex,), chunk.metadata))
+            return
+        narrowed = Chunk((one_vs_rest(ex, classes[0], self.plan.thresholds(ex.classes)),), chunk.metadata)
+        self.parts.setdefault(classes[0], SliceCombiner(self.plan)).add(narrowed)
 
     def merge(self, other: "FairnessGroups") -> "FairnessGroups":
         for j, part in other.parts.items():
@@ -205,7 +214,10 @@ class FairnessGroups:
 
     def result(self) -> GroupResult:
         classes = looked_at(self.like, self.settings) if self.like is not None else ()
-        return GroupResult(self.like, classes, {j: self.parts[j].result() for j in classes})
+        if ALL in self.parts:
+            every = self.parts[ALL].result()
+            return GroupResult(self.like, classes, {j: (every, j) for j in classes})
+        return GroupResult(self.like, classes, {j: (self.parts[j].result(), 1) for j in classes})
 
 
 # ---------------------------------------------------------------- pass 2: per group, per bootstrap group
@@ -337,27 +349,29 @@ def finish(first: GroupResult, second: FairnessIntervals, report: Mapping[str, A
     like = first.like
     grid = report.get("threshold_grid")
     own_labels = like.y_pred is not None or like.y_pred_multi is not None
-    any_class = first.per_class[first.classes[0]]
+    any_class = first.per_class[first.classes[0]][0]
     sized = {spec: np.array([s.stats.n_examples >= settings.min_size for s in any_class.slices if s.by == spec],
                             dtype=bool) for spec in settings.specs}
     found = {spec: second.replicates(spec, sized[spec]) for spec in settings.specs}  # every class at once
-    per_class = {}
+    per_class, evaluated = {}, {}
     for i, j in enumerate(second.classes):
         name = like.classes[j]
-        overall_class = report["per_class"][j]
-        at = overall_class["at_threshold"]
-        overall = _floats(rates(np.array([at[k] for k in ("tp", "fp", "fn", "tn")], dtype=np.float64),
-                                np.float64(np.nan if overall_class["roc_auc"] is None else overall_class["roc_auc"])))
-        part = first.per_class[j]
-        groups = [_group_entry(s, evaluate_statistics(s.stats, opts.grid, (), max_curve_points=2), part.weighted,
-                               settings.min_size) for s in part.slices]
+        part, position = first.per_class[j]
+        if id(part) not in evaluated:
+            evaluated[id(part)] = [evaluate_statistics(s.stats, opts.grid, (), max_curve_points=2) for s in part.slices]
+        groups = [_group_entry(s, e, position, part.weighted, settings.min_size)
+                  for s, e in zip(part.slices, evaluated[id(part)])]
+        whole = sum(np.array([g["counts"][k] for k in ("tp", "fp", "fn", "tn")], dtype=np.float64)
+                    for g in groups if tuple(g["by"]) == settings.specs[0])  # the first crossing's groups: every row
+        auc = report["per_class"][j]["roc_auc"]
+        overall = _floats(rates(whole, np.float64(np.nan if auc is None else auc)))
         gaps = []
         for spec in settings.specs:
             at_spec = [g for g in groups if tuple(g["by"]) == spec]
             _group_intervals(at_spec, found[spec], i)
             gaps.append(_disparity_entry(spec, at_spec, sized[spec], found[spec], i,
                                          None if own_labels or grid is None else grid["thresholds"], overall, opts))
-        _keep_grids(groups)
+        _keep_grids(groups, GRID_CAP if not own_labels else 0)  # the model's own labels: no grid to follow
         per_class[name] = {"overall": overall, "groups": groups, "disparities": gaps}
     section: dict[str, Any] = {
         "class": like.classes[second.classes[0]] if len(second.classes) == 1 and (
@@ -379,11 +393,11 @@ def _floats(values: Mapping[str, np.ndarray]) -> dict[str, float | None]:
     return {k: (float(v) if np.isfinite(v) else None) for k, v in values.items()}
 
 
-def _group_entry(part, evaluation, weighted: bool, min_size: int) -> dict[str, Any]:
-    """One group's rates of the class at the threshold (the positive class of its one-vs-rest
-    statistics), its counts and its grid."""
-    entry = evaluation.per_class[1]
-    at = entry["at_threshold"]
+def _group_entry(part, evaluation, position: int, weighted: bool, min_size: int) -> dict[str, Any]:
+    """One group's rates of the class at ``position`` of its statistics, at the report's
+    decisions (``metrics.decision_counts``), its counts and its grid."""
+    entry = evaluation.per_class[position]
+    at = decision_counts(part.stats)[position]
     counts = {k: at[k] for k in ("tp", "fp", "fn", "tn")}
     auc = np.float64(np.nan if entry["roc_auc"] is None else entry["roc_auc"])
     found = _floats(rates(np.array(list(counts.values()), dtype=np.float64), auc))
@@ -393,7 +407,7 @@ def _group_entry(part, evaluation, weighted: bool, min_size: int) -> dict[str, A
         out["weight"] = float(part.stats.weight_total)
     grid = evaluation.threshold_grid
     if grid is not None:
-        cells = grid["classes"][part.stats.classes[1]]
+        cells = grid["classes"][part.stats.classes[position]]
         out["_grid"] = {k: cells[k] for k in ("tp", "fp", "fn", "tn")}
     return out
 
@@ -464,9 +478,9 @@ def equalize(groups: list[dict[str, Any]], thresholds: list[float], threshold: f
             "accuracy_after": None if after is None else float(after)}
 
 
-def _keep_grids(groups: list[dict[str, Any]]) -> None:
-    """The GRID_CAP largest groups keep their threshold grid (for the page's slider)."""
-    keep = set(sorted(range(len(groups)), key=lambda k: -groups[k]["n_examples"])[:GRID_CAP])
+def _keep_grids(groups: list[dict[str, Any]], cap: int) -> None:
+    """The ``cap`` largest groups keep their threshold grid (for the page's slider)."""
+    keep = set(sorted(range(len(groups)), key=lambda k: -groups[k]["n_examples"])[:cap])
     for k, g in enumerate(groups):
         grid = g.pop("_grid", None)
         if k in keep and grid is not None:
