@@ -413,7 +413,8 @@ def _group_entry(part, evaluation, position: int, weighted: bool, min_size: int)
 
 
 def _group_intervals(groups: list[dict[str, Any]], found, i: int) -> None:
-    """Each group's rate intervals (BCa over the shared replicates), in place."""
+    """Each group's rate intervals (BCa over the shared replicates), in place; none for a
+    group smaller than the minimum size."""
     if found is None or not groups:
         return
     values, full, jack = found
@@ -422,8 +423,8 @@ def _group_intervals(groups: list[dict[str, Any]], found, i: int) -> None:
         points = np.array([np.nan if g[rate] is None else g[rate] for g in groups])
         draws = bootstrap.Draws(values[rate][:, i], full[rate][0, i], jack[rate][:, i])
         bounds[rate] = bootstrap.interval(draws, points, (0.0, 1.0))
-    for k, g in enumerate(groups):
-        g["intervals"] = {rate: bounds[rate][k] for rate in RATES}
+    for k, g in enumerate(groups):  # a group of a handful of rows gets none: its resamples are not its population
+        g["intervals"] = None if g["small"] else {rate: bounds[rate][k] for rate in RATES}
 
 
 def _disparity_entry(spec, groups: list[dict[str, Any]], sized: np.ndarray, found, i: int,
