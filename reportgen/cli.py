@@ -242,10 +242,11 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace, worker: "FigureWorker | None") -> int:
+    from reportgen.engines import REGISTRY, engine_class
     from reportgen.engines.progress import Progress
     from reportgen.report.output import write_report
 
-    if args.export and args.engine in ("duckdb", "spark"):
+    if args.export and args.engine in REGISTRY and not engine_class(args.engine).keeps_every_candidate:
         raise InputError(EXPORT_ENGINE)
     progress = Progress(enabled=False if args.quiet else None)
     notices: list[str] = []  # printed once the build succeeded: a failed build says one line only

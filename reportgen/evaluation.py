@@ -15,12 +15,6 @@ DEFAULT_TITLE = "Evaluation report"
 SCORE_SECTIONS = ("probability_matrix", "curves", "threshold_grid", "calibration")
 
 
-def inputs_kind(report: Mapping[str, Any]) -> str:
-    """What the model of a metrics JSON gave: ``scores``, ``labels`` (hard-label
-    predictions only) or ``both`` (reports written before schema 1.1 had scores)."""
-    return (report.get("inputs") or {}).get("kind", "scores")
-
-
 @dataclass(frozen=True, repr=False)
 class Evaluation:
     """Every number of a report, in the shapes of the metrics JSON (see CONTRACT.md).

@@ -8,7 +8,7 @@ from typing import Any, Iterable
 from reportgen import registry
 from reportgen.analysis.fairness import DISPARITIES
 from reportgen.errors import InputError
-from reportgen.evaluation import inputs_kind
+from reportgen.registry import inputs_kind
 
 EXPECTED_COST = "expected_cost"  # a rule's metric read from costs.at_threshold, not the summary
 

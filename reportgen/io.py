@@ -1,4 +1,5 @@
-"""Readers: CSV, TSV, JSON Lines and Parquet files into Arrow tables.
+"""Readers: CSV, TSV, JSON Lines and Parquet files into Arrow tables, and one table of
+formats (``FORMATS``: suffix -> how the memory engine, DuckDB and Spark read it).
 
 Only reading happens here; what the columns mean is decided in ``validate``.
 """
@@ -8,7 +9,8 @@ import csv
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from dataclasses import dataclass
+from typing import Any, Callable, NoReturn
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -21,18 +23,107 @@ from reportgen.failing import first_failing
 
 LIST_BATCH_ROWS = 1 << 17  # rows decoded at a time from a Parquet file with list columns
 
-FORMATS = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".tab": "tsv",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".parquet": "parquet",
-    ".pq": "parquet",
+@dataclass(frozen=True)
+class Format:
+    """One input format, as every engine reads it: ``read`` (path, text columns) -> an Arrow
+    table (the memory engine); ``duckdb_sql`` (what to read: a file, glob or folder
+    pattern; whether it is a folder; the text columns) -> a DuckDB table function;
+    ``spark_read`` (session, path) -> a Spark DataFrame; ``delimiter`` of a text table
+    (its header names the columns)."""
+
+    name: str
+    read: Callable[[str, tuple[str, ...]], pa.Table]
+    duckdb_sql: Callable[[str, bool, tuple[str, ...]], str]
+    spark_read: Callable[[Any, str], Any]
+    delimiter: str | None = None
+
+    def column_names(self, path: str) -> list[str]:
+        """A file's column names without reading its rows (the header, the Parquet schema)."""
+        if self.delimiter is not None:
+            return header_cells(path, self.delimiter)
+        if self.name == "parquet":
+            return pq.read_schema(path).names
+        raise ValueError(f"{self.name} files name their columns in every row")
+
+
+def sql_literal(text: str) -> str:
+    """An SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _duck_delimited(delimiter: str) -> Callable[[str, bool, tuple[str, ...]], str]:
+    def sql(pattern: str, folder: bool, string_columns: tuple[str, ...]) -> str:
+        types = ""
+        if os.path.isfile(pattern):  # a glob's or folder's headers are left to DuckDB
+            chosen = [c for c in string_columns if c in header_names(pattern, delimiter)]
+            if chosen:
+                types = ", types = {" + ", ".join(f"{sql_literal(c)}: 'VARCHAR'" for c in chosen) + "}"
+        return f"read_csv({sql_literal(pattern)}, header = true, delim = {sql_literal(delimiter)}{types})"
+    return sql
+
+
+def _duck_parquet(pattern: str, folder: bool, string_columns: tuple[str, ...]) -> str:
+    return f"read_parquet({sql_literal(pattern)}, hive_partitioning = {'true' if folder else 'false'})"
+
+
+def _duck_jsonl(pattern: str, folder: bool, string_columns: tuple[str, ...]) -> str:
+    return f"read_json({sql_literal(pattern)}, format = 'newline_delimited')"
+
+
+def _spark_delimited(delimiter: str) -> Callable[[Any, str], Any]:
+    return lambda spark, path: spark.read.csv(path, header=True, inferSchema=True, sep=delimiter)
+
+
+def _read_csv(name: str, string_columns: tuple[str, ...], delimiter: str = ",") -> pa.Table:
+    column_names = header_names(name, delimiter)
+    types = {c: pa.string() for c in string_columns if c in column_names}
+    return pacsv.read_csv(
+        name,
+        parse_options=pacsv.ParseOptions(delimiter=delimiter),
+        convert_options=pacsv.ConvertOptions(column_types=types),
+    )
+
+
+def _read_tsv(name: str, string_columns: tuple[str, ...]) -> pa.Table:
+    return _read_csv(name, string_columns, delimiter="\t")
+
+
+def _read_jsonl(name: str, string_columns: tuple[str, ...]) -> pa.Table:
+    return pajson.read_json(name)
+
+
+def _read_parquet(name: str, string_columns: tuple[str, ...]) -> pa.Table:
+    # column chunks read one at a time: pre-buffering holds every compressed chunk of a
+    # row group in memory beside the decoded table (1.7 GB more for 20,000 x 10,000 scores)
+    file = pq.ParquetFile(name, pre_buffer=False)
+    schema = file.schema_arrow
+    check_name_list(schema.names, name)  # the reader refuses a repeated name without naming it
+    if not any(pa.types.is_nested(field.type) for field in schema):
+        return pq.read_table(name, pre_buffer=False)
+    # a list column (of scores) decodes in less time and memory a batch at a time: read
+    # whole, its lists' levels and values are built at once (1M rows x 20 classes: Arrow's
+    # pool peaks at 351 MiB against 200 MiB, the process at 592 MiB against 352 MiB)
+    return pa.Table.from_batches(file.iter_batches(batch_size=LIST_BATCH_ROWS), schema=schema)
+
+
+CSV = Format("csv", _read_csv, _duck_delimited(","), _spark_delimited(","), ",")
+TSV = Format("tsv", _read_tsv, _duck_delimited("\t"), _spark_delimited("\t"), "\t")
+JSONL = Format("jsonl", _read_jsonl, _duck_jsonl, lambda spark, path: spark.read.json(path))
+PARQUET = Format("parquet", _read_parquet, _duck_parquet, lambda spark, path: spark.read.parquet(path))
+
+# The one table of input formats: a new format is a Format and its suffixes here.
+FORMATS: dict[str, Format] = {
+    ".csv": CSV,
+    ".tsv": TSV,
+    ".tab": TSV,
+    ".jsonl": JSONL,
+    ".ndjson": JSONL,
+    ".parquet": PARQUET,
+    ".pq": PARQUET,
 }
 
 
-def file_format(path: str | os.PathLike[str]) -> str:
+def file_format(path: str | os.PathLike[str]) -> Format:
     """The format of ``path`` judged by its extension."""
     suffix = Path(path).suffix.lower()
     try:
@@ -44,7 +135,7 @@ def file_format(path: str | os.PathLike[str]) -> str:
         ) from None
 
 
-def folder_format(path: str | os.PathLike[str]) -> tuple[str, str]:
+def folder_format(path: str | os.PathLike[str]) -> tuple[str, Format]:
     """(extension, format) of the first data file found in a folder, for readers of whole folders."""
     for _, _, files in sorted(os.walk(path)):
         for file in sorted(files):
@@ -52,6 +143,44 @@ def folder_format(path: str | os.PathLike[str]) -> tuple[str, str]:
             if suffix in FORMATS:
                 return suffix, FORMATS[suffix]
     raise InputError("no data files in this folder", file=str(path))
+
+
+def locate(path: str) -> tuple[str, Format]:
+    """(what to read, its format) for a file, a glob, or a folder of files (read recursively),
+    as the streaming engines read them; a plain path must be a readable, non-empty file."""
+    if os.path.isdir(path):
+        suffix, fmt = folder_format(path)
+        return os.path.join(path, "**", "*" + suffix), fmt
+    if not any(ch in path for ch in "*?["):
+        check_readable(Path(path), path)
+    return path, file_format(path)
+
+
+def duckdb_sql(path: str, string_columns: tuple[str, ...] = ()) -> str:
+    """The DuckDB table function reading ``path`` (a file, a glob or a folder)."""
+    pattern, fmt = locate(path)
+    return fmt.duckdb_sql(pattern, os.path.isdir(path), string_columns)
+
+
+def spark_frame(spark, path: str):
+    """``path`` (a file, a glob or a folder: Spark reads folders itself) as a Spark DataFrame."""
+    fmt = locate(path)[1]
+    try:
+        return fmt.spark_read(spark, path)
+    except Exception as err:
+        raise InputError(f"cannot read: {first_line(err)[:200]}", file=path) from None
+
+
+def shape(path: str) -> tuple[int, int]:
+    """(rows, columns) of a file: exact for Parquet; for text, cells estimated from bytes
+    (~8 bytes of text per number and separator) as rows of one column."""
+    if file_format(path) is PARQUET:
+        try:
+            meta = pq.ParquetFile(path).metadata
+            return meta.num_rows, meta.num_columns
+        except Exception:
+            return 0, 0
+    return Path(path).stat().st_size // 8, 1
 
 
 def read_table(path: str | os.PathLike[str], string_columns: tuple[str, ...] = ()) -> pa.Table:
@@ -62,14 +191,14 @@ def read_table(path: str | os.PathLike[str], string_columns: tuple[str, ...] = (
     name = str(path)
     fmt = file_format(path)
     check_readable(Path(path), name)
-    if fmt == "jsonl":
+    if fmt is JSONL:
         check_jsonl_text(name)
     try:
-        table = _READERS[fmt](name, string_columns)
+        table = fmt.read(name, string_columns)
     except InputError:
         raise
     except (pa.ArrowException, OSError, ValueError, UnicodeError) as err:
-        raise InputError(f"cannot read as {fmt.upper()}: {first_line(err)}", file=name) from None
+        raise InputError(f"cannot read as {fmt.name.upper()}: {first_line(err)}", file=name) from None
     pa.default_memory_pool().release_unused()  # the decoders' scratch, before the next large allocation
     try:
         table.column_names
@@ -80,7 +209,7 @@ def read_table(path: str | os.PathLike[str], string_columns: tuple[str, ...] = (
     check_names(table, name)
     if table.num_rows == 0:
         raise InputError("no rows (header only)", file=name)
-    if fmt == "parquet":  # the Parquet reader keeps a string's bytes without checking them
+    if fmt is PARQUET:  # the Parquet reader keeps a string's bytes without checking them
         check_text(table, name)
     return table
 
@@ -108,14 +237,11 @@ def check_engine_file(path: str) -> None:
     if not os.path.isfile(path):
         return
     fmt = file_format(path)
-    if fmt == "jsonl":
+    if fmt is JSONL:
         check_jsonl_text(path)
         return
     try:
-        if fmt == "parquet":
-            names = pq.read_schema(path).names
-        else:
-            names = header_cells(path, "\t" if fmt == "tsv" else ",")
+        names = fmt.column_names(path)
     except (pa.ArrowException, OSError, ValueError, UnicodeError, csv.Error):
         return
     check_name_list(names, path)
@@ -270,16 +396,6 @@ def check_readable(path: Path, name: str) -> None:
         raise InputError("file is empty", file=name)
 
 
-def _read_csv(name: str, string_columns: tuple[str, ...], delimiter: str = ",") -> pa.Table:
-    column_names = header_names(name, delimiter)
-    types = {c: pa.string() for c in string_columns if c in column_names}
-    return pacsv.read_csv(
-        name,
-        parse_options=pacsv.ParseOptions(delimiter=delimiter),
-        convert_options=pacsv.ConvertOptions(column_types=types),
-    )
-
-
 def header_names(name: str, delimiter: str) -> set[str]:
     with open(name, "rb") as handle:
         head = handle.readline(1 << 20)
@@ -295,32 +411,21 @@ def header_cells(name: str, delimiter: str) -> list[str]:
     return next(csv.reader([text], delimiter=delimiter), [])
 
 
-def _read_tsv(name: str, string_columns: tuple[str, ...]) -> pa.Table:
-    return _read_csv(name, string_columns, delimiter="\t")
-
-
-def _read_jsonl(name: str, string_columns: tuple[str, ...]) -> pa.Table:
-    return pajson.read_json(name)
-
-
-def _read_parquet(name: str, string_columns: tuple[str, ...]) -> pa.Table:
-    # column chunks read one at a time: pre-buffering holds every compressed chunk of a
-    # row group in memory beside the decoded table (1.7 GB more for 20,000 x 10,000 scores)
-    file = pq.ParquetFile(name, pre_buffer=False)
-    schema = file.schema_arrow
-    check_name_list(schema.names, name)  # the reader refuses a repeated name without naming it
-    if not any(pa.types.is_nested(field.type) for field in schema):
-        return pq.read_table(name, pre_buffer=False)
-    # a list column (of scores) decodes in less time and memory a batch at a time: read
-    # whole, its lists' levels and values are built at once (1M rows x 20 classes: Arrow's
-    # pool peaks at 351 MiB against 200 MiB, the process at 592 MiB against 352 MiB)
-    return pa.Table.from_batches(file.iter_batches(batch_size=LIST_BATCH_ROWS), schema=schema)
-
-
-_READERS = {"csv": _read_csv, "tsv": _read_tsv, "jsonl": _read_jsonl, "parquet": _read_parquet}
-
-
 def first_line(err: BaseException) -> str:
     """The first line of an exception's message (its type when it has none)."""
     text = str(err).strip() or type(err).__name__
     return text.splitlines()[0]
+
+
+def read_class_thresholds(path: str | os.PathLike[str]) -> dict[str, float]:
+    """A ``class,threshold`` file as a dict."""
+    table = read_table(path, string_columns=("class",))
+    missing = {"class", "threshold"} - set(table.column_names)
+    if missing:
+        raise InputError(f"needs columns 'class' and 'threshold' (missing {sorted(missing)})", file=str(path))
+    names = table.column("class").to_pylist()
+    try:
+        values = [float(v) for v in table.column("threshold").to_pylist()]
+    except (TypeError, ValueError):
+        raise InputError("a threshold is not a number", file=str(path), column="threshold") from None
+    return dict(zip(names, values))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 from reportgen.numbers import RATIO_DIGITS, format_count, format_ratio
 
@@ -234,3 +235,9 @@ def format_delta(key: str, delta: float | None, digits: int = RATIO_DIGITS) -> s
     else:
         text = f"{delta:+.{digits}f}"
     return text.replace("-", "−")
+
+
+def inputs_kind(report: Mapping[str, Any]) -> str:
+    """What the model of a metrics JSON gave: ``scores``, ``labels`` (hard-label
+    predictions only) or ``both`` (reports written before schema 1.1 had scores)."""
+    return (report.get("inputs") or {}).get("kind", "scores")

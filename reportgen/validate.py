@@ -317,6 +317,42 @@ def _split_values(labels: Source, scores: Source, column: str, keep, take, ids: 
 # ---------------------------------------------------------------- ids and joins
 
 
+def aligned(main: Examples, other: Examples, name: str) -> Examples:
+    """``other``'s examples in ``main``'s row order (the same id in each row), for a chunk."""
+    if tuple(other.classes) != tuple(main.classes):
+        raise InputError(f"classes differ from the main scores ({list(other.classes)[:6]})", file=name)
+    if len(other.ids) == len(main.ids) and other.ids.equals(main.ids):
+        return other
+    where = pc.index_in(main.ids, value_set=other.ids)
+    if where.null_count or len(other.ids) != len(main.ids):
+        raise InputError(
+            f"ids differ from the main scores ({where.null_count} of {len(main.ids)} missing)", file=name
+        )
+    return other.subset(where.to_numpy(zero_copy_only=False))
+
+
+def metadata_source(source: Source, options: Options) -> Source:
+    """The metadata file's table once its ids' column and type are checked (as the
+    streaming plan checks them from its schema)."""
+    id_values(source, options.id_column)
+    return source
+
+
+def metadata_rows(metadata: Source, ids: pa.Array, options: Options) -> pa.Array:
+    """For each of ``ids`` (an examples' ids, as text), its row in the metadata table (null
+    where it has none: an error naming a few such ids, unless --allow-partial)."""
+    table = metadata.table
+    if options.id_column not in table.column_names:
+        raise InputError(f"no id column {options.id_column!r}", file=metadata.name)
+    known = pc.cast(table.column(options.id_column).combine_chunks(), pa.string())
+    where = pc.index_in(ids, value_set=known)
+    if where.null_count and not options.allow_partial:
+        shown = ", ".join(repr(v) for v in ids.filter(where.is_null())[:3].to_pylist())
+        raise InputError(f"{where.null_count} ids have no metadata (e.g. {shown}); use --allow-partial",
+                         file=metadata.name)
+    return where
+
+
 def id_values(source: Source, id_column: str) -> pa.Array:
     table = source.table
     if id_column not in table.column_names:

@@ -60,7 +60,7 @@ def _examples(task: str, k: int, seed: int, ids: pa.Array, weighted: bool, score
 
 def _model(name: str, ex: Examples) -> Model:
     stats = from_examples(ex, 0.5, grid=Options().grid)
-    return Model(name, ex, stats, evaluate_statistics(stats, Options().grid, (), 80))
+    return Model(name, stats, evaluate_statistics(stats, Options().grid, (), 80))
 
 
 def _sections(models: tuple[Examples, Examples | None], parts: list[list[np.ndarray]], opts: Options,

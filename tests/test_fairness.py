@@ -182,7 +182,7 @@ def test_column_of_too_many_values_is_refused_in_one_line(tmp_path):
     labels, scored = _write(tmp_path, frame, scores)
     with pytest.raises(InputError, match="group-by column has at least 1,500 distinct values; at most 1,000"):
         _build(labels, scored, group_by=["who"], n_bootstrap=0)
-    with pytest.raises(InputError, match="no group-by column 'nope'"):
+    with pytest.raises(InputError, match="column 'nope'"):
         _build(labels, scored, group_by=["nope"], n_bootstrap=0)
 
 

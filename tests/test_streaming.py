@@ -15,16 +15,13 @@ import pytest
 import reportgen
 from conftest import assert_json_close, run_reportgen, softmax_scores, write_frame
 from combiners import ClassCounts, GroupRows, SplitRows
-from reportgen.api import finish_models
+from reportgen.pipeline import RunPlan, run
 from reportgen.chunks import Chunk
 from reportgen.errors import InputError
 from reportgen.options import Options
 
 SUMS = ("log_loss", "brier_score", "mean_score")
 PER_EXAMPLE = {"engine"}  # the only key that differs: which engine made the report
-# what the statistics pass alone leaves to the per-example pass
-LISTS = {"churn", "confident_mistakes", "confident_mistakes_total", "label_issues", "label_issues_total",
-         "label_issues_method", "selection"}
 
 
 def _close(where: str, a: float, b: float) -> bool:
@@ -120,6 +117,41 @@ def test_the_whole_report_is_the_same_on_duckdb(tmp_path, weights):
         assert duck.get(key), key
     assert any(s["intervals"] for s in duck["slices"]) and duck["confident_mistakes"][0]["text"].startswith("<b>")
     _same_report(memory, duck)
+
+
+def _whole(tmp_path: Path, seed: int = 1) -> tuple[dict[str, Path], dict]:
+    """Files and options of a whole report: a baseline, two slice columns (text and
+    numeric, and crossed), a split column, the bootstrap and the example lists."""
+    files = _multiclass(tmp_path, seed=seed)
+    labels = pd.read_csv(files["labels"], dtype={"id": str})
+    labels["fold"] = np.where(np.arange(len(labels)) % 3 == 0, "test", "train")
+    files["labels"] = _write(tmp_path, "labels_fold", labels)
+    options = dict(scores=files["scores"], baseline=files["baseline"], metadata=files["metadata"],
+                   slice_by=["group", "size", "group,size"], min_slice_size=10, split_column="fold", n_bootstrap=200)
+    return files, options
+
+
+def _shuffled(tmp_path: Path, files: dict[str, Path], seed: int) -> dict[str, Path]:
+    """The same files, each with its rows in another order."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for key, path in files.items():
+        frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, dtype={"id": str})
+        frame = frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
+        out[key] = _write(tmp_path, f"shuffled_{key}", frame, path.suffix.lstrip("."))
+    return out
+
+
+def test_the_memory_engine_does_not_depend_on_row_order(tmp_path):
+    files, options = _whole(tmp_path)
+    first = reportgen.evaluate_files(files["labels"], engine="memory", **options).to_dict()
+    for seed in (2, 3):
+        moved = _shuffled(tmp_path, files, seed)
+        options = {**options, "scores": moved["scores"], "baseline": moved["baseline"], "metadata": moved["metadata"]}
+        again = reportgen.evaluate_files(moved["labels"], engine="memory", **options).to_dict()
+        for key in ("intervals", "churn", "slices", "splits", "confident_mistakes", "label_issues", "selection"):
+            assert again.get(key), key
+        _same_report(first, again, set())
 
 
 def test_duckdb_weighted_label_only_equals_the_memory_engine(tmp_path):
@@ -293,7 +325,7 @@ def test_duckdb_reduce_replays_the_join_into_any_combiner(tmp_path, batch_rows):
         engine.prepare(str(files["labels"]), _models(files), str(files["metadata"]), ("group", "size"))
         first = engine.reduce(lambda: ClassCounts(4))
         second = engine.reduce(lambda: ClassCounts(4))  # a second pass runs the query again
-        found, notes = engine.model_statistics()
+        streamed = run(engine, RunPlan(str(files["labels"]), tuple(_models(files)), Options(n_bootstrap=0))).to_dict()
     finally:
         engine.close()
     for got in (first, second):
@@ -301,11 +333,10 @@ def test_duckdb_reduce_replays_the_join_into_any_combiner(tmp_path, batch_rows):
         assert got.baseline.tolist() == expected.baseline.tolist() and got.groups == expected.groups
     if batch_rows == 7:
         assert first.chunks >= 600 // 7
-    # the statistics pass of small chunks is the memory engine's report
-    streamed = finish_models("duckdb", ["model", "baseline"], found, notes, Options(n_bootstrap=0)).to_dict()
+    # the passes over small chunks, after those, give the memory engine's report
     memory = _report("memory", files, scores=files["scores"], predictions=files["predictions"],
                      baseline=files["baseline"])
-    _same_report(memory, streamed, PER_EXAMPLE | LISTS)
+    _same_report(memory, streamed)
 
 
 def test_partial_ids_with_numeric_slices_equal_the_memory_engine(tmp_path):
@@ -428,6 +459,17 @@ def test_spark_equals_the_memory_engine(spark_session, tmp_path):
     _same_report(memory, sparked)
 
 
+def test_memory_duckdb_and_spark_give_the_same_report(spark_session, tmp_path):
+    """One report on every engine: the same JSON on every key but ``engine``, floats to 1e-12."""
+    files, options = _whole(tmp_path)
+    reports = {engine: reportgen.evaluate_files(files["labels"], engine=engine, **options).to_dict()
+               for engine in ("memory", "duckdb", "spark")}
+    assert {r["engine"]["name"] for r in reports.values()} == {"memory", "duckdb", "spark"}
+    assert any(s["intervals"] for s in reports["spark"]["slices"]) and reports["spark"]["splits"]
+    _same_report(reports["memory"], reports["duckdb"])
+    _same_report(reports["memory"], reports["spark"])
+
+
 def test_spark_reduce_and_bad_rows(spark_session, tmp_path):
     from reportgen.engines.spark import SparkEngine
 
@@ -441,11 +483,10 @@ def test_spark_reduce_and_bad_rows(spark_session, tmp_path):
     got = engine.reduce(lambda: ClassCounts(4))
     assert got.pairs.tolist() == expected.pairs.tolist() and got.groups == expected.groups
     assert got.chunks >= 600 // 40
-    found, notes = engine.model_statistics()
-    streamed = finish_models("spark", ["model", "baseline"], found, notes, Options(n_bootstrap=0)).to_dict()
+    streamed = run(engine, RunPlan(str(files["labels"]), tuple(_models(files)), Options(n_bootstrap=0))).to_dict()
     memory = _report("memory", files, scores=files["scores"], predictions=files["predictions"],
                      baseline=files["baseline"])
-    _same_report(memory, streamed, PER_EXAMPLE | LISTS)
+    _same_report(memory, streamed)
     bad = _bad(tmp_path, files, "baseline_predictions", "predicted", "r0042", "zebra")
     with pytest.raises(InputError) as err:
         _report("spark", bad, scores=bad["scores"], baseline_predictions=bad["baseline_predictions"])

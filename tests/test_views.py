@@ -9,7 +9,7 @@ import pytest
 from sklearn.metrics import accuracy_score, f1_score, log_loss, roc_auc_score
 
 import reportgen
-from reportgen.analysis.history import history_section
+from reportgen.pipeline import read_history
 from reportgen.errors import InputError
 from reportgen.generative import evaluate_tokens
 
@@ -62,7 +62,7 @@ def _history(path, val_loss):
     rows = [{"epoch": s, "split": "train", "loss": t, "accuracy": 1 - t / 3} for s, t in zip(steps, train_loss)]
     rows += [{"epoch": s, "split": "validation", "loss": v, "accuracy": 1 - v / 3} for s, v in zip(steps, val_loss)]
     pd.DataFrame(rows).to_csv(path, index=False)
-    return history_section(str(path))
+    return read_history(str(path))
 
 
 def test_overfitting_is_detected_where_it_starts(tmp_path):
@@ -88,7 +88,7 @@ def test_a_healthy_history_is_not_flagged(tmp_path):
 def test_keras_style_columns_become_splits(tmp_path):
     path = tmp_path / "k.csv"
     pd.DataFrame({"epoch": [1, 2, 3], "loss": [1.0, 0.8, 0.7], "val_loss": [1.1, 0.9, 0.95]}).to_csv(path, index=False)
-    history = history_section(str(path))
+    history = read_history(str(path))
     assert history["splits"] == ["train", "validation"] and history["best_step"] == 2
 
 
@@ -96,7 +96,7 @@ def test_history_refuses_a_text_metric_column(tmp_path):
     path = tmp_path / "h.csv"
     pd.DataFrame({"step": [1, 2], "loss": [0.5, 0.4], "note": ["a", "b"]}).to_csv(path, index=False)
     with pytest.raises(InputError, match="column 'note'.*not numeric"):
-        history_section(str(path))
+        read_history(str(path))
 
 
 def test_generative_metrics_equal_a_direct_computation(tmp_path):

@@ -6,14 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pyarrow.compute as pc
 
 from reportgen import registry
 from reportgen.analysis import bootstrap
-from reportgen.errors import InputError
 from reportgen.evaluation import Evaluation
 from reportgen.stats import Statistics
-from reportgen.validate import Examples
 
 HEADLINE = ("accuracy", "macro_precision", "macro_recall", "macro_f1", "roc_auc_macro", "log_loss")
 POSITIVE = ("precision", "recall", "f1")  # a binary task's positive class, at the threshold
@@ -24,22 +21,16 @@ OVERLAY_CLASSES = 12  # baseline curves per class are kept up to this many class
 
 @dataclass(frozen=True, eq=False)
 class Model:
-    """One scored model: its name, examples, statistics and evaluation."""
+    """One model of a report: its name, statistics and evaluation."""
 
     name: str
-    examples: Examples
     stats: Statistics
     evaluation: Evaluation
 
 
-def compare_sections(main: Model, others: list[Model]) -> dict[str, Any]:
-    """Extra report sections: models, baseline and deltas (the first of ``others`` is the baseline)."""
-    return compare_evaluations(main.name, main.evaluation, [(m.name, m.evaluation) for m in others])
-
-
 def compare_evaluations(name: str, main: Evaluation, others: list[tuple[str, Evaluation]]) -> dict[str, Any]:
-    """``compare_sections`` from each model's name and evaluation alone (what a streaming
-    engine has: statistics, no examples); the first of ``others`` is the baseline."""
+    """Extra report sections: models, baseline and deltas, from each model's name and
+    evaluation (the first of ``others`` is the baseline)."""
     sections: dict[str, Any] = {}
     if not others:
         return sections
@@ -80,20 +71,6 @@ def _deltas(new: Evaluation, old: Evaluation) -> dict[str, Any]:
 
 def _minus(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else float(a - b)
-
-
-def aligned(main: Examples, other: Examples, name: str) -> Examples:
-    """``other``'s examples in ``main``'s row order (the same id in each row), for a chunk."""
-    if tuple(other.classes) != tuple(main.classes):
-        raise InputError(f"classes differ from the main scores ({list(other.classes)[:6]})", file=name)
-    if len(other.ids) == len(main.ids) and other.ids.equals(main.ids):
-        return other
-    where = pc.index_in(main.ids, value_set=other.ids)
-    if where.null_count or len(other.ids) != len(main.ids):
-        raise InputError(
-            f"ids differ from the main scores ({where.null_count} of {len(main.ids)} missing)", file=name
-        )
-    return other.subset(where.to_numpy(zero_copy_only=False))
 
 
 def interval_sections(

@@ -22,18 +22,16 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import numpy as np
-import pyarrow as pa
 
 from reportgen.analysis import bootstrap
-from reportgen.analysis.slices import (SliceCombiner, SliceOptions, SlicePlan, SliceResult, chunk_groups,
-                                       metadata_columns, parse_specs)
+from reportgen.analysis.slices import SliceCombiner, SliceOptions, SlicePlan, SliceResult, chunk_groups, parse_specs
 from reportgen.chunks import Chunk
 from reportgen.errors import InputError
 from reportgen.hashing import hash_groups, id_hashes
 from reportgen.metrics import decision_counts, evaluate_statistics
 from reportgen.options import Options
 from reportgen.stats import ScoreCounts, predicted_classes
-from reportgen.validate import Examples, check_name_type
+from reportgen.validate import Examples
 
 RATES = ("base_rate", "selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy", "roc_auc")
 GAPS = {"demographic_parity_difference": "selection_rate", "equal_opportunity_difference": "tpr",
@@ -62,6 +60,11 @@ def fairness_options(group_by: Sequence[str], min_group_size: int = 30,
     column is named."""
     specs = parse_specs(list(group_by))
     return FairnessOptions(specs, min_group_size, fairness_class) if specs else None
+
+
+def options_of(opts: Options) -> FairnessOptions | None:
+    """The fairness asked for in ``opts`` (``--group-by``), or None."""
+    return fairness_options(opts.group_by, opts.min_group_size, opts.fairness_class)
 
 
 def group_plan(settings: FairnessOptions, opts: Options, source: str | None) -> SlicePlan:
@@ -327,20 +330,6 @@ class FairnessIntervals:
 # ---------------------------------------------------------------- the section
 
 
-def fairness_section(chunks: Sequence[Chunk], settings: FairnessOptions, plan: SlicePlan,
-                     per_class: Sequence[ScoreCounts], report: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``fairness`` section from chunks in memory: both passes over them (``per_class``:
-    the whole sample's score counts, for the AUC replicates' bins; ``report``: its sections)."""
-    first = FairnessGroups(plan, settings)
-    for chunk in chunks:
-        first.add(chunk)
-    result = first.result()
-    second = FairnessIntervals(result, plan, settings, FairnessIntervals.edges_of(result, per_class))
-    for chunk in chunks:
-        second.add(chunk)
-    return finish(result, second, report)
-
-
 def finish(first: GroupResult, second: FairnessIntervals, report: Mapping[str, Any]) -> dict[str, Any]:
     """The ``fairness`` section from pass 1's result and pass 2's combiner."""
     settings, opts = second.settings, second.plan.opts
@@ -487,14 +476,3 @@ def _keep_grids(groups: list[dict[str, Any]], cap: int) -> None:
         if k in keep and grid is not None:
             g["grid"] = grid
 
-
-def memory_section(models: tuple[Examples, ...], opts: Options, per_class: Sequence[ScoreCounts],
-                   report: Mapping[str, Any], source: str, table: pa.Table) -> dict[str, Any]:
-    """The ``fairness`` section of the data in memory, its columns taken from ``table``
-    (the metadata file's, else the labels') by id."""
-    settings = fairness_options(opts.group_by, opts.min_group_size, opts.fairness_class)
-    wanted = set(columns_of(settings))
-    for column in sorted(wanted & set(table.column_names)):
-        check_name_type(table.schema.field(column).type, source, column, "group-by")
-    columns = metadata_columns(source, models[0], opts, wanted, table, what="group-by")
-    return fairness_section([Chunk(models, columns)], settings, group_plan(settings, opts, source), per_class, report)

@@ -10,18 +10,18 @@ import pyarrow.compute as pc
 
 from reportgen import registry
 from reportgen.errors import InputError
-from reportgen.io import read_table
 
 STEP_COLUMNS = ("step", "epoch")
+STRING_COLUMNS = ("split",)
 VALIDATION = ("validation", "val", "valid", "eval", "dev", "test")
 TRAINING = ("train", "training")
 LOWER_IS_BETTER = ("loss", "error", "perplexity")  # words of a metric name the registry does not know
 PATIENCE = 3
 
 
-def history_section(path: str) -> dict[str, Any]:
-    """The ``history`` section from a CSV/JSONL file of steps (or epochs) and metrics."""
-    table = read_table(path, string_columns=("split",))
+def history_section(table: pa.Table, path: str) -> dict[str, Any]:
+    """The ``history`` section from a table of steps (or epochs) and metrics (read from the
+    file ``path``, named in errors; its ``split`` column read as text: ``STRING_COLUMNS``)."""
     step_column = next((c for c in STEP_COLUMNS if c in table.column_names), None)
     if step_column is None:
         raise InputError("no 'step' or 'epoch' column", file=path)

@@ -35,7 +35,6 @@ from reportgen.binning import N_BINS, BinCounter, bins_of
 from reportgen.chunks import Chunk
 from reportgen.errors import InputError
 from reportgen.hashing import hash_groups, id_hashes
-from reportgen.io import read_table
 from reportgen.metrics import evaluate_statistics
 from reportgen.options import Options
 from reportgen.stats import ScoreCounts, Statistics, decision_thresholds, from_examples, predicted_classes, top_scores
@@ -75,25 +74,6 @@ def parse_specs(texts: list[str]) -> tuple[tuple[str, ...], ...]:
             seen.add(frozenset(spec))
             specs.append(spec)
     return tuple(sorted(specs, key=len))
-
-
-def metadata_columns(path: str, ex: Examples, opts: Options, wanted: set[str],
-                     table: pa.Table | None = None, what: str = "slice") -> dict[str, pa.Array]:
-    """The metadata columns named in the slices, aligned with the examples' rows (``table``:
-    the file's, when the caller has read it; ``what``: the columns' name in messages)."""
-    if table is None:
-        table = read_table(path, string_columns=(opts.id_column,))
-    if opts.id_column not in table.column_names:
-        raise InputError(f"no id column {opts.id_column!r}", file=path)
-    for column in sorted(wanted):
-        if column not in table.column_names:
-            raise InputError(f"no {what} column {column!r} (columns: {', '.join(table.column_names[:8])})", file=path)
-    ids = pc.cast(table.column(opts.id_column).combine_chunks(), pa.string())
-    where = pc.index_in(ex.ids, value_set=ids)
-    if where.null_count and not opts.allow_partial:
-        shown = ", ".join(repr(v) for v in ex.ids.filter(where.is_null())[:3].to_pylist())
-        raise InputError(f"{where.null_count} ids have no metadata (e.g. {shown}); use --allow-partial", file=path)
-    return {c: table.column(c).combine_chunks().take(where) for c in wanted}
 
 
 # ---------------------------------------------------------------- quantile bins, known before the first pass

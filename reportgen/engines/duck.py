@@ -14,22 +14,22 @@ import re
 import shutil
 import tempfile
 import threading
-from typing import Callable, Iterator, Mapping, Sequence, TypeVar
+from typing import Callable, ClassVar, Iterator, Mapping, Sequence, TypeVar
 
 import pyarrow as pa
 
 from reportgen import io
 from reportgen.accumulate import DISTINCT_BUDGET
 from reportgen.chunks import Combiner
-from reportgen.engines import locate, physical_memory
+from reportgen.engines import physical_memory
+from reportgen.engines.base import EngineSettings, StreamingEngine, check_budget, check_rows
 from reportgen.engines.batches import (CODE, ID, LABELS, META, PCODE, PRED, SPLIT, WEIGHT, JoinPlan, MatrixBuffer,
                                        ModelFiles, Plan, chunk_from_batch, in_column,
                                        make_join_plan, matched_rows, new_counts, refuse_unmatched, settle_join,
-                                       statistics_pass, unmatched)
+                                       unmatched)
 from reportgen.errors import InputError
 from reportgen.options import Options
-from reportgen.stats import Statistics
-from reportgen.validate import FALSE_WORDS, PREVIEW, TRUE_WORDS, Note, duplicate_id_error
+from reportgen.validate import FALSE_WORDS, PREVIEW, TRUE_WORDS, duplicate_id_error
 
 C = TypeVar("C", bound=Combiner)
 
@@ -56,53 +56,33 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def literal(text: str) -> str:
-    """An SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
-
+literal = io.sql_literal
 
 class DuckSource:
-    """One input (a file, a glob or a folder) as a DuckDB table function."""
+    """One input (a file, a glob or a folder) as a DuckDB table function (``io.FORMATS``)."""
 
     def __init__(self, path: str | os.PathLike[str], string_columns: tuple[str, ...]) -> None:
         self.name = str(path)
-        pattern, fmt = locate(self.name)
-        lit = literal(pattern)
-        if fmt == "parquet":
-            self.sql = f"read_parquet({lit}, hive_partitioning = {'true' if os.path.isdir(self.name) else 'false'})"
-        elif fmt == "jsonl":
-            self.sql = f"read_json({lit}, format = 'newline_delimited')"
-        else:
-            delim = "\t" if fmt == "tsv" else ","
-            types = self._text_types(pattern, string_columns, delim)
-            self.sql = f"read_csv({lit}, header = true, delim = {literal(delim)}{types})"
-
-    def _text_types(self, pattern: str, columns: tuple[str, ...], delim: str) -> str:
-        if not os.path.isfile(pattern):
-            return ""
-        present = io.header_names(pattern, delim)
-        chosen = [c for c in columns if c in present]
-        if not chosen:
-            return ""
-        return ", types = {" + ", ".join(f"{literal(c)}: 'VARCHAR'" for c in chosen) + "}"
+        self.sql = io.duckdb_sql(self.name, string_columns)
 
 
-class DuckEngine:
+class DuckEngine(StreamingEngine):
     """Every model's statistics from files, through DuckDB (see the module's docstring).
 
     ``prepare`` plans the join of the labels with every model's scores and predictions
     (and the metadata); ``reduce`` streams it into combiners, as often as asked (each
-    pass runs the query again); ``model_statistics`` is the statistics pass.
+    pass runs the query again); the statistics pass is ``StreamingEngine``'s.
     """
+
+    name: ClassVar[str] = "duckdb"
 
     def __init__(self, opts: Options, memory_limit: str | None = None, progress: Callable | None = None,
                  budget: int = DISTINCT_BUDGET, batch_rows: int | None = None) -> None:
         import duckdb
 
+        super().__init__(opts, budget)
         self.duckdb = duckdb
-        self.opts = opts
         self.progress = progress
-        self.budget = budget
         self.batch_rows = batch_rows
         self.temp = tempfile.mkdtemp(prefix="reportgen-duckdb-")
         self.memory_limit = check_memory_limit(memory_limit or default_memory_limit())
@@ -112,10 +92,12 @@ class DuckEngine:
         self.sources: dict[str, DuckSource] = {}
         self.types: dict[str, dict[str, str]] = {}
         self.schemas: dict[str, pa.Schema] = {}
-        self.join: JoinPlan | None = None
         self.query: Query | None = None
-        self.rows: list[int] = []
-        self.notes: tuple[Note, ...] = ()
+
+    @classmethod
+    def for_files(cls, opts: Options, paths: Sequence[str], settings: EngineSettings) -> "DuckEngine":
+        return cls(opts, memory_limit=settings.memory_limit, progress=settings.progress,
+                   budget=check_budget(settings.budget))
 
     def close(self) -> None:
         self.con.close()
@@ -196,9 +178,7 @@ class DuckEngine:
         self.sources = {file: DuckSource(file, tuple(sorted(columns))) for file, columns in text.items()}
         join = make_join_plan(self, labels, models, opts, metadata, metadata_columns)
         self.rows = [self.count(self.sources[file]) for file in join.files]
-        for file, n in zip(join.files, self.rows):
-            if n == 0:
-                raise InputError("no rows (header only)", file=file)
+        check_rows(join.files, self.rows)
         self.join = join
         self.query = Query(join, opts.id_column, self.sources, {f: self._types(f) for f in self.sources})
         return join
@@ -226,18 +206,6 @@ class DuckEngine:
                                                    self._missing_ids)
         return combiner
 
-    def model_statistics(self) -> tuple[list[Statistics], tuple[Note, ...]]:
-        """The statistics pass: each model's Statistics, and the join's warnings."""
-        found, notes, _ = self.statistics_with()
-        return found, notes
-
-    def statistics_with(self, others: Sequence[Callable[[], Combiner]] = ()
-                        ) -> tuple[list[Statistics], tuple[Note, ...], tuple[Combiner, ...]]:
-        """The statistics pass with more combiners fed the same chunks (made by ``others``):
-        each model's Statistics, the join's warnings and those combiners."""
-        found, parts = statistics_pass(self.reduce, self.opts, self.join, self.rows, self.budget, others)
-        return found, self.notes, parts
-
     def metadata_values(self, columns: Sequence[str], numeric: Callable[[pa.DataType], bool]
                         ) -> dict[str, pa.Array] | None:
         """The metadata ``columns`` whose Arrow type is ``numeric``, one value per row of the
@@ -256,13 +224,6 @@ class DuckEngine:
         except self.duckdb.Error as err:
             raise self._error(err, self.sources[join.metadata]) from None
         return {c: table.column(META + c).combine_chunks() for c in wanted}
-
-    def statistics(self, labels_path, scores_path, same: bool) -> tuple[Statistics, tuple[Note, ...]]:
-        """One model's statistics from a labels and a scores file (``same``: one file holds both)."""
-        labels = str(labels_path)
-        self.prepare(labels, [("model", labels if same else str(scores_path), None)])
-        found, notes = self.model_statistics()
-        return found[0], notes
 
     def _batches(self, sql: str, query: "Query", rows: int) -> Iterator[pa.RecordBatch]:
         """DuckDB's batches, read ahead on a thread so it works while the caller counts."""

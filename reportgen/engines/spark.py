@@ -13,22 +13,21 @@ import pickle
 import sys
 import warnings
 import zlib
-from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
+from typing import Any, Callable, ClassVar, Iterator, Mapping, Sequence, TypeVar
 
 import pyarrow as pa
 
 from reportgen import io
 from reportgen.accumulate import DISTINCT_BUDGET, within_budget
 from reportgen.chunks import Combiner
-from reportgen.engines import locate
+from reportgen.engines.base import EngineSettings, StreamingEngine, check_budget, check_rows
 from reportgen.engines.batches import (CODE, ID, LABELS, META, PCODE, PRED, SPLIT, WEIGHT, JoinPlan, MatrixBuffer,
                                        ModelFiles, Plan, add_counts, chunk_from_batch,
-                                       in_column, make_join_plan, matched_rows, new_counts, settle_join,
-                                       statistics_pass)
+                                       in_column, make_join_plan, matched_rows, new_counts, settle_join)
 from reportgen.errors import InputError
 from reportgen.options import Options
 from reportgen.stats import Statistics
-from reportgen.validate import FALSE_WORDS, PREVIEW, TRUE_WORDS, Note, duplicate_id_error
+from reportgen.validate import FALSE_WORDS, PREVIEW, TRUE_WORDS, duplicate_id_error
 
 C = TypeVar("C", bound=Combiner)
 
@@ -64,38 +63,24 @@ def session(master: str | None = None):
     return spark
 
 
-def _read(spark, path: str):
-    fmt = locate(path)[1]  # Spark reads folders itself
-    try:
-        if fmt == "parquet":
-            return spark.read.parquet(path)
-        if fmt == "jsonl":
-            return spark.read.json(path)
-        return spark.read.csv(path, header=True, inferSchema=True, sep="\t" if fmt == "tsv" else ",")
-    except Exception as err:
-        raise InputError(f"cannot read: {io.first_line(err)[:200]}", file=path) from None
-
-
-class SparkEngine:
+class SparkEngine(StreamingEngine):
     """Every model's statistics from Spark DataFrames (see the module's docstring).
 
     ``frames`` maps each input's name (its path) to its DataFrame. ``prepare`` plans the
     join; ``reduce`` runs one pass: a combiner per partition inside ``mapInArrow``, pickled
-    back and merged on the driver; ``model_statistics`` is the statistics pass.
+    back and merged on the driver; the statistics pass is ``StreamingEngine``'s.
     """
+
+    name: ClassVar[str] = "spark"
 
     def __init__(self, opts: Options, frames: Mapping[str, Any], budget: int = DISTINCT_BUDGET,
                  batch_rows: int | None = None) -> None:
         from pyspark.sql import functions as F
 
+        super().__init__(opts, budget)
         self.F = F
-        self.opts = opts
         self.frames = dict(frames)
-        self.budget = budget
         self.batch_rows = batch_rows or ROWS_PER_CHUNK
-        self.join: JoinPlan | None = None
-        self.rows: list[int] = []
-        self.notes: tuple[Note, ...] = ()
 
     @classmethod
     def from_paths(cls, opts: Options, paths: Sequence[str], master: str | None = None,
@@ -103,7 +88,15 @@ class SparkEngine:
         spark = session(master)
         for path in paths:
             io.check_engine_file(path)
-        return cls(opts, {path: _read(spark, path) for path in dict.fromkeys(paths)}, budget, batch_rows)
+        return cls(opts, {path: io.spark_frame(spark, path) for path in dict.fromkeys(paths)}, budget, batch_rows)
+
+    @classmethod
+    def for_files(cls, opts: Options, paths: Sequence[str], settings: EngineSettings) -> "SparkEngine":
+        return cls.from_paths(opts, paths, master=settings.spark_master, budget=check_budget(settings.budget))
+
+    @classmethod
+    def for_frames(cls, opts: Options, frames: Mapping[str, Any]) -> "SparkEngine":
+        return cls(opts, frames)
 
     # ---------------------------------------------------------------- what the plan asks of the files
 
@@ -141,9 +134,7 @@ class SparkEngine:
         """Plan the join of ``labels`` with every model's inputs and the ``metadata`` columns."""
         join = make_join_plan(self, labels, models, self.opts, metadata, metadata_columns)
         self.rows = [self.frames[file].count() for file in join.files]
-        for file, n in zip(join.files, self.rows):
-            if n == 0:
-                raise InputError("no rows (header only)", file=file)
+        check_rows(join.files, self.rows)
         self.join = join
         return join
 
@@ -176,19 +167,10 @@ class SparkEngine:
                                                    self._missing_ids)
         return combined if combined is not None else factory()
 
-    def model_statistics(self) -> tuple[list[Statistics], tuple[Note, ...]]:
-        """The statistics pass: each model's Statistics, and the join's warnings."""
-        found, notes, _ = self.statistics_with()
-        return found, notes
-
-    def statistics_with(self, others: Sequence[Callable[[], Combiner]] = ()
-                        ) -> tuple[list[Statistics], tuple[Note, ...], tuple[Combiner, ...]]:
-        """The statistics pass with more combiners fed the same chunks (made by ``others``,
-        picklable): each model's Statistics, the join's warnings and those combiners."""
+    def bounded(self, found: list[Statistics]) -> list[Statistics]:
+        """Partitions' statistics merged may pass the distinct-score budget: binned here."""
         opts = self.opts
-        found, parts = statistics_pass(self.reduce, opts, self.join, self.rows, self.budget, others)
-        bounded = [within_budget(s, opts.grid, opts.threshold, opts.class_thresholds, self.budget) for s in found]
-        return bounded, self.notes, parts
+        return [within_budget(s, opts.grid, opts.threshold, opts.class_thresholds, self.budget) for s in found]
 
     def metadata_values(self, columns: Sequence[str], numeric: Callable[[pa.DataType], bool]
                         ) -> dict[str, pa.Array] | None:

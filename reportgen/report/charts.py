@@ -21,7 +21,7 @@ import numpy as np
 from reportgen.matrices import confusion_cells, displayed
 from reportgen.ratios import precision_recall_f1
 from reportgen.report.fairness_view import CHART_RATES
-from reportgen.report.figures import MANY_CLASSES, decided, label_only, many, offered
+from reportgen.report.view import MANY_CLASSES, decided, label_only, many, offered
 
 MACRO = "macro average"
 WIDTH, HEIGHT = 340, 300  # WIDTH: a fluid chart's plot when rendered statically (fits a phone unscaled)

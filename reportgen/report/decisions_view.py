@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reportgen.report.figures import MANY_CLASSES
+from reportgen.report.view import MANY_CLASSES
 
 CELLS = ("tp", "fp", "fn", "tn")
 CELL_NAMES = {"tp": "true positive", "fp": "false positive", "fn": "false negative", "tn": "true negative"}

@@ -10,7 +10,7 @@ from typing import Any, Sequence
 
 from reportgen import registry
 from reportgen.report.fairness_view import summary_lines
-from reportgen.report.figures import label_only
+from reportgen.report.view import label_only
 from reportgen.report.page import headline_tiles
 from reportgen.report.templating import count_digits, render_template
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reportgen.evaluation import inputs_kind
+from reportgen.report.view import MANY_CLASSES
 
-MANY_CLASSES = 12  # beyond this, curves show the macro average and the picked class only
 WIDE_MATRIX = MANY_CLASSES  # beyond this many rows a matrix chart takes the page's width, at its own size
 
 CHART_KEYS = (
@@ -19,27 +18,6 @@ CHART_KEYS = (
     "threshold_grid", "confusion_matrix", "probability_matrix", "calibration", "baseline", "advice",
     "advice_overall", "splits", "history", "inputs", "positive_class", "net_benefit", "costs",
 )
-
-
-def many(report: dict[str, Any]) -> bool:
-    return len(report["classes"]) > MANY_CLASSES
-
-
-def label_only(report: dict[str, Any]) -> bool:
-    """A report of hard-label predictions without scores (no curves, grid or calibration)."""
-    return inputs_kind(report) == "labels"
-
-
-def decided(report: dict[str, Any]) -> bool:
-    """Whether the model's own hard-label predictions made the decisions."""
-    return inputs_kind(report) != "scores"
-
-
-def offered(key: str, point: dict[str, Any] | None) -> bool:
-    """Whether an advice point (``advice[class][key]``) is offered as a suggested threshold:
-    a target kept only where every example is predicted as every class (``predicts_all``) is
-    not (the page script's ``adviceMarks`` asks the same)."""
-    return bool(point) and not (point.get("predicts_all") and key != "max_f1")
 
 
 def chart_view(report: dict[str, Any]) -> dict[str, Any]:

@@ -14,15 +14,15 @@ from typing import Any, Callable
 import numpy as np
 
 from reportgen import registry
-from reportgen.evaluation import inputs_kind
 from reportgen.numbers import format_ratio
 from reportgen.report import vega
 from reportgen.report.decisions_view import decisions_context
-from reportgen.report.fairness_view import fairness_context
 from reportgen.report.embed import packed_island
-from reportgen.report.figures import build_figures, chart_view, decided, fairness_figure, label_only, many, offered
+from reportgen.report.fairness_view import fairness_context
+from reportgen.report.figures import build_figures, chart_view, fairness_figure
 from reportgen.report.sections import analysis_context
 from reportgen.report.templating import count_digits, render_template, template_folder
+from reportgen.report.view import decided, label_only, many, offered
 
 # The headline tiles per task (registry keys); a label-only report swaps the last two for LABEL_TILES.
 TILES = {
@@ -264,7 +264,7 @@ def _fairness(report: dict[str, Any]) -> dict[str, Any] | None:
 def two_decisions(report: dict[str, Any]) -> bool:
     """Whether the report's decisions differ from "score above the threshold": multiclass
     with scores (the highest score decides) or a model that gave labels and scores."""
-    kind = inputs_kind(report)
+    kind = registry.inputs_kind(report)
     return kind == "both" or (kind == "scores" and report["task"] == "multiclass")
 
 
@@ -313,7 +313,7 @@ def _columns(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _group_names(report: dict[str, Any]) -> dict[str, str]:
-    decision = "predicted labels" if inputs_kind(report) == "both" else "highest score"
+    decision = "predicted labels" if registry.inputs_kind(report) == "both" else "highest score"
     threshold = ("one-vs-rest, each class at its threshold" if report.get("class_thresholds")
                  else f"one-vs-rest at threshold {report['threshold']}")
     return {"decision": decision, "threshold": threshold}
@@ -336,7 +336,7 @@ def _groups(report: dict[str, Any], columns: list[dict[str, Any]]) -> list[dict[
 
 def _inputs(report: dict[str, Any]) -> dict[str, Any]:
     """What the model gave, for the page's one line on it (and whether the slider exists)."""
-    kind = inputs_kind(report)
+    kind = registry.inputs_kind(report)
     return {"kind": kind, "label_only": kind == "labels", "both": kind == "both"}
 
 

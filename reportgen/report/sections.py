@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from reportgen import registry
-from reportgen.report.figures import label_only
+from reportgen.report.view import label_only
 from reportgen.report.templating import any_input
 
 SLICE_ROWS = 200  # slices listed in the table (flagged ones always first)
