@@ -49,12 +49,14 @@ def write(table: pa.Table, path: Path, fmt: str) -> None:
 
 def make(rows: int, classes: int, out: Path, fmt: str = "csv", seed: int = 0, int_ids: bool = False,
          skewed: bool = False, baseline: bool = False, weights: bool = False, list_column: bool = False,
-         predictions: bool = False, strength: float = 2.5, round_to: str | None = None) -> None:
+         predictions: bool = False, strength: float = 2.5, round_to: str | None = None, groups: bool = False) -> None:
     """``weights``: a ``w`` column of fractional example weights in the labels file.
     ``list_column``: the model's scores also as Parquet twice, ``scores_columns.parquet``
     (one float32 column per class) and ``scores_list.parquet`` (the same values in one
     list column ``scores``), to compare the two shapes. ``predictions``: the model's
-    argmax as hard labels (``predictions``: id,predicted), for the label-only build."""
+    argmax as hard labels (``predictions``: id,predicted), for the label-only build.
+    ``groups``: a ``metadata`` file of id, region (5 values) and age_band (4 values), rows
+    shuffled, for ``--group-by``."""
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
     names = [f"class_{j:0{max(2, len(str(classes - 1)))}d}" for j in range(classes)]
@@ -66,6 +68,12 @@ def make(rows: int, classes: int, out: Path, fmt: str = "csv", seed: int = 0, in
     if weights:
         label_columns["w"] = pa.array(np.round(rng.uniform(0.5, 2.0, rows), 3))
     write(pa.table(label_columns), out / "labels", fmt)
+    if groups:
+        other = np.random.default_rng(seed + 1)  # the labels and scores stay those made without --groups
+        shuffled = other.permutation(rows)
+        regions = np.array(["north", "south", "east", "west", "centre"])[other.integers(0, 5, rows)]
+        bands = np.array(["18-29", "30-44", "45-64", "65+"])[other.integers(0, 4, rows)]
+        write(pa.table({"id": ids.take(pa.array(shuffled)), "region": regions, "age_band": bands}), out / "metadata", fmt)
     order = rng.permutation(rows)
     models = [("scores", strength)] + ([("baseline_scores", strength - 1.0)] if baseline else [])
     for name, strength in models:
@@ -136,6 +144,8 @@ def main() -> None:
     parser.add_argument("--weights", action="store_true", help="a column w of fractional example weights in the labels")
     parser.add_argument("--list-column", action="store_true",
                         help="also the scores as Parquet: one column per class, and one list column")
+    parser.add_argument("--groups", action="store_true",
+                        help="also a metadata file (id, region, age_band) for --group-by")
     parser.add_argument("--predictions", action="store_true",
                         help="also the model's hard labels (predictions: id,predicted, the argmax of its scores)")
     parser.add_argument("--large", action="store_true",
@@ -146,7 +156,8 @@ def main() -> None:
         make_large(args.rows, args.classes, Path(args.out), args.seed, args.skewed)
     else:
         make(args.rows, args.classes, Path(args.out), args.format, args.seed, args.int_ids, args.skewed, args.baseline,
-             args.weights, args.list_column, args.predictions, strength=args.strength, round_to=args.round)
+             args.weights, args.list_column, args.predictions, strength=args.strength, round_to=args.round,
+             groups=args.groups)
     print(f"wrote {args.rows:,} rows x {args.classes} classes to {args.out} in {time.perf_counter() - start:.1f} s")
 
 

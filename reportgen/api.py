@@ -164,7 +164,8 @@ def evaluate_files(
                                          *([(baseline_name, baseline, baseline_predictions)]
                                            if baseline is not None or baseline_predictions is not None else []),
                                          *((name, path, None) for name, path in compare)])
-    slicing = _slicing(metadata, slice_by, slice_bins, min_slice_size, fdr, opts.weight_column is not None)
+    slicing = _slicing(metadata, slice_by, slice_bins, min_slice_size, fdr,
+                       opts.weight_column is not None or bool(opts.group_by))
     meta = None if metadata is None else (named if _same_file(metadata, labels) else str(metadata))
     files = [named] + [f for _, scored, predicted in models for f in (scored, predicted) if f is not None]
     settings = EngineSettings(memory_limit=memory_limit, spark_master=spark_master, budget=distinct_budget,
@@ -197,7 +198,8 @@ def _file_names(labels: PathLike, models: list[tuple[str, PathLike | None, PathL
 
 
 def _slicing(metadata, slice_by, bins, min_size, fdr, weighted: bool = False) -> Slicing | None:
-    """The slices asked for; ``metadata`` without ``slice_by`` may hold the weights (``weighted``)."""
+    """The slices asked for; ``metadata`` without ``slice_by`` may hold the weights or the
+    fairness groups (``weighted``)."""
     specs = parse_specs(list(slice_by))
     if not specs and (metadata is None or weighted):
         return None

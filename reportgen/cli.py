@@ -155,6 +155,13 @@ def _add_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--slice-bins", type=int, default=5, help="quantile bins for numeric slice columns (default 5)")
     p.add_argument("--min-slice-size", type=int, default=30, help="smallest slice tested and flagged (default 30)")
     p.add_argument("--fdr", type=_number("--fdr"), default=0.05, help="false-discovery rate for weak slices (default 0.05)")
+    p.add_argument("--group-by", action="append", default=[], metavar="COL[,COL]",
+                   help="fairness: compare the model's rates across the groups of a column of the labels or the "
+                        "metadata file, or of crossed columns a,b (repeatable)")
+    p.add_argument("--min-group-size", type=int, default=Options.min_group_size,
+                   help="fairness groups smaller than this are shown, marked, and left out of the disparities (default %(default)s)")
+    p.add_argument("--fairness-class", help="the class compared across groups, one-vs-rest (default: the positive "
+                   "class; every class when multiclass or multilabel)")
     p.add_argument("--engine", default="auto", help="auto (default), memory, duckdb (out of core) or spark")
     p.add_argument("--memory-limit", help="DuckDB's memory limit, e.g. 4GB (default: half the memory, at most 2GB)")
     p.add_argument("--distinct-budget", type=int, default=DISTINCT_BUDGET,
@@ -282,6 +289,9 @@ def _build(args: argparse.Namespace, worker: "FigureWorker | None") -> int:
         slice_bins=args.slice_bins,
         min_slice_size=args.min_slice_size,
         fdr=args.fdr,
+        group_by=tuple(args.group_by),
+        min_group_size=args.min_group_size,
+        fairness_class=args.fairness_class,
         split_column=args.split_column,
         n_bootstrap=0 if args.no_bootstrap else args.bootstrap,
         seed=args.seed,

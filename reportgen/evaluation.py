@@ -10,7 +10,7 @@ from reportgen.report.markdown import summary_markdown
 if TYPE_CHECKING:
     from reportgen.analysis.lists import ExampleLists
 
-SCHEMA_VERSION = "1.2.0"
+SCHEMA_VERSION = "1.3.0"
 DEFAULT_TITLE = "Evaluation report"
 SCORE_SECTIONS = ("probability_matrix", "curves", "threshold_grid", "calibration")
 

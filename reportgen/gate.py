@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from reportgen import evidence, registry
+from reportgen.analysis.fairness import DISPARITIES
 from reportgen.errors import InputError
 from reportgen.registry import inputs_kind
 
@@ -178,6 +179,12 @@ def failures(report: dict[str, Any], rules: Iterable[Rule], path: str) -> list[s
 
 def _holds(report: dict[str, Any], rule: Rule, path: str) -> str:
     """The line for a rule that holds."""
+    if rule.metric in DISPARITIES and rule.kind in ("min", "max"):
+        found = [value for value, _ in fairness_values(report, rule.metric, path)]
+        side = "largest" if rule.kind == "max" else "smallest"
+        worst = max(found) if rule.kind == "max" else min(found)
+        bound = "at most" if rule.kind == "max" else "at least"
+        return f"{rule.metric}: the {side} of {len(found)} ({worst:.4f}) is {bound} {rule.limit:g}"
     if rule.kind == "min_slice":
         return f"every slice has {rule.metric} at least {rule.limit:g}"
     if rule.kind == "max_broken":
@@ -205,6 +212,8 @@ def _judge(report: dict[str, Any], rule: Rule, path: str) -> str | None:
         return _judge_slices(report, rule, path)
     if rule.kind == "max_broken":
         return _judge_broken(report, rule, path)
+    if rule.metric in DISPARITIES:
+        return _judge_fairness(report, rule, path)
     value = _value(report, rule, path)
     if value is None:
         why = " (a label-only report: the model gave no scores)" if inputs_kind(report) == "labels" else ""
@@ -252,6 +261,40 @@ def _judge_slices(report: dict[str, Any], rule: Rule, path: str) -> str | None:
     more = f" (and {len(low) - 1} more slices)" if len(low) > 1 else ""
     return (f"slice {name} (n={worst['n_examples']}) has {rule.metric} = {value:.4f}, "
             f"below the minimum {rule.limit:g}{more}")
+
+
+def fairness_values(report: dict[str, Any], metric: str, path: str) -> list[tuple[float, str]]:
+    """Every defined value of a disparity in ``fairness.disparities`` (of every class under
+    ``per_class``), each with what it is across (``sex``, ``sex × band``; ``[class]``)."""
+    section = report.get("fairness")
+    if section is None:
+        raise InputError(f"{metric} needs fairness in the report (build with --group-by COLUMN)", file=path)
+    parts = [(None, section)] if "disparities" in section else list((section.get("per_class") or {}).items())
+    found = []
+    for name, part in parts:
+        for entry in part["disparities"]:
+            value = entry[metric]["value"]
+            if value is not None:
+                where = " × ".join(entry["by"]) + ("" if name is None else f" [{name}]")
+                found.append((float(value), where))
+    return found
+
+
+def _judge_fairness(report: dict[str, Any], rule: Rule, path: str) -> str | None:
+    """A disparity rule holds when every column's (and class's) value keeps its bound; one
+    that no column defines cannot hold."""
+    if rule.kind not in ("min", "max"):
+        raise InputError(f"{rule.metric} takes --min or --max", file=path)
+    found = fairness_values(report, rule.metric, path)
+    if not found:
+        return f"{rule.metric} is undefined (null) for every group-by column, so {rule.kind} {rule.limit:g} cannot hold"
+    broken = [(v, w) for v, w in found if (v > rule.limit if rule.kind == "max" else v < rule.limit)]
+    if not broken:
+        return None
+    value, where = max(broken) if rule.kind == "max" else min(broken)
+    side = "above the maximum" if rule.kind == "max" else "below the minimum"
+    more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
+    return f"{rule.metric} across {where} = {value:.4f} is {side} {rule.limit:g}{more}"
 
 
 def _judge_broken(report: dict[str, Any], rule: Rule, path: str) -> str | None:

@@ -212,6 +212,12 @@ def _at_threshold(stats: Statistics) -> list[dict[str, Any]]:
     return _count_rows(*_threshold_counts(stats), stats.total)
 
 
+def decision_counts(stats: Statistics) -> list[dict[str, Any]]:
+    """Per class, the one-vs-rest counts of the report's decisions and their ratios: the
+    model's own labels when it gave them, else score above the class's threshold."""
+    return _decided_counts(stats) if stats.predicted_counts is not None else _at_threshold(stats)
+
+
 def _decided_counts(stats: Statistics) -> list[dict[str, Any]]:
     """Per class, one-vs-rest counts of the model's own hard-label decisions, and the ratios
     built on them."""

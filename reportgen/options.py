@@ -43,6 +43,9 @@ class Options:
     prediction_column: str = "predicted"  # hard-label predictions: the column of the predictions file
     gain_bins: int = 10  # equal-count bins of the gains table
     costs: "Costs | Mapping | str | None" = None  # decision costs: a file, a mapping or Costs (see reportgen.costs)
+    group_by: tuple[str, ...] = ()  # fairness groups: columns of the labels or the metadata file ("a,b" crossed)
+    min_group_size: int = 30  # fairness groups below this are shown, marked, and left out of the disparities
+    fairness_class: str | None = None  # the class compared across groups (one-vs-rest); default: see analysis.fairness
 
     def __post_init__(self) -> None:
         _check_unit("--threshold", self.threshold, allow_zero=True)
@@ -77,6 +80,11 @@ class Options:
         if isinstance(self.gain_bins, bool) or not isinstance(self.gain_bins, int) or not 1 <= self.gain_bins <= 1000:
             raise InputError(f"usage: --gain-bins {self.gain_bins!r} must be a whole number from 1 to 1000")
         object.__setattr__(self, "costs", costs_option(self.costs))
+        object.__setattr__(self, "group_by", (self.group_by,) if isinstance(self.group_by, str) else tuple(self.group_by))
+        if isinstance(self.min_group_size, bool) or not isinstance(self.min_group_size, int) or self.min_group_size < 1:
+            raise InputError(f"usage: --min-group-size {self.min_group_size!r} must be a whole number >= 1")
+        if self.fairness_class is not None and not self.group_by:
+            raise InputError("usage: --fairness-class needs --group-by COLUMN")
 
     @property
     def text_columns(self) -> tuple[str, ...]:

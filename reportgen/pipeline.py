@@ -20,7 +20,7 @@ from typing import Any, Callable, Sequence
 
 from reportgen import io
 from reportgen.accumulate import EngineInfo
-from reportgen.analysis import per_example
+from reportgen.analysis import fairness, per_example
 from reportgen.analysis.advice import advice, overall_advice
 from reportgen.analysis.attention import attention
 from reportgen.analysis.compare import Model, compare_evaluations
@@ -83,17 +83,26 @@ def run(producer: Producer, plan: RunPlan) -> Evaluation:
     producer is closed at the end, whatever happens."""
     try:
         check_model_count(len(plan.models))
-        producer.prepare(plan.labels, plan.models, plan.metadata, plan.slicing.columns if plan.slicing else ())
-        return _passes(producer, plan)
+        columns = plan.slicing.columns if plan.slicing else []
+        metadata = plan.metadata
+        if plan.opts.group_by:  # the fairness groups' columns: the metadata's, else the labels'
+            metadata = plan.labels if metadata is None else metadata
+            columns = sorted(set(columns) | set(fairness.columns_of(fairness.options_of(plan.opts))))
+        producer.prepare(plan.labels, plan.models, metadata, columns)
+        return _passes(producer, plan, metadata)
     finally:
         producer.close()
 
 
-def _passes(producer: Producer, plan: RunPlan) -> Evaluation:
+def _passes(producer: Producer, plan: RunPlan, metadata: Any = None) -> Evaluation:
     opts, slicing = plan.opts, plan.slicing
-    # pass 1: statistics, with the slices' and the splits'
+    # pass 1: statistics, with the slices', the splits' and the fairness groups'
     slices: SlicePlan | None = None
     also: list = [functools.partial(SplitCombiner, opts)] if opts.split_column else []
+    grouping = fairness.options_of(opts)
+    if grouping is not None:  # before the slices, which take the last place
+        groups_plan = fairness.group_plan(grouping, opts, metadata)
+        also.append(functools.partial(fairness.FairnessGroups, groups_plan, grouping))
     if slicing is not None:
         values = producer.metadata_values(slicing.columns, numeric)
         if values is not None:
@@ -111,6 +120,10 @@ def _passes(producer: Producer, plan: RunPlan) -> Evaluation:
     main, baseline = models[0], (models[1] if len(models) > 1 else None)
     second: list = [per_example.plan(main.stats, None if baseline is None else baseline.stats,
                                      main.evaluation.sections(), opts, keep_all=producer.keeps_every_candidate)]
+    if grouping is not None:
+        groups = extra[int(bool(opts.split_column))].result()
+        second.append(functools.partial(fairness.FairnessIntervals, groups, groups_plan, grouping,
+                                        fairness.FairnessIntervals.edges_of(groups, main.stats.per_class)))
     first = None
     if slicing is not None:
         if slices is None:  # the edges from the statistics pass's values, the slices in a pass of their own
@@ -124,6 +137,8 @@ def _passes(producer: Producer, plan: RunPlan) -> Evaluation:
     sections, lists = per_example.sections(done[0], main, baseline, opts, table)
     if first is not None:
         sections.update(finish_slices(first, done[-1]))
+    if grouping is not None:
+        sections.update(fairness.finish(groups, done[1], main.evaluation.sections()))
     return with_evidence(with_resampled(metrics.with_extras(**sections))).with_example_lists(lists)
 
 

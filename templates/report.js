@@ -937,3 +937,155 @@
   }
   window.reportgenPage.ready.then(run, run);
 })();
+
+// ---------------------------------------------------------------- fairness
+// The fairness section (#fairness) recounts every group's rates from its threshold grid when the
+// slider moves (as reportgen/analysis/fairness.py's `rates` does: undefined where nothing to
+// divide by), the disparities over the groups of at least the minimum size (`disparities`), the
+// chart's rows, and the per-group thresholds that would equalise the chosen rate (`equalize`).
+// Intervals are the report threshold's: hidden at any other threshold.
+(function () {
+  "use strict";
+  var section = document.getElementById("fairness");
+  if (!section || !window.reportgenPage) return;
+  var RATE_TITLES = { selection_rate: "Selection rate", tpr: "True-positive rate", fpr: "False-positive rate",
+                      precision: "Precision" };
+  function ratio(num, den) { return den > 0 ? num / den : null; }
+  function rates(c) {  // c: [tp, fp, fn, tn]
+    var tp = c[0], fp = c[1], fn = c[2], tn = c[3], n = tp + fp + fn + tn;
+    return { base_rate: ratio(tp + fn, n), selection_rate: ratio(tp + fp, n), tpr: ratio(tp, tp + fn),
+             fpr: ratio(fp, fp + tn), fnr: ratio(fn, tp + fn), precision: ratio(tp, tp + fp), accuracy: ratio(tp + tn, n) };
+  }
+  function spread(values) {  // [largest, smallest] of the defined values; null with fewer than two
+    var defined = values.filter(function (v) { return v !== null && isFinite(v); });
+    if (defined.length < 2) return null;
+    return [Math.max.apply(null, defined), Math.min.apply(null, defined)];
+  }
+  function gap(values) { var s = spread(values); return s ? s[0] - s[1] : null; }
+  function disparities(byRate) {
+    var sel = spread(byRate.selection_rate), tpr = gap(byRate.tpr), fpr = gap(byRate.fpr);
+    return { demographic_parity_difference: sel ? sel[0] - sel[1] : null,
+             demographic_parity_ratio: sel ? ratio(sel[1], sel[0]) : null,
+             equalized_odds_difference: tpr === null || fpr === null ? null : Math.max(tpr, fpr),
+             equal_opportunity_difference: tpr, predictive_parity_difference: gap(byRate.precision),
+             auc_gap: gap(byRate.roc_auc) };
+  }
+  function fmt(x) { return x === null || x === undefined || !isFinite(x) ? "\u2014" : x.toFixed(3).replace("-", "\u2212"); }
+  function set(el, text) { if (el && el.textContent !== text) el.textContent = text; }
+  function cellsAt(g, at) { return ["tp", "fp", "fn", "tn"].map(function (k) { return g.grid[k][at]; }); }
+
+  function run() {
+    var page = window.reportgenPage, report = page.report, f = report && report.fairness;
+    if (!f || !report.threshold_grid || f.decisions !== "threshold") return;
+    var name = f["class"] !== null ? f["class"] : Object.keys(f.per_class)[0];
+    var part = f["class"] !== null ? f : f.per_class[name];
+    var T = report.threshold_grid.thresholds, slider = document.getElementById("threshold");
+    var overallGrid = report.threshold_grid.classes[name];
+    var rows = Array.prototype.slice.call(section.querySelectorAll("tr[data-group-index]"));
+    var overallRow = section.querySelector('tr[data-group="(all)"]');
+    var chooser = document.getElementById("fairness-equalize"), across = document.getElementById("fairness-equalize-by");
+    var result = document.getElementById("fairness-equalize-result");
+    function label(g) { return g.by.map(function (b, i) { return b + "=" + g.value[i]; }).join(" \u00b7 "); }
+    function groupRates(at, home) {  // every group's rates at grid index `at` (the report's own at `home`)
+      return part.groups.map(function (g) {
+        if (at === home || !g.grid) return g;
+        var r = rates(cellsAt(g, at)); r.roc_auc = g.roc_auc; return r;
+      });
+    }
+    function overallAt(at) {
+      var r = rates(["tp", "fp", "fn", "tn"].map(function (k) { return overallGrid[k][at]; }));
+      r.roc_auc = part.overall.roc_auc; return r;
+    }
+    function equalize(entry, rate, at) {  // per-group grid thresholds nearest the overall rate (ties: nearest `at`)
+      var groups = part.groups.filter(function (g) { return !g.small && g.value && entry.by.join() === g.by.join(); });
+      var target = overallAt(at)[rate];
+      if (target === null || groups.length < 2 || groups.some(function (g) { return !g.grid; })) return null;
+      var before = 0, after = 0, total = 0, picked = [];
+      groups.forEach(function (g) {
+        var best = -1, bestDistance = Infinity;
+        for (var i = 0; i < T.length; i++) {
+          var v = rates(cellsAt(g, i))[rate];
+          if (v === null) continue;
+          var distance = Math.abs(v - target) + 1e-12 * Math.abs(T[i] - T[at]);
+          if (distance < bestDistance) { bestDistance = distance; best = i; }
+        }
+        var now = cellsAt(g, at), then = best >= 0 ? cellsAt(g, best) : now;
+        total += now[0] + now[1] + now[2] + now[3];
+        before += now[0] + now[3]; after += then[0] + then[3];
+        picked.push({ label: g.value.join(" \u00b7 "), threshold: best >= 0 ? T[best] : null,
+                      rate: best >= 0 ? rates(then)[rate] : null });
+      });
+      return { target: target, groups: picked, before: ratio(before, total), after: ratio(after, total) };
+    }
+    function describe(at) {
+      if (!result || !chooser) return;
+      var entry = part.disparities[across ? +across.value : 0];
+      var rate = chooser.value, e = equalize(entry, rate, at);
+      var words = chooser.options[chooser.selectedIndex].text.replace(/ \(.*\)$/, "");
+      if (!e) { set(result, "Not available: the rate is undefined over all examples."); return; }
+      set(result, "To bring every compared group of " + entry.by.join(" \u00d7 ") + " to the " + words +
+          " over all examples (" + fmt(e.target) + "), the thresholds would be " +
+          e.groups.map(function (g) { return g.label + ": " + (g.threshold === null ? "\u2014" : g.threshold.toFixed(2)) +
+                                      " (reaching " + fmt(g.rate) + ")"; }).join(", ") +
+          "; the accuracy of these groups' decisions would go from " + fmt(e.before) + " to " + fmt(e.after) + ".");
+    }
+    function chart() {
+      var views = page.views || [];
+      for (var i = 0; i < views.length; i++) if (views[i].key === "fairness") return views[i].view;
+      return null;
+    }
+    function update() {
+      var home = T.indexOf(report.threshold);
+      var at = slider ? page.nearest(parseFloat(slider.value)) : home, same = at === home;
+      var found = groupRates(at, home), overall = same ? part.overall : overallAt(at);
+      section.querySelectorAll("[data-fairness-threshold]").forEach(function (el) { set(el, T[at].toFixed(2)); });
+      rows.forEach(function (row) {
+        var i = +row.getAttribute("data-group-index"), r = found[i];
+        row.querySelectorAll("td[data-rate]").forEach(function (td) {
+          set(td.querySelector("[data-value]"), fmt(r[td.getAttribute("data-rate")]));
+          var interval = td.querySelector("[data-interval]");
+          if (interval) interval.hidden = !same;
+        });
+      });
+      if (overallRow) overallRow.querySelectorAll("td[data-rate]").forEach(function (td) {
+        set(td.querySelector("[data-value]"), fmt(overall[td.getAttribute("data-rate")]));
+      });
+      section.querySelectorAll("tr[data-disparity-by]").forEach(function (row, k) {
+        if (f["class"] === null && row.getAttribute("data-disparity-class") !== name) return;  // other classes: no grids here
+        var entry = part.disparities[f["class"] === null ? k % part.disparities.length : k];
+        var byRate = {};
+        Object.keys(part.overall).forEach(function (rate) {
+          byRate[rate] = [];
+          part.groups.forEach(function (g, i) { if (!g.small && g.by.join() === entry.by.join()) byRate[rate].push(found[i][rate]); });
+        });
+        var d = same ? null : disparities(byRate);
+        row.querySelectorAll("td[data-disparity]").forEach(function (td) {
+          var key = td.getAttribute("data-disparity");
+          set(td.querySelector("[data-value]"), fmt(same ? entry[key].value : d[key]));
+          td.querySelector("[data-interval]").hidden = !same;
+        });
+      });
+      var view = chart();
+      if (view) {
+        var chartRows = [];
+        Object.keys(RATE_TITLES).forEach(function (rate) {
+          part.groups.forEach(function (g, i) {
+            var v = found[i][rate];
+            if (v === null || v === undefined) return;
+            var interval = same && g.intervals ? g.intervals[rate] : null;
+            chartRows.push({ rate: RATE_TITLES[rate], group: label(g), value: v, low: interval ? interval[0] : null,
+                             high: interval ? interval[1] : null, overall: overall[rate], small: g.small });
+          });
+        });
+        view.change("fairness_rows", view.changeset().remove(function () { return true; }).insert(chartRows));
+        view.runAsync();
+      }
+      describe(at);
+    }
+    if (slider) slider.addEventListener("input", function () { window.requestAnimationFrame(update); });
+    if (chooser) chooser.addEventListener("change", update);
+    if (across) across.addEventListener("change", update);
+    if (slider && T.indexOf(report.threshold) !== page.nearest(parseFloat(slider.value))) update();
+  }
+  window.reportgenPage.ready.then(run, run);
+})();

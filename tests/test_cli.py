@@ -156,7 +156,7 @@ def test_metrics_json_equals_page_data_island(tmp_path: Path) -> None:
     labels, scores = example_frames()
     report, out = build(tmp_path, write_frame(labels, tmp_path / "l.csv"), write_frame(scores, tmp_path / "s.csv"),
                         "--title", "Caf\u00e9 </script> <b>report</b>")
-    assert report["schema_version"] == "1.2.0"
+    assert report["schema_version"] == "1.3.0"
     check_schema(report)
     json.dumps(report, allow_nan=False)
     soup = BeautifulSoup(out.read_text("utf-8"), "html.parser")

@@ -718,7 +718,7 @@ def _is_number_or_none(x: Any) -> bool:
 def test_json_shape(name: str) -> None:
     case, report = _evaluated(name)
     assert TOP_KEYS <= set(report), f"missing {TOP_KEYS - set(report)}"
-    assert report["schema_version"] == "1.2.0"
+    assert report["schema_version"] == "1.3.0"
     text = json.dumps(report, allow_nan=False)
     assert json.loads(text) == report
     check_schema(report)

@@ -428,6 +428,12 @@ def _metrics(task: str, k: int, decision: np.ndarray, ranks: np.ndarray, targets
     }
 
 
+def binned_auc(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
+    """ROC AUC from positives and negatives per ascending score bin (..., bins), as the
+    replicates count it (``_auc``)."""
+    return _auc(pos, neg)
+
+
 def _auc(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
     """Mann-Whitney AUC from counts per ascending score bin (ties count one half)."""
     n_pos, n_neg = pos.sum(axis=-1), neg.sum(axis=-1)
@@ -474,7 +480,9 @@ def interval(draws: Draws, point, bounds: tuple[float, float], level: float = LE
     grid threshold of least cost: an argmin, whose replicates pile up on a few grid
     points) takes the percentile interval instead of BCa (``smooth=False``): its
     jackknife says nothing of its spread, as for a median, and the share of replicates
-    tied with the point would pass for a bias."""
+    tied with the point would pass for a bias. The fairness disparities, maxima over groups, take it too: the
+    coverage simulation in benchmarks/bench_fairness_coverage.py shows BCa's correction
+    to overshoot there."""
     values = draws.values.reshape(len(draws.values), -1)
     m = values.shape[1]
     full = np.broadcast_to(np.asarray(draws.full, dtype=np.float64), (m,))
@@ -487,10 +495,7 @@ def interval(draws: Draws, point, bounds: tuple[float, float], level: float = LE
             block = slice(start, start + step)
             low[block], high[block] = bca(values[:, block], full[block], jackknife[:, block], level)
     else:
-        n = np.isfinite(values).sum(axis=0)
-        alpha = np.broadcast_to(np.array([(1 - level) / 2, (1 + level) / 2])[:, None], (2, m))
-        low, high = _quantiles(values, n, alpha)
-        low[n < 2], high[n < 2] = np.nan, np.nan
+        low, high = percentile(values, level)
     low, high = carry(low, full, points, bounds), carry(high, full, points, bounds)
     low, high = guard(low, high, points, bounds)
     ok = np.isfinite(low) & np.isfinite(high) & np.isfinite(points)
@@ -543,6 +548,16 @@ def bca(values: np.ndarray, full: np.ndarray, jackknife: np.ndarray, level: floa
     with np.errstate(invalid="ignore"):
         modelled = np.where(sigma > 0, full + sigma * w, full)
     ends = np.where(resolved, _quantiles(values, n, np.where(resolved, alpha, 0.5)), modelled)
+    ends[:, n < 2] = np.nan
+    return ends[0], ends[1]
+
+
+def percentile(values: np.ndarray, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
+    """The percentile interval's ends of each column of ``values`` (replicates, m), NaN
+    replicates ignored (fewer than two finite: NaN ends)."""
+    n = np.isfinite(values).sum(axis=0)
+    alpha = np.broadcast_to(np.array([(1 - level) / 2, (1 + level) / 2])[:, None], (2, values.shape[1]))
+    ends = _quantiles(values, n, alpha)
     ends[:, n < 2] = np.nan
     return ends[0], ends[1]
 

@@ -61,6 +61,8 @@ class SliceOptions:
     bins: int = 5
     min_size: int = 30
     fdr: float = 0.05
+    what: str = "slice"  # what a column is called in messages ("group-by" for fairness groups)
+    groups_only: bool = False  # fairness groups: every group kept, none tested (no test sums, no id hashes)
 
 
 def parse_specs(texts: list[str]) -> tuple[tuple[str, ...], ...]:
@@ -269,7 +271,7 @@ def _group(coded: list[tuple[np.ndarray, list[str]]], n_rows: int) -> _Groups:
     return _Groups(order, starts, np.append(starts[1:], n_rows).astype(np.int64), values)
 
 
-def _chunk_groups(chunk: Chunk, plan: SlicePlan) -> dict[tuple[str, ...], _Groups]:
+def chunk_groups(chunk: Chunk, plan: SlicePlan) -> dict[tuple[str, ...], _Groups]:
     """The chunk's rows grouped by every crossing of the plan."""
     columns = dict.fromkeys(c for spec in plan.settings.specs for c in spec)
     coded = {c: _code(_column(chunk, c, plan), plan.edges.get(c)) for c in columns}
@@ -278,7 +280,7 @@ def _chunk_groups(chunk: Chunk, plan: SlicePlan) -> dict[tuple[str, ...], _Group
 
 def _column(chunk: Chunk, column: str, plan: SlicePlan) -> pa.Array:
     if column not in chunk.metadata:
-        raise InputError(f"no slice column {column!r}", file=plan.source)
+        raise InputError(f"no {plan.settings.what} column {column!r}", file=plan.source)
     values = chunk.metadata[column]
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
@@ -358,6 +360,8 @@ class SliceResult:
     like: Examples | None  # no rows, the report's task and classes
 
     def tested(self, part: SliceStats) -> bool:
+        if self.plan.settings.groups_only:
+            return False
         n = part.stats.n_examples
         return self.plan.settings.min_size <= n < self.n_rows
 
@@ -379,25 +383,19 @@ class SliceCombiner:
         if chunk.n_rows == 0:
             return
         ex = chunk.main
-        thresholds = self.plan.thresholds(ex.classes)
-        w = np.ones(ex.n_examples) if ex.weight is None else ex.weight
-        s = correctness(ex, thresholds)
-        columns = [w, w * w, w * s, w * s * s]
         self.baseline = len(chunk.models) > 1
         self.weighted = ex.weight is not None
         if self.like is None:
             self.like = ex.subset(np.empty(0, dtype=np.int64))
-        if self.baseline:
-            new, old = correct(ex, thresholds), right_of(chunk, 1, thresholds)
-            columns += [np.where(mask, w, 0.0) for mask in (new & ~old, ~new & old, new & old, ~new & ~old)]
-        rows = np.stack(columns, axis=1)
-        hashes = id_hashes(ex.ids, DEDUP_SEED)
         self.n_rows += ex.n_examples
-        self.total += rows[:, :len(SUMS)].sum(axis=0)
-        groups = _chunk_groups(chunk, self.plan)
+        groups = chunk_groups(chunk, self.plan)
         self._count_values(groups)
+        rows, hashes = self._sums(chunk)
         for spec, found in groups.items():
-            sums, hashed = found.sums(rows), found.sums(hashes)
+            if rows is None:
+                sums, hashed = np.zeros((len(found.values), len(SUMS))), np.zeros(len(found.values), dtype=np.uint64)
+            else:
+                sums, hashed = found.sums(rows), found.sums(hashes)
             for g, value in enumerate(found.values):
                 key = (spec, value)
                 binned = key in self.parts and self.parts[key].binned
@@ -408,6 +406,23 @@ class SliceCombiner:
             raise InputError(f"the slices asked for make at least {len(self.parts):,} slices; "
                              f"at most {MAX_SLICES:,} fit a report", file=self.plan.source)
 
+    def _sums(self, chunk: Chunk) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """(rows, columns) each row's SUMS (+ CHURN) and (rows,) its id's hash, added to the
+        whole data's total; (None, None) for groups only (``SliceOptions.groups_only``)."""
+        if self.plan.settings.groups_only:
+            return None, None
+        ex = chunk.main
+        thresholds = self.plan.thresholds(ex.classes)
+        w = np.ones(ex.n_examples) if ex.weight is None else ex.weight
+        s = correctness(ex, thresholds)
+        columns = [w, w * w, w * s, w * s * s]
+        if self.baseline:
+            new, old = correct(ex, thresholds), right_of(chunk, 1, thresholds)
+            columns += [np.where(mask, w, 0.0) for mask in (new & ~old, ~new & old, new & old, ~new & ~old)]
+        rows = np.stack(columns, axis=1)
+        self.total += rows[:, :len(SUMS)].sum(axis=0)
+        return rows, id_hashes(ex.ids, DEDUP_SEED)
+
     def _count_values(self, groups: dict[tuple[str, ...], _Groups]) -> None:
         """Refuse a column past MAX_VALUES distinct values, naming it and the count."""
         for spec, found in groups.items():
@@ -417,8 +432,9 @@ class SliceCombiner:
                 seen = self.seen.setdefault(column, set())
                 seen.update(v[i] for v in found.values)
                 if len(seen) > MAX_VALUES:
-                    raise InputError(f"slice column has at least {len(seen):,} distinct values; at most "
-                                     f"{MAX_VALUES:,} can be sliced by (bin it, or slice by another column)",
+                    what = self.plan.settings.what
+                    raise InputError(f"{what} column has at least {len(seen):,} distinct values; at most "
+                                     f"{MAX_VALUES:,} can be grouped by (bin it, or use another column)",
                                      file=self.plan.source, column=column)
 
     def merge(self, other: "SliceCombiner") -> "SliceCombiner":
@@ -435,7 +451,9 @@ class SliceCombiner:
 
     def result(self) -> SliceResult:
         """Every slice in report order; a slice whose rows equal an earlier one's (same
-        rows and id-hash sum) is left out."""
+        rows and id-hash sum) is left out, unless the plan asks for groups only (fairness
+        keeps every group of every column: a gap is taken across one column's groups)."""
+        distinct = not self.plan.settings.groups_only
         ranks = self._ranks()
         found, seen = [], set()
         for spec in self.plan.settings.specs:
@@ -444,7 +462,7 @@ class SliceCombiner:
             for key in keys:
                 part = self.parts[key]
                 mark = (part.n_examples, part.hashed)
-                if mark in seen:
+                if distinct and mark in seen:
                     continue
                 seen.add(mark)
                 churn = part.sums[len(SUMS):] if self.baseline else None
@@ -502,7 +520,7 @@ class SliceIntervals:
         ex = chunk.main
         thresholds = self.plan.thresholds(ex.classes)
         hashes = id_hashes(ex.ids, self.plan.opts.seed)
-        for spec, found in _chunk_groups(chunk, self.plan).items():
+        for spec, found in chunk_groups(chunk, self.plan).items():
             for g, value in enumerate(found.values):
                 wanted = self.plans.get((spec, value))
                 if wanted is None:

@@ -20,6 +20,7 @@ import numpy as np
 
 from reportgen.matrices import confusion_cells, displayed
 from reportgen.ratios import precision_recall_f1
+from reportgen.report.fairness_view import CHART_RATES
 from reportgen.report.view import MANY_CLASSES, decided, label_only, many, offered
 
 MACRO = "macro average"
@@ -921,3 +922,24 @@ def loss_histogram(report: dict[str, Any]) -> alt.Chart:
         )
         .properties(width=560, height=220)
     )
+
+
+# The fairness section: each rate by group, with its interval and the whole data's value.
+
+def fairness_chart(groups: list[str]) -> alt.Chart:
+    """One panel per rate (``fairness_rows``: rate, group, value, low, high, overall,
+    small): each group's rate (a point; hollow when the group is too small to compare) with
+    its interval (a line), and the whole data's rate (a dashed rule). The page script
+    replaces the rows when the threshold moves (intervals are the report threshold's)."""
+    y = alt.Y("group:N", title=None, sort=groups)
+    x = alt.X("value:Q", title=None, scale=alt.Scale(domain=[0, 1]))
+    tooltip = [alt.Tooltip("group:N"), alt.Tooltip("rate:N"), alt.Tooltip("value:Q", format=".3f"),
+               alt.Tooltip("low:Q", title="interval from", format=".3f"),
+               alt.Tooltip("high:Q", title="interval to", format=".3f"), alt.Tooltip("overall:Q", format=".3f")]
+    span = alt.Chart().mark_rule(color=PALETTE[0]).encode(x=alt.X("low:Q"), x2="high:Q", y=y)
+    point = alt.Chart().mark_point(color=PALETTE[0], size=60).encode(
+        x=x, y=y, fill=alt.condition("datum.small", alt.value("white"), alt.value(PALETTE[0])), tooltip=tooltip)
+    overall = alt.Chart().mark_rule(color="#57606a", strokeDash=[4, 3]).encode(x=alt.X("overall:Q"))
+    height = max(40, 18 * len(groups))
+    return (alt.layer(span, point, overall, data=alt.NamedData("fairness_rows")).properties(width=150, height=height)
+            .facet(facet=alt.Facet("rate:N", title=None, sort=list(CHART_RATES.values())), columns=2))

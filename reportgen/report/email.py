@@ -10,6 +10,7 @@ from typing import Any, Sequence
 
 from reportgen import registry
 from reportgen.evidence import verdict_line
+from reportgen.report.fairness_view import summary_lines
 from reportgen.report.view import label_only
 from reportgen.report.page import headline_tiles
 from reportgen.report.templating import count_digits, render_template
@@ -89,6 +90,7 @@ def _context(report: dict[str, Any], meta: dict[str, Any], title: str, images) -
         "baseline": (report.get("baseline") or {}).get("name"),
         "evidence": [verdict_line(e) for e in report.get("evidence") or ()],  # the page's and the Markdown's lines
         "images": [{"name": n, "title": t, "cid": cid} for n, t, cid, _ in images],
+        "fairness": summary_lines(report),
     }
 
 

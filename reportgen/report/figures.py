@@ -63,3 +63,14 @@ def _figure(charts, vega, script_json, threshold: float, key: str, title: str, c
     static = charts.with_data(spec, {}, threshold)
     return {"id": key, "title": title, "spec": script_json(spec),
             "svg": vega.scoped_ids(vega.to_svg(static), key)}
+
+
+def fairness_figure(title: str, groups: list[str], rows: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
+    """The fairness chart, made once the report is complete (after the other figures): id,
+    title, spec (script JSON, its rows in it) and static svg; ``groups``: the groups' labels
+    in order, ``rows``: its ``fairness_rows``."""
+    from reportgen.report import charts, vega
+    from reportgen.report.embed import script_json
+
+    return _figure(charts, vega, script_json, threshold, "fairness", title, charts.fairness_chart(groups),
+                   {"fairness_rows": rows})

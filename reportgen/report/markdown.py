@@ -17,6 +17,7 @@ from reportgen import registry
 from reportgen.evidence import WORDS, verdict_line
 from reportgen.analysis.attention import attention
 from reportgen.numbers import RATIO_DIGITS, format_count, format_ratio
+from reportgen.report.fairness_view import summary_lines
 from reportgen.report.templating import count_digits
 
 MARKER = "<!-- reportgen-summary -->"
@@ -144,10 +145,12 @@ def _header(report: dict[str, Any]) -> str:
 
 
 def _decisions(report: dict[str, Any]) -> str:
-    """One line each for KS and lift, net benefit and expected cost, when the report has them."""
+    """One line each for KS and lift, net benefit and expected cost, and one per fairness
+    column, when the report has them."""
     lines = [line for line in (_gains_line(report.get("gains"), report.get("positive_class")),
                                _benefit_line(report.get("net_benefit"), report.get("threshold")),
                                _cost_line(report.get("costs"))) if line]
+    lines += summary_lines(report, escape)
     return "\n".join(f"- {line}" for line in lines) + "\n" if lines else ""
 
 

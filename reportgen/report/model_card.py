@@ -18,6 +18,7 @@ import yaml
 
 from reportgen import registry
 from reportgen.errors import InputError
+from reportgen.report.fairness_view import card_metrics
 
 SOURCE = "reportgen"
 DEFAULT_TASK = "text-classification"
@@ -54,7 +55,7 @@ class CardEntry:
             (kind, registry.label(key), args, value)
             for key, kind, args in CARD_METRICS
             if (value := registry.summary_value(report["summary"], key)) is not None and math.isfinite(value)
-        )
+        ) + tuple((kind, name, None, value) for kind, name, value in card_metrics(report))  # with --group-by
         return cls(model=model, task=task or DEFAULT_TASK, dataset=dataset, split=split, metrics=metrics, url=url)
 
 

@@ -19,7 +19,8 @@ from reportgen.numbers import format_ratio
 from reportgen.report import vega
 from reportgen.report.decisions_view import decisions_context
 from reportgen.report.embed import packed_island
-from reportgen.report.figures import build_figures, chart_view
+from reportgen.report.fairness_view import fairness_context
+from reportgen.report.figures import build_figures, chart_view, fairness_figure
 from reportgen.report.sections import analysis_context
 from reportgen.report.templating import count_digits, render_template, template_folder
 from reportgen.report.view import decided, label_only, many, offered
@@ -102,6 +103,7 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
         many_classes=many(report),
         analysis=analysis_context(report, made),
         decisions=decisions_context(report, made),
+        fairness=_fairness(report),
         css=(folder / "report.css").read_text("utf-8") + (folder / "analysis.css").read_text("utf-8"),
         script=script,
         vega_bundle=bundle,
@@ -243,6 +245,15 @@ def _long_names(report: dict[str, Any]) -> bool:
     names += [(a.get("confused_with") or {}).get("predicted") or "" for a in report.get("attention") or []]
     names += [c[k] for c in (report.get("top_confusions") or [])[:ATTENTION_CONFUSIONS] for k in ("actual", "predicted")]
     return max(map(len, names), default=0) > LONG_NAME
+
+
+def _fairness(report: dict[str, Any]) -> dict[str, Any] | None:
+    """The fairness section's context with its figure (made here: the report is complete)."""
+    context = fairness_context(report)
+    if context is not None:
+        chart = context["chart"]
+        context["figure"] = fairness_figure(chart["title"], chart["groups"], chart["rows"], report["threshold"])
+    return context
 
 
 def two_decisions(report: dict[str, Any]) -> bool:
