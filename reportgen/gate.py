@@ -100,6 +100,8 @@ def rule_evidence(report: dict[str, Any], rule: Rule, path: str, confidence: flo
     its Wilson interval."""
     n = int(report.get("n_examples") or 0)
     intervals = report.get("intervals") or {}
+    if rule.metric in DISPARITIES and rule.kind in ("min", "max"):
+        return _fairness_evidence(report, rule, path, n, confidence)
     if rule.kind in ("min", "max"):
         value = _value(report, rule, path)
         bound = None if rule.metric == EXPECTED_COST else _nested(intervals.get("summary"), rule.metric)
@@ -144,6 +146,20 @@ def _slice_evidence(report: dict[str, Any], rule: Rule, confidence: float) -> "e
     return min(judged, key=lambda j: (order[j.verdict], -(j.more_examples or 0), j.value))
 
 
+def _fairness_evidence(report: dict[str, Any], rule: Rule, path: str, n: int,
+                       confidence: float) -> "evidence.Judged":
+    """A disparity rule judged on each group-by column's (and class's) interval; the rule's
+    verdict is the worst column's, chosen as for slices."""
+    judged = [evidence.judge("fairness", rule.metric, value, interval, rule.limit, rule.kind == "min", n, confidence,
+                             what=f"{rule.metric.replace('_', ' ')} across {where}")
+              for value, where, interval in fairness_entries(report, rule.metric, path)]
+    if not judged:
+        return evidence.judge("fairness", rule.metric, None, None, rule.limit, rule.kind == "min", n, confidence)
+    order = {"fail": 0, "inconclusive": 1, "pass": 2}
+    worst = -1.0 if rule.kind == "min" else 1.0
+    return min(judged, key=lambda j: (order[j.verdict], -(j.more_examples or 0), worst * -j.value))
+
+
 def _discordant(report: dict[str, Any]) -> tuple[float, float, float]:
     churn = report.get("churn") or {}
     return (float(churn.get("fixed", 0)), float(churn.get("broken", 0)),
@@ -180,11 +196,13 @@ def failures(report: dict[str, Any], rules: Iterable[Rule], path: str) -> list[s
 def _holds(report: dict[str, Any], rule: Rule, path: str) -> str:
     """The line for a rule that holds."""
     if rule.metric in DISPARITIES and rule.kind in ("min", "max"):
-        found = [value for value, _ in fairness_values(report, rule.metric, path)]
-        side = "largest" if rule.kind == "max" else "smallest"
-        worst = max(found) if rule.kind == "max" else min(found)
+        found = fairness_values(report, rule.metric, path)
+        worst, where = max(found) if rule.kind == "max" else min(found)
         bound = "at most" if rule.kind == "max" else "at least"
-        return f"{rule.metric}: the {side} of {len(found)} ({worst:.4f}) is {bound} {rule.limit:g}"
+        if len(found) == 1:
+            return f"{rule.metric} across {where} = {worst:.4f} is {bound} {rule.limit:g}"
+        side = "largest" if rule.kind == "max" else "smallest"
+        return f"{rule.metric}: the {side} of {len(found)} ({worst:.4f}, across {where}) is {bound} {rule.limit:g}"
     if rule.kind == "min_slice":
         return f"every slice has {rule.metric} at least {rule.limit:g}"
     if rule.kind == "max_broken":
@@ -266,6 +284,12 @@ def _judge_slices(report: dict[str, Any], rule: Rule, path: str) -> str | None:
 def fairness_values(report: dict[str, Any], metric: str, path: str) -> list[tuple[float, str]]:
     """Every defined value of a disparity in ``fairness.disparities`` (of every class under
     ``per_class``), each with what it is across (``sex``, ``sex × band``; ``[class]``)."""
+    return [(value, where) for value, where, _ in fairness_entries(report, metric, path)]
+
+
+def fairness_entries(report: dict[str, Any], metric: str,
+                     path: str) -> list[tuple[float, str, list[float] | None]]:
+    """``fairness_values``, each with its interval (None where the report has none)."""
     section = report.get("fairness")
     if section is None:
         raise InputError(f"{metric} needs fairness in the report (build with --group-by COLUMN)", file=path)
@@ -276,7 +300,7 @@ def fairness_values(report: dict[str, Any], metric: str, path: str) -> list[tupl
             value = entry[metric]["value"]
             if value is not None:
                 where = " × ".join(entry["by"]) + ("" if name is None else f" [{name}]")
-                found.append((float(value), where))
+                found.append((float(value), where, entry[metric].get("interval")))
     return found
 
 

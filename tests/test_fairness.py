@@ -299,3 +299,34 @@ def test_every_class_at_once_equals_each_class_named(tmp_path):
                                        n_bootstrap=100).to_dict()["fairness"]
         assert json.dumps(every["per_class"][name], sort_keys=True) == json.dumps(
             {k: one[k] for k in ("overall", "groups", "disparities")}, sort_keys=True)
+
+
+def test_gate_judges_disparities_on_their_intervals(tmp_path):
+    """Under --confidence a disparity rule is judged on each column's interval: a bound
+    inside the worst column's interval (above its value) is inconclusive, failing unless
+    --inconclusive pass; a bound past the whole interval passes; one below the value fails."""
+    frame, scores, _, _ = _data()
+    labels, scored = _write(tmp_path, frame, scores)
+    out = tmp_path / "m.json"
+    done = run_reportgen("build", "--labels", labels, "--scores", scored, "--positive-class", "yes",
+                         "--group-by", "sex", "--group-by", "band", "--bootstrap", "200", "--out",
+                         tmp_path / "r.html", "--metrics-json", out)
+    assert done.returncode == 0, done.stderr
+    gaps = [d["equalized_odds_difference"] for d in json.loads(out.read_text())["fairness"]["disparities"]]
+    worst = max(gaps, key=lambda g: g["value"])
+    low, high = worst["interval"]
+    assert low <= worst["value"] < high
+    inside = (worst["value"] + high) / 2
+    rule = f"equalized_odds_difference={inside}"
+    done = run_reportgen("check", out, "--max", rule, "--confidence", "0.95")
+    assert done.returncode == 1 and "INCONCLUSIVE" in done.stdout + done.stderr, done.stdout + done.stderr
+    assert "more labelled examples" in done.stdout + done.stderr
+    assert run_reportgen("check", out, "--max", rule, "--confidence", "0.95", "--inconclusive", "pass").returncode == 0
+    assert run_reportgen("check", out, "--max", rule).returncode == 0  # on the estimate alone it holds
+    above = max(g["interval"][1] for g in gaps) + 0.01
+    assert run_reportgen("check", out, "--max", f"equalized_odds_difference={above}", "--confidence",
+                         "0.95").returncode == 0
+    below = worst["value"] - 0.001
+    done = run_reportgen("check", out, "--max", f"equalized_odds_difference={below}", "--confidence", "0.95",
+                         "--inconclusive", "pass")
+    assert done.returncode == 1 and "FAIL" in done.stdout + done.stderr
