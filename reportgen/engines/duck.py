@@ -472,7 +472,8 @@ class KeyedJoin:
             self.main_only: list[str] = []
             return
         meta = query.metadata_columns()
-        self.main_only = [c.rsplit(" AS ", 1)[1] for c in meta]
+        # the slice columns only the report's model's chunks carry (the weights stay for every model)
+        self.main_only = [quote(META + c) for c in join.metadata_columns] + [in_column(len(join.files))]
         meta_part = f"SELECT {ids} AS {ID}, {', '.join(meta)} FROM {sources[join.metadata].sql}"
         self.keys_sql = f"SELECT l.*, m.* EXCLUDE ({ID}) FROM ({part}) l LEFT JOIN ({meta_part}) m ON l.{ID} = m.{ID}"
 
