@@ -271,6 +271,8 @@ class BayesDecisions:
     def __init__(self, matrix: np.ndarray, thresholds: np.ndarray):
         self.matrix, self.thresholds = matrix, thresholds
         self.sums = np.zeros(4)  # cost, right, changed, examples
+        k = len(matrix)
+        self.cells = np.zeros(k * k) if k <= CLASS_LIMIT else None  # actual × Bayes decision, flat
 
     def add(self, chunk) -> None:
         ex = chunk.main
@@ -287,16 +289,26 @@ class BayesDecisions:
             truth, weight = ex.y_true[rows], w[rows]
             self.sums += [np.dot(self.matrix[truth, chosen], weight), weight[chosen == truth].sum(),
                           weight[chosen != report[rows]].sum(), weight.sum()]
+            if self.cells is not None:
+                self.cells += np.bincount(truth * len(self.matrix) + chosen, weights=weight,
+                                          minlength=len(self.cells))
 
     def merge(self, other: "BayesDecisions") -> "BayesDecisions":
         self.sums += other.sums
+        if self.cells is not None:
+            self.cells += other.cells
         return self
 
     def section(self) -> dict[str, float | None]:
         cost, right, changed, total = (float(x) for x in self.sums)
         if total <= 0:
-            return {"expected_cost": None, "accuracy": None, "changed_share": None}
-        return {"expected_cost": cost / total, "accuracy": right / total, "changed_share": changed / total}
+            return {"expected_cost": None, "accuracy": None, "changed_share": None, "confusion": None}
+        k = len(self.matrix)
+        confusion = None if self.cells is None else self.cells.reshape(k, k)
+        whole = confusion is not None and np.all(confusion == np.round(confusion))
+        return {"expected_cost": cost / total, "accuracy": right / total, "changed_share": changed / total,
+                "confusion": None if confusion is None else
+                (confusion.astype(np.int64) if whole else confusion).tolist()}
 
 
 PENDING = "_resampled"  # the extras key that holds the examples' pass's part until with_resampled

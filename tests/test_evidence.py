@@ -140,14 +140,19 @@ def test_bayes_decision_matches_a_loop_over_examples(weighted):
     bayes = reportgen.evaluate_arrays(y, p, sample_weight=w if weighted else None, costs=given,
                                       n_bootstrap=0).to_dict()["costs"]["bayes"]
     cost = right = changed = 0.0
+    decided = np.zeros((4, 4))
     for i in range(len(y)):
         expected = [sum(p[i, a] * matrix[a, d] for a in range(4)) for d in range(4)]
         decision = min(range(4), key=lambda d: (expected[d], d))
         cost += w[i] * matrix[y[i], decision]
         right += w[i] * (decision == y[i])
         changed += w[i] * (decision != int(np.argmax(p[i])))
+        decided[y[i], decision] += w[i]
+    confusion = np.array(bayes.pop("confusion"))
     assert bayes == pytest.approx({"expected_cost": cost / w.sum(), "accuracy": right / w.sum(),
                                    "changed_share": changed / w.sum()})
+    np.testing.assert_allclose(confusion, decided, rtol=1e-12)
+    assert (confusion.dtype.kind == "i") != weighted  # whole counts unweighted
 
 
 def test_bayes_decision_with_zero_one_costs_is_the_argmax():
