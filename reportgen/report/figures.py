@@ -20,6 +20,11 @@ CHART_KEYS = (
 )
 
 
+# Keys the examples' pass completes after the metrics (the least-cost threshold's interval,
+# the Bayes decision, net benefit's band): only the decisions' figures read them.
+LATE_KEYS = ("net_benefit", "costs")
+
+
 def chart_view(report: dict[str, Any]) -> dict[str, Any]:
     """The keys of a report that the figures are made from (absent ones as None)."""
     return {key: report.get(key) for key in CHART_KEYS}
@@ -45,11 +50,20 @@ def build_figures(view: dict[str, Any]) -> dict[str, Any]:
         "charts": made,
         "splits_svg": vega.scoped_ids(vega.to_svg(charts.split_chart(splits).to_dict(validate=False)), "splits")
         if splits else None,
-        "decisions": [_figure(charts, vega, script_json, view["threshold"], key, title, chart, data)
-                      for key, title, chart, data in charts.decision_charts(view)],
+        "decisions": decision_figures(view),
         "history_svgs": [{"metric": m, "svg": vega.scoped_ids(vega.to_svg(c.to_dict(validate=False)), f"history-{i}")}
                          for i, (m, c) in enumerate(charts.history_charts(history))] if history else [],
     }
+
+
+def decision_figures(view: dict[str, Any]) -> list[dict[str, Any]]:
+    """The decisions section's figures (id, title, spec, svg), the only ones drawn from
+    ``LATE_KEYS``."""
+    from reportgen.report import charts, vega
+    from reportgen.report.embed import script_json
+
+    return [_figure(charts, vega, script_json, view["threshold"], key, title, chart, data)
+            for key, title, chart, data in charts.decision_charts(view)]
 
 
 def _figure(charts, vega, script_json, threshold: float, key: str, title: str, chart,

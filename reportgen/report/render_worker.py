@@ -21,11 +21,17 @@ import sys
 import threading
 from typing import Any
 
-from reportgen.report.figures import build_figures, chart_view
+from reportgen.report.figures import LATE_KEYS, build_figures, chart_view, decision_figures
 
 
 def _payload(view: dict[str, Any]) -> bytes:
     return json.dumps(view, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+def _early(payload: bytes) -> bytes:
+    """A sent view without the keys the examples' pass completes later."""
+    view = json.loads(payload)
+    return _payload({key: value for key, value in view.items() if key not in LATE_KEYS})
 
 
 class FigureWorker:
@@ -53,12 +59,20 @@ class FigureWorker:
             self._send(_payload(chart_view(report)))
 
     def figures(self, report: dict[str, Any]) -> dict[str, Any]:
-        """The figures of ``report``: the child's when it drew this very view, else made here."""
+        """The figures of ``report``: the child's when it drew this very view (or one that
+        differs only in ``LATE_KEYS``: then the decisions' figures are made here), else
+        every figure made here."""
         view = chart_view(report)
         payload = _payload(view)
         self._send(payload)
-        made = self._collect() if self._sent == payload else None
-        return made if made is not None else build_figures(view)
+        if self._sent == payload:
+            made = self._collect()
+            return made if made is not None else build_figures(view)
+        if _early(self._sent) == _early(payload):
+            made = self._collect()
+            if made is not None:
+                return {**made, "decisions": decision_figures(view)}
+        return build_figures(view)
 
     def close(self) -> None:
         """Stop the child if it still runs (a failed build never collects its figures)."""
