@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -299,3 +300,13 @@ def test_every_class_at_once_equals_each_class_named(tmp_path):
                                        n_bootstrap=100).to_dict()["fairness"]
         assert json.dumps(every["per_class"][name], sort_keys=True) == json.dumps(
             {k: one[k] for k in ("overall", "groups", "disparities")}, sort_keys=True)
+
+
+def test_schema_names_the_interval_each_fairness_number_takes():
+    """The disparities' intervals are percentile intervals (analysis/fairness.py passes
+    smooth=False), the groups' rates BCa: the schema must not call them all BCa."""
+    schema = json.loads((Path(reportgen.__file__).parent / "report" / "schema.json").read_text())
+    text = schema["properties"]["fairness"]["description"]
+    assert "each interval is the BCa interval" not in text
+    assert "disparity" in text and "percentile interval" in text
+    assert "rates take the report's BCa interval" in text
