@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -310,3 +311,25 @@ def test_schema_names_the_interval_each_fairness_number_takes():
     assert "each interval is the BCa interval" not in text
     assert "disparity" in text and "percentile interval" in text
     assert "rates take the report's BCa interval" in text
+
+
+def test_without_scripts_the_fairness_and_cost_sections_claim_nothing_only_scripts_do(tmp_path):
+    """The slider, the cost table's editing and the equalize chooser are the page script's:
+    every sentence about them is hidden until it runs, and the static text still names the
+    intervals."""
+    from bs4 import BeautifulSoup
+
+    frame, scores, _, _ = _data(n=600, small=5)
+    evaluation = reportgen.evaluate_files(*_write(tmp_path, frame, scores), positive_class="yes",
+                                          group_by=["band"], costs={"fp": 1, "fn": 3}, n_bootstrap=100)
+    path = tmp_path / "r.html"
+    evaluation.to_html(path)
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    for section in ("#fairness", "#costs"):
+        for tag in soup.select_one(section).find_all(string=re.compile(r"slider|[Ee]dit|hides|[Ff]ollow")):
+            hidden = any(p.name == "noscript" or (p.has_attr("data-needs-script") and p.has_attr("hidden"))
+                         for p in tag.parents)
+            assert hidden, str(tag)[:120]
+    assert soup.select_one("#fairness-equalize").find_parent("p").has_attr("data-needs-script")
+    static = soup.select_one("#fairness > p").find("noscript")
+    assert static is not None and "Intervals: 95%, bootstrap, 100 resamples." in static.text
