@@ -377,3 +377,27 @@ def test_a_slice_rule_takes_the_worst_slice_and_skips_small_ones():
     passed, = gate.outcomes(report, [gate.Rule.parse("min_slice", "accuracy=0.7")], "m.json", confidence=0.95,
                             inconclusive="fail")
     assert passed.verdict == "pass" and passed.passed
+
+
+def test_cost_table_says_what_editing_recomputes_and_hides_for_each_task(tmp_path):
+    """Multiclass has no cost curve, least-cost threshold or interval: its cost table's
+    sentences name the highest-score decisions' cost and the Bayes decision only; binary
+    names the curve and the interval."""
+    from bs4 import BeautifulSoup
+
+    rng = np.random.default_rng(9)
+    y = rng.integers(0, 3, 400)
+    p = softmax_scores(rng, y, 3, 1.0)
+    given = {str(a): {str(b): float(a != b) + 2.0 * (a == 0 and b == 2) for b in range(3)} for a in range(3)}
+    path = tmp_path / "m.html"
+    reportgen.evaluate_arrays(y, p, costs=given, n_bootstrap=0).to_html(path)
+    costs = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").select_one("#costs").text
+    assert "recompute the cost of the highest-score decisions" in costs and "least-cost threshold" not in costs
+    assert "The cost-minimising decision is for the costs the report was built with; editing a cost hides it." in costs
+    assert "Interval" not in costs
+    rng, y, s = _logistic(400, 3)
+    path = tmp_path / "b.html"
+    reportgen.evaluate_arrays(y, s, costs={"fp": 1, "fn": 3}, n_bootstrap=50).to_html(path)
+    costs = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").select_one("#costs").text
+    assert "recompute the curve and the least-cost threshold" in costs
+    assert "The interval is for the costs the report was built with; editing a cost hides it." in costs
