@@ -100,6 +100,8 @@ def rule_evidence(report: dict[str, Any], rule: Rule, path: str, confidence: flo
     its Wilson interval."""
     n = int(report.get("n_examples") or 0)
     intervals = report.get("intervals") or {}
+    if rule.metric in DISPARITIES and rule.kind in ("min", "max"):
+        return _fairness_evidence(report, rule, path, n, confidence)
     if rule.kind in ("min", "max"):
         value = _value(report, rule, path)
         bound = None if rule.metric == EXPECTED_COST else _nested(intervals.get("summary"), rule.metric)
@@ -142,6 +144,21 @@ def _slice_evidence(report: dict[str, Any], rule: Rule, confidence: float) -> "e
         return evidence.judge("rule", rule.metric, rule.limit, None, rule.limit, True, 0, confidence)
     order = {"fail": 0, "inconclusive": 1, "pass": 2}
     return min(judged, key=lambda j: (order[j.verdict], -(j.more_examples or 0), j.value))
+
+
+def _fairness_evidence(report: dict[str, Any], rule: Rule, path: str, n: int, confidence: float
+                       ) -> "evidence.Judged":
+    """The worst disparity's judgement over every column (and class), each on its own
+    interval (``fairness.disparities``): a failed one (the farthest past the bound), else an
+    inconclusive one, else the one nearest the bound."""
+    at_least = rule.kind == "min"
+    judged = [evidence.judge("rule", rule.metric, value, interval, rule.limit, at_least, n, confidence,
+                             what=f"{rule.metric.replace('_', ' ')} across {where}")
+              for value, where, interval in fairness_entries(report, rule.metric, path)]
+    if not judged:
+        return evidence.judge("rule", rule.metric, None, None, rule.limit, at_least, n, confidence)
+    order = {"fail": 0, "inconclusive": 1, "pass": 2}
+    return min(judged, key=lambda j: (order[j.verdict], j.value if at_least else -j.value))
 
 
 def _discordant(report: dict[str, Any]) -> tuple[float, float, float]:
@@ -266,6 +283,11 @@ def _judge_slices(report: dict[str, Any], rule: Rule, path: str) -> str | None:
 def fairness_values(report: dict[str, Any], metric: str, path: str) -> list[tuple[float, str]]:
     """Every defined value of a disparity in ``fairness.disparities`` (of every class under
     ``per_class``), each with what it is across (``sex``, ``sex × band``; ``[class]``)."""
+    return [(value, where) for value, where, _ in fairness_entries(report, metric, path)]
+
+
+def fairness_entries(report: dict[str, Any], metric: str, path: str) -> list[tuple[float, str, list | None]]:
+    """``fairness_values`` with each value's 95% interval (None without a bootstrap)."""
     section = report.get("fairness")
     if section is None:
         raise InputError(f"{metric} needs fairness in the report (build with --group-by COLUMN)", file=path)
@@ -276,7 +298,7 @@ def fairness_values(report: dict[str, Any], metric: str, path: str) -> list[tupl
             value = entry[metric]["value"]
             if value is not None:
                 where = " × ".join(entry["by"]) + ("" if name is None else f" [{name}]")
-                found.append((float(value), where))
+                found.append((float(value), where, entry[metric].get("interval")))
     return found
 
 

@@ -333,3 +333,28 @@ def test_without_scripts_the_fairness_and_cost_sections_claim_nothing_only_scrip
     assert soup.select_one("#fairness-equalize").find_parent("p").has_attr("data-needs-script")
     static = soup.select_one("#fairness > p").find("noscript")
     assert static is not None and "Intervals: 95%, bootstrap, 100 resamples." in static.text
+
+
+def test_gate_judges_disparities_on_their_intervals_with_confidence(tmp_path):
+    """``check --confidence`` reads each disparity's own interval: PASS only when the whole
+    interval of every column keeps the bound, FAIL when an estimate breaks it, else
+    INCONCLUSIVE (it used to stop at 'unknown metric')."""
+    from reportgen.gate import Rule, outcomes
+
+    frame, scores, _, _ = _data(n=1500)
+    report = _build(*_write(tmp_path, frame, scores), group_by=["sex", "band"], n_bootstrap=200)
+    gaps = report["fairness"]["disparities"]
+    values = [d["equalized_odds_difference"]["value"] for d in gaps]
+    highs = [d["equalized_odds_difference"]["interval"][1] for d in gaps]
+    lows = [d["demographic_parity_ratio"]["interval"][0] for d in gaps]
+
+    def verdict(kind, metric, limit):
+        (out,) = outcomes(report, [Rule(kind, metric, limit)], "m.json", confidence=0.95)
+        return out.verdict, out.text
+
+    assert verdict("max", "equalized_odds_difference", max(highs) + 0.01)[0] == "pass"
+    assert verdict("max", "equalized_odds_difference", max(values) - 0.001)[0] == "fail"
+    between, text = verdict("max", "equalized_odds_difference", (max(values) + max(highs)) / 2)
+    assert between == "inconclusive" and "interval of equalized odds difference across" in text
+    assert verdict("min", "demographic_parity_ratio", min(lows) - 0.01)[0] == "pass"
+    assert verdict("min", "demographic_parity_ratio", 0.9999)[0] == "fail"
