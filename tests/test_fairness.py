@@ -358,3 +358,22 @@ def test_gate_judges_disparities_on_their_intervals_with_confidence(tmp_path):
     assert between == "inconclusive" and "interval of equalized odds difference across" in text
     assert verdict("min", "demographic_parity_ratio", min(lows) - 0.01)[0] == "pass"
     assert verdict("min", "demographic_parity_ratio", 0.9999)[0] == "fail"
+
+
+def test_label_only_rates_note_says_roc_auc_needs_scores(tmp_path):
+    """A model that gave labels only has no ROC AUC in any group: the note says why, not
+    that every group lacks the examples the rate divides by."""
+    from bs4 import BeautifulSoup
+
+    frame, scores, _, score = _data(n=400)
+    predictions = pd.DataFrame({"id": frame["id"], "predicted": np.where(score > 0.5, "yes", "no")})
+    labels, _ = _write(tmp_path, frame, scores)
+    predicted = tmp_path / "predicted.csv"
+    predictions.to_csv(predicted, index=False)
+    evaluation = reportgen.evaluate_files(labels, predictions=predicted, positive_class="yes",
+                                          group_by=["band"], n_bootstrap=0)
+    path = tmp_path / "r.html"
+    evaluation.to_html(path)
+    note = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").select_one("#fairness").text
+    assert "ROC AUC needs scores, which the model did not give" in note
+    assert "ROC AUC does not depend on the threshold" not in note
