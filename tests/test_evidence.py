@@ -401,3 +401,17 @@ def test_cost_table_says_what_editing_recomputes_and_hides_for_each_task(tmp_pat
     costs = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").select_one("#costs").text
     assert "recompute the curve and the least-cost threshold" in costs
     assert "The interval is for the costs the report was built with; editing a cost hides it." in costs
+
+
+def test_email_text_keeps_each_header_line_and_a_blank_line_between_sections():
+    """The plain-text email: the threshold and the baseline on lines of their own, and a
+    blank line before each section's heading (the template's block tags eat newlines)."""
+    from reportgen.report import output
+    from reportgen.report.email import build_message
+
+    report = {**_with_baseline(n=400, n_bootstrap=50), "meta": output.meta("t")}
+    plain = build_message(report, "<html></html>").get_body(preferencelist=("plain",)).get_content()
+    assert "\nThreshold: 0.5 (positive class: yes)\nCompared with: " in plain
+    for heading in ("Highlights\n---", "Is the evidence enough?\n---", "Per class"):
+        assert f"\n\n{heading}" in plain, heading
+    assert "\n\nThe interactive report is attached" in plain
