@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import jsonschema
 import numpy as np
@@ -415,3 +416,24 @@ def test_email_text_keeps_each_header_line_and_a_blank_line_between_sections():
     for heading in ("Highlights\n---", "Is the evidence enough?\n---", "Per class"):
         assert f"\n\n{heading}" in plain, heading
     assert "\n\nThe interactive report is attached" in plain
+
+
+def test_page_promises_costs_only_with_costs_and_the_slider_only_to_scripts(tmp_path):
+    """Without costs the Decisions heading names no costs; a tile fixed at the report's
+    threshold mentions the slider only where the script shows it."""
+    from pathlib import Path
+
+    from bs4 import BeautifulSoup
+
+    here = Path(__file__).resolve().parent.parent / "examples" / "multilabel"
+    path = tmp_path / "ml.html"
+    reportgen.evaluate_files(here / "labels.csv", here / "scores.csv", multilabel=True, n_bootstrap=0).to_html(path)
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    assert soup.select_one("#decisions-h").text == "Decisions: gains, net benefit"
+    slider = [t for t in soup.find_all(string=re.compile("whatever the slider says"))]
+    assert slider and all(t.parent.has_attr("data-needs-script") and t.parent.has_attr("hidden") for t in slider)
+    rng, y, s = _logistic(300, 4)
+    path = tmp_path / "b.html"
+    reportgen.evaluate_arrays(y, s, costs={"fp": 1, "fn": 2}, n_bootstrap=0).to_html(path)
+    heading = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").select_one("#decisions-h").text
+    assert heading == "Decisions: gains, net benefit and costs"
