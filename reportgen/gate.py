@@ -146,18 +146,19 @@ def _slice_evidence(report: dict[str, Any], rule: Rule, confidence: float) -> "e
     return min(judged, key=lambda j: (order[j.verdict], -(j.more_examples or 0), j.value))
 
 
-def _fairness_evidence(report: dict[str, Any], rule: Rule, path: str, n: int,
-                       confidence: float) -> "evidence.Judged":
-    """A disparity rule judged on each group-by column's (and class's) interval; the rule's
-    verdict is the worst column's, chosen as for slices."""
-    judged = [evidence.judge("fairness", rule.metric, value, interval, rule.limit, rule.kind == "min", n, confidence,
+def _fairness_evidence(report: dict[str, Any], rule: Rule, path: str, n: int, confidence: float
+                       ) -> "evidence.Judged":
+    """The worst disparity's judgement over every column (and class), each on its own
+    interval (``fairness.disparities``): a failed one (the farthest past the bound), else an
+    inconclusive one, else the one nearest the bound."""
+    at_least = rule.kind == "min"
+    judged = [evidence.judge("rule", rule.metric, value, interval, rule.limit, at_least, n, confidence,
                              what=f"{rule.metric.replace('_', ' ')} across {where}")
               for value, where, interval in fairness_entries(report, rule.metric, path)]
     if not judged:
-        return evidence.judge("fairness", rule.metric, None, None, rule.limit, rule.kind == "min", n, confidence)
+        return evidence.judge("rule", rule.metric, None, None, rule.limit, at_least, n, confidence)
     order = {"fail": 0, "inconclusive": 1, "pass": 2}
-    worst = -1.0 if rule.kind == "min" else 1.0
-    return min(judged, key=lambda j: (order[j.verdict], -(j.more_examples or 0), worst * -j.value))
+    return min(judged, key=lambda j: (order[j.verdict], j.value if at_least else -j.value))
 
 
 def _discordant(report: dict[str, Any]) -> tuple[float, float, float]:
@@ -287,9 +288,8 @@ def fairness_values(report: dict[str, Any], metric: str, path: str) -> list[tupl
     return [(value, where) for value, where, _ in fairness_entries(report, metric, path)]
 
 
-def fairness_entries(report: dict[str, Any], metric: str,
-                     path: str) -> list[tuple[float, str, list[float] | None]]:
-    """``fairness_values``, each with its interval (None where the report has none)."""
+def fairness_entries(report: dict[str, Any], metric: str, path: str) -> list[tuple[float, str, list | None]]:
+    """``fairness_values`` with each value's 95% interval (None without a bootstrap)."""
     section = report.get("fairness")
     if section is None:
         raise InputError(f"{metric} needs fairness in the report (build with --group-by COLUMN)", file=path)

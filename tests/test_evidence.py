@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import jsonschema
 import numpy as np
@@ -382,3 +383,62 @@ def test_a_slice_rule_takes_the_worst_slice_and_skips_small_ones():
     passed, = gate.outcomes(report, [gate.Rule.parse("min_slice", "accuracy=0.7")], "m.json", confidence=0.95,
                             inconclusive="fail")
     assert passed.verdict == "pass" and passed.passed
+
+
+def test_cost_table_says_what_editing_recomputes_and_hides_for_each_task(tmp_path):
+    """Multiclass has no cost curve, least-cost threshold or interval: its cost table's
+    sentences name the highest-score decisions' cost and the Bayes decision only; binary
+    names the curve and the interval."""
+    from bs4 import BeautifulSoup
+
+    rng = np.random.default_rng(9)
+    y = rng.integers(0, 3, 400)
+    p = softmax_scores(rng, y, 3, 1.0)
+    given = {str(a): {str(b): float(a != b) + 2.0 * (a == 0 and b == 2) for b in range(3)} for a in range(3)}
+    path = tmp_path / "m.html"
+    reportgen.evaluate_arrays(y, p, costs=given, n_bootstrap=0).to_html(path)
+    costs = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").select_one("#costs").text
+    assert "recompute the cost of the highest-score decisions" in costs and "least-cost threshold" not in costs
+    assert "The cost-minimising decision is for the costs the report was built with; editing a cost hides it." in costs
+    assert "Interval" not in costs
+    rng, y, s = _logistic(400, 3)
+    path = tmp_path / "b.html"
+    reportgen.evaluate_arrays(y, s, costs={"fp": 1, "fn": 3}, n_bootstrap=50).to_html(path)
+    costs = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").select_one("#costs").text
+    assert "recompute the curve and the least-cost threshold" in costs
+    assert "The interval is for the costs the report was built with; editing a cost hides it." in costs
+
+
+def test_email_text_keeps_each_header_line_and_a_blank_line_between_sections():
+    """The plain-text email: the threshold and the baseline on lines of their own, and a
+    blank line before each section's heading (the template's block tags eat newlines)."""
+    from reportgen.report import output
+    from reportgen.report.email import build_message
+
+    report = {**_with_baseline(n=400, n_bootstrap=50), "meta": output.meta("t")}
+    plain = build_message(report, "<html></html>").get_body(preferencelist=("plain",)).get_content()
+    assert "\nThreshold: 0.5 (positive class: yes)\nCompared with: " in plain
+    for heading in ("Highlights\n---", "Is the evidence enough?\n---", "Per class"):
+        assert f"\n\n{heading}" in plain, heading
+    assert "\n\nThe interactive report is attached" in plain
+
+
+def test_page_promises_costs_only_with_costs_and_the_slider_only_to_scripts(tmp_path):
+    """Without costs the Decisions heading names no costs; a tile fixed at the report's
+    threshold mentions the slider only where the script shows it."""
+    from pathlib import Path
+
+    from bs4 import BeautifulSoup
+
+    here = Path(__file__).resolve().parent.parent / "examples" / "multilabel"
+    path = tmp_path / "ml.html"
+    reportgen.evaluate_files(here / "labels.csv", here / "scores.csv", multilabel=True, n_bootstrap=0).to_html(path)
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    assert soup.select_one("#decisions-h").text == "Decisions: gains, net benefit"
+    slider = [t for t in soup.find_all(string=re.compile("whatever the slider says"))]
+    assert slider and all(t.parent.has_attr("data-needs-script") and t.parent.has_attr("hidden") for t in slider)
+    rng, y, s = _logistic(300, 4)
+    path = tmp_path / "b.html"
+    reportgen.evaluate_arrays(y, s, costs={"fp": 1, "fn": 2}, n_bootstrap=0).to_html(path)
+    heading = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").select_one("#decisions-h").text
+    assert heading == "Decisions: gains, net benefit and costs"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -330,3 +332,79 @@ def test_gate_judges_disparities_on_their_intervals(tmp_path):
     done = run_reportgen("check", out, "--max", f"equalized_odds_difference={below}", "--confidence", "0.95",
                          "--inconclusive", "pass")
     assert done.returncode == 1 and "FAIL" in done.stdout + done.stderr
+
+
+def test_schema_names_the_interval_each_fairness_number_takes():
+    """The disparities' intervals are percentile intervals (analysis/fairness.py passes
+    smooth=False), the groups' rates BCa: the schema must not call them all BCa."""
+    schema = json.loads((Path(reportgen.__file__).parent / "report" / "schema.json").read_text())
+    text = schema["properties"]["fairness"]["description"]
+    assert "each interval is the BCa interval" not in text
+    assert "disparity" in text and "percentile interval" in text
+    assert "rates take the report's BCa interval" in text
+
+
+def test_without_scripts_the_fairness_and_cost_sections_claim_nothing_only_scripts_do(tmp_path):
+    """The slider, the cost table's editing and the equalize chooser are the page script's:
+    every sentence about them is hidden until it runs, and the static text still names the
+    intervals."""
+    from bs4 import BeautifulSoup
+
+    frame, scores, _, _ = _data(n=600, small=5)
+    evaluation = reportgen.evaluate_files(*_write(tmp_path, frame, scores), positive_class="yes",
+                                          group_by=["band"], costs={"fp": 1, "fn": 3}, n_bootstrap=100)
+    path = tmp_path / "r.html"
+    evaluation.to_html(path)
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    for section in ("#fairness", "#costs"):
+        for tag in soup.select_one(section).find_all(string=re.compile(r"slider|[Ee]dit|hides|[Ff]ollow")):
+            hidden = any(p.name == "noscript" or (p.has_attr("data-needs-script") and p.has_attr("hidden"))
+                         for p in tag.parents)
+            assert hidden, str(tag)[:120]
+    assert soup.select_one("#fairness-equalize").find_parent("p").has_attr("data-needs-script")
+    static = soup.select_one("#fairness > p").find("noscript")
+    assert static is not None and "Intervals: 95%, bootstrap, 100 resamples." in static.text
+
+
+def test_gate_judges_disparities_on_their_intervals_with_confidence(tmp_path):
+    """``check --confidence`` reads each disparity's own interval: PASS only when the whole
+    interval of every column keeps the bound, FAIL when an estimate breaks it, else
+    INCONCLUSIVE (it used to stop at 'unknown metric')."""
+    from reportgen.gate import Rule, outcomes
+
+    frame, scores, _, _ = _data(n=1500)
+    report = _build(*_write(tmp_path, frame, scores), group_by=["sex", "band"], n_bootstrap=200)
+    gaps = report["fairness"]["disparities"]
+    values = [d["equalized_odds_difference"]["value"] for d in gaps]
+    highs = [d["equalized_odds_difference"]["interval"][1] for d in gaps]
+    lows = [d["demographic_parity_ratio"]["interval"][0] for d in gaps]
+
+    def verdict(kind, metric, limit):
+        (out,) = outcomes(report, [Rule(kind, metric, limit)], "m.json", confidence=0.95)
+        return out.verdict, out.text
+
+    assert verdict("max", "equalized_odds_difference", max(highs) + 0.01)[0] == "pass"
+    assert verdict("max", "equalized_odds_difference", max(values) - 0.001)[0] == "fail"
+    between, text = verdict("max", "equalized_odds_difference", (max(values) + max(highs)) / 2)
+    assert between == "inconclusive" and "interval of equalized odds difference across" in text
+    assert verdict("min", "demographic_parity_ratio", min(lows) - 0.01)[0] == "pass"
+    assert verdict("min", "demographic_parity_ratio", 0.9999)[0] == "fail"
+
+
+def test_label_only_rates_note_says_roc_auc_needs_scores(tmp_path):
+    """A model that gave labels only has no ROC AUC in any group: the note says why, not
+    that every group lacks the examples the rate divides by."""
+    from bs4 import BeautifulSoup
+
+    frame, scores, _, score = _data(n=400)
+    predictions = pd.DataFrame({"id": frame["id"], "predicted": np.where(score > 0.5, "yes", "no")})
+    labels, _ = _write(tmp_path, frame, scores)
+    predicted = tmp_path / "predicted.csv"
+    predictions.to_csv(predicted, index=False)
+    evaluation = reportgen.evaluate_files(labels, predictions=predicted, positive_class="yes",
+                                          group_by=["band"], n_bootstrap=0)
+    path = tmp_path / "r.html"
+    evaluation.to_html(path)
+    note = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").select_one("#fairness").text
+    assert "ROC AUC needs scores, which the model did not give" in note
+    assert "ROC AUC does not depend on the threshold" not in note

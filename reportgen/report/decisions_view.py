@@ -50,10 +50,19 @@ def _cost_note(report: dict[str, Any], costs: dict[str, Any]) -> str | None:
                      + (", or past 40 classes)." if report["task"] == "multilabel" else ")."))
     if report["task"] == "multiclass" and costs.get("bayes") is None:
         notes.append(f"The cost-minimising decision per example is not computed ({'no scores' if report.get('threshold_grid') is None else 'past ' + str(BAYES_CLASSES) + ' classes'}).")
-    if costs.get("best", {}) and costs["best"].get("interval") or costs.get("bayes"):
-        notes.append("Intervals and the cost-minimising decision are for the costs the report was built with; "
-                     "editing a cost hides them.")
     return " ".join(notes) or None
+
+
+def _cost_edit_note(costs: dict[str, Any]) -> str | None:
+    """What editing a cost does to the figures built with the report's costs (the page
+    script's doing: shown only where scripts run)."""
+    interval = bool(costs.get("best") and costs["best"].get("interval"))
+    bayes = bool(costs.get("bayes"))
+    if not (interval or bayes):
+        return None
+    what = ("The interval and the cost-minimising decision are" if interval and bayes
+            else "The interval is" if interval else "The cost-minimising decision is")
+    return f"{what} for the costs the report was built with; editing a cost hides {'them' if interval and bayes else 'it'}."
 
 
 def _costs(report: dict[str, Any], costs: dict[str, Any]) -> dict[str, Any]:
@@ -70,5 +79,8 @@ def _costs(report: dict[str, Any], costs: dict[str, Any]) -> dict[str, Any]:
     return {"task": task, "rows": rows, "matrix": matrix, "classes": report["classes"], "cell_names": CELL_NAMES,
             "best": costs.get("best"), "at_threshold": costs["at_threshold"], "bayes": costs.get("bayes"),
             "note": _cost_note(report, costs),
+            "edit_note": _cost_edit_note(costs),
+            "recomputes": ("the curve and the least-cost threshold" if costs.get("curve") is not None
+                           else "the cost of the highest-score decisions"),
             "editable": costs.get("curve") is not None or (matrix is not None
                                                             and report["confusion_matrix"].get("counts") is not None)}
