@@ -191,20 +191,25 @@ class ScoreCounts:
 
     @staticmethod
     def combine(parts: Sequence["ScoreCounts"]) -> "ScoreCounts":
-        """Every part's counts in one ScoreCounts: one ``unique`` over all their scores.
+        """Every part's counts in one ScoreCounts. Each part's scores are ascending, so
+        one stable sort of them all merges the runs (O(n log parts)); equal scores then
+        sit together, in the parts' order, and their counts are summed in that order.
         Exact parts meeting binned ones are binned first (at the same anchors)."""
         binned = [p for p in parts if p.binned]
         if binned and len(binned) < len(parts):
             anchors = binned[0].anchors.thresholds
             parts = [p.binned_at(anchors) for p in parts]
-        scores, inverse = np.unique(np.concatenate([p.scores for p in parts]), return_inverse=True)
-        size = len(scores)
-        pos = np.bincount(inverse, weights=np.concatenate([p.pos for p in parts]), minlength=size)
-        neg = np.bincount(inverse, weights=np.concatenate([p.neg for p in parts]), minlength=size)
         anchors = functools.reduce(Anchors.merge, [p.anchors for p in parts]) if binned else None
-        if any(p.weighted for p in parts):
-            return ScoreCounts(scores, pos, neg, anchors)
-        return ScoreCounts(scores, pos.astype(np.int64), neg.astype(np.int64), anchors)
+        counts = np.float64 if any(p.weighted for p in parts) else np.int64
+        everywhere = np.concatenate([p.scores for p in parts])
+        if len(everywhere) == 0:
+            return ScoreCounts(np.empty(0), np.empty(0, dtype=counts), np.empty(0, dtype=counts), anchors)
+        order = np.argsort(everywhere, kind="stable")
+        ordered = everywhere[order]
+        starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+        pos = np.add.reduceat(np.concatenate([p.pos for p in parts]).astype(counts, copy=False)[order], starts)
+        neg = np.add.reduceat(np.concatenate([p.neg for p in parts]).astype(counts, copy=False)[order], starts)
+        return ScoreCounts(ordered[starts], pos, neg, anchors)
 
     def above(self, thresholds: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
         """(positives, negatives) with score > t, for each t (exact at anchors when binned)."""
