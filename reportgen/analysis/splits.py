@@ -2,7 +2,9 @@
 
 The pooled metrics stay the headline; each split is evaluated from its own statistics,
 reduced over chunks of rows (``SplitCombiner``: one mergeable Statistics per split value,
-whatever the chunking and the row order).
+whatever the chunking and the row order). On a streaming engine each split's statistics
+are bounded as its main statistics are: exact while every class's distinct scores fit
+the engine's budget, binned beyond (``accumulate.bounded_statistics``).
 """
 from __future__ import annotations
 
@@ -11,21 +13,26 @@ from typing import Any, Sequence
 import numpy as np
 import pyarrow.compute as pc
 
+from reportgen.accumulate import bounded_statistics, is_binned, within_budget
 from reportgen.chunks import Chunk
 from reportgen.errors import InputError
 from reportgen.metrics import evaluate_statistics
 from reportgen.options import Options
 from reportgen.stats import Statistics, from_examples
+from reportgen.validate import Examples
 
 SPREAD = ("accuracy", "macro_f1", "roc_auc_macro", "macro_precision", "macro_recall", "log_loss")
 MAX_SPLITS = 1000  # distinct values of the split column
 
 
 class SplitCombiner:
-    """Chunks in (``Examples.split`` of the report's model), one Statistics per split value."""
+    """Chunks in (``Examples.split`` of the report's model), one Statistics per split value;
+    with a ``budget`` (a streaming engine's distinct scores kept exact per class), each
+    split's binned once a class has more (None: exact, as the memory engine keeps them)."""
 
-    def __init__(self, opts: Options) -> None:
+    def __init__(self, opts: Options, budget: int | None = None) -> None:
         self.opts = opts
+        self.budget = budget
         self.parts: dict[str, Statistics] = {}
 
     def add(self, chunk: Chunk) -> None:
@@ -42,15 +49,30 @@ class SplitCombiner:
         names = encoded.dictionary.to_pylist()
         for start, end in zip(starts, ends):
             name = names[codes[order[start]]]
-            stats = from_examples(ex.subset(order[start:end]), self.opts.threshold, self.opts.class_thresholds)
-            self.parts[name] = self.parts[name].merge(stats) if name in self.parts else stats
+            self._put(name, self._statistics(ex.subset(order[start:end]), self.parts.get(name)))
         self._check()
 
     def merge(self, other: "SplitCombiner") -> "SplitCombiner":
         for name, stats in other.parts.items():
-            self.parts[name] = self.parts[name].merge(stats) if name in self.parts else stats
+            self._put(name, stats)
         self._check()
         return self
+
+    def _statistics(self, ex: Examples, so_far: Statistics | None) -> Statistics:
+        opts = self.opts
+        if self.budget is None:
+            return from_examples(ex, opts.threshold, opts.class_thresholds)
+        binned = so_far is not None and is_binned(so_far)
+        return bounded_statistics(ex, opts.grid, opts.threshold, opts.class_thresholds, self.budget, binned)
+
+    def _put(self, name: str, stats: Statistics) -> None:
+        """``stats`` merged into split ``name``'s, kept within the budget."""
+        if name in self.parts:
+            stats = self.parts[name].merge(stats)
+            if self.budget is not None:
+                opts = self.opts
+                stats = within_budget(stats, opts.grid, opts.threshold, opts.class_thresholds, self.budget)
+        self.parts[name] = stats
 
     def _check(self) -> None:
         if len(self.parts) > MAX_SPLITS:
@@ -77,9 +99,9 @@ class SplitCombiner:
         }
 
 
-def split_section(chunks: Sequence[Chunk], opts: Options) -> dict[str, Any]:
-    """The ``splits`` section of chunks in memory."""
-    combiner = SplitCombiner(opts)
+def split_section(chunks: Sequence[Chunk], opts: Options, budget: int | None = None) -> dict[str, Any]:
+    """The ``splits`` section of chunks in memory (``budget``: see ``SplitCombiner``)."""
+    combiner = SplitCombiner(opts, budget)
     for chunk in chunks:
         combiner.add(chunk)
     return combiner.section()

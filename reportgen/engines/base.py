@@ -50,6 +50,7 @@ class Producer(Protocol):
 
     name: ClassVar[str]  # as the report's ``engine`` section names it
     keeps_every_candidate: ClassVar[bool]  # example lists keep every candidate (for --export)
+    budget: int | None  # distinct scores per class kept exact, binned beyond (None: every one)
 
     @classmethod
     def for_files(cls, opts: Options, paths: Sequence[str], settings: "EngineSettings") -> "Producer": ...

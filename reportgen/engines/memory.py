@@ -31,6 +31,7 @@ class MemoryEngine:
 
     name: ClassVar[str] = "memory"
     keeps_every_candidate: ClassVar[bool] = True  # every list candidate is kept, for --export
+    budget: ClassVar[None] = None  # every distinct score kept exact
 
     def __init__(self, opts: Options, frames: Mapping[str, Any] | None = None) -> None:
         self.opts = opts
