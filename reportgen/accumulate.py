@@ -13,12 +13,11 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from reportgen.binning import N_BINS, BinCounter, bins_of
+from reportgen.binning import BinCounter
 from reportgen.chunks import Chunk
 from reportgen.options import DISTINCT_BUDGET
 from reportgen.rows import argmax_columns
-from reportgen.stats import (ScoreCounts, Statistics, decision_thresholds, from_examples, predicted_classes,
-                             top_scores)
+from reportgen.stats import ScoreCounts, Statistics, decision_thresholds, from_examples, top_scores
 from reportgen.validate import Examples
 
 SAMPLE = 1 << 16  # rows of the first chunk sampled to judge how many distinct scores to expect
@@ -65,41 +64,6 @@ def within_budget(stats: Statistics, grid: Sequence[float], threshold: float,
 
 def is_binned(stats: Statistics) -> bool:
     return any(c.binned for c in stats.per_class)
-
-
-def bounded_statistics(ex: Examples, grid: Sequence[float], threshold: float,
-                       class_thresholds: Mapping[str, float] | None, budget: int, binned: bool = False) -> Statistics:
-    """``within_budget(from_examples(ex))``: the statistics of a part of the rows (a slice's,
-    a split's) whose whole is kept within ``budget``. Counted straight into score bins (no
-    sort of the rows) when the whole is ``binned`` already or some class of ``ex`` alone
-    fills more than ``budget`` bins (then it has more distinct scores still, and would be
-    binned): binning by each score's bits gives the same counts either way."""
-    if not ex.has_scores or not (binned or fills_bins(ex, budget)):
-        return within_budget(from_examples(ex, threshold, class_thresholds), grid, threshold, class_thresholds, budget)
-    anchors = anchor_thresholds(grid, ex.classes, threshold, class_thresholds)
-    stats = from_examples(ex, threshold, class_thresholds, score_counts=False)
-    per_class = tuple(bin_counts(anchors, ex.truth(j), ex.y_score[:, j], ex.weight) for j in range(len(ex.classes)))
-    top_class = ScoreCounts.empty().binned_at(anchors)
-    if ex.task == "multiclass":  # as from_examples: the scores' own top class when predictions decide
-        cuts = np.asarray(decision_thresholds(ex.classes, threshold, class_thresholds))
-        decided = ex.argmax if ex.has_predictions else predicted_classes(ex, cuts)
-        top_class = bin_counts(anchors, *top_scores(ex, decided), ex.weight)
-    return replace(stats, per_class=per_class, top_class=top_class)
-
-
-def fills_bins(ex: Examples, budget: int) -> bool:
-    """Whether some class's scores fall in more than ``budget`` score bins (``binning.bins_of``)."""
-    if ex.n_examples <= budget:
-        return False
-    return any(np.count_nonzero(np.bincount(bins_of(ex.y_score[:, j]), minlength=N_BINS)) > budget
-               for j in range(ex.y_score.shape[1]))
-
-
-def bin_counts(anchors: np.ndarray, y_true: np.ndarray, y_score: np.ndarray, weight: np.ndarray | None) -> ScoreCounts:
-    """One class's score counts binned, exact at ``anchors`` (y_true, y_score, weight: (rows,))."""
-    counter = BinCounter(anchors, weighted=weight is not None)
-    counter.add(y_true, y_score, weight)
-    return ScoreCounts.from_counter(counter)
 
 
 class Accumulator:

@@ -4,6 +4,7 @@ quantile edges equal NumPy's quantiles."""
 from __future__ import annotations
 
 import math
+import pickle
 from dataclasses import replace
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 from scipy.stats import false_discovery_control, norm
 
 import reportgen
-from reportgen.accumulate import fills_bins, within_budget
+from reportgen.accumulate import within_budget
 from reportgen.analysis import slices as sl
 from reportgen.analysis import splits
 from reportgen.analysis.splits import SplitCombiner, split_section
@@ -252,9 +253,9 @@ def test_a_column_with_too_many_values_is_refused(tmp_path, monkeypatch):
 @pytest.mark.parametrize("weighted", [False, True])
 def test_splits_past_a_budget_are_binned_as_their_exact_counts_binned(weighted):
     """With a streaming engine's budget each split's statistics are bounded: past it, they
-    equal the split's exact statistics binned (whatever the chunking: straight into bins or
-    sorted then binned), and every class has at most as many entries as bins in use; within
-    it, they are the exact ones (the memory engine's)."""
+    equal the split's exact statistics binned, whatever the chunking (shuffled chunks, two
+    combiners, one pickled, merged; or one chunk); within it, they are the exact ones (the
+    memory engine's)."""
     main, _, metadata = _data(weighted=weighted)
     opts = Options(split_column="fold")
     fold = np.array(metadata["fold"].to_pylist())
@@ -262,7 +263,7 @@ def test_splits_past_a_budget_are_binned_as_their_exact_counts_binned(weighted):
     parts = [SplitCombiner(opts, budget) for _ in range(2)]
     for i, chunk in enumerate(_chunks((main,), metadata, 5, 9)):
         parts[i % 2].add(chunk)
-    bounded = parts[0].merge(parts[1])
+    bounded = parts[0].merge(pickle.loads(pickle.dumps(parts[1])))  # as Spark ships a partition's
     whole = SplitCombiner(opts, budget)
     whole.add(Chunk((main,)))
     for name in [str(i) for i in range(1, 12)]:
@@ -270,7 +271,7 @@ def test_splits_past_a_budget_are_binned_as_their_exact_counts_binned(weighted):
         exact = from_examples(main.subset(rows), opts.threshold, opts.class_thresholds)
         assert max(len(c.scores) for c in exact.per_class) > budget
         want = within_budget(exact, opts.grid, opts.threshold, opts.class_thresholds, budget)
-        for got in (bounded.parts[name], whole.parts[name]):
+        for got in (bounded.statistics()[name], whole.statistics()[name]):
             assert all(c.binned for c in (*got.per_class, got.top_class))
             for a, b in zip((*got.per_class, got.top_class), (*want.per_class, want.top_class)):
                 np.testing.assert_array_equal(a.scores, b.scores)
@@ -282,7 +283,7 @@ def test_splits_past_a_budget_are_binned_as_their_exact_counts_binned(weighted):
     roomy = SplitCombiner(opts, 10_000)
     for chunk in _chunks((main,), metadata, 6, 5):
         roomy.add(chunk)
-    assert not any(c.binned for s in roomy.parts.values() for c in s.per_class)
+    assert not any(c.binned for s in roomy.statistics().values() for c in s.per_class)
     _same(split_section([Chunk((main,))], opts), roomy.section())
 
 
@@ -317,9 +318,9 @@ def test_a_slice_counted_straight_into_bins_equals_its_counts_binned(weighted, m
         main = replace(main, y_pred=flipped)
     monkeypatch.setattr(sl, "SLICE_BUDGET", 500)
     plan = _plan(metadata)
-    assert fills_bins(main, 500)
+    assert sl._fills_bins(main, 500)
     direct = plan.statistics(main)
-    sorted_then_binned = plan.bounded(from_examples(main, plan.opts.threshold, plan.opts.class_thresholds))
+    sorted_then_binned = plan.bounded(sl.from_examples(main, plan.opts.threshold, plan.opts.class_thresholds))
     assert all(c.binned for c in direct.per_class)
     for a, b in zip((*direct.per_class, direct.top_class), (*sorted_then_binned.per_class, sorted_then_binned.top_class)):
         np.testing.assert_array_equal(a.scores, b.scores)

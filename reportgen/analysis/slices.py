@@ -20,7 +20,7 @@ column's values, which every engine reads first (``metadata_values``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -28,15 +28,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from reportgen import registry
-from reportgen.accumulate import bounded_statistics, within_budget
+from reportgen.accumulate import anchor_thresholds, within_budget
 from reportgen.analysis import bootstrap
 from reportgen.analysis.churn import correct, right_of
+from reportgen.binning import N_BINS, BinCounter, bins_of
 from reportgen.chunks import Chunk
 from reportgen.errors import InputError
 from reportgen.hashing import hash_groups, id_hashes
 from reportgen.metrics import evaluate_statistics
 from reportgen.options import Options
-from reportgen.stats import Statistics, decision_thresholds, predicted_classes
+from reportgen.stats import ScoreCounts, Statistics, decision_thresholds, from_examples, predicted_classes, top_scores
 from reportgen.validate import Examples
 
 HEADLINE = ("accuracy", "f1", "macro_f1", "roc_auc_macro", "log_loss")  # f1: the positive class's (binary; null otherwise)
@@ -178,14 +179,40 @@ class SlicePlan:
         return within_budget(stats, opts.grid, opts.threshold, opts.class_thresholds, SLICE_BUDGET)
 
     def statistics(self, ex: Examples, binned: bool = False) -> Statistics:
-        """``bounded(from_examples(ex))``, counted straight into score bins when the slice is
-        ``binned`` already or ``ex`` alone would be (``accumulate.bounded_statistics``)."""
+        """``bounded(from_examples(ex))``, counted straight into score bins (no sort of the
+        rows) when the slice is ``binned`` already or some class of ``ex`` alone fills more
+        than ``SLICE_BUDGET`` bins (then it has more distinct scores still, and would be
+        binned): binning by each score's bits gives the same counts either way."""
         opts = self.opts
-        return bounded_statistics(ex, opts.grid, opts.threshold, opts.class_thresholds, SLICE_BUDGET, binned)
+        if not ex.has_scores or not (binned or _fills_bins(ex, SLICE_BUDGET)):
+            return self.bounded(from_examples(ex, opts.threshold, opts.class_thresholds))
+        anchors = anchor_thresholds(opts.grid, ex.classes, opts.threshold, opts.class_thresholds)
+        stats = from_examples(ex, opts.threshold, opts.class_thresholds, score_counts=False)
+        per_class = tuple(_bin_counts(anchors, ex.truth(j), ex.y_score[:, j], ex.weight) for j in range(len(ex.classes)))
+        top_class = ScoreCounts.empty().binned_at(anchors)
+        if ex.task == "multiclass":  # as from_examples: the scores' own top class when predictions decide
+            decided = ex.argmax if ex.has_predictions else predicted_classes(ex, self.thresholds(ex.classes))
+            top_class = _bin_counts(anchors, *top_scores(ex, decided), ex.weight)
+        return replace(stats, per_class=per_class, top_class=top_class)
 
     def thresholds(self, classes: tuple[str, ...]) -> np.ndarray:
         """(classes,) each class's decision threshold."""
         return np.asarray(decision_thresholds(classes, self.opts.threshold, self.opts.class_thresholds))
+
+
+def _fills_bins(ex: Examples, budget: int) -> bool:
+    """Whether some class's scores fall in more than ``budget`` score bins (``binning.bins_of``)."""
+    if ex.n_examples <= budget:
+        return False
+    return any(np.count_nonzero(np.bincount(bins_of(ex.y_score[:, j]), minlength=N_BINS)) > budget
+               for j in range(ex.y_score.shape[1]))
+
+
+def _bin_counts(anchors: np.ndarray, y_true: np.ndarray, y_score: np.ndarray, weight: np.ndarray | None) -> ScoreCounts:
+    """One class's score counts binned, exact at ``anchors`` (y_true, y_score, weight: (rows,))."""
+    counter = BinCounter(anchors, weighted=weight is not None)
+    counter.add(y_true, y_score, weight)
+    return ScoreCounts.from_counter(counter)
 
 
 def _bin_labels(edges: np.ndarray) -> list[str]:
