@@ -115,9 +115,9 @@ class SplitCombiner:
         }
 
 
-def split_section(chunks: Sequence[Chunk], opts: Options, budget: int | None = None) -> dict[str, Any]:
-    """The ``splits`` section of chunks in memory (``budget``: see ``SplitCombiner``)."""
-    combiner = SplitCombiner(opts, budget)
+def split_section(chunks: Sequence[Chunk], opts: Options) -> dict[str, Any]:
+    """The ``splits`` section of chunks in memory."""
+    combiner = SplitCombiner(opts)
     for chunk in chunks:
         combiner.add(chunk)
     return combiner.section()
