@@ -29,12 +29,15 @@ class SplitCombiner:
 
     With a ``budget`` (a streaming engine's distinct scores kept exact per class) each split
     is counted by an ``Accumulator`` of its own, as the main statistics are: exact while
-    every class's distinct scores fit the budget, binned beyond; None keeps every split
-    exact (the memory engine). Pickles (and merges) as the statistics counted so far."""
+    every class's distinct scores fit the budget, binned beyond (from the first chunk on
+    when the pass's ``expected_rows`` would outgrow it, as the main Accumulator judges);
+    None keeps every split exact (the memory engine). Pickles (and merges) as the
+    statistics counted so far."""
 
-    def __init__(self, opts: Options, budget: int | None = None) -> None:
+    def __init__(self, opts: Options, budget: int | None = None, expected_rows: int | None = None) -> None:
         self.opts = opts
         self.budget = budget
+        self.expected_rows = expected_rows
         self.parts: dict[str, Statistics] = {}  # merged in, from a pickle, or (no budget) counted
         self.accumulators: dict[str, Accumulator] = {}  # with a budget: each split's, counting
 
@@ -59,7 +62,7 @@ class SplitCombiner:
                 continue
             if name not in self.accumulators:
                 self.accumulators[name] = Accumulator(opts.threshold, opts.class_thresholds, opts.grid,
-                                                      budget=self.budget)
+                                                      budget=self.budget, expected_rows=self.expected_rows)
             self.accumulators[name].add(rows)
         self._check()
 
@@ -92,7 +95,8 @@ class SplitCombiner:
                              column=self.opts.split_column)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"opts": self.opts, "budget": self.budget, "parts": self.statistics(), "accumulators": {}}
+        return {"opts": self.opts, "budget": self.budget, "expected_rows": self.expected_rows,
+                "parts": self.statistics(), "accumulators": {}}
 
     def section(self) -> dict[str, Any]:
         """The ``splits`` section: per-split summaries, mean and (population) standard deviation."""
