@@ -37,7 +37,7 @@ class EngineInfo:
 
     @classmethod
     def of(cls, name: str, stats: Statistics) -> "EngineInfo":
-        binned = any(c.binned for c in stats.per_class)
+        binned = is_binned(stats)
         bounds = {c: s.auc_error_bound for c, s in zip(stats.classes, stats.per_class)}
         return cls(name=name, mode="binned" if binned else "exact", auc_error_bound=bounds)
 
@@ -55,11 +55,15 @@ def within_budget(stats: Statistics, grid: Sequence[float], threshold: float,
     thresholds) when some class has more than ``budget`` distinct scores or is binned
     already; else unchanged. Binning is by each score's bits, so binning parts and then
     merging them gives what merging and then binning does."""
-    if not any(c.binned for c in stats.per_class) and max((len(c.scores) for c in stats.per_class), default=0) <= budget:
+    if not is_binned(stats) and max((len(c.scores) for c in stats.per_class), default=0) <= budget:
         return stats
     anchors = anchor_thresholds(grid, stats.classes, threshold, class_thresholds)
     per_class = tuple(c.binned_at(anchors) for c in stats.per_class)
     return replace(stats, per_class=per_class, top_class=stats.top_class.binned_at(anchors))
+
+
+def is_binned(stats: Statistics) -> bool:
+    return any(c.binned for c in stats.per_class)
 
 
 class Accumulator:

@@ -98,7 +98,8 @@ def _passes(producer: Producer, plan: RunPlan, metadata: Any = None) -> Evaluati
     opts, slicing = plan.opts, plan.slicing
     # pass 1: statistics, with the slices', the splits' and the fairness groups'
     slices: SlicePlan | None = None
-    also: list = [functools.partial(SplitCombiner, opts)] if opts.split_column else []
+    also: list = [functools.partial(SplitCombiner, opts, producer.budget, producer.expected_rows)
+                  ] if opts.split_column else []
     grouping = fairness.options_of(opts)
     if grouping is not None:  # before the slices, which take the last place
         groups_plan = fairness.group_plan(grouping, opts, metadata)

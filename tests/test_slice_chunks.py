@@ -4,6 +4,7 @@ quantile edges equal NumPy's quantiles."""
 from __future__ import annotations
 
 import math
+import pickle
 from dataclasses import replace
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import pytest
 from scipy.stats import false_discovery_control, norm
 
 import reportgen
+from reportgen.accumulate import within_budget
 from reportgen.analysis import slices as sl
 from reportgen.analysis import splits
 from reportgen.analysis.splits import SplitCombiner, split_section
@@ -22,6 +24,7 @@ from reportgen.chunks import Chunk
 from reportgen.errors import InputError
 from reportgen.hashing import hash_groups, id_hashes, row_groups
 from reportgen.options import Options
+from reportgen.stats import from_examples
 from reportgen.validate import Examples
 
 CLASSES = ("ant", "bee", "cat")
@@ -245,6 +248,43 @@ def test_a_column_with_too_many_values_is_refused(tmp_path, monkeypatch):
     line = done.stderr.strip()
     assert "\n" not in line and "m.csv" in line and "'user'" in line and "300" in line
     assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_splits_past_a_budget_are_binned_as_their_exact_counts_binned(weighted):
+    """With a streaming engine's budget each split's statistics are bounded: past it, they
+    equal the split's exact statistics binned, whatever the chunking (shuffled chunks, two
+    combiners, one pickled, merged; or one chunk); within it, they are the exact ones (the
+    memory engine's)."""
+    main, _, metadata = _data(weighted=weighted)
+    opts = Options(split_column="fold")
+    fold = np.array(metadata["fold"].to_pylist())
+    budget = 60  # each fold has about 270 rows, nearly as many distinct scores per class
+    parts = [SplitCombiner(opts, budget) for _ in range(2)]
+    for i, chunk in enumerate(_chunks((main,), metadata, 5, 9)):
+        parts[i % 2].add(chunk)
+    bounded = parts[0].merge(pickle.loads(pickle.dumps(parts[1])))  # as Spark ships a partition's
+    whole = SplitCombiner(opts, budget)
+    whole.add(Chunk((main,)))
+    for name in [str(i) for i in range(1, 12)]:
+        rows = np.flatnonzero(fold == name)
+        exact = from_examples(main.subset(rows), opts.threshold, opts.class_thresholds)
+        assert max(len(c.scores) for c in exact.per_class) > budget
+        want = within_budget(exact, opts.grid, opts.threshold, opts.class_thresholds, budget)
+        for got in (bounded.statistics()[name], whole.statistics()[name]):
+            assert all(c.binned for c in (*got.per_class, got.top_class))
+            for a, b in zip((*got.per_class, got.top_class), (*want.per_class, want.top_class)):
+                np.testing.assert_array_equal(a.scores, b.scores)
+                np.testing.assert_allclose(a.pos, b.pos, rtol=1e-12, atol=1e-12)
+                np.testing.assert_allclose(a.neg, b.neg, rtol=1e-12, atol=1e-12)
+                np.testing.assert_allclose(a.anchors.pos_above, b.anchors.pos_above, rtol=1e-12, atol=1e-12)
+            _same(_statistics_json(want), _statistics_json(got), tiny=1e-9)
+    _same(whole.section(), bounded.section(), tiny=1e-9)
+    roomy = SplitCombiner(opts, 10_000)
+    for chunk in _chunks((main,), metadata, 6, 5):
+        roomy.add(chunk)
+    assert not any(c.binned for s in roomy.statistics().values() for c in s.per_class)
+    _same(split_section([Chunk((main,))], opts), roomy.section())
 
 
 def test_too_many_slices_or_splits_are_refused(monkeypatch):

@@ -34,7 +34,7 @@ import pyarrow as pa
 
 from reportgen.accumulate import DISTINCT_BUDGET
 from reportgen.chunks import Combiner
-from reportgen.engines.batches import JoinPlan, ModelFiles, statistics_pass
+from reportgen.engines.batches import JoinPlan, ModelFiles, expected_rows, statistics_pass
 from reportgen.errors import InputError
 from reportgen.options import Options
 from reportgen.stats import Statistics
@@ -50,6 +50,8 @@ class Producer(Protocol):
 
     name: ClassVar[str]  # as the report's ``engine`` section names it
     keeps_every_candidate: ClassVar[bool]  # example lists keep every candidate (for --export)
+    budget: int | None  # distinct scores per class kept exact, binned beyond (None: every one)
+    expected_rows: int | None  # once prepared: the rows a pass expects (None: no budget to judge by)
 
     @classmethod
     def for_files(cls, opts: Options, paths: Sequence[str], settings: "EngineSettings") -> "Producer": ...
@@ -95,6 +97,10 @@ class StreamingEngine:
         self.join: JoinPlan | None = None
         self.rows: list[int] = []
         self.notes: tuple[Note, ...] = ()
+
+    @property
+    def expected_rows(self) -> int:
+        return expected_rows(self.rows)
 
     def reduce(self, factory: Callable[[], C]) -> C:
         raise NotImplementedError

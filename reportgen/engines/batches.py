@@ -579,13 +579,17 @@ def settle_join(seen: dict, rows: Sequence[int], join: JoinPlan, allow_partial: 
     return notes
 
 
+def expected_rows(rows: Sequence[int]) -> int:
+    """The rows a statistics pass expects: the first scored file's (``rows``: each file's)."""
+    return rows[1] if len(rows) > 1 else rows[0]
+
+
 def statistics_pass(reduce: Callable, opts: Options, join: JoinPlan, rows: Sequence[int], budget: int,
                     others: Sequence[Callable[[], Combiner]] = ()) -> tuple[list, tuple[Combiner, ...]]:
     """Every engine's statistics pass, run by its ``reduce(factory)``: one Accumulator per
     model (expecting the first scored file's ``rows``), beside the combiners ``others``
     make; each model's Statistics (checked for all-zero weights) and those combiners."""
-    expected = rows[1] if len(rows) > 1 else rows[0]
-    settings = Settings(opts.threshold, opts.class_thresholds, opts.grid, budget, expected)
+    settings = Settings(opts.threshold, opts.class_thresholds, opts.grid, budget, expected_rows(rows))
     done = reduce(Make((functools.partial(StatisticsPass, settings, len(join.models)), *others))).parts
     found = done[0].statistics()
     check_weight_totals(found[0], join)

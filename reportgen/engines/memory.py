@@ -31,6 +31,8 @@ class MemoryEngine:
 
     name: ClassVar[str] = "memory"
     keeps_every_candidate: ClassVar[bool] = True  # every list candidate is kept, for --export
+    budget: ClassVar[None] = None  # every distinct score kept exact
+    expected_rows: ClassVar[None] = None
 
     def __init__(self, opts: Options, frames: Mapping[str, Any] | None = None) -> None:
         self.opts = opts
