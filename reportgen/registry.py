@@ -66,7 +66,8 @@ METRICS: dict[str, MetricInfo] = {m.key: m for m in (
             "Area under each class's precision-recall curve, averaged over classes (binary: the positive class's); "
             "sensitive to rare classes."),
     _metric("log_loss", "Log loss", "loss",
-            "Penalty on the probability given to the true class; lower is better. Confident mistakes cost the most.",
+            "Penalty on the probability given to what is true (the true class; multilabel: each label's "
+            "presence or absence); lower is better. Confident mistakes cost the most.",
             lower_is_better=True),
     _metric("balanced_accuracy", "Balanced accuracy", "ratio",
             "Recall averaged over classes: accuracy as if every class were equally common."),
