@@ -18,6 +18,8 @@ Counts are kept per bin in a dense array, so chunks add with ``+`` and the final
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 MANTISSA_BITS = 12
@@ -51,17 +53,9 @@ class BinCounter:
     """
 
     def __init__(self, anchors: np.ndarray, weighted: bool = False) -> None:
-        self.anchors = np.unique(np.asarray(anchors, dtype=np.float64))
+        self.anchors, self.anchor_bins, self.split, self.first_anchor = _layout(anchors)
         self.dtype = np.float64 if weighted else np.int64  # sums of weights, or row counts
         self.hist = np.zeros(2 * N_BINS, dtype=self.dtype)  # index: bin * 2 + is_positive
-        anchor_bins = bins_of(self.anchors).astype(np.int64)
-        self.anchor_bins = anchor_bins
-        self.split = np.zeros(N_BINS, dtype=bool)
-        self.split[anchor_bins] = True
-        self.first_anchor = np.zeros(N_BINS, dtype=np.int64)
-        # the first anchor of each bin that holds one (anchors are ascending, so are their bins)
-        starts = np.flatnonzero(np.diff(anchor_bins, prepend=-1))
-        self.first_anchor[anchor_bins[starts]] = starts
         size = len(self.anchors) + 1
         self.within_pos = np.zeros(size, dtype=self.dtype)  # difference arrays over anchors
         self.within_neg = np.zeros(size, dtype=self.dtype)
@@ -83,12 +77,9 @@ class BinCounter:
     def _add_within(self, values: np.ndarray, bins: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> None:
         """Rows sharing a bin with an anchor: each is above the anchors of its bin below it.
         ``pos`` and ``neg`` say how many positives and negatives each row stands for."""
-        start = self.first_anchor[bins]
-        stop = np.searchsorted(self.anchors, values, side="left")  # anchors strictly below
-        size = len(self.within_pos)
-        for weights, target in ((pos, self.within_pos), (neg, self.within_neg)):
-            target += np.bincount(start, weights=weights, minlength=size).astype(self.dtype)
-            target -= np.bincount(stop, weights=weights, minlength=size).astype(self.dtype)
+        for target, added in zip((self.within_pos, self.within_neg),
+                                 _within(self.anchors, self.first_anchor, values, bins, pos, neg)):
+            target += added.astype(self.dtype, copy=False)
 
     def add_counts(self, scores: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> None:
         """Fold exact counts (distinct scores with their positives and negatives) in."""
@@ -115,3 +106,103 @@ def _above_bins(per_bin: np.ndarray, bins: np.ndarray) -> np.ndarray:
     after = np.cumsum(per_bin[::-1])[::-1]  # after[b] = total in bins >= b
     after = np.append(after, 0)
     return after[bins + 1]
+
+
+@functools.lru_cache(maxsize=16)
+def _layout_of(anchors: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    values = np.frombuffer(anchors, dtype=np.float64)
+    anchor_bins = bins_of(values).astype(np.int64)
+    split = np.zeros(N_BINS, dtype=bool)  # the bins that hold an anchor
+    split[anchor_bins] = True
+    first_anchor = np.zeros(N_BINS, dtype=np.int64)
+    # the first anchor of each bin that holds one (anchors are ascending, so are their bins)
+    starts = np.flatnonzero(np.diff(anchor_bins, prepend=-1))
+    first_anchor[anchor_bins[starts]] = starts
+    for array in (values, anchor_bins, split, first_anchor):
+        array.flags.writeable = False
+    return values, anchor_bins, split, first_anchor
+
+
+def _layout(anchors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(anchors ascending and distinct, each one's bin, (N_BINS,) whether a bin holds an
+    anchor, (N_BINS,) the first anchor of each bin that holds one), made once per set of
+    anchors (every class and slice of a report shares one)."""
+    return _layout_of(np.unique(np.asarray(anchors, dtype=np.float64)).tobytes())
+
+
+def _within(anchors: np.ndarray, first_anchor: np.ndarray, values: np.ndarray, bins: np.ndarray,
+            pos: np.ndarray, neg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Difference arrays ((anchors + 1,) each, positives and negatives) of the rows
+    ``values`` in bins ``bins`` that hold an anchor: each row is above the anchors of its
+    bin that lie strictly below it."""
+    start = first_anchor[bins]
+    stop = np.searchsorted(anchors, values, side="left")  # anchors strictly below
+    size = len(anchors) + 1
+    return tuple(np.bincount(start, weights=w, minlength=size) - np.bincount(stop, weights=w, minlength=size)
+                 for w in (pos, neg))
+
+
+def chunk_totals(anchors: np.ndarray, y_true: np.ndarray, y_score: np.ndarray,
+                 weight: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    """What ``BinCounter(anchors, weighted=weight is not None)`` given this one chunk
+    gives as ``totals()``, without its dense arrays: the cost follows the rows and the
+    span of their bins, so that many small groups of rows (slices) are cheap. ``y_true``
+    bool, ``y_score`` in [0, 1], ``weight`` float64 or None, all (rows,)."""
+    anchors, anchor_bins, split, first_anchor = _layout(anchors)
+    dtype = np.int64 if weight is None else np.float64
+    bins = bins_of(y_score)
+    if len(bins) == 0:
+        empty = np.empty(0)
+        zeros = np.zeros(len(anchors), dtype=dtype)
+        return empty, empty.astype(dtype), empty.astype(dtype), anchors, zeros, zeros.copy()
+    low = int(bins.min())
+    key = np.left_shift(bins - low, 1)
+    key |= y_true
+    span = int(bins.max()) - low + 1
+    hist = np.bincount(key, weights=weight, minlength=2 * span)  # as long as the bins in use span
+    neg_all, pos_all = hist[0::2], hist[1::2]
+    used = np.flatnonzero(neg_all + pos_all)
+    pos, neg = pos_all[used].astype(dtype), neg_all[used].astype(dtype)
+    used_bins = used + low
+    after = [np.append(np.cumsum(c[::-1])[::-1], 0) for c in (pos, neg)]  # in used bins from each on
+    past = np.searchsorted(used_bins, anchor_bins, side="right")  # the first used bin above each anchor's
+    rows = np.flatnonzero(split[bins])
+    if len(rows):
+        truth = y_true[rows]
+        w_pos, w_neg = (truth, ~truth) if weight is None else (np.where(truth, weight[rows], 0.0),
+                                                                np.where(truth, 0.0, weight[rows]))
+        within = _within(anchors, first_anchor, y_score[rows].astype(np.float64), bins[rows], w_pos, w_neg)
+    else:
+        within = (np.zeros(len(anchors) + 1), np.zeros(len(anchors) + 1))
+    pos_above = after[0][past] + np.cumsum(within[0])[:-1].astype(dtype)
+    neg_above = after[1][past] + np.cumsum(within[1])[:-1].astype(dtype)
+    return representatives(used_bins), pos, neg, anchors, pos_above, neg_above
+
+
+class EdgeLookup:
+    """``np.searchsorted(edges, y_score, side="left")`` (the edges below each score) for
+    many chunks of scores against the same ascending ``edges``, through each score's
+    float32 bin (monotone in the score): a bin that holds no edge has one answer for all
+    its scores, read from a table made once; only the rows of the few bins that hold an
+    edge are searched. The table spans the bins from the first edge's to the last's."""
+
+    def __init__(self, edges: np.ndarray) -> None:
+        self.edges = np.asarray(edges, dtype=np.float64)
+        n = len(self.edges)
+        edge_bins = bins_of(self.edges).astype(np.int64) if n else np.zeros(0, dtype=np.int64)
+        self.low = int(edge_bins[0]) - 1 if n else 0  # slot 0: every bin below the first edge's
+        span = int(edge_bins[-1]) - self.low + 2 if n else 1  # the last slot: every bin above the last edge's
+        per_bin = np.bincount(edge_bins - self.low, minlength=span)
+        dtype = np.uint8 if n < 1 << 8 else np.uint16 if n < 1 << 16 else np.int64
+        self.table = (np.cumsum(per_bin) - per_bin).astype(dtype)  # the edges in bins below each slot
+        self.holds = per_bin > 0
+
+    def __call__(self, y_score: np.ndarray) -> np.ndarray:
+        """(rows,) the edges strictly below each of ``y_score`` ((rows,) in [0, 1])."""
+        slot = bins_of(y_score) - np.int32(self.low)
+        np.clip(slot, 0, len(self.table) - 1, out=slot)
+        which = self.table[slot]
+        split = np.flatnonzero(self.holds[slot])
+        if len(split):
+            which[split] = np.searchsorted(self.edges, y_score[split], side="left")
+        return which

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+EPS = float(np.finfo(np.float64).eps)  # probabilities clipped to [EPS, 1 - EPS] in the log loss, as scikit-learn
+
 
 def argmax_rows(matrix: np.ndarray) -> np.ndarray:
     """Row-wise argmax of a rows × classes matrix, first maximum wins; a pass per column
@@ -64,3 +66,24 @@ def sigmoid(values: np.ndarray) -> np.ndarray:
     np.divide(1.0, 1.0 + values, out=values)
     np.copyto(values, ratio, where=negative)
     return values
+
+
+def log_loss_rows(task: str, y_score: np.ndarray, y_true: np.ndarray | None, y_multi: np.ndarray | None
+                  ) -> np.ndarray:
+    """(rows,) cross-entropy of each row of ``y_score`` (rows × classes): multiclass rows
+    renormalised, probabilities clipped to [EPS, 1 - EPS] as scikit-learn; binary, the
+    true class's score; multilabel (``y_multi`` (rows, classes) bool) rows sum their
+    cells' binary losses. ``y_true`` (rows,) the class of each single-label row."""
+    n = len(y_score)
+    if task == "multiclass":
+        totals = y_score.sum(axis=1)
+        p_true = y_score[np.arange(n), y_true] / np.where(totals > 0, totals, 1.0)
+        return -np.log(np.clip(p_true, EPS, 1 - EPS))
+    if task == "binary":
+        p = np.where(y_true == 1, y_score[:, 1], y_score[:, 0])
+        return -np.log(np.clip(p, EPS, 1 - EPS))
+    loss = np.zeros(n)
+    for j in range(y_score.shape[1]):
+        s = y_score[:, j]
+        loss -= np.log(np.clip(np.where(y_multi[:, j], s, 1.0 - s), EPS, 1 - EPS))
+    return loss

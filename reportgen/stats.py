@@ -23,7 +23,6 @@ CALIBRATION_BINS = 15  # equal-width reliability bins
 POOL_CLASSES = 40      # past this many classes the memory engine pools negatives (ScoreCounts.pooled)
 EXACT_CLASSES = 40     # ... except for this many classes with the most examples (``most_common``)
 SUM_TOLERANCE = 1e-3  # a row of multiclass scores further than this from 1 is "not normalised"
-EPS = float(np.finfo(np.float64).eps)
 PARALLEL_CELLS = 1 << 17  # rows × classes from which the per-class sorts run on a thread pool
 
 
@@ -115,7 +114,13 @@ class ScoreCounts:
     @classmethod
     def from_counter(cls, counter: BinCounter) -> "ScoreCounts":
         """A ``BinCounter``'s totals: the bins in use, exact at its anchors."""
-        scores, pos, neg, thresholds, pos_above, neg_above = counter.totals()
+        return cls.from_totals(counter.totals())
+
+    @classmethod
+    def from_totals(cls, totals: tuple[np.ndarray, ...]) -> "ScoreCounts":
+        """Binned counts from ``BinCounter.totals()`` or ``binning.chunk_totals``: (scores,
+        pos, neg) of the bins in use, then (anchors, pos_above, neg_above)."""
+        scores, pos, neg, thresholds, pos_above, neg_above = totals
         return cls(scores, pos, neg, Anchors(thresholds, pos_above, neg_above))
 
     def binned_at(self, anchors: np.ndarray) -> "ScoreCounts":
@@ -653,21 +658,8 @@ def _log_loss_sum(ex: Examples) -> float:
 
 
 def row_log_loss(ex: Examples) -> np.ndarray:
-    """Cross-entropy of each row; multiclass rows renormalised, probabilities clipped to
-    [eps, 1-eps] as scikit-learn; multilabel rows sum their cells' binary losses."""
-    if ex.task == "multiclass":
-        rows = np.arange(ex.n_examples)
-        totals = ex.y_score.sum(axis=1)
-        p_true = ex.y_score[rows, ex.y_true] / np.where(totals > 0, totals, 1.0)
-        return -np.log(np.clip(p_true, EPS, 1 - EPS))
-    if ex.task == "binary":
-        p = np.where(ex.y_true == 1, ex.y_score[:, 1], ex.y_score[:, 0])
-        return -np.log(np.clip(p, EPS, 1 - EPS))
-    loss = np.zeros(ex.n_examples)
-    for j in range(len(ex.classes)):
-        s = ex.y_score[:, j]
-        loss -= np.log(np.clip(np.where(ex.y_multi[:, j], s, 1.0 - s), EPS, 1 - EPS))
-    return loss
+    """(rows,) cross-entropy of each row (``rows.log_loss_rows``), computed once per examples."""
+    return ex.row_loss
 
 
 def _brier_sum(ex: Examples, diagonal: np.ndarray) -> float:

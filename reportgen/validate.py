@@ -25,11 +25,22 @@ from reportgen.errors import InputError
 from reportgen.failing import first_failing
 from reportgen.io import UNREAD_GROUP, Unread
 from reportgen.options import Options
-from reportgen.rows import argmax_rows, binary_scores, sigmoid, softmax_rows
+from reportgen.rows import argmax_rows, binary_scores, log_loss_rows, sigmoid, softmax_rows
 
 TRUE_WORDS = ("1", "true")
 FALSE_WORDS = ("0", "false")
 PREVIEW = 3
+
+
+def _rows_of(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``matrix[rows]`` (rows, columns) in column order, gathered a column at a time from a
+    column-ordered ``matrix`` (no row-ordered copy on the way)."""
+    if not matrix.flags.f_contiguous:
+        return np.asfortranarray(matrix[rows])
+    out = np.empty((len(rows), matrix.shape[1]), dtype=matrix.dtype, order="F")
+    for j in range(matrix.shape[1]):
+        np.take(matrix[:, j], rows, out=out[:, j])
+    return out
 
 
 @dataclass(frozen=True)
@@ -69,10 +80,10 @@ class Examples:
     def subset(self, rows: np.ndarray) -> "Examples":
         """The examples at ``rows`` (positions), as a new Examples."""
         take = pa.array(rows)
-        return replace(
+        subset = replace(
             self,
             ids=self.ids.take(take),
-            y_score=None if self.y_score is None else np.asfortranarray(self.y_score[rows]),
+            y_score=None if self.y_score is None else _rows_of(self.y_score, rows),
             y_true=None if self.y_true is None else self.y_true[rows],
             y_multi=None if self.y_multi is None else np.asfortranarray(self.y_multi[rows]),
             split=None if self.split is None else self.split.take(take),
@@ -80,6 +91,10 @@ class Examples:
             y_pred=None if self.y_pred is None else self.y_pred[rows],
             y_pred_multi=None if self.y_pred_multi is None else np.asfortranarray(self.y_pred_multi[rows]),
         )
+        for known in ("argmax", "row_loss"):  # what was computed of every row holds for these rows
+            if known in self.__dict__:
+                subset.__dict__[known] = self.__dict__[known][rows]
+        return subset
 
     @property
     def n_examples(self) -> int:
@@ -104,6 +119,11 @@ class Examples:
     def argmax(self) -> np.ndarray:
         """Row-wise argmax of the scores, first maximum wins (computed once)."""
         return argmax_rows(self.y_score)
+
+    @cached_property
+    def row_loss(self) -> np.ndarray:
+        """(rows,) each row's cross-entropy (``rows.log_loss_rows``; computed once)."""
+        return log_loss_rows(self.task, self.y_score, self.y_true, self.y_multi)
 
     def truth(self, j: int) -> np.ndarray:
         """One-vs-rest truth of class ``j`` as a bool vector."""

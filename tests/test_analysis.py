@@ -13,6 +13,7 @@ from sklearn.metrics import accuracy_score, f1_score, log_loss, roc_auc_score
 import reportgen
 from conftest import softmax_scores
 from reportgen.analysis import bootstrap
+from reportgen.binning import BinCounter, EdgeLookup, chunk_totals
 from reportgen.hashing import row_groups
 
 TOL = 1e-9
@@ -233,16 +234,41 @@ def test_class_thresholds_change_the_multilabel_decision():
     )
 
 
-def test_score_bins_through_the_float32_table_equal_searchsorted():
-    """Above the table's row count, the bins come from each score's float32 bin: the same
-    as searching every score, with scores at, just above and just below the edges, ties,
-    0, 1 and -0.0 (and edges that share a float32 bin)."""
+def test_edge_lookup_through_float32_bins_equals_searchsorted():
+    """Score bins found through each score's float32 bin equal searching every score, with
+    scores at, just above and just below the edges, ties, 0, 1 and -0.0, edges that share
+    a float32 bin, float32 scores, more than 255 edges and none."""
     rng = np.random.default_rng(5)
-    n = bootstrap.LOOKUP_ROWS + 1000
+    n = 20_000
     edges = np.unique(np.concatenate([rng.random(300), [0.0, 1e-9, 0.5, np.nextafter(0.5, 1), 0.5 + 1e-12]]))
     near = np.concatenate([edges, np.nextafter(edges, 0), np.nextafter(edges, 2)])
     scores = np.concatenate([rng.random(n // 2), np.round(rng.random(n // 4), 3), rng.choice(near, n - n // 2 - n // 4)])
     scores = np.clip(np.concatenate([scores, [0.0, -0.0, 1.0]]), -0.0, 1.0)
-    assert len(scores) >= bootstrap.LOOKUP_ROWS
-    np.testing.assert_array_equal(bootstrap.score_bins(edges, scores), np.searchsorted(edges, scores, side="left"))
-    np.testing.assert_array_equal(bootstrap.score_bins(edges[:0], scores), np.zeros(len(scores), dtype=np.int64))
+    assert len(edges) > 255
+    for e in (edges, edges[::7], edges[100:110]):
+        np.testing.assert_array_equal(EdgeLookup(e)(scores), np.searchsorted(e, scores, side="left"))
+        single = scores.astype(np.float32)
+        np.testing.assert_array_equal(EdgeLookup(e)(single), np.searchsorted(e, single, side="left"))
+    np.testing.assert_array_equal(EdgeLookup(edges[:0])(scores), np.zeros(len(scores), dtype=np.int64))
+
+
+def test_chunk_totals_equal_a_bin_counter():
+    """One chunk's binned counts without the dense counter equal ``BinCounter``'s: counts,
+    their types, the bins in use and the exact counts above every anchor, weighted (zero
+    weights too) or not, float32 or float64 scores, scores on the anchors, no rows."""
+    rng = np.random.default_rng(1)
+    anchors = np.unique(np.r_[np.linspace(0, 1, 101), 0.5, 0.3333, np.nextafter(0.5, 1)])
+    for trial in range(120):
+        n = 0 if trial == 0 else int(rng.integers(1, 3000))
+        s = rng.random(n) ** rng.uniform(0.2, 8)
+        if trial % 3 == 0:
+            s[: n // 3] = rng.choice(anchors, n // 3)
+        if trial % 5 == 0:
+            s = s.astype(np.float32)
+        y = rng.random(n) < rng.random()
+        w = None if trial % 2 else rng.random(n) * (rng.random(n) < 0.8)
+        counter = BinCounter(anchors, weighted=w is not None)
+        counter.add(y, s, w)
+        for want, got in zip(counter.totals(), chunk_totals(anchors, y, s, w)):
+            assert want.dtype == got.dtype
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9)

@@ -27,6 +27,7 @@ combiner over chunks of them (``reportgen.chunks``).
 """
 from __future__ import annotations
 
+import functools
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -35,7 +36,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from reportgen.binning import N_BINS, bins_of
+from reportgen.binning import EdgeLookup
 from reportgen.chunks import Chunk
 from reportgen.hashing import row_groups
 from reportgen.ratios import divide, precision_recall_f1
@@ -49,7 +50,6 @@ MIN_BINS = 8       # ... but at least this many bins per class
 PRODUCT_BUDGET = 1e10  # multiply-adds of one model's replicate product: bounds the groups at many classes
 CHUNK_CELLS = 4e6  # replicate sums held at once (replicates × columns): a few tens of MB with the metrics' temporaries
 PRODUCT_BLOCK = 1e6  # integer group sums converted to float at once (groups × columns)
-LOOKUP_ROWS = N_BINS // 2  # rows from which score bins are found through a table of float32 bins
 LEVEL = 0.95       # every interval's confidence level
 CARRY_TOLERANCE = 1e-12  # a binned whole-sample value this close to the exact one is the same value
 GUARD_TOLERANCE = 1e-9   # the guard counts a change larger than this (below: rounding)
@@ -116,6 +116,7 @@ class GroupSums:
         self.model, self.task, self.scored = model, task, scored
         self.thresholds = np.asarray(thresholds, dtype=np.float64)
         self.edges = tuple(edges)
+        self.lookups = tuple(EdgeLookup(e) for e in self.edges) if scored else ()
         width = max((len(e) for e in edges), default=0) + 1 if scored else 1
         self.decision = np.zeros((n_groups, decision_width(n_classes)))
         self.ranks = np.zeros((n_groups, n_classes, width, 2), dtype=np.float64 if weighted else np.int32)
@@ -132,7 +133,7 @@ class GroupSums:
         size = self.decision.shape[0]
         self.decision += _decision_sums(ex, groups, size, self.thresholds)
         if self.scored:
-            _add_rank_sums(ex, groups, self.edges, self.ranks)
+            _add_rank_sums(ex, groups, self.lookups, self.ranks)
         if self.grid is not None:
             _add_grid_sums(ex, groups, self.grid_plan, self.grid)
 
@@ -152,6 +153,11 @@ class GridPlan:
     thresholds: np.ndarray
     classes: tuple[int, ...]
 
+    @functools.cached_property
+    def lookup(self) -> EdgeLookup:
+        """The grid thresholds below each score, found through score bins (made once)."""
+        return EdgeLookup(self.thresholds)
+
 
 def _add_grid_sums(ex: Examples, groups: np.ndarray, plan: GridPlan, out: np.ndarray) -> None:
     """Add to ``out`` (groups, c, T + 1, 2) each row's negative or positive count (a sum of
@@ -159,7 +165,7 @@ def _add_grid_sums(ex: Examples, groups: np.ndarray, plan: GridPlan, out: np.nda
     score equal to a threshold is not above it, as the threshold grid counts)."""
     size, _, width, _ = out.shape
     for i, j in enumerate(plan.classes):
-        which = np.searchsorted(plan.thresholds, ex.y_score[:, j], side="left")
+        which = plan.lookup(ex.y_score[:, j])
         key = (groups * width + which) * 2 + ex.truth(j)
         out[:, i] += np.bincount(key, weights=ex.weight, minlength=size * width * 2).reshape(
             size, width, 2).astype(out.dtype)
@@ -369,37 +375,19 @@ def _inner_edges(counts: ScoreCounts, bins: int) -> np.ndarray:
     return np.unique(counts.scores[np.minimum(np.searchsorted(cumulative, cuts), len(counts.scores) - 1)])
 
 
-def _add_rank_sums(ex: Examples, groups: np.ndarray, edges: tuple[np.ndarray, ...], out: np.ndarray) -> None:
+def _add_rank_sums(ex: Examples, groups: np.ndarray, lookups: tuple[EdgeLookup, ...], out: np.ndarray) -> None:
     """Add to ``out`` (groups, classes, width, 2) the negatives and positives of ``ex``'s
-    rows per group, class and score bin (sums of weights when weighted), in place."""
+    rows per group, class and score bin (each class's bin edges behind ``lookups``; sums
+    of weights when weighted), in place."""
     size, _, width, _ = out.shape
 
     def fill(j: int) -> None:
-        which = score_bins(edges[j], ex.y_score[:, j])
+        which = lookups[j](ex.y_score[:, j])
         key = (groups * width + which) * 2 + ex.truth(j)
         out[:, j] += np.bincount(key, weights=ex.weight, minlength=size * width * 2).reshape(size, width, 2)
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         list(pool.map(fill, range(len(ex.classes))))
-
-
-def score_bins(edges: np.ndarray, y_score: np.ndarray) -> np.ndarray:
-    """``np.searchsorted(edges, y_score, side="left")`` (edges (e,) ascending, scores (rows,)
-    in [0, 1]): the edges below each score. Past ``LOOKUP_ROWS`` rows, through each score's
-    float32 bin (``binning.bins_of``, monotone in the score): a bin that holds no edge has
-    the same answer for all its scores (the edges of lower bins), read from a table; only
-    the rows of the few bins that hold an edge are searched."""
-    if len(y_score) < LOOKUP_ROWS or not len(edges):
-        return np.searchsorted(edges, y_score, side="left")
-    edge_bins = bins_of(edges)
-    per_bin = np.bincount(edge_bins, minlength=N_BINS)
-    below = (np.cumsum(per_bin) - per_bin).astype(np.int32)  # edges in bins below each bin
-    bins = bins_of(y_score)
-    which = below[bins]
-    split = np.flatnonzero(per_bin[bins])
-    if len(split):
-        which[split] = np.searchsorted(edges, y_score[split], side="left")
-    return which
 
 
 def _metrics(task: str, k: int, decision: np.ndarray, ranks: np.ndarray, targets) -> dict[str, np.ndarray]:
@@ -633,12 +621,16 @@ def guard(low: np.ndarray, high: np.ndarray, point: np.ndarray, bounds: tuple[fl
 
 
 def group_sums(ex: Examples, groups: np.ndarray, n_groups: int, thresholds: np.ndarray,
-               edges: tuple[np.ndarray, ...]) -> np.ndarray:
+               edges: tuple[np.ndarray, ...], lookups: tuple[EdgeLookup, ...] | None = None) -> np.ndarray:
     """(n_groups, columns) float64: the decision sums, then the rank sums of every class,
-    of the rows of ``ex`` in each group (``groups``: (rows,)); the sums of two chunks add up."""
-    sums = GroupSums(0, ex.task, len(ex.classes), ex.has_scores, thresholds, tuple(edges), n_groups, weighted=True)
-    sums.add_rows(ex, groups)
-    return np.concatenate([sums.decision, sums.ranks.reshape(n_groups, -1)], axis=1)
+    of the rows of ``ex`` in each group (``groups``: (rows,)); the sums of two chunks add up.
+    ``lookups``: the edges' ``EdgeLookup``, made once for many chunks (else made here)."""
+    k, width = len(ex.classes), max((len(e) for e in edges), default=0) + 1 if ex.has_scores else 1
+    decision = _decision_sums(ex, groups, n_groups, thresholds)
+    ranks = np.zeros((n_groups, k, width, 2))
+    if ex.has_scores:
+        _add_rank_sums(ex, groups, lookups or tuple(EdgeLookup(e) for e in edges), ranks)
+    return np.concatenate([decision, ranks.reshape(n_groups, -1)], axis=1)
 
 
 def replicates_from_sums(like: Examples, sums: np.ndarray, resampling: Resampling, edges: tuple[np.ndarray, ...],

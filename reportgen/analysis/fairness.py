@@ -25,6 +25,7 @@ import numpy as np
 
 from reportgen.analysis import bootstrap
 from reportgen.analysis.slices import SliceCombiner, SliceOptions, SlicePlan, SliceResult, chunk_groups, parse_specs
+from reportgen.binning import EdgeLookup
 from reportgen.chunks import Chunk
 from reportgen.errors import InputError
 from reportgen.hashing import hash_groups, id_hashes
@@ -245,6 +246,7 @@ class FairnessIntervals:
         self.plan, self.like, self.settings = plan, first.like, settings
         self.classes = first.classes
         self.edges = edges
+        self.lookups = tuple(EdgeLookup(e) for e in edges)
         self.width = COUNTS + (2 * (RANK_BINS + 1) if edges else 0)
         self.crossings: dict[tuple[str, ...], _Crossing] = {}
         self.sums: dict[tuple[str, ...], np.ndarray] = {}
@@ -287,7 +289,7 @@ class FairnessIntervals:
                                                   minlength=n * size * COUNTS).reshape(-1, COUNTS)
                 if self.edges:
                     bins = RANK_BINS + 1
-                    which = bootstrap.score_bins(self.edges[i], ex.y_score[:, j])
+                    which = self.lookups[i](ex.y_score[:, j])
                     key = (cell * bins + which) * 2 + truth
                     sums[:, i, COUNTS:] = np.bincount(key, weights=w, minlength=n * size * bins * 2).reshape(n * size, -1)
             sums = sums.reshape(n, size, len(self.classes), self.width)

@@ -19,6 +19,7 @@ column's values, which every engine reads first (``metadata_values``).
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 from typing import Any, Mapping, Sequence
@@ -31,7 +32,7 @@ from reportgen import registry
 from reportgen.accumulate import anchor_thresholds, within_budget
 from reportgen.analysis import bootstrap
 from reportgen.analysis.churn import correct, right_of
-from reportgen.binning import N_BINS, BinCounter, bins_of
+from reportgen.binning import N_BINS, EdgeLookup, bins_of, chunk_totals
 from reportgen.chunks import Chunk
 from reportgen.errors import InputError
 from reportgen.hashing import hash_groups, id_hashes
@@ -189,7 +190,7 @@ class SlicePlan:
         anchors = anchor_thresholds(opts.grid, ex.classes, opts.threshold, opts.class_thresholds)
         stats = from_examples(ex, opts.threshold, opts.class_thresholds, score_counts=False)
         per_class = tuple(_bin_counts(anchors, ex.truth(j), ex.y_score[:, j], ex.weight) for j in range(len(ex.classes)))
-        top_class = ScoreCounts.empty().binned_at(anchors)
+        top_class = _bin_counts(anchors, np.empty(0, dtype=bool), np.empty(0), None)
         if ex.task == "multiclass":  # as from_examples: the scores' own top class when predictions decide
             decided = ex.argmax if ex.has_predictions else predicted_classes(ex, self.thresholds(ex.classes))
             top_class = _bin_counts(anchors, *top_scores(ex, decided), ex.weight)
@@ -210,9 +211,7 @@ def _fills_bins(ex: Examples, budget: int) -> bool:
 
 def _bin_counts(anchors: np.ndarray, y_true: np.ndarray, y_score: np.ndarray, weight: np.ndarray | None) -> ScoreCounts:
     """One class's score counts binned, exact at ``anchors`` (y_true, y_score, weight: (rows,))."""
-    counter = BinCounter(anchors, weighted=weight is not None)
-    counter.add(y_true, y_score, weight)
-    return ScoreCounts.from_counter(counter)
+    return ScoreCounts.from_totals(chunk_totals(anchors, y_true, y_score, weight))
 
 
 def _bin_labels(edges: np.ndarray) -> list[str]:
@@ -488,7 +487,12 @@ class SliceCombiner:
 @dataclass(frozen=True, eq=False)
 class _Interval:
     resampling: bootstrap.Resampling
-    edges: list[np.ndarray]
+    edges: tuple[np.ndarray, ...]
+
+    @functools.cached_property
+    def lookups(self) -> tuple[EdgeLookup, ...]:
+        """Each class's ``EdgeLookup`` of its edges, made once for every chunk."""
+        return tuple(EdgeLookup(e) for e in self.edges)
 
 
 class SliceIntervals:
@@ -527,7 +531,8 @@ class SliceIntervals:
                     continue
                 rows = found.rows(g)
                 n = wanted.resampling.n_groups
-                sums = bootstrap.group_sums(ex.subset(rows), hash_groups(hashes[rows], n), n, thresholds, wanted.edges)
+                sums = bootstrap.group_sums(ex.subset(rows), hash_groups(hashes[rows], n), n, thresholds, wanted.edges,
+                                           wanted.lookups)
                 key = (spec, value)
                 self.sums[key] = self.sums[key] + sums if key in self.sums else sums
 
