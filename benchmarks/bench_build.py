@@ -59,7 +59,7 @@ def build(data: Path, out: Path, extra: list[str], scores: str = "scores.csv",
     it and the figure process it starts for large inputs. ``model`` is the option that
     gives the model's file ``scores`` (``--predictions`` for its hard labels)."""
     command = [*reportgen_command(), "build", "--labels", str(data / "labels.csv"), model,
-               str(data / scores), "--out", str(out / "r.html"), "--metrics-json", str(out / "m.json"), *extra]
+               str(data / scores), "--out", str(out / "r.html"), "--metrics-json", str(out / "m.json"), "-q", *extra]
     done = subprocess.run([sys.executable, "-c", CHILD, *command], capture_output=True, text=True, check=True)
     wall, rss_kb, tree_kb, code = done.stdout.split()
     if code != "0":
