@@ -21,29 +21,16 @@ from pathlib import Path
 
 
 HERE = Path(__file__).resolve().parent
-CHILD = """
-import os, resource, subprocess, sys, time
-
-def tree_rss(pid):
-    \"\"\"Resident memory of a process and all its descendants, in KB (from /proc).\"\"\"
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            with open(f"/proc/{p}/status") as f:
-                total += next((int(l.split()[1]) for l in f if l.startswith("VmRSS:")), 0)
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as f:
-                    todo += [int(c) for c in f.read().split()]
-        except (OSError, ValueError):
-            pass
-    return total
+CHILD = f"""
+import resource, subprocess, sys, time
+sys.path.insert(0, {str(HERE)!r})
+from tree_memory import tree_rss_kb
 
 start = time.perf_counter()
 child = subprocess.Popen(sys.argv[1:])
 peak = 0
 while child.poll() is None:
-    peak = max(peak, tree_rss(child.pid))
+    peak = max(peak, tree_rss_kb(child.pid))
     time.sleep(0.01)
 wall = time.perf_counter() - start
 print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, peak, child.returncode)
@@ -72,7 +59,7 @@ def build(data: Path, out: Path, extra: list[str], scores: str = "scores.csv",
     it and the figure process it starts for large inputs. ``model`` is the option that
     gives the model's file ``scores`` (``--predictions`` for its hard labels)."""
     command = [*reportgen_command(), "build", "--labels", str(data / "labels.csv"), model,
-               str(data / scores), "--out", str(out / "r.html"), "--metrics-json", str(out / "m.json"), *extra]
+               str(data / scores), "--out", str(out / "r.html"), "--metrics-json", str(out / "m.json"), "-q", *extra]
     done = subprocess.run([sys.executable, "-c", CHILD, *command], capture_output=True, text=True, check=True)
     wall, rss_kb, tree_kb, code = done.stdout.split()
     if code != "0":

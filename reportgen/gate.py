@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from reportgen import evidence, registry
 from reportgen.analysis.fairness import DISPARITIES
@@ -142,8 +142,7 @@ def _slice_evidence(report: dict[str, Any], rule: Rule, confidence: float) -> "e
                                      what=f"{evidence.lower_first(registry.report_label(rule.metric, report))} of slice {name}"))
     if not judged:
         return evidence.judge("rule", rule.metric, rule.limit, None, rule.limit, True, 0, confidence)
-    order = {"fail": 0, "inconclusive": 1, "pass": 2}
-    return min(judged, key=lambda j: (order[j.verdict], -(j.more_examples or 0), j.value))
+    return _worst(judged, lambda j: (-(j.more_examples or 0), j.value))
 
 
 def _fairness_evidence(report: dict[str, Any], rule: Rule, path: str, n: int, confidence: float
@@ -157,8 +156,16 @@ def _fairness_evidence(report: dict[str, Any], rule: Rule, path: str, n: int, co
               for value, where, interval in fairness_entries(report, rule.metric, path)]
     if not judged:
         return evidence.judge("rule", rule.metric, None, None, rule.limit, at_least, n, confidence)
-    order = {"fail": 0, "inconclusive": 1, "pass": 2}
-    return min(judged, key=lambda j: (order[j.verdict], j.value if at_least else -j.value))
+    return _worst(judged, lambda j: j.value if at_least else -j.value)
+
+
+_VERDICT_ORDER = {"fail": 0, "inconclusive": 1, "pass": 2}
+
+
+def _worst(judged: list["evidence.Judged"], key: Callable[["evidence.Judged"], Any]) -> "evidence.Judged":
+    """The worst of several judgements (a non-empty list): a failed one, else an
+    inconclusive one, else a pass; among those of the same verdict, the least by ``key``."""
+    return min(judged, key=lambda j: (_VERDICT_ORDER[j.verdict], key(j)))
 
 
 def _discordant(report: dict[str, Any]) -> tuple[float, float, float]:

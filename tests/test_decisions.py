@@ -470,6 +470,48 @@ def test_markdown_summary_has_one_line_each_for_ks_net_benefit_and_cost():
     assert f"at {useful} of {len(nb['thresholds'])} threshold probabilities" in benefit[0]
 
 
+def test_the_plain_text_email_says_the_markdowns_decisions_sentences():
+    """The email's text has the Markdown's KS, net benefit and expected cost lines (the
+    least-cost threshold; multiclass, the cost-minimising decisions), word for word but
+    for the Markdown's bold; a report with none of them has no Decisions heading."""
+    from reportgen.report.email import build_message
+
+    def plain(report):
+        return build_message(report, "<html></html>").get_body(("plain",)).get_content().splitlines()
+
+    def markdown_lines(evaluation):
+        return [line.replace("**", "") for line in evaluation.to_markdown().splitlines()
+                if line.startswith(("- **KS**", "- **Net benefit**", "- **Expected cost**"))]
+
+    y, s = _binary(600, seed=21)
+    binary = reportgen.evaluate_arrays(y, s, n_bootstrap=0, costs={"fp": 1, "fn": 5})
+    report = binary.to_dict()
+    text = plain(report)
+    wanted = markdown_lines(binary)
+    assert len(wanted) == 3 and text[text.index("Decisions") + 2:text.index("Decisions") + 5] == wanted
+    best, spent = report["costs"]["best"], report["costs"]["at_threshold"]
+    cost = next(line for line in text if line.startswith("- Expected cost"))
+    assert cost.startswith(f"- Expected cost {spent['expected_cost']:.4g} per example at the threshold 0.5; "
+                           f"least on the grid {best['expected_cost']:.4g} at {best['threshold']:.2f}")
+    assert f"- KS {report['gains']['ks']['statistic']:.3f}" in "\n".join(text)
+    html = build_message(report, "<html></html>").get_body(("html",)).get_content()
+    assert all(f">{line[2:]}</p>" in html for line in wanted)  # the HTML body says the same
+
+    rng = np.random.default_rng(24)
+    y3 = rng.integers(0, 3, 500)
+    names = ["ant", "bee", "cat"]
+    matrix = {a: {b: 0 if a == b else 1 + i + j for j, b in enumerate(names)} for i, a in enumerate(names)}
+    multi = reportgen.evaluate_arrays(np.array(names)[y3], softmax_scores(rng, y3, 3, 1.0), classes=names,
+                                      n_bootstrap=0, costs=matrix)
+    bayes = multi.to_dict()["costs"]["bayes"]
+    text = plain(multi.to_dict())
+    assert set(markdown_lines(multi)) <= set(text) and len(markdown_lines(multi)) == 3
+    assert f"deciding each example by least expected cost: {bayes['expected_cost']:.4g} per example" in "\n".join(text)
+
+    labels_only = reportgen.evaluate_arrays(y, y_pred=(s > 0.5).astype(int), n_bootstrap=0).to_dict()
+    assert "Decisions" not in plain(labels_only)
+
+
 def test_past_forty_classes_the_memory_engine_keeps_the_shown_classes_exact_as_duckdb_does(tmp_path):
     rng = np.random.default_rng(22)
     n, k = 3000, 45

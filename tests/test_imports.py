@@ -111,6 +111,20 @@ def test_report_never_imports_evaluation():
     assert back == []
 
 
+def test_report_names_no_evaluation_even_for_type_checkers():
+    """``report/`` reads plain data: not even an import under ``if TYPE_CHECKING:`` names
+    ``reportgen.evaluation`` (what it needs of one is a Protocol of its own)."""
+    named = []
+    for path in sorted((PACKAGE / "report").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            named += [f"{path.name}: {m}" for m in modules if m == "reportgen.evaluation" or m.endswith(".evaluation")
+                      or (isinstance(node, ast.ImportFrom) and m == "reportgen"
+                          and any(a.name in ("evaluation", "Evaluation") for a in node.names))]
+    assert named == []
+
+
 LAYERS = ("io", "rows", "binning", "matrices", "hashing", "validate", "chunks", "stats", "accumulate", "engines",
           "metrics", "analysis", "pipeline", "api", "cli")  # the order the README's architecture gives
 

@@ -142,3 +142,53 @@ def test_the_pages_table_without_scripts_holds_the_lowest_f1_it_shows():
     every = sorted((c["at_threshold"]["f1"] for c in report["per_class"] if c["support"] > 0))
     assert len(rows) == 60 and shown[:50] == pytest.approx(every[:50], abs=0)
     assert sorted(shown[50:], reverse=True) == pytest.approx(sorted(every, reverse=True)[:10], abs=0)
+
+
+def test_a_thousand_class_page_bounds_the_operating_points_and_churn_tables():
+    """Past 60 classes the matched operating points table lists the 60 classes with the
+    worst change against the baseline (the lower of a class's two), worst first, and the
+    per-class churn table the 60 with the most broken examples, most first; each says how
+    many it leaves out and where all of them are. Up to 60 classes both list every class."""
+    from bs4 import BeautifulSoup
+
+    from reportgen.report.page import PageMeta, render_page
+
+    def page(report):
+        no_charts = lambda r: {"charts": [], "splits_svg": None, "history_svgs": []}  # noqa: E731
+        return BeautifulSoup(render_page(report, PageMeta(title="many"), no_charts), "html.parser")
+
+    def tables(html):
+        ops = [r.th.text for r in html.select("#operating-points tbody tr")]
+        churn = [r.td.text for r in html.select('#churn div[aria-label="Churn per class"] tbody tr')]
+        return ops, churn
+
+    _, _, names, labels, scores = _many(k=1000, n=4000, seed=5)
+    _, _, _, _, other = _many(k=1000, n=4000, seed=6)
+    report = reportgen.evaluate(labels, scores, baseline=other, n_bootstrap=20).to_dict()
+    html = page(report)
+    ops, churn = tables(html)
+
+    def worst(entry):
+        changes = [entry[k]["delta"] for k in ("recall_at_precision", "precision_at_recall")
+                   if entry[k]["delta"] is not None]
+        return (not changes, min(changes, default=0.0))
+
+    per_class = report["operating_points"]["per_class"]
+    assert ops == sorted(per_class, key=lambda name: worst(per_class[name]))[:60]
+    broken = report["churn"]["per_class"]
+    assert churn == sorted(broken, key=lambda name: -broken[name]["broken"])[:60]
+    assert broken[churn[0]]["broken"] > broken[churn[-1]]["broken"] >= max(
+        broken[n]["broken"] for n in names if n not in churn)
+    ops_note = html.select_one("#operating-points p.note").text
+    assert "the other 940 of the 1,000 classes are left out here" in ops_note
+    assert "operating_points.per_class" in ops_note
+    churn_note = html.select_one("#churn-classes-note").text
+    assert churn_note.startswith("The 60 classes with the most broken examples, most first; the other 940 of the "
+                                 "1,000 classes are left out here") and "churn.per_class" in churn_note
+
+    _, _, few_names, few_labels, few_scores = _many(k=60, n=600, seed=5)
+    _, _, _, _, few_other = _many(k=60, n=600, seed=6)
+    few = page(reportgen.evaluate(few_labels, few_scores, baseline=few_other, n_bootstrap=20).to_dict())
+    assert tables(few) == (few_names, few_names)
+    assert few.select_one("#churn-classes-note") is None
+    assert "left out" not in few.select_one("#operating-points p.note").text

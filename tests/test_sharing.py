@@ -63,6 +63,7 @@ def test_email_message_parts(tmp_path):
     acc = report["summary"]["accuracy"]
     assert f"{acc:.3f}" in plain and "Threshold: 0.5" in plain and "positive class: spam" in plain
     assert "Spam &lt;filter&gt;" in body and "<filter>" not in body
+    assert plain.startswith("Spam <filter>\n=============\n") and "&lt;" not in plain  # text as it is
     attachments = list(parsed.iter_attachments())
     assert [a.get_filename() for a in attachments] == ["spam-filter.html"]
     assert attachments[0].get_content() == page

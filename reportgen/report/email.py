@@ -10,6 +10,7 @@ from typing import Any, Sequence
 
 from reportgen import registry
 from reportgen.evidence import verdict_line
+from reportgen.report.decisions_view import decision_lines
 from reportgen.report.fairness_view import summary_lines
 from reportgen.report.view import label_only
 from reportgen.report.page import headline_tiles
@@ -89,6 +90,7 @@ def _context(report: dict[str, Any], meta: dict[str, Any], title: str, images) -
         "label_only": label_only(report),  # no threshold and no ROC AUC to show
         "baseline": (report.get("baseline") or {}).get("name"),
         "evidence": [verdict_line(e) for e in report.get("evidence") or ()],  # the page's and the Markdown's lines
+        "decisions": decision_lines(report),  # the Markdown's KS, net benefit and expected cost sentences
         "images": [{"name": n, "title": t, "cid": cid} for n, t, cid, _ in images],
         "fairness": summary_lines(report),
     }

@@ -3,7 +3,7 @@ rates with their intervals, the disparities across each column's groups, the cha
 rate by group, and the per-group thresholds that would equalize a chosen rate."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 
 RATE_NAMES = {"base_rate": "base rate", "selection_rate": "selection rate", "tpr": "TPR (recall)", "fpr": "FPR",
@@ -38,9 +38,7 @@ def fairness_context(report: dict[str, Any]) -> dict[str, Any] | None:
     else:
         name, part = next(iter(section["per_class"].items()))
     groups = [{**g, "label": group_label(g["by"], g["value"]), "index": i} for i, g in enumerate(part["groups"])]
-    gaps = [{**d, "label": " × ".join(d["by"]), "class": n}
-            for n, p in ([(name, part)] if section["class"] is not None else section["per_class"].items())
-            for d in p["disparities"]]
+    gaps = [{**d, "label": " × ".join(d["by"]), "class": n} for n, _, d in disparities(report)]
     return {
         "class": name,
         "per_class": section["class"] is None,
@@ -87,47 +85,46 @@ def fairness_parts(section: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return list(section["per_class"].items())
 
 
+def disparities(report: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(class, part, disparity) of every column grouped by, class by class (the parts of
+    ``fairness_parts``); nothing without ``--group-by``."""
+    section = report.get("fairness")
+    if not section:
+        return
+    for cls, part in fairness_parts(section):
+        for d in part["disparities"]:
+            yield cls, part, d
+
+
 def summary_lines(report: dict[str, Any], name=lambda text: text) -> list[str]:
     """One line per class compared and column grouped by (Markdown and email): the
     equalized odds and demographic parity differences and the demographic parity ratio
     with their intervals, and the groups too small to compare (``name``: escapes user text)."""
-    section = report.get("fairness")
-    if not section:
-        return []
-    lines = []
-    for cls, part in fairness_parts(section):
-        for d in part["disparities"]:
-            values = []
-            for key in SUMMARY_DISPARITIES:
-                value, interval = d[key]["value"], d[key]["interval"]
-                text = "—" if value is None else f"{value:.3f}"
-                if interval:
-                    text += f" (95% {interval[0]:.3f} to {interval[1]:.3f})"
-                values.append(f"{DISPARITY_NAMES[key]} {text}")
-            small = [g for g in part["groups"] if g["by"] == d["by"] and g["small"]]
-            note = ""
-            if small:
-                shown = ", ".join(f"{name(group_label(g['by'], g['value']))}: {g['n_examples']}" for g in small[:5])
-                more = f" and {len(small) - 5} more" if len(small) > 5 else ""
-                note = (f"; {len(small)} {'group' if len(small) == 1 else 'groups'} under {section['min_group_size']} "
-                        f"examples left out ({shown}{more})")
-            where = f" at threshold {report['threshold']:g}" if section["decisions"] == "threshold" else ""
-            lines.append(f"Fairness of {name(cls)}{where} across {name(' × '.join(d['by']))} "
-                         f"({d['groups_compared']} groups): " + ", ".join(values) + note)
+    section, lines = report.get("fairness"), []
+    for cls, part, d in disparities(report):
+        values = []
+        for key in SUMMARY_DISPARITIES:
+            value, interval = d[key]["value"], d[key]["interval"]
+            text = "—" if value is None else f"{value:.3f}"
+            if interval:
+                text += f" (95% {interval[0]:.3f} to {interval[1]:.3f})"
+            values.append(f"{DISPARITY_NAMES[key]} {text}")
+        small = [g for g in part["groups"] if g["by"] == d["by"] and g["small"]]
+        note = ""
+        if small:
+            shown = ", ".join(f"{name(group_label(g['by'], g['value']))}: {g['n_examples']}" for g in small[:5])
+            more = f" and {len(small) - 5} more" if len(small) > 5 else ""
+            note = (f"; {len(small)} {'group' if len(small) == 1 else 'groups'} under {section['min_group_size']} "
+                    f"examples left out ({shown}{more})")
+        where = f" at threshold {report['threshold']:g}" if section["decisions"] == "threshold" else ""
+        lines.append(f"Fairness of {name(cls)}{where} across {name(' × '.join(d['by']))} "
+                     f"({d['groups_compared']} groups): " + ", ".join(values) + note)
     return lines
 
 
 def card_metrics(report: dict[str, Any]) -> list[tuple[str, str, float]]:
     """(metric type, name, value) of every defined disparity, for the model card's
     ``model-index`` (type: the disparity's key; name says across what and for which class)."""
-    section = report.get("fairness")
-    if not section:
-        return []
-    out = []
-    for cls, part in fairness_parts(section):
-        for d in part["disparities"]:
-            for key, words in DISPARITY_NAMES.items():
-                value = d[key]["value"]
-                if value is not None:
-                    out.append((key, f"{words[0].upper() + words[1:]} across {' × '.join(d['by'])} ({cls})", value))
-    return out
+    return [(key, f"{words[0].upper() + words[1:]} across {' × '.join(d['by'])} ({cls})", d[key]["value"])
+            for cls, _, d in disparities(report)
+            for key, words in DISPARITY_NAMES.items() if d[key]["value"] is not None]

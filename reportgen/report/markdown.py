@@ -17,6 +17,7 @@ from reportgen import registry
 from reportgen.evidence import WORDS, verdict_line
 from reportgen.analysis.attention import attention
 from reportgen.numbers import RATIO_DIGITS, format_count, format_ratio
+from reportgen.report.decisions_view import decision_lines
 from reportgen.report.fairness_view import summary_lines
 from reportgen.report.templating import count_digits
 
@@ -147,67 +148,8 @@ def _header(report: dict[str, Any]) -> str:
 def _decisions(report: dict[str, Any]) -> str:
     """One line each for KS and lift, net benefit and expected cost, and one per fairness
     column, when the report has them."""
-    lines = [line for line in (_gains_line(report.get("gains"), report.get("positive_class")),
-                               _benefit_line(report.get("net_benefit"), report.get("threshold")),
-                               _cost_line(report.get("costs"))) if line]
-    lines += summary_lines(report, escape)
+    lines = decision_lines(report, escape, lambda text: f"**{text}**") + summary_lines(report, escape)
     return "\n".join(f"- {line}" for line in lines) + "\n" if lines else ""
-
-
-def _gains_line(gains: dict[str, Any] | None, positive: str | None) -> str:
-    if not gains:
-        return ""
-    if "bins" in gains:
-        ks, top = gains["ks"], (gains["bins"] or [None])[0]
-        if ks["statistic"] is None or top is None:
-            return ""
-        at = f" at score ≥ {ks['threshold']:.4g}" if ks["threshold"] is not None else ""
-        return (f"**KS** {ks['statistic']:.3f}{at} ({escape(positive)} positive); the top {100 * top['cumulative_share']:.0f}% "
-                f"of scores: lift {top['lift']:.2f}, {100 * top['cumulative_capture_rate']:.1f}% of the positives")
-    known = [(g["ks"]["statistic"], name) for name, g in gains["per_class"].items() if g["ks"]["statistic"] is not None]
-    if not known:
-        return ""
-    (low, worst), (high, best) = min(known), max(known)
-    return f"**KS** (one-vs-rest) from {low:.3f} ({escape(worst)}) to {high:.3f} ({escape(best)})"
-
-
-def _benefit_line(benefit: dict[str, Any] | None, threshold: float | None) -> str:
-    if not benefit:
-        return ""
-    if "model" in benefit:
-        useful = [t for t, m, a in zip(benefit["thresholds"], benefit["model"], benefit["treat_all"]) if m > max(a, 0.0)]
-        if not useful:
-            return "**Net benefit**: the model beats neither treat all nor treat none at any threshold probability"
-        return (f"**Net benefit** above treat all and treat none at {len(useful)} of {len(benefit['thresholds'])} threshold "
-                f"probabilities, from {useful[0]:.2f} to {useful[-1]:.2f}")
-    curves = benefit["per_class"].values()
-    if threshold is None or not curves:
-        return ""
-    at = next(iter(curves))["thresholds"].index(threshold) if threshold in next(iter(curves))["thresholds"] else None
-    if at is None:
-        return ""
-    ahead = sum(c["model"][at] > max(c["treat_all"][at], 0.0) for c in curves)
-    return f"**Net benefit** (one-vs-rest) at threshold probability {threshold:g}: above treat all and treat none for {ahead} of {len(curves)} classes"
-
-
-def _cost_line(costs: dict[str, Any] | None) -> str:
-    if not costs:
-        return ""
-    spent = costs["at_threshold"]
-    where = (f"at the threshold {spent['threshold']:g}" if spent["threshold"] is not None
-             else "at the highest score's class" if costs.get("matrix") is not None and costs.get("binary") is None
-             and costs.get("per_class") is None else "at the model's own labels")
-    line = f"**Expected cost** {spent['expected_cost']:.4g} per example {where}"
-    if costs.get("best"):
-        best = costs["best"]
-        line += f"; least on the grid {best['expected_cost']:.4g} at {best['threshold']:.2f}"
-        if best.get("interval"):
-            line += f" (95% interval of that threshold {best['interval'][0]:.2f} to {best['interval'][1]:.2f})"
-    bayes = costs.get("bayes")
-    if bayes and bayes.get("expected_cost") is not None:
-        line += (f"; deciding each example by least expected cost: {bayes['expected_cost']:.4g} per example, "
-                 f"accuracy {100 * bayes['accuracy']:.1f}%, {100 * bayes['changed_share']:.1f}% of decisions change")
-    return line
 
 
 MARK = {"pass": "✅", "fail": "❌", "inconclusive": "❔"}

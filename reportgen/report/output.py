@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 from reportgen import __version__
 from reportgen.errors import InputError
 from reportgen.report import json as report_json
 from reportgen.report.write import write_atomic
 
-if TYPE_CHECKING:
-    from reportgen.evaluation import Evaluation
-
 PathLike = str | os.PathLike[str]
+
+
+class ReportSource(Protocol):
+    """What gives a classification report's plain data (the metrics JSON as a dict), as
+    ``reportgen.Evaluation`` does."""
+
+    def to_dict(self) -> dict[str, Any]: ...
 
 
 def meta(title: str, model: str | None = None, dataset: str | None = None) -> dict[str, str | None]:
@@ -47,7 +51,7 @@ def write_text(path: PathLike, text: str) -> None:
 
 
 def write_report(
-    evaluation: "Evaluation",
+    evaluation: ReportSource,
     *,
     html_path: PathLike | None,
     json_path: PathLike | None = None,

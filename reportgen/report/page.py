@@ -21,7 +21,7 @@ from reportgen.report.decisions_view import decisions_context
 from reportgen.report.embed import packed_island
 from reportgen.report.fairness_view import fairness_context
 from reportgen.report.figures import build_figures, chart_view, fairness_figure
-from reportgen.report.sections import analysis_context
+from reportgen.report.sections import analysis_context, operating_point_classes
 from reportgen.report.templating import count_digits, render_template, template_folder
 from reportgen.report.view import decided, label_only, many, offered
 
@@ -90,6 +90,8 @@ def render_page(report: dict[str, Any], meta: PageMeta, figures: Figures | None 
         rows=rows,
         rows_note=static_note,
         attention=report.get("attention"),
+        operating_points=operating_point_classes(report["operating_points"])
+        if report.get("operating_points") and report.get("baseline") else None,
         confusions=(report.get("top_confusions") or [])[:ATTENTION_CONFUSIONS],
         attention_stacked=_long_names(report),
         macro={**_macro_row(report, columns, [row_values(e) for e in report["per_class"]]), **_delta_means(report)},

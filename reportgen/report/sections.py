@@ -1,4 +1,5 @@
-"""Context for the page's analysis sections: splits, history, slices, mistakes, churn.
+"""Context for the page's analysis sections: splits, history, slices, mistakes, churn;
+and the rows of the matched operating points table.
 
 Only JSON-ready values and rendered static SVG cross into the template.
 """
@@ -6,11 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from reportgen import registry
 from reportgen.report.view import label_only
 from reportgen.report.templating import any_input
 
 SLICE_ROWS = 200  # slices listed in the table (flagged ones always first)
+CLASS_ROWS = 60  # per-class rows of the churn and operating-points tables in the HTML; past it, the worst
 
 
 def analysis_context(report: dict[str, Any], figures: dict[str, Any]) -> dict[str, Any]:
@@ -35,8 +39,42 @@ def analysis_context(report: dict[str, Any], figures: dict[str, Any]) -> dict[st
     for key in ("top_confusions", "confident_mistakes", "label_issues", "churn"):
         if report.get(key):
             context[key] = report[key]
+    if report.get("churn"):
+        context["churn_classes"] = churn_classes(report["churn"]["per_class"])
     context.update(list_context(report))
     return context
+
+
+def _bounded(per_class: dict[str, Any], badness: np.ndarray) -> dict[str, Any]:
+    """Every (class, entry) of ``per_class`` in its order up to CLASS_ROWS classes; past
+    that the CLASS_ROWS with the highest ``badness`` (shape (classes,); NaN: none, last),
+    highest first, ties in class order; ``left_out``: how many classes are not listed."""
+    items = list(per_class.items())
+    if len(items) <= CLASS_ROWS:
+        return {"rows": items, "left_out": 0, "total": len(items)}
+    order = np.argsort(-np.nan_to_num(badness, nan=-np.inf), kind="stable")[:CLASS_ROWS]
+    return {"rows": [items[j] for j in order.tolist()], "left_out": len(items) - CLASS_ROWS, "total": len(items)}
+
+
+def churn_classes(per_class: dict[str, Any]) -> dict[str, Any]:
+    """The per-class churn table's rows: past CLASS_ROWS classes, those with the most
+    broken examples (newly wrong), most first."""
+    return _bounded(per_class, np.array([c["broken"] for c in per_class.values()], dtype=np.float64))
+
+
+def operating_point_classes(operating_points: dict[str, Any]) -> dict[str, Any]:
+    """The matched operating points table's rows: past CLASS_ROWS classes, those with the
+    worst change against the baseline (the lower of a class's changes in recall at the
+    target precision and precision at the target recall), worst first; classes with
+    neither change defined come last."""
+    per_class = operating_points["per_class"]
+    changes = np.array([[np.nan if e[key].get("delta") is None else e[key]["delta"]
+                         for key in ("recall_at_precision", "precision_at_recall")] for e in per_class.values()],
+                       dtype=np.float64).reshape(len(per_class), 2)
+    fall = np.full(len(per_class), np.nan)
+    defined = ~np.isnan(changes).all(axis=1)
+    fall[defined] = -np.nanmin(changes[defined], axis=1)
+    return _bounded(per_class, fall)
 
 
 def headline_keys(report: dict[str, Any]) -> tuple[str, ...]:

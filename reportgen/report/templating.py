@@ -27,7 +27,9 @@ def template_folder() -> Path:
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_folder())),
-        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        # HTML templates escape what they print; the plain-text email (.txt.j2) prints text as it is
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "xml", "html.j2"),
+                                            disabled_extensions=("txt.j2",), default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
