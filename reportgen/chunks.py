@@ -17,8 +17,10 @@ row). A combiner reads chunks without the report's model only when it says so
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Mapping, Protocol, Sequence, TypeVar
+from typing import Callable, Mapping, Protocol, Sequence, TypeVar
 
 import numpy as np
 
@@ -27,6 +29,7 @@ import pyarrow as pa
 from reportgen.validate import Examples
 
 C = TypeVar("C", bound="Combiner")
+PARALLEL_ROWS = 1 << 16  # a chunk's parts side by side on threads from this many rows (below, one after another)
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,19 +90,52 @@ def feeds(combiner, chunk: Chunk) -> bool:
     return chunk.main is not None or any(m is not None and wants(combiner, i) for i, m in enumerate(chunk.models))
 
 
+class SideBySide:
+    """Runs the calls one chunk makes of several combiners on threads (numpy lets go of
+    the interpreter in its loops, so two parts of a pass share the machine's cores), and
+    returns once every call has: the chunk's arrays are still valid while they run. The
+    first call runs in this thread; an error is raised after every call has ended (the
+    first one's, in the calls' order). Each holder has its own threads, so that a part
+    that runs its own parts side by side never waits on a thread it holds. Pickles
+    without its threads."""
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+
+    def run(self, calls: Sequence[Callable[["Chunk"], None]], chunk: "Chunk") -> None:
+        """``call(chunk)`` for each of ``calls``."""
+        if len(calls) < 2 or chunk.n_rows < PARALLEL_ROWS or (os.cpu_count() or 1) < 2:
+            for call in calls:
+                call(chunk)
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=min(len(calls) - 1, (os.cpu_count() or 1) - 1))
+        futures = [self._pool.submit(call, chunk) for call in calls[1:]]
+        try:
+            calls[0](chunk)
+        finally:
+            errors = [f.exception() for f in futures]  # waits for each
+        for error in errors:
+            if error is not None:
+                raise error
+
+    def __getstate__(self) -> dict:
+        return {"_pool": None}
+
+
 class Together:
-    """Several combiners fed the same chunks: one pass for all of them (``parts`` in order)."""
+    """Several combiners fed the same chunks: one pass for all of them (``parts`` in order,
+    side by side on threads: ``SideBySide``)."""
 
     def __init__(self, parts: tuple) -> None:
         self.parts = tuple(parts)
+        self.threads = SideBySide()
 
     def wants(self, model: int) -> bool:
         return any(wants(part, model) for part in self.parts)
 
     def add(self, chunk: Chunk) -> None:
-        for part in self.parts:
-            if feeds(part, chunk):
-                part.add(chunk)
+        self.threads.run([part.add for part in self.parts if feeds(part, chunk)], chunk)
 
     def merge(self, other: "Together") -> "Together":
         return Together(tuple(mine.merge(theirs) for mine, theirs in zip(self.parts, other.parts)))

@@ -16,6 +16,7 @@ from reportgen.analysis.lists import TopList, first_per_group
 from reportgen.chunks import Chunk
 from reportgen.hashing import id_text
 from reportgen.inputs import Inputs
+from reportgen.rows import pick
 from reportgen.stats import predicted_classes
 
 MULTILABEL_CANDIDATES = 5000  # multilabel: each class's most confident decided examples considered
@@ -52,9 +53,9 @@ class Selection:
         self.kept = TopList(self.classes, keep)
 
     def add(self, chunk: Chunk) -> None:
+        """Offer the chunk's rows to the kept lists (a full cell turns away rows it would not keep)."""
         ex = chunk.main
         k = len(self.classes)
-        part = TopList(self.classes, self.kept.limit)
         if self.multilabel:
             decided = predicted_classes(ex, self.cuts)
             for j in range(k):
@@ -64,21 +65,19 @@ class Selection:
                 ids = ex.ids.take(pa.array(rows, pa.int64()))
                 top = first_per_group(np.zeros(len(rows), dtype=np.int64), -score, id_text(ids), self.kept.limit)
                 rows, score, ids = rows[top], score[top], ids.take(pa.array(top, pa.int64()))
-                part.offer(ids, -score, {
+                self.kept.offer(ids, -score, {
                     "truth": ex.y_multi[rows],
                     "scores": ex.y_score[rows] if ex.has_scores else np.full((len(rows), k), np.nan),
                 }, group=np.full(len(rows), j))
         else:
             predicted = predicted_classes(ex, self.cuts)
-            rows = np.arange(ex.n_examples)
             if ex.has_scores:
-                p_actual, p_predicted = ex.y_score[rows, ex.y_true], ex.y_score[rows, predicted]
+                p_actual, p_predicted = pick(ex.y_score, ex.y_true), pick(ex.y_score, predicted)
             else:  # no confidence to rank by: each cell lists its examples in id order
                 p_actual = p_predicted = np.full(ex.n_examples, np.nan)
             confidence = p_predicted if ex.has_scores else np.zeros(ex.n_examples)
-            part.offer(ex.ids, -confidence, {"p_actual": p_actual, "p_predicted": p_predicted},
-                       group=ex.y_true.astype(np.int64) * k + predicted)
-        self.kept.merge(part)
+            self.kept.offer(ex.ids, -confidence, {"p_actual": p_actual, "p_predicted": p_predicted},
+                            group=ex.y_true.astype(np.int64) * k + predicted)
 
     def merge(self, other: "Selection") -> "Selection":
         self.co_counts += other.co_counts

@@ -16,6 +16,7 @@ import numpy as np
 
 from reportgen.binning import BinCounter
 from reportgen.matrices import MATRIX_LIMIT, TOP_SCORED, SparseCounts, fold, shown_classes, top_scored
+from reportgen.rows import pick
 from reportgen.validate import Examples
 
 TOP_K = (3, 5)
@@ -607,7 +608,7 @@ def correct(ex: Examples, thresholds: np.ndarray) -> np.ndarray:
 
 def top_scores(ex: Examples, predicted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Multiclass: (whether the predicted class is right, its score) of each row."""
-    return predicted == ex.y_true, ex.y_score[np.arange(ex.n_examples), predicted]
+    return predicted == ex.y_true, pick(ex.y_score, predicted)
 
 
 def _top_class(ex: Examples, predicted: np.ndarray) -> ScoreCounts:

@@ -155,6 +155,11 @@ class TopList:
         """Candidates of one chunk: ids (m,), key (m,), columns as the state's, group (m,) or one group."""
         group = np.zeros(len(key), dtype=np.int64) if group is None else np.asarray(group, dtype=np.int64)
         counted, counts = _count(group)
+        contenders = self._contenders(group, key)
+        if contenders is not None:
+            take = pa.array(contenders, pa.int64())
+            ids, key, group = ids.take(take), key[contenders], group[contenders]
+            columns = {name: values[contenders] for name, values in columns.items()}
         text = id_text(ids)
         kept = first_per_group(group, key, text, self.limit)
         if len(kept) < len(key):
@@ -162,6 +167,24 @@ class TopList:
             text, key, group = text.take(take), key[kept], group[kept]
             columns = {name: values[kept] for name, values in columns.items()}
         self._join(text, key, group, columns, counted, counts)
+
+    def _contenders(self, group: np.ndarray, key: np.ndarray) -> np.ndarray | None:
+        """(c,) positions of the offered rows that may still be kept: a group holding its
+        ``limit`` candidates already keeps none whose key is above the largest it holds
+        (one equal to it may still win on its id). None: every row may."""
+        if self.limit is None or not len(self.key):
+            return None
+        held, where = np.unique(self.group, return_inverse=True)
+        sizes = np.bincount(where, minlength=len(held))
+        worst = np.full(len(held), -np.inf)
+        np.maximum.at(worst, where, self.key)
+        full = sizes >= self.limit
+        if not full.any():
+            return None
+        held, worst = held[full], worst[full]
+        at = np.minimum(np.searchsorted(held, group), len(held) - 1)
+        beaten = (held[at] == group) & (key > worst[at])
+        return np.flatnonzero(~beaten) if beaten.any() else None
 
     def _join(self, ids, key, group, columns, counted, counts) -> None:
         self.counted, self.counts = _add_counts(self.counted, self.counts, counted, counts)

@@ -16,6 +16,7 @@ import pyarrow as pa
 from reportgen.analysis.lists import Ranked, TopList, positive_score
 from reportgen.chunks import Chunk
 from reportgen.matrices import confusion_cells
+from reportgen.rows import pick
 from reportgen.stats import Statistics, predicted_classes
 from reportgen.validate import Examples
 
@@ -127,17 +128,19 @@ def confident_learning(ex: Examples, thresholds: np.ndarray) -> tuple[np.ndarray
     """
     n = ex.n_examples
     given = ex.y_true
-    own = ex.y_score[np.arange(n), given] + TOLERANCE
+    own = pick(ex.y_score, given) + TOLERANCE
     confident = np.zeros(n, dtype=np.int64)  # confident classes of each row
     first = np.zeros(n, dtype=np.int64)      # its first confident class
-    outranked = np.zeros(n, dtype=bool)      # another class beats the raised given score
     for j in range(len(ex.classes)):
-        score = ex.y_score[:, j]
-        reach = score >= thresholds[j] - TOLERANCE
+        reach = ex.y_score[:, j] >= thresholds[j] - TOLERANCE
         first[reach & (confident == 0)] = j
         confident += reach
-        outranked |= (score > own) | ((score == own) & (given > j))  # argmax: first maximum wins
-    suggested = np.where(confident > 1, ex.argmax, first)
+    # another class beats the raised given score (argmax: the first maximum wins): some
+    # class scores above it, or one before the given class scores as much; the top class does when any does
+    top = ex.argmax
+    best = pick(ex.y_score, top)
+    outranked = (best > own) | ((best == own) & (top < given))
+    suggested = np.where(confident > 1, top, first)
     flagged = (confident > 0) & (suggested != given) & outranked
     return flagged, suggested
 

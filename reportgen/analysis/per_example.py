@@ -24,7 +24,7 @@ from reportgen.analysis.churn import Churn
 from reportgen.analysis.compare import Model, interval_sections
 from reportgen.analysis.lists import ExampleLists, Ranked, listed
 from reportgen.analysis.mistakes import LABEL_ISSUES_METHOD, ConfidentMistakes, LabelIssues, label_thresholds
-from reportgen.chunks import Chunk
+from reportgen.chunks import Chunk, SideBySide
 from reportgen.inputs import Inputs
 from reportgen.options import Options
 from reportgen.selection import Selection
@@ -129,6 +129,7 @@ class Analyses:
                  bayes: "decisions.BayesDecisions | None" = None):
         self.bootstrap, self.churn, self.mistakes, self.issues = bootstrap, churn, mistakes, issues
         self.selection, self.bayes = selection, bayes
+        self.threads = SideBySide()
 
     def _parts(self) -> tuple:
         return self.bootstrap, self.churn, self.mistakes, self.issues, self.selection, self.bayes
@@ -142,9 +143,7 @@ class Analyses:
             if self.bootstrap is not None:
                 self.bootstrap.add(chunk)
             return
-        for part in self._parts():
-            if part is not None:
-                part.add(chunk)
+        self.threads.run([part.add for part in self._parts() if part is not None], chunk)
 
     def merge(self, other: "Analyses") -> "Analyses":
         for mine, theirs in zip(self._parts(), other._parts()):
