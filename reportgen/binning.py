@@ -184,25 +184,27 @@ class EdgeLookup:
     many chunks of scores against the same ascending ``edges``, through each score's
     float32 bin (monotone in the score): a bin that holds no edge has one answer for all
     its scores, read from a table made once; only the rows of the few bins that hold an
-    edge are searched. The table spans the bins from the first edge's to the last's."""
+    edge are searched. The table spans the bins from the first edge's to the last's; each
+    entry is the edges in bins below it, times two, plus one when its bin holds an edge."""
 
     def __init__(self, edges: np.ndarray) -> None:
         self.edges = np.asarray(edges, dtype=np.float64)
         n = len(self.edges)
         edge_bins = bins_of(self.edges).astype(np.int64) if n else np.zeros(0, dtype=np.int64)
-        self.low = int(edge_bins[0]) - 1 if n else 0  # slot 0: every bin below the first edge's
+        self.low = int(edge_bins[0]) - 1 if n else 0  # slot 0: every bin below the first edge's (and -0.0)
         span = int(edge_bins[-1]) - self.low + 2 if n else 1  # the last slot: every bin above the last edge's
         per_bin = np.bincount(edge_bins - self.low, minlength=span)
-        dtype = np.uint8 if n < 1 << 8 else np.uint16 if n < 1 << 16 else np.int64
-        self.table = (np.cumsum(per_bin) - per_bin).astype(dtype)  # the edges in bins below each slot
-        self.holds = per_bin > 0
+        dtype = np.uint16 if n < 1 << 15 else np.int64
+        self.table = ((np.cumsum(per_bin) - per_bin) * 2 + (per_bin > 0)).astype(dtype)
 
     def __call__(self, y_score: np.ndarray) -> np.ndarray:
         """(rows,) the edges strictly below each of ``y_score`` ((rows,) in [0, 1])."""
-        slot = bins_of(y_score) - np.int32(self.low)
-        np.clip(slot, 0, len(self.table) - 1, out=slot)
-        which = self.table[slot]
-        split = np.flatnonzero(self.holds[slot])
+        single = y_score if y_score.dtype == np.float32 else y_score.astype(np.float32)
+        slot = np.right_shift(single.view(np.int32), SHIFT)  # -0.0 lands below every slot: no edge is below it
+        slot -= np.int32(self.low)
+        packed = np.take(self.table, slot, mode="clip")
+        split = np.flatnonzero(packed & 1)
+        which = packed >> 1
         if len(split):
             which[split] = np.searchsorted(self.edges, y_score[split], side="left")
         return which

@@ -97,3 +97,28 @@ def log_loss_rows(task: str, y_score: np.ndarray, y_true: np.ndarray | None, y_m
         s = y_score[:, j]
         loss -= np.log(np.clip(np.where(y_multi[:, j], s, 1.0 - s), EPS, 1 - EPS))
     return loss
+
+
+def classes_above(columns: list[np.ndarray], y_true: np.ndarray) -> np.ndarray:
+    """(rows,) int16: how many classes rank above each row's true class ``y_true`` (rows,)
+    among the score ``columns`` (each (rows,)), ties broken as scikit-learn's top-k
+    accuracy (a tied class of higher index ranks above). Counts the classes scoring above
+    the true class; only rows where another class ties with it (rare) are ranked again."""
+    n = len(y_true)
+    true_score = np.empty(n, dtype=columns[0].dtype)
+    for j, column in enumerate(columns):
+        np.copyto(true_score, column, where=y_true == j)
+    above = np.zeros(n, dtype=np.int16)
+    level = np.zeros(n, dtype=np.int16)
+    flag = np.empty(n, dtype=bool)
+    for column in columns:
+        np.greater(column, true_score, out=flag)
+        above += flag
+        np.equal(column, true_score, out=flag)
+        level += flag
+    tied = np.flatnonzero(level > 1)  # another class has exactly the true class's score
+    if len(tied):
+        y = y_true[tied]
+        for j, column in enumerate(columns):
+            above[tied] += (column[tied] == true_score[tied]) & (j > y)
+    return above

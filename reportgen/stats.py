@@ -16,7 +16,7 @@ import numpy as np
 
 from reportgen.binning import BinCounter
 from reportgen.matrices import MATRIX_LIMIT, TOP_SCORED, SparseCounts, fold, shown_classes, top_scored
-from reportgen.rows import pick
+from reportgen.rows import classes_above, pick
 from reportgen.validate import Examples
 
 TOP_K = (3, 5)
@@ -685,31 +685,14 @@ def _square_sum(values: np.ndarray) -> float:
 
 
 def _top_k_hits(ex: Examples, columns: list[np.ndarray] | None = None) -> tuple[int, ...]:
-    """Rows whose true class ranks within k; ties broken as scikit-learn (higher index first).
-
-    Counts the classes scoring above the true class; only rows where another class ties
-    with it (rare) are ranked again with the tie rule.
-    """
+    """Rows whose true class ranks within k; ties broken as scikit-learn (higher index first):
+    each row's ``Examples.true_rank`` (``columns``: the score columns as read, when given)."""
     k = len(ex.classes)
     if ex.task != "multiclass" or k <= min(TOP_K):
         return tuple(0 for _ in TOP_K)
-    cols = columns if columns else [ex.y_score[:, j] for j in range(k)]
-    true_score = np.empty(ex.n_examples, dtype=cols[0].dtype)
-    for j in range(k):
-        np.copyto(true_score, cols[j], where=ex.y_true == j)
-    above = np.zeros(ex.n_examples, dtype=np.int16)
-    level = np.zeros(ex.n_examples, dtype=np.int16)
-    flag = np.empty(ex.n_examples, dtype=bool)
-    for j in range(k):
-        np.greater(cols[j], true_score, out=flag)
-        above += flag
-        np.equal(cols[j], true_score, out=flag)
-        level += flag
-    tied = np.flatnonzero(level > 1)  # another class has exactly the true class's score
-    if len(tied):
-        y = ex.y_true[tied]
-        for j in range(k):
-            above[tied] += (cols[j][tied] == true_score[tied]) & (j > y)
+    if columns and "true_rank" not in ex.__dict__:  # the same ranks, from the narrower columns as read
+        ex.__dict__["true_rank"] = classes_above(columns, ex.y_true)
+    above = ex.true_rank
     if ex.weight is not None:
         return tuple(_weight_of(above < top, ex.weight) for top in TOP_K)
     return tuple(int(np.count_nonzero(above < top)) for top in TOP_K)

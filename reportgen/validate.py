@@ -25,7 +25,7 @@ from reportgen.errors import InputError
 from reportgen.failing import first_failing
 from reportgen.io import UNREAD_GROUP, Unread
 from reportgen.options import Options
-from reportgen.rows import argmax_rows, binary_scores, log_loss_rows, sigmoid, softmax_rows
+from reportgen.rows import argmax_rows, binary_scores, classes_above, log_loss_rows, sigmoid, softmax_rows
 
 TRUE_WORDS = ("1", "true")
 FALSE_WORDS = ("0", "false")
@@ -91,7 +91,7 @@ class Examples:
             y_pred=None if self.y_pred is None else self.y_pred[rows],
             y_pred_multi=None if self.y_pred_multi is None else np.asfortranarray(self.y_pred_multi[rows]),
         )
-        for known in ("argmax", "row_loss"):  # what was computed of every row holds for these rows
+        for known in ("argmax", "row_loss", "true_rank"):  # what was computed of every row holds for these rows
             if known in self.__dict__:
                 subset.__dict__[known] = self.__dict__[known][rows]
         return subset
@@ -119,6 +119,12 @@ class Examples:
     def argmax(self) -> np.ndarray:
         """Row-wise argmax of the scores, first maximum wins (computed once)."""
         return argmax_rows(self.y_score)
+
+    @cached_property
+    def true_rank(self) -> np.ndarray:
+        """(rows,) int16: the classes ranking above each single-label row's true class
+        (``rows.classes_above``; computed once)."""
+        return classes_above([self.y_score[:, j] for j in range(self.y_score.shape[1])], self.y_true)
 
     @cached_property
     def row_loss(self) -> np.ndarray:
