@@ -179,26 +179,45 @@ def chunk_totals(anchors: np.ndarray, y_true: np.ndarray, y_score: np.ndarray,
     return representatives(used_bins), pos, neg, anchors, pos_above, neg_above
 
 
+TABLE_EDGES = 16      # fewer edges: searching each score is as fast as the table
+TABLE_ROWS = 1 << 16  # fewer scores in one call: searched (the table is made by the first larger call)
+TABLE_SPAN = 1 << 18  # the most float32 bins a table spans (512 KB): wider, every score is searched
+
+
 class EdgeLookup:
     """``np.searchsorted(edges, y_score, side="left")`` (the edges below each score) for
     many chunks of scores against the same ascending ``edges``, through each score's
     float32 bin (monotone in the score): a bin that holds no edge has one answer for all
-    its scores, read from a table made once; only the rows of the few bins that hold an
-    edge are searched. The table spans the bins from the first edge's to the last's; each
-    entry is the edges in bins below it, times two, plus one when its bin holds an edge."""
+    its scores, read from a table; only the rows of the few bins that hold an edge are
+    searched. The table spans the bins from the first edge's to the last's; each entry is
+    the edges in bins below it, times two, plus one when its bin holds an edge. It is made
+    once, by the first call of at least ``TABLE_ROWS`` scores, and only for at least
+    ``TABLE_EDGES`` edges spanning at most ``TABLE_SPAN`` bins (many classes of few edges
+    each must not hold a table each); otherwise every score is searched."""
 
     def __init__(self, edges: np.ndarray) -> None:
         self.edges = np.asarray(edges, dtype=np.float64)
-        n = len(self.edges)
-        edge_bins = bins_of(self.edges).astype(np.int64) if n else np.zeros(0, dtype=np.int64)
-        self.low = int(edge_bins[0]) - 1 if n else 0  # slot 0: every bin below the first edge's (and -0.0)
-        span = int(edge_bins[-1]) - self.low + 2 if n else 1  # the last slot: every bin above the last edge's
+        self.low = 0
+        self.table: np.ndarray | None = None
+        self.tabled = len(self.edges) >= TABLE_EDGES  # worth a table, until found too wide
+
+    def _make(self) -> None:
+        edge_bins = bins_of(self.edges).astype(np.int64)
+        self.low = int(edge_bins[0]) - 1  # slot 0: every bin below the first edge's (and -0.0)
+        span = int(edge_bins[-1]) - self.low + 2  # the last slot: every bin above the last edge's
+        if span > TABLE_SPAN:
+            self.tabled = False
+            return
         per_bin = np.bincount(edge_bins - self.low, minlength=span)
-        dtype = np.uint16 if n < 1 << 15 else np.int64
+        dtype = np.uint16 if len(self.edges) < 1 << 15 else np.int64
         self.table = ((np.cumsum(per_bin) - per_bin) * 2 + (per_bin > 0)).astype(dtype)
 
     def __call__(self, y_score: np.ndarray) -> np.ndarray:
         """(rows,) the edges strictly below each of ``y_score`` ((rows,) in [0, 1])."""
+        if self.tabled and self.table is None and len(y_score) >= TABLE_ROWS:
+            self._make()
+        if self.table is None:
+            return np.searchsorted(self.edges, y_score, side="left")
         single = y_score if y_score.dtype == np.float32 else y_score.astype(np.float32)
         slot = np.right_shift(single.view(np.int32), SHIFT)  # -0.0 lands below every slot: no edge is below it
         slot -= np.int32(self.low)

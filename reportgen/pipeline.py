@@ -105,9 +105,7 @@ def _passes(producer: Producer, plan: RunPlan, metadata: Any = None) -> Evaluati
         groups_plan = fairness.group_plan(grouping, opts, metadata)
         also.append(functools.partial(fairness.FairnessGroups, groups_plan, grouping))
     if slicing is not None:
-        values = producer.metadata_values(slicing.columns, numeric)
-        if values is not None:
-            slices = slice_plan(slicing, opts, values)
+        slices = _planned_slices(producer, slicing, opts)
         also.append(functools.partial(SliceCombiner, slices) if slices is not None
                     else functools.partial(ColumnValues, slicing.columns))
     found, notes, extra = producer.statistics_with(also)
@@ -141,6 +139,13 @@ def _passes(producer: Producer, plan: RunPlan, metadata: Any = None) -> Evaluati
     if grouping is not None:
         sections.update(fairness.finish(groups, done[1], main.evaluation.sections()))
     return with_evidence(with_resampled(metrics.with_extras(**sections))).with_example_lists(lists)
+
+
+def _planned_slices(producer: Producer, slicing: Slicing, opts: Options) -> SlicePlan | None:
+    """The slices' plan from the metadata's numeric values, before any pass (None when only
+    a pass knows the rows); the values (a number a row) are let go once cut."""
+    values = producer.metadata_values(slicing.columns, numeric)
+    return None if values is None else slice_plan(slicing, opts, values)
 
 
 def slice_plan(slicing: Slicing, opts: Options, values: dict) -> SlicePlan:

@@ -199,14 +199,17 @@ class ScoreCounts:
     def combine(parts: Sequence["ScoreCounts"]) -> "ScoreCounts":
         """Every part's counts in one ScoreCounts. Each part's scores are ascending, so
         one stable sort of them all merges the runs (O(n log parts)); equal scores then
-        sit together, in the parts' order, and their counts are summed in that order.
-        Exact parts meeting binned ones are binned first (at the same anchors)."""
+        sit together, in the parts' order, and their counts are summed in that order (two
+        parts: ``_merged``, the same counts without the sort). Exact parts meeting binned
+        ones are binned first (at the same anchors)."""
         binned = [p for p in parts if p.binned]
         if binned and len(binned) < len(parts):
             anchors = binned[0].anchors.thresholds
             parts = [p.binned_at(anchors) for p in parts]
         anchors = functools.reduce(Anchors.merge, [p.anchors for p in parts]) if binned else None
         counts = np.float64 if any(p.weighted for p in parts) else np.int64
+        if len(parts) == 2:
+            return _merged(parts[0], parts[1], counts, anchors)
         everywhere = np.concatenate([p.scores for p in parts])
         if len(everywhere) == 0:
             return ScoreCounts(np.empty(0), np.empty(0, dtype=counts), np.empty(0, dtype=counts), anchors)
@@ -233,6 +236,23 @@ class ScoreCounts:
         hit = known[where] == thresholds if len(known) else np.zeros(np.shape(thresholds), dtype=bool)
         return (np.where(hit, self.anchors.pos_above[where], pos),
                 np.where(hit, self.anchors.neg_above[where], neg))
+
+
+def _merged(a: ScoreCounts, b: ScoreCounts, counts: type, anchors: Anchors | None) -> ScoreCounts:
+    """``ScoreCounts.combine([a, b])`` by finding each of b's scores among a's (ascending
+    and distinct in each): the counts of a shared score added (a's first), b's other
+    scores put in their places; O(b log a + a + b), no sort of both."""
+    at = np.searchsorted(a.scores, b.scores)
+    same = np.zeros(len(b.scores), dtype=bool)
+    inside = at < len(a.scores)
+    same[inside] = a.scores[at[inside]] == b.scores[inside]
+    pos, neg = a.pos.astype(counts, copy=True), a.neg.astype(counts, copy=True)
+    pos[at[same]] += b.pos[same]  # each shared score once: a's and b's scores are distinct
+    neg[at[same]] += b.neg[same]
+    new = ~same
+    where = at[new]
+    return ScoreCounts(np.insert(a.scores, where, b.scores[new]), np.insert(pos, where, b.pos[new].astype(counts)),
+                       np.insert(neg, where, b.neg[new].astype(counts)), anchors)
 
 
 @dataclass(frozen=True, eq=False)

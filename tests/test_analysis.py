@@ -12,8 +12,10 @@ from sklearn.metrics import accuracy_score, f1_score, log_loss, roc_auc_score
 
 import reportgen
 from conftest import softmax_scores
+from reportgen import binning
 from reportgen.analysis import bootstrap
 from reportgen.binning import BinCounter, EdgeLookup, chunk_totals
+from reportgen.stats import ScoreCounts
 from reportgen.hashing import row_groups
 
 TOL = 1e-9
@@ -237,19 +239,29 @@ def test_class_thresholds_change_the_multilabel_decision():
 def test_edge_lookup_through_float32_bins_equals_searchsorted():
     """Score bins found through each score's float32 bin equal searching every score, with
     scores at, just above and just below the edges, ties, 0, 1 and -0.0, edges that share
-    a float32 bin, float32 scores, more than 255 edges and none."""
+    a float32 bin, float32 scores, more than 255 edges, few edges and none; edges spanning
+    too many float32 bins for a table are searched."""
     rng = np.random.default_rng(5)
-    n = 20_000
+    n = binning.TABLE_ROWS + 1000
     edges = np.unique(np.concatenate([rng.random(300), [0.0, 1e-9, 0.5, np.nextafter(0.5, 1), 0.5 + 1e-12]]))
     near = np.concatenate([edges, np.nextafter(edges, 0), np.nextafter(edges, 2)])
     scores = np.concatenate([rng.random(n // 2), np.round(rng.random(n // 4), 3), rng.choice(near, n - n // 2 - n // 4)])
     scores = np.clip(np.concatenate([scores, [0.0, -0.0, 1.0]]), -0.0, 1.0)
     assert len(edges) > 255
-    for e in (edges, edges[::7], edges[100:110]):
-        np.testing.assert_array_equal(EdgeLookup(e)(scores), np.searchsorted(e, scores, side="left"))
-        single = scores.astype(np.float32)
-        np.testing.assert_array_equal(EdgeLookup(e)(single), np.searchsorted(e, single, side="left"))
+    tabled = {}
+    single = scores.astype(np.float32)
+    for name, e in {"from 0": edges, "from 1e-9": edges[1:], "every 7th": edges[1::7], "10": edges[100:110],
+                    "20": edges[100:120]}.items():
+        lookup = EdgeLookup(e)
+        np.testing.assert_array_equal(lookup(scores), np.searchsorted(e, scores, side="left"))
+        np.testing.assert_array_equal(lookup(single), np.searchsorted(e, single, side="left"))
+        tabled[name] = lookup.table is not None
+    # a table for enough edges in a narrow enough span; none for few edges, or edges from 0 (every bin)
+    assert tabled == {"from 0": False, "from 1e-9": True, "every 7th": True, "10": False, "20": True}
     np.testing.assert_array_equal(EdgeLookup(edges[:0])(scores), np.zeros(len(scores), dtype=np.int64))
+    wide = EdgeLookup(np.r_[0.0, np.geomspace(1e-30, 1.0, 19)])
+    np.testing.assert_array_equal(wide(scores), np.searchsorted(wide.edges, scores, side="left"))
+    assert wide.table is None
 
 
 def test_chunk_totals_equal_a_bin_counter():
@@ -272,3 +284,26 @@ def test_chunk_totals_equal_a_bin_counter():
         for want, got in zip(counter.totals(), chunk_totals(anchors, y, s, w)):
             assert want.dtype == got.dtype
             np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9)
+
+
+def test_two_score_counts_merge_as_the_sort_of_every_part():
+    """Two parts merged by finding one's scores among the other's equal the stable sort of
+    both (the path of three or more parts): shared scores, disjoint ones, empty parts,
+    counts or sums of weights."""
+    rng = np.random.default_rng(7)
+    for trial in range(300):
+        weighted = trial % 2 == 0
+
+        def part() -> ScoreCounts:
+            scores = np.unique(np.round(rng.random(int(rng.integers(0, 60))), int(rng.integers(1, 4))))
+            if weighted:
+                return ScoreCounts(scores, rng.random(len(scores)), rng.random(len(scores)))
+            return ScoreCounts(scores, rng.integers(0, 5, len(scores)), rng.integers(0, 5, len(scores)))
+
+        a, b = part(), part()
+        empty = ScoreCounts(np.empty(0), np.empty(0, dtype=a.pos.dtype), np.empty(0, dtype=a.pos.dtype))
+        two, sorted_ = ScoreCounts.combine([a, b]), ScoreCounts.combine([a, b, empty])
+        for got, want in ((two.scores, sorted_.scores), (two.pos, sorted_.pos), (two.neg, sorted_.neg)):
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)
+

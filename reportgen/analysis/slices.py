@@ -102,9 +102,12 @@ def numeric_edges(values: pa.Array, bins: int) -> np.ndarray | None:
     (nulls and NaN left out, as missing values), else None: its values are slices as they are."""
     if not numeric(values.type):
         return None
-    data = pc.cast(values.drop_null(), pa.float64()).to_numpy(zero_copy_only=False)
-    present = np.sort(data[~np.isnan(data)])
-    if not _binned(np.count_nonzero(np.diff(present)) + 1 if len(present) else 0, bins):
+    data = pc.cast(values.drop_null() if values.null_count else values, pa.float64()).to_numpy(zero_copy_only=False)
+    missing = np.isnan(data)
+    present = data[~missing] if missing.any() else data.copy()  # one copy of the rows, sorted in place
+    del missing
+    present.sort()
+    if not _binned(np.count_nonzero(present[1:] != present[:-1]) + 1 if len(present) else 0, bins):
         return None
     low, high, fraction = quantile_positions(len(present), bins)
     return edges_from_order_statistics(present[low], present[high], fraction)
@@ -302,7 +305,9 @@ class _Part:
 
     The statistics are kept as a few unmerged parts of falling size (``stats``), merged
     when a newer part is at least half the size of the one before it: each row's score
-    counts are merged a logarithmic number of times, however many chunks come."""
+    counts are merged a logarithmic number of times, however many chunks come. A part's
+    size is its score-count entries (``_entries``): a binned part's stay within its
+    bins however many rows it has, so the parts of a binned slice do not pile up."""
 
     stats: tuple[Statistics, ...]
     sums: np.ndarray
@@ -313,7 +318,7 @@ class _Part:
         stack = list(self.stats)
         for stats in other.stats:
             stack.append(stats)
-            while len(stack) > 1 and 2 * stack[-1].n_examples >= stack[-2].n_examples:
+            while len(stack) > 1 and 2 * _entries(stack[-1]) >= _entries(stack[-2]):
                 newer = stack.pop()
                 stack[-1] = self.plan.bounded(stack[-1].merge(newer))
         return _Part(tuple(stack), self.sums + other.sums, (self.hashed + other.hashed) & MASK, self.plan)
@@ -328,6 +333,11 @@ class _Part:
 
     def merged(self) -> Statistics:
         return self.plan.bounded(Statistics.combine(self.stats))
+
+
+def _entries(stats: Statistics) -> int:
+    """The score-count entries of a slice's statistics (its size in memory, and what a merge costs)."""
+    return sum(len(c.scores) for c in stats.per_class) + len(stats.top_class.scores)
 
 
 @dataclass(frozen=True, eq=False)
