@@ -69,6 +69,23 @@ def _open(chromium, path: Path, *, width=1280, js=True, bypass_csp=False):
         page.wait_for_timeout(300)
     return context, page, problems, requests
 
+def serious_violations(chromium, path, within: str = "document") -> list[tuple[str, str, int]]:
+    """axe-core's serious and critical violations (rule, impact, nodes) on the page at
+    ``path``, in the element ``within`` names (a JavaScript expression); opened with its
+    content policy bypassed, which would refuse axe itself. Without axe-core: a failure
+    in CI, else a skip."""
+    axe = next((p for p in AXE_CANDIDATES if p and os.path.exists(p)), None)
+    if axe is None:
+        if os.environ.get("CI"):
+            raise RuntimeError("CI needs axe-core (npm install --prefix .ci/node axe-core@4)")
+        pytest.skip("needs axe-core from npm")
+    context, page, _, _ = _open(chromium, path, bypass_csp=True)
+    page.add_script_tag(path=axe)
+    result = page.evaluate(f"axe.run({within}, {{resultTypes: ['violations']}})")
+    context.close()
+    return [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
 
 def _move(page, value: float) -> float:
     """Move the slider; returns the milliseconds the page spent in that frame."""
@@ -158,19 +175,8 @@ def test_no_sideways_scrolling(chromium, digits, width, tmp_path):
 
 
 def test_no_serious_accessibility_violations(chromium, digits):
-    axe = next((p for p in AXE_CANDIDATES if p and os.path.exists(p)), None)
-    if axe is None:
-        if os.environ.get("CI"):
-            raise RuntimeError("CI needs axe-core (npm install --prefix .ci/node axe-core@4)")
-        pytest.skip("needs axe-core from npm")
     path, _ = digits
-    context, page, _, _ = _open(chromium, path, bypass_csp=True)  # the page's policy would refuse axe itself
-    page.add_script_tag(path=axe)
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    serious = [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]
-               if v["impact"] in ("serious", "critical")]
-    assert serious == []
-    context.close()
+    assert serious_violations(chromium, path) == []
 
 
 def test_hostile_class_name_opens_no_dialog(chromium, tmp_path):
@@ -365,19 +371,8 @@ def test_a_thousand_classes_without_scripts_show_the_worst_and_best(chromium, th
 
 
 def test_a_thousand_classes_have_no_serious_accessibility_violations(chromium, thousand):
-    axe = next((p for p in AXE_CANDIDATES if p and os.path.exists(p)), None)
-    if axe is None:
-        if os.environ.get("CI"):
-            raise RuntimeError("CI needs axe-core (npm install --prefix .ci/node axe-core@4)")
-        pytest.skip("needs axe-core from npm")
     path, _ = thousand
-    context, page, _, _ = _open(chromium, path, bypass_csp=True)
-    page.add_script_tag(path=axe)
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    serious = [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]
-               if v["impact"] in ("serious", "critical")]
-    assert serious == []
-    context.close()
+    assert serious_violations(chromium, path) == []
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -463,18 +458,7 @@ def test_label_only_page_readable_without_scripts_and_accessible(chromium, label
     cell = page.locator(f'tr[data-class="{first["class"]}"] td[data-metric="f1"]')
     assert cell.inner_text() == f"{first['at_threshold']['f1']:.3f}"
     context.close()
-    axe = next((p for p in AXE_CANDIDATES if p and os.path.exists(p)), None)
-    if axe is None:
-        if os.environ.get("CI"):
-            raise RuntimeError("CI needs axe-core (npm install --prefix .ci/node axe-core@4)")
-        pytest.skip("needs axe-core from npm")
-    context, page, _, _ = _open(chromium, path, bypass_csp=True)  # the page's policy would refuse axe itself
-    page.add_script_tag(path=axe)
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    serious = [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]
-               if v["impact"] in ("serious", "critical")]
-    assert serious == []
-    context.close()
+    assert serious_violations(chromium, path) == []
 
 
 def test_with_predictions_the_slider_moves_the_table_but_not_the_decisions(chromium, tmp_path):

@@ -3,7 +3,6 @@ grid (and the disparities), a small group shows marked, the equalizing threshold
 chosen rate, and the section reads without sideways scrolling on a phone."""
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import pandas as pd
@@ -12,7 +11,7 @@ import pytest
 import reportgen
 from reportgen.report.output import write_report
 
-from test_browser import AXE_CANDIDATES, _move, _open
+from test_browser import _move, _open, serious_violations
 
 
 @pytest.fixture(scope="module")
@@ -91,14 +90,5 @@ def test_fairness_section_fits_the_screen(chromium, fair, width):
 
 
 def test_fairness_page_has_no_serious_accessibility_violations(chromium, fair):
-    axe = next((p for p in AXE_CANDIDATES if p and os.path.exists(p)), None)
-    if axe is None:
-        pytest.skip("needs axe-core from npm")
     path, _, _ = fair
-    context, page, _, _ = _open(chromium, path, bypass_csp=True)
-    page.add_script_tag(path=axe)
-    result = page.evaluate("axe.run(document.getElementById('fairness'), {resultTypes: ['violations']})")
-    serious = [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]
-               if v["impact"] in ("serious", "critical")]
-    assert serious == []
-    context.close()
+    assert serious_violations(chromium, path, "document.getElementById('fairness')") == []
