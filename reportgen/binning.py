@@ -67,19 +67,14 @@ class BinCounter:
         key = np.left_shift(bins, 1)  # int32 until bincount: half the memory traffic
         key |= y_true
         self.hist += np.bincount(key, weights=weight, minlength=2 * N_BINS).astype(self.dtype, copy=False)
-        rows = np.flatnonzero(self.split[bins])
-        if len(rows):
-            truth = y_true[rows]
-            pos, neg = (truth, ~truth) if weight is None else (np.where(truth, weight[rows], 0.0),
-                                                                np.where(truth, 0.0, weight[rows]))
-            self._add_within(y_score[rows].astype(np.float64), bins[rows], pos, neg)
+        within = _rows_within(self.anchors, self.split, self.first_anchor, y_true, y_score, bins, weight)
+        if within is not None:
+            self._add_within(*within)
 
-    def _add_within(self, values: np.ndarray, bins: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> None:
-        """Rows sharing a bin with an anchor: each is above the anchors of its bin below it.
-        ``pos`` and ``neg`` say how many positives and negatives each row stands for."""
-        for target, added in zip((self.within_pos, self.within_neg),
-                                 _within(self.anchors, self.first_anchor, values, bins, pos, neg)):
-            target += added.astype(self.dtype, copy=False)
+    def _add_within(self, pos: np.ndarray, neg: np.ndarray) -> None:
+        """Add difference arrays over the anchors (``_within``) of rows sharing a bin with one."""
+        self.within_pos += pos.astype(self.dtype, copy=False)
+        self.within_neg += neg.astype(self.dtype, copy=False)
 
     def add_counts(self, scores: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> None:
         """Fold exact counts (distinct scores with their positives and negatives) in."""
@@ -88,7 +83,7 @@ class BinCounter:
         self.hist[0::2] += np.bincount(bins, weights=neg, minlength=N_BINS).astype(self.dtype)
         rows = np.flatnonzero(self.split[bins])
         if len(rows):
-            self._add_within(scores[rows], bins[rows], pos[rows], neg[rows])
+            self._add_within(*_within(self.anchors, self.first_anchor, scores[rows], bins[rows], pos[rows], neg[rows]))
 
     def totals(self) -> tuple[np.ndarray, ...]:
         """(scores, pos, neg, anchors, pos_above, neg_above): one representative score per
@@ -96,19 +91,22 @@ class BinCounter:
         above each anchor (each (anchors,)); ``ScoreCounts.from_counter`` wraps them."""
         neg_all, pos_all = self.hist[0::2], self.hist[1::2]
         used = np.flatnonzero(neg_all + pos_all)
-        pos_above = _above_bins(pos_all, self.anchor_bins) + np.cumsum(self.within_pos)[:-1]
-        neg_above = _above_bins(neg_all, self.anchor_bins) + np.cumsum(self.within_neg)[:-1]
-        return representatives(used), pos_all[used].copy(), neg_all[used].copy(), self.anchors, pos_above, neg_above
+        return _totals(self.anchors, self.anchor_bins, used, pos_all[used].copy(), neg_all[used].copy(),
+                       (self.within_pos, self.within_neg))
 
 
-def _above_bins(per_bin: np.ndarray, bins: np.ndarray) -> np.ndarray:
-    """Totals in the bins strictly above each of ``bins``."""
-    after = np.cumsum(per_bin[::-1])[::-1]  # after[b] = total in bins >= b
-    after = np.append(after, 0)
-    return after[bins + 1]
+def _totals(anchors: np.ndarray, anchor_bins: np.ndarray, used: np.ndarray, pos: np.ndarray, neg: np.ndarray,
+            within: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, ...]:
+    """``BinCounter.totals()`` from the bins in use ``used`` (ascending, each (bins,) with
+    its ``pos`` and ``neg``) and the difference arrays ``within`` ((anchors + 1,) each) of
+    the rows sharing a bin with an anchor: above each anchor, the counts of the bins above
+    its bin and of its own bin's rows above it."""
+    after = [np.append(np.cumsum(c[::-1])[::-1], 0) for c in (pos, neg)]  # in the used bins from each on
+    past = np.searchsorted(used, anchor_bins, side="right")  # the first used bin above each anchor's
+    pos_above, neg_above = (a[past] + np.cumsum(w)[:-1].astype(a.dtype, copy=False) for a, w in zip(after, within))
+    return representatives(used), pos, neg, anchors, pos_above, neg_above
 
 
-@functools.lru_cache(maxsize=16)
 def _layout_of(anchors: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     values = np.frombuffer(anchors, dtype=np.float64)
     anchor_bins = bins_of(values).astype(np.int64)
@@ -142,6 +140,20 @@ def _within(anchors: np.ndarray, first_anchor: np.ndarray, values: np.ndarray, b
                  for w in (pos, neg))
 
 
+def _rows_within(anchors: np.ndarray, split: np.ndarray, first_anchor: np.ndarray, y_true: np.ndarray,
+                 y_score: np.ndarray, bins: np.ndarray, weight: np.ndarray | None
+                 ) -> tuple[np.ndarray, np.ndarray] | None:
+    """``_within`` of the rows (y_true, y_score, their ``bins``, weight: (rows,)) that share
+    a bin with an anchor (``split``), counted once or by their weight; None when none does."""
+    rows = np.flatnonzero(split[bins])
+    if not len(rows):
+        return None
+    truth = y_true[rows]
+    pos, neg = (truth, ~truth) if weight is None else (np.where(truth, weight[rows], 0.0),
+                                                        np.where(truth, 0.0, weight[rows]))
+    return _within(anchors, first_anchor, y_score[rows].astype(np.float64), bins[rows], pos, neg)
+
+
 def chunk_totals(anchors: np.ndarray, y_true: np.ndarray, y_score: np.ndarray,
                  weight: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """What ``BinCounter(anchors, weighted=weight is not None)`` given this one chunk
@@ -151,10 +163,10 @@ def chunk_totals(anchors: np.ndarray, y_true: np.ndarray, y_score: np.ndarray,
     anchors, anchor_bins, split, first_anchor = _layout(anchors)
     dtype = np.int64 if weight is None else np.float64
     bins = bins_of(y_score)
+    nothing = (np.zeros(len(anchors) + 1), np.zeros(len(anchors) + 1))
     if len(bins) == 0:
-        empty = np.empty(0)
-        zeros = np.zeros(len(anchors), dtype=dtype)
-        return empty, empty.astype(dtype), empty.astype(dtype), anchors, zeros, zeros.copy()
+        return _totals(anchors, anchor_bins, np.empty(0, dtype=np.int64), np.empty(0, dtype=dtype),
+                       np.empty(0, dtype=dtype), nothing)
     low = int(bins.min())
     key = np.left_shift(bins - low, 1)
     key |= y_true
@@ -162,21 +174,9 @@ def chunk_totals(anchors: np.ndarray, y_true: np.ndarray, y_score: np.ndarray,
     hist = np.bincount(key, weights=weight, minlength=2 * span)  # as long as the bins in use span
     neg_all, pos_all = hist[0::2], hist[1::2]
     used = np.flatnonzero(neg_all + pos_all)
-    pos, neg = pos_all[used].astype(dtype), neg_all[used].astype(dtype)
-    used_bins = used + low
-    after = [np.append(np.cumsum(c[::-1])[::-1], 0) for c in (pos, neg)]  # in used bins from each on
-    past = np.searchsorted(used_bins, anchor_bins, side="right")  # the first used bin above each anchor's
-    rows = np.flatnonzero(split[bins])
-    if len(rows):
-        truth = y_true[rows]
-        w_pos, w_neg = (truth, ~truth) if weight is None else (np.where(truth, weight[rows], 0.0),
-                                                                np.where(truth, 0.0, weight[rows]))
-        within = _within(anchors, first_anchor, y_score[rows].astype(np.float64), bins[rows], w_pos, w_neg)
-    else:
-        within = (np.zeros(len(anchors) + 1), np.zeros(len(anchors) + 1))
-    pos_above = after[0][past] + np.cumsum(within[0])[:-1].astype(dtype)
-    neg_above = after[1][past] + np.cumsum(within[1])[:-1].astype(dtype)
-    return representatives(used_bins), pos, neg, anchors, pos_above, neg_above
+    within = _rows_within(anchors, split, first_anchor, y_true, y_score, bins, weight)
+    return _totals(anchors, anchor_bins, used + low, pos_all[used].astype(dtype), neg_all[used].astype(dtype),
+                   nothing if within is None else within)
 
 
 TABLE_EDGES = 16      # fewer edges: searching each score is as fast as the table
