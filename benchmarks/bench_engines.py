@@ -1,7 +1,7 @@
 """The out-of-core engines against their references, measured in the same run.
 
     python benchmarks/bench_engines.py duckdb --data /tmp/rg-10m [--repeat 2] [--memory-limit 3GB]
-    python benchmarks/bench_engines.py spark --data /tmp/rg-10m [--evaluator-classes 1]
+    python benchmarks/bench_engines.py spark --data /tmp/rg-10m [--evaluator-classes 1] [--whole]
 
 duckdb: the reference is DuckDB alone joining the two Parquet files and reading every
 score once (``SELECT count(*), sum(each class) FROM labels JOIN scores USING (id)``),
@@ -13,7 +13,9 @@ and counted, no metrics, analyses or page), the part the per-batch counting deci
 spark: the reference is Spark's own ``BinaryClassificationEvaluator`` computing ROC AUC
 one class at a time on local[2] (start, join and cache, then one evaluation per class;
 ``--evaluator-classes`` are timed and the rest extrapolated). The build is
-``reportgen build --engine spark --spark-master local[2]`` in a fresh process.
+``reportgen build --engine spark --spark-master local[2]`` in a fresh process; with
+``--whole`` the whole report of ``bench_streaming.py``'s data (its baseline, and its
+metadata sliced by region and age) against the evaluator over the one model's classes.
 """
 from __future__ import annotations
 
@@ -127,7 +129,9 @@ def bench_duckdb(args: argparse.Namespace, out: Path) -> dict:
 
 def bench_spark(args: argparse.Namespace, out: Path) -> dict:
     data = args.data
-    wall, rss = fresh(build_command("spark", data, out, ["--spark-master", "local[2]"]))
+    whole = ["--baseline-scores", str(data / "baseline.parquet"), "--metadata", str(data / "metadata.parquet"),
+             "--slice-by", "region", "--slice-by", "age"] if args.whole else []
+    wall, rss = fresh(build_command("spark", data, out, ["--spark-master", "local[2]", *whole]))
     done = subprocess.run([sys.executable, "-c", EVALUATOR, str(data / "labels.parquet"),
                            str(data / "scores.parquet"), str(args.evaluator_classes)],
                           capture_output=True, text=True, check=True)
@@ -147,6 +151,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--memory-limit", help="DuckDB memory limit for both the reference and the build")
     parser.add_argument("--evaluator-classes", type=int, default=1, help="classes the evaluator really runs")
+    parser.add_argument("--whole", action="store_true",
+                        help="spark: the whole report (baseline, slices by region and age), as bench_streaming.py's data")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

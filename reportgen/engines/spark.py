@@ -4,7 +4,10 @@ Spark joins the labels with every model's scores and predictions (and the metada
 and computes class codes; each partition's Arrow batches become Chunks that go through the
 same validation and combiners as every engine (the statistics pass: one ``Accumulator``
 per model), and only each partition's combiner (a few MB of statistics) travels to the
-driver, where they are merged.
+driver, where they are merged (the partitions' combiners are made at once and kept on
+the executors' disks until the driver has read them, one at a time). The first pass
+keeps the join on the executors' disks (``StorageLevel.DISK_ONLY``): the passes after it
+read it from there instead of shuffling and joining the files again; ``close`` lets it go.
 """
 from __future__ import annotations
 
@@ -81,6 +84,13 @@ class SparkEngine(StreamingEngine):
         self.F = F
         self.frames = dict(frames)
         self.batch_rows = batch_rows or ROWS_PER_CHUNK
+        self.joined = None  # the join, computed by the first pass and kept for the others
+
+    def close(self) -> None:
+        """Let go of the join the passes kept on disk."""
+        if self.joined is not None:
+            self.joined.unpersist()
+            self.joined = None
 
     @classmethod
     def from_paths(cls, opts: Options, paths: Sequence[str], master: str | None = None,
@@ -132,6 +142,7 @@ class SparkEngine(StreamingEngine):
     def prepare(self, labels: str, models: Sequence[ModelFiles], metadata: str | None = None,
                 metadata_columns: Sequence[str] = ()) -> JoinPlan:
         """Plan the join of ``labels`` with every model's inputs and the ``metadata`` columns."""
+        self.close()
         join = make_join_plan(self, labels, models, self.opts, metadata, metadata_columns)
         self.rows = [self.frames[file].count() for file in join.files]
         check_rows(join.files, self.rows)
@@ -141,26 +152,35 @@ class SparkEngine(StreamingEngine):
     def reduce(self, factory: Callable[[], C]) -> C:
         """One pass over the join: each partition's Chunks into a combiner made by ``factory()``
         (a module-level class, so that it pickles), the partitions' combiners merged here."""
+        from pyspark import StorageLevel
+
         join, opts = self.join, self.opts
-        joined = _joined(join, self.frames, opts.id_column, self.F)
-        joined.sparkSession.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(self.batch_rows))
-        # partitions' combiners reach the driver one at a time and are merged as they come:
-        # collecting them all at once would hold every partition's group sums in the JVM
+        if self.joined is None:  # the shuffle and the join once: the passes after the first read them from disk
+            self.joined = _joined(join, self.frames, opts.id_column, self.F).persist(StorageLevel.DISK_ONLY)
+        self.joined.sparkSession.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(self.batch_rows))
+        # every partition's combiner made at once (as many as the executors run) and kept on
+        # their disks, then brought to the driver one partition at a time and merged as it
+        # comes: collecting them all at once would hold every partition's group sums in the JVM
+        passed = self.joined.mapInArrow(_partition_pass(join, factory), RESULT_DDL).persist(StorageLevel.DISK_ONLY)
         seen, combined, error = new_counts(join), None, None
         blob: list[bytes] = []
         left = 0
-        for r in joined.mapInArrow(_partition_pass(join, factory), RESULT_DDL).toLocalIterator():
-            if r["pieces"]:  # a partition's first row: its counts, and how many pieces follow
-                left, blob = r["pieces"], []
-                if r["error"]:
-                    error = error or r["error"]
-                else:
-                    seen = add_counts(seen, pickle.loads(r["seen"]))
-            blob.append(r["combiner"] or b"")
-            left -= 1
-            if left == 0 and any(blob):
-                part = pickle.loads(zlib.decompress(b"".join(blob)))
-                combined = part if combined is None else combined.merge(part)
+        try:
+            passed.count()
+            for r in passed.toLocalIterator():
+                if r["pieces"]:  # a partition's first row: its counts, and how many pieces follow
+                    left, blob = r["pieces"], []
+                    if r["error"]:
+                        error = error or r["error"]
+                    else:
+                        seen = add_counts(seen, pickle.loads(r["seen"]))
+                blob.append(r["combiner"] or b"")
+                left -= 1
+                if left == 0 and any(blob):
+                    part = pickle.loads(zlib.decompress(b"".join(blob)))
+                    combined = part if combined is None else combined.merge(part)
+        finally:
+            passed.unpersist()
         if error:
             raise InputError(error)
         self.notes = join.main.notes + settle_join(seen, self.rows, join, opts.allow_partial, self._check_unique,
