@@ -16,7 +16,6 @@ import numpy as np
 from reportgen.binning import BinCounter
 from reportgen.chunks import Chunk
 from reportgen.options import DISTINCT_BUDGET
-from reportgen.rows import argmax_columns
 from reportgen.stats import ScoreCounts, Statistics, decision_thresholds, from_examples, top_scores
 from reportgen.validate import Examples
 
@@ -162,8 +161,6 @@ class Accumulator:
             self.counters = [BinCounter(anchors, weighted) for _ in ex.classes]
             self.top_class = BinCounter(anchors, weighted) if ex.task == "multiclass" else None
         scores = [ex.y_score[:, j] if not columns or columns[j] is None else columns[j] for j in range(len(ex.classes))]
-        if ex.task == "multiclass" and columns and "argmax" not in ex.__dict__:
-            ex.__dict__["argmax"] = argmax_columns(scores)  # the same answer, from the narrower columns
         jobs = [self._pool.submit(c.add, ex.truth(j), scores[j], ex.weight) for j, c in enumerate(self.counters)]
         part = from_examples(ex, self.threshold, self.class_thresholds, score_counts=False,
                              columns=scores if columns else None)

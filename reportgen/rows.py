@@ -20,22 +20,18 @@ def pick(matrix: np.ndarray, columns: np.ndarray, rows: np.ndarray | None = None
     return np.take(matrix.reshape(-1, order="F"), np.asarray(columns, dtype=np.int64) * n + at)
 
 
-def argmax_rows(matrix: np.ndarray) -> np.ndarray:
-    """Row-wise argmax of a rows × classes matrix, first maximum wins; a pass per column
-    (fast on column-major data). Returns (rows,) int64."""
-    return argmax_columns([matrix[:, j] for j in range(matrix.shape[1])])
-
-
 def argmax_columns(columns: list[np.ndarray]) -> np.ndarray:
     """Row-wise argmax over separate (rows,) columns (of any one float type), first maximum
-    wins. Returns (rows,) int64."""
+    wins: each row's maximum, then the first column holding it (the columns taken from the
+    last, so the first one found equal is written last). Returns (rows,) int64."""
     best = columns[0].copy()
+    for column in columns[1:]:
+        np.maximum(best, column, out=best)
     index = np.zeros(len(best), dtype=np.int64)
-    better = np.empty(len(best), dtype=bool)
-    for j in range(1, len(columns)):
-        np.greater(columns[j], best, out=better)
-        index[better] = j
-        np.maximum(best, columns[j], out=best)
+    holds = np.empty(len(best), dtype=bool)
+    for j in range(len(columns) - 1, -1, -1):
+        np.equal(columns[j], best, out=holds)
+        np.copyto(index, j, where=holds)
     return index
 
 

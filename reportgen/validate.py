@@ -25,7 +25,7 @@ from reportgen.errors import InputError
 from reportgen.failing import first_failing
 from reportgen.io import UNREAD_GROUP, Unread
 from reportgen.options import Options
-from reportgen.rows import argmax_rows, binary_scores, classes_above, log_loss_rows, sigmoid, softmax_rows
+from reportgen.rows import argmax_columns, binary_scores, classes_above, log_loss_rows, sigmoid, softmax_rows
 
 TRUE_WORDS = ("1", "true")
 FALSE_WORDS = ("0", "false")
@@ -115,16 +115,29 @@ class Examples:
             return "scores"
         return "both" if self.has_scores else "labels"
 
+    def ranked_by(self, columns: Sequence[np.ndarray | None] | None) -> "Examples":
+        """These examples, each row's argmax and true-class rank to be taken from
+        ``columns`` (each class's (rows,) scores as read, perhaps of a narrower float type:
+        widening keeps their order, so the answers are the same, for less memory read).
+        Multiclass with every class's column only; otherwise unchanged. Returns self."""
+        if self.task == "multiclass" and columns is not None and all(c is not None for c in columns):
+            self.__dict__["ranked"] = list(columns)
+        return self
+
+    def _ranking_columns(self) -> list[np.ndarray]:
+        """Each class's (rows,) scores, as ``ranked_by`` gave them or from ``y_score``."""
+        return self.__dict__.get("ranked") or [self.y_score[:, j] for j in range(self.y_score.shape[1])]
+
     @cached_property
     def argmax(self) -> np.ndarray:
         """Row-wise argmax of the scores, first maximum wins (computed once)."""
-        return argmax_rows(self.y_score)
+        return argmax_columns(self._ranking_columns())
 
     @cached_property
     def true_rank(self) -> np.ndarray:
         """(rows,) int16: the classes ranking above each single-label row's true class
         (``rows.classes_above``; computed once)."""
-        return classes_above([self.y_score[:, j] for j in range(self.y_score.shape[1])], self.y_true)
+        return classes_above(self._ranking_columns(), self.y_true)
 
     @cached_property
     def row_loss(self) -> np.ndarray:

@@ -257,8 +257,8 @@ def chunk_from_batch(table: pa.Table, join: "JoinPlan", buffers: Sequence[Matrix
     models, raw = [], []
     for plan, buffer in zip(join.models, buffers):
         view = model_view(table, plan)
-        models.append(examples_from_batch(view, plan, label_of, buffer, prediction_of))
         raw.append(raw_columns(view, plan))
+        models.append(examples_from_batch(view, plan, label_of, buffer, prediction_of).ranked_by(raw[-1]))
     metadata = {c: table.column(META + c).combine_chunks() for c in join.metadata_columns}
     return Chunk(tuple(models), metadata, tuple(raw))
 
@@ -278,8 +278,8 @@ def model_chunk(table: pa.Table, join: "JoinPlan", model: int, buffer: MatrixBuf
     view = model_view(table, plan)
     models: list[Examples | None] = [None] * len(join.models)
     raw: list = [None] * len(join.models)
-    models[model] = examples_from_batch(view, plan, label_of, buffer, prediction_of)
     raw[model] = raw_columns(view, plan)
+    models[model] = examples_from_batch(view, plan, label_of, buffer, prediction_of).ranked_by(raw[model])
     metadata = {c: table.column(META + c).combine_chunks() for c in join.metadata_columns} if model == 0 else {}
     right = {m: table.column(right_column(m)).to_numpy(zero_copy_only=False) for m in rights}
     return Chunk(tuple(models), metadata, tuple(raw), right)
