@@ -128,6 +128,13 @@ class Examples:
         """Each class's (rows,) scores, as ``ranked_by`` gave them or from ``y_score``."""
         return self.__dict__.get("ranked") or [self.y_score[:, j] for j in range(self.y_score.shape[1])]
 
+    def scores_of(self, j: int) -> np.ndarray:
+        """Class ``j``'s (rows,) scores: as read when ``ranked_by`` gave them (the same
+        values in a narrower float type), else ``y_score``'s column. For what compares
+        scores with each other or with fixed edges (score bins), not for sums."""
+        ranked = self.__dict__.get("ranked")
+        return self.y_score[:, j] if ranked is None else ranked[j]
+
     @cached_property
     def argmax(self) -> np.ndarray:
         """Row-wise argmax of the scores, first maximum wins (computed once)."""

@@ -75,3 +75,25 @@ def test_ranked_by_leaves_binary_and_incomplete_columns_alone():
     three.ranked_by([np.array([0.2], np.float32), None, np.array([0.3], np.float32)])
     assert "ranked" not in three.__dict__
     assert three.argmax.tolist() == [1] and three.true_rank.tolist() == [1]
+
+
+def test_scores_of_gives_the_same_bins_of_fixed_edges_as_the_matrix():
+    """The bootstrap's and the fairness groups' score bins, from the scores as read or from
+    the float64 matrix: the same bin for every row (scores on the edges, -0.0 and 1 too)."""
+    from reportgen.binning import EdgeLookup
+
+    rng = np.random.default_rng(3)
+    k = 5
+    p = _scores(rng, 100_000, k, 3)
+    edges = np.unique(p[:, 2].astype(np.float64))[::7]
+    p[:10, 2] = edges[:10].astype(np.float32)  # on an edge
+    p[10, 2], p[11, 2] = -0.0, 1.0
+    p64 = np.add(p.astype(np.float64), 0.0)  # as validation widens them (-0.0 becomes 0.0)
+    y = rng.integers(0, k, len(p))
+    narrow = _examples(p64, y).ranked_by([p[:, j] for j in range(k)])
+    assert narrow.scores_of(2).dtype == np.float32
+    assert _examples(p64, y).scores_of(2).dtype == np.float64
+    lookup = EdgeLookup(edges)
+    found = lookup(narrow.scores_of(2))
+    np.testing.assert_array_equal(found, np.searchsorted(edges, p64[:, 2], side="left"))
+    np.testing.assert_array_equal(found, EdgeLookup(edges)(p64[:, 2]))

@@ -165,7 +165,7 @@ def _add_grid_sums(ex: Examples, groups: np.ndarray, plan: GridPlan, out: np.nda
     score equal to a threshold is not above it, as the threshold grid counts)."""
     size, _, width, _ = out.shape
     for i, j in enumerate(plan.classes):
-        which = plan.lookup(ex.y_score[:, j])
+        which = plan.lookup(ex.scores_of(j))
         key = (groups * width + which) * 2 + ex.truth(j)
         out[:, i] += np.bincount(key, weights=ex.weight, minlength=size * width * 2).reshape(
             size, width, 2).astype(out.dtype)
@@ -382,7 +382,7 @@ def _add_rank_sums(ex: Examples, groups: np.ndarray, lookups: tuple[EdgeLookup, 
     size, _, width, _ = out.shape
 
     def fill(j: int) -> None:
-        which = lookups[j](ex.y_score[:, j])
+        which = lookups[j](ex.scores_of(j))
         key = (groups * width + which) * 2 + ex.truth(j)
         out[:, j] += np.bincount(key, weights=ex.weight, minlength=size * width * 2).reshape(size, width, 2)
 

@@ -289,7 +289,7 @@ class FairnessIntervals:
                                                   minlength=n * size * COUNTS).reshape(-1, COUNTS)
                 if self.edges:
                     bins = RANK_BINS + 1
-                    which = self.lookups[i](ex.y_score[:, j])
+                    which = self.lookups[i](ex.scores_of(j))
                     key = (cell * bins + which) * 2 + truth
                     sums[:, i, COUNTS:] = np.bincount(key, weights=w, minlength=n * size * bins * 2).reshape(n * size, -1)
             sums = sums.reshape(n, size, len(self.classes), self.width)
