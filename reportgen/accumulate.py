@@ -162,8 +162,7 @@ class Accumulator:
             self.top_class = BinCounter(anchors, weighted) if ex.task == "multiclass" else None
         scores = [ex.y_score[:, j] if not columns or columns[j] is None else columns[j] for j in range(len(ex.classes))]
         jobs = [self._pool.submit(c.add, ex.truth(j), scores[j], ex.weight) for j, c in enumerate(self.counters)]
-        part = from_examples(ex, self.threshold, self.class_thresholds, score_counts=False,
-                             columns=scores if columns else None)
+        part = from_examples(ex, self.threshold, self.class_thresholds, score_counts=False)
         self.total = part if self.total is None else self.total.merge(part)
         if self.top_class is not None:
             self.top_class.add(*top_scores(ex, ex.argmax), ex.weight)

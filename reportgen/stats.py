@@ -16,7 +16,7 @@ import numpy as np
 
 from reportgen.binning import BinCounter
 from reportgen.matrices import MATRIX_LIMIT, TOP_SCORED, SparseCounts, fold, shown_classes, top_scored
-from reportgen.rows import classes_above, pick
+from reportgen.rows import pick
 from reportgen.validate import Examples
 
 TOP_K = (3, 5)
@@ -446,7 +446,6 @@ def from_examples(
     class_thresholds: Mapping[str, float] | None = None,
     *,
     score_counts: bool = True,
-    columns: list[np.ndarray] | None = None,
     grid: Sequence[float] | None = None,
 ) -> Statistics:
     """The in-memory producer: one sort per class, everything else vectorised.
@@ -494,7 +493,7 @@ def from_examples(
             actual_counts=actual,
             log_loss_sum=_log_loss_sum(ex),
             brier_sum=_brier_sum(ex, diagonal),
-            top_k_hits=_top_k_hits(ex, columns),
+            top_k_hits=_top_k_hits(ex),
             exact_match=_exact_match(ex, predicted),
             unnormalized_rows=_unnormalized_rows(ex),
         )
@@ -704,14 +703,12 @@ def _square_sum(values: np.ndarray) -> float:
     return float(np.einsum("i,i->", values, values))
 
 
-def _top_k_hits(ex: Examples, columns: list[np.ndarray] | None = None) -> tuple[int, ...]:
+def _top_k_hits(ex: Examples) -> tuple[int, ...]:
     """Rows whose true class ranks within k; ties broken as scikit-learn (higher index first):
-    each row's ``Examples.true_rank`` (``columns``: the score columns as read, when given)."""
+    each row's ``Examples.true_rank``."""
     k = len(ex.classes)
     if ex.task != "multiclass" or k <= min(TOP_K):
         return tuple(0 for _ in TOP_K)
-    if columns and "true_rank" not in ex.__dict__:  # the same ranks, from the narrower columns as read
-        ex.__dict__["true_rank"] = classes_above(columns, ex.y_true)
     above = ex.true_rank
     if ex.weight is not None:
         return tuple(_weight_of(above < top, ex.weight) for top in TOP_K)

@@ -125,8 +125,8 @@ class Examples:
         return self
 
     def _ranking_columns(self) -> list[np.ndarray]:
-        """Each class's (rows,) scores, as ``ranked_by`` gave them or from ``y_score``."""
-        return self.__dict__.get("ranked") or [self.y_score[:, j] for j in range(self.y_score.shape[1])]
+        """Each class's (rows,) scores (``scores_of``)."""
+        return [self.scores_of(j) for j in range(self.y_score.shape[1])]
 
     def scores_of(self, j: int) -> np.ndarray:
         """Class ``j``'s (rows,) scores: as read when ``ranked_by`` gave them (the same
